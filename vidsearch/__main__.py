@@ -1,0 +1,3 @@
+from vidsearch.cli import main
+
+main()

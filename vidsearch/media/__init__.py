@@ -1,0 +1,1 @@
+"""Media: probing, decoding and sampling video files; shot boundaries; thumbnails."""

@@ -1,0 +1,97 @@
+"""The stage protocol: one analysis step over one video.
+
+A stage declares its name, version, the resources one instance needs (Ray schedules actors by them), the stages it
+needs before it, and which indices it owns. The ingest job runs the configured stages in order over a
+``VideoWork`` per video; a stage reads what earlier stages put there (segments, keyframes) and adds its own output
+(segment fields, persons, credits). Models load once per actor in ``load()``, never per video.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from vidsearch.config import Settings
+from vidsearch.documents import Credit, Person, Segment, Video
+from vidsearch.media.probe import VideoProbe
+from vidsearch.schema import IndexName
+
+
+@dataclass(frozen=True)
+class StageResources:
+    num_cpus: float = 1.0
+    num_gpus: float = 0.0
+    memory_mb: int = 0
+
+
+@dataclass
+class StageFailure:
+    stage: str
+    kind: str  # exception class name
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.stage}: {self.message}"
+
+
+@dataclass
+class VideoWork:
+    """One video travelling through the stages. Small: frames are decoded by the stage that needs them."""
+
+    video: Video
+    probe: VideoProbe
+    media_dir: Path
+    segments: list[Segment] = field(default_factory=list)
+    persons: list[Person] = field(default_factory=list)
+    credits: list[Credit] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)  # stages still to run for this video, in order
+    ran: dict[str, str] = field(default_factory=dict)  # stages run in this job → version
+    failure: StageFailure | None = None
+    seconds: dict[str, float] = field(default_factory=dict)  # stage → wall seconds
+
+    @property
+    def video_id(self) -> str:
+        return self.video.id
+
+    @property
+    def path(self) -> Path:
+        return Path(self.video.path)
+
+    @property
+    def thumbnail_dir(self) -> Path:
+        return self.media_dir / self.video.id
+
+
+class Stage(ABC):
+    name: ClassVar[str]
+    version: ClassVar[str]
+    requires: ClassVar[tuple[str, ...]] = ()
+    owns: ClassVar[frozenset[IndexName]] = frozenset()  # indices whose docs for a video this stage replaces
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def resources(self) -> StageResources:
+        return StageResources()
+
+    def models(self) -> dict[str, str]:
+        """Encoder role → identity, for vector fields this stage fills (recorded by the index)."""
+        return {}
+
+    def load(self) -> None:
+        """Load models; called once per actor before the first video."""
+
+    @abstractmethod
+    def process(self, work: VideoWork) -> None:
+        """Add this stage's output to ``work``. Raise a ``VidsearchError`` for a problem with this video."""
+
+    def run(self, work: VideoWork) -> None:
+        started = time.perf_counter()
+        try:
+            self.process(work)
+        finally:
+            work.seconds[self.name] = work.seconds.get(self.name, 0.0) + time.perf_counter() - started
+        work.ran[self.name] = self.version

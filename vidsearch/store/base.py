@@ -1,0 +1,213 @@
+"""The index backend protocol: what the embedded store and Elasticsearch both provide.
+
+Documents are plain JSON-shaped dicts whose fields are those of ``es_mappings``; vectors may be lists or numpy
+arrays. Search calls return per-retriever candidate lists; fusing them is ``ranking``'s job, so both backends rank
+alike and relevance engineers can re-weight without re-querying.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from vidsearch.errors import DocumentRejected
+from vidsearch.schema import FieldKind, IndexName, index_schema
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    id: str
+    score: float
+
+
+class Range(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    gte: float | dt.date | None = None
+    lte: float | dt.date | None = None
+
+
+class SearchFilters(BaseModel):
+    """Restrictions every retriever applies before ranking (ES ``filter`` context)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    video_ids: list[str] | None = Field(None, description="only these videos")
+    channel: list[str] | None = Field(None, description="only these channels")
+    air_date_from: dt.date | None = None
+    air_date_to: dt.date | None = None
+    time_from_s: float | None = Field(None, ge=0, description="segments ending after this time")
+    time_to_s: float | None = Field(None, ge=0, description="segments starting before this time")
+    terms: dict[str, list[str]] = Field(default_factory=dict, description="any keyword field → allowed values")
+    ranges: dict[str, Range] = Field(default_factory=dict, description="any number/date field → range")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SearchFilters:
+        if self.air_date_from and self.air_date_to and self.air_date_from > self.air_date_to:
+            raise ValueError("air_date_from is after air_date_to")
+        if self.time_from_s is not None and self.time_to_s is not None and self.time_from_s > self.time_to_s:
+            raise ValueError("time_from_s is after time_to_s")
+        return self
+
+    def is_empty(self) -> bool:
+        return not any(
+            (self.video_ids is not None, self.channel is not None, self.air_date_from, self.air_date_to,
+             self.time_from_s is not None, self.time_to_s is not None, self.terms, self.ranges)
+        )
+
+    def clauses(self, index: IndexName) -> tuple[dict[str, list[str]], dict[str, Range]]:
+        """Normalise to (keyword terms, ranges) over the index's own fields; unknown fields are an error."""
+        schema = index_schema(index)
+        terms = dict(self.terms)
+        ranges = dict(self.ranges)
+        if self.video_ids is not None:
+            terms["video_id" if index is not IndexName.VIDEOS else "_id"] = self.video_ids
+        if self.channel is not None:
+            terms["channel"] = self.channel
+        if self.air_date_from or self.air_date_to:
+            ranges["air_date"] = Range(gte=self.air_date_from, lte=self.air_date_to)
+        if self.time_from_s is not None:  # overlap: the segment ends after time_from
+            ranges["end_s"] = Range(gte=self.time_from_s)
+        if self.time_to_s is not None:
+            ranges["start_s"] = Range(lte=self.time_to_s)
+        for name in terms:
+            if name != "_id" and schema.kinds.get(name) is not FieldKind.KEYWORD:
+                raise ValueError(f"cannot filter {index!s} by terms on {name!r}: not a keyword field")
+        for name in ranges:
+            if schema.kinds.get(name) not in (FieldKind.NUMBER, FieldKind.DATE):
+                raise ValueError(f"cannot filter {index!s} by range on {name!r}: not a number or date field")
+        return terms, ranges
+
+
+@dataclass(frozen=True)
+class TextRetriever:
+    """BM25 over one or more text fields; several fields combine like ES ``multi_match`` best_fields
+    (the best field's score per document, boosts applied)."""
+
+    name: str
+    query: str
+    fields: tuple[str, ...]
+    k: int = 100
+    boosts: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VectorRetriever:
+    """k nearest neighbours by dot product over L2-normalised vectors."""
+
+    name: str
+    field: str
+    vector: np.ndarray
+    k: int = 100
+    num_candidates: int | None = None
+    encoder: str | None = None  # identity of the query encoder; checked against the index's record
+
+
+Retriever = TextRetriever | VectorRetriever
+
+
+@dataclass
+class WriteReport:
+    written: int = 0
+    deleted: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (doc id, reason)
+
+    def merge(self, other: WriteReport) -> WriteReport:
+        self.written += other.written
+        self.deleted += other.deleted
+        self.failed.extend(other.failed)
+        return self
+
+
+@dataclass
+class VideoBundle:
+    """Everything one video's analysis produced, committed together. The video document goes last: its
+    ``stages`` field is the checkpoint, so a video whose bundle did not finish is redone on the next run."""
+
+    video_id: str
+    video: dict[str, Any]
+    docs: dict[IndexName, list[tuple[str, dict[str, Any]]]]
+    replace: frozenset[IndexName] = frozenset()  # indices whose other docs of this video are removed
+
+
+@dataclass
+class StoreStats:
+    backend: str
+    location: str
+    counts: dict[str, int]
+    encoders: dict[str, dict[str, Any]]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class IndexBackend(Protocol):
+    """One store of the four indices (videos, segments, persons, credits)."""
+
+    def ensure_indices(self, encoders: Mapping[str, Mapping[str, Any]]) -> None:
+        """Create missing indices; record which encoders (role → {id, dims}) fill their vector fields.
+        Raises EncoderMismatch if an existing index was built by different encoders."""
+
+    def encoders(self) -> dict[str, dict[str, Any]]: ...
+
+    def upsert(self, index: IndexName, docs: Sequence[tuple[str, dict[str, Any]]]) -> WriteReport: ...
+
+    def delete(self, index: IndexName, ids: Sequence[str]) -> int: ...
+
+    def commit_video(self, bundle: VideoBundle) -> WriteReport: ...
+
+    def delete_video(self, video_id: str) -> int:
+        """Remove a video and every document derived from it."""
+
+    def get(self, index: IndexName, ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+
+    def count(self, index: IndexName, filters: SearchFilters | None = None) -> int: ...
+
+    def scan(
+        self, index: IndexName, filters: SearchFilters | None = None, batch_size: int = 1000
+    ) -> Iterator[tuple[str, dict[str, Any]]]: ...
+
+    def search(
+        self, index: IndexName, retrievers: Sequence[Retriever], filters: SearchFilters | None = None
+    ) -> dict[str, list[Candidate]]:
+        """Run each retriever under the same filters; candidate lists keyed by retriever name, best first."""
+
+    def refresh(self) -> None:
+        """Make everything written so far visible to search."""
+
+    def stats(self) -> StoreStats: ...
+
+    def close(self) -> None: ...
+
+
+def check_document(index: IndexName, doc_id: str, body: Mapping[str, Any], dims: Mapping[str, int]) -> dict:
+    """Reject what Elasticsearch would reject (unknown fields under ``dynamic: strict``, vectors of the wrong
+    length) and what it would silently corrupt (NaN/inf vectors). Returns the body with vectors as float32."""
+    if not doc_id or not isinstance(doc_id, str):
+        raise DocumentRejected(str(doc_id), "empty or non-string id")
+    schema = index_schema(index)
+    out: dict[str, Any] = {}
+    for name, value in body.items():
+        kind = schema.kinds.get(name)
+        if kind is None:
+            raise DocumentRejected(doc_id, f"unknown field {name!r} for index {index!s}")
+        if kind is FieldKind.VECTOR and value is not None:
+            vec = np.asarray(value, dtype=np.float32)
+            expected = dims.get(name)
+            if vec.ndim != 1 or (expected is not None and vec.shape[0] != expected):
+                raise DocumentRejected(doc_id, f"{name} has shape {vec.shape}, expected ({expected},)")
+            if not np.isfinite(vec).all():
+                raise DocumentRejected(doc_id, f"{name} contains NaN or infinite values")
+            norm = float(np.linalg.norm(vec))
+            if not math.isclose(norm, 1.0, rel_tol=1e-2):
+                if norm == 0.0:
+                    raise DocumentRejected(doc_id, f"{name} is the zero vector")
+                vec = vec / norm
+            value = vec
+        out[name] = value
+    return out
