@@ -12,7 +12,9 @@ import logging
 import math
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from ranking.fusion import fuse
@@ -70,6 +72,45 @@ class SearchResponse(BaseModel):
     fusion: str
     unavailable: dict[str, str] = Field(default_factory=dict)
     notices: list[str] = Field(default_factory=list)
+    translated_query: str | None = Field(None, description="the English text the English retrievers searched")
+
+
+@dataclass(frozen=True)
+class QueryVector:
+    """A query encoded elsewhere (e.g. by a Serve encoder replica), with the identity of the encoder."""
+
+    vector: np.ndarray
+    encoder: str
+
+
+@dataclass
+class QueryPlan:
+    """A validated request: what to run and how to fuse it. Planning is cheap and happens before any model runs,
+    so bad input is refused without encoding anything."""
+
+    request: SearchRequest
+    query: str
+    retrievers: list[str]
+    weights: dict[str, float]
+    fusion: str
+    normalization: str
+    unavailable: dict[str, str]
+    notices: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def searchable(self) -> bool:
+        return any(ch.isalnum() for ch in self.query)
+
+    @property
+    def needs_text_vector(self) -> bool:
+        return self.searchable and "text_vec" in self.retrievers
+
+    @property
+    def needs_english(self) -> bool:
+        """A translation would help: the English retrievers run and the query has Hangul."""
+        return self.searchable and "bm25_en" in self.retrievers and any("\uac00" <= ch <= "\ud7a3"
+                                                                         for ch in self.query)
 
 
 class Searcher:
@@ -108,7 +149,12 @@ class Searcher:
         return query
 
     def _weights(self, request: SearchRequest, retrievers: list[str], notices: list[str]) -> dict[str, float]:
-        weights = dict(request.weights) if request.weights is not None else dict(self.settings.ranking.weights)
+        if request.weights is not None:
+            weights = dict(request.weights)
+        elif request.profile is not None:
+            weights = self._profile_weights(request.profile)
+        else:
+            weights = dict(self.settings.ranking.weights)
         for name, value in weights.items():
             if not math.isfinite(value) or value < 0:
                 raise InvalidQuery(f"weight for {name!r} must be a finite number ≥ 0, got {value}")
@@ -121,22 +167,40 @@ class Searcher:
             weights = {name: w / total for name, w in weights.items()}
         return weights
 
-    def retrievers_for(self, query: str, names: list[str], k: int) -> list[Retriever]:
+    def _profile_weights(self, name: str) -> dict[str, float]:
+        try:
+            from ranking.profiles import load_profile  # the ranking work's tuned profiles, when installed
+        except ImportError:
+            raise InvalidQuery(f"unknown profile {name!r}: no tuned weight profiles are available in this "
+                               "installation (ranking.profiles is not installed)") from None
+        return dict(load_profile(name, self.settings).weights)
+
+    def retrievers_for(self, query: str, names: list[str], k: int,
+                       vectors: Mapping[str, QueryVector] | None = None,
+                       english: str | None = None) -> list[Retriever]:
+        """``vectors``: query vectors already encoded (by retriever name); missing ones are encoded here.
+        ``english``: a translation of the query for the English-analysed fields."""
         schema = index_schema(IndexName.SEGMENTS)
         out: list[Retriever] = []
         for name in names:
             if name in TEXT_RETRIEVERS:
                 fields = tuple(schema.text_fields(TEXT_RETRIEVERS[name]))
                 boosts = {f: FIELD_BOOSTS.get(f.split(".")[0], 1.0) for f in fields}
-                out.append(TextRetriever(name, query, fields, k, boosts))
+                text = english if name == "bm25_en" and english else query
+                out.append(TextRetriever(name, text, fields, k, boosts))
             elif name == "text_vec":
-                encoder = self.text_encoder
-                vector = encoder.encode_queries([query])[0]
-                out.append(VectorRetriever(name, "text_vec", vector, k, encoder=encoder.identity))
+                given = (vectors or {}).get(name)
+                if given is None:
+                    encoder = self.text_encoder
+                    given = QueryVector(encoder.encode_queries([query])[0], encoder.identity)
+                out.append(VectorRetriever(name, "text_vec", given.vector, k, encoder=given.encoder))
         return out
 
     def search(self, request: SearchRequest) -> SearchResponse:
-        started = time.perf_counter()
+        """Plan and run a request in this process (query vectors encoded here)."""
+        return self.execute(self.plan(request))
+
+    def plan(self, request: SearchRequest) -> QueryPlan:
         query = self._validate(request)
         notices: list[str] = []
         available, unavailable = self.available_retrievers()
@@ -151,18 +215,31 @@ class Searcher:
         names = [n for n in names if weights.get(n, 0) > 0]
         method = (request.fusion or self.settings.ranking.fusion).value
         normalization = (request.normalization or self.settings.ranking.normalization).value
-        if not any(ch.isalnum() for ch in query):
+        plan = QueryPlan(request, query, names, weights, method, normalization, unavailable, notices)
+        if not plan.searchable:
             notices.append("the query has no searchable words (only punctuation or symbols)")
-            return SearchResponse(query=query, hits=[], took_ms=_ms(started), retrievers=names, weights=weights,
-                                  fusion=method, unavailable=unavailable, notices=notices)
+        return plan
+
+    def execute(self, plan: QueryPlan, vectors: Mapping[str, QueryVector] | None = None,
+                english: str | None = None) -> SearchResponse:
+        """Run a plan: per-retriever candidates from the store, fusion, hits."""
+        request = plan.request
+        english = english if english and english != plan.query else None
+        if not plan.searchable:
+            return self._response(plan, [], None)
         depth = max(self.settings.search.candidates, request.k)
-        lists = self.store.search(IndexName.SEGMENTS, self.retrievers_for(query, names, depth), request.filters)
-        fused = fuse(lists, method=method, weights=weights, normalization=normalization,
+        retrievers = self.retrievers_for(plan.query, plan.retrievers, depth, vectors, english)
+        lists = self.store.search(IndexName.SEGMENTS, retrievers, request.filters)
+        fused = fuse(lists, method=plan.fusion, weights=plan.weights, normalization=plan.normalization,
                      rrf_k=self.settings.ranking.rrf_k)
-        top = fused.ids[: request.k]
-        hits = self._hits(top, fused, lists, request.explain)
-        return SearchResponse(query=query, hits=hits, took_ms=_ms(started), retrievers=names, weights=weights,
-                              fusion=method, unavailable=unavailable, notices=notices)
+        hits = self._hits(fused.ids[: request.k], fused, lists, request.explain)
+        return self._response(plan, hits, english)
+
+    @staticmethod
+    def _response(plan: QueryPlan, hits: list[Hit], english: str | None) -> SearchResponse:
+        return SearchResponse(query=plan.query, hits=hits, took_ms=_ms(plan.started), retrievers=plan.retrievers,
+                              weights=plan.weights, fusion=plan.fusion, unavailable=plan.unavailable,
+                              notices=plan.notices, translated_query=english)
 
     def _hits(self, ids: list[str], fused, lists: Mapping[str, list], explain: bool) -> list[Hit]:
         segments = self.store.get(IndexName.SEGMENTS, ids)

@@ -17,6 +17,7 @@ def _register() -> None:
     from vidsearch.cli import core
 
     core.register(app)
+    from vidsearch.cli import serve as serve_commands; serve_commands.register(app)  # noqa: E702
 
 
 def main() -> None:

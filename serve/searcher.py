@@ -1,0 +1,202 @@
+"""The searcher deployment: ``vidsearch.search.Searcher`` (the same planning, store queries and fusion the CLI runs
+in-process) with its query models behind deployment handles, plus the document lookups the API and the web page
+need. Store queries run on a small thread pool so a replica keeps accepting requests while one is in the store."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
+
+from ray import serve
+from ray.serve.handle import DeploymentHandle
+
+from vidsearch.config import FusionMethod, Normalization, Settings
+from vidsearch.documents import Credit, Person, Segment, Video
+from vidsearch.errors import NotFound
+from vidsearch.schema import IndexName
+from vidsearch.search import QueryVector, Searcher, SearchRequest, SearchResponse
+from vidsearch.store.base import SearchFilters
+from serve.faces import FaceQuery, face_search_status, search_faces
+from serve.models import Capabilities, FaceSearchResponse, Feature, Readiness, SegmentView, VideoView
+from serve.problems import travels
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _document(model: type[T], doc_id: str, body: dict[str, Any]) -> T:
+    """A stored body as its document model, without vectors (clients never need them)."""
+    fields = {k: v for k, v in body.items() if not k.endswith("_vec")}
+    return model.from_doc(doc_id, fields)
+
+
+def profile_names(settings: Settings) -> list[str]:
+    try:
+        from ranking.profiles import list_profiles
+    except ImportError:
+        return []
+    return sorted(list_profiles(settings))
+
+
+@serve.deployment(name="searcher")
+class SearchService:
+    def __init__(self, settings: Settings, text_encoder: DeploymentHandle | None = None,
+                 translator: DeploymentHandle | None = None, face_encoder: DeploymentHandle | None = None) -> None:
+        self.settings = settings
+        self.searcher = Searcher(settings)
+        self.store = self.searcher.store
+        self.text_encoder = text_encoder
+        self.translator = translator
+        self.face_encoder = face_encoder
+        self._pool = ThreadPoolExecutor(settings.serve.store_threads, thread_name_prefix="store")
+        self.counts = {index.value: self.store.count(index) for index in IndexName}
+        self.store.search(IndexName.SEGMENTS, [])  # loads the segment index into memory before traffic
+        log.info("searcher ready over %s", self.counts)
+
+    async def _in_pool(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._pool, partial(fn, *args))
+
+    # -- search -----------------------------------------------------------------------------------------------
+    @travels
+    async def search(self, request: SearchRequest) -> SearchResponse:
+        plan = self.searcher.plan(request)
+        vector_call = (self.text_encoder.encode.remote(plan.query)
+                       if plan.needs_text_vector and self.text_encoder is not None else None)
+        english_call = (self.translator.translate.remote(plan.query)
+                        if plan.needs_english and self.translator is not None else None)
+        vectors: dict[str, QueryVector] = {}
+        if vector_call is not None:
+            vectors["text_vec"] = await vector_call
+        english = None
+        if english_call is not None:
+            try:
+                english = await english_call
+            except Exception as exc:  # the other retrievers still answer; the response says what happened
+                log.warning("translation of %r failed: %s", plan.query, exc)
+                plan.notices.append(f"translation failed ({type(exc).__name__}); searched the Korean text only")
+        return await self._in_pool(self.searcher.execute, plan, vectors, english)
+
+    @travels
+    async def search_face(self, query: FaceQuery) -> FaceSearchResponse:
+        reason = face_search_status(self.settings, self.face_encoder)
+        if reason is not None:
+            from serve.problems import FeatureUnavailable
+
+            raise FeatureUnavailable(reason)
+        encoded = await self.face_encoder.encode.remote(query)
+        return await self._in_pool(search_faces, self.store, self.settings, query, encoded)
+
+    # -- documents --------------------------------------------------------------------------------------------
+    def _video_doc(self, video_id: str) -> Video:
+        body = self.store.get(IndexName.VIDEOS, [video_id]).get(video_id)
+        if body is None:
+            raise NotFound(f"no video with id {video_id!r}")
+        return _document(Video, video_id, body)
+
+    def _of_video(self, index: IndexName, model: type[T], video_id: str) -> list[T]:
+        docs = [_document(model, i, b) for i, b in self.store.scan(index, SearchFilters(video_ids=[video_id]))]
+        return docs
+
+    def _video_view(self, video_id: str) -> VideoView:
+        video = self._video_doc(video_id)
+        segments = sorted(self._of_video(IndexName.SEGMENTS, Segment, video_id), key=lambda s: s.index)
+        persons = sorted(self._of_video(IndexName.PERSONS, Person, video_id),
+                         key=lambda p: (-(p.screen_time_s or 0.0), p.cluster))
+        credits = sorted(self._of_video(IndexName.CREDITS, Credit, video_id), key=lambda c: c.time_s)
+        return VideoView(video=video, segments=segments, persons=persons, credits=credits)
+
+    @travels
+    async def video(self, video_id: str) -> VideoView:
+        return await self._in_pool(self._video_view, video_id)
+
+    @travels
+    async def persons(self, video_id: str) -> list[Person]:
+        def persons_of() -> list[Person]:
+            self._video_doc(video_id)
+            return sorted(self._of_video(IndexName.PERSONS, Person, video_id), key=lambda p: p.cluster)
+
+        return await self._in_pool(persons_of)
+
+    @travels
+    async def segment(self, segment_id: str) -> SegmentView:
+        def segment_of() -> SegmentView:
+            body = self.store.get(IndexName.SEGMENTS, [segment_id]).get(segment_id)
+            if body is None:
+                raise NotFound(f"no segment with id {segment_id!r}")
+            segment = _document(Segment, segment_id, body)
+            video = self.store.get(IndexName.VIDEOS, [segment.video_id]).get(segment.video_id)
+            return SegmentView(segment=segment, video=_document(Video, segment.video_id, video) if video else None)
+
+        return await self._in_pool(segment_of)
+
+    @travels
+    async def thumbnail(self, doc_id: str, number: int = 0) -> str:
+        """The media-cache-relative thumbnail path of a segment or a person (its ``number``-th exemplar)."""
+
+        def lookup() -> str:
+            segment = self.store.get(IndexName.SEGMENTS, [doc_id]).get(doc_id)
+            if segment is not None and segment.get("thumbnail"):
+                return segment["thumbnail"]
+            person = self.store.get(IndexName.PERSONS, [doc_id]).get(doc_id)
+            if person is not None and person.get("thumbnails"):
+                thumbs = person["thumbnails"]
+                if number >= len(thumbs):
+                    raise NotFound(f"person {doc_id!r} has {len(thumbs)} thumbnail(s); there is no number {number}")
+                return thumbs[number]
+            raise NotFound(f"no segment or person with a thumbnail has id {doc_id!r}")
+
+        return await self._in_pool(lookup)
+
+    # -- about this installation ------------------------------------------------------------------------------
+    @travels
+    async def capabilities(self) -> Capabilities:
+        available, unavailable = self.searcher.available_retrievers()
+        face_reason = face_search_status(self.settings, self.face_encoder)
+        translator = "off (models.translator.backend = none): Korean queries reach English text through the " \
+                     "multilingual encoder only"
+        if self.translator is not None:
+            translator = (await self.translator.info.remote())["identity"]
+        counts = await self._in_pool(lambda: {index.value: self.store.count(index) for index in IndexName})
+        search = self.settings.search
+        return Capabilities(
+            retrievers=available, unavailable_retrievers=unavailable,
+            default_weights={k: v for k, v in self.settings.ranking.weights.items() if k in available},
+            fusion=self.settings.ranking.fusion.value,
+            fusion_methods=[m.value for m in FusionMethod], normalizations=[n.value for n in Normalization],
+            profiles=profile_names(self.settings),
+            features={
+                "face_search": Feature(available=face_reason is None, detail=face_reason or "search by photo"),
+                "translator": Feature(available=self.translator is not None, detail=translator),
+            },
+            limits={"max_k": search.max_k, "max_query_chars": search.max_query_chars,
+                    "max_upload_bytes": self.settings.serve.max_upload_bytes,
+                    "max_json_bytes": self.settings.serve.max_json_bytes},
+            counts=counts,
+        )
+
+    async def ready(self) -> Readiness:
+        checks: dict[str, str] = {}
+        ok = True
+        try:
+            counts = await self._in_pool(lambda: {index.value: self.store.count(index) for index in IndexName})
+            checks["store"] = f"{self.store.stats().backend}: {counts['segments']} segments"
+        except Exception as exc:
+            ok, checks["store"] = False, f"unavailable: {exc}"
+        models = {"text_encoder": self.text_encoder, "translator": self.translator, "face_encoder": self.face_encoder}
+        for name, handle in models.items():
+            if handle is None:
+                continue
+            try:
+                info = await asyncio.wait_for(handle.info.remote(), timeout=5)
+                checks[name] = info.get("identity", "loaded")
+            except Exception as exc:
+                ok, checks[name] = False, f"not answering: {type(exc).__name__}"
+        if self.text_encoder is not None and ok:
+            recorded = self.store.encoders().get("text")
+            if recorded and recorded["id"] != checks["text_encoder"]:
+                ok = False
+                checks["text_encoder"] += f" (the index was built by {recorded['id']}: queries would be refused)"
+        return Readiness(ready=ok, checks=checks)

@@ -1,0 +1,79 @@
+"""One real API for the whole session: the demo programme rendered and indexed, Ray + Serve on 127.0.0.1 with the
+default text encoder and a tiny ko→en Marian translator built here (trained in seconds to translate a few demo
+phrases, saved with save_pretrained and loaded with local_files_only)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from serve_testkit import ADMIN_KEY, ALLOWED_ORIGIN, build_tiny_translator
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Served:
+    url: str
+    settings: object
+    video_path: Path
+    video_id: str
+
+
+@pytest.fixture(scope="session")
+def tiny_translator_dir(tmp_path_factory) -> Path:
+    return build_tiny_translator(tmp_path_factory.mktemp("tiny-marian"))
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory, tiny_translator_dir) -> Iterator[Served]:
+    import ray
+    from ray import serve
+    from ray.data import DataContext
+
+    from ray_jobs.ingest import run_ingest
+    from vidsearch.cli.serve import start_local
+    from vidsearch.config import load_settings
+    from vidsearch.demo import render_demo_video
+    from vidsearch.schema import IndexName
+    from vidsearch.store import open_store
+
+    root = tmp_path_factory.mktemp("serve")
+    video = render_demo_video(root / "videos")
+    settings = load_settings(
+        data_dir=root / "data",
+        ray={"progress_bars": False},
+        models={"translator": {"backend": "transformers", "model": str(tiny_translator_dir)}},
+        serve={"port": _free_port(), "admin_api_keys": [ADMIN_KEY], "cors_origins": [ALLOWED_ORIGIN],
+               "ingest_roots": [str(root / "videos")]},
+    )
+    started_ray = not ray.is_initialized()
+    if started_ray:
+        ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING)
+    DataContext.get_current().enable_progress_bars = False
+    summary = run_ingest([video], settings)
+    assert summary.videos_ok == 1, summary
+    store = open_store(settings)
+    video_id = next(iter(store.scan(IndexName.VIDEOS)))[0]
+    store.close()
+    url = start_local(settings)
+    yield Served(url, settings, video, video_id)
+    serve.shutdown()
+    if started_ray:
+        ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def client(served) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=served.url, timeout=60) as http:
+        yield http
