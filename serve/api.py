@@ -80,7 +80,8 @@ def create_api(settings: Settings, backend: SearchBackend) -> FastAPI:
 
         app.add_middleware(CORSMiddleware, allow_origins=limits.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type", "X-API-Key"], max_age=600)
-    reader = [Depends(keys.reader)]
+    # Declared only when keys are configured, so the OpenAPI document says truthfully whether a key is needed.
+    reader = [Depends(keys.reader)] if limits.search_api_keys else []
     admin = [Depends(keys.admin)]
 
     # -- web page and health ----------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ class QueryTranslator:
         if translator is None:
             raise ValueError("QueryTranslator deployed with models.translator.backend = 'none'")
         self._translator = translator
+        translator.translate(["준비"])  # the first generate() call is several times slower than the rest
         batching = settings.serve.translator_batching
         self.translate.set_max_batch_size(batching.max_batch_size)
         self.translate.set_batch_wait_timeout_s(batching.batch_wait_timeout_s)

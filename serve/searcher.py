@@ -17,7 +17,7 @@ from vidsearch.config import FusionMethod, Normalization, Settings
 from vidsearch.documents import Credit, Person, Segment, Video
 from vidsearch.errors import NotFound
 from vidsearch.schema import IndexName
-from vidsearch.search import QueryVector, Searcher, SearchRequest, SearchResponse
+from vidsearch.search import TEXT_RETRIEVERS, QueryVector, Searcher, SearchRequest, SearchResponse
 from vidsearch.store.base import SearchFilters
 from serve.faces import FaceQuery, face_search_status, search_faces
 from serve.models import Capabilities, FaceSearchResponse, Feature, Readiness, SegmentView, VideoView
@@ -53,7 +53,9 @@ class SearchService:
         self.face_encoder = face_encoder
         self._pool = ThreadPoolExecutor(settings.serve.store_threads, thread_name_prefix="store")
         self.counts = {index.value: self.store.count(index) for index in IndexName}
-        self.store.search(IndexName.SEGMENTS, [])  # loads the segment index into memory before traffic
+        # Load the segment index and the query analysers (Kiwi takes seconds to start) before traffic arrives.
+        warm_up = SearchRequest(query="준비 warm-up", k=1, weights=dict.fromkeys(TEXT_RETRIEVERS, 1.0))
+        self.searcher.execute(self.searcher.plan(warm_up))
         log.info("searcher ready over %s", self.counts)
 
     async def _in_pool(self, fn, *args):

@@ -175,7 +175,7 @@ async function search(query, { quiet = false } = {}) {
 function whyMatched(hit) {
   const parts = [];
   if (hit.explain) {
-    const entries = Object.entries(hit.explain).filter(([, v]) => v.contribution > 0);
+    const entries = Object.entries(hit.explain).filter(([name, v]) => v.contribution > 0 || hit.matched_by.includes(name));
     const total = entries.reduce((sum, [, v]) => sum + v.contribution, 0) || 1;
     const bar = h("div", { class: "bar", title: "share of the score from each retriever" });
     for (const [name, v] of entries) {
@@ -217,7 +217,7 @@ function renderHits(response) {
     card.addEventListener("keydown", (e) => { if (e.key === "Enter") open(); });
     return card;
   }));
-  if (!state.touched && !$("profile").value) { state.weights = { ...state.weights, ...response.weights }; }
+  state.weights = { ...response.weights };
   syncSliders(response.weights);
   const parts = [h("strong", { text: `${response.hits.length} result${response.hits.length === 1 ? "" : "s"}` }),
     ` for “${response.query}” in ${Math.round(response.took_ms)} ms · ${response.fusion === "rrf" ? "RRF" : "weighted"} fusion of ` +
