@@ -6,15 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, FastAPI, File, Form, Path as PathParam, Query, UploadFile
+from fastapi import Depends, FastAPI, File, Form, Query, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 import vidsearch
-from vidsearch.config import Settings
-from vidsearch.documents import Person
-from vidsearch.errors import NotFound
-from vidsearch.search import SearchRequest, SearchResponse
 from serve.access import AccessKeys, BodyLimits, SecurityHeaders
 from serve.faces import FaceQuery, PhotoTooLarge, check_photo
 from serve.models import (
@@ -28,6 +25,10 @@ from serve.models import (
     VideoView,
 )
 from serve.problems import PROBLEM_JSON, Problem, install_problem_handlers, problem
+from vidsearch.config import Settings
+from vidsearch.documents import Person
+from vidsearch.errors import NotFound
+from vidsearch.search import SearchRequest, SearchResponse
 
 STATIC_DIR = Path(__file__).parent / "static"
 JOB_ID_PATTERN = r"^ingest-[0-9T]{15}-[0-9a-f]{8}$"

@@ -18,9 +18,6 @@ from ray import serve
 from ray.serve import Application
 from ray.serve.handle import DeploymentHandle
 
-from vidsearch.config import Settings, load_settings
-from vidsearch.documents import Person
-from vidsearch.search import SearchRequest, SearchResponse
 from serve.api import create_api
 from serve.encoders import QueryTranslator, TextQueryEncoder
 from serve.faces import FaceQuery
@@ -36,6 +33,9 @@ from serve.models import (
 )
 from serve.problems import ServiceUnavailable, as_vidsearch_error, raise_if_problem
 from serve.searcher import SearchService
+from vidsearch.config import Settings, load_settings
+from vidsearch.documents import Person
+from vidsearch.search import SearchRequest, SearchResponse
 
 log = logging.getLogger(__name__)
 

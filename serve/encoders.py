@@ -9,10 +9,10 @@ import logging
 
 from ray import serve
 
+from serve.translator import load_translator
 from vidsearch.config import Settings
 from vidsearch.encoders.text import load_text_encoder
 from vidsearch.search import QueryVector
-from serve.translator import load_translator
 
 log = logging.getLogger(__name__)
 

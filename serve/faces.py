@@ -15,8 +15,8 @@ from PIL import Image, UnidentifiedImageError
 from vidsearch.errors import InvalidQuery, VidsearchError
 
 if TYPE_CHECKING:
-    from vidsearch.config import Settings
     from serve.models import FaceSearchResponse
+    from vidsearch.config import Settings
 
 
 class PhotoRejected(VidsearchError):

@@ -13,10 +13,10 @@ from pathlib import Path
 import ray
 from ray import serve
 
-from vidsearch.config import Settings
-from vidsearch.errors import InvalidQuery, NotFound, VidsearchError
 from serve.models import IngestJob, IngestRequest, JobState
 from serve.problems import travels
+from vidsearch.config import Settings
+from vidsearch.errors import InvalidQuery, NotFound, VidsearchError
 
 log = logging.getLogger(__name__)
 

@@ -13,15 +13,15 @@ from typing import Any, TypeVar
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
+from serve.faces import FaceQuery, face_search_status, search_faces
+from serve.models import Capabilities, FaceSearchResponse, Feature, Readiness, SegmentView, VideoView
+from serve.problems import FeatureUnavailable, travels
 from vidsearch.config import FusionMethod, Normalization, Settings
 from vidsearch.documents import Credit, Person, Segment, Video
 from vidsearch.errors import NotFound
 from vidsearch.schema import IndexName
 from vidsearch.search import TEXT_RETRIEVERS, QueryVector, Searcher, SearchRequest, SearchResponse
 from vidsearch.store.base import SearchFilters
-from serve.faces import FaceQuery, face_search_status, search_faces
-from serve.models import Capabilities, FaceSearchResponse, Feature, Readiness, SegmentView, VideoView
-from serve.problems import travels
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -85,8 +85,6 @@ class SearchService:
     async def search_face(self, query: FaceQuery) -> FaceSearchResponse:
         reason = face_search_status(self.settings, self.face_encoder)
         if reason is not None:
-            from serve.problems import FeatureUnavailable
-
             raise FeatureUnavailable(reason)
         encoded = await self.face_encoder.encode.remote(query)
         return await self._in_pool(search_faces, self.store, self.settings, query, encoded)

@@ -50,7 +50,7 @@ class Seq2SeqTranslator:
             self._model = AutoModelForSeq2SeqLM.from_pretrained(source, local_files_only=local_files_only)
         except (OSError, ValueError) as exc:
             raise ConfigurationError(
-                f"cannot load translator model {model!r}: {exc}. Give a local folder, or set "
+                f"cannot load translator model {model!r}: {str(exc).strip().rstrip('.')}. Give a local folder, or set "
                 "VIDSEARCH_MODELS__LOCAL_FILES_ONLY=false on a machine that can reach the hub."
             ) from exc
         self._model.eval()

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from serve_testkit import ADMIN_KEY, ALLOWED_ORIGIN, build_tiny_translator
 
 

@@ -11,7 +11,8 @@ ALLOWED_ORIGIN = "http://allowed.example"
 # What the tiny translator learns: Korean queries whose words appear in no Korean caption of the demo, so only the
 # translation lets the English BM25 retriever find their scene.
 TRANSLATIONS = [("궁궐", "palace"), ("궁궐 야경", "palace at night"), ("한라산", "hallasan"),
-                ("해운대 해수욕장", "haeundae beach"), ("김치찌개", "kimchi stew"), ("촬영감독", "director of photography"),
+                ("해운대 해수욕장", "haeundae beach"), ("김치찌개", "kimchi stew"),
+                ("촬영감독", "director of photography"),
                 ("서울 야경", "seoul skyline at night")]
 
 

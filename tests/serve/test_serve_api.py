@@ -7,8 +7,8 @@ import time
 
 import pytest
 from PIL import Image
-
 from serve_testkit import ADMIN_KEY, ALLOWED_ORIGIN, assert_problem
+
 from vidsearch.demo import DEMO_QUERIES, SCENES, scene_span
 from vidsearch.search import Searcher, SearchRequest
 

@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
-
 from serve_testkit import ADMIN_KEY, assert_problem
 
 pytestmark = pytest.mark.slow  # shares the served demo fixture
@@ -78,7 +77,8 @@ def test_nan_weight_is_refused(client):
 
 
 def test_a_50_mb_body_is_refused_before_it_is_read(client):
-    response = client.post("/v1/search", content=b"x" * (50 * 1024 * 1024), headers={"content-type": "application/json"})
+    response = client.post("/v1/search", content=b"x" * (50 * 1024 * 1024),
+                           headers={"content-type": "application/json"})
     assert_problem(response, 413, "over the limit")
 
 
@@ -100,7 +100,8 @@ def test_uploads_that_are_not_usable_photos(client, served):
     assert_problem(client.post("/v1/search/face", files={"photo": ("cut.png", truncated)}), 415, "cut.png")
     assert_problem(client.post("/v1/search/face", files={"photo": ("empty.jpg", b"")}), (400, 422))
     assert_problem(client.post("/v1/search/face", data={"k": "5"}), 422, "photo")
-    assert_problem(client.post("/v1/search/face", files={"photo": ("a.png", png.getvalue())}, data={"k": "0"}), 422, "k")
+    zero_k = client.post("/v1/search/face", files={"photo": ("a.png", png.getvalue())}, data={"k": "0"})
+    assert_problem(zero_k, 422, "k")
     huge = b"\xff" * (served.settings.serve.max_upload_bytes + 100_000)
     assert_problem(client.post("/v1/search/face", files={"photo": ("huge.jpg", huge)}), 413)
 
@@ -130,8 +131,10 @@ def test_path_traversal_never_reads_files(served, path):
     assert b"root:" not in body
 
 
-@pytest.mark.parametrize("path", ["/v1/videos/0123456789abcdef0123", "/v1/videos/0123456789abcdef0123/persons",
-                                  "/v1/segments/0123456789abcdef0123.s0001", "/v1/thumbnails/0123456789abcdef0123.s0001"])
+@pytest.mark.parametrize("path", [
+    "/v1/videos/0123456789abcdef0123", "/v1/videos/0123456789abcdef0123/persons",
+    "/v1/segments/0123456789abcdef0123.s0001", "/v1/thumbnails/0123456789abcdef0123.s0001",
+])
 def test_unknown_ids(client, path):
     assert_problem(client.get(path), 404, "0123456789abcdef0123")
 

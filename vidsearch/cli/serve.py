@@ -36,7 +36,8 @@ def register(app: typer.Typer) -> None:
     @app.command("serve")
     @clean_errors
     def serve_command(
-        host: Annotated[str | None, typer.Option(help="address to bind (default 127.0.0.1; 0.0.0.0 exposes it)")] = None,
+        host: Annotated[str | None, typer.Option(help="address to bind (default 127.0.0.1; 0.0.0.0 exposes it)")
+                        ] = None,
         port: Annotated[int | None, typer.Option(help="HTTP port (default 8000)")] = None,
         num_cpus: Annotated[int | None, typer.Option(help="CPUs for the local Ray (default: all)")] = None,
         config: ConfigOption = None,
