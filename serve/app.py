@@ -1,10 +1,11 @@
 """The Serve application: deployments composed with handles, the FastAPI ingress over them, and the builders that
 ``vidsearch serve`` (local) and a Serve config file / RayService (cluster) use.
 
-    text_encoder ─┐
-    translator ───┼─▶ searcher ─┐
-    face_encoder ─┘             ├─▶ ingress (FastAPI: /v1/…, /healthz, /readyz, the web page)
-    ingest_jobs ────────────────┘
+    text_encoder ──────┐
+    clip_text_encoder ─┤ (when an image-text model is configured)
+    translator ────────┼─▶ searcher ─┐ (when a translator is configured)
+    face_encoder ──────┘             ├─▶ ingress (FastAPI: /v1/…, /healthz, /readyz, the web page)
+    ingest_jobs ─────────────────────┘
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ray.serve import Application
 from ray.serve.handle import DeploymentHandle
 
 from serve.api import create_api
-from serve.encoders import QueryTranslator, TextQueryEncoder
+from serve.encoders import ClipTextQueryEncoder, QueryTranslator, TextQueryEncoder
 from serve.faces import FaceQuery
 from serve.jobs import IngestJobs
 from serve.models import (
@@ -117,12 +118,16 @@ def face_encoder_deployment(settings: Settings) -> Application | None:
 def build_app(settings: Settings) -> Application:
     """Compose the deployments with their scaling settings."""
     scaling = settings.serve
-    text = TextQueryEncoder.options(**scaling.text_encoder.deployment_options()).bind(settings)
+    encoders = {"text_vec": TextQueryEncoder.options(**scaling.text_encoder.deployment_options()).bind(settings)}
+    if settings.models.image_text.backend != "none":
+        clip = ClipTextQueryEncoder.options(**scaling.clip_encoder.deployment_options()).bind(settings)
+        encoders["clip_vec"] = clip
     translator = None
     if settings.models.translator.backend != "none":
         translator = QueryTranslator.options(**scaling.translator.deployment_options()).bind(settings)
     faces = face_encoder_deployment(settings)
-    searcher = SearchService.options(**scaling.searcher.deployment_options()).bind(settings, text, translator, faces)
+    searcher = SearchService.options(**scaling.searcher.deployment_options()).bind(settings, encoders, translator,
+                                                                                   faces)
     jobs = IngestJobs.bind(settings)
     return ApiIngress.options(**scaling.ingress.deployment_options()).bind(settings, searcher, jobs)
 

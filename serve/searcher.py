@@ -25,6 +25,7 @@ from vidsearch.store.base import SearchFilters
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+ENCODER_DEPLOYMENTS = {"text_vec": "text_encoder", "clip_vec": "clip_text_encoder"}  # retriever → deployment
 
 
 def _document(model: type[T], doc_id: str, body: dict[str, Any]) -> T:
@@ -43,12 +44,12 @@ def profile_names(settings: Settings) -> list[str]:
 
 @serve.deployment(name="searcher")
 class SearchService:
-    def __init__(self, settings: Settings, text_encoder: DeploymentHandle | None = None,
+    def __init__(self, settings: Settings, encoders: dict[str, DeploymentHandle] | None = None,
                  translator: DeploymentHandle | None = None, face_encoder: DeploymentHandle | None = None) -> None:
         self.settings = settings
         self.searcher = Searcher(settings)
         self.store = self.searcher.store
-        self.text_encoder = text_encoder
+        self.encoders = dict(encoders or {})  # vector retriever name → its query encoder deployment
         self.translator = translator
         self.face_encoder = face_encoder
         self._pool = ThreadPoolExecutor(settings.serve.store_threads, thread_name_prefix="store")
@@ -65,13 +66,11 @@ class SearchService:
     @travels
     async def search(self, request: SearchRequest) -> SearchResponse:
         plan = self.searcher.plan(request)
-        vector_call = (self.text_encoder.encode.remote(plan.query)
-                       if plan.needs_text_vector and self.text_encoder is not None else None)
+        vector_calls = {name: self.encoders[name].encode.remote(plan.query)
+                        for name in plan.vector_retrievers if name in self.encoders}
         english_call = (self.translator.translate.remote(plan.query)
                         if plan.needs_english and self.translator is not None else None)
-        vectors: dict[str, QueryVector] = {}
-        if vector_call is not None:
-            vectors["text_vec"] = await vector_call
+        vectors: dict[str, QueryVector] = {name: await call for name, call in vector_calls.items()}
         english = None
         if english_call is not None:
             try:
@@ -185,7 +184,8 @@ class SearchService:
             checks["store"] = f"{self.store.stats().backend}: {counts['segments']} segments"
         except Exception as exc:
             ok, checks["store"] = False, f"unavailable: {exc}"
-        models = {"text_encoder": self.text_encoder, "translator": self.translator, "face_encoder": self.face_encoder}
+        models = {ENCODER_DEPLOYMENTS[name]: handle for name, handle in self.encoders.items()}
+        models.update(translator=self.translator, face_encoder=self.face_encoder)
         for name, handle in models.items():
             if handle is None:
                 continue
@@ -194,9 +194,11 @@ class SearchService:
                 checks[name] = info.get("identity", "loaded")
             except Exception as exc:
                 ok, checks[name] = False, f"not answering: {type(exc).__name__}"
-        if self.text_encoder is not None and ok:
-            recorded = self.store.encoders().get("text")
-            if recorded and recorded["id"] != checks["text_encoder"]:
+        recorded = self.store.encoders()
+        for name, role in (("text_vec", "text"), ("clip_vec", "image_text")):
+            deployment = ENCODER_DEPLOYMENTS[name]
+            built_by = recorded.get(role, {}).get("id")
+            if ok and deployment in checks and built_by and built_by != checks[deployment]:
                 ok = False
-                checks["text_encoder"] += f" (the index was built by {recorded['id']}: queries would be refused)"
+                checks[deployment] += f" (the index was built by {built_by}: queries would be refused)"
         return Readiness(ready=ok, checks=checks)

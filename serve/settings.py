@@ -64,8 +64,9 @@ class ServeSettings(BaseModel):
     ingress: DeploymentScaling = DeploymentScaling(num_cpus=0.1, max_ongoing_requests=256)
     searcher: DeploymentScaling = DeploymentScaling(max_replicas=1, num_cpus=0.25, max_ongoing_requests=128)
     text_encoder: DeploymentScaling = DeploymentScaling(num_cpus=0.25, max_ongoing_requests=128)
+    clip_encoder: DeploymentScaling = DeploymentScaling(num_cpus=0.25, max_ongoing_requests=128)
     translator: DeploymentScaling = DeploymentScaling(num_cpus=0.25, max_ongoing_requests=64)
     face_encoder: DeploymentScaling = DeploymentScaling(num_cpus=0.25, max_ongoing_requests=32)
 
-    text_batching: QueryBatching = QueryBatching()
+    text_batching: QueryBatching = QueryBatching()  # both query encoders
     translator_batching: QueryBatching = QueryBatching(max_batch_size=8, batch_wait_timeout_s=0.005)

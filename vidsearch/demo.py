@@ -15,27 +15,19 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from vidsearch.media.synth import korean_font, write_video
+from vidsearch.media.synth import Scene, korean_font, scene_frames, write_video
 
 FPS = 25
 SIZE = (1280, 720)
 SCENE_S = 6.0
 
 
-@dataclass(frozen=True)
-class DemoScene:
-    caption_ko: str
-    caption_en: str
-    top: tuple[int, int, int]  # background gradient colours
-    bottom: tuple[int, int, int]
-
-
 SCENES = (
-    DemoScene("서울의 밤 풍경", "Seoul skyline at night", (10, 20, 60), (70, 30, 90)),
-    DemoScene("부산 해운대 해수욕장", "Haeundae beach in Busan", (90, 170, 230), (20, 90, 160)),
-    DemoScene("제주도 한라산 등반", "Hiking Hallasan on Jeju island", (40, 120, 50), (150, 200, 90)),
-    DemoScene("김치찌개 끓이는 법", "How to cook kimchi stew", (200, 80, 20), (250, 190, 60)),
-    DemoScene("경복궁 야간 개장", "Gyeongbokgung palace night opening", (60, 30, 10), (180, 120, 50)),
+    Scene(("서울의 밤 풍경", "Seoul skyline at night"), (10, 20, 60), (70, 30, 90), SCENE_S),
+    Scene(("부산 해운대 해수욕장", "Haeundae beach in Busan"), (90, 170, 230), (20, 90, 160), SCENE_S),
+    Scene(("제주도 한라산 등반", "Hiking Hallasan on Jeju island"), (40, 120, 50), (150, 200, 90), SCENE_S),
+    Scene(("김치찌개 끓이는 법", "How to cook kimchi stew"), (200, 80, 20), (250, 190, 60), SCENE_S),
+    Scene(("경복궁 야간 개장", "Gyeongbokgung palace night opening"), (60, 30, 10), (180, 120, 50), SCENE_S),
 )
 
 CREDITS = (
@@ -73,36 +65,6 @@ def scene_span(scene: int) -> tuple[float, float]:
     return start, start + (CREDIT_ROLL_S if scene == len(SCENES) else SCENE_S)
 
 
-def _gradient(top: tuple[int, int, int], bottom: tuple[int, int, int]) -> np.ndarray:
-    w, h = SIZE
-    mix = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None, None]
-    column = (1 - mix) * np.array(top, np.float32) + mix * np.array(bottom, np.float32)
-    return np.repeat(column, w, axis=1).astype(np.uint8)
-
-
-def _scene_frames(scene: DemoScene, seed: int) -> Iterator[np.ndarray]:
-    rng = np.random.default_rng(seed)
-    base = Image.fromarray(_gradient(scene.top, scene.bottom))
-    draw = ImageDraw.Draw(base)
-    w, h = SIZE
-    for text, size, y in ((scene.caption_ko, 64, h - 220), (scene.caption_en, 44, h - 130)):
-        font = korean_font(size, bold=True)
-        width = draw.textlength(text, font=font)
-        x = (w - width) / 2
-        draw.rectangle((x - 24, y - 12, x + width + 24, y + size + 16), fill=(0, 0, 0))
-        draw.text((x, y), text, font=font, fill=(255, 255, 255))
-    frame = np.asarray(base)
-    blobs = rng.integers(0, [w, h - 260], size=(6, 2))
-    velocity = rng.integers(-6, 7, size=(6, 2))
-    colours = rng.integers(0, 256, size=(6, 3), dtype=np.uint8)
-    for i in range(int(SCENE_S * FPS)):
-        out = frame.copy()
-        for (x, y), (dx, dy), colour in zip(blobs, velocity, colours, strict=True):
-            cx, cy = int(x + dx * i) % w, int(y + dy * i) % (h - 260)
-            out[max(cy - 30, 0):cy + 30, max(cx - 30, 0):cx + 30] = colour
-        yield out
-
-
 def _credit_frames() -> Iterator[np.ndarray]:
     w, h = SIZE
     font = korean_font(46)
@@ -129,7 +91,7 @@ def render_demo_video(folder: Path) -> Path:
 
     def frames() -> Iterator[np.ndarray]:
         for i, scene in enumerate(SCENES):
-            yield from _scene_frames(scene, seed=i)
+            yield from scene_frames(scene, SIZE, FPS, seed=i)
         yield from _credit_frames()
 
     write_video(frames(), path, FPS, SIZE)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ranking.fusion import fuse
 from vidsearch.config import FusionMethod, Normalization, Settings
+from vidsearch.encoders.image_text import ImageTextEncoder, load_image_text_encoder
 from vidsearch.encoders.text import TextEncoder, load_text_encoder
 from vidsearch.errors import InvalidQuery
 from vidsearch.schema import IndexName, index_schema
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 FIELD_BOOSTS = {"ocr_text": 1.0, "credits_text": 1.0, "caption": 1.0, "title": 0.8, "programme_title": 0.8,
                 "file_name": 0.5, "synopsis": 0.3}
 TEXT_RETRIEVERS = {"bm25_ko": "ko", "bm25_en": "en"}
+VECTOR_RETRIEVERS = ("text_vec", "clip_vec")  # retriever name = the vector field it searches
 
 
 class SearchRequest(BaseModel):
@@ -103,8 +105,9 @@ class QueryPlan:
         return any(ch.isalnum() for ch in self.query)
 
     @property
-    def needs_text_vector(self) -> bool:
-        return self.searchable and "text_vec" in self.retrievers
+    def vector_retrievers(self) -> list[str]:
+        """The retrievers that need the query encoded (by a model)."""
+        return [name for name in self.retrievers if name in VECTOR_RETRIEVERS] if self.searchable else []
 
     @property
     def needs_english(self) -> bool:
@@ -121,6 +124,7 @@ class Searcher:
         self.settings = settings
         self.store = store or open_store(settings)
         self._text_encoder = text_encoder
+        self._image_text_encoder: ImageTextEncoder | None = None
 
     @property
     def text_encoder(self) -> TextEncoder:
@@ -128,12 +132,21 @@ class Searcher:
             self._text_encoder = load_text_encoder(self.settings.models.text, self.settings.models.local_files_only)
         return self._text_encoder
 
+    @property
+    def image_text_encoder(self) -> ImageTextEncoder | None:
+        if self._image_text_encoder is None:
+            self._image_text_encoder = load_image_text_encoder(self.settings.models.image_text,
+                                                               self.settings.models.local_files_only)
+        return self._image_text_encoder
+
     def available_retrievers(self) -> tuple[list[str], dict[str, str]]:
         """(retrievers this installation can run, unavailable ones with the reason)."""
         available = [*TEXT_RETRIEVERS, "text_vec"]
         unavailable = {}
         if self.settings.models.image_text.backend == "none":
             unavailable["clip_vec"] = "no image-text (CLIP/SigLIP) encoder configured (VIDSEARCH_MODELS__IMAGE_TEXT__*)"
+        else:
+            available.append("clip_vec")
         return available, unavailable
 
     def _validate(self, request: SearchRequest) -> str:
@@ -167,6 +180,14 @@ class Searcher:
             weights = {name: w / total for name, w in weights.items()}
         return weights
 
+    def encode_query(self, retriever: str, query: str) -> QueryVector:
+        """Encode a query in this process for a vector retriever (``text_vec`` or ``clip_vec``)."""
+        if retriever == "clip_vec":
+            clip = self.image_text_encoder
+            return QueryVector(clip.encode_texts([query])[0], clip.identity)
+        encoder = self.text_encoder
+        return QueryVector(encoder.encode_queries([query])[0], encoder.identity)
+
     def _profile_weights(self, name: str) -> dict[str, float]:
         try:
             from ranking.profiles import load_profile  # the ranking work's tuned profiles, when installed
@@ -188,12 +209,9 @@ class Searcher:
                 boosts = {f: FIELD_BOOSTS.get(f.split(".")[0], 1.0) for f in fields}
                 text = english if name == "bm25_en" and english else query
                 out.append(TextRetriever(name, text, fields, k, boosts))
-            elif name == "text_vec":
-                given = (vectors or {}).get(name)
-                if given is None:
-                    encoder = self.text_encoder
-                    given = QueryVector(encoder.encode_queries([query])[0], encoder.identity)
-                out.append(VectorRetriever(name, "text_vec", given.vector, k, encoder=given.encoder))
+            elif name in VECTOR_RETRIEVERS:
+                given = (vectors or {}).get(name) or self.encode_query(name, query)
+                out.append(VectorRetriever(name, name, given.vector, k, encoder=given.encoder))
         return out
 
     def search(self, request: SearchRequest) -> SearchResponse:

@@ -4,7 +4,6 @@ phrases, saved with save_pretrained and loaded with local_files_only)."""
 
 from __future__ import annotations
 
-import logging
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,7 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from serve_testkit import ADMIN_KEY, ALLOWED_ORIGIN, build_tiny_translator
+
+from tests.serve.serve_testkit import ADMIN_KEY, ALLOWED_ORIGIN, build_tiny_translator
 
 
 def _free_port() -> int:
@@ -35,14 +35,21 @@ def tiny_translator_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def served(tmp_path_factory, tiny_translator_dir) -> Iterator[Served]:
-    import ray
+def tiny_clip_dir(tmp_path_factory) -> Path:
+    from tests.tiny_models import tiny_clip
+
+    return tiny_clip(tmp_path_factory.mktemp("tiny-clip"))
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory, ray_local, tiny_translator_dir, tiny_clip_dir) -> Iterator[Served]:
+    """The demo indexed with the default stages plus the visual stage (a tiny CLIP), served with every optional
+    query deployment: the sentence encoder, the CLIP text encoder and the translator."""
     from ray import serve
-    from ray.data import DataContext
 
     from ray_jobs.ingest import run_ingest
     from vidsearch.cli.serve import start_local
-    from vidsearch.config import load_settings
+    from vidsearch.config import IngestSettings, load_settings
     from vidsearch.demo import render_demo_video
     from vidsearch.schema import IndexName
     from vidsearch.store import open_store
@@ -51,15 +58,14 @@ def served(tmp_path_factory, tiny_translator_dir) -> Iterator[Served]:
     video = render_demo_video(root / "videos")
     settings = load_settings(
         data_dir=root / "data",
+        log_level="WARNING",
         ray={"progress_bars": False},
-        models={"translator": {"backend": "transformers", "model": str(tiny_translator_dir)}},
+        ingest={"stages": [*IngestSettings().stages, "visual"]},
+        models={"translator": {"backend": "transformers", "model": str(tiny_translator_dir)},
+                "image_text": {"backend": "transformers", "model": str(tiny_clip_dir)}},
         serve={"port": _free_port(), "admin_api_keys": [ADMIN_KEY], "cors_origins": [ALLOWED_ORIGIN],
                "ingest_roots": [str(root / "videos")]},
     )
-    started_ray = not ray.is_initialized()
-    if started_ray:
-        ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING)
-    DataContext.get_current().enable_progress_bars = False
     summary = run_ingest([video], settings)
     assert summary.videos_ok == 1, summary
     store = open_store(settings)
@@ -68,8 +74,6 @@ def served(tmp_path_factory, tiny_translator_dir) -> Iterator[Served]:
     url = start_local(settings)
     yield Served(url, settings, video, video_id)
     serve.shutdown()
-    if started_ray:
-        ray.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,8 @@ import time
 
 import pytest
 from PIL import Image
-from serve_testkit import ADMIN_KEY, ALLOWED_ORIGIN, assert_problem
 
+from tests.serve.serve_testkit import ADMIN_KEY, ALLOWED_ORIGIN, assert_problem
 from vidsearch.demo import DEMO_QUERIES, SCENES, scene_span
 from vidsearch.search import Searcher, SearchRequest
 
@@ -40,6 +40,20 @@ def test_http_answers_exactly_what_the_in_process_searcher_answers(client, serve
     assert [h["segment_id"] for h in over_http["hits"]] == [h["segment_id"] for h in in_process["hits"]]
     assert [h["score"] for h in over_http["hits"]] == pytest.approx([h["score"] for h in in_process["hits"]], abs=1e-5)
     assert over_http["weights"] == in_process["weights"]
+
+
+def test_clip_retriever_runs_through_the_clip_text_encoder_deployment(client, served):
+    """The image-text retriever (a tiny random CLIP here) answers over HTTP exactly as in-process."""
+    request = {"query": "a photo of the sea", "k": 3, "retrievers": ["clip_vec"], "weights": {"clip_vec": 1.0}}
+    over_http = client.post("/v1/search", json=request)
+    assert over_http.status_code == 200, over_http.text
+    searcher = Searcher(served.settings)
+    try:
+        in_process = searcher.search(SearchRequest(**request))
+    finally:
+        searcher.store.close()
+    assert [h["segment_id"] for h in over_http.json()["hits"]] == [h.segment_id for h in in_process.hits]
+    assert len(in_process.hits) == 3 and over_http.json()["hits"][0]["matched_by"] == ["clip_vec"]
 
 
 def test_korean_query_reaches_english_text_through_the_translator(client):
@@ -95,9 +109,10 @@ def test_video_view_has_a_timeline_of_segments_with_thumbnails(client, served):
 def test_health_readiness_capabilities_and_openapi(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz").json()
-    assert ready["ready"] and {"store", "text_encoder", "translator"} <= set(ready["checks"])
+    assert ready["ready"] and {"store", "text_encoder", "clip_text_encoder", "translator"} <= set(ready["checks"])
     caps = client.get("/v1/capabilities").json()
-    assert caps["retrievers"] == ["bm25_ko", "bm25_en", "text_vec"] and caps["counts"]["segments"] >= len(SCENES)
+    assert caps["retrievers"] == ["bm25_ko", "bm25_en", "text_vec", "clip_vec"]
+    assert caps["counts"]["segments"] >= len(SCENES)
     assert caps["features"]["translator"]["available"]
     spec = client.get("/openapi.json").json()
     for path in ("/v1/search", "/v1/search/face", "/v1/videos/{video_id}", "/v1/videos/{video_id}/persons",

@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
-from serve_testkit import ADMIN_KEY, assert_problem
+
+from tests.serve.serve_testkit import ADMIN_KEY, assert_problem
 
 pytestmark = pytest.mark.slow  # shares the served demo fixture
 
@@ -62,10 +63,10 @@ def test_invalid_search_requests(client, body, phrase):
     ({"query": "palace", "weights": {"bm25_ko": -1}}, "≥ 0"),
     ({"query": "palace", "weights": {"bm25_ko": 0, "text_vec": 0}}, "no positive weight"),
     ({"query": "palace", "retrievers": ["bm42"]}, "unknown retrievers"),
-    ({"query": "palace", "retrievers": ["clip_vec"]}, "none of the requested retrievers"),
+    ({"query": "palace", "retrievers": ["clip_vec"]}, "no positive weight for the retrievers in use (clip_vec)"),
     ({"query": "palace", "filters": {"terms": {"caption": ["x"]}}}, "not a keyword field"),
 ], ids=["blank-query", "query-too-long", "unknown-profile", "negative-weight", "zero-weights", "unknown-retriever",
-        "unavailable-retriever", "filter-on-text-field"])
+        "retriever-without-weight", "filter-on-text-field"])
 def test_requests_the_searcher_refuses(client, body, phrase):
     assert_problem(client.post("/v1/search", json=body), 400, phrase)
 

@@ -37,12 +37,15 @@ def test_cluster_config_is_a_valid_serve_config_that_builds_the_app(tmp_path, mo
     assert deployments["ingest_jobs"].num_replicas == 1
 
 
-def test_translator_deployment_only_when_configured(tmp_path):
-    settings = Settings(data_dir=tmp_path, models={"translator": {"backend": "transformers", "model": "/x"}})
+def test_optional_deployments_only_when_their_models_are_configured(tmp_path):
     from serve.app import build_app
 
-    assert "translator" in _deployments(build_app(settings))
-    assert "translator" not in _deployments(build_app(Settings(data_dir=tmp_path)))
+    models = {"translator": {"backend": "transformers", "model": "/x"},
+              "image_text": {"backend": "transformers", "model": "/y"}}
+    assert {"translator", "clip_text_encoder"} <= set(_deployments(build_app(Settings(data_dir=tmp_path,
+                                                                                      models=models))))
+    assert set(_deployments(build_app(Settings(data_dir=tmp_path)))) == {"ingress", "searcher", "text_encoder",
+                                                                         "ingest_jobs"}
 
 
 def test_app_builder_reads_a_toml_file(tmp_path):

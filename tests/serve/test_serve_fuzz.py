@@ -13,7 +13,8 @@ import subprocess
 import sys
 
 import pytest
-from serve_testkit import ADMIN_KEY
+
+from tests.serve.serve_testkit import ADMIN_KEY
 
 pytestmark = pytest.mark.slow  # shares the served demo fixture
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from serve_testkit import TRANSLATIONS
 
 from serve.translator import Seq2SeqTranslator, has_hangul, load_translator
+from tests.serve.serve_testkit import TRANSLATIONS
 from vidsearch.config import TranslatorSettings
 from vidsearch.errors import ConfigurationError
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 from vidsearch.errors import MissingDependency
 
@@ -54,3 +55,62 @@ def write_video(frames: Iterable[np.ndarray], path: Path, fps: float, size: tupl
     if code != 0:
         raise RuntimeError(f"ffmpeg failed writing {path}: {stderr.strip()}")
     return path
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A shot of synthetic footage: caption lines (burnt in, white on a black box) over a vertical gradient with
+    moving coloured squares, so consecutive shots differ the way real cuts do."""
+
+    lines: Sequence[str]
+    top: tuple[int, int, int]
+    bottom: tuple[int, int, int]
+    seconds: float
+
+
+def gradient(size: tuple[int, int], top: tuple[int, int, int], bottom: tuple[int, int, int]) -> np.ndarray:
+    w, h = size
+    mix = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None, None]
+    column = (1 - mix) * np.array(top, np.float32) + mix * np.array(bottom, np.float32)
+    return np.repeat(column, w, axis=1).astype(np.uint8)
+
+
+def scene_frames(scene: Scene, size: tuple[int, int], fps: float, seed: int = 0) -> Iterator[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    w, h = size
+    base = Image.fromarray(gradient(size, scene.top, scene.bottom))
+    draw = ImageDraw.Draw(base)
+    font_sizes = [max(12, h // 11), max(10, h // 16)]
+    y = h - sum(f + f // 2 for f in font_sizes[: len(scene.lines)]) - h // 12
+    text_top = y
+    for i, text in enumerate(scene.lines):
+        size_px = font_sizes[min(i, len(font_sizes) - 1)]
+        font = korean_font(size_px, bold=True)
+        width = draw.textlength(text, font=font)
+        x = (w - width) / 2
+        draw.rectangle((x - size_px // 3, y - size_px // 5, x + width + size_px // 3, y + size_px * 1.25), fill=(0, 0, 0))
+        draw.text((x, y), text, font=font, fill=(255, 255, 255))
+        y += size_px + size_px // 2
+    frame = np.asarray(base)
+    band = max(text_top - 20, 40) if scene.lines else h
+    blobs = rng.integers(0, [w, band], size=(6, 2))
+    velocity = rng.integers(-6, 7, size=(6, 2))
+    colours = rng.integers(0, 256, size=(6, 3), dtype=np.uint8)
+    half = max(4, w // 40)
+    for i in range(int(round(scene.seconds * fps))):
+        out = frame.copy()
+        for (x, y0), (dx, dy), colour in zip(blobs, velocity, colours, strict=True):
+            cx, cy = int(x + dx * i) % w, int(y0 + dy * i) % band
+            out[max(cy - half, 0):cy + half, max(cx - half, 0):cx + half] = colour
+        yield out
+
+
+def render_scenes(path: Path, scenes: Sequence[Scene], size: tuple[int, int] = (640, 360), fps: float = 25,
+                  **kwargs) -> Path:
+    """Encode ``scenes`` back to back; scene i starts at the sum of the earlier scenes' seconds."""
+
+    def frames() -> Iterator[np.ndarray]:
+        for i, scene in enumerate(scenes):
+            yield from scene_frames(scene, size, fps, seed=i)
+
+    return write_video(frames(), path, fps, size, **kwargs)
