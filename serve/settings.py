@@ -41,7 +41,7 @@ class DeploymentScaling(BaseModel):
 class QueryBatching(BaseModel):
     """``@serve.batch`` parameters for a query encoder; defaults chosen by bench/serve_batching.py."""
 
-    max_batch_size: int = Field(16, ge=1, le=256)
+    max_batch_size: int = Field(32, ge=1, le=256)
     batch_wait_timeout_s: float = Field(0.003, ge=0, le=1)
 
 
