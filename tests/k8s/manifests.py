@@ -15,12 +15,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
 import jsonschema
 import kubernetes_validate
 import yaml
 from kubernetes_validate.utils import schema_contents
+from pydantic import BaseModel
 from referencing import Registry, Resource
 
 from tests.conftest import REPO, shared_dir
@@ -239,3 +240,34 @@ def ray_groups(cluster_spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]
     """(group name, group spec) for the head and every worker group."""
     return [("head", cluster_spec["headGroupSpec"]),
             *((g["groupName"], g) for g in cluster_spec.get("workerGroupSpecs", []))]
+
+
+# --- configuration read by pydantic models (vidsearch Settings, Ray Serve's config schema) -------------------
+
+def nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model a field holds — itself, optional, or as list items; None for dicts and scalars."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) is dict:
+        return None
+    for arg in get_args(annotation):
+        found = nested_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def unknown_keys(model: type[BaseModel], data: dict[str, Any], where: str) -> list[str]:
+    """Keys a pydantic model would silently drop (its default: extra fields ignored), at any depth."""
+    known = {name: field for name, field in model.model_fields.items()}
+    known.update({field.alias: field for field in model.model_fields.values() if field.alias})
+    found = []
+    for key, value in data.items():
+        if key not in known:
+            found.append(f"{where}.{key}")
+            continue
+        inner = nested_model(known[key].annotation)
+        for item in (value if isinstance(value, list) else [value]) if inner else []:
+            if isinstance(item, dict):
+                found.extend(unknown_keys(inner, item, f"{where}.{key}"))
+    return found

@@ -15,6 +15,7 @@ from tests.k8s.manifests import (
     K8S,
     Manifest,
     mutated,
+    nested_model,
     only,
     pod_specs,
     ray_cluster_specs,
@@ -180,24 +181,20 @@ def settings_field(name: str) -> str:
     """The Settings field a VIDSEARCH_* variable sets ("es.ca_file"), or an error naming the variable.
     Settings alone would not do: pydantic ignores an unknown key inside a nested section, so a misspelt
     VIDSEARCH_RAY__ADRESS loads fine and does nothing."""
-    from pydantic import BaseModel
-
     from vidsearch.config import Settings
 
     if not name.startswith("VIDSEARCH_"):
         raise ValueError(f"{name}: not a vidsearch setting (no VIDSEARCH_ prefix)")
-    model: type[BaseModel] | None = Settings
     parts = name.removeprefix("VIDSEARCH_").lower().split("__")
+    model = Settings
     for depth, part in enumerate(parts):
-        if model is None:  # a dict-valued setting: the rest are its keys
-            break
         if part not in model.model_fields:
             raise ValueError(f"{name}: {'.'.join(parts[:depth + 1])} is not a setting")
         annotation = model.model_fields[part].annotation
-        nested = [a for a in (annotation, *getattr(annotation, "__args__", ()))
-                  if isinstance(a, type) and issubclass(a, BaseModel)]
-        model = nested[0] if nested else None
-        if depth < len(parts) - 1 and model is None and "dict" not in str(annotation):
+        if depth == len(parts) - 1 or "dict[" in str(annotation):  # a dict setting's keys are free
+            break
+        model = nested_model(annotation)
+        if model is None:
             raise ValueError(f"{name}: {'.'.join(parts[:depth + 1])} has no sub-settings")
     return ".".join(parts)
 
