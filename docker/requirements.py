@@ -1,5 +1,5 @@
-"""Print the image's pip requirements from pyproject.toml, so the Dockerfile installs dependencies in a layer of
-their own (rebuilt only when pyproject.toml changes) and never keeps a second list of pins.
+"""Print the image's pip requirements from pyproject.toml, so the Dockerfile installs dependencies in a layer
+of their own (rebuilt only when pyproject.toml changes) and never keeps a second list of pins.
 
     python requirements.py pyproject.toml                  # the runtime dependencies, one per line
     python requirements.py pyproject.toml --pin torch      # just the pinned version: 2.13.0
@@ -29,7 +29,7 @@ def requirements(pyproject: Path, extra: str | None = None) -> list[str]:
 
 
 def pinned_version(pyproject: Path, package: str, extra: str | None = None) -> str:
-    """The exact version a requirement pins with ``==``; anything looser is an error (the image must match)."""
+    """The version a requirement pins with ``==``; anything looser is an error (the image must match)."""
     for line in requirements(pyproject, extra):
         requirement = Requirement(line)
         if canonicalize_name(requirement.name) == canonicalize_name(package):

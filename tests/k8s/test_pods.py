@@ -1,4 +1,5 @@
-"""What a person deploying vidsearch would check by hand in every pod: resources, settings, volumes, images."""
+"""What a person deploying vidsearch would check by hand in every pod: resources, settings, volumes,
+images."""
 
 from __future__ import annotations
 
@@ -56,7 +57,8 @@ def resource_problems(manifests: list[Manifest]) -> list[str]:
                     problems.append(f"{where}: Ray container requests differ from limits")
         for name, spec in ray_cluster_specs([manifest]).items():
             autoscaler = spec.get("autoscalerOptions", {}).get("resources", {})
-            if spec.get("enableInTreeAutoscaling") and not (autoscaler.get("requests") and autoscaler.get("limits")):
+            sized = autoscaler.get("requests") and autoscaler.get("limits")
+            if spec.get("enableInTreeAutoscaling") and not sized:
                 problems.append(f"{name}: the autoscaler sidecar has no requests/limits")
     return problems
 
@@ -69,14 +71,10 @@ def test_the_resource_check_catches_a_missing_limit(stack):
     cluster = only(stack, "RayCluster")
     no_limit = mutated(cluster, "spec.workerGroupSpecs.0.template.spec.containers.0.resources",
                        {"requests": {"cpu": "8", "memory": "32Gi"}})
-    assert resource_problems([no_limit]) == [
-        "RayCluster/vidsearch-batch spec.workerGroupSpecs[0].template.spec container ray-worker: no cpu request "
-        "and limit",
-        "RayCluster/vidsearch-batch spec.workerGroupSpecs[0].template.spec container ray-worker: no memory "
-        "request and limit",
-        "RayCluster/vidsearch-batch spec.workerGroupSpecs[0].template.spec container ray-worker: Ray container "
-        "requests differ from limits",
-    ]
+    where = "RayCluster/vidsearch-batch spec.workerGroupSpecs[0].template.spec container ray-worker"
+    assert resource_problems([no_limit]) == [f"{where}: no cpu request and limit",
+                                             f"{where}: no memory request and limit",
+                                             f"{where}: Ray container requests differ from limits"]
     es = only(stack, "Elasticsearch")
     init_without = mutated(es, "spec.nodeSets.0.podTemplate.spec.initContainers.0.resources", {})
     assert any("install-nori: no cpu" in p for p in resource_problems([init_without]))
@@ -147,7 +145,7 @@ def test_ray_versions_agree_everywhere(stack, project, dockerfile_args):
     assert dockerfile_args["RAY_IMAGE_TAG"] == f"{version}-{python}-cpu"
 
 
-# --- settings -------------------------------------------------------------------------------------------------
+# --- settings -----------------------------------------------------------------------------------------------
 
 def _container_env(container: dict[str, Any], config_maps: dict[str, dict[str, str]],
                    placeholder: str) -> dict[str, str]:
@@ -202,9 +200,15 @@ def settings_field(name: str) -> str:
 def test_every_vidsearch_variable_is_a_real_setting(everything):
     environments = vidsearch_environments(everything)
     assert len(environments) == 6  # 3 batch containers, 2 query containers, the reindex driver
-    for where, env in environments.items():
+    for env in environments.values():
         for name in env:
             settings_field(name)  # raises, naming the variable, for anything Settings would ignore
+    # and no container anywhere (Elasticsearch's included) is configured through other variables
+    for manifest in everything:
+        for pod in pod_specs(manifest):
+            for container in pod.containers():
+                names = [e["name"] for e in container.get("env", [])]
+                assert all(n.startswith("VIDSEARCH_") for n in names), (pod.owner, container["name"], names)
 
 
 def test_the_setting_check_catches_a_misspelt_variable(monkeypatch):
@@ -240,7 +244,7 @@ def test_pods_load_the_settings_a_cluster_needs(everything, monkeypatch):
         assert [s.name for s in build_stages(settings)] == settings.ingest.stages, where
 
 
-# --- volumes and the services they point at -------------------------------------------------------------------
+# --- volumes and the services they point at -----------------------------------------------------------------
 
 def _mounts(container: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {m["name"]: m for m in container.get("volumeMounts", [])}
@@ -322,7 +326,7 @@ def test_secret_templates_hold_no_secret_and_are_never_applied():
         listed |= {str((kustomization.parent / r).resolve())
                    for r in yaml.safe_load(kustomization.read_text()).get("resources", [])}
     for path in (K8S / "secrets").glob("*.template.yaml"):
-        assert str(path.resolve()) not in listed, f"{path.name} would overwrite the real Secret on every apply"
+        assert str(path.resolve()) not in listed, f"{path.name} would overwrite the real Secret at each apply"
         for secret in yaml.safe_load_all(path.read_text(encoding="utf-8")):
             assert all("REPLACE_WITH_" in value for value in secret["stringData"].values()), path.name
 

@@ -180,7 +180,8 @@ def test_traffic_reaches_the_serve_proxies_and_probes_ask_the_api(stack):
         if group == "head":
             assert service["spec"]["excludeHeadPodFromServeSvc"] is True
             continue
-        probes = {kind: container[kind]["httpGet"] for kind in ("startupProbe", "livenessProbe", "readinessProbe")}
+        kinds = ("startupProbe", "livenessProbe", "readinessProbe")
+        probes = {kind: container[kind]["httpGet"] for kind in kinds}
         assert {kind: p["path"] for kind, p in probes.items()} == {
             "startupProbe": "/healthz", "livenessProbe": "/healthz", "readinessProbe": "/readyz"}
         assert all(ports[p["port"]] == port for p in probes.values()), group
