@@ -273,3 +273,25 @@ def unknown_keys(model: type[BaseModel], data: dict[str, Any], where: str) -> li
             if isinstance(item, dict):
                 found.extend(unknown_keys(inner, item, f"{where}.{key}"))
     return found
+
+
+def settings_field(name: str) -> str:
+    """The Settings field a VIDSEARCH_* variable sets ("es.ca_file"), or an error naming the variable.
+    Settings alone would not do: pydantic ignores an unknown key inside a nested section, so a misspelt
+    VIDSEARCH_RAY__ADRESS loads fine and does nothing."""
+    from vidsearch.config import Settings
+
+    if not name.startswith("VIDSEARCH_"):
+        raise ValueError(f"{name}: not a vidsearch setting (no VIDSEARCH_ prefix)")
+    parts = name.removeprefix("VIDSEARCH_").lower().split("__")
+    model = Settings
+    for depth, part in enumerate(parts):
+        if part not in model.model_fields:
+            raise ValueError(f"{name}: {'.'.join(parts[:depth + 1])} is not a setting")
+        annotation = model.model_fields[part].annotation
+        if depth == len(parts) - 1 or "dict[" in str(annotation):  # a dict setting's keys are free
+            break
+        model = nested_model(annotation)
+        if model is None:
+            raise ValueError(f"{name}: {'.'.join(parts[:depth + 1])} has no sub-settings")
+    return ".".join(parts)

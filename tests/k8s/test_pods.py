@@ -16,12 +16,12 @@ from tests.k8s.manifests import (
     K8S,
     Manifest,
     mutated,
-    nested_model,
     only,
     pod_specs,
     ray_cluster_specs,
     ray_groups,
     render,
+    settings_field,
 )
 
 _SUFFIX = {"m": Decimal("0.001"), "k": Decimal(10**3), "M": Decimal(10**6), "G": Decimal(10**9),
@@ -173,28 +173,6 @@ def vidsearch_environments(manifests: list[Manifest], placeholder: str = "from-a
         env.update(yaml.safe_load(job["spec"]["runtimeEnvYAML"]).get("env_vars", {}))
         environments[f"RayJob/{job['metadata']['name']} driver"] = env
     return environments
-
-
-def settings_field(name: str) -> str:
-    """The Settings field a VIDSEARCH_* variable sets ("es.ca_file"), or an error naming the variable.
-    Settings alone would not do: pydantic ignores an unknown key inside a nested section, so a misspelt
-    VIDSEARCH_RAY__ADRESS loads fine and does nothing."""
-    from vidsearch.config import Settings
-
-    if not name.startswith("VIDSEARCH_"):
-        raise ValueError(f"{name}: not a vidsearch setting (no VIDSEARCH_ prefix)")
-    parts = name.removeprefix("VIDSEARCH_").lower().split("__")
-    model = Settings
-    for depth, part in enumerate(parts):
-        if part not in model.model_fields:
-            raise ValueError(f"{name}: {'.'.join(parts[:depth + 1])} is not a setting")
-        annotation = model.model_fields[part].annotation
-        if depth == len(parts) - 1 or "dict[" in str(annotation):  # a dict setting's keys are free
-            break
-        model = nested_model(annotation)
-        if model is None:
-            raise ValueError(f"{name}: {'.'.join(parts[:depth + 1])} has no sub-settings")
-    return ".".join(parts)
 
 
 def test_every_vidsearch_variable_is_a_real_setting(everything):

@@ -12,7 +12,15 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from tests.k8s.manifests import Manifest, mutated, only, ray_cluster_specs, ray_groups, unknown_keys
+from tests.k8s.manifests import (
+    Manifest,
+    mutated,
+    only,
+    ray_cluster_specs,
+    ray_groups,
+    settings_field,
+    unknown_keys,
+)
 
 # --- the reindex job --------------------------------------------------------------------------------------
 
@@ -149,6 +157,17 @@ def test_the_serve_config_check_catches_a_misspelt_key(stack):
     ServeDeploySchema.model_validate(config)  # Ray accepts it...
     assert unknown_keys(ServeDeploySchema, config, "serveConfigV2") == [  # ...we do not
         "serveConfigV2.http_options.prot", "serveConfigV2.applications.route_prefx"]
+
+
+def test_serve_application_settings_are_real_settings(stack):
+    """The application's runtime_env carries VIDSEARCH_SERVE__* scaling: each must be a real setting."""
+    from vidsearch.config import Settings
+
+    if "serve" not in Settings.model_fields:
+        pytest.skip("the Serve settings (serve/settings.py) are not in this checkout yet")
+    for application in serve_config(stack)["applications"]:
+        for name in application.get("runtime_env", {}).get("env_vars", {}):
+            settings_field(name)
 
 
 def test_serve_config_matches_the_serve_config_file(stack):
