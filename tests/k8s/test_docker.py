@@ -4,6 +4,7 @@ package, and a dependency layer that survives code changes."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shlex
 import subprocess
@@ -16,8 +17,9 @@ import pytest
 from tests.conftest import REPO
 from tests.k8s.manifests import only
 
-sys.path.insert(0, str(REPO / "docker"))
-import requirements as image_requirements  # noqa: E402  (docker/requirements.py, run by the Dockerfile)
+_spec = importlib.util.spec_from_file_location("image_requirements", REPO / "docker" / "requirements.py")
+image_requirements = importlib.util.module_from_spec(_spec)  # docker/requirements.py, run by the Dockerfile
+_spec.loader.exec_module(image_requirements)
 
 DOCKER_INSTRUCTIONS = {"ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK",
                        "LABEL", "ONBUILD", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR", "RUN"}
