@@ -36,12 +36,11 @@ def _now() -> dt.datetime:
 
 
 def _jobs_folder(settings: Settings) -> Path:
-    folder = settings.jobs_dir / "api"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return settings.jobs_dir / "api"
 
 
 def _save(settings: Settings, job: IngestJob) -> None:
+    _jobs_folder(settings).mkdir(parents=True, exist_ok=True)  # only writers create it: query pods mount read-only
     path = _jobs_folder(settings) / f"{job.id}.json"
     tmp = path.with_suffix(".tmp")
     tmp.write_text(job.model_dump_json(indent=2), encoding="utf-8")
