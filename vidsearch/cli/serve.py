@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from typing import Annotated
 
 import typer
 
 from vidsearch.cli.core import ConfigOption, DataDirOption, clean_errors, console, settings_from
+from vidsearch.errors import ConfigurationError
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail fast with a clear message: Serve's proxy would otherwise retry a taken port in the background."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+            sock.bind((host, port))
+    except OSError as exc:
+        raise ConfigurationError(f"cannot listen on {host}:{port}: {exc.strerror or exc} "
+                                 "(choose another with --port / VIDSEARCH_SERVE__PORT)") from None
 
 
 def start_local(settings, *, num_cpus: int | None = None) -> str:
@@ -19,6 +31,7 @@ def start_local(settings, *, num_cpus: int | None = None) -> str:
 
     from serve.app import build_app
 
+    check_port_free(settings.serve.host, settings.serve.port)
     if not ray.is_initialized():
         kwargs: dict = {"include_dashboard": False, "logging_level": logging.WARNING}
         if settings.ray.address:
