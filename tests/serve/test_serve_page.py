@@ -52,7 +52,8 @@ def test_typed_korean_query_shows_the_expected_scene_first(page):
     assert "한라산" in first.locator(".snippet").inner_text()
     assert first.locator(".why .chip").count() >= 1 and "Korean text" in first.locator(".why").inner_text()
     assert "result" in page.locator("#status").inner_text()
-    assert first.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    page.wait_for_function("() => { const img = document.querySelector('#results .card img');"
+                           " return img.complete && img.naturalWidth > 0; }")  # the thumbnail really loads
     page.screenshot(path=page.screenshots / "results.png")
 
     first.click()
