@@ -48,7 +48,7 @@ class ElasticsearchStore:
 
     def __init__(self, settings: Settings, client: Elasticsearch | None = None) -> None:
         self.url = settings.es_url or ""
-        self.settings = settings.es
+        self.settings = settings.es.model_copy(deep=True)  # reindexing changes write_versions
         self.client = client or connect(settings.es_url, settings.es)
         self.versions = IndexVersions(self.client, self.settings, self.url)
         self.writer = BulkWriter(self.client, self.settings, self.url)
@@ -99,7 +99,7 @@ class ElasticsearchStore:
             self._meta_cache[target] = (now, meta)
         return meta
 
-    def _forget(self) -> None:
+    def forget_meta(self) -> None:
         with self._lock:
             self._meta_cache.clear()
 
@@ -117,7 +117,7 @@ class ElasticsearchStore:
         for index in IndexName:
             self.schema_sync.ensure(index, self.write_target(index), encoders,
                                     building=index.value in self.settings.write_versions)
-        self._forget()
+        self.forget_meta()
 
     def _dims(self, index: IndexName) -> dict[str, int]:
         recorded = self._recorded(self.write_target(index)).get("encoders", {})
@@ -201,7 +201,7 @@ class ElasticsearchStore:
         self.cluster_info()
         removed = self.delete(IndexName.VIDEOS, [video_id])  # the checkpoint first: a partial delete is redone
         for index in (IndexName.SEGMENTS, IndexName.PERSONS, IndexName.CREDITS):
-            deleted, failures = self._delete_where(index, {"term": {"video_id": video_id}})
+            deleted, failures = self._delete_where(index, queries.video_term(video_id))
             if failures:
                 raise StoreError(f"removing video {video_id!r} from {self.write_target(index)}: {failures[0]}")
             removed += deleted

@@ -105,7 +105,8 @@ class FaultServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="es-fault-server", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="es-fault-server",
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -176,9 +177,17 @@ class FaultServer:
 class _Handler(BaseHTTPRequestHandler):
     owner: FaultServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out together, no delayed-ACK stalls
+    wbufsize = 1 << 16
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
         return
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):  # the client hung up (a timeout, a test ending)
+            self.close_connection = True
 
     def do_GET(self) -> None:  # noqa: N802
         self._serve("GET")
@@ -214,6 +223,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if payload:
             self.wfile.write(payload)
+        self.wfile.flush()
 
     def _error(self, status: int, kind: str, reason: str) -> None:
         cause = {"type": kind, "reason": reason}

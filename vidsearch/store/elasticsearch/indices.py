@@ -180,10 +180,11 @@ class IndexVersions:
         log.info("alias %s now points at %s (was %s)", alias, target.name, live.name if live else None)
 
     def prune(self, index: IndexName, keep: int) -> list[str]:
-        """Delete retired versions beyond the newest ``keep`` (the live one always stays)."""
+        """Delete old versions: the live one, any being built and the newest ``keep - 1`` others stay."""
         versions = self.list(index)
-        keepers = {v.name for v in versions[-keep:]} | {v.name for v in versions if v.live or v.state == "building"}
-        doomed = [v.name for v in versions if v.name not in keepers]
+        protected = {v.name for v in versions if v.live or v.state == "building"}
+        others = [v.name for v in versions if v.name not in protected]
+        doomed = others[: max(0, len(others) - (keep - 1))]
         for name in doomed:
             with translated(self.url, f"deleting {name}"):
                 self.client.indices.delete(index=name)

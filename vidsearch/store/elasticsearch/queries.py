@@ -160,9 +160,13 @@ def page_body(filters: list[dict[str, Any]], pit_id: str, keep_alive: str, size:
     return body
 
 
+def video_term(video_id: str) -> dict[str, Any]:
+    return {"term": {"video_id": {"value": video_id}}}
+
+
 def owned_ids_query(video_id: str, keep: Sequence[str]) -> dict[str, Any]:
     """Documents of one video except ``keep``: the stale ones a re-analysis replaces."""
-    bool_query: dict[str, Any] = {"filter": [{"term": {"video_id": video_id}}]}
+    bool_query: dict[str, Any] = {"filter": [video_term(video_id)]}
     if keep:
         bool_query["must_not"] = [{"ids": {"values": list(keep)}}]
     return {"bool": bool_query}
