@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Annotated, Any
 
 import typer
@@ -45,6 +46,8 @@ def _store(config, data_dir):
     from vidsearch.store.elasticsearch.backend import ElasticsearchStore
 
     settings = settings_from(config, data_dir)
+    if settings.log_level.upper() != "DEBUG":  # errors are reported by us, one line each; per-request logs are noise
+        logging.getLogger("elastic_transport").setLevel(logging.ERROR)
     if not settings.es_url:
         raise ConfigurationError("set VIDSEARCH_ES_URL (e.g. http://localhost:9200) to use `vidsearch es`")
     return settings, ElasticsearchStore(settings)

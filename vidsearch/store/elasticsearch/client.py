@@ -8,6 +8,7 @@ HTTP status: statuses are retried where the request is known to be safe to repea
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
@@ -97,6 +98,11 @@ def forbidden(url: str, doing: str, reason: str) -> StoreError:
                       "user or API key the index privileges for the vidsearch indices")
 
 
+def _transport_reason(error: TransportError) -> str:
+    """urllib3's wording without the connection object's repr."""
+    return re.sub(r"^\w*Connection\(host=.*?\):\s*", "", str(error.message)).strip()
+
+
 def describe(error: Exception, url: str, doing: str) -> StoreError:
     """One line a user can act on, for any client error."""
     where = public_url(url)
@@ -107,13 +113,14 @@ def describe(error: Exception, url: str, doing: str) -> StoreError:
     if isinstance(error, UnsupportedProductError):
         return StoreError(f"the server at {where} is not Elasticsearch (no X-Elastic-Product header): {error}")
     if isinstance(error, ConnectionTimeout):
-        return StoreError(f"Elasticsearch at {where} did not answer in time while {doing}: {error.message}")
+        return StoreError(f"Elasticsearch at {where} did not answer in time while {doing}: "
+                          f"{_transport_reason(error)}")
     if isinstance(error, TransportConnectionError):
-        return StoreError(f"Elasticsearch at {where} is unreachable while {doing}: {error.message}")
+        return StoreError(f"Elasticsearch at {where} is unreachable while {doing}: {_transport_reason(error)}")
     if isinstance(error, ApiError):
         return StoreError(f"Elasticsearch at {where} answered {error.status_code} while {doing}: {_reason(error)}")
     if isinstance(error, TransportError):
-        return StoreError(f"Elasticsearch at {where} failed while {doing}: {error.message}")
+        return StoreError(f"Elasticsearch at {where} failed while {doing}: {_transport_reason(error)}")
     return StoreError(f"Elasticsearch at {where} failed while {doing}: {error}")
 
 

@@ -15,6 +15,7 @@ import base64
 import gzip
 import random
 import socket
+import ssl
 import threading
 import time
 from collections import Counter
@@ -73,7 +74,7 @@ _ERROR_TYPES = {429: "es_rejected_execution_exception", 503: "unavailable_shards
 class FaultServer:
     def __init__(self, *, version: str = "9.1.0", licence: str = "basic", api_key: str | None = None,
                  basic_auth: tuple[str, str] | None = None, product_header: bool = True, record: bool = True,
-                 store_sources: bool = True) -> None:
+                 store_sources: bool = True, tls: tuple[str, str] | None = None) -> None:
         self.faults = Faults()
         self.counters = Counters()
         self.requests: list[RecordedRequest] = []
@@ -83,6 +84,7 @@ class FaultServer:
         self.product_header = product_header
         self.record = record
         self._auth = self._expected_auth(api_key, basic_auth)
+        self.tls = tls  # (certificate chain PEM, key PEM): serve https
         self._lock = threading.Lock()
         self._rng = random.Random(0)
         self._httpd: ThreadingHTTPServer | None = None
@@ -105,6 +107,10 @@ class FaultServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
+        if self.tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="es-fault-server",
                                         daemon=True)
         self._thread.start()
@@ -125,7 +131,8 @@ class FaultServer:
     @property
     def url(self) -> str:
         assert self._httpd is not None, "start() the server first"
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self._httpd.server_address[1]}"
 
     def inject(self, **faults: Any) -> None:
         """Replace the fault plan (and reseed its RNG)."""
@@ -268,7 +275,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if owner.record:
             with owner._lock:
-                owner.requests.append(RecordedRequest(method, path, params, dict(self.headers.items()), body))
+                owner.requests.append(RecordedRequest(method, path, params,
+                                                     {k.lower(): v for k, v in self.headers.items()}, body))
         try:
             status, answer = owner.state.handle(method, path, params, body, owner)
         except EsError as exc:

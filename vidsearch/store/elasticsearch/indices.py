@@ -87,14 +87,6 @@ class IndexVersions:
     def live(self, index: IndexName) -> IndexVersion | None:
         return next((v for v in self.list(index) if v.live), None)
 
-    def alias_taken_by_index(self, index: IndexName) -> bool:
-        """True when a plain index (not our alias) carries the alias's name."""
-        alias = self.alias(index)
-        with translated(self.url, f"checking {alias}"):
-            if self.client.indices.exists_alias(name=alias):
-                return False
-            return bool(self.client.indices.exists(index=alias))
-
     def doc_count(self, name: str) -> int:
         with translated(self.url, f"counting {name}"):
             return int(self.client.count(index=name, body={"query": {"match_all": {}}})["count"])

@@ -49,14 +49,14 @@ class IndexSchemaSync:
                 raise StoreError(f"{target} does not exist: start the reindex (vidsearch es reindex-begin) first")
             return self._create(index, encoders)
         name, mapping = found
+        if name == self.versions.alias(index):
+            raise MappingConflict(f"an index named {name} exists and is not a vidsearch alias; rename or delete "
+                                  "it, or set VIDSEARCH_ES__INDEX_PREFIX to another prefix")
         self._update(index, name, mapping, encoders)
         return name
 
     def _create(self, index: IndexName, encoders: Mapping[str, Mapping[str, Any]]) -> str:
         alias = self.versions.alias(index)
-        if self.versions.alias_taken_by_index(index):
-            raise MappingConflict(f"an index named {alias} exists and is not a vidsearch alias; rename or delete "
-                                  "it, or set VIDSEARCH_ES__INDEX_PREFIX to another prefix")
         name = self.versions.concrete(index, 1)
         if not self.versions.create(name, create_body(index, encoders, self.settings, alias=alias)):
             found = self.versions.describe(alias)  # another process created it first: check theirs
