@@ -54,6 +54,12 @@ def item_reason(info: dict[str, Any]) -> str:
     return f"{status} {error}"
 
 
+def expand(action: Action) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Action → (action line, source line) for ``streaming_bulk``; ours are always canonical, so no copying."""
+    op = action["_op_type"]
+    return {op: {"_index": action["_index"], "_id": action["_id"]}}, action.get("_source") if op != "delete" else None
+
+
 class _InFlight:
     """Actions handed to the helper and not yet answered, by id (FIFO for repeats)."""
 
@@ -114,6 +120,7 @@ class BulkWriter:
             self._client, actions, chunk_size=s.bulk_chunk_size, max_chunk_bytes=s.bulk_max_bytes,
             max_retries=s.max_retries, initial_backoff=s.initial_backoff_s, max_backoff=s.max_backoff_s,
             retry_on_status=RETRY_STATUSES, raise_on_error=False, raise_on_exception=False, yield_ok=True,
+            expand_action_callback=expand,
         )
 
     def write(self, actions: Iterable[Action], on_ack: AckCallback | None = None) -> WriteReport:
