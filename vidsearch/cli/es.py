@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -42,7 +44,9 @@ def encoders_in_use(settings: Settings, overrides: list[str] | None) -> dict[str
     return {role: {"id": models[role], "dims": dims[role]} for role in models}
 
 
-def _store(config, data_dir):
+@contextmanager
+def _store(config, data_dir) -> Iterator[tuple[Settings, Any]]:
+    """(settings, ElasticsearchStore), closed afterwards."""
     from vidsearch.store.elasticsearch.backend import ElasticsearchStore
 
     settings = settings_from(config, data_dir)
@@ -50,11 +54,26 @@ def _store(config, data_dir):
         logging.getLogger("elastic_transport").setLevel(logging.ERROR)
     if not settings.es_url:
         raise ConfigurationError("set VIDSEARCH_ES_URL (e.g. http://localhost:9200) to use `vidsearch es`")
-    return settings, ElasticsearchStore(settings)
+    store = ElasticsearchStore(settings)
+    try:
+        yield settings, store
+    finally:
+        store.close()
 
 
 def _indices(chosen: list[IndexName] | None) -> list[IndexName]:
     return list(chosen) if chosen else list(IndexName)
+
+
+def _copy_live(store, index: IndexName) -> int:
+    """Copy the serving documents into the version being built; prints and returns how many failed."""
+    from vidsearch.store.elasticsearch import reindex
+
+    report = reindex.copy_live(store, index)
+    first = f" (first: {report.failed[0][0]}: {report.failed[0][1]})" if report.failed else ""
+    console.print(f"{store.read_target(index)}: copied {report.written}, {len(report.failed)} failed{first}",
+                  highlight=False)
+    return len(report.failed)
 
 
 @app.command()
@@ -62,8 +81,7 @@ def _indices(chosen: list[IndexName] | None) -> list[IndexName]:
 def status(config: ConfigOption = None, data_dir: DataDirOption = None,
            json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Cluster, licence, and per index: the alias, every version with its state, documents and encoders."""
-    _, store = _store(config, data_dir)
-    try:
+    with _store(config, data_dir) as (_, store):
         info = store.cluster_info()
         report: dict[str, Any] = {"url": store.url, "cluster": info.get("cluster_name"),
                                   "version": info.get("version", {}).get("number"), "licence": store.licence(),
@@ -75,8 +93,6 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None,
                  "mapping_version": v.meta.get("mapping_version")}
                 for v in store.versions.list(index)
             ]
-    finally:
-        store.close()
     if json_out:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return
@@ -99,14 +115,11 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None,
 @clean_errors
 def create(config: ConfigOption = None, data_dir: DataDirOption = None, encoder: EncoderOption = None) -> None:
     """Create the indices (v1 behind each alias) or check existing ones against the mapping and encoders."""
-    settings, store = _store(config, data_dir)
-    try:
+    with _store(config, data_dir) as (settings, store):
         store.ensure_indices(encoders_in_use(settings, encoder))
         for index in IndexName:
             found = store.versions.describe(store.read_target(index))
             console.print(f"{store.read_target(index)} → {found[0] if found else '?'}", highlight=False)
-    finally:
-        store.close()
 
 
 @app.command("reindex-begin")
@@ -118,19 +131,15 @@ def reindex_begin(config: ConfigOption = None, data_dir: DataDirOption = None, i
     """Create the next version of each index with bulk settings; searches stay on the old one."""
     from vidsearch.store.elasticsearch import reindex
 
-    settings, store = _store(config, data_dir)
-    try:
+    with _store(config, data_dir) as (settings, store):
         started = reindex.begin(store, encoders_in_use(settings, encoder), _indices(index))
         for idx, version in started.items():
             console.print(f"building {version.name}", highlight=False)
             if copy:
-                report = reindex.copy_live(store, idx)
-                console.print(f"  copied {report.written} documents, {len(report.failed)} failed", highlight=False)
+                _copy_live(store, idx)
         versions = json.dumps({i.value: v.version for i, v in started.items()})
         console.print(f"point the ingest job at it: VIDSEARCH_ES__WRITE_VERSIONS='{versions}'; then run "
                       "`vidsearch es reindex-swap`", highlight=False)
-    finally:
-        store.close()
 
 
 @app.command("reindex-swap")
@@ -141,12 +150,9 @@ def reindex_swap(config: ConfigOption = None, data_dir: DataDirOption = None, in
     """Restore serving settings on the versions being built and move each alias to them (atomically)."""
     from vidsearch.store.elasticsearch import reindex
 
-    _, store = _store(config, data_dir)
-    try:
+    with _store(config, data_dir) as (_, store):
         for idx, (old, new) in reindex.finish(store, index or None, force=force).items():
             console.print(f"{store.read_target(idx)}: {old or '—'} → {new}", highlight=False)
-    finally:
-        store.close()
 
 
 @app.command("reindex")
@@ -157,25 +163,17 @@ def reindex_all(config: ConfigOption = None, data_dir: DataDirOption = None, ind
     """Rebuild with the current mapping and settings (e.g. a new es.vector_index_type): new version, copy, swap."""
     from vidsearch.store.elasticsearch import reindex
 
-    settings, store = _store(config, data_dir)
-    try:
+    with _store(config, data_dir) as (settings, store):
         chosen = _indices(index)
         current = store.encoders()
         wanted = encoders_in_use(settings, encoder) if encoder else current
         reindex.begin(store, wanted, chosen)
-        failed = 0
-        for idx in chosen:
-            report = reindex.copy_live(store, idx)
-            failed += len(report.failed)
-            console.print(f"{idx!s}: copied {report.written}, {len(report.failed)} failed"
-                          + (f" (first: {report.failed[0]})" if report.failed else ""), highlight=False)
+        failed = sum(_copy_live(store, idx) for idx in chosen)
         if failed and not force:
             raise ConfigurationError(f"{failed} documents were not copied; nothing swapped. Fix them and run "
                                      "`vidsearch es reindex-swap`, or rerun with --force")
         for idx, (old, new) in reindex.finish(store, chosen, force=force).items():
             console.print(f"{store.read_target(idx)}: {old or '—'} → {new}", highlight=False)
-    finally:
-        store.close()
 
 
 @app.command()
@@ -187,13 +185,10 @@ def rollback(index: Annotated[list[IndexName], typer.Option("--index", "-i", hel
     """Point an alias back at an earlier version (atomically)."""
     from vidsearch.store.elasticsearch import reindex
 
-    _, store = _store(config, data_dir)
-    try:
+    with _store(config, data_dir) as (_, store):
         for idx in index:
             old, new = reindex.rollback(store, idx, to)
             console.print(f"{store.read_target(idx)}: {old} → {new}", highlight=False)
-    finally:
-        store.close()
 
 
 @app.command()
@@ -202,10 +197,7 @@ def prune(config: ConfigOption = None, data_dir: DataDirOption = None, index: In
           keep: Annotated[int | None, typer.Option(help="versions to keep per index (default es.keep_versions)")]
           = None) -> None:
     """Delete retired versions beyond the newest few (never the live one or one being built)."""
-    _, store = _store(config, data_dir)
-    try:
+    with _store(config, data_dir) as (_, store):
         for idx in _indices(index):
             for name in store.versions.prune(idx, keep or store.settings.keep_versions):
                 console.print(f"deleted {name}", highlight=False)
-    finally:
-        store.close()

@@ -187,22 +187,21 @@ def test_indices_vidsearch_did_not_create_are_never_written(tmp_path):
             store.ensure_indices(ENCODERS)
 
 
-def test_an_index_built_by_other_encoders_is_refused_for_writes_and_queries(tmp_path):
-    with FaultServer() as srv:
-        store = ElasticsearchStore(es_settings(srv.url, tmp_path))
-        store.ensure_indices(ENCODERS)
-        store.upsert(IndexName.SEGMENTS, [segment(0, vector=unit_vectors(1)[0])])
-        with pytest.raises(EncoderMismatch, match=r"built by test-text-encoder \(8-d\).*other-encoder \(8-d\)"):
-            store.ensure_indices({"text": {"id": "other-encoder", "dims": DIMS}})
-        with pytest.raises(EncoderMismatch, match=r"\(8-d\).*\(16-d\)"):
-            store.ensure_indices({"text": {"id": "test-text-encoder", "dims": 16}})
-        query = unit_vectors(1)[0]
-        with pytest.raises(EncoderMismatch, match="built by test-text-encoder; the query was encoded by other"):
-            store.search(IndexName.SEGMENTS, [VectorRetriever("v", "text_vec", query, encoder="other")])
-        with pytest.raises(EncoderMismatch, match=r"holds 8-d vectors; the query vector has shape \(16,\)"):
-            store.search(IndexName.SEGMENTS, [VectorRetriever("v", "text_vec", unit_vectors(1, 16)[0])])
-        searches_sent = [r for r in srv.requests if r.path.endswith("_msearch")]
-        assert searches_sent == []  # refused before anything was sent
+def test_an_index_built_by_other_encoders_is_refused_for_writes_and_queries(recording_server, store_on):
+    srv = recording_server
+    store = store_on(srv)
+    store.upsert(IndexName.SEGMENTS, [segment(0, vector=unit_vectors(1)[0])])
+    with pytest.raises(EncoderMismatch, match=r"built by test-text-encoder \(8-d\).*other-encoder \(8-d\)"):
+        store.ensure_indices({"text": {"id": "other-encoder", "dims": DIMS}})
+    with pytest.raises(EncoderMismatch, match=r"\(8-d\).*\(16-d\)"):
+        store.ensure_indices({"text": {"id": "test-text-encoder", "dims": 16}})
+    query = unit_vectors(1)[0]
+    with pytest.raises(EncoderMismatch, match="built by test-text-encoder; the query was encoded by other"):
+        store.search(IndexName.SEGMENTS, [VectorRetriever("v", "text_vec", query, encoder="other")])
+    with pytest.raises(EncoderMismatch, match=r"holds 8-d vectors; the query vector has shape \(16,\)"):
+        store.search(IndexName.SEGMENTS, [VectorRetriever("v", "text_vec", unit_vectors(1, 16)[0])])
+    searches_sent = [r for r in srv.requests if r.path.endswith("_msearch")]
+    assert searches_sent == []  # refused before anything was sent
 
 
 def test_queries_are_refused_once_another_process_swapped_in_other_encoders(tmp_path):
@@ -225,25 +224,24 @@ def test_a_bbq_index_is_refused_for_an_encoder_below_64_dims(tmp_path):
 
 
 # -- documents ----------------------------------------------------------------------------------------------------
-def test_bad_vectors_are_rejected_before_sending_and_reported(tmp_path):
-    with FaultServer() as srv:
-        store = ElasticsearchStore(es_settings(srv.url, tmp_path))
-        store.ensure_indices(ENCODERS)
-        good = unit_vectors(2)
-        nan, inf = good[0].copy(), good[0].copy()
-        nan[3], inf[5] = np.nan, np.inf
-        docs = [segment(0, vector=good[0]), segment(1, vector=nan), segment(2, vector=inf),
-                segment(3, vector=unit_vectors(1, 16)[0]), segment(4, vector=np.zeros(DIMS)),
-                segment(5, vector=good[1]), segment(6, colour="red")]
-        report = store.upsert(IndexName.SEGMENTS, docs)
-        reasons = dict(report.failed)
-        assert report.written == 2
-        assert "NaN or infinite" in reasons["v1.s00001"] and "NaN or infinite" in reasons["v1.s00002"]
-        assert "shape (16,), expected (8,)" in reasons["v1.s00003"]
-        assert "zero vector" in reasons["v1.s00004"]
-        assert "unknown field 'colour'" in reasons["v1.s00006"]
-        sent = {i for r in srv.requests if r.path.endswith("/_bulk") for i in ids_of_bulk(r.body)}
-        assert sent == {"v1.s00000", "v1.s00005"}
+def test_bad_vectors_are_rejected_before_sending_and_reported(recording_server, store_on):
+    srv = recording_server
+    store = store_on(srv)
+    good = unit_vectors(2)
+    nan, inf = good[0].copy(), good[0].copy()
+    nan[3], inf[5] = np.nan, np.inf
+    docs = [segment(0, vector=good[0]), segment(1, vector=nan), segment(2, vector=inf),
+            segment(3, vector=unit_vectors(1, 16)[0]), segment(4, vector=np.zeros(DIMS)),
+            segment(5, vector=good[1]), segment(6, colour="red")]
+    report = store.upsert(IndexName.SEGMENTS, docs)
+    reasons = dict(report.failed)
+    assert report.written == 2
+    assert "NaN or infinite" in reasons["v1.s00001"] and "NaN or infinite" in reasons["v1.s00002"]
+    assert "shape (16,), expected (8,)" in reasons["v1.s00003"]
+    assert "zero vector" in reasons["v1.s00004"]
+    assert "unknown field 'colour'" in reasons["v1.s00006"]
+    sent = {i for r in srv.requests if r.path.endswith("/_bulk") for i in ids_of_bulk(r.body)}
+    assert sent == {"v1.s00000", "v1.s00005"}
 
 
 def test_a_vector_without_a_recorded_encoder_is_rejected(tmp_path):
@@ -255,17 +253,16 @@ def test_a_vector_without_a_recorded_encoder_is_rejected(tmp_path):
         assert "clip_vec has a vector but no encoder is recorded" in report.failed[0][1]
 
 
-def test_a_video_with_one_bad_document_sends_nothing(tmp_path):
-    with FaultServer() as srv:
-        store = ElasticsearchStore(es_settings(srv.url, tmp_path))
-        store.ensure_indices(ENCODERS)
-        bad = unit_vectors(1)[0].copy()
-        bad[0] = np.nan
-        srv.clear_requests()
-        report = store.commit_video(VideoBundle("v1", video_body(), {
-            IndexName.SEGMENTS: [segment(0), segment(1, vector=bad)]}, frozenset({IndexName.SEGMENTS})))
-        assert [d for d, _ in report.failed] == ["v1.s00001"]
-        assert [r for r in srv.requests if r.method != "GET"] == []
+def test_a_video_with_one_bad_document_sends_nothing(recording_server, store_on):
+    srv = recording_server
+    store = store_on(srv)
+    bad = unit_vectors(1)[0].copy()
+    bad[0] = np.nan
+    srv.clear_requests()
+    report = store.commit_video(VideoBundle("v1", video_body(), {
+        IndexName.SEGMENTS: [segment(0), segment(1, vector=bad)]}, frozenset({IndexName.SEGMENTS})))
+    assert [d for d, _ in report.failed] == ["v1.s00001"]
+    assert [r for r in srv.requests if r.method != "GET"] == []
 
 
 def test_an_unknown_text_field_or_vector_field_in_a_query_is_invalid(tmp_path):

@@ -15,12 +15,11 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-import numpy as np
 from elasticsearch import Elasticsearch, NotFoundError
 
 from vidsearch.config import Settings
-from vidsearch.errors import DocumentRejected, EncoderMismatch, InvalidQuery, StoreError
-from vidsearch.schema import FieldKind, IndexName, index_schema
+from vidsearch.errors import DocumentRejected, InvalidQuery, StoreError
+from vidsearch.schema import IndexName, index_schema
 from vidsearch.store.base import (
     Candidate,
     Retriever,
@@ -31,6 +30,7 @@ from vidsearch.store.base import (
     VideoBundle,
     WriteReport,
     check_document,
+    check_query_encoder,
 )
 from vidsearch.store.elasticsearch import queries
 from vidsearch.store.elasticsearch.bulk import Action, AckCallback, BulkWriter
@@ -128,14 +128,10 @@ class ElasticsearchStore:
     def _checked(self, index: IndexName, docs: Iterable[tuple[str, Mapping[str, Any]]], report: WriteReport
                  ) -> Iterator[tuple[str, dict[str, Any]]]:
         """The embedded store's checks, lazily: rejected documents are reported and never sent."""
-        schema = index_schema(index)
         dims = self._dims(index)
         for doc_id, body in docs:
             try:
-                for name, value in body.items():
-                    if schema.kinds.get(name) is FieldKind.VECTOR and value is not None and name not in dims:
-                        raise DocumentRejected(doc_id, f"{name} has a vector but no encoder is recorded for it")
-                yield doc_id, check_document(index, doc_id, body, dims)
+                yield doc_id, check_document(index, doc_id, body, dims, require_dims=True)
             except DocumentRejected as exc:
                 report.failed.append((doc_id, exc.reason))
 
@@ -276,16 +272,7 @@ class ElasticsearchStore:
         field = index_schema(index).vectors.get(retriever.field)
         if field is None:
             raise InvalidQuery(f"index {index!s} has no vector field {retriever.field!r}")
-        info = recorded.get(field.encoder)
-        if info is None:
-            return False
-        if retriever.encoder is not None and retriever.encoder != info["id"]:
-            raise EncoderMismatch(f"{retriever.field} in {self.read_target(index)} was built by {info['id']}; "
-                                  f"the query was encoded by {retriever.encoder}")
-        if np.asarray(retriever.vector).shape != (info["dims"],):
-            raise EncoderMismatch(f"{retriever.field} holds {info['dims']}-d vectors; the query vector has "
-                                  f"shape {np.asarray(retriever.vector).shape}")
-        return True
+        return check_query_encoder(retriever, field.encoder, recorded)
 
     def _candidates(self, retriever: VectorRetriever) -> int:
         return queries.num_candidates(retriever, self.settings.num_candidates, self.settings.knn_candidates_factor)
