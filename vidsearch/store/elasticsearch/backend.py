@@ -310,10 +310,14 @@ class ElasticsearchStore:
         return results
 
     def search_fused(self, index: IndexName, retrievers: Sequence[Retriever], filters: SearchFilters | None = None,
-                     method: str = "rrf", k: int = 10, weights: Mapping[str, float] | None = None,
+                     method: str | None = None, k: int = 10, weights: Mapping[str, float] | None = None,
                      rank_constant: int = 60, window: int = 100) -> list[Candidate]:
-        """One list fused on the cluster by ES's ``rrf``/``linear`` retriever: needs an Enterprise licence."""
+        """One list fused on the cluster by ES's ``rrf``/``linear`` retriever (``method``, default
+        ``es.server_fusion``): needs an Enterprise licence. Client-side fusion of ``search()`` needs none."""
         index = IndexName(index)
+        method = method or self.settings.server_fusion
+        if method == "off":
+            raise InvalidQuery("server-side fusion is off (es.server_fusion); use search() and fuse on the client")
         licence = self.licence()
         if licence not in _ENTERPRISE:
             raise InvalidQuery(f"server-side {method} fusion needs an Enterprise licence; {self.url} has "

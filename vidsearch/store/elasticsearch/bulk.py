@@ -57,7 +57,8 @@ def item_reason(info: dict[str, Any]) -> str:
 def expand(action: Action) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Action → (action line, source line) for ``streaming_bulk``; ours are always canonical, so no copying."""
     op = action["_op_type"]
-    return {op: {"_index": action["_index"], "_id": action["_id"]}}, action.get("_source") if op != "delete" else None
+    header = {op: {"_index": action["_index"], "_id": action["_id"]}}
+    return header, (None if op == "delete" else action["_source"])
 
 
 class _InFlight:

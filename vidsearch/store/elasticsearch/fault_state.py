@@ -176,7 +176,8 @@ class ClusterState:
             return 200, {"_shards": _SHARDS}
         if verb == "_count":
             query = (body or {}).get("query")
-            return 200, {"count": sum(1 for _, i, s in self._docs(name) if matches(query, i, s)), "_shards": _SHARDS}
+            hits = sum(1 for _, doc_id, source in self._docs(name) if matches(query, doc_id, source))
+            return 200, {"count": hits, "_shards": _SHARDS}
         if verb == "_mget":
             return 200, self._mget(name, body or {})
         if verb == "_pit":
@@ -332,7 +333,8 @@ class ClusterState:
         if pit is not None:
             snapshot = self._pits.get(pit["id"])
             if snapshot is None:
-                raise EsError(404, "search_context_missing_exception", f"No search context found for [{pit['id']}]")
+                raise EsError(404, "search_context_missing_exception",
+                              f"No search context found for [{pit['id']}]")
             rows = [(ix, d, orjson.loads(raw) if raw else {}, n) for n, (ix, d, raw) in enumerate(snapshot)]
             start = int(body.get("search_after", [-1])[0]) + 1
             rows = rows[start:]

@@ -11,7 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 
-VectorIndexType = Literal["hnsw", "int8_hnsw", "int4_hnsw", "bbq_hnsw", "flat", "int8_flat", "int4_flat", "bbq_flat"]
+VectorIndexType = Literal[
+    "hnsw", "int8_hnsw", "int4_hnsw", "bbq_hnsw", "flat", "int8_flat", "int4_flat", "bbq_flat"
+]
 
 
 class ElasticsearchSettings(BaseModel):
@@ -63,7 +65,7 @@ class ElasticsearchSettings(BaseModel):
     bulk_chunk_size: int = Field(500, ge=1)
     bulk_max_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="a bulk request never exceeds this")
     bulk_threads: int = Field(1, ge=1, le=32, description="concurrent bulk requests (each streams with retries)")
-    max_retries: int = Field(8, ge=0, description="per chunk on 429/502/503/504, and per request on a lost connection")
+    max_retries: int = Field(8, ge=0, description="per chunk on 429/502/503/504; per request on a lost connection")
     initial_backoff_s: float = Field(1.0, ge=0, description="first retry wait; doubles each time")
     max_backoff_s: float = Field(60.0, ge=0)
     final_retry_passes: int = Field(2, ge=0, description="extra passes over documents still rejected at the end")
