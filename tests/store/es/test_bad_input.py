@@ -294,3 +294,14 @@ def test_server_side_fusion_is_refused_without_an_enterprise_licence(recording_s
     assert [c.id for c in store.search_fused(IndexName.SEGMENTS, retrievers)] == ["v1.s00000"]
     sent = [r.body for r in srv.requests if r.path.endswith("/_search") and r.body and "retriever" in r.body]
     assert list(sent[-1]["retriever"]) == ["rrf"]
+
+
+def test_nori_user_dictionary_comes_from_settings_and_a_local_file(recording_server, store_on, tmp_path):
+    names = tmp_path / "names.txt"
+    names.write_text("# programme people\n김민수\n촬영감독 촬영 감독\n\n", encoding="utf-8")
+    store_on(recording_server, nori_user_dictionary_rules=["박지성"], nori_user_dictionary_file=names)
+    tokenizer = recording_server.state.indices["vidsearch-segments-v1"].analysis["tokenizer"]["vidsearch_nori"]
+    assert tokenizer["user_dictionary_rules"] == ["박지성", "김민수", "촬영감독 촬영 감독"]
+    assert tokenizer["decompound_mode"] == "mixed"
+    with FaultServer() as other, pytest.raises(ConfigurationError, match="missing.txt"):
+        store_on(other, nori_user_dictionary_file=tmp_path / "missing.txt")

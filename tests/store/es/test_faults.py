@@ -158,13 +158,15 @@ def test_a_bulk_answer_slower_than_the_timeout_is_resent(server, store_on):
 def test_a_cluster_lost_mid_stream_stops_and_names_every_document_not_acknowledged(server, store_on):
     store = store_on(server, bulk_chunk_size=100, max_retries=2)
     docs = _docs(1000)
+    bad = segment(5000, vector=[float("nan")] * 8)  # rejected before sending, still reported
     server.inject(script=[None] * 3 + ["drop"] * 50)  # three chunks land, then every request is cut off
     started = time.perf_counter()
     with pytest.raises(BulkInterrupted, match="unreachable") as caught:
-        _write(store, docs)
+        _write(store, docs + [bad])
     report = caught.value.report
     assert report.written == 300
-    assert {d for d, _ in report.failed} == {d for d, _ in docs[300:]}
+    assert {d for d, _ in report.failed} == {d for d, _ in docs[300:]} | {bad[0]}
+    assert dict(report.failed)[bad[0]] == "text_vec contains NaN or infinite values"
     assert time.perf_counter() - started < 5
 
 

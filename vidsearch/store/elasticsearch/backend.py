@@ -33,7 +33,7 @@ from vidsearch.store.base import (
     check_query_encoder,
 )
 from vidsearch.store.elasticsearch import queries
-from vidsearch.store.elasticsearch.bulk import Action, AckCallback, BulkWriter
+from vidsearch.store.elasticsearch.bulk import AckCallback, Action, BulkInterrupted, BulkWriter
 from vidsearch.store.elasticsearch.client import connect, translated, with_status_retries
 from vidsearch.store.elasticsearch.indices import IndexVersions
 from vidsearch.store.elasticsearch.schema_sync import IndexSchemaSync
@@ -147,7 +147,16 @@ class ElasticsearchStore:
         report = WriteReport()
         self.cluster_info()
         actions = self._index_actions(index, self._checked(index, docs, report))
-        return report.merge(self.writer.write(actions, on_ack))
+        return report.merge(self._write(actions, report, on_ack))
+
+    def _write(self, actions: Iterable[Action], report: WriteReport, on_ack: AckCallback | None = None
+               ) -> WriteReport:
+        """Bulk-write; if the stream is interrupted, its report also names the documents rejected before."""
+        try:
+            return self.writer.write(actions, on_ack)
+        except BulkInterrupted as exc:
+            exc.report.failed[:0] = report.failed
+            raise
 
     def delete(self, index: IndexName, ids: Sequence[str]) -> int:
         index = IndexName(index)
@@ -169,7 +178,7 @@ class ElasticsearchStore:
         if report.failed:
             return report
         actions = [a for index, docs in checked.items() for a in self._index_actions(index, docs)]
-        report.merge(self.writer.write(actions))
+        report.merge(self._write(actions, report))
         if report.failed:
             return report
         for index in bundle.replace:
@@ -180,7 +189,7 @@ class ElasticsearchStore:
             if failures:
                 report.failed.extend((bundle.video_id, f"removing stale {index!s}: {f}") for f in failures[:10])
                 return report
-        report.merge(self.writer.write(self._index_actions(IndexName.VIDEOS, video)))
+        report.merge(self._write(self._index_actions(IndexName.VIDEOS, video), report))
         return report
 
     def _delete_where(self, index: IndexName, query: dict[str, Any]) -> tuple[int, list[str]]:

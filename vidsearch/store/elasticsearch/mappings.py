@@ -86,7 +86,7 @@ def user_dictionary(settings: ElasticsearchSettings) -> dict[str, Any]:
         except OSError as exc:
             raise ConfigurationError(f"nori user dictionary {settings.nori_user_dictionary_file}: {exc}") from exc
         rules += [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    return {"user_dictionary_rules": list(dict.fromkeys(rules))}
+    return {"user_dictionary_rules": list(dict.fromkeys(rules))} if rules else {}
 
 
 def index_meta(index: IndexName, encoders: Mapping[str, Mapping[str, Any]], settings: ElasticsearchSettings,
