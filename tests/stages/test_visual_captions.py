@@ -83,3 +83,13 @@ def test_unconfigured_models_say_what_is_missing(settings, tmp_path):
                                                                   "model": str(tmp_path / "nothing")})})})
     with pytest.raises(ConfigurationError, match="cannot load captioning model"):
         build_stages(bad, ["shots", "captions"])[1].load()
+
+
+def test_the_driver_records_the_encoder_without_loading_it_on_the_device(tmp_path, models):
+    # On a cluster the ingest driver may have no GPU: describing a cuda-configured model must not touch cuda.
+    settings = _settings(tmp_path, models)
+    cuda = settings.model_copy(update={"models": settings.models.model_copy(update={
+        "image_text": settings.models.image_text.model_copy(update={"device": "cuda", "num_gpus": 1})})})
+    stage = build_stages(cuda, ["shots", "visual"])[1]
+    assert stage.dims() == {"image_text": 16} and stage.models()["image_text"].endswith(str(models["clip"]))
+    assert stage._encoder is None and stage.resources().num_gpus == 1

@@ -63,7 +63,7 @@ class TransformersImageTextEncoder:
         self._siglip = "siglip" in type(self._model).__name__.lower()
         probe = self.encode_texts(["probe"])
         self.dims = int(probe.shape[1])
-        self.identity = f"transformers/{model}"
+        self.identity = transformers_identity(model)
 
     def encode_images(self, images: Sequence[np.ndarray]) -> np.ndarray:
         out = []
@@ -110,6 +110,34 @@ class OpenClipEncoder:
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         with self._torch.no_grad():
             return _normalised(self._model.encode_text(self._tokenizer(list(texts)).to(self._device)).cpu().numpy())
+
+
+def transformers_identity(model: str) -> str:
+    return f"transformers/{model}"
+
+
+def describe_image_text_encoder(settings: ImageTextEncoderSettings, local_files_only: bool = True
+                                ) -> tuple[str, int]:
+    """(identity, dims) without loading weights onto a device: the ingest driver records encoders before any
+    GPU actor exists (on a cluster the driver may have no GPU at all). transformers models answer from their
+    config; open_clip models are built on the CPU once."""
+    if settings.backend == "transformers" and settings.model:
+        from transformers import AutoConfig
+
+        path = Path(settings.model).expanduser()
+        source = str(path) if path.exists() else settings.model
+        try:
+            config = AutoConfig.from_pretrained(source, local_files_only=local_files_only)
+        except OSError as exc:
+            raise ConfigurationError(f"cannot read the config of image-text model {settings.model!r}: {exc}") from exc
+        dims = getattr(config, "projection_dim", None) or getattr(getattr(config, "text_config", None),
+                                                                  "hidden_size", None)
+        if dims:
+            return transformers_identity(settings.model), int(dims)
+    encoder = load_image_text_encoder(settings.model_copy(update={"device": "cpu"}), local_files_only)
+    if encoder is None:
+        raise ConfigurationError("no image-text encoder configured (models.image_text)")
+    return encoder.identity, encoder.dims
 
 
 def load_image_text_encoder(settings: ImageTextEncoderSettings, local_files_only: bool = True

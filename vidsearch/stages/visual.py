@@ -6,7 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vidsearch.encoders.image_text import ImageTextEncoder, load_image_text_encoder
+from vidsearch.encoders.image_text import ImageTextEncoder, describe_image_text_encoder, load_image_text_encoder
 from vidsearch.errors import ConfigurationError
 from vidsearch.media.frames import Cv2FrameSource
 from vidsearch.stages.base import Stage, StageResources, VideoWork
@@ -41,13 +41,16 @@ class VisualStage(Stage):
             if self._encoder is None:
                 raise ConfigurationError("the visual stage needs models.image_text (backend and model)")
 
+    def _describe(self) -> tuple[str, int]:
+        if self._encoder is not None:
+            return self._encoder.identity, self._encoder.dims
+        return describe_image_text_encoder(self.settings.models.image_text, self.settings.models.local_files_only)
+
     def models(self) -> dict[str, str]:
-        self.load()
-        return {"image_text": self._encoder.identity}
+        return {"image_text": self._describe()[0]}
 
     def dims(self) -> dict[str, int]:
-        self.load()
-        return {"image_text": self._encoder.dims}
+        return {"image_text": self._describe()[1]}
 
     def process(self, work: VideoWork) -> None:
         self.load()
