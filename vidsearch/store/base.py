@@ -164,13 +164,16 @@ class IndexBackend(Protocol):
     def delete_video(self, video_id: str) -> int:
         """Remove a video and every document derived from it."""
 
-    def get(self, index: IndexName, ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+    def get(self, index: IndexName, ids: Sequence[str], with_vectors: bool = False
+            ) -> dict[str, dict[str, Any]]: ...
 
     def count(self, index: IndexName, filters: SearchFilters | None = None) -> int: ...
 
     def scan(
-        self, index: IndexName, filters: SearchFilters | None = None, batch_size: int = 1000
-    ) -> Iterator[tuple[str, dict[str, Any]]]: ...
+        self, index: IndexName, filters: SearchFilters | None = None, batch_size: int = 1000,
+        with_vectors: bool = False,
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every matching document in id order (ES: point in time + search_after), vectors only on request."""
 
     def search(
         self, index: IndexName, retrievers: Sequence[Retriever], filters: SearchFilters | None = None
