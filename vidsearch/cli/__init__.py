@@ -17,6 +17,9 @@ def _register() -> None:
     from vidsearch.cli import core
 
     core.register(app)
+    from vidsearch.cli import es
+
+    app.add_typer(es.app)
     from vidsearch.cli import serve as serve_commands; serve_commands.register(app)  # noqa: E702
 
 
