@@ -251,28 +251,33 @@ async function searchFace(file) {
 }
 
 function renderFaceMatches(response) {
-  $("results").replaceChildren(...response.matches.map((match, i) => {
-    const card = h("article", { class: "card", tabindex: "0", "data-video": match.video_id, "data-person": match.person_id },
+  // response: vidsearch.faces.search.PhotoSearchResult — videos best first, each with its matching persons.
+  $("results").replaceChildren(...response.videos.map((match, i) => {
+    const best = match.persons[0];
+    const card = h("article", { class: "card", tabindex: "0", "data-video": match.video_id, "data-person": best.person_id },
       h("div", { class: "thumb" },
-        h("img", { src: thumbUrl(match.thumbnail || match.person_id), alt: "", loading: "lazy" }),
+        h("img", { src: best.thumbnails.length ? thumbUrl(best.person_id) : "", alt: "", loading: "lazy" }),
         h("span", { class: "rank", text: `#${i + 1}` }),
         h("span", { class: "time", text: `distance ${match.distance.toFixed(2)}` })),
       h("div", { class: "body" },
         h("h3", { text: match.title || match.file_name || match.video_id }),
-        match.name ? h("p", { class: "snippet", text: match.name }) : null,
+        best.name ? h("p", { class: "snippet", text: best.name }) : null,
         h("div", { class: "why" }, h("span", { class: "label", text: "appears at" }),
           h("div", { class: "appearances" }, match.appearances.slice(0, 8).map((a) =>
-            h("span", { class: "chip", text: `${clock(a.start_s)}–${clock(a.end_s)}` }))))));
-    const open = () => openVideo(match.video_id, { personId: match.person_id });
+            h("span", { class: "chip", text: `${clock(a.start_s)}–${clock(a.end_s)}` })))),
+        h("span", { class: "score", text: `${best.face_count} face${best.face_count === 1 ? "" : "s"} seen` +
+          (best.screen_time_s ? ` · ${Math.round(best.screen_time_s)} s on screen` : "") })));
+    const open = () => openVideo(match.video_id, { personId: best.person_id });
     card.addEventListener("click", open);
     card.addEventListener("keydown", (e) => { if (e.key === "Enter") open(); });
     return card;
   }));
-  const parts = [h("strong", { text: `${response.matches.length} video${response.matches.length === 1 ? "" : "s"}` }),
-    ` with this person (${response.faces_in_photo} face${response.faces_in_photo === 1 ? "" : "s"} in the photo; ` +
-    `searched face ${response.face_index + 1}; distance ≤ ${response.threshold.toFixed(2)}) in ${Math.round(response.took_ms)} ms`];
-  for (const note of response.notices) parts.push(h("span", { class: "notice", text: note }));
-  if (!response.matches.length) parts.push(h("span", { class: "notice", text: "Nobody in the archive looks like this person." }));
+  const faces = response.faces.length;
+  const parts = [h("strong", { text: `${response.videos.length} video${response.videos.length === 1 ? "" : "s"}` }),
+    ` with this person (${faces} face${faces === 1 ? "" : "s"} in the photo; searched face ${response.chosen + 1}; ` +
+    `distance ≤ ${response.max_distance.toFixed(2)}) in ${Math.round(response.took_ms)} ms`];
+  for (const note of response.warnings) parts.push(h("span", { class: "notice", text: note }));
+  if (!response.videos.length) parts.push(h("span", { class: "notice", text: "Nobody in the archive looks like this person." }));
   setStatus(...parts);
 }
 

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
@@ -51,26 +52,24 @@ def test_serve_answers_then_stops_on_ctrl_c(served):
     child = subprocess.Popen(
         [sys.executable, "-m", "vidsearch", "serve", "--data-dir", str(served.settings.data_dir), "--port", str(port),
          "--num-cpus", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(child.stdout), daemon=True)
+    reader.start()
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 240
-        ready = False
-        while time.monotonic() < deadline and child.poll() is None:
-            try:
-                ready = httpx.get(f"{url}/readyz", timeout=5).status_code == 200
-            except httpx.HTTPError:
-                ready = False
-            if ready:
-                break
-            time.sleep(2)
-        assert ready, f"not ready; exit code {child.poll()}"
+        while time.monotonic() < deadline and child.poll() is None and not any("serving" in x for x in lines):
+            time.sleep(1)
+        assert any(f"serving {url}/" in x for x in lines), f"did not start; exit code {child.poll()}: {lines[-20:]}"
+        assert httpx.get(f"{url}/readyz", timeout=30).status_code == 200
         hits = httpx.post(f"{url}/v1/search", json={"query": "한라산", "k": 1}, timeout=60).json()["hits"]
         assert hits and hits[0]["video_id"] == served.video_id
         child.send_signal(signal.SIGINT)
-        output, _ = child.communicate(timeout=120)
+        child.wait(timeout=120)
     finally:
         if child.poll() is None:
             child.kill()
-            child.communicate()
-    assert child.returncode == 0, output[-3000:]
-    assert f"serving http://127.0.0.1:{port}/" in output and "stopping" in output
+            child.wait()
+        reader.join(timeout=10)
+    assert child.returncode == 0, "".join(lines[-40:])
+    assert any("stopping" in x for x in lines)

@@ -68,16 +68,18 @@ def register(app: typer.Typer) -> None:
             console.print(f"[yellow]warning:[/yellow] binding {settings.serve.host} with no search API key: anyone "
                           "who can reach this port can search (VIDSEARCH_SERVE__SEARCH_API_KEYS)")
         console.print(f"starting the API over {settings.data_dir} …")
-        url = start_local(settings, num_cpus=num_cpus)
-        console.print(f"[bold green]serving[/bold green] {url}/  (API docs: {url}/docs, OpenAPI: {url}/openapi.json)"
-                      " — Ctrl-C stops")
         try:
+            url = start_local(settings, num_cpus=num_cpus)
+            console.print(f"[bold green]serving[/bold green] {url}/  (API docs: {url}/docs, OpenAPI: "
+                          f"{url}/openapi.json) — Ctrl-C stops")
             while True:
                 time.sleep(3600)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # also while starting: stop what has started, exit cleanly
             pass
         finally:
+            import ray
             from ray import serve
 
-            console.print("stopping …")
-            serve.shutdown()
+            if ray.is_initialized():
+                console.print("stopping …")
+                serve.shutdown()
