@@ -76,14 +76,18 @@ def check_paths(paths: list[str], roots: list[Path]) -> list[str]:
     for raw in paths:
         if not raw.strip() or "\x00" in raw:
             raise InvalidQuery(f"path {raw!r} is empty or contains a NUL byte")
-        path = Path(raw).expanduser()
-        if not path.is_absolute():
+        path = Path(raw)
+        if not path.is_absolute():  # no ~ expansion either: the server's paths, spelled out
             raise InvalidQuery(f"path {raw!r} is relative; give absolute paths as the server sees them")
-        path = path.resolve()
+        try:
+            path = path.resolve()
+            exists = path.exists()
+        except (OSError, ValueError) as exc:  # e.g. characters the filesystem encoding cannot represent
+            raise InvalidQuery(f"path {raw!r} cannot be used on this server: {exc}") from None
         if resolved_roots and not any(path.is_relative_to(root) for root in resolved_roots):
             raise PathNotAllowed(f"{raw} is outside the folders ingest may read "
                                  f"({', '.join(map(str, resolved_roots))}; VIDSEARCH_SERVE__INGEST_ROOTS)")
-        if not path.exists():
+        if not exists:
             raise InvalidQuery(f"{raw} does not exist on the server")
         out.append(str(path))
     return out

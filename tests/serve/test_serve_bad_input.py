@@ -154,6 +154,11 @@ def test_admin_body_validation(client):
     headers = {"X-API-Key": ADMIN_KEY}
     assert_problem(client.post("/v1/admin/ingest", json={"paths": []}, headers=headers), 422, "paths")
     assert_problem(client.post("/v1/admin/ingest", json={"paths": ["/tmp/x\u0000y"]}, headers=headers), 400, "NUL")
+    assert_problem(client.post("/v1/admin/ingest", json={"paths": ["~nobody-here/x.mp4"]}, headers=headers), 400,
+                   "relative")  # no ~ expansion (it raised for unknown users)
+    lone_surrogate = b'{"paths": ["/tmp/\\udbaa.mp4"]}'
+    assert_problem(client.post("/v1/admin/ingest", content=lone_surrogate,
+                               headers={**headers, "content-type": "application/json"}), 400, "cannot be used")
     assert_problem(client.get("/v1/admin/jobs/../../etc/passwd", headers=headers), (404, 422))
 
 
