@@ -111,7 +111,7 @@ def create_api(settings: Settings, backend: SearchBackend) -> FastAPI:
 
     # -- search -----------------------------------------------------------------------------------------------
     @app.post("/v1/search", tags=["search"], response_model=SearchResponse, dependencies=reader,
-              responses=_problems(400, 401, 403, 409, 413, 422),
+              responses=_problems(400, 401, 403, 404, 409, 413, 422),
               summary="Hybrid text search over segments (BM25 Korean/English + multilingual vectors, fused)")
     async def search(request: SearchRequest) -> SearchResponse:
         return await backend.search(request)
