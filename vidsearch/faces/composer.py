@@ -133,7 +133,20 @@ def render(video: ComposedVideo, path: Path, crops: CropCache) -> Path:
     command = [exe, "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{w}x{h}",
                "-r", f"{video.fps:g}", "-i", "-", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
                "-pix_fmt", "yuv420p", "-g", str(int(video.fps * 4)), str(path)]
-    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    log_path = path.with_suffix(".ffmpeg.log")
+    with log_path.open("wb") as log_file:
+        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=log_file)
+        _feed(proc, video, crops)
+    err = log_path.read_bytes()
+    log_path.unlink(missing_ok=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"ffmpeg failed composing {path}: {err.decode(errors='replace')[-500:]}")
+    video.path = path
+    return path
+
+
+def _feed(proc: subprocess.Popen, video: ComposedVideo, crops: CropCache) -> None:
+    w, h = video.width, video.height
     assert proc.stdin is not None
     try:
         for k, shot in enumerate(video.shots):
@@ -146,14 +159,11 @@ def render(video: ComposedVideo, path: Path, crops: CropCache) -> Path:
                     _paste(frame, crops.get(placement.photo.path, placement.size),
                            video._centre(placement, n / video.fps - shot.start_s))
                 proc.stdin.write(frame.tobytes())
-        proc.stdin.close()
     except BrokenPipeError:
         pass
-    _, err = proc.communicate()
-    if proc.returncode != 0:
-        raise RuntimeError(f"ffmpeg failed composing {path}: {err.decode(errors='replace')[-500:]}")
-    video.path = path
-    return path
+    finally:
+        proc.stdin.close()
+        proc.wait()
 
 
 def _paste(frame: np.ndarray, crop: np.ndarray, centre: tuple[float, float]) -> None:

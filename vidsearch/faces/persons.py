@@ -89,8 +89,11 @@ def person_documents(video_id: str, persons: Sequence[PersonCluster], media_dir:
     """Person documents; thumbnails go to ``<media_dir>/<video_id>/faces/`` (paths stored relative)."""
     docs = []
     folder = Path(media_dir) / video_id / FACES_DIR
-    if write_thumbnails and persons:
-        folder.mkdir(parents=True, exist_ok=True)
+    if write_thumbnails:
+        for stale in folder.glob("p*.jpg") if folder.is_dir() else ():  # from an earlier run of this video
+            stale.unlink(missing_ok=True)
+        if persons:
+            folder.mkdir(parents=True, exist_ok=True)
     for person in persons:
         pid = person_id(video_id, person.cluster)
         thumbnails = []

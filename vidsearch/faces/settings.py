@@ -37,7 +37,9 @@ class FaceSettings(BaseModel):
     track_iou: float = Field(0.2, gt=0, lt=1, description="IoU below which a link is never considered")
     track_iou_sure: float = Field(0.5, gt=0, le=1, description="IoU at or above which a link needs no embedding")
     track_max_gap_s: float = Field(1.5, ge=0, description="a track missing this long is closed")
-    faces_per_track: int = Field(3, ge=1, description="best faces embedded per track")
+    faces_per_track: int = Field(3, ge=1, description="most faces embedded per track (its best ones)")
+    sightings_per_embedding: int = Field(
+        4, ge=1, description="a track gets one embedding per this many sightings, up to faces_per_track")
 
     # persons within a video
     match_distance: float | None = Field(None, description="same-person distance (None: backend's calibrated)")

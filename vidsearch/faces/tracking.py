@@ -5,8 +5,9 @@ A detection joins the open track whose last box it overlaps most. A clear overla
 links without any embedding; a partial one (``track_iou`` ≤ IoU < sure, a head moving fast or two people close
 together) links only if the two faces' embeddings agree, and the embeddings computed for that check are kept.
 Scene cuts close every track (a cut can put another face at the same place) and so does a gap longer than
-``track_max_gap_s``. When a track closes, its best faces by quality are embedded (``faces_per_track``) and their
-normalised mean is the track's vector. With tracking off every face that passes the quality gate is its own
+``track_max_gap_s``. When a track closes, its best faces by quality are embedded (one per
+``sightings_per_embedding`` sightings, at most ``faces_per_track``) and their normalised mean is the track's
+vector. With tracking off every face that passes the quality gate is its own
 track and is embedded: the baseline the benchmark compares against.
 """
 
@@ -244,7 +245,7 @@ class FaceTracker:
         for track in tracks:
             self._open.remove(track)
             embedded = track.embedded()
-            need = self.settings.faces_per_track - len(embedded)
+            need = self._embeddings_for(track) - len(embedded)
             todo = sorted((c for c in track.candidates if c.embedding is None), key=lambda c: -c.rank)[:max(need, 0)]
             if todo:
                 for candidate, vector in zip(todo, self._embed([c.chip for c in todo]), strict=True):
@@ -255,6 +256,11 @@ class FaceTracker:
             if track.candidates:
                 track.vector = normalised(np.mean([c.embedding for c in track.candidates], axis=0))[0]
             self._closed.append(track)
+
+    def _embeddings_for(self, track: FaceTrack) -> int:
+        """Short tracks' best faces are near-duplicates of each other: one embedding per few sightings."""
+        s = self.settings
+        return max(1, min(s.faces_per_track, -(-len(track.sightings) // s.sightings_per_embedding)))
 
     def _embed(self, chips: list[np.ndarray]) -> np.ndarray:
         started = time.perf_counter()

@@ -164,7 +164,8 @@ class IndexBackend(Protocol):
     def delete_video(self, video_id: str) -> int:
         """Remove a video and every document derived from it."""
 
-    def get(self, index: IndexName, ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+    def get(self, index: IndexName, ids: Sequence[str], with_vectors: bool = False) -> dict[str, dict[str, Any]]:
+        """Bodies by id (missing ids left out); vectors only when asked for, e.g. to rewrite a document."""
 
     def count(self, index: IndexName, filters: SearchFilters | None = None) -> int: ...
 
