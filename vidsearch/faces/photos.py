@@ -48,12 +48,12 @@ def read_photo(source: Path | str | bytes, max_bytes: int, max_pixels: int, name
             image = Image.open(stream)
             width, height = image.size
             if width * height > max_pixels:
-                raise PhotoTooLarge(label, f"{width}x{height} pixels is over the {max_pixels:,}-pixel limit")
+                raise PhotoTooLarge(label, f"{width}x{height} is over the {max_pixels:,}-pixel limit")
             image.load()
     except PhotoTooLarge:
         raise
-    except Image.DecompressionBombError as exc:
-        raise PhotoTooLarge(label, str(exc)) from None
+    except Image.DecompressionBombError as exc:  # Pillow's own, larger limit tripped while reading the header
+        raise PhotoTooLarge(label, f"over the {max_pixels:,}-pixel limit ({exc})") from None
     except UnidentifiedImageError:
         raise NotAnImage(label, "not an image (expected JPEG, PNG, WebP, TIFF, BMP or GIF)") from None
     except (OSError, SyntaxError, ValueError) as exc:

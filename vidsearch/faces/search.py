@@ -26,7 +26,7 @@ from vidsearch.faces.quality import QualityGate
 from vidsearch.schema import IndexName
 from vidsearch.store.base import IndexBackend, SearchFilters, VectorRetriever
 
-PHOTO_DETECT_WIDTH = 1280  # photos are detected at up to this width (a group photo's faces stay findable)
+PHOTO_MAX_SIDE = 800  # photos are detected with their longer side scaled to at most this (faces from ~20 px)
 _SMALL_PHOTO = 800  # narrower photos are doubled before detection so small faces are found and measured
 _CANDIDATES_PER_VIDEO = 5  # person candidates fetched per requested video (a video holds several persons)
 
@@ -76,7 +76,9 @@ def faces_in_photo(image: np.ndarray, model: FaceModel) -> tuple[np.ndarray, lis
     if image.shape[1] < _SMALL_PHOTO:
         scale = 2.0
         image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-    faces = sorted(model.detect(image, PHOTO_DETECT_WIDTH), key=lambda f: (float(f.box[0]), float(f.box[1])))
+    height, width = image.shape[:2]
+    max_width = max(1, int(PHOTO_MAX_SIDE * width / max(height, width)))
+    faces = sorted(model.detect(image, max_width), key=lambda f: (float(f.box[0]), float(f.box[1])))
     return image, faces, scale
 
 
