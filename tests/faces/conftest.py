@@ -8,6 +8,7 @@ import pytest
 
 from vidsearch.config import Settings
 from vidsearch.faces.composer import ComposedShot, ComposedVideo, CropCache, Placement, render
+from vidsearch.faces.evaluation import index_in_process
 from vidsearch.faces.devdata import LabelledPhoto, eval_root, photos_by_identity
 from vidsearch.faces.models import FaceModel, load_face_model, thresholds
 from vidsearch.faces.settings import FaceSettings
@@ -91,34 +92,10 @@ def face_settings(tmp: Path, **faces) -> Settings:
                     ingest={"stages": ["shots", "metadata", "faces"]})
 
 
-def index_without_ray(settings: Settings, paths: list[Path]):
-    """Run shots → metadata → faces on each video in this process and commit it as ingest does (no Ray: the
-    Ray path is covered by the CLI test). Returns the open store."""
-    from ray_jobs.sink import bundle_for
-    from vidsearch.media.probe import probe_video
-    from vidsearch.stages import build_stages
-    from vidsearch.stages.base import VideoWork
-    from vidsearch.store import open_store
-
-    stages = build_stages(settings)
-    store = open_store(settings)
-    models = {role: ident for s in stages for role, ident in s.models().items()}
-    dims = {role: d for s in stages for role, d in s.dims().items()}
-    store.ensure_indices({role: {"id": models[role], "dims": dims[role]} for role in models})
-    for path in paths:
-        work = VideoWork.create(probe_video(path), settings.media_dir)
-        for stage in stages:
-            stage.run(work)
-        report = store.commit_video(bundle_for(work, models))
-        assert not report.failed, report.failed
-    store.refresh()
-    return store
-
-
 @pytest.fixture(scope="session")
 def archive(tmp_path_factory, composed_news, composed_talk):
     """The two composed videos indexed through the real stages into an embedded store (read-only for tests)."""
     settings = face_settings(tmp_path_factory.mktemp("archive"))
-    store = index_without_ray(settings, [composed_news.path, composed_talk.path])
+    store = index_in_process(settings, [composed_news.path, composed_talk.path])
     yield settings, store
     store.close()

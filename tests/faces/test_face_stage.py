@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.faces.conftest import face_settings, index_without_ray
+from tests.faces.conftest import face_settings
+from vidsearch.faces.evaluation import index_in_process
 from vidsearch.errors import ConfigurationError
 from vidsearch.faces.stage import FaceStage
 from vidsearch.schema import IndexName
@@ -50,7 +51,7 @@ def test_segments_list_the_persons_who_appear_in_them(archive):
 
 def test_a_video_where_nobody_appears_gives_no_persons_and_no_error(tmp_path, empty_video):
     settings = face_settings(tmp_path)
-    store = index_without_ray(settings, [empty_video.path])
+    store = index_in_process(settings, [empty_video.path])
     try:
         (video_id, video), = store.scan(IndexName.VIDEOS)
         assert video["person_count"] == 0 and "faces" in video["stages"]

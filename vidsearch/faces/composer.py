@@ -13,7 +13,7 @@ import random
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -50,7 +50,6 @@ class ComposedVideo:
     height: int = 360
     fps: float = 10.0
     path: Path | None = None
-    queries: dict[str, LabelledPhoto] = field(default_factory=dict)  # identity → a photo not used in the video
 
     @property
     def duration_s(self) -> float:
@@ -183,11 +182,10 @@ _SLOTS = [(0.22, 0.45), (0.5, 0.5), (0.78, 0.45)]
 def plan_videos(people: Mapping[str, Sequence[LabelledPhoto]], count: int, duration_s: float = 60.0,
                 cast: int = 5, seed: int = 7) -> list[ComposedVideo]:
     """Seeded videos: each casts ``cast`` of the people (at least two photos each), shows one to three of them
-    per shot (sometimes nobody) with a different photo on each entrance, and keeps each person's first photo
-    out of every video as the query."""
+    per shot (sometimes nobody) with a random photo on each entrance, never a person's first photo (kept out of
+    every video to serve as that person's query)."""
     rng = random.Random(seed)
     eligible = sorted(name for name, photos in people.items() if len(photos) >= 2)
-    queries = {name: people[name][0] for name in eligible}
     pools = {name: list(people[name][1:]) for name in eligible}
     videos = []
     for v in range(count):
@@ -206,5 +204,5 @@ def plan_videos(people: Mapping[str, Sequence[LabelledPhoto]], count: int, durat
             colour = rng.choice([c for c in _COLOURS if c != previous])  # a cut changes the picture
             shots.append(ComposedShot(round(t, 3), round(t + length, 3), colour, faces))
             t += length
-        videos.append(ComposedVideo(f"composed-{v:02d}", shots, queries={n: queries[n] for n in chosen}))
+        videos.append(ComposedVideo(f"composed-{v:02d}", shots))
     return videos

@@ -1,11 +1,14 @@
-"""Scoring persons against a composed video's exact truth (tests and benchmarks share these)."""
+"""What tests and benchmarks share: scoring persons against a composed video's exact truth, and indexing
+videos through the real stages in this process (no Ray; the Ray path is ingest's and has its own tests)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
 from math import comb
+from pathlib import Path
 
+from vidsearch.config import Settings
 from vidsearch.faces.composer import ComposedVideo
 from vidsearch.faces.persons import PersonCluster
 
@@ -53,3 +56,27 @@ def boundary_errors(truth: Sequence[tuple[float, float]], found: Sequence[tuple[
         else:
             errors.append(max(abs(best[0] - start), abs(best[1] - end)))
     return errors
+
+
+def index_in_process(settings: Settings, paths: Sequence[Path]):
+    """Run the configured stages on each video here and commit it as ingest does; returns the open store."""
+    from ray_jobs.sink import bundle_for
+    from vidsearch.media.probe import probe_video
+    from vidsearch.stages import build_stages
+    from vidsearch.stages.base import VideoWork
+    from vidsearch.store import open_store
+
+    stages = build_stages(settings)
+    store = open_store(settings)
+    models = {role: identity for s in stages for role, identity in s.models().items()}
+    dims = {role: d for s in stages for role, d in s.dims().items()}
+    store.ensure_indices({role: {"id": models[role], "dims": dims[role]} for role in models})
+    for path in paths:
+        work = VideoWork.create(probe_video(path), settings.media_dir)
+        for stage in stages:
+            stage.run(work)
+        report = store.commit_video(bundle_for(work, models))
+        if report.failed:
+            raise RuntimeError(f"{path}: documents rejected: {report.failed[:3]}")
+    store.refresh()
+    return store
