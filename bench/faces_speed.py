@@ -132,7 +132,7 @@ def main() -> None:
     exact = knn_latency(args.persons, args.queries, model.dims, model.identity, args.persons + 1, work / "exact")
     recall = float(np.mean([len(set(a[:10]) & set(e[:10])) / 10 for a, e in
                             zip(ann.pop("results"), exact.pop("results"), strict=True)]))
-    result = {"core": core, "backend": "dlib", "detector": f"HOG, upsample {settings.upsample}, frames "
+    result = {"core": core, "load_average_1m_after": round(os.getloadavg()[0], 1), "backend": "dlib", "detector": f"HOG, upsample {settings.upsample}, frames "
               f"{settings.detect_width} px wide", "detection": detection, "embedding": embedding,
               "knn_hnsw": ann, "knn_exact": exact, "hnsw_recall_at_10_vs_exact": round(recall, 4)}
     RESULTS.mkdir(parents=True, exist_ok=True)

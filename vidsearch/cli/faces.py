@@ -31,6 +31,10 @@ def _book(config: Path | None, data_dir: Path | None):
     return IdentityBook(store, model.identity, thresholds(settings.faces, model).identity_distance), settings
 
 
+def _done(event) -> None:
+    console.print(f"{event.summary}  [dim](undo: vidsearch faces undo {event.id})[/dim]", highlight=False)
+
+
 def print_photo_result(result, media_dir: Path) -> None:
     for warning in result.warnings:
         console.print(f"[yellow]note:[/yellow] {warning}", highlight=False)
@@ -126,9 +130,7 @@ def show_identity(identity: str, config: ConfigOption = None, data_dir: DataDirO
 @clean_errors
 def name_identity(identity: str, name: str, config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     """Name an identity (every person in it takes the name)."""
-    book, _ = _book(config, data_dir)
-    event = book.name(identity, name)
-    console.print(f"{event.summary}  [dim](undo: vidsearch faces undo {event.id})[/dim]", highlight=False)
+    _done(_book(config, data_dir)[0].name(identity, name))
 
 
 @faces_app.command("merge")
@@ -136,9 +138,7 @@ def name_identity(identity: str, name: str, config: ConfigOption = None, data_di
 def merge_identities(keep: str, others: list[str], config: ConfigOption = None,
                      data_dir: DataDirOption = None) -> None:
     """Merge identities into KEEP (they were the same person)."""
-    book, _ = _book(config, data_dir)
-    event = book.merge(keep, others)
-    console.print(f"{event.summary}  [dim](undo: vidsearch faces undo {event.id})[/dim]", highlight=False)
+    _done(_book(config, data_dir)[0].merge(keep, others))
 
 
 @faces_app.command("split")
@@ -146,9 +146,7 @@ def merge_identities(keep: str, others: list[str], config: ConfigOption = None,
 def split_identity(identity: str, persons: list[str], config: ConfigOption = None,
                    data_dir: DataDirOption = None) -> None:
     """Move some persons out of an identity into a new one (they were someone else)."""
-    book, _ = _book(config, data_dir)
-    event = book.split(identity, persons)
-    console.print(f"{event.summary}  [dim](undo: vidsearch faces undo {event.id})[/dim]", highlight=False)
+    _done(_book(config, data_dir)[0].split(identity, persons))
 
 
 @faces_app.command("undo")
