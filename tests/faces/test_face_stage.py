@@ -18,9 +18,10 @@ def test_registered_and_ordered_after_shots(tmp_path):
         build_stages(face_settings(tmp_path), ["faces", "shots"])
 
 
-def test_declares_its_encoder_for_the_index(tmp_path, face_model):
+def test_declares_its_encoder_for_the_index_without_loading_weights(tmp_path, face_model):
     stage = FaceStage(face_settings(tmp_path))
     assert stage.models() == {"face": face_model.identity}
+    assert stage._model is None  # the ingest driver asks before any worker (or GPU) is up
     assert stage.dims() == {"face": 128}
     assert stage.owns == frozenset({IndexName.PERSONS})
     assert stage.resources().num_gpus == 0

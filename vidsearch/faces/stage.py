@@ -9,7 +9,7 @@ import logging
 
 from vidsearch.faces.analysis import analyse_frames
 from vidsearch.faces.identities import IdentityBook
-from vidsearch.faces.models import FaceModel, load_face_model, thresholds
+from vidsearch.faces.models import FaceModel, describe_face_model, load_face_model, thresholds
 from vidsearch.faces.persons import link_segments, person_documents
 from vidsearch.media.frames import Cv2FrameSource
 from vidsearch.schema import IndexName
@@ -43,11 +43,16 @@ class FaceStage(Stage):
         assert self._model is not None
         return self._model
 
+    def _describe(self) -> tuple[str, int]:
+        if self._model is not None:
+            return self._model.identity, self._model.dims
+        return describe_face_model(self.settings.faces, self.settings.models.local_files_only)
+
     def models(self) -> dict[str, str]:
-        return {"face": self.model.identity}
+        return {"face": self._describe()[0]}
 
     def dims(self) -> dict[str, int]:
-        return {"face": self.model.dims}
+        return {"face": self._describe()[1]}
 
     def process(self, work: VideoWork) -> None:
         fs = self.settings.faces

@@ -22,6 +22,7 @@ from vidsearch.faces.settings import FaceSettings
 __all__ = [
     "Calibration",
     "DetectedFace",
+    "describe_face_model",
     "FaceModel",
     "distance_of",
     "distance_of_score",
@@ -50,6 +51,17 @@ def load_face_model(settings: FaceSettings, local_files_only: bool = True) -> Fa
             model = _build(settings, local_files_only)
             _LOADED[key] = model
         return model
+
+
+def describe_face_model(settings: FaceSettings, local_files_only: bool = True) -> tuple[str, int]:
+    """(identity, dims) for the index to record, without touching a GPU: the ingest driver calls this before
+    any worker starts. dlib's are constants; an insightface pack is opened on the CPU to read them."""
+    if settings.backend == "dlib":
+        from vidsearch.faces.models.dlib_resnet import DlibFaceModel
+
+        return DlibFaceModel.identity, DlibFaceModel.dims
+    model = load_face_model(settings.model_copy(update={"gpu": False}), local_files_only)
+    return model.identity, model.dims
 
 
 def _build(settings: FaceSettings, local_files_only: bool) -> FaceModel:
