@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vidsearch.errors import EncoderMismatch, VidsearchError
+from vidsearch.errors import EncoderMismatch, InvalidQuery, VidsearchError
 from vidsearch.faces.composer import face_crop
 from vidsearch.faces.errors import FaceIndexOutOfRange, FaceTooSmall, NoFaceFound, NotAnImage, PhotoTooLarge
 from vidsearch.faces.search import search_by_photo
@@ -153,6 +153,14 @@ def test_huge_photos_are_refused_before_decoding(archive, people):
     small_limit = settings.model_copy(update={"faces": settings.faces.model_copy(update={"max_photo_bytes": 4096})})
     with pytest.raises(PhotoTooLarge, match="MiB is over the 0.0 MiB limit"):
         search_by_photo(people["Mark"][0].path, small_limit, store)
+
+
+def test_out_of_range_options_are_refused(archive, people):
+    settings, store = archive
+    with pytest.raises(InvalidQuery, match="k must be"):
+        search_by_photo(people["Mark"][0].path, settings, store, k=0)
+    with pytest.raises(InvalidQuery, match="max_distance"):
+        search_by_photo(people["Mark"][0].path, settings, store, max_distance=-1)
 
 
 def test_every_photo_error_is_a_one_line_user_error():

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from vidsearch.config import Settings
 from vidsearch.documents import Appearance
+from vidsearch.errors import InvalidQuery
 from vidsearch.faces.errors import FaceIndexOutOfRange, FaceTooSmall, NoFaceFound
 from vidsearch.faces.models import DetectedFace, FaceModel, distance_of_score, load_face_model, thresholds
 from vidsearch.faces.persons import merge_spans
@@ -108,6 +109,10 @@ def search_by_photo(
     """Videos where the photo's person appears, best (smallest distance) first."""
     started = time.perf_counter()
     fs = settings.faces
+    if k is not None and not 1 <= k <= settings.search.max_k:
+        raise InvalidQuery(f"k must be between 1 and {settings.search.max_k}, not {k}")
+    if max_distance is not None and not 0.0 < max_distance <= 2.0:
+        raise InvalidQuery(f"max_distance must be in (0, 2] (distances between unit vectors), not {max_distance}")
     model = model or load_face_model(fs, settings.models.local_files_only)
     limits = thresholds(fs, model)
     label = name or (str(photo) if not isinstance(photo, bytes | bytearray) else "uploaded photo")
