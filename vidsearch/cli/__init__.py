@@ -18,6 +18,9 @@ def _register() -> None:
 
     core.register(app)
     faces.register(app)
+    from vidsearch.cli import es
+
+    app.add_typer(es.app)
 
 
 def main() -> None:
