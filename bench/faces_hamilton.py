@@ -12,8 +12,8 @@ looked at, frame by frame at 2 fps, to see who is visible:
   shot 4  7.040–9.176 s  the audience: Barack Obama, his face half covered by his hand, and others
 The clip is indexed through the real stages (dlib with the HOG detector, then with the MMOD CNN); each query
 photo is searched at the calibrated distance (and at a looser 0.45, and the nearest person's distance is
-recorded whatever it is); the found appearances are compared with the shots where that person is visible. Biden and Kit Harington (not in the clip) are negative controls.
-Writes bench/results/faces_hamilton.json.
+recorded whatever it is); the found appearances are compared with the shots where that person is visible.
+Biden and Kit Harington (not in the clip) are negative controls. Writes bench/results/faces_hamilton.json.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from vidsearch.faces.search import search_by_photo  # noqa: E402
 from vidsearch.schema import IndexName  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-RELAXED = 0.45  # a looser distance a user can pass (--max-distance), to show what lies just outside the default
+RELAXED = 0.45  # a looser --max-distance, to show what lies just outside the default
 TRUTH = {
     "lin_manuel_miranda": [(0.0, 0.667), (2.736, 7.040)],
     "alex_lacamoire": [(0.0, 0.667), (0.667, 2.736)],
@@ -75,26 +75,37 @@ def run(detector: str, root: Path) -> dict:
             result = search_by_photo(root / EXAMPLES / photo, settings, store)
             found = [(a.start_s, a.end_s) for v in result.videos for a in v.appearances]
             relaxed = search_by_photo(root / EXAMPLES / photo, settings, store, max_distance=RELAXED)
-            row = {"identity": identity, "photo": photo, "found": found,
-                   "distance": result.videos[0].distance if result.videos else None,
-                   f"found_within_{RELAXED}": [(a.start_s, a.end_s) for v in relaxed.videos for a in v.appearances],
-                   "nearest_person_distance": _nearest(store, settings, root / EXAMPLES / photo)}
+            row = {
+                "identity": identity,
+                "photo": photo,
+                "found": found,
+                "distance": result.videos[0].distance if result.videos else None,
+                f"found_within_{RELAXED}": [
+                    (a.start_s, a.end_s) for v in relaxed.videos for a in v.appearances
+                ],
+                "nearest_person_distance": _nearest(store, settings, root / EXAMPLES / photo),
+            }
             if truth:
                 row["shots_found"] = [overlap([t], found) > 0 for t in truth]
                 row["time_recall"] = round(overlap(truth, found) / sum(e - s for s, e in truth), 3)
-                row["time_precision"] = round(overlap(truth, found) / sum(e - s for s, e in found), 3) \
-                    if found else None
+                row["time_precision"] = (
+                    round(overlap(truth, found) / sum(e - s for s, e in found), 3) if found else None
+                )
                 hit = [t for t, ok in zip(truth, row["shots_found"], strict=True) if ok]
                 row["boundary_error_s"] = max(boundary_errors(hit, found)) if hit else None
             else:
                 row["false_match"] = bool(found)
             rows.append(row)
-            print(f"[{detector}] {identity:<20} {photo:<52} → {found} "
-                  f"{'' if not result.videos else f'd={result.videos[0].distance:.3f}'}")
+            print(
+                f"[{detector}] {identity:<20} {photo:<52} → {found} "
+                f"{'' if not result.videos else f'd={result.videos[0].distance:.3f}'}"
+            )
     store.close()
-    return {"detector": detector,
-            "persons": [{"appearances": b["appearances"], "face_count": b["face_count"]} for b in persons],
-            "queries": rows}
+    return {
+        "detector": detector,
+        "persons": [{"appearances": b["appearances"], "face_count": b["face_count"]} for b in persons],
+        "queries": rows,
+    }
 
 
 def main() -> None:
@@ -108,8 +119,12 @@ def main() -> None:
     for run_result in results["runs"]:
         print(f"-- {run_result['detector']}: {len(run_result['persons'])} persons")
         for row in run_result["queries"]:
-            summary = (f"shots found {row['shots_found']}, time recall {row['time_recall']}, precision "
-                       f"{row['time_precision']}" if "shots_found" in row else f"false match: {row['false_match']}")
+            summary = (
+                f"shots found {row['shots_found']}, time recall {row['time_recall']}, precision "
+                f"{row['time_precision']}"
+                if "shots_found" in row
+                else f"false match: {row['false_match']}"
+            )
             print(f"   {row['identity']:<20} {Path(row['photo']).name:<24} {summary}")
 
 

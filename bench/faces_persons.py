@@ -3,10 +3,10 @@ and what tracking saves.
 
     python bench/faces_persons.py [--videos 8] [--duration 60] [--seed 7]
 
-Composes seeded videos from the labelled dev photos (each person shown with a different photo on each entrance;
-one photo per person is never shown and is the search query), analyses each twice — with tracking and with every
-face embedded — indexes the tracked persons into an embedded store and searches it by photo. Sweeps the
-clustering distance on the tracked vectors (the calibration of ``cluster_distance``). Writes
+Composes seeded videos from the labelled dev photos (each person shown with a different photo on each
+entrance; one photo per person is never shown and is the search query), analyses each twice — with tracking
+and with every face embedded — indexes the tracked persons into an embedded store and searches it by photo.
+Sweeps the clustering distance on the tracked vectors (the calibration of ``cluster_distance``). Writes
 bench/results/faces_persons.json and faces_persons.png.
 """
 
@@ -16,7 +16,6 @@ import argparse
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +24,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vidsearch.config import Settings  # noqa: E402
 from vidsearch.faces.analysis import analyse_frames  # noqa: E402
-from vidsearch.faces.clustering import cluster_tracks  # noqa: E402
 from vidsearch.faces.composer import CropCache, plan_videos, render  # noqa: E402
 from vidsearch.faces.devdata import photos_by_identity  # noqa: E402
+from vidsearch.faces.evaluation import (  # noqa: E402
+    boundary_errors,
+    majority_identity,
+    pairwise_scores,
+    sighting_labels,
+)
 from vidsearch.faces.models import load_face_model, thresholds  # noqa: E402
 from vidsearch.faces.persons import group_persons, merge_spans, person_documents  # noqa: E402
 from vidsearch.faces.search import search_by_photo  # noqa: E402
-from vidsearch.faces.evaluation import boundary_errors, majority_identity, pairwise_scores, sighting_labels  # noqa: E402
 from vidsearch.media.frames import Cv2FrameSource  # noqa: E402
 from vidsearch.schema import IndexName  # noqa: E402
 from vidsearch.store.embedded.store import EmbeddedStore  # noqa: E402
@@ -55,10 +58,18 @@ def score_video(video, found) -> dict:
     errors = []
     for identity, truth in video.truth().items():
         errors += boundary_errors(truth, merge_spans(spans.get(identity, []), 0.0))
-    return {"pairwise_precision": precision, "pairwise_recall": recall, "pairwise_f1": f1,
-            "stray_sightings": stray, "persons": len(found.persons), "true_persons": len(video.truth()),
-            "boundary_errors": errors, "stats": found.stats.as_dict(), "wall_s": found.wall_s,
-            "labels": (truth_labels, found_labels)}
+    return {
+        "pairwise_precision": precision,
+        "pairwise_recall": recall,
+        "pairwise_f1": f1,
+        "stray_sightings": stray,
+        "persons": len(found.persons),
+        "true_persons": len(video.truth()),
+        "boundary_errors": errors,
+        "stats": found.stats.as_dict(),
+        "wall_s": found.wall_s,
+        "labels": (truth_labels, found_labels),
+    }
 
 
 def sweep_cluster_distance(videos, results, step_s, merge_gap) -> list[dict]:
@@ -98,8 +109,10 @@ def main() -> None:
         tracked.append(analyse(video, model, settings.faces, limits))
         untracked.append(analyse(video, model, settings.faces.model_copy(update={"tracking": False}), limits))
         t, u = tracked[-1], untracked[-1]
-        print(f"{video.name}: {t.stats.faces_detected} faces, {t.stats.embeddings} embedded with tracking "
-              f"({t.wall_s:.1f} s) vs {u.stats.embeddings} without ({u.wall_s:.1f} s)")
+        print(
+            f"{video.name}: {t.stats.faces_detected} faces, {t.stats.embeddings} embedded with tracking "
+            f"({t.wall_s:.1f} s) vs {u.stats.embeddings} without ({u.wall_s:.1f} s)"
+        )
 
     scores = [score_video(v, r) for v, r in zip(videos, tracked, strict=True)]
     scores_untracked = [score_video(v, r) for v, r in zip(videos, untracked, strict=True)]
@@ -130,15 +143,24 @@ def main() -> None:
             truth = next(v for v in videos if v.name == match.video_id).truth().get(identity)
             if truth:
                 span_errors += boundary_errors(truth, [(a.start_s, a.end_s) for a in match.appearances])
-        search_rows.append({
-            "identity": identity, "query": str(photo.path.name), "relevant": sorted(relevant), "returned": returned,
-            "recall_at_10": len(relevant & set(returned)) / len(relevant) if relevant else None,
-            "precision": (len(relevant & set(returned)) / len(returned)) if returned else None,
-            "wrong_videos": len(set(returned) - relevant),
-            "max_boundary_error_s": max(span_errors) if span_errors else None, "took_ms": result.took_ms})
+        search_rows.append(
+            {
+                "identity": identity,
+                "query": str(photo.path.name),
+                "relevant": sorted(relevant),
+                "returned": returned,
+                "recall_at_10": len(relevant & set(returned)) / len(relevant) if relevant else None,
+                "precision": (len(relevant & set(returned)) / len(returned)) if returned else None,
+                "wrong_videos": len(set(returned) - relevant),
+                "max_boundary_error_s": max(span_errors) if span_errors else None,
+                "took_ms": result.took_ms,
+            }
+        )
     store.close()
 
-    sweep = sweep_cluster_distance(videos, tracked, 1.0 / settings.faces.sample_fps, settings.faces.merge_gap_s)
+    sweep = sweep_cluster_distance(
+        videos, tracked, 1.0 / settings.faces.sample_fps, settings.faces.merge_gap_s
+    )
     faces = sum(s["stats"]["faces_detected"] for s in scores)
     embedded = sum(s["stats"]["embeddings"] for s in scores)
     embedded_all = sum(s["stats"]["embeddings"] for s in scores_untracked)
@@ -151,41 +173,69 @@ def main() -> None:
     recall = float(np.mean([row["recall_at_10"] for row in positive]))
     precisions = [row["precision"] for row in positive if row["precision"] is not None]
     result = {
-        "videos": len(videos), "duration_s": args.duration, "seed": args.seed, "encoder": model.identity,
-        "cluster_distance": limits.cluster_distance, "match_distance": limits.match_distance,
-        "clustering": {"pairwise_precision": p, "pairwise_recall": r, "pairwise_f1": f1,
-                       "per_video_f1": [round(s["pairwise_f1"], 4) for s in scores],
-                       "persons_found": [s["persons"] for s in scores],
-                       "persons_true": [s["true_persons"] for s in scores],
-                       "stray_sightings": sum(s["stray_sightings"] for s in scores)},
+        "videos": len(videos),
+        "duration_s": args.duration,
+        "seed": args.seed,
+        "encoder": model.identity,
+        "cluster_distance": limits.cluster_distance,
+        "match_distance": limits.match_distance,
+        "clustering": {
+            "pairwise_precision": p,
+            "pairwise_recall": r,
+            "pairwise_f1": f1,
+            "per_video_f1": [round(s["pairwise_f1"], 4) for s in scores],
+            "persons_found": [s["persons"] for s in scores],
+            "persons_true": [s["true_persons"] for s in scores],
+            "stray_sightings": sum(s["stray_sightings"] for s in scores),
+        },
         "clustering_without_tracking": {"pairwise_precision": pu, "pairwise_recall": ru, "pairwise_f1": f1u},
-        "appearance_boundaries": {"spans": len(errors), "max_error_s": max(errors),
-                                  "mean_error_s": float(np.mean(errors)),
-                                  "within_1s": float(np.mean(np.array(errors) <= 1.0))},
-        "search": {"queries": len(positive), "recall_at_10": recall,
-                   "mean_precision": float(np.mean(precisions)) if precisions else None,
-                   "negative_queries": len(search_rows) - len(positive),
-                   "negative_queries_with_matches": sum(1 for r in search_rows if not r["relevant"] and r["returned"]),
-                   "wrong_videos_returned": sum(r["wrong_videos"] for r in search_rows),
-                   "max_boundary_error_s": max((r["max_boundary_error_s"] for r in search_rows
-                                                if r["max_boundary_error_s"] is not None), default=None),
-                   "rows": search_rows},
-        "tracking": {"faces_detected": faces, "embeddings_with_tracking": embedded,
-                     "embeddings_without_tracking": embedded_all,
-                     "faces_per_embedding": faces / max(embedded, 1),
-                     "embedding_saving": embedded_all / max(embedded, 1),
-                     "wall_s_with_tracking": wall, "wall_s_without_tracking": wall_all,
-                     "wall_ratio_without_over_with": wall_all / wall},
+        "appearance_boundaries": {
+            "spans": len(errors),
+            "max_error_s": max(errors),
+            "mean_error_s": float(np.mean(errors)),
+            "within_1s": float(np.mean(np.array(errors) <= 1.0)),
+        },
+        "search": {
+            "queries": len(positive),
+            "recall_at_10": recall,
+            "mean_precision": float(np.mean(precisions)) if precisions else None,
+            "negative_queries": len(search_rows) - len(positive),
+            "negative_queries_with_matches": sum(
+                1 for r in search_rows if not r["relevant"] and r["returned"]
+            ),
+            "wrong_videos_returned": sum(r["wrong_videos"] for r in search_rows),
+            "max_boundary_error_s": max(
+                (r["max_boundary_error_s"] for r in search_rows if r["max_boundary_error_s"] is not None),
+                default=None,
+            ),
+            "rows": search_rows,
+        },
+        "tracking": {
+            "faces_detected": faces,
+            "embeddings_with_tracking": embedded,
+            "embeddings_without_tracking": embedded_all,
+            "faces_per_embedding": faces / max(embedded, 1),
+            "embedding_saving": embedded_all / max(embedded, 1),
+            "wall_s_with_tracking": wall,
+            "wall_s_without_tracking": wall_all,
+            "wall_ratio_without_over_with": wall_all / wall,
+        },
         "cluster_distance_sweep": sweep,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "faces_persons.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps({k: v for k, v in result.items() if k not in ("cluster_distance_sweep", "search")}, indent=2))
-    print(f"clustering pairwise F1 {f1:.4f} (target ≥ 0.95; without tracking {f1u:.4f}); "
-          f"search recall@10 {recall:.4f} (target ≥ 0.95); boundaries max error {max(errors):.2f} s "
-          f"(target ≤ 1 s); tracking embeds 1 face in {faces / max(embedded, 1):.1f} (target ≥ 3), "
-          f"{embedded_all / max(embedded, 1):.1f}x fewer embeddings, wall {wall:.0f} s vs {wall_all:.0f} s "
-          f"without ({wall_all / wall:.2f}x)")
+    print(
+        json.dumps(
+            {k: v for k, v in result.items() if k not in ("cluster_distance_sweep", "search")}, indent=2
+        )
+    )
+    print(
+        f"clustering pairwise F1 {f1:.4f} (target ≥ 0.95; without tracking {f1u:.4f}); "
+        f"search recall@10 {recall:.4f} (target ≥ 0.95); boundaries max error {max(errors):.2f} s "
+        f"(target ≤ 1 s); tracking embeds 1 face in {faces / max(embedded, 1):.1f} (target ≥ 3), "
+        f"{embedded_all / max(embedded, 1):.1f}x fewer embeddings, wall {wall:.0f} s vs {wall_all:.0f} s "
+        f"without ({wall_all / wall:.2f}x)"
+    )
     plot(result, scores, scores_untracked, RESULTS / "faces_persons.png")
 
 
@@ -209,8 +259,10 @@ def plot(result, scores, scores_untracked, path: Path) -> None:
     axes[1].bar(n + 0.2, [s["stats"]["embeddings"] for s in scores_untracked], 0.4, label="every face")
     axes[1].set_xlabel("video")
     axes[1].set_ylabel("embeddings computed")
-    axes[1].set_title(f"tracking: {result['tracking']['embedding_saving']:.1f}x fewer embeddings, "
-                      f"{result['tracking']['wall_ratio_without_over_with']:.2f}x faster")
+    axes[1].set_title(
+        f"tracking: {result['tracking']['embedding_saving']:.1f}x fewer embeddings, "
+        f"{result['tracking']['wall_ratio_without_over_with']:.2f}x faster"
+    )
     axes[1].legend()
     errors = [e for s in scores for e in s["boundary_errors"]]
     axes[2].hist(errors, bins=np.linspace(0, 1.0, 21))

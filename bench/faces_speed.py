@@ -94,7 +94,9 @@ def knn_latency(count: int, queries: int, dims: int, encoder: str, ann_threshold
         store.upsert(IndexName.PERSONS, docs)
     insert_s = time.perf_counter() - started
     rng = np.random.default_rng(1)
-    probes = vectors[rng.integers(0, count, queries)] + rng.normal(0, 0.02, (queries, dims)).astype(np.float32)
+    probes = vectors[rng.integers(0, count, queries)] + rng.normal(0, 0.02, (queries, dims)).astype(
+        np.float32
+    )
     probes /= np.linalg.norm(probes, axis=1, keepdims=True)
     started = time.perf_counter()
     nearest_persons(store, probes[0], encoder, 50)  # builds the view (and the HNSW graph above the threshold)
@@ -106,10 +108,16 @@ def knn_latency(count: int, queries: int, dims: int, encoder: str, ann_threshold
         latencies.append((time.perf_counter() - started) * 1000)
     store.close()
     lat = np.array(latencies)
-    return {"persons": count, "ann": ann_threshold <= count, "insert_s": round(insert_s, 1),
-            "first_query_s": round(build_s, 2), "p50_ms": round(float(np.percentile(lat, 50)), 2),
-            "p95_ms": round(float(np.percentile(lat, 95)), 2), "p99_ms": round(float(np.percentile(lat, 99)), 2),
-            "results": found}
+    return {
+        "persons": count,
+        "ann": ann_threshold <= count,
+        "insert_s": round(insert_s, 1),
+        "first_query_s": round(build_s, 2),
+        "p50_ms": round(float(np.percentile(lat, 50)), 2),
+        "p95_ms": round(float(np.percentile(lat, 95)), 2),
+        "p99_ms": round(float(np.percentile(lat, 99)), 2),
+        "results": found,
+    }
 
 
 def main() -> None:
@@ -127,14 +135,31 @@ def main() -> None:
     detection, chips = detection_speed(model, settings, videos)
     embedding = embedding_speed(model, chips)
     print(f"core {core}: detection {detection}; embedding {embedding}")
-    ann = knn_latency(args.persons, args.queries, model.dims, model.identity, StoreSettings().ann_threshold,
-                      work / "ann")
-    exact = knn_latency(args.persons, args.queries, model.dims, model.identity, args.persons + 1, work / "exact")
-    recall = float(np.mean([len(set(a[:10]) & set(e[:10])) / 10 for a, e in
-                            zip(ann.pop("results"), exact.pop("results"), strict=True)]))
-    result = {"core": core, "load_average_1m_after": round(os.getloadavg()[0], 1), "backend": "dlib", "detector": f"HOG, upsample {settings.upsample}, frames "
-              f"{settings.detect_width} px wide", "detection": detection, "embedding": embedding,
-              "knn_hnsw": ann, "knn_exact": exact, "hnsw_recall_at_10_vs_exact": round(recall, 4)}
+    ann = knn_latency(
+        args.persons, args.queries, model.dims, model.identity, StoreSettings().ann_threshold, work / "ann"
+    )
+    exact = knn_latency(
+        args.persons, args.queries, model.dims, model.identity, args.persons + 1, work / "exact"
+    )
+    recall = float(
+        np.mean(
+            [
+                len(set(a[:10]) & set(e[:10])) / 10
+                for a, e in zip(ann.pop("results"), exact.pop("results"), strict=True)
+            ]
+        )
+    )
+    result = {
+        "core": core,
+        "load_average_1m_after": round(os.getloadavg()[0], 1),
+        "backend": "dlib",
+        "detector": f"HOG, upsample {settings.upsample}, frames {settings.detect_width} px wide",
+        "detection": detection,
+        "embedding": embedding,
+        "knn_hnsw": ann,
+        "knn_exact": exact,
+        "hnsw_recall_at_10_vs_exact": round(recall, 4),
+    }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "faces_speed.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))

@@ -4,9 +4,9 @@
 
 Embeds the largest face of every photo once, then for the 300 pairs of ``master.csv``: accuracy at the shipped
 threshold, the threshold a calibration picks (best accuracy, centre of the widest such interval), 5-fold
-cross-validated accuracy (threshold picked on 4/5, scored on the rest), and accuracy on the 280 pivot pairs the
-threshold was not chosen on. ``--split heldout`` scores LFW10 (acceptance data) at the shipped threshold only.
-Writes bench/results/faces_verification.json and a distance histogram PNG.
+cross-validated accuracy (threshold picked on 4/5, scored on the rest), and accuracy on the 280 pivot pairs
+the threshold was not chosen on. ``--split heldout`` scores LFW10 (acceptance data) at the shipped threshold
+only. Writes bench/results/faces_verification.json and a distance histogram PNG.
 """
 
 from __future__ import annotations
@@ -104,7 +104,9 @@ def plot(distances, labels, threshold, path: Path, title: str) -> None:
     fig, ax = plt.subplots(figsize=(7, 3.5))
     bins = np.linspace(0, max(1.0, float(distances[distances < 2].max()) + 0.05), 50)
     ax.hist(distances[labels], bins=bins, alpha=0.7, label=f"same person ({labels.sum()})")
-    ax.hist(distances[~labels & (distances < 2)], bins=bins, alpha=0.7, label=f"different ({(~labels).sum()})")
+    ax.hist(
+        distances[~labels & (distances < 2)], bins=bins, alpha=0.7, label=f"different ({(~labels).sum()})"
+    )
     ax.axvline(threshold, color="k", linestyle="--", label=f"threshold {threshold:.3f}")
     ax.set_xlabel("distance between unit embeddings")
     ax.set_ylabel("pairs")
@@ -131,9 +133,16 @@ def main() -> None:
         pairs = heldout_pairs(root)
         vectors = embed_photos(model, sorted({p.a for p in pairs} | {p.b for p in pairs}))
         d, y, missing = pair_distances(pairs, vectors)
-        result = {"backend": args.backend, "encoder": model.identity, "split": "heldout (LFW10)",
-                  "pairs": len(pairs), "same_pairs": int(y.sum()), "faces_not_found": missing,
-                  "threshold": shipped, "accuracy": round(accuracy(d, y, shipped), 4)}
+        result = {
+            "backend": args.backend,
+            "encoder": model.identity,
+            "split": "heldout (LFW10)",
+            "pairs": len(pairs),
+            "same_pairs": int(y.sum()),
+            "faces_not_found": missing,
+            "threshold": shipped,
+            "accuracy": round(accuracy(d, y, shipped), 4),
+        }
         print(json.dumps(result, indent=2))
         (RESULTS / f"faces_verification_heldout_{args.backend}.json").write_text(json.dumps(result, indent=2))
         return
@@ -145,23 +154,40 @@ def main() -> None:
     chosen = calibrate(d, y)
     same, diff = d[y], d[~y & (d < 2)]
     result = {
-        "backend": args.backend, "encoder": model.identity, "split": "dev (deepface)",
-        "photos": len(vectors), "faces_not_found": sum(v is None for v in vectors.values()),
-        "master_pairs": len(master), "master_same": int(y.sum()), "pairs_missing_a_face": missing,
-        "shipped_threshold": shipped, "accuracy_at_shipped": round(accuracy(d, y, shipped), 4),
-        "calibrated_threshold": round(chosen, 4), "accuracy_at_calibrated": round(accuracy(d, y, chosen), 4),
+        "backend": args.backend,
+        "encoder": model.identity,
+        "split": "dev (deepface)",
+        "photos": len(vectors),
+        "faces_not_found": sum(v is None for v in vectors.values()),
+        "master_pairs": len(master),
+        "master_same": int(y.sum()),
+        "pairs_missing_a_face": missing,
+        "shipped_threshold": shipped,
+        "accuracy_at_shipped": round(accuracy(d, y, shipped), 4),
+        "calibrated_threshold": round(chosen, 4),
+        "accuracy_at_calibrated": round(accuracy(d, y, chosen), 4),
         "accuracy_5fold_cv": round(cross_validated(d, y), 4),
-        "same_max": round(float(same.max()), 4), "different_min": round(float(diff.min()), 4),
-        "pivot_pairs": len(pivot), "pivot_missing_a_face": missing_p,
+        "same_max": round(float(same.max()), 4),
+        "different_min": round(float(diff.min()), 4),
+        "pivot_pairs": len(pivot),
+        "pivot_missing_a_face": missing_p,
         "pivot_accuracy_at_shipped": round(accuracy(dp, yp, shipped), 4),
         "seconds": round(time.perf_counter() - started, 1),
     }
     print(json.dumps(result, indent=2))
-    print(f"accuracy at the shipped threshold {shipped}: {result['accuracy_at_shipped']:.4f} (target ≥ 0.97); "
-          f"cross-validated {result['accuracy_5fold_cv']:.4f}; pivot pairs {result['pivot_accuracy_at_shipped']:.4f}")
+    print(
+        f"accuracy at the shipped threshold {shipped}: {result['accuracy_at_shipped']:.4f} (target ≥ 0.97); "
+        f"cross-validated {result['accuracy_5fold_cv']:.4f}; "
+        f"pivot pairs {result['pivot_accuracy_at_shipped']:.4f}"
+    )
     (RESULTS / f"faces_verification_{args.backend}.json").write_text(json.dumps(result, indent=2))
-    plot(d, y, shipped, RESULTS / f"faces_verification_{args.backend}.png",
-         f"{args.backend}: deepface master.csv pairs, accuracy {result['accuracy_at_shipped']:.3f}")
+    plot(
+        d,
+        y,
+        shipped,
+        RESULTS / f"faces_verification_{args.backend}.png",
+        f"{args.backend}: deepface master.csv pairs, accuracy {result['accuracy_at_shipped']:.3f}",
+    )
 
 
 if __name__ == "__main__":

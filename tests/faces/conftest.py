@@ -1,4 +1,5 @@
-"""Face test fixtures: the dlib models loaded once, labelled dev photos, and composed videos with exact truth."""
+"""Face test fixtures: the dlib models loaded once, labelled dev photos, and composed videos with exact
+truth."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import pytest
 
 from vidsearch.config import Settings
 from vidsearch.faces.composer import ComposedShot, ComposedVideo, CropCache, Placement, render
-from vidsearch.faces.evaluation import index_in_process
 from vidsearch.faces.devdata import LabelledPhoto, eval_root, photos_by_identity
+from vidsearch.faces.evaluation import index_in_process
 from vidsearch.faces.models import FaceModel, load_face_model, thresholds
 from vidsearch.faces.settings import FaceSettings
 
@@ -44,8 +45,8 @@ def _shots(people, plan) -> list[ComposedShot]:
 
 
 # Who is on screen when, in the two composed test videos. Each person appears with a *different* photo on each
-# entrance (photo index 1, 2, ...), so one person's tracks must be clustered from different pictures; photo 0 of
-# each person never appears and is the search query.
+# entrance (photo index 1, 2, ...), so one person's tracks must be clustered from different pictures; photo 0
+# of each person never appears and is the search query.
 NEWS_PLAN = [
     (0.0, 4.0, (40, 40, 40), []),
     (4.0, 9.0, (120, 60, 30), [("Angelina", 1, 0.3, 0.5, 140, (10.0, 0.0))]),
@@ -82,19 +83,26 @@ def composed_talk(tmp_path_factory, people, crops) -> ComposedVideo:
 @pytest.fixture(scope="session")
 def empty_video(tmp_path_factory, crops) -> ComposedVideo:
     """Six seconds of backgrounds: nobody appears."""
-    video = ComposedVideo("empty", [ComposedShot(0.0, 3.0, (40, 40, 40)), ComposedShot(3.0, 6.0, (30, 90, 130))])
+    video = ComposedVideo(
+        "empty", [ComposedShot(0.0, 3.0, (40, 40, 40)), ComposedShot(3.0, 6.0, (30, 90, 130))]
+    )
     render(video, tmp_path_factory.mktemp("composed") / "empty.mp4", crops)
     return video
 
 
 def face_settings(tmp: Path, **faces) -> Settings:
-    return Settings(data_dir=tmp / "data", log_level="WARNING", faces=faces,
-                    ingest={"stages": ["shots", "metadata", "faces"]})
+    return Settings(
+        data_dir=tmp / "data",
+        log_level="WARNING",
+        faces=faces,
+        ingest={"stages": ["shots", "metadata", "faces"]},
+    )
 
 
 @pytest.fixture(scope="session")
 def archive(tmp_path_factory, composed_news, composed_talk):
-    """The two composed videos indexed through the real stages into an embedded store (read-only for tests)."""
+    """The two composed videos indexed through the real stages into an embedded store (read-only for
+    tests)."""
     settings = face_settings(tmp_path_factory.mktemp("archive"))
     store = index_in_process(settings, [composed_news.path, composed_talk.path])
     yield settings, store

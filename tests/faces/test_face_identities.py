@@ -1,9 +1,14 @@
-"""Archive identities: incremental linking across videos, naming, merging, splitting, and undoing any of it."""
+"""Archive identities: incremental linking across videos, naming, merging, splitting, and undoing any of
+it."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
+from tests.store.test_backend_behaviour import NO_CLUSTER
+from vidsearch.config import Settings
 from vidsearch.documents import Person
 from vidsearch.errors import InvalidQuery, NotFound
 from vidsearch.faces.identities import IdentityBook
@@ -12,22 +17,50 @@ from vidsearch.schema import IndexName
 from vidsearch.store.embedded.store import EmbeddedStore
 
 
-@pytest.fixture
-def book(archive, tmp_path, face_model, face_limits):
-    """A private copy of the indexed archive (these tests change identities)."""
-    settings, source = archive
+def _elasticsearch(tmp_path):
+    from vidsearch.store.elasticsearch.backend import ElasticsearchStore
+
+    if not Settings().es_url:
+        pytest.skip(NO_CLUSTER)
+    store = ElasticsearchStore(
+        Settings(
+            data_dir=tmp_path,
+            es={"index_prefix": f"vidsearch-test-{uuid.uuid4().hex[:8]}", "number_of_replicas": 0},
+        )
+    )
+    yield store
+    for index in IndexName:
+        for version in store.versions.list(index):
+            store.client.indices.delete(index=version.name)
+    store.close()
+
+
+def _embedded(tmp_path):
     store = EmbeddedStore(tmp_path / "store")
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["embedded", "elasticsearch"])
+def book(request, archive, tmp_path, face_model, face_limits):
+    """A private copy of the indexed archive (these tests change identities), in each backend: identity state
+    lives in the index, so it must behave the same on Elasticsearch."""
+    _, source = archive
+    stores = (_embedded if request.param == "embedded" else _elasticsearch)(tmp_path)
+    store = next(stores)
     store.ensure_indices(source.encoders())
     for index in (IndexName.VIDEOS, IndexName.PERSONS):
         ids = [i for i, _ in source.scan(index)]
         store.upsert(index, list(source.get(index, ids, with_vectors=True).items()))
     store.refresh()
     yield IdentityBook(store, face_model.identity, face_limits.identity_distance)
-    store.close()
+    next(stores, None)
 
 
-_ON_SCREEN = {"news.mp4": {"Angelina": 6.0, "Mark": 16.0, "Scarlett": 24.0},
-              "talk.mp4": {"Angelina": 2.0, "Jennifer": 7.0}}  # a moment each person is on screen
+_ON_SCREEN = {
+    "news.mp4": {"Angelina": 6.0, "Mark": 16.0, "Scarlett": 24.0},
+    "talk.mp4": {"Angelina": 2.0, "Jennifer": 7.0},
+}  # a moment each person is on screen
 
 
 def _person_of(book: IdentityBook, video: str, who: str) -> tuple[str, dict]:
@@ -65,11 +98,16 @@ def test_naming_reaches_every_video_and_later_videos(book, archive, people):
     assert {p.name for v in result.videos for p in v.persons} == {"Angelina Jolie"}
     # the talk show is indexed again from scratch: its Angelina re-attaches, name included
     talk_id = next(i for i, b in book.store.scan(IndexName.VIDEOS) if b["file_name"] == "talk.mp4")
-    bodies = book.store.get(IndexName.PERSONS, [p for p, b in book.store.scan(IndexName.PERSONS)
-                                                if b["video_id"] == talk_id], with_vectors=True)
+    bodies = book.store.get(
+        IndexName.PERSONS,
+        [p for p, b in book.store.scan(IndexName.PERSONS) if b["video_id"] == talk_id],
+        with_vectors=True,
+    )
     book.store.delete(IndexName.PERSONS, list(bodies))
-    fresh = [Person.from_doc(pid, {k: v for k, v in body.items() if k not in ("identity_id", "name")})
-             for pid, body in bodies.items()]
+    fresh = [
+        Person.from_doc(pid, {k: v for k, v in body.items() if k not in ("identity_id", "name")})
+        for pid, body in bodies.items()
+    ]
     assert book.attach(fresh) == 1
     assert {(p.identity_id, p.name) for p in fresh if p.name} == {(angelina, "Angelina Jolie")}
 
@@ -78,8 +116,10 @@ def test_reindexing_keeps_assignments_users_made(book):
     mark = _identity_of(book, "news.mp4", "Mark")
     book.name(mark, "Mark")
     bodies = book.store.get(IndexName.PERSONS, list(book.members(mark)), with_vectors=True)
-    again = [Person.from_doc(pid, {k: v for k, v in body.items() if k not in ("identity_id", "name")})
-             for pid, body in bodies.items()]
+    again = [
+        Person.from_doc(pid, {k: v for k, v in body.items() if k not in ("identity_id", "name")})
+        for pid, body in bodies.items()
+    ]
     book.attach(again)
     assert {(p.identity_id, p.name) for p in again} == {(mark, "Mark")}
 
@@ -147,8 +187,13 @@ def test_bad_requests_name_the_problem(book):
 def test_persons_indexed_without_linking_are_linked_later(book):
     ids = [pid for pid, _ in book.store.scan(IndexName.PERSONS)]
     bodies = book.store.get(IndexName.PERSONS, ids, with_vectors=True)
-    book.store.upsert(IndexName.PERSONS, [(pid, {k: v for k, v in b.items() if k not in ("identity_id", "name")})
-                                          for pid, b in bodies.items()])
+    book.store.upsert(
+        IndexName.PERSONS,
+        [
+            (pid, {k: v for k, v in b.items() if k not in ("identity_id", "name")})
+            for pid, b in bodies.items()
+        ],
+    )
     book.store.refresh()
     assert book.identities() == []
     assert book.link_unassigned() == len(ids)

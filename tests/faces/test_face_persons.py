@@ -7,10 +7,10 @@ import pytest
 from vidsearch.documents import Segment
 from vidsearch.faces.analysis import analyse_frames
 from vidsearch.faces.clustering import cluster_vectors
+from vidsearch.faces.evaluation import boundary_errors, majority_identity, pairwise_scores, sighting_labels
 from vidsearch.faces.persons import link_segments, merge_spans, person_documents
 from vidsearch.faces.settings import FaceSettings
 from vidsearch.faces.tracking import iou_matrix
-from vidsearch.faces.evaluation import boundary_errors, majority_identity, pairwise_scores, sighting_labels
 from vidsearch.media.frames import Cv2FrameSource
 
 
@@ -53,8 +53,13 @@ def test_no_track_spans_two_people(composed_news, news_faces):
 @pytest.mark.slow
 def test_without_tracking_every_good_face_is_embedded(composed_talk, face_model, face_limits):
     settings = FaceSettings(tracking=False)
-    found = analyse_frames(Cv2FrameSource(composed_talk.path).sample(settings.sample_fps), face_model, settings,
-                           face_limits, composed_talk.duration_s)
+    found = analyse_frames(
+        Cv2FrameSource(composed_talk.path).sample(settings.sample_fps),
+        face_model,
+        settings,
+        face_limits,
+        composed_talk.duration_s,
+    )
     assert found.stats.embeddings == found.stats.faces_passed > 0
     truth, labels, _ = sighting_labels(composed_talk, found.persons)
     assert pairwise_scores(truth, labels)[2] >= 0.95
@@ -76,16 +81,25 @@ def test_person_documents_carry_centroid_appearances_and_thumbnails(composed_new
 def test_segments_list_the_persons_on_screen(composed_news, news_faces, tmp_path):
     docs = person_documents("vid1", news_faces.persons, tmp_path, write_thumbnails=False)
     shots = composed_news.shots
-    segments = [Segment(id=f"vid1.s{i:04d}", video_id="vid1", index=i, start_s=s.start_s, end_s=s.end_s)
-                for i, s in enumerate(shots)]
+    segments = [
+        Segment(id=f"vid1.s{i:04d}", video_id="vid1", index=i, start_s=s.start_s, end_s=s.end_s)
+        for i, s in enumerate(shots)
+    ]
     link_segments(segments, docs)
-    name_of = {d.id: majority_identity(composed_news, p) for d, p in zip(docs, news_faces.persons, strict=True)}
+    name_of = {
+        d.id: majority_identity(composed_news, p) for d, p in zip(docs, news_faces.persons, strict=True)
+    }
     for segment, shot in zip(segments, shots, strict=True):
         expected = {p.photo.identity for p in shot.faces}
         # appearance edges are estimated to within half a sample, so a neighbour may overlap a shot's edge
-        core = {name_of[pid] for pid in segment.person_ids
-                if any(a.start_s < segment.end_s - 0.5 and a.end_s > segment.start_s + 0.5
-                       for a in next(d for d in docs if d.id == pid).appearances)}
+        core = {
+            name_of[pid]
+            for pid in segment.person_ids
+            if any(
+                a.start_s < segment.end_s - 0.5 and a.end_s > segment.start_s + 0.5
+                for a in next(d for d in docs if d.id == pid).appearances
+            )
+        }
         assert core == expected, (shot, segment.person_ids)
 
 

@@ -1,4 +1,5 @@
-"""Photos in the forms cameras and editors write them: each must give the same face as the plain RGB original."""
+"""Photos in the forms cameras and editors write them: each must give the same face as the plain RGB
+original."""
 
 from __future__ import annotations
 
@@ -71,12 +72,16 @@ def test_16_bit_colour_and_grey(face_model, reference, original):
     data = _saved(Image.fromarray(grey16), "PNG")
     assert Image.open(io.BytesIO(data)).mode.startswith("I")
     grey = read_photo(data, **LIMITS)
-    assert abs(int(grey[..., 0].mean()) - int(np.asarray(original.convert("L")).mean())) <= 1  # not clipped white
+    assert (
+        abs(int(grey[..., 0].mean()) - int(np.asarray(original.convert("L")).mean())) <= 1
+    )  # not clipped white
     _same_face(face_model, reference, data, 0.2)
 
 
-@pytest.mark.parametrize("orientation, stored", [(6, Image.Transpose.ROTATE_90), (8, Image.Transpose.ROTATE_270),
-                                                 (3, Image.Transpose.ROTATE_180)])
+@pytest.mark.parametrize(
+    "orientation, stored",
+    [(6, Image.Transpose.ROTATE_90), (8, Image.Transpose.ROTATE_270), (3, Image.Transpose.ROTATE_180)],
+)
 def test_exif_rotated_phone_photos_are_turned_upright(face_model, reference, original, orientation, stored):
     sideways = original.transpose(stored)  # the pixels as a phone stores them ...
     exif = Image.Exif()
@@ -97,4 +102,6 @@ def test_transparent_png_is_flattened_onto_white(face_model, reference, original
 
 def test_webp_and_palette_images(face_model, reference, original):
     _same_face(face_model, reference, _saved(original, "WEBP", quality=95))
-    _same_face(face_model, reference, _saved(original.convert("P", palette=Image.Palette.ADAPTIVE), "PNG"), 0.2)
+    _same_face(
+        face_model, reference, _saved(original.convert("P", palette=Image.Palette.ADAPTIVE), "PNG"), 0.2
+    )

@@ -50,7 +50,9 @@ def test_a_stranger_finds_nothing(archive, people):
 def test_filters_restrict_the_videos(archive, people):
     settings, store = archive
     talk = _video_id(store, "talk.mp4")
-    result = search_by_photo(people["Angelina"][0].path, settings, store, filters=SearchFilters(video_ids=[talk]))
+    result = search_by_photo(
+        people["Angelina"][0].path, settings, store, filters=SearchFilters(video_ids=[talk])
+    )
     assert [v.video_id for v in result.videos] == [talk]
 
 
@@ -66,7 +68,7 @@ def _group_photo(people, model, names: list[str], sizes: list[int]) -> np.ndarra
     canvas = np.full((420, 900, 3), 90, np.uint8)
     x = 20
     for name, size in zip(names, sizes, strict=True):
-        canvas[20:20 + size, x:x + size] = face_crop(people[name][0].path, model, size)
+        canvas[20 : 20 + size, x : x + size] = face_crop(people[name][0].path, model, size)
         x += size + 30
     return canvas
 
@@ -130,7 +132,8 @@ def _jpeg(image: np.ndarray) -> bytes:
 
 
 def _png_header_claiming(width: int, height: int) -> bytes:
-    """A valid PNG whose header claims a huge size: a decompression bomb the limit must stop before decoding."""
+    """A valid PNG whose header claims a huge size: a decompression bomb the limit must stop before
+    decoding."""
     import struct
     import zlib
 
@@ -138,9 +141,9 @@ def _png_header_claiming(width: int, height: int) -> bytes:
     Image.new("L", (1, 1)).save(buffer, format="PNG")
     data = bytearray(buffer.getvalue())
     ihdr = 8 + 8  # signature, then length + "IHDR"
-    data[ihdr:ihdr + 8] = struct.pack(">II", width, height)
-    crc = zlib.crc32(bytes(data[ihdr - 4:ihdr + 13]))
-    data[ihdr + 13:ihdr + 17] = struct.pack(">I", crc)
+    data[ihdr : ihdr + 8] = struct.pack(">II", width, height)
+    crc = zlib.crc32(bytes(data[ihdr - 4 : ihdr + 13]))
+    data[ihdr + 13 : ihdr + 17] = struct.pack(">I", crc)
     return bytes(data)
 
 
@@ -150,7 +153,9 @@ def test_huge_photos_are_refused_before_decoding(archive, people):
         search_by_photo(_png_header_claiming(100_000, 100_000), settings, store, name="bomb.png")
     with pytest.raises(PhotoTooLarge, match="9000x9000 is over the 50,000,000-pixel limit"):
         search_by_photo(_png_header_claiming(9000, 9000), settings, store, name="big.png")
-    small_limit = settings.model_copy(update={"faces": settings.faces.model_copy(update={"max_photo_bytes": 4096})})
+    small_limit = settings.model_copy(
+        update={"faces": settings.faces.model_copy(update={"max_photo_bytes": 4096})}
+    )
     with pytest.raises(PhotoTooLarge, match="MiB is over the 0.0 MiB limit"):
         search_by_photo(people["Mark"][0].path, small_limit, store)
 
@@ -164,14 +169,21 @@ def test_out_of_range_options_are_refused(archive, people):
 
 
 def test_every_photo_error_is_a_one_line_user_error():
-    for error in (NoFaceFound("a.jpg", "no face found"), PhotoTooLarge("a.jpg", "too big"),
-                  NotAnImage("a.jpg", "not an image")):
+    for error in (
+        NoFaceFound("a.jpg", "no face found"),
+        PhotoTooLarge("a.jpg", "too big"),
+        NotAnImage("a.jpg", "not an image"),
+    ):
         assert isinstance(error, VidsearchError) and 400 <= error.status < 500 and "\n" not in str(error)
 
 
 def test_a_query_from_another_face_model_is_refused(archive):
     settings, store = archive
-    retriever = VectorRetriever(name="face", field="face_vec", vector=np.ones(128, np.float32) / np.sqrt(128),
-                                encoder="insightface/buffalo_l/w600k_r50.onnx@deadbeef")
+    retriever = VectorRetriever(
+        name="face",
+        field="face_vec",
+        vector=np.ones(128, np.float32) / np.sqrt(128),
+        encoder="insightface/buffalo_l/w600k_r50.onnx@deadbeef",
+    )
     with pytest.raises(EncoderMismatch):
         store.search(IndexName.PERSONS, [retriever])

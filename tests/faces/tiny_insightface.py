@@ -1,9 +1,10 @@
 """Tiny ONNX graphs with the input/output layout of insightface's buffalo_l models, so the real
 ``FaceAnalysis`` → SCRFD / ArcFaceONNX loading and inference path runs without the (unavailable) weights.
 
-The detector answers to brightness: a stride-16 cell whose mean colour is near white scores high; boxes and the
-five keypoints are fixed offsets from the cell centre (so they decode exactly as SCRFD's do). The recogniser is a
-fixed random projection of a 7x7 colour grid: identical crops embed identically, different crops differently.
+The detector answers to brightness: a stride-16 cell whose mean colour is near white scores high; boxes and
+the five keypoints are fixed offsets from the cell centre (so they decode exactly as SCRFD's do). The
+recogniser is a fixed random projection of a 7x7 colour grid: identical crops embed identically, different
+crops differently.
 """
 
 from __future__ import annotations
@@ -79,7 +80,9 @@ def build_recogniser(path: Path, dims: int = 512, seed: int = 3) -> Path:
 
 
 def _save(graph, path: Path) -> Path:
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="vidsearch-tests")
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="vidsearch-tests"
+    )
     model.ir_version = 8
     onnx.checker.check_model(model)
     path.parent.mkdir(parents=True, exist_ok=True)

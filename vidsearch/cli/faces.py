@@ -11,8 +11,10 @@ from rich.table import Table
 
 from vidsearch.cli.core import ConfigOption, DataDirOption, clean_errors, console, settings_from
 
-faces_app = typer.Typer(help="Search by photo; name, merge, split archive identities (every change undoable).",
-                        no_args_is_help=True)
+faces_app = typer.Typer(
+    help="Search by photo; name, merge, split archive identities (every change undoable).",
+    no_args_is_help=True,
+)
 
 
 def _time(seconds: float) -> str:
@@ -39,11 +41,15 @@ def print_photo_result(result, media_dir: Path) -> None:
     for warning in result.warnings:
         console.print(f"[yellow]note:[/yellow] {warning}", highlight=False)
     if len(result.faces) > 1:
-        console.print(f"{len(result.faces)} faces in the photo; searching face {result.chosen} "
-                      "(the largest unless --face picks one; numbered left to right)", highlight=False)
+        console.print(
+            f"{len(result.faces)} faces in the photo; searching face {result.chosen} "
+            "(the largest unless --face picks one; numbered left to right)",
+            highlight=False,
+        )
     if not result.videos:
-        console.print(f"nobody within distance {result.max_distance:.2f} of the face in {result.photo}",
-                      highlight=False)
+        console.print(
+            f"nobody within distance {result.max_distance:.2f} of the face in {result.photo}", highlight=False
+        )
         return
     table = Table(title=f"{result.photo}  ({result.took_ms:.0f} ms, max distance {result.max_distance:.2f})")
     for column in ("#", "distance", "video", "appearances", "person", "thumbnail"):
@@ -54,8 +60,14 @@ def print_photo_result(result, media_dir: Path) -> None:
         more = f" (+{len(video.appearances) - 6})" if len(video.appearances) > 6 else ""
         who = best.name or best.identity_id or best.person_id
         thumb = str(media_dir / best.thumbnails[0]) if best.thumbnails else ""
-        table.add_row(str(rank), f"{video.distance:.3f}", video.title or video.file_name or video.video_id,
-                      spans + more, who, thumb)
+        table.add_row(
+            str(rank),
+            f"{video.distance:.3f}",
+            video.title or video.file_name or video.video_id,
+            spans + more,
+            who,
+            thumb,
+        )
     console.print(table)
 
 
@@ -79,8 +91,15 @@ def search_photo(
     settings = settings_from(config, data_dir)
     store = open_store(settings)
     try:
-        result = search_by_photo(photo, settings, store, face_index=face, k=k, max_distance=max_distance,
-                                 filters=SearchFilters(video_ids=video) if video else None)
+        result = search_by_photo(
+            photo,
+            settings,
+            store,
+            face_index=face,
+            k=k,
+            max_distance=max_distance,
+            filters=SearchFilters(video_ids=video) if video else None,
+        )
     finally:
         store.close()
     if json_out:
@@ -111,8 +130,14 @@ def list_identities(
     for column in ("identity", "name", "videos", "persons", "screen time", "thumbnail"):
         table.add_column(column, overflow="fold")
     for s in found:
-        table.add_row(s.identity_id, s.name or "", str(len(s.videos)), str(len(s.persons)),
-                      _time(s.screen_time_s), str(settings.media_dir / s.thumbnail) if s.thumbnail else "")
+        table.add_row(
+            s.identity_id,
+            s.name or "",
+            str(len(s.videos)),
+            str(len(s.persons)),
+            _time(s.screen_time_s),
+            str(settings.media_dir / s.thumbnail) if s.thumbnail else "",
+        )
     console.print(table)
 
 
@@ -128,31 +153,38 @@ def show_identity(identity: str, config: ConfigOption = None, data_dir: DataDirO
 
 @faces_app.command("name")
 @clean_errors
-def name_identity(identity: str, name: str, config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
+def name_identity(
+    identity: str, name: str, config: ConfigOption = None, data_dir: DataDirOption = None
+) -> None:
     """Name an identity (every person in it takes the name)."""
     _done(_book(config, data_dir)[0].name(identity, name))
 
 
 @faces_app.command("merge")
 @clean_errors
-def merge_identities(keep: str, others: list[str], config: ConfigOption = None,
-                     data_dir: DataDirOption = None) -> None:
+def merge_identities(
+    keep: str, others: list[str], config: ConfigOption = None, data_dir: DataDirOption = None
+) -> None:
     """Merge identities into KEEP (they were the same person)."""
     _done(_book(config, data_dir)[0].merge(keep, others))
 
 
 @faces_app.command("split")
 @clean_errors
-def split_identity(identity: str, persons: list[str], config: ConfigOption = None,
-                   data_dir: DataDirOption = None) -> None:
+def split_identity(
+    identity: str, persons: list[str], config: ConfigOption = None, data_dir: DataDirOption = None
+) -> None:
     """Move some persons out of an identity into a new one (they were someone else)."""
     _done(_book(config, data_dir)[0].split(identity, persons))
 
 
 @faces_app.command("undo")
 @clean_errors
-def undo_change(event: Annotated[str | None, typer.Argument(help="event id (default: the latest change)")] = None,
-                config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
+def undo_change(
+    event: Annotated[str | None, typer.Argument(help="event id (default: the latest change)")] = None,
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
     """Undo a name, merge or split (the latest one by default)."""
     book, _ = _book(config, data_dir)
     undo = book.undo(event)
@@ -161,9 +193,13 @@ def undo_change(event: Annotated[str | None, typer.Argument(help="event id (defa
 
 @faces_app.command("history")
 @clean_errors
-def show_history(identity: Annotated[str | None, typer.Option(help="only events touching this identity")] = None,
-                 limit: int = 20, json_out: Annotated[bool, typer.Option("--json")] = False,
-                 config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
+def show_history(
+    identity: Annotated[str | None, typer.Option(help="only events touching this identity")] = None,
+    limit: int = 20,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
     """Identity changes, newest first."""
     book, _ = _book(config, data_dir)
     events = book.history(identity, limit)

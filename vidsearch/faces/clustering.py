@@ -1,9 +1,9 @@
 """Tracks → persons within one video: average-linkage agglomerative clustering cut at a calibrated distance.
 
-Average linkage (UPGMA) over track vectors is robust to one odd track and needs no cluster count. Two tracks seen
-in the same frame are two people, so their distance is set to the maximum (2.0 on unit vectors) before linking:
-a soft cannot-link that keeps look-alikes sharing a frame apart without forbidding a merge the rest of the
-evidence strongly supports.
+Average linkage (UPGMA) over track vectors is robust to one odd track and needs no cluster count. Two tracks
+seen in the same frame are two people, so their distance is set to the maximum (2.0 on unit vectors) before
+linking: a soft cannot-link that keeps look-alikes sharing a frame apart without forbidding a merge the rest
+of the evidence strongly supports.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from vidsearch.faces.tracking import FaceTrack
 _APART = 2.0  # the largest distance between unit vectors
 
 
-def cluster_vectors(vectors: np.ndarray, distance: float, apart: Sequence[tuple[int, int]] = ()) -> np.ndarray:
+def cluster_vectors(
+    vectors: np.ndarray, distance: float, apart: Sequence[tuple[int, int]] = ()
+) -> np.ndarray:
     """Cluster labels 0..k-1 (numbered by first member), merging while the average distance ≤ ``distance``."""
     n = len(vectors)
     if n == 0:
@@ -44,7 +46,9 @@ def co_occurring(tracks: Sequence[FaceTrack]) -> list[tuple[int, int]]:
     for i, track in enumerate(tracks):
         for frame in track.frames:
             by_frame.setdefault(frame, []).append(i)
-    pairs = {(a, b) for members in by_frame.values() for ai, a in enumerate(members) for b in members[ai + 1:]}
+    pairs = {
+        (a, b) for members in by_frame.values() for ai, a in enumerate(members) for b in members[ai + 1 :]
+    }
     return sorted(pairs)
 
 

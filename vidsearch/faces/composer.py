@@ -1,10 +1,10 @@
 """Test videos with exact ground truth, composed from labelled photos: who is on screen, where, and when.
 
 A video is a list of shots; each shot has a background and the faces shown for its whole length (each a square
-crop around the face in a labelled photo, optionally drifting across the frame). Frames are drawn with numpy and
-encoded by the ffmpeg CLI (H.264, like broadcast files), so the decoder, the sampler and the cut detector all see
-a real video. ``plan_videos`` makes a seeded set of such videos for the benchmarks, keeping one photo of each
-person out of every video to serve as that person's search query.
+crop around the face in a labelled photo, optionally drifting across the frame). Frames are drawn with numpy
+and encoded by the ffmpeg CLI (H.264, like broadcast files), so the decoder, the sampler and the cut detector
+all see a real video. ``plan_videos`` makes a seeded set of such videos for the benchmarks, keeping one photo
+of each person out of every video to serve as that person's search query.
 """
 
 from __future__ import annotations
@@ -182,8 +182,8 @@ _SLOTS = [(0.22, 0.45), (0.5, 0.5), (0.78, 0.45)]
 def plan_videos(people: Mapping[str, Sequence[LabelledPhoto]], count: int, duration_s: float = 60.0,
                 cast: int = 5, seed: int = 7) -> list[ComposedVideo]:
     """Seeded videos: each casts ``cast`` of the people (at least two photos each), shows one to three of them
-    per shot (sometimes nobody) with a random photo on each entrance, never a person's first photo (kept out of
-    every video to serve as that person's query)."""
+    per shot (sometimes nobody) with a random photo on each entrance, never a person's first photo (kept out
+    of every video to serve as that person's query)."""
     rng = random.Random(seed)
     eligible = sorted(name for name, photos in people.items() if len(photos) >= 2)
     pools = {name: list(people[name][1:]) for name in eligible}

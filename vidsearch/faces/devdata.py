@@ -1,5 +1,5 @@
-"""The labelled face photos of ``../shared/eval/dev/faces`` (third-party, dev split), as tests and benchmarks use
-them: identities, verification pairs and face crops.
+"""The labelled face photos of ``../shared/eval/dev/faces`` (third-party, dev split), as tests and benchmarks
+use them: identities, verification pairs and face crops.
 
 deepface labels 25 files by name and its pair lists (``master.csv``, ``face-recognition-pivot.csv``) say which
 files show the same person; joining every "Yes" pair gives 13 identities over 61 photos. face_recognition's
@@ -18,7 +18,8 @@ DEEPFACE = Path("dev/faces/deepface")
 DEEPFACE_IMAGES = DEEPFACE / "tests/unit/dataset"
 EXAMPLES = Path("dev/faces/face_recognition_examples")
 HAMILTON_CLIP = EXAMPLES / "examples/short_hamilton_clip.mp4"
-# face_recognition's single-person query faces, labelled by their file names (identities.tsv lists train/ only).
+# face_recognition's single-person query faces, labelled by their file names (identities.tsv lists train/
+# only).
 EXAMPLE_QUERIES = {
     "examples/knn_examples/test/alex_lacamoire1.jpg": "alex_lacamoire",
     "examples/knn_examples/test/johnsnow_test1.jpg": "kit_harington",
@@ -27,7 +28,8 @@ EXAMPLE_QUERIES = {
 
 
 def eval_root() -> Path:
-    """``<repo>/../shared/eval`` (CI's layout), else ``/work/shared/eval`` (a worktree beside the main checkout)."""
+    """``<repo>/../shared/eval`` (CI's layout), else ``/work/shared/eval`` (a worktree beside the main
+    checkout)."""
     for candidate in (REPO.parent / "shared" / "eval", Path("/work/shared/eval")):
         if candidate.is_dir():
             return candidate

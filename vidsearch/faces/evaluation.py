@@ -13,7 +13,9 @@ from vidsearch.faces.composer import ComposedVideo
 from vidsearch.faces.persons import PersonCluster
 
 
-def sighting_labels(video: ComposedVideo, persons: Sequence[PersonCluster]) -> tuple[list[str], list[int], int]:
+def sighting_labels(
+    video: ComposedVideo, persons: Sequence[PersonCluster]
+) -> tuple[list[str], list[int], int]:
     """(true identity, person) per sighting in the persons' tracks, and how many sightings matched nobody."""
     truth, found, stray = [], [], 0
     for person in persons:
@@ -45,7 +47,9 @@ def majority_identity(video: ComposedVideo, person: PersonCluster) -> str | None
     return votes.most_common(1)[0][0] if votes else None
 
 
-def boundary_errors(truth: Sequence[tuple[float, float]], found: Sequence[tuple[float, float]]) -> list[float]:
+def boundary_errors(
+    truth: Sequence[tuple[float, float]], found: Sequence[tuple[float, float]]
+) -> list[float]:
     """Per true span, the larger of its start and end errors against the found span overlapping it most
     (infinity when none overlaps: a missed appearance)."""
     errors = []

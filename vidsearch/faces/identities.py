@@ -1,11 +1,13 @@
-"""Archive identities: one person across many videos, named, merged and split by users — and every change undoable.
+"""Archive identities: one person across many videos, named, merged and split by users — and every change
+undoable.
 
 State lives in the index backend (so it works on Elasticsearch as on the embedded store): each person document
-carries ``identity_id`` and ``name``, and each user change is an ``IdentityEvent`` holding every affected person's
-before and after. Undo writes the befores back — refusing, with the reason, when a later change touched the same
-persons — and is itself an event. A new video's persons attach incrementally: a person whose centroid lies
-within the calibrated distance of a person already in an identity joins it (and takes its name); others found new
-identities. Re-indexed videos keep their persons' assignments (person ids are stable per video and cluster).
+carries ``identity_id`` and ``name``, and each user change is an ``IdentityEvent`` holding every affected
+person's before and after. Undo writes the befores back — refusing, with the reason, when a later change
+touched the same persons — and is itself an event. A new video's persons attach incrementally: a person whose
+centroid lies within the calibrated distance of a person already in an identity joins it (and takes its name);
+others found new identities. Re-indexed videos keep their persons' assignments (person ids are stable per
+video and cluster).
 """
 
 from __future__ import annotations
@@ -103,6 +105,7 @@ class IdentityBook:
             persons = [Person.from_doc(pid, body) for pid, body in bodies.items()]
             self.attach(persons)
             self._write_persons({p.id: p.to_doc() for p in persons})
+            self.store.refresh()  # the next batch links to these
             done += len(persons)
         return done
 
@@ -137,7 +140,8 @@ class IdentityBook:
 
     def history(self, identity_id: str | None = None, limit: int = 50) -> list[IdentityEvent]:
         filters = SearchFilters(terms={"identity_ids": [identity_id]}) if identity_id else None
-        events = [IdentityEvent.from_doc(i, b) for i, b in self.store.scan(IndexName.IDENTITY_EVENTS, filters)]
+        found = self.store.scan(IndexName.IDENTITY_EVENTS, filters)
+        events = [IdentityEvent.from_doc(i, b) for i, b in found]
         return sorted(events, key=lambda e: -e.seq)[:limit]
 
     # -- user changes ---------------------------------------------------------------------------------------
@@ -172,11 +176,16 @@ class IdentityBook:
             raise InvalidQuery("split needs some, but not all, of the identity's persons")
         target = new_identity_id(sorted(chosen)[0])
         while target == identity_id or self.store.count(
-                IndexName.PERSONS, SearchFilters(terms={"identity_id": [target]})):
+            IndexName.PERSONS, SearchFilters(terms={"identity_id": [target]})
+        ):
             target = f"{new_identity_id(sorted(chosen)[0])}-{secrets.token_hex(2)}"
         changes = [self._change(pid, members[pid], target, None) for pid in chosen]
-        return self._record("split", [identity_id, target], changes,
-                            f"split {len(chosen)} person(s) from {identity_id} into {target}")
+        return self._record(
+            "split",
+            [identity_id, target],
+            changes,
+            f"split {len(chosen)} person(s) from {identity_id} into {target}",
+        )
 
     def undo(self, event_id: str | None = None) -> IdentityEvent:
         event = self._undoable(event_id)
@@ -190,11 +199,14 @@ class IdentityBook:
             if now == (change.before_identity, change.before_name):
                 continue
             if now != (change.after_identity, change.after_name):
-                raise InvalidQuery(f"cannot undo {event.id} ({event.summary}): {change.person_id} changed since "
-                                   f"(now in {now[0]}); undo the later change first")
+                raise InvalidQuery(
+                    f"cannot undo {event.id} ({event.summary}): {change.person_id} changed since "
+                    f"(now in {now[0]}); undo the later change first"
+                )
             reverted.append(self._change(change.person_id, body, change.before_identity, change.before_name))
-        undo = self._record("undo", event.identity_ids, reverted, f"undid {event.id}: {event.summary}",
-                            undoes=event.id)
+        undo = self._record(
+            "undo", event.identity_ids, reverted, f"undid {event.id}: {event.summary}", undoes=event.id
+        )
         event.undone_by = undo.id
         self.store.upsert(IndexName.IDENTITY_EVENTS, [(event.id, event.to_doc())])
         self.store.refresh()
@@ -216,17 +228,35 @@ class IdentityBook:
 
     @staticmethod
     def _change(pid: str, body: dict, identity: str | None, name: str | None) -> PersonChange:
-        return PersonChange(person_id=pid, before_identity=body.get("identity_id"), before_name=body.get("name"),
-                            after_identity=identity, after_name=name)
+        return PersonChange(
+            person_id=pid,
+            before_identity=body.get("identity_id"),
+            before_name=body.get("name"),
+            after_identity=identity,
+            after_name=name,
+        )
 
-    def _record(self, kind: str, identity_ids: Iterable[str], changes: list[PersonChange], summary: str,
-                undoes: str | None = None) -> IdentityEvent:
+    def _record(
+        self,
+        kind: str,
+        identity_ids: Iterable[str],
+        changes: list[PersonChange],
+        summary: str,
+        undoes: str | None = None,
+    ) -> IdentityEvent:
         """Log the event first (a crash then leaves a record of what was meant), then rewrite the persons."""
         seq = time.time_ns()
-        event = IdentityEvent(id=f"ev-{seq}-{secrets.token_hex(3)}", kind=kind,
-                              at=dt.datetime.now(dt.UTC).replace(microsecond=0), seq=seq,
-                              identity_ids=list(identity_ids), person_ids=[c.person_id for c in changes],
-                              changes=changes, summary=summary, undoes=undoes)
+        event = IdentityEvent(
+            id=f"ev-{seq}-{secrets.token_hex(3)}",
+            kind=kind,
+            at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+            seq=seq,
+            identity_ids=list(identity_ids),
+            person_ids=[c.person_id for c in changes],
+            changes=changes,
+            summary=summary,
+            undoes=undoes,
+        )
         self.store.upsert(IndexName.IDENTITY_EVENTS, [(event.id, event.to_doc())])
         moved = [c for c in changes if (c.before_identity, c.before_name) != (c.after_identity, c.after_name)]
         if moved:
@@ -243,6 +273,7 @@ class IdentityBook:
                     body["name"] = change.after_name
                 updated[change.person_id] = body
             self._write_persons(updated)
+        self.store.refresh()  # the next listing, history or undo must see this event (ES: near real time)
         log.info("identities %s: %s (%d person(s))", kind, summary, len(moved))
         return event
 
@@ -251,5 +282,6 @@ class IdentityBook:
             return
         report = self.store.upsert(IndexName.PERSONS, list(bodies.items()))
         if report.failed:
-            raise StoreError("could not update persons: " + "; ".join(f"{i}: {r}" for i, r in report.failed[:3]))
-        self.store.refresh()
+            raise StoreError(
+                "could not update persons: " + "; ".join(f"{i}: {r}" for i, r in report.failed[:3])
+            )

@@ -56,8 +56,15 @@ def track_span(track: FaceTrack, step_s: float, duration_s: float | None) -> tup
     return start, max(start, end)
 
 
-def group_persons(tracks: Sequence[FaceTrack], cluster_distance: float, step_s: float, merge_gap_s: float,
-                  duration_s: float | None = None, min_faces: int = 1, exemplars: int = 3) -> list[PersonCluster]:
+def group_persons(
+    tracks: Sequence[FaceTrack],
+    cluster_distance: float,
+    step_s: float,
+    merge_gap_s: float,
+    duration_s: float | None = None,
+    min_faces: int = 1,
+    exemplars: int = 3,
+) -> list[PersonCluster]:
     """Cluster the tracks that have vectors; persons numbered by first appearance."""
     usable = [t for t in tracks if t.vector is not None]
     labels = cluster_tracks(usable, cluster_distance)
@@ -84,8 +91,9 @@ def group_persons(tracks: Sequence[FaceTrack], cluster_distance: float, step_s: 
     return persons
 
 
-def person_documents(video_id: str, persons: Sequence[PersonCluster], media_dir: Path,
-                     write_thumbnails: bool = True) -> list[Person]:
+def person_documents(
+    video_id: str, persons: Sequence[PersonCluster], media_dir: Path, write_thumbnails: bool = True
+) -> list[Person]:
     """Person documents; thumbnails go to ``<media_dir>/<video_id>/faces/`` (paths stored relative)."""
     docs = []
     folder = Path(media_dir) / video_id / FACES_DIR
@@ -104,19 +112,23 @@ def person_documents(video_id: str, persons: Sequence[PersonCluster], media_dir:
             if write_thumbnails:
                 (folder / name).write_bytes(exemplar.thumbnail)
             thumbnails.append(f"{video_id}/{FACES_DIR}/{name}")
-        docs.append(Person(
-            id=pid,
-            video_id=video_id,
-            cluster=person.cluster,
-            face_count=person.face_count,
-            track_count=len(person.tracks),
-            appearances=[Appearance(start_s=round(a, 3), end_s=round(b, 3)) for a, b in person.appearances],
-            first_s=round(person.appearances[0][0], 3),
-            last_s=round(person.appearances[-1][1], 3),
-            screen_time_s=round(person.screen_time_s, 3),
-            thumbnails=thumbnails,
-            face_vec=[float(v) for v in person.vector],
-        ))
+        docs.append(
+            Person(
+                id=pid,
+                video_id=video_id,
+                cluster=person.cluster,
+                face_count=person.face_count,
+                track_count=len(person.tracks),
+                appearances=[
+                    Appearance(start_s=round(a, 3), end_s=round(b, 3)) for a, b in person.appearances
+                ],
+                first_s=round(person.appearances[0][0], 3),
+                last_s=round(person.appearances[-1][1], 3),
+                screen_time_s=round(person.screen_time_s, 3),
+                thumbnails=thumbnails,
+                face_vec=[float(v) for v in person.vector],
+            )
+        )
     return docs
 
 

@@ -1,9 +1,10 @@
 """A query photo, from a file or uploaded bytes, to a BGR uint8 array the face models take.
 
-Photos arrive in every form cameras and editors write: EXIF-rotated phone pictures, grayscale scans, CMYK JPEGs
-from print workflows, 16-bit PNG/TIFF, palette images with transparency. Each is turned upright and into 8-bit
-colour; anything that is not a decodable image, or is larger than the configured limits, gets an error naming
-the photo. The pixel limit is checked from the header, before decoding, so a decompression bomb costs nothing.
+Photos arrive in every form cameras and editors write: EXIF-rotated phone pictures, grayscale scans, CMYK
+JPEGs from print workflows, 16-bit PNG/TIFF, palette images with transparency. Each is turned upright and into
+8-bit colour; anything that is not a decodable image, or is larger than the configured limits, gets an error
+naming the photo. The pixel limit is checked from the header, before decoding, so a decompression bomb costs
+nothing.
 """
 
 from __future__ import annotations

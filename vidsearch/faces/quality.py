@@ -1,6 +1,6 @@
-"""The quality gate every face passes before it is embedded: big enough, sharp enough, confidently detected and
-not in profile. Faces that fail still count as sightings (a blurry frame of a tracked person is still screen
-time) but their embeddings would be noise, so they are never embedded.
+"""The quality gate every face passes before it is embedded: big enough, sharp enough, confidently detected
+and not in profile. Faces that fail still count as sightings (a blurry frame of a tracked person is still
+screen time) but their embeddings would be noise, so they are never embedded.
 
 Sharpness is the variance of the Laplacian of the aligned face, resized to a fixed 112 px so that the number
 means the same for every backend's chip size; a face upscaled from a few pixels is blurry by this measure too.

@@ -1,4 +1,5 @@
-"""Search by photo: the face in a photo → the videos where that person appears, with their appearance segments.
+"""Search by photo: the face in a photo → the videos where that person appears, with their appearance
+segments.
 
 The photo's face (the largest, or the one the caller picks; faces are numbered left to right) is embedded by
 the same model that built the index (the store refuses a different encoder) and compared by kNN with every
@@ -89,8 +90,11 @@ def pick_face(faces: list[DetectedFace], face_index: int | None, name: str) -> i
     if face_index is None:
         return max(range(len(faces)), key=lambda i: faces[i].area)
     if not 0 <= face_index < len(faces):
-        raise FaceIndexOutOfRange(name, f"face {face_index} asked for, but the photo has {len(faces)} face(s) "
-                                        f"(numbered 0..{len(faces) - 1} left to right)")
+        raise FaceIndexOutOfRange(
+            name,
+            f"face {face_index} asked for, but the photo has {len(faces)} face(s) "
+            f"(numbered 0..{len(faces) - 1} left to right)",
+        )
     return face_index
 
 
@@ -112,7 +116,9 @@ def search_by_photo(
     if k is not None and not 1 <= k <= settings.search.max_k:
         raise InvalidQuery(f"k must be between 1 and {settings.search.max_k}, not {k}")
     if max_distance is not None and not 0.0 < max_distance <= 2.0:
-        raise InvalidQuery(f"max_distance must be in (0, 2] (distances between unit vectors), not {max_distance}")
+        raise InvalidQuery(
+            f"max_distance must be in (0, 2] (distances between unit vectors), not {max_distance}"
+        )
     model = model or load_face_model(fs, settings.models.local_files_only)
     limits = thresholds(fs, model)
     label = name or (str(photo) if not isinstance(photo, bytes | bytearray) else "uploaded photo")
@@ -120,12 +126,22 @@ def search_by_photo(
     image, faces, scale = faces_in_photo(original, model)
     chosen = pick_face(faces, face_index, label)
     face = faces[chosen]
-    listed = [QueryFace(index=i, box=[round(float(v) / scale, 1) for v in f.box], score=round(f.score, 3),
-                        side_px=round(f.side / scale, 1)) for i, f in enumerate(faces)]
+    listed = [
+        QueryFace(
+            index=i,
+            box=[round(float(v) / scale, 1) for v in f.box],
+            score=round(f.score, 3),
+            side_px=round(f.side / scale, 1),
+        )
+        for i, f in enumerate(faces)
+    ]
     side = face.side / scale
     if side < fs.min_face_px:
-        raise FaceTooSmall(label, f"the face is {side:.0f} px wide; at least {fs.min_face_px} px is needed "
-                                  "(use a larger or closer photo)")
+        raise FaceTooSmall(
+            label,
+            f"the face is {side:.0f} px wide; at least {fs.min_face_px} px is needed "
+            "(use a larger or closer photo)",
+        )
     chip = model.align(image, face)
     quality = QualityGate.from_settings(fs, limits).judge(face, chip)
     warnings = [] if quality.passed else [f"query face: {quality.rejected}; matches may be less reliable"]
@@ -133,24 +149,47 @@ def search_by_photo(
     max_distance = limits.match_distance if max_distance is None else max_distance
     k = k or fs.search_k
     videos = match_persons(store, vector, model.identity, k, max_distance, filters)
-    return PhotoSearchResult(photo=label, faces=listed, chosen=chosen, max_distance=max_distance,
-                             encoder=model.identity, warnings=warnings,
-                             took_ms=round((time.perf_counter() - started) * 1000, 1), videos=videos)
+    return PhotoSearchResult(
+        photo=label,
+        faces=listed,
+        chosen=chosen,
+        max_distance=max_distance,
+        encoder=model.identity,
+        warnings=warnings,
+        took_ms=round((time.perf_counter() - started) * 1000, 1),
+        videos=videos,
+    )
 
 
-def nearest_persons(store: IndexBackend, vector: np.ndarray, encoder: str, k: int,
-                    filters: SearchFilters | None = None) -> list[tuple[str, float]]:
+def nearest_persons(
+    store: IndexBackend, vector: np.ndarray, encoder: str, k: int, filters: SearchFilters | None = None
+) -> list[tuple[str, float]]:
     """(person id, distance) of the k nearest person centroids, nearest first."""
-    retriever = VectorRetriever(name="face", field="face_vec", vector=np.asarray(vector, np.float32), k=k,
-                                num_candidates=max(10 * k, 100), encoder=encoder)
+    retriever = VectorRetriever(
+        name="face",
+        field="face_vec",
+        vector=np.asarray(vector, np.float32),
+        k=k,
+        num_candidates=max(10 * k, 100),
+        encoder=encoder,
+    )
     found = store.search(IndexName.PERSONS, [retriever], filters).get("face", [])
     return [(c.id, distance_of_score(c.score)) for c in found]
 
 
-def match_persons(store: IndexBackend, vector: np.ndarray, encoder: str, k: int, max_distance: float,
-                  filters: SearchFilters | None = None) -> list[VideoMatch]:
-    near = [(pid, d) for pid, d in nearest_persons(store, vector, encoder, k * _CANDIDATES_PER_VIDEO, filters)
-            if d <= max_distance]
+def match_persons(
+    store: IndexBackend,
+    vector: np.ndarray,
+    encoder: str,
+    k: int,
+    max_distance: float,
+    filters: SearchFilters | None = None,
+) -> list[VideoMatch]:
+    near = [
+        (pid, d)
+        for pid, d in nearest_persons(store, vector, encoder, k * _CANDIDATES_PER_VIDEO, filters)
+        if d <= max_distance
+    ]
     if not near:
         return []
     persons = store.get(IndexName.PERSONS, [pid for pid, _ in near])
@@ -159,19 +198,33 @@ def match_persons(store: IndexBackend, vector: np.ndarray, encoder: str, k: int,
         body = persons.get(pid)
         if body is None:  # deleted between the search and the fetch
             continue
-        by_video.setdefault(body["video_id"], []).append(PersonMatch(
-            person_id=pid, distance=round(distance, 4),
-            appearances=[Appearance(**a) for a in body.get("appearances", [])],
-            thumbnails=body.get("thumbnails", []), face_count=body.get("face_count", 0),
-            screen_time_s=body.get("screen_time_s"), identity_id=body.get("identity_id"), name=body.get("name")))
+        by_video.setdefault(body["video_id"], []).append(
+            PersonMatch(
+                person_id=pid,
+                distance=round(distance, 4),
+                appearances=[Appearance(**a) for a in body.get("appearances", [])],
+                thumbnails=body.get("thumbnails", []),
+                face_count=body.get("face_count", 0),
+                screen_time_s=body.get("screen_time_s"),
+                identity_id=body.get("identity_id"),
+                name=body.get("name"),
+            )
+        )
     ranked = sorted(by_video.items(), key=lambda item: item[1][0].distance)[:k]
     videos = store.get(IndexName.VIDEOS, [video_id for video_id, _ in ranked])
     matches = []
     for video_id, matched in ranked:
         body = videos.get(video_id, {})
         merged = merge_spans(((a.start_s, a.end_s) for p in matched for a in p.appearances), 0.0)
-        matches.append(VideoMatch(
-            video_id=video_id, distance=matched[0].distance, title=body.get("title"),
-            file_name=body.get("file_name"), path=body.get("path"), persons=matched,
-            appearances=[Appearance(start_s=a, end_s=b) for a, b in merged]))
+        matches.append(
+            VideoMatch(
+                video_id=video_id,
+                distance=matched[0].distance,
+                title=body.get("title"),
+                file_name=body.get("file_name"),
+                path=body.get("path"),
+                persons=matched,
+                appearances=[Appearance(start_s=a, end_s=b) for a, b in merged],
+            )
+        )
     return matches

@@ -13,7 +13,9 @@ from pydantic import BaseModel, Field
 
 class FaceSettings(BaseModel):
     backend: Literal["dlib", "insightface"] = "dlib"
-    model: str = Field("buffalo_l", description="insightface model pack name (under model_root/models/) or folder")
+    model: str = Field(
+        "buffalo_l", description="insightface model pack name (under model_root/models/) or folder"
+    )
     model_root: str | None = Field(None, description="insightface model root (folder holding models/<name>/)")
     det_size: int = Field(640, ge=128, description="insightface detector input size (square)")
     threads: int = Field(1, ge=1, description="inference threads per model instance")
@@ -24,7 +26,9 @@ class FaceSettings(BaseModel):
     detect_width: int = Field(640, ge=160, description="frames are scaled to at most this width to detect")
     upsample: int = Field(1, ge=0, le=2, description="dlib pyramid upsampling (1 finds faces from ~40 px)")
     dlib_detector: Literal["hog", "cnn"] = Field(
-        "hog", description="dlib: HOG (frontal, ~0.15 s/frame here) or the MMOD CNN (any pose, ~8 s/frame on CPU)")
+        "hog",
+        description="dlib: HOG (frontal, ~0.15 s/frame here) or the MMOD CNN (any pose, ~8 s/frame on CPU)",
+    )
 
     # quality gate (before embedding)
     min_face_px: int = Field(36, ge=8, description="smallest face side, in pixels of the original frame")
@@ -35,14 +39,19 @@ class FaceSettings(BaseModel):
     # tracking
     tracking: bool = Field(True, description="link faces across frames and embed only each track's best ones")
     track_iou: float = Field(0.2, gt=0, lt=1, description="IoU below which a link is never considered")
-    track_iou_sure: float = Field(0.5, gt=0, le=1, description="IoU at or above which a link needs no embedding")
+    track_iou_sure: float = Field(
+        0.5, gt=0, le=1, description="IoU at or above which a link needs no embedding"
+    )
     track_max_gap_s: float = Field(1.5, ge=0, description="a track missing this long is closed")
     faces_per_track: int = Field(3, ge=1, description="most faces embedded per track (its best ones)")
     sightings_per_embedding: int = Field(
-        4, ge=1, description="a track gets one embedding per this many sightings, up to faces_per_track")
+        4, ge=1, description="a track gets one embedding per this many sightings, up to faces_per_track"
+    )
 
     # persons within a video
-    match_distance: float | None = Field(None, description="same-person distance (None: backend's calibrated)")
+    match_distance: float | None = Field(
+        None, description="same-person distance (None: backend's calibrated)"
+    )
     cluster_distance: float | None = Field(None, description="track clustering distance (None: backend's)")
     merge_gap_s: float = Field(2.0, ge=0, description="appearances closer than this merge into one")
     min_person_faces: int = Field(1, ge=1, description="persons seen in fewer faces are dropped")
@@ -55,5 +64,7 @@ class FaceSettings(BaseModel):
 
     # search by photo
     max_photo_bytes: int = Field(25 << 20, ge=1024, description="largest photo file accepted")
-    max_photo_pixels: int = Field(50_000_000, ge=10_000, description="largest photo (width x height) accepted")
+    max_photo_pixels: int = Field(
+        50_000_000, ge=10_000, description="largest photo (width x height) accepted"
+    )
     search_k: int = Field(10, ge=1, le=1000, description="videos returned by default")

@@ -1,6 +1,6 @@
-"""The ``faces`` ingest stage: decode frames at ``faces.sample_fps``, track and cluster faces into persons, write
-person documents (centroid ``face_vec``, appearances, thumbnails) and each segment's ``person_ids``, and attach
-the persons to archive identities.
+"""The ``faces`` ingest stage: decode frames at ``faces.sample_fps``, track and cluster faces into persons,
+write person documents (centroid ``face_vec``, appearances, thumbnails) and each segment's ``person_ids``, and
+attach the persons to archive identities.
 """
 
 from __future__ import annotations

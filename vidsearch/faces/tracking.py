@@ -138,7 +138,7 @@ class FaceTracker:
         self._next_id = 0
         self._signature = None
 
-    # -- per frame --------------------------------------------------------------------------------------------
+    # -- per frame ----------------------------------------------------------------------------------------
     def add(self, frame: Frame) -> None:
         s = self.settings
         index = self.stats.frames
@@ -184,11 +184,13 @@ class FaceTracker:
         taken_tracks: set[int] = set()
         taken_faces: set[int] = set()
         pending: dict[int, np.ndarray] = {}  # face index → embedding computed for a check
-        for ti, fi in sorted(np.argwhere(overlaps >= s.track_iou).tolist(), key=lambda p: -overlaps[p[0], p[1]]):
+        pairs = np.argwhere(overlaps >= s.track_iou).tolist()
+        for ti, fi in sorted(pairs, key=lambda p: -overlaps[p[0], p[1]]):
             if ti in taken_tracks or fi in taken_faces:
                 continue
             if overlaps[ti, fi] < s.track_iou_sure and not self._same_face(
-                    tracks[ti], ti, fi, chips, judged, overlaps, pending):
+                tracks[ti], ti, fi, chips, judged, overlaps, pending
+            ):
                 continue
             taken_tracks.add(ti)
             taken_faces.add(fi)
@@ -197,8 +199,16 @@ class FaceTracker:
             if fi not in taken_faces:
                 self._extend(self._new_track(), frame, index, face, chips[fi], judged[fi], pending.get(fi))
 
-    def _same_face(self, track: FaceTrack, ti: int, fi: int, chips: list[np.ndarray], judged: list[FaceQuality],
-                   overlaps: np.ndarray, pending: dict[int, np.ndarray]) -> bool:
+    def _same_face(
+        self,
+        track: FaceTrack,
+        ti: int,
+        fi: int,
+        chips: list[np.ndarray],
+        judged: list[FaceQuality],
+        overlaps: np.ndarray,
+        pending: dict[int, np.ndarray],
+    ) -> bool:
         """A partial overlap links only when embeddings agree; a face too poor to embed links only when it is
         the sole candidate on both sides."""
         if not judged[fi].passed or not track.candidates:
@@ -218,15 +228,23 @@ class FaceTracker:
             embedded = [best]
         return normalised(np.mean([c.embedding for c in embedded], axis=0))[0]
 
-    # -- tracks -----------------------------------------------------------------------------------------------
+    # -- tracks -------------------------------------------------------------------------------------------
     def _new_track(self) -> FaceTrack:
         track = FaceTrack(self._next_id)
         self._next_id += 1
         self._open.append(track)
         return track
 
-    def _extend(self, track: FaceTrack, frame: Frame, index: int, face: DetectedFace, chip: np.ndarray,
-                quality: FaceQuality, embedding: np.ndarray | None = None) -> None:
+    def _extend(
+        self,
+        track: FaceTrack,
+        frame: Frame,
+        index: int,
+        face: DetectedFace,
+        chip: np.ndarray,
+        quality: FaceQuality,
+        embedding: np.ndarray | None = None,
+    ) -> None:
         track.sightings.append(Sighting(frame.t, index, face.box, quality))
         if not quality.passed:
             return
@@ -234,8 +252,13 @@ class FaceTracker:
         unembedded = [c for c in track.candidates if c.embedding is None]
         if embedding is None and len(unembedded) >= keep and quality.rank <= min(c.rank for c in unembedded):
             return  # not among the best few: skip the thumbnail work too
-        candidate = FaceCandidate(frame.t, quality.rank, chip,
-                                  thumbnail_of(frame.image, face.box, self.settings.thumbnail_size), embedding)
+        candidate = FaceCandidate(
+            frame.t,
+            quality.rank,
+            chip,
+            thumbnail_of(frame.image, face.box, self.settings.thumbnail_size),
+            embedding,
+        )
         track.candidates.append(candidate)
         unembedded = sorted((c for c in track.candidates if c.embedding is None), key=lambda c: -c.rank)
         for dropped in unembedded[keep:]:
@@ -246,7 +269,9 @@ class FaceTracker:
             self._open.remove(track)
             embedded = track.embedded()
             need = self._embeddings_for(track) - len(embedded)
-            todo = sorted((c for c in track.candidates if c.embedding is None), key=lambda c: -c.rank)[:max(need, 0)]
+            todo = sorted((c for c in track.candidates if c.embedding is None), key=lambda c: -c.rank)[
+                : max(need, 0)
+            ]
             if todo:
                 for candidate, vector in zip(todo, self._embed([c.chip for c in todo]), strict=True):
                     candidate.embedding = vector

@@ -39,8 +39,16 @@ _LOCK = threading.Lock()
 def _key(settings: FaceSettings, local_files_only: bool) -> tuple:
     if settings.backend == "dlib":
         return ("dlib", settings.upsample, settings.dlib_detector)
-    return ("insightface", settings.model, settings.model_root, settings.det_size, settings.gpu, settings.threads,
-            local_files_only, settings.min_det_score)
+    return (
+        "insightface",
+        settings.model,
+        settings.model_root,
+        settings.det_size,
+        settings.gpu,
+        settings.threads,
+        local_files_only,
+        settings.min_det_score,
+    )
 
 
 def load_face_model(settings: FaceSettings, local_files_only: bool = True) -> FaceModel:
@@ -72,8 +80,15 @@ def _build(settings: FaceSettings, local_files_only: bool) -> FaceModel:
     from vidsearch.faces.models.insightface_buffalo import CALIBRATION, InsightFaceModel
 
     floor = settings.min_det_score if settings.min_det_score is not None else CALIBRATION.min_det_score
-    return InsightFaceModel(settings.model, settings.model_root, settings.det_size, local_files_only,
-                            settings.gpu, settings.threads, det_thresh=min(0.3, floor))
+    return InsightFaceModel(
+        settings.model,
+        settings.model_root,
+        settings.det_size,
+        local_files_only,
+        settings.gpu,
+        settings.threads,
+        det_thresh=min(0.3, floor),
+    )
 
 
 @dataclass(frozen=True)
@@ -90,5 +105,6 @@ def thresholds(settings: FaceSettings, model: FaceModel) -> Thresholds:
     calibration = model.calibration
     names = ("match_distance", "cluster_distance", "identity_distance", "min_det_score")
     configured = {name: getattr(settings, name) for name in names}
-    return Thresholds(**{name: getattr(calibration, name) if value is None else value
-                         for name, value in configured.items()})
+    return Thresholds(
+        **{name: getattr(calibration, name) if value is None else value for name, value in configured.items()}
+    )

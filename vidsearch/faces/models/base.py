@@ -1,9 +1,9 @@
 """What every face backend provides: detection with landmarks, alignment, and L2-normalised embeddings.
 
-Distances throughout ``vidsearch.faces`` are Euclidean distances between L2-normalised embeddings
-(``sqrt(2 - 2 cos)``, 0 = identical, 2 = opposite), the same scale for every backend, so one rule — "within the
-calibrated distance" — serves search, clustering and identity linking. Each backend carries its own calibrated
-thresholds (``Calibration``) because the scales of 128-d dlib and 512-d ArcFace embeddings differ.
+Distances throughout ``vidsearch.faces`` are Euclidean distances between L2-normalised embeddings (``sqrt(2 -
+2 cos)``, 0 = identical, 2 = opposite), the same scale for every backend, so one rule — "within the calibrated
+distance" — serves search, clustering and identity linking. Each backend carries its own calibrated thresholds
+(``Calibration``) because the scales of 128-d dlib and 512-d ArcFace embeddings differ.
 """
 
 from __future__ import annotations

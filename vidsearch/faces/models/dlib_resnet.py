@@ -28,10 +28,10 @@ CHIP_SIZE = 150  # the descriptor network's input: dlib.get_face_chip(size=150, 
 CHIP_PADDING = 0.25
 
 # Calibrated on ../shared/eval/dev/faces/deepface (bench/faces_verification.py): over the 300 pairs of
-# master.csv same-person distances reach 0.387 and different-person distances start at 0.408; 0.40 classifies all
-# of them and 99.6% of the 280 pivot pairs it was not chosen on. Tracks average three faces, which tightens
-# same-person distances, so clustering uses a slightly stricter cut (bench/faces_persons.py picks it on composed
-# dev videos); linking across videos uses the match distance.
+# master.csv same-person distances reach 0.387 and different-person distances start at 0.408; 0.40 classifies
+# all of them and 99.6% of the 280 pivot pairs it was not chosen on. Tracks average three faces, which
+# tightens same-person distances, so clustering uses a slightly stricter cut (bench/faces_persons.py picks it
+# on composed dev videos); linking across videos uses the match distance.
 CALIBRATION = Calibration(
     match_distance=0.40,
     cluster_distance=0.38,
@@ -49,7 +49,9 @@ def model_file(name: str) -> Path:
                                 f"pip install {PACKAGE}==0.3.0")
     path = Path(next(iter(spec.submodule_search_locations))) / "models" / name
     if not path.is_file():
-        raise MissingDependency(f"{path}", f"reinstall {PACKAGE} (pip install --force-reinstall {PACKAGE}==0.3.0)")
+        raise MissingDependency(
+            f"{path}", f"reinstall {PACKAGE} (pip install --force-reinstall {PACKAGE}==0.3.0)"
+        )
     return path
 
 
@@ -79,15 +81,19 @@ class DlibFaceModel:
         small = image
         if max_width is not None and image.shape[1] > max_width:
             scale = max_width / image.shape[1]
-            small = cv2.resize(image, (max_width, max(1, round(image.shape[0] * scale))),
-                               interpolation=cv2.INTER_AREA)
+            small = cv2.resize(
+                image, (max_width, max(1, round(image.shape[0] * scale))), interpolation=cv2.INTER_AREA
+            )
         small = np.ascontiguousarray(small)
         image = np.ascontiguousarray(image)
         with self._lock:
             rects, scores = self._run_detector(small)
             faces = []
             for rect, score in zip(rects, scores, strict=True):
-                box = np.array([rect.left(), rect.top(), rect.right() + 1, rect.bottom() + 1], np.float32) / scale
+                box = (
+                    np.array([rect.left(), rect.top(), rect.right() + 1, rect.bottom() + 1], np.float32)
+                    / scale
+                )
                 x1, y1 = max(0.0, box[0]), max(0.0, box[1])
                 x2, y2 = min(float(image.shape[1]), box[2]), min(float(image.shape[0]), box[3])
                 if x2 - x1 < 2 or y2 - y1 < 2:

@@ -1,10 +1,11 @@
 """The production backend: insightface's model packs (buffalo_l: SCRFD-10GF detector + ArcFace R50 512-d).
 
-``FaceAnalysis(name=..., root=...)`` loads a pack from ``<root>/models/<name>/`` (or ``name`` given as a folder)
-and downloads it from insightface's model zoo when the folder is missing — which only works online, so with
-``local_files_only`` a missing pack is reported before insightface tries. Only the detection and recognition
-models are loaded (buffalo_l's landmark and gender/age models are not needed). Detection and alignment follow
-insightface's own path (SCRFD boxes + 5 keypoints, ``face_align.norm_crop`` to the recogniser's input size).
+``FaceAnalysis(name=..., root=...)`` loads a pack from ``<root>/models/<name>/`` (or ``name`` given as a
+folder) and downloads it from insightface's model zoo when the folder is missing — which only works online, so
+with ``local_files_only`` a missing pack is reported before insightface tries. Only the detection and
+recognition models are loaded (buffalo_l's landmark and gender/age models are not needed). Detection and
+alignment follow insightface's own path (SCRFD boxes + 5 keypoints, ``face_align.norm_crop`` to the
+recogniser's input size).
 """
 
 from __future__ import annotations
