@@ -34,6 +34,16 @@ def test_search_json_is_machine_readable(archive, people):
     assert body["videos"][0]["distance"] <= body["max_distance"]
 
 
+def test_top_level_search_takes_a_face_photo(archive, people):
+    settings, _ = archive
+    result = runner.invoke(app, ["search", "--face", str(people["Mark"][0].path), "--json", "--data-dir",
+                                 str(settings.data_dir)])
+    assert result.exit_code == 0, result.output
+    assert [v["file_name"] for v in json.loads(result.output)["videos"]] == ["news.mp4"]
+    missing = runner.invoke(app, ["search", "--data-dir", str(settings.data_dir)])
+    assert missing.exit_code == 2 and "--face PHOTO" in missing.output
+
+
 def test_bad_photos_are_one_line_errors(archive, tmp_path):
     settings, _ = archive
     notes = tmp_path / "notes.jpg"
