@@ -13,11 +13,10 @@ from fastapi.staticfiles import StaticFiles
 
 import vidsearch
 from serve.access import AccessKeys, BodyLimits, SecurityHeaders
-from serve.faces import FaceQuery, PhotoTooLarge, check_photo
+from serve.faces import FaceQuery
 from serve.models import (
     DOC_ID_PATTERN,
     Capabilities,
-    FaceSearchResponse,
     IngestJob,
     IngestRequest,
     Readiness,
@@ -28,6 +27,8 @@ from serve.problems import PROBLEM_JSON, Problem, install_problem_handlers, prob
 from vidsearch.config import Settings
 from vidsearch.documents import Person
 from vidsearch.errors import NotFound
+from vidsearch.faces.errors import PhotoTooLarge
+from vidsearch.faces.search import PhotoSearchResult
 from vidsearch.search import SearchRequest, SearchResponse
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -41,7 +42,7 @@ class SearchBackend(Protocol):
     """What the routes call; every method may raise a VidsearchError."""
 
     async def search(self, request: SearchRequest) -> SearchResponse: ...
-    async def search_face(self, query: FaceQuery) -> FaceSearchResponse: ...
+    async def search_face(self, query: FaceQuery) -> PhotoSearchResult: ...
     async def video(self, video_id: str) -> VideoView: ...
     async def persons(self, video_id: str) -> list[Person]: ...
     async def segment(self, segment_id: str) -> SegmentView: ...
@@ -116,23 +117,23 @@ def create_api(settings: Settings, backend: SearchBackend) -> FastAPI:
     async def search(request: SearchRequest) -> SearchResponse:
         return await backend.search(request)
 
-    @app.post("/v1/search/face", tags=["search"], response_model=FaceSearchResponse, dependencies=reader,
+    @app.post("/v1/search/face", tags=["search"], response_model=PhotoSearchResult, dependencies=reader,
               responses=_problems(400, 401, 403, 413, 415, 422, 501),
               summary="Find the videos where the person in a photo appears")
     async def search_face(
-        photo: Annotated[UploadFile, File(description="a JPEG, PNG or WebP photo with a face")],
-        k: Annotated[int, Form(ge=1, le=1000, description="persons to return")] = 10,
-        threshold: Annotated[float | None, Form(ge=0, le=4, description="largest face distance kept; "
-                                                "default: the backend's calibrated threshold")] = None,
-        face_index: Annotated[int | None, Form(ge=0, le=99, description="which face when the photo has "
-                                               "several (0 = largest); default: the largest")] = None,
-    ) -> FaceSearchResponse:
+        photo: Annotated[UploadFile, File(description="a JPEG, PNG, WebP, TIFF, BMP or GIF photo with a face")],
+        k: Annotated[int | None, Form(ge=1, le=1000, description="videos to return (default: faces.search_k)")
+                     ] = None,
+        threshold: Annotated[float | None, Form(ge=0, le=4, description="largest face distance kept; default: "
+                                                "the face model's calibrated same-person distance")] = None,
+        face_index: Annotated[int | None, Form(ge=0, le=99, description="which face when the photo has several, "
+                                               "numbered left to right; default: the largest")] = None,
+    ) -> PhotoSearchResult:
         data = await photo.read(limits.max_upload_bytes + 1)
         if len(data) > limits.max_upload_bytes:
-            raise PhotoTooLarge(f"{photo.filename or 'the photo'} is over {limits.max_upload_bytes:,} bytes "
-                                "(VIDSEARCH_SERVE__MAX_UPLOAD_BYTES)")
-        check_photo(data, photo.filename, limits.max_image_pixels)
-        return await backend.search_face(FaceQuery(data, k, threshold, face_index))
+            raise PhotoTooLarge(photo.filename or "the photo", f"over the {limits.max_upload_bytes:,}-byte upload "
+                                "limit (VIDSEARCH_SERVE__MAX_UPLOAD_BYTES)")
+        return await backend.search_face(FaceQuery(data, photo.filename, k, threshold, face_index))
 
     @app.get("/v1/capabilities", tags=["search"], response_model=Capabilities, dependencies=reader,
              summary="Retrievers, default weights, profiles and features this installation has")

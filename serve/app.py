@@ -21,11 +21,10 @@ from ray.serve.handle import DeploymentHandle
 
 from serve.api import create_api
 from serve.encoders import ClipTextQueryEncoder, QueryTranslator, TextQueryEncoder
-from serve.faces import FaceQuery
+from serve.faces import FACE_STAGE, FaceQuery, FaceQueryEncoder
 from serve.jobs import IngestJobs
 from serve.models import (
     Capabilities,
-    FaceSearchResponse,
     IngestJob,
     IngestRequest,
     Readiness,
@@ -36,6 +35,7 @@ from serve.problems import ServiceUnavailable, as_vidsearch_error, raise_if_prob
 from serve.searcher import SearchService
 from vidsearch.config import Settings, load_settings
 from vidsearch.documents import Person
+from vidsearch.faces.search import PhotoSearchResult
 from vidsearch.search import SearchRequest, SearchResponse
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class HandleBackend:
     async def search(self, request: SearchRequest) -> SearchResponse:
         return await self._call(self._searcher, "search", request)
 
-    async def search_face(self, query: FaceQuery) -> FaceSearchResponse:
+    async def search_face(self, query: FaceQuery) -> PhotoSearchResult:
         return await self._call(self._searcher, "search_face", query)
 
     async def video(self, video_id: str) -> VideoView:
@@ -110,11 +110,6 @@ class ApiIngress:
         return create_api(self._settings, self._backend)
 
 
-def face_encoder_deployment(settings: Settings) -> Application | None:
-    """The face query encoder when the faces work is installed, else None (the face route then says why)."""
-    return None
-
-
 def build_app(settings: Settings) -> Application:
     """Compose the deployments with their scaling settings."""
     scaling = settings.serve
@@ -125,7 +120,9 @@ def build_app(settings: Settings) -> Application:
     translator = None
     if settings.models.translator.backend != "none":
         translator = QueryTranslator.options(**scaling.translator.deployment_options()).bind(settings)
-    faces = face_encoder_deployment(settings)
+    faces = None
+    if FACE_STAGE in settings.ingest.stages:
+        faces = FaceQueryEncoder.options(**scaling.face_encoder.deployment_options()).bind(settings)
     searcher = SearchService.options(**scaling.searcher.deployment_options()).bind(settings, encoders, translator,
                                                                                    faces)
     jobs = IngestJobs.bind(settings)

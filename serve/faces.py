@@ -1,72 +1,75 @@
-"""Search by photo behind the API: an uploaded photo → the face encoder deployment → kNN over person vectors.
+"""Search by photo behind the API: the face encoder deployment turns an uploaded photo into the chosen face's
+vector (``vidsearch.faces.search.encode_photo``: decode, detect, pick, quality-check, embed), and the searcher
+matches it against the persons index (``search_encoded``) — the same two steps ``search_by_photo`` runs in-process.
 
-The face models and the persons index come from the faces work (``vidsearch.faces``); where it is not part of the
-installation the route says so (501) instead of pretending.
+A face model that cannot load (e.g. an insightface pack missing from its model root) does not take the API down:
+the face route answers 503 naming the reason and /readyz reports it.
 """
 
 from __future__ import annotations
 
-import io
+import asyncio
+import logging
+import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
-from PIL import Image, UnidentifiedImageError
+from ray import serve
 
-from vidsearch.errors import InvalidQuery, VidsearchError
+from serve.problems import travels
+from vidsearch.config import Settings
+from vidsearch.errors import VidsearchError
+from vidsearch.faces.models import load_face_model
+from vidsearch.faces.search import EncodedPhoto, encode_photo
 
-if TYPE_CHECKING:
-    from serve.models import FaceSearchResponse
-    from vidsearch.config import Settings
-
-
-class PhotoRejected(VidsearchError):
-    status = 415
-    title = "Unsupported photo"
+log = logging.getLogger(__name__)
 
 
-class PhotoTooLarge(VidsearchError):
-    status = 413
-    title = "Photo too large"
+FACE_STAGE = "faces"  # face search is deployed when this ingest stage is configured (it builds the persons index)
+FACE_SEARCH_OFF = ("search by photo is off: the faces stage is not configured (add 'faces' to "
+                   "VIDSEARCH_INGEST__STAGES, index, and restart the API)")
+
+
+class FaceModelUnavailable(VidsearchError):
+    status = 503
+    title = "Face search unavailable"
 
 
 @dataclass(frozen=True)
 class FaceQuery:
     photo: bytes
-    k: int = 10
+    filename: str | None = None
+    k: int | None = None
     threshold: float | None = None
     face_index: int | None = None
 
 
-def check_photo(data: bytes, filename: str | None, max_pixels: int) -> tuple[int, int]:
-    """Refuse what is not a decodable image, before any model sees it. Returns (width, height)."""
-    name = filename or "the upload"
-    if not data:
-        raise InvalidQuery(f"{name} is empty; upload a JPEG, PNG or WebP photo")
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-            image.verify()
-    except UnidentifiedImageError:
-        raise PhotoRejected(f"{name} is not an image (unrecognised format); upload a JPEG, PNG or WebP photo"
-                            ) from None
-    except Image.DecompressionBombError as exc:
-        raise PhotoTooLarge(f"{name}: {exc}") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise PhotoRejected(f"{name} is a damaged or truncated image ({exc}); upload a JPEG, PNG or WebP photo"
-                            ) from None
-    if width * height > max_pixels:
-        raise PhotoTooLarge(f"{name} is {width}×{height} pixels; the limit is {max_pixels:,} pixels "
-                            "(VIDSEARCH_SERVE__MAX_IMAGE_PIXELS)")
-    return width, height
+@serve.deployment(name="face_encoder")
+class FaceQueryEncoder:
+    """One photo at a time: detection dominates and does not batch (dlib HOG / SCRFD per image)."""
 
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()  # one model instance; its detector and embedder are not re-entrant
+        self._model = None
+        self.problem: str | None = None
+        try:
+            self._model = load_face_model(settings.faces, settings.models.local_files_only)
+        except VidsearchError as exc:
+            self.problem = f"the face model ({settings.faces.backend}) cannot load: {exc}"
+            log.error("%s", self.problem)
 
-def face_search_status(settings: Settings, face_encoder: Any) -> str | None:
-    """None when search by photo works in this installation, else the reason it does not."""
-    if face_encoder is None:
-        return ("search by photo needs the faces feature (vidsearch.faces: face detection and embedding, and a "
-                "persons index), which is not part of this installation")
-    return None
+    def info(self) -> dict:
+        if self._model is None:
+            return {"identity": None, "problem": self.problem}
+        return {"identity": self._model.identity}
 
+    def _encode(self, query: FaceQuery) -> EncodedPhoto:
+        with self._lock:
+            return encode_photo(query.photo, self.settings, model=self._model, face_index=query.face_index,
+                                name=query.filename or "uploaded photo")
 
-def search_faces(store: Any, settings: Settings, query: FaceQuery, encoded: Any) -> FaceSearchResponse:
-    raise NotImplementedError("search by photo is wired when vidsearch.faces provides it")
+    @travels
+    async def encode(self, query: FaceQuery) -> EncodedPhoto:
+        if self._model is None:
+            raise FaceModelUnavailable(self.problem or "the face model is not loaded")
+        return await asyncio.to_thread(self._encode, query)

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vidsearch.documents import Appearance, Credit, Person, Segment, Video
+from vidsearch.documents import Credit, Person, Segment, Video
 
 # Document ids are derived from content hashes and positions: letters, digits and . _ - only. Anything else
 # (slashes, "..", spaces) is refused before a lookup, so an id can never name a path.
@@ -28,28 +28,6 @@ class VideoView(BaseModel):
 class SegmentView(BaseModel):
     segment: Segment
     video: Video | None = None
-
-
-class FaceMatch(BaseModel):
-    """One person (a cluster of faces within one video) that looks like the uploaded face."""
-
-    person_id: str
-    video_id: str
-    title: str | None = None
-    file_name: str | None = None
-    distance: float = Field(description="face-embedding distance; smaller is more alike")
-    appearances: list[Appearance] = Field(default_factory=list)
-    thumbnail: str | None = Field(None, description="person thumbnail id for /v1/thumbnails/{id}")
-    name: str | None = None
-
-
-class FaceSearchResponse(BaseModel):
-    matches: list[FaceMatch]
-    faces_in_photo: int = Field(description="faces detected in the uploaded photo")
-    face_index: int = Field(description="which detected face was searched (largest first)")
-    threshold: float
-    took_ms: float
-    notices: list[str] = Field(default_factory=list)
 
 
 class Feature(BaseModel):

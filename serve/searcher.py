@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
@@ -13,12 +14,13 @@ from typing import Any, TypeVar
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
-from serve.faces import FaceQuery, face_search_status, search_faces
-from serve.models import Capabilities, FaceSearchResponse, Feature, Readiness, SegmentView, VideoView
-from serve.problems import FeatureUnavailable, travels
+from serve.faces import FACE_SEARCH_OFF, FaceQuery
+from serve.models import Capabilities, Feature, Readiness, SegmentView, VideoView
+from serve.problems import FeatureUnavailable, raise_if_problem, travels
 from vidsearch.config import FusionMethod, Normalization, Settings
 from vidsearch.documents import Credit, Person, Segment, Video
 from vidsearch.errors import NotFound
+from vidsearch.faces.search import PhotoSearchResult, search_encoded
 from vidsearch.schema import IndexName
 from vidsearch.search import TEXT_RETRIEVERS, QueryVector, Searcher, SearchRequest, SearchResponse
 from vidsearch.store.base import SearchFilters
@@ -81,12 +83,21 @@ class SearchService:
         return await self._in_pool(self.searcher.execute, plan, vectors, english)
 
     @travels
-    async def search_face(self, query: FaceQuery) -> FaceSearchResponse:
-        reason = face_search_status(self.settings, self.face_encoder)
-        if reason is not None:
-            raise FeatureUnavailable(reason)
-        encoded = await self.face_encoder.encode.remote(query)
-        return await self._in_pool(search_faces, self.store, self.settings, query, encoded)
+    async def search_face(self, query: FaceQuery) -> PhotoSearchResult:
+        started = time.perf_counter()
+        if self.face_encoder is None:
+            raise FeatureUnavailable(FACE_SEARCH_OFF)
+        encoded = raise_if_problem(await self.face_encoder.encode.remote(query))
+
+        def match() -> PhotoSearchResult:
+            result = search_encoded(encoded, self.settings, self.store, k=query.k, max_distance=query.threshold,
+                                    started=started)
+            if not result.videos and self.store.count(IndexName.PERSONS) == 0:
+                result.warnings.append("no persons are indexed yet: ingest with the faces stage "
+                                       "(VIDSEARCH_INGEST__STAGES)")
+            return result
+
+        return await self._in_pool(match)
 
     # -- documents --------------------------------------------------------------------------------------------
     def _video_doc(self, video_id: str) -> Video:
@@ -153,7 +164,10 @@ class SearchService:
     @travels
     async def capabilities(self) -> Capabilities:
         available, unavailable = self.searcher.available_retrievers()
-        face_reason = face_search_status(self.settings, self.face_encoder)
+        face = Feature(available=False, detail=FACE_SEARCH_OFF)
+        if self.face_encoder is not None:
+            info = await self.face_encoder.info.remote()
+            face = Feature(available=info.get("problem") is None, detail=info.get("problem") or info["identity"])
         translator = "off (models.translator.backend = none): Korean queries reach English text through the " \
                      "multilingual encoder only"
         if self.translator is not None:
@@ -167,7 +181,7 @@ class SearchService:
             fusion_methods=[m.value for m in FusionMethod], normalizations=[n.value for n in Normalization],
             profiles=profile_names(self.settings),
             features={
-                "face_search": Feature(available=face_reason is None, detail=face_reason or "search by photo"),
+                "face_search": face,
                 "translator": Feature(available=self.translator is not None, detail=translator),
             },
             limits={"max_k": search.max_k, "max_query_chars": search.max_query_chars,
@@ -191,9 +205,13 @@ class SearchService:
                 continue
             try:
                 info = await asyncio.wait_for(handle.info.remote(), timeout=5)
-                checks[name] = info.get("identity", "loaded")
             except Exception as exc:
                 ok, checks[name] = False, f"not answering: {type(exc).__name__}"
+                continue
+            if info.get("problem"):
+                ok, checks[name] = False, info["problem"]
+            else:
+                checks[name] = info.get("identity") or "loaded"
         recorded = self.store.encoders()
         for name, role in (("text_vec", "text"), ("clip_vec", "image_text")):
             deployment = ENCODER_DEPLOYMENTS[name]

@@ -55,7 +55,6 @@ class ServeSettings(BaseModel):
     cors_origins: list[str] = Field(default_factory=list, description="origins allowed by CORS; empty: same-origin")
     max_json_bytes: int = Field(256 * 1024, ge=1024, description="largest JSON request body")
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="largest uploaded photo")
-    max_image_pixels: int = Field(40_000_000, ge=10_000, description="largest decoded photo (width × height)")
     ingest_roots: list[Path] = Field(
         default_factory=list, description="folders the admin ingest route may read; empty: any path the server sees")
     store_threads: int = Field(2, ge=1, description="threads per searcher replica running store queries")

@@ -256,7 +256,7 @@ function renderFaceMatches(response) {
     const best = match.persons[0];
     const card = h("article", { class: "card", tabindex: "0", "data-video": match.video_id, "data-person": best.person_id },
       h("div", { class: "thumb" },
-        h("img", { src: best.thumbnails.length ? thumbUrl(best.person_id) : "", alt: "", loading: "lazy" }),
+        best.thumbnails.length ? h("img", { src: thumbUrl(best.person_id), alt: "", loading: "lazy" }) : null,
         h("span", { class: "rank", text: `#${i + 1}` }),
         h("span", { class: "time", text: `distance ${match.distance.toFixed(2)}` })),
       h("div", { class: "body" },
@@ -293,8 +293,17 @@ async function openVideo(videoId, { segmentId = null, personId = null } = {}) {
   const { video, segments, persons, credits } = view;
   $("video-title").textContent = video.title || video.programme_title || video.file_name;
   $("video-meta").textContent = [video.programme_title, video.channel, video.air_date,
-    `${clock(video.duration_s)} · ${segments.length} segments · ${persons.length} persons`].filter(Boolean).join(" · ");
+    `${clock(video.duration_s)} · ${segments.length} segment${segments.length === 1 ? "" : "s"} · ` +
+    `${persons.length} person${persons.length === 1 ? "" : "s"}`].filter(Boolean).join(" · ");
   $("video-synopsis").textContent = video.synopsis || "";
+  const personName = (p) => p.name || `person ${p.cluster + 1}`;
+  $("people").replaceChildren(...persons.map((person) => {
+    const figure = h("figure", { class: `person-chip${person.id === personId ? " highlight" : ""}`, title: person.id },
+      person.thumbnails.length ? h("img", { src: thumbUrl(person.id), alt: personName(person) }) : null,
+      h("figcaption", {}, h("strong", { text: personName(person) }),
+        h("span", { text: `${Math.round(person.screen_time_s || 0)} s on screen · ${person.face_count} faces` })));
+    return figure;
+  }));
   $("credits").replaceChildren(credits.length ? h("table", { class: "credits" },
     h("tbody", {}, credits.slice(0, 40).map((c) => h("tr", {}, h("td", { text: c.role_label || c.role_text }), h("td", { text: c.name })))))
     : "");
@@ -322,9 +331,9 @@ async function openVideo(videoId, { segmentId = null, personId = null } = {}) {
   lanes.push(shotLane);
   for (const person of persons) {
     const lane = h("div", { class: `lane person${person.id === personId ? " highlight" : ""}`, "data-person": person.id },
-      h("span", { class: "lane-name", text: person.name || `person ${person.cluster + 1}`, title: person.id }));
+      h("span", { class: "lane-name", text: personName(person), title: person.id }));
     for (const a of person.appearances) {
-      const block = h("div", { class: "block", title: `${person.name || "person " + (person.cluster + 1)}: ${clock(a.start_s)}–${clock(a.end_s)}` });
+      const block = h("div", { class: "block", title: `${personName(person)}: ${clock(a.start_s)}–${clock(a.end_s)}` });
       block.style.left = pct(a.start_s);
       block.style.width = pct(Math.max(a.end_s - a.start_s, duration / 400));
       block.addEventListener("click", () => {
@@ -352,10 +361,11 @@ async function openVideo(videoId, { segmentId = null, personId = null } = {}) {
     return figure;
   }));
   let first = segments.find((s) => s.id === segmentId);
-  if (!first && personId) {
+  if (!first && personId) {  // the middle of the person's longest appearance
     const person = persons.find((p) => p.id === personId);
-    const start = person && person.appearances.length ? person.appearances[0].start_s : null;
-    first = segments.find((s) => start !== null && s.start_s <= start && s.end_s > start);
+    const longest = person && [...person.appearances].sort((a, b) => (b.end_s - b.start_s) - (a.end_s - a.start_s))[0];
+    const middle = longest ? (longest.start_s + longest.end_s) / 2 : null;
+    first = segments.find((s) => middle !== null && s.start_s <= middle && s.end_s > middle);
   }
   first = first || segments[0];
   $("video-view").hidden = false;

@@ -25,8 +25,16 @@ def _free_port() -> int:
 class Served:
     url: str
     settings: object
-    video_path: Path
+    video_path: Path  # the demo programme
     video_id: str
+    faces_video_id: str  # face_recognition's real Hamilton clip, indexed with the faces stage
+    photos: Path  # that example set's reference photos
+
+
+def _video_id(store, file_name: str) -> str:
+    from vidsearch.schema import IndexName
+
+    return next(i for i, body in store.scan(IndexName.VIDEOS) if body["file_name"] == file_name)
 
 
 @pytest.fixture(scope="session")
@@ -42,16 +50,17 @@ def tiny_clip_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def served(tmp_path_factory, ray_local, tiny_translator_dir, tiny_clip_dir) -> Iterator[Served]:
-    """The demo indexed with the default stages plus the visual stage (a tiny CLIP), served with every optional
-    query deployment: the sentence encoder, the CLIP text encoder and the translator."""
+def served(tmp_path_factory, ray_local, shared, tiny_translator_dir, tiny_clip_dir) -> Iterator[Served]:
+    """The demo and the real Hamilton clip indexed with the default stages plus the visual (a tiny CLIP) and faces
+    (dlib) stages, served with every query deployment: the sentence, CLIP-text and face encoders and the
+    translator."""
     from ray import serve
 
     from ray_jobs.ingest import run_ingest
     from vidsearch.cli.serve import start_local
     from vidsearch.config import IngestSettings, load_settings
     from vidsearch.demo import render_demo_video
-    from vidsearch.schema import IndexName
+    from vidsearch.faces.devdata import EXAMPLES, HAMILTON_CLIP
     from vidsearch.store import open_store
 
     root = tmp_path_factory.mktemp("serve")
@@ -60,19 +69,20 @@ def served(tmp_path_factory, ray_local, tiny_translator_dir, tiny_clip_dir) -> I
         data_dir=root / "data",
         log_level="WARNING",
         ray={"progress_bars": False},
-        ingest={"stages": [*IngestSettings().stages, "visual"]},
+        ingest={"stages": [*IngestSettings().stages, "visual", "faces"]},
         models={"translator": {"backend": "transformers", "model": str(tiny_translator_dir)},
                 "image_text": {"backend": "transformers", "model": str(tiny_clip_dir)}},
         serve={"port": _free_port(), "admin_api_keys": [ADMIN_KEY], "cors_origins": [ALLOWED_ORIGIN],
                "ingest_roots": [str(root / "videos")]},
     )
-    summary = run_ingest([video], settings)
-    assert summary.videos_ok == 1, summary
+    hamilton = shared / "eval" / HAMILTON_CLIP
+    summary = run_ingest([video, hamilton], settings)
+    assert summary.videos_ok == 2 and summary.persons >= 1, summary
     store = open_store(settings)
-    video_id = next(iter(store.scan(IndexName.VIDEOS)))[0]
+    video_id, faces_video_id = _video_id(store, video.name), _video_id(store, hamilton.name)
     store.close()
     url = start_local(settings)
-    yield Served(url, settings, video, video_id)
+    yield Served(url, settings, video, video_id, faces_video_id, shared / "eval" / EXAMPLES / "examples")
     serve.shutdown()
 
 

@@ -98,7 +98,7 @@ def test_video_view_has_a_timeline_of_segments_with_thumbnails(client, served):
     assert video["channel"] == "VIDSEARCH-DEMO" and video["segment_count"] == len(segments) >= len(SCENES)
     starts = [s["start_s"] for s in segments]
     assert starts == sorted(starts) and all("text_vec" not in s for s in segments)
-    assert view["persons"] == [] and client.get(f"/v1/videos/{served.video_id}/persons").json() == []
+    assert view["persons"] == [] and client.get(f"/v1/videos/{served.video_id}/persons").json() == []  # no faces
     response = client.get(f"/v1/thumbnails/{segments[2]['id']}")
     assert response.status_code == 200 and response.headers["content-type"] == "image/jpeg"
     assert Image.open(io.BytesIO(response.content)).size[0] == served.settings.media.thumbnail_width
@@ -109,11 +109,12 @@ def test_video_view_has_a_timeline_of_segments_with_thumbnails(client, served):
 def test_health_readiness_capabilities_and_openapi(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz").json()
-    assert ready["ready"] and {"store", "text_encoder", "clip_text_encoder", "translator"} <= set(ready["checks"])
+    assert ready["ready"]
+    assert {"store", "text_encoder", "clip_text_encoder", "translator", "face_encoder"} <= set(ready["checks"])
     caps = client.get("/v1/capabilities").json()
     assert caps["retrievers"] == ["bm25_ko", "bm25_en", "text_vec", "clip_vec"]
     assert caps["counts"]["segments"] >= len(SCENES)
-    assert caps["features"]["translator"]["available"]
+    assert caps["features"]["translator"]["available"] and caps["features"]["face_search"]["available"]
     spec = client.get("/openapi.json").json()
     for path in ("/v1/search", "/v1/search/face", "/v1/videos/{video_id}", "/v1/videos/{video_id}/persons",
                  "/v1/segments/{segment_id}", "/v1/thumbnails/{doc_id}", "/v1/admin/ingest", "/v1/admin/jobs/{job_id}",
@@ -164,3 +165,42 @@ def test_admin_ingest_runs_a_job_to_completion(client, served):
     listed = client.get("/v1/admin/jobs", headers=headers).json()
     assert listed[0]["id"] == job["id"]
     assert_problem(client.get("/v1/admin/jobs/ingest-20000101T000000-00000000", headers=headers), 404, "no ingest job")
+
+
+def test_a_photo_finds_the_video_where_that_person_appears(client, served):
+    """Lin-Manuel Miranda's reference photo (face_recognition's examples) → the Hamilton clip he is filmed in,
+    with his appearance (he is on screen from 0 to ~7 s; see bench/faces_hamilton.py for how that was read)."""
+    photo = served.photos / "lin-manuel-miranda.png"
+    response = client.post("/v1/search/face", files={"photo": (photo.name, photo.read_bytes(), "image/png")},
+                           data={"k": "5"})
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["photo"] == photo.name and len(result["faces"]) == 1 and result["chosen"] == 0
+    (video,) = result["videos"]
+    assert video["video_id"] == served.faces_video_id and video["distance"] <= result["max_distance"]
+    assert any(a["start_s"] < 7.0 and a["end_s"] > 3.0 for a in video["appearances"])
+    person = video["persons"][0]
+    thumb = client.get(f"/v1/thumbnails/{person['person_id']}")
+    assert thumb.status_code == 200 and Image.open(io.BytesIO(thumb.content)).size[0] > 0
+    persons = client.get(f"/v1/videos/{served.faces_video_id}/persons").json()
+    assert person["person_id"] in {p["id"] for p in persons} and all(p["appearances"] for p in persons)
+    assert all("face_vec" not in p for p in persons)
+
+
+def test_a_stranger_finds_nothing_and_a_strict_threshold_narrows(client, served):
+    stranger = served.photos / "obama.jpg"
+    assert client.post("/v1/search/face", files={"photo": (stranger.name, stranger.read_bytes())}
+                       ).json()["videos"] == []
+    photo = served.photos / "lin-manuel-miranda.png"
+    strict = client.post("/v1/search/face", files={"photo": (photo.name, photo.read_bytes())},
+                         data={"threshold": "0.01"}).json()
+    assert strict["videos"] == [] and strict["max_distance"] == 0.01
+
+
+def test_face_index_picks_a_face_in_a_group_photo(client, served):
+    group = served.photos / "two_people.jpg"
+    first = client.post("/v1/search/face", files={"photo": (group.name, group.read_bytes())},
+                        data={"face_index": "0"}).json()
+    assert len(first["faces"]) == 2 and first["chosen"] == 0
+    assert_problem(client.post("/v1/search/face", files={"photo": (group.name, group.read_bytes())},
+                               data={"face_index": "7"}), 400, "face 7", "2 face(s)")

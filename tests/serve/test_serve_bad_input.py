@@ -99,7 +99,9 @@ def test_uploads_that_are_not_usable_photos(client, served):
     Image.new("RGB", (64, 64), (200, 30, 30)).save(png, "PNG")
     truncated = png.getvalue()[:60]
     assert_problem(client.post("/v1/search/face", files={"photo": ("cut.png", truncated)}), 415, "cut.png")
-    assert_problem(client.post("/v1/search/face", files={"photo": ("empty.jpg", b"")}), (400, 422))
+    assert_problem(client.post("/v1/search/face", files={"photo": ("empty.jpg", b"")}), 415, "empty")
+    assert_problem(client.post("/v1/search/face", files={"photo": ("wall.png", png.getvalue())}), 422,
+                   "wall.png", "no face found")
     assert_problem(client.post("/v1/search/face", data={"k": "5"}), 422, "photo")
     zero_k = client.post("/v1/search/face", files={"photo": ("a.png", png.getvalue())}, data={"k": "0"})
     assert_problem(zero_k, 422, "k")
@@ -108,11 +110,11 @@ def test_uploads_that_are_not_usable_photos(client, served):
 
 
 def test_photo_with_too_many_pixels(client, served):
-    side = int(served.settings.serve.max_image_pixels ** 0.5) + 100
+    side = int(served.settings.faces.max_photo_pixels ** 0.5) + 100
     png = io.BytesIO()
     Image.new("1", (side, side)).save(png, "PNG", optimize=True)  # a tiny file that decodes to a huge image
     assert len(png.getvalue()) < served.settings.serve.max_upload_bytes
-    assert_problem(client.post("/v1/search/face", files={"photo": ("bomb.png", png.getvalue())}), 413, "pixels")
+    assert_problem(client.post("/v1/search/face", files={"photo": ("bomb.png", png.getvalue())}), 413, "pixel limit")
 
 
 @pytest.mark.parametrize("path", [

@@ -42,8 +42,8 @@ def test_optional_deployments_only_when_their_models_are_configured(tmp_path):
 
     models = {"translator": {"backend": "transformers", "model": "/x"},
               "image_text": {"backend": "transformers", "model": "/y"}}
-    assert {"translator", "clip_text_encoder"} <= set(_deployments(build_app(Settings(data_dir=tmp_path,
-                                                                                      models=models))))
+    optional = Settings(data_dir=tmp_path, models=models, ingest={"stages": ["shots", "faces"]})
+    assert {"translator", "clip_text_encoder", "face_encoder"} <= set(_deployments(build_app(optional)))
     assert set(_deployments(build_app(Settings(data_dir=tmp_path)))) == {"ingress", "searcher", "text_encoder",
                                                                          "ingest_jobs"}
 

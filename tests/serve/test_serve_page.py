@@ -32,6 +32,7 @@ def page(browser, served, tmp_path_factory):
     page.goto(served.url + "/")
     page.wait_for_selector("#sliders input[type=range]", state="attached")
     page.screenshots = tmp_path_factory.mktemp("screenshots")
+    page.console_errors = errors
     yield page
     context.close()
     assert not errors, errors
@@ -90,11 +91,35 @@ def test_english_query_and_live_reranking_with_weight_sliders(page):
     page.screenshot(path=page.screenshots / "tuned.png")
 
 
-def test_face_button_says_why_it_is_unavailable(page, client):
-    caps = client.get("/v1/capabilities").json()
-    button = page.locator("#face-button")
-    if caps["features"]["face_search"]["available"]:
-        assert "disabled" not in (button.get_attribute("class") or "")
-    else:
-        assert "disabled" in button.get_attribute("class")
-        assert "faces" in button.get_attribute("title")
+def test_uploaded_face_shows_the_expected_video(page, served):
+    page.set_input_files("#face-input", str(served.photos / "lin-manuel-miranda.png"))
+    first = page.locator("#results .card").first
+    first.wait_for()
+    assert first.get_attribute("data-video") == served.faces_video_id
+    assert "hamilton clip" in first.locator("h3").inner_text().lower()
+    assert first.locator(".appearances .chip").count() >= 1
+    assert "with this person" in page.locator("#status").inner_text()
+    assert page.locator("#face-query img").is_visible()
+    page.wait_for_function("() => { const img = document.querySelector('#results .card img');"
+                           " return img.complete && img.naturalWidth > 0; }")  # the person's face thumbnail
+    page.screenshot(path=page.screenshots / "face.png")
+
+    first.click()
+    page.wait_for_selector("#video-view:not([hidden])")
+    assert page.locator("#timeline .lane.person").count() >= 1
+    highlighted = page.locator("#timeline .lane.person.highlight")
+    assert highlighted.count() == 1 and highlighted.locator(".block").count() >= 1
+    page.screenshot(path=page.screenshots / "face-video.png")
+
+
+def test_a_photo_without_a_face_says_so(page, tmp_path):
+    from PIL import Image
+
+    wall = tmp_path / "wall.png"
+    Image.new("RGB", (200, 200), (120, 140, 160)).save(wall)
+    page.set_input_files("#face-input", str(wall))
+    page.wait_for_function("() => document.querySelector('#status .error') !== null")
+    assert "no face found" in page.locator("#status .error").inner_text()
+    assert page.locator("#results .card").count() == 0
+    # the browser logs the expected 422 itself; anything else is still an error
+    page.console_errors[:] = [e for e in page.console_errors if "status of 422" not in e]
