@@ -124,7 +124,7 @@ def create_api(settings: Settings, backend: SearchBackend) -> FastAPI:
         photo: Annotated[UploadFile, File(description="a JPEG, PNG, WebP, TIFF, BMP or GIF photo with a face")],
         k: Annotated[int | None, Form(ge=1, le=1000, description="videos to return (default: faces.search_k)")
                      ] = None,
-        threshold: Annotated[float | None, Form(ge=0, le=4, description="largest face distance kept; default: "
+        threshold: Annotated[float | None, Form(gt=0, le=2, description="largest face distance kept; default: "
                                                 "the face model's calibrated same-person distance")] = None,
         face_index: Annotated[int | None, Form(ge=0, le=99, description="which face when the photo has several, "
                                                "numbered left to right; default: the largest")] = None,
