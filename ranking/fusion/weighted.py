@@ -49,8 +49,9 @@ def combine_weighted(rows: Sequence[np.ndarray], columns: Sequence[np.ndarray], 
         w = weights[j]
         if missing is MissingPolicy.MIN:
             fill[j] = values.min()
-            scores += w * fill[j]
-            scores[r] += w * (values - fill[j])
+            added = np.full(size, w * fill[j])
+            added[r] = w * values
+            scores += added
         else:
             scores[r] += w * values
         if covered is not None:
