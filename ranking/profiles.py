@@ -35,7 +35,7 @@ DEFAULT_PROFILE = "default"
 CREDITED_NAME_RULE = QueryRule(
     name="credited-name",
     when=RuleCondition.CREDITED_NAME,
-    floor={"*credit*": 0.25},
+    floor={"*credit*": 0.4},
     scale={"*credit*": 3.0},
 )
 

@@ -6,7 +6,6 @@ Baselines are computed the same way on the same split: each list alone, and RRF 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -14,8 +13,8 @@ import numpy as np
 
 from ranking.errors import InvalidWeights
 from ranking.evaluation.judgments import Judgments
-from ranking.evaluation.metrics import Metric, depth_needed, evaluate, parse_metric, parse_metrics
-from ranking.evaluation.runs import Run
+from ranking.evaluation.metrics import Evaluation, Metric, depth_needed, evaluate, parse_metric
+from ranking.evaluation.runs import Run, fuse_runs
 from ranking.profiles import FusionProfile, TuningRecord
 from ranking.tuning.pool import CandidatePool, FusionSetting
 from ranking.tuning.simplex import simplex_grid, simplex_random
@@ -135,17 +134,17 @@ def _split_means(run: Run, judgments: Judgments, train: Sequence[str], validatio
     return mean(train), (mean(validation) if validation else None)
 
 
-def runs_fingerprint(runs: Mapping[str, Run]) -> str:
-    digest = hashlib.sha1()
-    for name, run in runs.items():
-        digest.update(name.encode())
-        for q, r in run.rankings.items():
-            digest.update(q.encode())
-            digest.update("\x00".join(r.ids).encode())
-    return digest.hexdigest()[:12]
-
-
-def metrics_table(runs: Mapping[str, Run], judgments: Judgments, queries: Sequence[str],
-                  metrics: Sequence[str]) -> dict[str, dict[str, float]]:
-    parsed = parse_metrics(metrics)
-    return {name: evaluate(judgments, run, parsed, queries).means for name, run in runs.items()}
+def validation_evaluations(result: SweepResult, runs: Mapping[str, Run], judgments: Judgments,
+                           metrics: Sequence[str], tuned_name: str = "tuned") -> dict[str, Evaluation]:
+    """Each retriever alone, RRF (k=60, equal weights) and the tuned fusion on the validation queries."""
+    queries = result.validation_queries
+    if not queries:
+        return {}
+    subset = {name: run.subset(queries) for name, run in runs.items()}
+    out = {name: evaluate(judgments, run, metrics, queries) for name, run in subset.items()}
+    out["rrf k=60"] = evaluate(judgments, fuse_runs(subset, "rrf k=60", method="rrf", rrf_k=60), metrics, queries)
+    s = result.best.setting
+    tuned = fuse_runs(subset, tuned_name, method=s.method, weights=result.best.weights,
+                      normalization=s.normalization, missing=s.missing, rrf_k=s.rrf_k)
+    out[tuned_name] = evaluate(judgments, tuned, metrics, queries)
+    return out

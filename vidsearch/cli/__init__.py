@@ -17,6 +17,7 @@ def _register() -> None:
     from vidsearch.cli import core
 
     core.register(app)
+    from vidsearch.cli.relevance import register as register_relevance; register_relevance(app)  # noqa: E702
 
 
 def main() -> None:
