@@ -105,6 +105,8 @@ class KoreanAnalyzer:
             tag = tok.tag
             if tag.startswith(_KO_KEEP_PREFIXES):
                 out.append(tok.form.lower())
+            if tag in _KO_NOUN_TAGS and 3 <= len(tok.form) <= 8:
+                out.extend(noun_parts(tok.form))
             if tag.startswith(_KO_NOUN_TAGS):
                 if run and run[-1].start + run[-1].len != tok.start:
                     flush()
@@ -113,6 +115,25 @@ class KoreanAnalyzer:
                 flush()
         flush()
         return out
+
+
+def _single_noun(text: str) -> bool:
+    tokens = KoreanAnalyzer._instance().tokenize(text)
+    return len(tokens) == 1 and tokens[0].tag in _KO_NOUN_TAGS and tokens[0].form == text
+
+
+@lru_cache(maxsize=200_000)
+def noun_parts(noun: str) -> tuple[str, ...]:
+    """Split a compound noun Kiwi keeps whole (김치찌개, 해수욕장) into two nouns it knows (김치 + 찌개), as nori's
+    decompounding does from its dictionary; () when no split into two nouns of two or more syllables exists."""
+    if not all(_HANGUL.match(ch) for ch in noun):
+        return ()
+    middle = len(noun) // 2
+    for cut in sorted(range(2, len(noun) - 1), key=lambda c: abs(c - middle)):
+        left, right = noun[:cut], noun[cut:]
+        if _single_noun(left) and _single_noun(right):
+            return (left, right)
+    return ()
 
 
 @lru_cache(maxsize=None)

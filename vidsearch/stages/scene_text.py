@@ -38,21 +38,38 @@ def check_tesseract(cmd: str, languages: str) -> None:
                                     f"sudo apt-get install -y tesseract-ocr-{lang}")
 
 
-def read_text(image: np.ndarray, languages: str) -> str:
-    """Confident words of one BGR image, in reading order, one line per text line."""
+def _read(grey: np.ndarray, languages: str, psm: int) -> list[str]:
     import pytesseract
 
-    # Grey, inverted: Tesseract's own colour conversion loses light text on colour, and dark-on-light is what it
-    # reads best. Automatic page segmentation (psm 3) found every caption of the demo where sparse mode missed some.
-    grey = 255 - cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    data = pytesseract.image_to_data(grey, lang=languages, config="--psm 3", output_type=pytesseract.Output.DICT)
+    data = pytesseract.image_to_data(grey, lang=languages, config=f"--psm {psm}",
+                                     output_type=pytesseract.Output.DICT)
     lines: dict[tuple[int, int, int], list[str]] = {}
     for word, conf, block, par, line in zip(data["text"], data["conf"], data["block_num"], data["par_num"],
                                             data["line_num"], strict=True):
         word = word.strip()
         if word and float(conf) >= _MIN_CONFIDENCE and any(ch.isalnum() for ch in word):
             lines.setdefault((block, par, line), []).append(word)
-    return "\n".join(join_split_syllables(words) for words in lines.values())
+    return [join_split_syllables(words) for words in lines.values()]
+
+
+def read_text(image: np.ndarray, languages: str) -> str:
+    """Confident words of one BGR image, in reading order, one line per text line.
+
+    Grey and inverted: Tesseract's own colour conversion loses light text on colour, and dark-on-light is what it
+    reads best. Whole-frame page segmentation misses some captions that sparse-text mode finds and the other way
+    round, so both run: the reading with more confident characters leads, and the other adds the lines it alone
+    found.
+    """
+    grey = 255 - cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    readings = sorted((_read(grey, languages, psm) for psm in (3, 11)), key=lambda r: -sum(map(len, r)))
+    lines = list(readings[0])
+    seen = {word for line in lines for word in line.split()}
+    for line in readings[1]:
+        words = set(line.split())
+        if len(words - seen) > len(words) / 2:
+            lines.append(line)
+            seen |= words
+    return "\n".join(lines)
 
 
 def join_split_syllables(words: list[str]) -> str:
