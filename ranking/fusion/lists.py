@@ -102,20 +102,20 @@ def union(lists: Sequence[RankedList], notices: list[str]) -> Union:
     is_first[first_at] = True
     rows_all = (np.cumsum(is_first) - 1)[first_at]
     ids = np.array(every, dtype=object)[is_first]
-    bounds = np.cumsum([len(lst.ids) for lst in lists])[:-1]
-    rows = np.split(rows_all, bounds)
+    lengths = [len(lst.ids) for lst in lists]
+    starts = np.cumsum([0, *lengths[:-1]])
+    rows = np.split(rows_all, starts[1:])
     lists = list(lists)
-    seen = np.zeros(ids.size, dtype=bool)
-    for j, (lst, r) in enumerate(zip(lists, rows, strict=True)):
-        seen[:] = False
-        seen[r] = True
-        if np.count_nonzero(seen) == r.size:
-            continue
-        _, keep = np.unique(r, return_index=True)
-        keep.sort()
-        notices.append(f"{lst.name}: {r.size - keep.size} repeated id(s) dropped, the best kept")
-        lists[j] = RankedList(lst.name, [lst.ids[i] for i in keep], lst.scores[keep])
-        rows[j] = r[keep]
+    # A repeat within one list: its first sighting is elsewhere, but not before the list began.
+    repeated = (first_at != np.arange(n)) & (first_at >= np.repeat(starts, lengths))
+    if repeated.any():
+        for j in np.unique(np.searchsorted(starts, np.flatnonzero(repeated), side="right") - 1):
+            lst, r = lists[j], rows[j]
+            _, keep = np.unique(r, return_index=True)
+            keep.sort()
+            notices.append(f"{lst.name}: {r.size - keep.size} repeated id(s) dropped, the best kept")
+            lists[j] = RankedList(lst.name, [lst.ids[i] for i in keep], lst.scores[keep])
+            rows[j] = r[keep]
     return Union(ids, rows, lists)
 
 

@@ -26,6 +26,8 @@ def _weights(names: list[str], weights: Mapping[str, float] | None, unweighted: 
     if weights is None:
         return {n: unweighted for n in names}
     total = sum(weights.values())
+    if abs(total - 1.0) <= 1e-6:  # weights that already sum to 1 are used as given
+        total = 1.0
     return {n: weights.get(n, 0.0) / total for n in names}
 
 

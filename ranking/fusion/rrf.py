@@ -32,7 +32,7 @@ def fuse_rrf(lists: Sequence[RankedList], weights: Mapping[str, float] | None = 
     w, weight_notices = list_weights([lst.name for lst in joined.lists], weights, unweighted=1.0)
     terms = [rrf_terms(r.size, float(k)) for r in joined.rows]
     scores = np.zeros(len(joined))
-    for j, (r, t) in enumerate(zip(joined.rows, terms, strict=True)):
-        scores[r] += w[j] * t
+    for j, r in enumerate(joined.rows):
+        scores[r] += w[j] / (k + np.arange(1, r.size + 1))  # w / (k + rank), rounded as the reference rounds
     parts = Contributions(joined, terms, w, np.zeros(len(terms)))
     return ranked_output(parts, scores, "rrf", None, notices + weight_notices, excluded)

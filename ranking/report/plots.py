@@ -3,6 +3,7 @@ and returns its path. Colours: green wins, red losses; the chosen setting is a s
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import numpy as np  # noqa: E402
 
 WIN, LOSS, TIE = "#2a9d55", "#d1495b", "#b8b8b8"
 TRAIN, VALIDATION = "#8fb3d9", "#1d4e89"
-BASELINE_COLOURS = ["#e07a1f", "#7b4ea3", "#3a8f8f", "#a36a00", "#5d5d5d", "#b0306a"]
+BASELINE_COLOURS = ["#e07a1f", "#7b4ea3", "#3a8f8f", "#1d4e89", "#b0306a", "#5d5d5d"]
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # "no bold NanumGothic": harmless
 plt.rcParams.update({"font.size": 10, "axes.spines.top": False, "axes.spines.right": False,
                      "axes.titleweight": "bold", "figure.dpi": 110,
                      "font.family": ["DejaVu Sans", "NanumGothic", "sans-serif"]})
@@ -46,13 +48,12 @@ def per_query_deltas(deltas: np.ndarray, path: Path, metric: str, candidate: str
     ax.set_xlabel(f"{deltas.size} queries, sorted by change")
     ax.set_ylabel(f"Δ {metric}")
     mean = float(deltas.mean()) if deltas.size else 0.0
-    p_text = f"   p = {p_value:.3g}" if p_value is not None else ""
-    ax.set_title(f"{candidate} vs {baseline}: per-query {metric}" + (f"\n{subtitle}" if subtitle else ""),
-                 loc="left", fontsize=10)
-    ax.text(0.01, 0.95, f"better on {wins}", color=WIN, transform=ax.transAxes, va="top", fontweight="bold")
-    ax.text(0.99, 0.05, f"worse on {losses}", color=LOSS, transform=ax.transAxes, ha="right", fontweight="bold")
-    ax.text(0.5, 0.95, f"same on {ties}   mean Δ {mean:+.4f}{p_text}", color="#333333", transform=ax.transAxes,
-            ha="center", va="top")
+    p_text = f", p = {p_value:.3g}" if p_value is not None else ""
+    heading = f"{candidate} vs {baseline}: per-query {metric}" + (f", {subtitle}" if subtitle else "")
+    ax.set_title(f"{heading}\nmean Δ {mean:+.4f}{p_text}", loc="left", fontsize=10, pad=24)
+    ax.text(0.0, 1.02, f"▲ better on {wins}", color=WIN, transform=ax.transAxes, fontweight="bold")
+    ax.text(0.5, 1.02, f"same on {ties}", color="#555555", transform=ax.transAxes, ha="center")
+    ax.text(1.0, 1.02, f"▼ worse on {losses}", color=LOSS, transform=ax.transAxes, ha="right", fontweight="bold")
     return _save(fig, path)
 
 
@@ -68,7 +69,7 @@ def metric_bars(means: Mapping[str, Mapping[str, float]], path: Path, title: str
         bars = ax.bar(x, values, width=width * 0.95, label=run, color=BASELINE_COLOURS[i % len(BASELINE_COLOURS)])
         for bar, value in zip(bars, values, strict=True):
             ax.text(bar.get_x() + bar.get_width() / 2, value + 0.01, f"{value:.3f}", ha="center", va="bottom",
-                    fontsize=7, rotation=90 if len(runs) > 3 else 0)
+                    fontsize=7, rotation=90 if len(runs) > 5 else 0)
     ax.set_xticks(np.arange(len(metrics)), metrics)
     ax.set_ylim(0, min(1.15, max([v for r in means.values() for v in r.values()] + [0.1]) * 1.25))
     ax.set_title(title, loc="left", fontsize=10)
@@ -106,18 +107,27 @@ def weight_triangle(weights: np.ndarray, scores: np.ndarray, path: Path, metric:
     """Three lists: every weight vector as a point in the triangle, coloured by the metric."""
     corners = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, np.sqrt(3) / 2]])
     xy = weights @ corners
-    fig, ax = plt.subplots(figsize=(6.2, 5.4))
-    ax.fill(*corners.T, color="#f4f4f4", zorder=0)
-    points = ax.scatter(xy[:, 0], xy[:, 1], c=scores, cmap="viridis", s=max(8, 3000 / max(len(xy), 1)),
-                        edgecolors="none")
+    fig, ax = plt.subplots(figsize=(6.4, 5.6))
+    if len(xy) >= 6:
+        filled = ax.tricontourf(xy[:, 0], xy[:, 1], scores, levels=16, cmap="viridis")
+    else:
+        filled = ax.scatter(xy[:, 0], xy[:, 1], c=scores, cmap="viridis", s=80)
+    ax.scatter(xy[:, 0], xy[:, 1], s=4, color="white", alpha=0.5, linewidths=0)
+    ax.plot(*np.vstack([corners, corners[:1]]).T, color="#333333", linewidth=1)
     star = np.asarray(chosen) @ corners
-    ax.plot(*star, marker="*", markersize=18, color="#f2b705", markeredgecolor="#333")
-    for corner, name, offset in zip(corners, names, [(-0.04, -0.06), (0.04, -0.06), (0, 0.04)], strict=True):
+    ax.plot(*star, marker="*", markersize=20, color="#f2b705", markeredgecolor="#333")
+    best = int(np.argmax(scores))
+    ax.annotate(f"best here {scores[best]:.3f}", xy[best], xytext=(12, -14),
+                textcoords="offset points", fontsize=8, arrowprops={"arrowstyle": "-", "color": "#333"})
+    for corner, name, offset in zip(corners, names, [(-0.02, -0.07), (0.02, -0.07), (0, 0.035)], strict=True):
         ax.text(corner[0] + offset[0], corner[1] + offset[1], f"{name} alone", ha="center", fontweight="bold")
+    ax.set_xlim(-0.15, 1.15)
+    ax.set_ylim(-0.12, np.sqrt(3) / 2 + 0.1)
     ax.set_aspect("equal")
     ax.axis("off")
-    fig.colorbar(points, ax=ax, shrink=0.7, label=metric)
-    ax.set_title(title or f"{metric} over the weight triangle (★ chosen)", loc="left", fontsize=10)
+    fig.colorbar(filled, ax=ax, shrink=0.7, label=metric)
+    ax.set_title(title or f"{metric} over every weight mix (★ chosen on training queries)", loc="left",
+                 fontsize=10, pad=14)
     return _save(fig, path)
 
 
