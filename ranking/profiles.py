@@ -13,6 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,9 @@ class FusionProfile(BaseModel):
             return self
         return FusionProfile.model_validate({**self.model_dump(), **changes})
 
+    def needs_credited_names(self) -> bool:
+        return any(rule.when is RuleCondition.CREDITED_NAME for rule in self.rules)
+
     def weights_for(self, query: str | None, names: CreditedNames | None = None,
                     lists: Sequence[str] | None = None):
         """The weights this query gets after the profile's rules (``RuleOutcome``)."""
@@ -158,6 +162,16 @@ def list_profiles(directory: Path | None) -> list[str]:
 
 
 def read_profile(path: Path) -> FusionProfile:
+    """A profile file, parsed once per modification (the searcher resolves a profile on every request)."""
+    try:
+        stamp = Path(path).stat().st_mtime_ns
+    except OSError as exc:
+        raise InvalidProfile(path, f"cannot read: {exc.strerror or exc}") from None
+    return _read_profile(str(path), stamp)
+
+
+@lru_cache(maxsize=64)
+def _read_profile(path: str, stamp: int) -> FusionProfile:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
@@ -167,6 +181,7 @@ def read_profile(path: Path) -> FusionProfile:
     if not isinstance(data, dict):
         raise InvalidProfile(path, "must be a JSON object")
     data.setdefault("name", Path(path).stem)
+    del stamp  # part of the cache key only
     try:
         return FusionProfile.model_validate(data)
     except InvalidWeights as exc:

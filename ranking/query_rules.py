@@ -9,6 +9,7 @@ why, so ``explain`` can say "leaned on credits: the query names 김민수".
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -85,6 +86,24 @@ class CreditedNames:
                 if isinstance(value, str) and value.strip():
                     names.add(value)
         return names
+
+
+class CreditedNamesCache:
+    """``CreditedNames`` from a store, reloaded at most every ``max_age_s`` so names from newly ingested credits
+    reach the query rules without a restart, and without a scan per query."""
+
+    def __init__(self, store: Any, max_age_s: float = 300.0) -> None:
+        self._store = store
+        self._max_age_s = max_age_s
+        self._names: CreditedNames | None = None
+        self._loaded_at = 0.0
+
+    def get(self) -> CreditedNames:
+        now = time.monotonic()
+        if self._names is None or now - self._loaded_at > self._max_age_s:
+            self._names = CreditedNames.from_store(self._store)
+            self._loaded_at = now
+        return self._names
 
 
 class RuleCondition(StrEnum):
