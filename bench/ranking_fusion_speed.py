@@ -64,13 +64,14 @@ def main() -> None:
         pairs = {lst.name: list(zip(lst.ids, lst.scores.tolist(), strict=True)) for lst in lists}
         weights = {lst.name: 1.0 / count for lst in lists}
         for method, vectorised, reference in (
-            ("weighted", lambda: fuse_weighted(lists, weights), lambda: reference_weighted(pairs, weights)),
-            ("rrf", lambda: fuse_rrf(lists, weights), lambda: reference_rrf(pairs, weights)),
+            ("weighted", lambda ls=lists, w=weights: fuse_weighted(ls, w),
+             lambda p=pairs, w=weights: reference_weighted(p, w)),
+            ("rrf", lambda ls=lists, w=weights: fuse_rrf(ls, w), lambda p=pairs, w=weights: reference_rrf(p, w)),
         ):
             assert vectorised().ids == [d for d, _ in reference()]  # same ranking before timing it
             fast_cpu, fast_wall = best_of(vectorised, args.repeats, 20)
-            from_candidates = best_of(lambda m=method: fuse(candidates, method=m, weights=weights), args.repeats,
-                                      20)
+            from_candidates = best_of(lambda m=method, c=candidates, w=weights: fuse(c, method=m, weights=w),
+                                      args.repeats, 20)
             explained = best_of(lambda v=vectorised: v().explanations(10), args.repeats, 20)
             slow_cpu, slow_wall = best_of(reference, max(5, args.repeats // 3), 5)
             rows.append({"lists": count, "candidates_per_list": args.size, "method": method,

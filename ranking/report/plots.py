@@ -36,16 +36,18 @@ def per_query_deltas(deltas: np.ndarray, path: Path, metric: str, candidate: str
     deltas = np.sort(np.asarray(deltas, dtype=np.float64))[::-1]
     wins, losses = int((deltas > 1e-9).sum()), int((deltas < -1e-9).sum())
     ties = deltas.size - wins - losses
-    colours = np.where(deltas > 1e-9, WIN, np.where(deltas < -1e-9, LOSS, TIE))
+    drawn = deltas[np.abs(deltas) > 1e-9] if ties > deltas.size / 2 else deltas  # mostly unchanged: show changes
+    colours = np.where(drawn > 1e-9, WIN, np.where(drawn < -1e-9, LOSS, TIE))
     fig, ax = plt.subplots(figsize=(8, 3.6))
-    x = np.arange(deltas.size)
-    ax.bar(x, deltas, width=1.0, color=colours, linewidth=0)
+    x = np.arange(drawn.size)
+    ax.bar(x, drawn, width=1.0, color=colours, linewidth=0)
     ax.axhline(0, color="#333333", linewidth=0.8)
-    ax.set_xlim(-0.5, max(deltas.size, 1) - 0.5)
+    ax.set_xlim(-0.5, max(drawn.size, 1) - 0.5)
     limit = max(float(np.abs(deltas).max()) if deltas.size else 0.0, 0.05) * 1.1
     ax.set_ylim(-limit, limit)
     ax.set_xticks([])
-    ax.set_xlabel(f"{deltas.size} queries, sorted by change")
+    ax.set_xlabel(f"{drawn.size} queries, sorted by change" +
+                  (f" ({ties} unchanged queries not drawn)" if drawn.size < deltas.size else ""))
     ax.set_ylabel(f"Δ {metric}")
     mean = float(deltas.mean()) if deltas.size else 0.0
     p_text = f", p = {p_value:.3g}" if p_value is not None else ""

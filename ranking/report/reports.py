@@ -98,12 +98,14 @@ def sweep_report(result: SweepResult, validation: Mapping[str, Evaluation], out:
     best = result.best
     weights = ", ".join(f"{k} {v:.2f}" for k, v in best.weights.items())
     singles = [name for name in result.lists if name in validation]
+    tried = list(dict.fromkeys(p.setting.label() for p in result.points))
     lines = [f"# {title}", "", *context, "",
-             f"Tuned **{metric}** on {len(result.train_queries)} training queries ({result.search}, "
-             f"{best.setting.label()}); every number below the first table is on the "
-             f"{len(result.validation_queries)} validation queries the tuning never saw.", "",
+             f"Tuned **{metric}** on {len(result.train_queries)} training queries ({result.search} over "
+             f"{', '.join(tried)}); everything after the first table is on the {len(result.validation_queries)} "
+             "validation queries the tuning never saw.", "",
              f"**Chosen:** {best.setting.label()} with weights {weights}" +
-             (f" → saved as `{profile_path}`" if profile_path else ""), "", "## Training and validation", ""]
+             (f" → saved as `{_shown(profile_path)}`" if profile_path else ""), "", "## Training and validation",
+             ""]
     rows = [[name, train, val] for name, (train, val) in result.baselines.items()]
     rows.append([tuned_name, best.train, best.validation])
     lines += [markdown_table(["run", f"{metric} training", f"{metric} validation"], rows, bold_max=(1, 2))]
@@ -167,6 +169,14 @@ def _weight_figure(result: SweepResult, out: Path) -> list[str]:
     else:
         return []
     return ["![metric vs weight](weights.png)"]
+
+
+def _shown(path: Path) -> str:
+    """A path as a reader would type it: relative to the working directory where it is below it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _slug(name: str) -> str:

@@ -23,17 +23,27 @@ from ranking.tuning.simplex import simplex_grid, simplex_random
 def split_queries(query_ids: Sequence[str], validation_fraction: float = 0.5, seed: int = 0,
                   groups: Mapping[str, str] | None = None) -> tuple[list[str], list[str]]:
     """(training, validation) query ids. With ``groups`` (query → group, e.g. the article a question is about),
-    a group's queries all land on the same side, so validation never sees near-duplicates of training queries.
-    Deterministic for a seed, whatever order the ids come in."""
+    a group's queries all land on the same side, so validation never sees near-duplicates of training queries;
+    groups are dealt in a seeded order until training holds its share of the *queries*. Deterministic for a
+    seed, whatever order the ids come in."""
     if not 0 < validation_fraction < 1:
         raise ValueError(f"validation fraction must be between 0 and 1, got {validation_fraction}")
-    keys = sorted({(groups or {}).get(q, q) for q in query_ids})
-    rng = np.random.default_rng(seed)
-    shuffled = [keys[i] for i in rng.permutation(len(keys))]
-    cut = round(len(shuffled) * (1 - validation_fraction))
-    train_keys = set(shuffled[:cut])
-    train = [q for q in query_ids if (groups or {}).get(q, q) in train_keys]
-    validation = [q for q in query_ids if (groups or {}).get(q, q) not in train_keys]
+    group_of = {q: (groups or {}).get(q, q) for q in query_ids}
+    sizes: dict[str, int] = {}
+    for g in group_of.values():
+        sizes[g] = sizes.get(g, 0) + 1
+    keys = sorted(sizes)
+    order = np.random.default_rng(seed).permutation(len(keys))
+    target = len(query_ids) * (1 - validation_fraction)
+    train_keys: set[str] = set()
+    taken = 0
+    for i in order:
+        if taken + sizes[keys[i]] / 2 > target:
+            continue
+        train_keys.add(keys[i])
+        taken += sizes[keys[i]]
+    train = [q for q in query_ids if group_of[q] in train_keys]
+    validation = [q for q in query_ids if group_of[q] not in train_keys]
     return train, validation
 
 

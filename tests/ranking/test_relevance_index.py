@@ -17,7 +17,7 @@ from vidsearch.config import Settings
 from vidsearch.documents import Segment
 from vidsearch.encoders.text import load_text_encoder
 from vidsearch.schema import IndexName
-from vidsearch.search import SearchRequest, Searcher
+from vidsearch.search import Searcher, SearchRequest
 from vidsearch.stages.text_vectors import segment_text
 from vidsearch.store.embedded.store import EmbeddedStore
 
