@@ -10,9 +10,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import numpy as np
+
+
+_ID, _SCORE = attrgetter("id"), attrgetter("score")
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,8 @@ def as_ranked_lists(lists: Mapping[str, Any]) -> list[RankedList]:
             ids, scores = candidates
             out.append(RankedList(name, list(ids), np.asarray(scores, dtype=np.float64)))
         else:
-            ids = [c.id for c in candidates]
-            scores = np.fromiter((c.score for c in candidates), dtype=np.float64, count=len(ids))
+            ids = list(map(_ID, candidates))
+            scores = np.fromiter(map(_SCORE, candidates), dtype=np.float64, count=len(ids))
             out.append(RankedList(name, ids, scores))
     return out
 
@@ -73,19 +77,27 @@ def clean_lists(lists: Sequence[RankedList]) -> tuple[list[RankedList], list[str
 
 @dataclass
 class Union:
-    """The union of the lists' ids in first-seen order (an object array); ``rows[j]`` maps list j's candidates to
-    union rows."""
+    """The union of the lists' ids in first-seen order: union row i is ``every[positions[i]]`` (the lists'
+    ids concatenated); ``rows[j]`` maps list j's candidates to union rows."""
 
-    ids: np.ndarray
+    every: list[str]
+    positions: np.ndarray
     rows: list[np.ndarray]
     lists: list[RankedList]
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.positions)
+
+    def ids_at(self, rows: np.ndarray) -> list[str]:
+        """The ids of these union rows, in that order (one C-level pass)."""
+        picked = self.positions[rows].tolist()
+        if len(picked) == 1:
+            return [self.every[picked[0]]]
+        return list(itemgetter(*picked)(self.every)) if picked else []
 
     def matrix(self, columns: Sequence[np.ndarray], fill: float = np.nan) -> np.ndarray:
         """(len(ids), len(lists)) with ``columns[j]`` at list j's rows and ``fill`` where a list is absent."""
-        out = np.full((len(self.ids), len(columns)), fill)
+        out = np.full((len(self), len(columns)), fill)
         for j, (r, values) in enumerate(zip(self.rows, columns, strict=True)):
             out[r, j] = values
         return out
@@ -101,7 +113,6 @@ def union(lists: Sequence[RankedList], notices: list[str]) -> Union:
     is_first = np.zeros(n, dtype=bool)
     is_first[first_at] = True
     rows_all = (np.cumsum(is_first) - 1)[first_at]
-    ids = np.array(every, dtype=object)[is_first]
     lengths = [len(lst.ids) for lst in lists]
     starts = np.cumsum([0, *lengths[:-1]])
     rows = np.split(rows_all, starts[1:])
@@ -116,18 +127,29 @@ def union(lists: Sequence[RankedList], notices: list[str]) -> Union:
             notices.append(f"{lst.name}: {r.size - keep.size} repeated id(s) dropped, the best kept")
             lists[j] = RankedList(lst.name, [lst.ids[i] for i in keep], lst.scores[keep])
             rows[j] = r[keep]
-    return Union(ids, rows, lists)
+    return Union(every, np.flatnonzero(is_first), rows, lists)
 
 
 def best_first(scores: np.ndarray, ties_likely: bool = False) -> np.ndarray:
-    """Order by fused score descending; ties keep first-seen order, as the reference does. The stable sort costs
-    ~3x a quicksort, so it runs only where there are ties (RRF almost always has some)."""
-    if not ties_likely:
-        order = np.argsort(-scores)
-        ranked = scores[order]
-        if not (ranked[1:] == ranked[:-1]).any():
-            return order
-    return np.argsort(-scores, kind="stable")
+    """Order by fused score descending; ties keep first-seen order, as the reference does. A quicksort, then
+    the few tied stretches put in first-seen order; a stable sort (~3x slower) where ties are many, as in RRF."""
+    if ties_likely:
+        return np.argsort(-scores, kind="stable")
+    order = np.argsort(-scores)
+    ranked = scores[order]
+    same = ranked[1:] == ranked[:-1]
+    if not same.any():
+        return order
+    tied = np.zeros(order.size, dtype=bool)
+    tied[1:] = same
+    tied[:-1] |= same
+    at = np.flatnonzero(tied)
+    if at.size > order.size // 8:
+        return np.argsort(-scores, kind="stable")
+    group = np.cumsum(np.concatenate(([True], ~same)))[at]  # which tied stretch each tied position is in
+    members = order[at]
+    order[at] = members[np.lexsort((members, group))]
+    return order
 
 
 @dataclass
@@ -218,17 +240,41 @@ class FusedRanking:
         u = self._parts.union
         return self._ordered(u.matrix([np.arange(1, r.size + 1) for r in u.rows], fill=0).astype(np.int64))
 
+    @cached_property
+    def _slots(self) -> list[np.ndarray]:
+        """Per list, union row → index in that list (-1 where absent): explaining a few hits reads these
+        instead of building (hits × lists) matrices for every candidate."""
+        if self._parts is None:
+            return []
+        u = self._parts.union
+        slots = []
+        for r in u.rows:
+            slot = np.full(len(u), -1, dtype=np.int64)
+            slot[r] = np.arange(r.size)
+            slots.append(slot)
+        return slots
+
     def explain(self, position: int) -> dict[str, dict[str, Any]]:
         """Per list: raw score, normalised score (None where the list did not return this hit), the
         contribution it made to the fused score, and its 1-based rank in that list (None where absent)."""
+        p = self._parts
+        if p is None:
+            raise IndexError(f"hit {position} is out of range: the ranking is empty")
+        row = int(self._order[position])
+        share = 1.0
+        if p.covered is not None and p.covered[row] > 0:
+            share = 1.0 / float(p.covered[row])
         out: dict[str, dict[str, Any]] = {}
         for j, name in enumerate(self.lists):
-            raw, norm, rank = self.raw[position, j], self.normalised[position, j], int(self.ranks[position, j])
+            at = int(self._slots[j][row])
+            found = at >= 0
+            norm = float(p.values[j][at]) if found else None
+            used = norm if found else float(p.fill[j])
             out[name] = {
-                "raw": None if np.isnan(raw) else float(raw),
-                "normalised": None if np.isnan(norm) else float(norm),
-                "contribution": float(self.contributions[position, j]),
-                "rank": rank or None,
+                "raw": float(p.union.lists[j].scores[at]) if found else None,
+                "normalised": norm,
+                "contribution": float(p.weights[j]) * used * share,
+                "rank": at + 1 if found else None,
             }
         return out
 
@@ -246,6 +292,6 @@ class FusedRanking:
 def ranked_output(parts: Contributions, scores: np.ndarray, method: str, normalization: str | None,
                   notices: list[str], excluded: dict[str, list[str]]) -> FusedRanking:
     order = best_first(scores, ties_likely=method == "rrf")
-    return FusedRanking(parts.union.ids[order].tolist(), np.take(scores, order),
+    return FusedRanking(parts.union.ids_at(order), np.take(scores, order),
                         [lst.name for lst in parts.union.lists], order, parts, method=method,
                         normalization=normalization, notices=notices, excluded=excluded)

@@ -75,7 +75,7 @@ class CandidatePool:
                         vals = rrf_terms(rows.size, float(setting.rrf_k))
                     columns[rows, j] = vals
                     present[rows, j] = True
-                grades = np.array([judged.get(d, 0) for d in joined.ids.tolist()], dtype=np.float64)
+                grades = np.array([judged.get(d, 0) for d in joined.ids_at(np.arange(n))], dtype=np.float64)
             self.pools.append(QueryPool(columns, present, grades, ideal_gains(judged.values(), depth),
                                         sum(1 for g in judged.values() if g >= 1)))
 

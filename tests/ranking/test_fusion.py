@@ -176,3 +176,34 @@ def test_accepts_id_score_tuples_and_ranked_lists() -> None:
     a = fuse({"a": (["x", "y"], [2.0, 1.0]), "b": RankedList("ignored", ["y"], np.array([1.0]))},
              weights={"a": 0.4, "b": 0.6})
     assert a.lists == ["a", "b"] and a.ids == ["y", "x"]
+
+
+@pytest.mark.parametrize("distinct", [3, 40, 10_000])
+def test_best_first_orders_ties_by_first_seen_like_a_stable_sort(distinct: int) -> None:
+    from ranking.fusion.lists import best_first
+
+    rng = np.random.default_rng(distinct)
+    for _ in range(20):
+        scores = rng.integers(0, distinct, 500).astype(np.float64) / 7
+        expected = np.argsort(-scores, kind="stable")
+        np.testing.assert_array_equal(best_first(scores), expected)
+        np.testing.assert_array_equal(best_first(scores, ties_likely=True), expected)
+
+
+@pytest.mark.parametrize("method, normalization, missing", [
+    ("weighted", "minmax", "zero"), ("weighted", "zscore", "min"), ("weighted", "max", "skip"), ("rrf", None, None)])
+def test_explain_agrees_with_the_matrices_and_adds_up(method: str, normalization: str, missing: str) -> None:
+    rng = np.random.default_rng(5)
+    lists = random_lists(rng, 5)
+    options = {"method": method, "weights": {lst.name: float(rng.random()) + 0.05 for lst in lists}}
+    if method == "weighted":
+        options.update(normalization=normalization, missing=missing)
+    fused = fuse({lst.name: lst for lst in lists}, **options)
+    for i in range(len(fused)):
+        explained = fused.explain(i)
+        assert sum(v["contribution"] for v in explained.values()) == pytest.approx(fused.scores[i], abs=1e-12)
+        for j, name in enumerate(fused.lists):
+            assert explained[name]["contribution"] == pytest.approx(fused.contributions[i, j], abs=1e-12)
+            raw = fused.raw[i, j]
+            assert explained[name]["raw"] == (None if np.isnan(raw) else pytest.approx(raw))
+            assert (explained[name]["rank"] or 0) == fused.ranks[i, j]
