@@ -17,13 +17,12 @@ def _register() -> None:
     from vidsearch.cli import core
 
     core.register(app)
-<<<<<<< HEAD
-    from vidsearch.cli.relevance import register as register_relevance; register_relevance(app)  # noqa: E702
-=======
     from vidsearch.cli import es
 
     app.add_typer(es.app)
->>>>>>> main
+    from vidsearch.cli import relevance
+
+    app.add_typer(relevance.app)
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from vidsearch.cli.core import ConfigOption, DataDirOption, clean_errors, console, err, settings_from
 
-app = typer.Typer(help="Relevance tooling: evaluate rankings, tune fusion weights, compare runs.",
+app = typer.Typer(name="relevance", help="Relevance tooling: evaluate rankings, tune fusion weights, compare runs.",
                   no_args_is_help=True)
 
 JudgmentsOption = Annotated[Path, typer.Option("--judgments", "-j", help="qrels: TREC, BEIR TSV or JSONL",
@@ -192,6 +192,3 @@ def compare(
     _print_notes(inputs.notes)
     console.print(f"report: {path}")
 
-
-def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="relevance")
