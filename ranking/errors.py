@@ -24,28 +24,27 @@ class ProfileNotFound(NotFound):
     title = "Fusion profile not found"
 
 
-class InvalidProfile(VidsearchError):
+class UnusableFile(VidsearchError):
+    """A file that cannot be used as given; names the file and, where known, the line."""
+
     status = 422
+
+    def __init__(self, path: Path | str, reason: str, line: int | None = None):
+        super().__init__(f"{path}:{line}: {reason}" if line is not None else f"{path}: {reason}")
+        self.path, self.line, self.reason = str(path), line, reason
+
+
+class InvalidProfile(UnusableFile):
     title = "Invalid fusion profile"
 
     def __init__(self, source: Path | str, reason: str):
-        super().__init__(f"fusion profile {source}: {reason}")
-        self.source = str(source)
-        self.reason = reason
+        super().__init__(f"fusion profile {source}", reason)
 
 
-class EvaluationInputError(VidsearchError):
-    """A judgments, queries or run file that cannot be read; names the file and, where known, the line."""
+class EvaluationInputError(UnusableFile):
+    """A judgments, queries or run file that cannot be read."""
 
-    status = 422
     title = "Unreadable evaluation input"
-
-    def __init__(self, path: Path | str, reason: str, line: int | None = None):
-        where = f"{path}:{line}" if line is not None else str(path)
-        super().__init__(f"{where}: {reason}")
-        self.path = str(path)
-        self.line = line
-        self.reason = reason
 
 
 class UnknownMetric(VidsearchError):

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-
 _ID, _SCORE = attrgetter("id"), attrgetter("score")
 
 
