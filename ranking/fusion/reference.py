@@ -37,6 +37,7 @@ def reference_weighted(lists: Mapping[str, list[tuple[str, float]]], weights: Ma
     if not lists:
         return []
     w = _weights(list(lists), weights, 1.0 / len(lists))
+    lists = {name: items for name, items in lists.items() if w[name] > 0}
     normalised: dict[str, dict[str, float]] = {}
     seen: dict[str, None] = {}
     for name, items in lists.items():
@@ -64,6 +65,7 @@ def reference_rrf(lists: Mapping[str, list[tuple[str, float]]], weights: Mapping
                   k: int = 60) -> list[tuple[str, float]]:
     lists = {name: items for name, items in lists.items() if items}
     w = _weights(list(lists), weights, 1.0)
+    lists = {name: items for name, items in lists.items() if w[name] > 0}
     scores: dict[str, float] = {}
     for name, items in lists.items():
         for rank, (doc, _) in enumerate(items, start=1):

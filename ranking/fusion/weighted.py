@@ -8,6 +8,8 @@ Where a list did not return a document, ``missing`` says what that list contribu
   ``zero`` for min-max; the safe choice for z-score.
 - ``skip``: the list is left out for that document and the remaining weights renormalised, so a document is
   judged only by the lists that returned it (a strong single-list hit can outrank broad agreement).
+
+A list weighted 0 takes no part at all: its candidates are not added to the ranking.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 from ranking.errors import UnknownFusionOption
 from ranking.fusion.lists import Contributions, FusedRanking, RankedList, clean_lists, ranked_output, union
 from ranking.fusion.normalization import normaliser
-from ranking.fusion.weights import list_weights
+from ranking.fusion.weights import weighted_lists
 
 
 class MissingPolicy(StrEnum):
@@ -66,10 +68,10 @@ def fuse_weighted(lists: Sequence[RankedList], weights: Mapping[str, float] | No
     normalise = normaliser(normalization)
     policy = missing_policy(missing)
     lists, notices, excluded = clean_lists(lists)
+    lists, w, weight_notices = weighted_lists(lists, weights, unweighted=1 / max(len(lists), 1))
     if not lists:
-        return FusedRanking.empty("weighted", notices, excluded)
+        return FusedRanking.empty("weighted", notices + weight_notices, excluded)
     joined = union(lists, notices)
-    w, weight_notices = list_weights([lst.name for lst in joined.lists], weights, unweighted=1 / len(lists))
     columns = [normalise(lst.scores) for lst in joined.lists]
     scores, fill, covered = combine_weighted(joined.rows, columns, w, len(joined), policy)
     parts = Contributions(joined, columns, w, fill, covered)

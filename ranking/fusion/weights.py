@@ -45,5 +45,19 @@ def list_weights(names: Sequence[str], weights: Mapping[str, float] | None, unwe
     checked, notices = checked_weights(weights)
     unnamed = [n for n in names if n not in checked]
     if unnamed:
-        notices.append(f"no weight for list(s) {', '.join(unnamed)}; they contribute nothing")
+        notices.append(f"no weight for list(s) {', '.join(unnamed)}; left out")
     return np.array([checked.get(n, 0.0) for n in names]), notices
+
+
+def weighted_lists(lists: Sequence, weights: Mapping[str, float] | None, unweighted: float
+                   ) -> tuple[list, np.ndarray, list[str]]:
+    """The lists that take part (weight > 0) and their weights. A list weighted 0 is left out entirely — its
+    candidates too — as the searcher does not even run a retriever it gives no weight."""
+    w, notices = list_weights([lst.name for lst in lists], weights, unweighted)
+    keep = w > 0
+    if not keep.all() and keep.any():
+        return [lst for lst, k in zip(lists, keep, strict=True) if k], w[keep], notices
+    if not keep.any() and len(lists):
+        notices.append("every list returned has weight 0; nothing to fuse")
+        return [], w[:0], notices
+    return list(lists), w, notices

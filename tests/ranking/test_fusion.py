@@ -37,6 +37,8 @@ def test_weighted_matches_reference(normalization: str, missing: str) -> None:
     for trial in range(40):
         lists = random_lists(rng, int(rng.integers(1, 7)), tie_every=4 if trial % 3 == 0 else 0)
         weights = None if trial % 4 == 0 else {lst.name: float(rng.random()) + 0.01 for lst in lists}
+        if weights and trial % 5 == 1 and len(lists) > 1:
+            weights[lists[0].name] = 0.0  # left out entirely
         fused = fuse_weighted(lists, weights=weights, normalization=normalization, missing=missing)
         expected = reference_weighted(as_pairs(lists), weights, normalization, missing)
         assert fused.ids == [doc for doc, _ in expected]
@@ -48,6 +50,8 @@ def test_rrf_matches_reference_with_weights_and_k() -> None:
     for trial in range(60):
         lists = random_lists(rng, int(rng.integers(1, 7)))
         weights = None if trial % 3 == 0 else {lst.name: float(rng.random()) + 0.01 for lst in lists}
+        if weights and trial % 5 == 1 and len(lists) > 1:
+            weights[lists[-1].name] = 0.0
         k = int(rng.choice([1, 10, 60]))
         fused = fuse_rrf(lists, weights=weights, k=k)
         expected = reference_rrf(as_pairs(lists), weights, k)
@@ -129,11 +133,14 @@ def test_unusable_weights_are_rejected_naming_the_list(weights: dict, message: s
             fuse(lists, method=method, weights=weights)
 
 
-def test_lists_without_a_weight_contribute_nothing_and_say_so() -> None:
-    lists = {"bm25": [Candidate("a", 2.0)], "clip_vec": [Candidate("b", 0.9)]}
-    fused = fuse(lists, weights={"bm25": 1.0})
-    assert fused.ids == ["a", "b"] and fused.scores[1] == 0.0
-    assert any("clip_vec" in n for n in fused.notices)
+def test_lists_without_a_weight_are_left_out_and_say_so() -> None:
+    lists = {"bm25": [Candidate("a", 2.0)], "clip_vec": [Candidate("b", 0.9)], "face": [Candidate("c", 0.7)]}
+    for method in ("weighted", "rrf"):
+        fused = fuse(lists, method=method, weights={"bm25": 1.0, "face": 0.0})
+        assert fused.ids == ["a"] and fused.lists == ["bm25"]  # as if the searcher never ran them
+        assert any("clip_vec" in n and "left out" in n for n in fused.notices)
+    nothing = fuse({"clip_vec": [Candidate("b", 0.9)]}, weights={"bm25": 1.0})
+    assert nothing.ids == [] and any("weight 0" in n for n in nothing.notices)
 
 
 def test_empty_and_degenerate_lists() -> None:

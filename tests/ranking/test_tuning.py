@@ -80,7 +80,7 @@ def test_pool_metric_equals_fusing_then_evaluating(setting: FusionSetting) -> No
     runs, judgments = planted(0, queries=30)
     queries = judgments.query_ids()
     pool = CandidatePool(runs, judgments, queries, setting, depth=100)
-    weights = np.array([[1.0, 0.0], [0.3, 0.7], [0.5, 0.5], [0.85, 0.15]])
+    weights = np.array([[1.0, 0.0], [0.3, 0.7], [0.5, 0.5], [0.85, 0.15], [0.0, 1.0]])
     for metric in ("ndcg@10", "recall@20", "mrr", "map@100"):
         by_pool = pool.scores(weights, metric)
         for column, w in enumerate(weights):
@@ -114,3 +114,25 @@ def test_sweep_over_several_settings_and_random_search() -> None:
     assert len(result.points) == 3 * 33
     assert result.best.train == max(p.train for p in result.points)
     assert result.search == "random 30 points (seed 2)"
+
+
+def test_pool_with_three_lists_and_lists_left_out() -> None:
+    runs, judgments = planted(3, queries=25)
+    rng = np.random.default_rng(9)
+    third = {}
+    for q, ranking in runs["dense"].rankings.items():
+        ids = list(rng.permutation(ranking.ids + runs["bm25"].rankings[q].ids[:10]))[:30]
+        ids = list(dict.fromkeys(ids))
+        third[q] = RankedList("clip", ids, np.round(np.sort(rng.random(len(ids)))[::-1], 1))  # many ties
+    runs["clip"] = Run("clip", third)
+    queries = judgments.query_ids()
+    weights = np.array([[0.2, 0.3, 0.5], [0.0, 0.5, 0.5], [0.5, 0.0, 0.5], [0.0, 0.0, 1.0], [1 / 3, 1 / 3, 1 / 3]])
+    for setting in (FusionSetting(), FusionSetting(method="rrf"), FusionSetting(normalization="zscore",
+                                                                                  missing="skip")):
+        pool = CandidatePool(runs, judgments, queries, setting, depth=50)
+        by_pool = pool.scores(weights, "ndcg@10")
+        for column, w in enumerate(weights):
+            fused = fuse_runs(runs, method=setting.method, weights=dict(zip(runs, w, strict=True)),
+                              normalization=setting.normalization, missing=setting.missing)
+            direct = evaluate(judgments, fused, ["ndcg@10"], queries).per_query["ndcg@10"]
+            np.testing.assert_allclose(by_pool[:, column], direct, atol=1e-12, err_msg=f"{setting} {w}")
