@@ -14,9 +14,10 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from vidsearch.cli import core
+    from vidsearch.cli import core, faces
 
     core.register(app)
+    faces.register(app)
     from vidsearch.cli import es
 
     app.add_typer(es.app)
