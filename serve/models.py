@@ -40,8 +40,9 @@ class Capabilities(BaseModel):
 
     retrievers: list[str]
     unavailable_retrievers: dict[str, str]
-    default_weights: dict[str, float]
+    default_weights: dict[str, float] = Field(description="the default profile's weights (before query rules)")
     fusion: str
+    default_profile: str = Field(description="the profile a request without weights or a profile fuses with")
     fusion_methods: list[str]
     normalizations: list[str]
     profiles: list[str]

@@ -17,6 +17,7 @@ from ray.serve.handle import DeploymentHandle
 from serve.faces import FACE_SEARCH_OFF, FaceQuery
 from serve.models import Capabilities, Feature, Readiness, SegmentView, VideoView
 from serve.problems import FeatureUnavailable, raise_if_problem, travels
+from ranking.profiles import list_profiles, resolve_profile
 from vidsearch.config import FusionMethod, Normalization, Settings
 from vidsearch.documents import Credit, Person, Segment, Video
 from vidsearch.errors import NotFound
@@ -34,14 +35,6 @@ def _document(model: type[T], doc_id: str, body: dict[str, Any]) -> T:
     """A stored body as its document model, without vectors (clients never need them)."""
     fields = {k: v for k, v in body.items() if not k.endswith("_vec")}
     return model.from_doc(doc_id, fields)
-
-
-def profile_names(settings: Settings) -> list[str]:
-    try:
-        from ranking.profiles import list_profiles
-    except ImportError:
-        return []
-    return sorted(list_profiles(settings))
 
 
 @serve.deployment(name="searcher")
@@ -173,13 +166,14 @@ class SearchService:
         if self.translator is not None:
             translator = (await self.translator.info.remote())["identity"]
         counts = await self._in_pool(lambda: {index.value: self.store.count(index) for index in IndexName})
-        search = self.settings.search
+        search, ranking = self.settings.search, self.settings.ranking
+        default = resolve_profile(ranking)  # what a request without weights or a profile fuses with
         return Capabilities(
             retrievers=available, unavailable_retrievers=unavailable,
-            default_weights={k: v for k, v in self.settings.ranking.weights.items() if k in available},
-            fusion=self.settings.ranking.fusion.value,
+            default_weights={k: v for k, v in default.weights.items() if k in available},
+            fusion=default.method.value, default_profile=default.name,
             fusion_methods=[m.value for m in FusionMethod], normalizations=[n.value for n in Normalization],
-            profiles=profile_names(self.settings),
+            profiles=list_profiles(ranking.profiles_dir),
             features={
                 "face_search": face,
                 "translator": Feature(available=self.translator is not None, detail=translator),

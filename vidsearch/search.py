@@ -18,6 +18,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from ranking.fusion import fuse
+from ranking.profiles import FusionProfile, resolve_profile
+from ranking.query_rules import CreditedNamesCache
 from vidsearch.config import FusionMethod, Normalization, Settings
 from vidsearch.encoders.image_text import ImageTextEncoder, load_image_text_encoder
 from vidsearch.encoders.text import TextEncoder, load_text_encoder
@@ -96,6 +98,8 @@ class QueryPlan:
     weights: dict[str, float]
     fusion: str
     normalization: str
+    rrf_k: int
+    missing: str  # how a list that lacks a candidate scores it (the profile's MissingPolicy)
     unavailable: dict[str, str]
     notices: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
@@ -125,6 +129,7 @@ class Searcher:
         self.store = store or open_store(settings)
         self._text_encoder = text_encoder
         self._image_text_encoder: ImageTextEncoder | None = None
+        self._credited_names = CreditedNamesCache(self.store)
 
     @property
     def text_encoder(self) -> TextEncoder:
@@ -161,13 +166,17 @@ class Searcher:
             raise InvalidQuery(f"k={request.k} is above the limit of {self.settings.search.max_k}")
         return query
 
-    def _weights(self, request: SearchRequest, retrievers: list[str], notices: list[str]) -> dict[str, float]:
-        if request.weights is not None:
-            weights = dict(request.weights)
-        elif request.profile is not None:
-            weights = self._profile_weights(request.profile)
-        else:
-            weights = dict(self.settings.ranking.weights)
+    def _profile_weights(self, profile: FusionProfile, query: str, retrievers: list[str],
+                         notices: list[str]) -> dict[str, float]:
+        """The profile's weights after its query rules (a credited name in the query leans on credit lists)."""
+        names = self._credited_names.get() if profile.needs_credited_names() else None
+        outcome = profile.weights_for(query, names, retrievers)
+        notices.extend(f"rule {f['rule']}: {f['reason']}" for f in outcome.fired)
+        return outcome.weights
+
+    def _weights(self, request: SearchRequest, retrievers: list[str], notices: list[str],
+                 default: dict[str, float]) -> dict[str, float]:
+        weights = dict(request.weights) if request.weights is not None else dict(default)
         for name, value in weights.items():
             if not math.isfinite(value) or value < 0:
                 raise InvalidQuery(f"weight for {name!r} must be a finite number ≥ 0, got {value}")
@@ -187,14 +196,6 @@ class Searcher:
             return QueryVector(clip.encode_texts([query])[0], clip.identity)
         encoder = self.text_encoder
         return QueryVector(encoder.encode_queries([query])[0], encoder.identity)
-
-    def _profile_weights(self, name: str) -> dict[str, float]:
-        try:
-            from ranking.profiles import load_profile  # the ranking work's tuned profiles, when installed
-        except ImportError:
-            raise InvalidQuery(f"unknown profile {name!r}: no tuned weight profiles are available in this "
-                               "installation (ranking.profiles is not installed)") from None
-        return dict(load_profile(name, self.settings).weights)
 
     def retrievers_for(self, query: str, names: list[str], k: int,
                        vectors: Mapping[str, QueryVector] | None = None,
@@ -229,11 +230,14 @@ class Searcher:
         names = [n for n in names if n in available]
         if not names:
             raise InvalidQuery(f"none of the requested retrievers is available here: {unavailable}")
-        weights = self._weights(request, names, notices)
+        profile = resolve_profile(self.settings.ranking, {"profile": request.profile})
+        default = self._profile_weights(profile, query, names, notices) if request.weights is None else {}
+        weights = self._weights(request, names, notices, default)
         names = [n for n in names if weights.get(n, 0) > 0]
-        method = (request.fusion or self.settings.ranking.fusion).value
-        normalization = (request.normalization or self.settings.ranking.normalization).value
-        plan = QueryPlan(request, query, names, weights, method, normalization, unavailable, notices)
+        method = (request.fusion or profile.method).value
+        normalization = (request.normalization or profile.normalization).value
+        plan = QueryPlan(request, query, names, weights, method, normalization, profile.rrf_k,
+                         profile.missing.value, unavailable, notices)
         if not plan.searchable:
             notices.append("the query has no searchable words (only punctuation or symbols)")
         return plan
@@ -249,7 +253,7 @@ class Searcher:
         retrievers = self.retrievers_for(plan.query, plan.retrievers, depth, vectors, english)
         lists = self.store.search(IndexName.SEGMENTS, retrievers, request.filters)
         fused = fuse(lists, method=plan.fusion, weights=plan.weights, normalization=plan.normalization,
-                     rrf_k=self.settings.ranking.rrf_k)
+                     rrf_k=plan.rrf_k, missing=plan.missing)
         hits = self._hits(fused.ids[: request.k], fused, lists, request.explain)
         return self._response(plan, hits, english)
 

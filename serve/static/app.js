@@ -87,8 +87,8 @@ async function loadCapabilities() {
   fusion.replaceChildren(...caps.fusion_methods.map((m) => h("option", { value: m, text: m === "rrf" ? "RRF" : m })));
   fusion.value = caps.fusion;
   $("normalization").replaceChildren(...caps.normalizations.map((n) => h("option", { value: n, text: n })));
-  $("profile").replaceChildren(h("option", { value: "", text: caps.profiles.length ? "— none —" : "— none installed —" }),
-    ...caps.profiles.map((p) => h("option", { value: p, text: p })));
+  $("profile").replaceChildren(h("option", { value: "", text: `${caps.default_profile} (default)` }),
+    ...caps.profiles.filter((p) => p !== caps.default_profile).map((p) => h("option", { value: p, text: p })));
   const face = caps.features.face_search;
   const button = $("face-button");
   button.classList.toggle("disabled", !face.available);

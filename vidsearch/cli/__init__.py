@@ -21,7 +21,12 @@ def _register() -> None:
     from vidsearch.cli import es
 
     app.add_typer(es.app)
-    from vidsearch.cli import serve as serve_commands; serve_commands.register(app)  # noqa: E702
+    from vidsearch.cli import relevance
+
+    app.add_typer(relevance.app)
+    from vidsearch.cli import serve as serve_commands
+
+    serve_commands.register(app)
 
 
 def main() -> None:
