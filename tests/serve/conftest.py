@@ -29,6 +29,18 @@ class Served:
     video_id: str
     faces_video_id: str  # face_recognition's real Hamilton clip, indexed with the faces stage
     photos: Path  # that example set's reference photos
+    profiles: Path  # ranking.profiles_dir, holding PROFILES
+
+
+# Tuned fusion profiles the server loads by name: one that keeps only the English lists, and one whose query rule
+# (a pattern, so it fires without a credits index) shifts weight to the dense retriever.
+PROFILES = {
+    "english-only": {"weights": {"bm25_en": 1.0}},
+    "dense-when-palace": {"method": "rrf", "rrf_k": 20,
+                          "weights": {"bm25_ko": 0.4, "bm25_en": 0.4, "text_vec": 0.2},
+                          "rules": [{"name": "palace-dense", "when": "pattern", "pattern": "palace",
+                                     "set": {"text_vec": 0.8}}]},
+}
 
 
 def _video_id(store, file_name: str) -> str:
@@ -63,13 +75,18 @@ def served(tmp_path_factory, ray_local, shared, tiny_translator_dir, tiny_clip_d
     from vidsearch.faces.devdata import EXAMPLES, HAMILTON_CLIP
     from vidsearch.store import open_store
 
+    from ranking.profiles import FusionProfile, save_profile
+
     root = tmp_path_factory.mktemp("serve")
     video = render_demo_video(root / "videos")
+    for name, fields in PROFILES.items():
+        save_profile(FusionProfile(name=name, **fields), root / "profiles")
     settings = load_settings(
         data_dir=root / "data",
         log_level="WARNING",
         ray={"progress_bars": False},
         ingest={"stages": [*IngestSettings().stages, "visual", "faces"]},
+        ranking={"profiles_dir": root / "profiles"},
         models={"translator": {"backend": "transformers", "model": str(tiny_translator_dir)},
                 "image_text": {"backend": "transformers", "model": str(tiny_clip_dir)}},
         serve={"port": _free_port(), "admin_api_keys": [ADMIN_KEY], "cors_origins": [ALLOWED_ORIGIN],
@@ -82,7 +99,8 @@ def served(tmp_path_factory, ray_local, shared, tiny_translator_dir, tiny_clip_d
     video_id, faces_video_id = _video_id(store, video.name), _video_id(store, hamilton.name)
     store.close()
     url = start_local(settings)
-    yield Served(url, settings, video, video_id, faces_video_id, shared / "eval" / EXAMPLES / "examples")
+    yield Served(url, settings, video, video_id, faces_video_id, shared / "eval" / EXAMPLES / "examples",
+                 root / "profiles")
     serve.shutdown()
 
 

@@ -8,6 +8,7 @@ import time
 import pytest
 from PIL import Image
 
+from tests.serve.conftest import PROFILES
 from tests.serve.serve_testkit import ADMIN_KEY, ALLOWED_ORIGIN, assert_problem
 from vidsearch.demo import DEMO_QUERIES, SCENES, scene_span
 from vidsearch.search import Searcher, SearchRequest
@@ -40,6 +41,53 @@ def test_http_answers_exactly_what_the_in_process_searcher_answers(client, serve
     assert [h["segment_id"] for h in over_http["hits"]] == [h["segment_id"] for h in in_process["hits"]]
     assert [h["score"] for h in over_http["hits"]] == pytest.approx([h["score"] for h in in_process["hits"]], abs=1e-5)
     assert over_http["weights"] == in_process["weights"]
+
+
+def _both_ways(client, served, request: dict) -> tuple[dict, dict]:
+    """The same request over HTTP and through an in-process Searcher over the same store and profiles."""
+    over_http = client.post("/v1/search", json=request)
+    assert over_http.status_code == 200, over_http.text
+    searcher = Searcher(served.settings)
+    try:
+        in_process = searcher.search(SearchRequest(**request)).model_dump(mode="json")
+    finally:
+        searcher.store.close()
+    return over_http.json(), in_process
+
+
+def _same_answer(over_http: dict, in_process: dict) -> None:
+    assert [h["segment_id"] for h in over_http["hits"]] == [h["segment_id"] for h in in_process["hits"]]
+    assert [h["score"] for h in over_http["hits"]] == pytest.approx([h["score"] for h in in_process["hits"]], abs=1e-5)
+    for key in ("weights", "retrievers", "fusion", "notices"):
+        assert over_http[key] == in_process[key], key
+
+
+def test_a_tuned_profile_by_name_fuses_over_http_as_in_process(client, served):
+    over_http, in_process = _both_ways(client, served, {"query": "palace at night", "k": 5, "profile": "english-only"})
+    _same_answer(over_http, in_process)
+    assert over_http["weights"] == {"bm25_en": 1.0} and over_http["retrievers"] == ["bm25_en"]
+    assert all(h["matched_by"] == ["bm25_en"] for h in over_http["hits"])
+
+
+def test_a_profiles_query_rule_fires_in_the_serve_searcher(client, served):
+    """The rule moves weight to the dense list for a query matching its pattern, and not otherwise; the profile's
+    method (RRF) is used; the response says which rule fired."""
+    fired, in_process = _both_ways(client, served, {"query": "palace at night", "k": 5, "profile": "dense-when-palace"})
+    _same_answer(fired, in_process)
+    assert fired["fusion"] == "rrf" and "rule palace-dense: the query matches /palace/" in fired["notices"], fired
+    assert fired["weights"]["text_vec"] > fired["weights"]["bm25_ko"]
+    quiet = client.post("/v1/search", json={"query": "beach", "k": 5, "profile": "dense-when-palace"}).json()
+    assert not any(n.startswith("rule ") for n in quiet["notices"])
+    assert quiet["weights"] == pytest.approx({"bm25_ko": 0.4, "bm25_en": 0.4, "text_vec": 0.2})
+
+
+def test_request_weights_override_the_profile_in_the_serve_searcher(client, served):
+    request = {"query": "palace at night", "k": 5, "profile": "dense-when-palace",
+               "weights": {"bm25_ko": 1.0, "text_vec": 3.0}}
+    over_http, in_process = _both_ways(client, served, request)
+    _same_answer(over_http, in_process)
+    assert over_http["weights"] == pytest.approx({"bm25_ko": 0.25, "text_vec": 0.75})
+    assert over_http["fusion"] == "rrf"  # weights replace the profile's weights, not its method
 
 
 def test_clip_retriever_runs_through_the_clip_text_encoder_deployment(client, served):
@@ -114,6 +162,7 @@ def test_health_readiness_capabilities_and_openapi(client):
     caps = client.get("/v1/capabilities").json()
     assert caps["retrievers"] == ["bm25_ko", "bm25_en", "text_vec", "clip_vec"]
     assert caps["counts"]["segments"] >= len(SCENES)
+    assert caps["profiles"] == sorted(PROFILES) and caps["default_profile"] == "default"
     assert caps["features"]["translator"]["available"] and caps["features"]["face_search"]["available"]
     spec = client.get("/openapi.json").json()
     for path in ("/v1/search", "/v1/search/face", "/v1/videos/{video_id}", "/v1/videos/{video_id}/persons",

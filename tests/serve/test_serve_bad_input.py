@@ -59,16 +59,23 @@ def test_invalid_search_requests(client, body, phrase):
 @pytest.mark.parametrize(("body", "phrase"), [
     ({"query": "   "}, "empty"),
     ({"query": "x" * 2001}, "limit"),
-    ({"query": "palace", "profile": "no-such-profile"}, "no-such-profile"),
     ({"query": "palace", "weights": {"bm25_ko": -1}}, "≥ 0"),
     ({"query": "palace", "weights": {"bm25_ko": 0, "text_vec": 0}}, "no positive weight"),
     ({"query": "palace", "retrievers": ["bm42"]}, "unknown retrievers"),
     ({"query": "palace", "retrievers": ["clip_vec"]}, "no positive weight for the retrievers in use (clip_vec)"),
     ({"query": "palace", "filters": {"terms": {"caption": ["x"]}}}, "not a keyword field"),
-], ids=["blank-query", "query-too-long", "unknown-profile", "negative-weight", "zero-weights", "unknown-retriever",
+], ids=["blank-query", "query-too-long", "negative-weight", "zero-weights", "unknown-retriever",
         "retriever-without-weight", "filter-on-text-field"])
 def test_requests_the_searcher_refuses(client, body, phrase):
     assert_problem(client.post("/v1/search", json=body), 400, phrase)
+
+
+@pytest.mark.parametrize("name", ["no-such-profile", "../../etc/passwd"])
+def test_an_unknown_profile_is_a_404_listing_the_profiles_there_are(client, name):
+    body = assert_problem(client.post("/v1/search", json={"query": "palace", "profile": name}), 404, repr(name))
+    assert body["title"] == "Fusion profile not found"
+    if "/" not in name:
+        assert "available: dense-when-palace, english-only" in body["detail"]
 
 
 def test_nan_weight_is_refused(client):
