@@ -220,6 +220,8 @@ class Searcher:
         return self.execute(self.plan(request))
 
     def plan(self, request: SearchRequest) -> QueryPlan:
+        """Validate a request and decide its retrievers, weights (the profile's after its query rules, or the
+        request's own) and fusion settings: everything but the models and the store."""
         query = self._validate(request)
         notices: list[str] = []
         available, unavailable = self.available_retrievers()
