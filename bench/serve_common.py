@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import socket
 import sys
 import time
@@ -78,6 +79,7 @@ def stand_in_encoder(folder: Path, shape: str) -> Path:
     BertModel(config).save_pretrained(hf)
     transformer = models.Transformer(str(hf), max_seq_length=128)
     SentenceTransformer(modules=[transformer, models.Pooling(hidden, "mean")], device="cpu").save(str(folder))
+    shutil.rmtree(hf)  # the saved model holds its own copy of the weights and tokenizer
     return folder
 
 

@@ -40,7 +40,7 @@ class BatchedQueryEncoder:
     def info(self) -> dict:
         return {"identity": self.identity, "dims": self.dims}
 
-    @serve.batch(max_batch_size=32, batch_wait_timeout_s=0.003)
+    @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.010)  # replaced from settings in _load
     async def encode(self, queries: list[str]) -> list[QueryVector]:
         # Off the event loop, so the next batch gathers while this one computes.
         vectors = await asyncio.to_thread(self._encode, queries)

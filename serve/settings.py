@@ -41,8 +41,8 @@ class DeploymentScaling(BaseModel):
 class QueryBatching(BaseModel):
     """``@serve.batch`` parameters for a query encoder; defaults chosen by bench/serve_batching.py."""
 
-    max_batch_size: int = Field(32, ge=1, le=256)
-    batch_wait_timeout_s: float = Field(0.003, ge=0, le=1)
+    max_batch_size: int = Field(16, ge=1, le=256)
+    batch_wait_timeout_s: float = Field(0.010, ge=0, le=1)
 
 
 class ServeSettings(BaseModel):
