@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -10,3 +11,27 @@ from pydantic import BaseModel, Field
 class CreditSettings(BaseModel):
     enabled: bool = True
     role_model_dir: Path | None = Field(None, description="trained role-mapping model folder")
+
+    # Finding credit sections: keyframes only, sparsely (see vidsearch/credits/sections.py)
+    scan_interval_s: float = Field(4.0, gt=0, description="at most one keyframe per this many seconds is examined")
+    scan_width: int = Field(320, ge=160, description="detector input width while scanning")
+    scan_max_keyframe_gap_s: float = Field(12.0, gt=0, description="sparser keyframes: fall back to decoding")
+    scan_threshold: float = Field(0.3, gt=0, lt=1, description="heatmap probability counted as text")
+    min_text_lines: int = Field(2, ge=1, description="text lines (above the subtitle zone) a credit frame shows")
+    subtitle_zone: float = Field(0.2, ge=0, lt=0.5, description="bottom share of the frame where subtitles sit")
+    min_section_s: float = Field(3.0, ge=0, description="shorter runs of text are not credits")
+    section_gap_s: float = Field(10.0, ge=0, description="text runs closer than this form one section")
+
+    # Reading a section (vidsearch/credits/reader.py)
+    align_fps: float = Field(4.0, gt=0, le=30, description="frames per second sampled to follow the roll")
+    detect_interval_s: float = Field(2.0, gt=0, description="most seconds between detector runs on a moving roll")
+    settle_s: float = Field(0.4, ge=0, description="a new card is read this long after it appears")
+    crop_method: Literal["binary", "gap"] = "binary"
+    heatmap_threshold: float = Field(0.3, gt=0, lt=1)
+    y_gap_threshold: float = Field(0.004, ge=0, description="fraction of frame height")
+    x_gap_threshold: float = Field(0.045, ge=0, description="fraction of frame height")
+    x_padding: float = Field(0.8, ge=0, description="times each line's detected height")
+    y_padding: float = Field(0.5, ge=0, description="times each line's detected height")
+    exclude_top_height: float = Field(0.0, ge=0, lt=1, description="top share of the frame ignored (logos)")
+    second_look_below: float = Field(0.8, ge=0, le=1, description="lines read below this confidence get a second look")
+    dedupe_similarity: float = Field(0.75, ge=0, le=1, description="text similarity at which two reads are one line")

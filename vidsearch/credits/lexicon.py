@@ -1,0 +1,114 @@
+"""Is this text a role title or a name? Cues for laying out credit lines (not the role taxonomy itself).
+
+Layouts without geometry to go by — a centred role heading above its names, a single piece of text — need to tell
+"촬영감독" from "김민수". A role title contains a crew-role word (Korean job-title stems, English role words);
+a Korean personal name is two to four syllables starting with a common surname and containing no role word.
+The role taxonomy and its mapping to EBU codes live in ``vidsearch.credits.roles``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from vidsearch.credits.cleanup import normalise, strip_decoration
+
+# Korean broadcast job-title stems (longest first so "조연출" is found before "연출")
+KOREAN_ROLE_WORDS = sorted({
+    "연출", "조연출", "촬영", "촬영감독", "조명", "조명감독", "음향", "음향감독", "동시녹음", "녹음", "편집", "미술",
+    "미술감독", "분장", "의상", "극본", "각본", "작가", "구성", "음악", "음악감독", "제작", "제작사", "기획", "진행",
+    "감독", "프로듀서", "책임프로듀서", "총괄", "제작총괄", "출연", "특수효과", "효과", "시각효과", "소품", "세트",
+    "디자인", "타이틀", "자막", "번역", "내레이션", "협찬", "후원", "기술", "영상", "중계", "카메라", "스태프", "코디",
+    "헤어", "메이크업", "무술", "안무", "캐스팅", "마케팅", "홍보", "제공", "보조", "팀장", "스크립터", "스크립트",
+    "그립", "데이터", "색보정", "믹싱", "사운드", "컴퓨터그래픽", "그래픽", "애니메이션", "원작", "각색", "프로덕션",
+    "라인프로듀서", "제작부", "연출부", "촬영부", "조명부", "미술부", "의상부", "분장부", "슈퍼바이저", "감수", "자문",
+}, key=len, reverse=True)
+
+ENGLISH_ROLE_WORDS = {
+    "director", "directed", "producer", "produced", "production", "executive", "assistant", "associate", "camera",
+    "photography", "cinematographer", "cinematography", "editor", "editing", "edited", "music", "composer",
+    "sound", "mixer", "mixing", "recordist", "recording", "writer", "written", "screenplay", "script", "story",
+    "lighting", "gaffer", "grip", "electrician", "art", "designer", "design", "costume", "costumes", "wardrobe",
+    "makeup", "make-up", "hair", "casting", "manager", "supervisor", "coordinator", "operator", "engineer",
+    "graphics", "effects", "vfx", "cg", "visual", "post-production", "colorist", "colourist", "stunt", "stunts",
+    "boom", "title", "titles", "translation", "translator", "subtitles", "narration", "narrator", "cast",
+    "starring", "presenter", "host", "consultant", "technical", "crew", "department", "unit", "accountant",
+    "animation", "animator", "choreographer", "dresser", "props", "property", "set", "decorator", "location",
+    "locations", "scout", "driver", "catering", "publicist", "researcher", "archive", "clearance", "legal",
+    "special", "senior", "chief", "head", "first", "second", "key", "best", "boy", "dolly", "steadicam", "focus",
+    "puller", "loader", "script", "continuity", "dialogue", "foley", "dubbing", "vision", "mixer", "broadcast",
+}
+
+SURNAMES = set(
+    "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현함변염여"
+    "추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용예경봉사부가복태목형피두감음빈동온호범좌팽승간상갈서"
+)
+COMPOUND_SURNAMES = ("남궁", "황보", "제갈", "선우", "독고", "사공", "서문", "동방")
+_HANGUL_NAME = re.compile(r"[\uac00-\ud7a3]{2,4}")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z.'\-]*")
+_HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+
+
+_KOREAN_ROLE_SET = frozenset(KOREAN_ROLE_WORDS)
+
+
+def _segments_into_roles(compact: str) -> bool:
+    """'촬영감독' = 촬영 + 감독: the whole string splits into role words (a name like '조명희' does not)."""
+    reachable = [True] + [False] * len(compact)
+    for end in range(1, len(compact) + 1):
+        reachable[end] = any(reachable[start] and compact[start:end] in _KOREAN_ROLE_SET
+                             for start in range(max(0, end - 7), end))
+    return reachable[-1]
+
+
+def role_score(text: str) -> float:
+    """0..1: how much ``text`` reads like a role title."""
+    compact = text.replace(" ", "")
+    if not compact:
+        return 0.0
+    if _segments_into_roles(compact):
+        return 1.0
+    if len(compact) >= 4 and any(compact.endswith(word) for word in KOREAN_ROLE_WORDS if len(word) >= 2):
+        return 0.8  # 특수분장팀장, 보조출연 ...: ends in a role word, longer than a name
+    words = [w.lower().strip(".,:") for w in _LATIN_WORD.findall(text)]
+    if words:
+        hits = sum(1 for w in words if w in ENGLISH_ROLE_WORDS)
+        if hits:
+            return min(1.0, 0.5 + 0.5 * hits / len(words))
+    return 0.0
+
+
+def is_korean_name(token: str) -> bool:
+    if not _HANGUL_NAME.fullmatch(token) or role_score(token) >= 0.8:
+        return False
+    return token[0] in SURNAMES or token.startswith(COMPOUND_SURNAMES)
+
+
+def name_score(text: str) -> float:
+    """0..1: how much ``text`` reads like one or more personal names."""
+    tokens = text.split()
+    if not tokens or role_score(text) >= 0.8:
+        return 0.0
+    korean = [t for t in tokens if _HANGUL_NAME.fullmatch(t)]
+    if korean and len(korean) == len(tokens):
+        return sum(is_korean_name(t) for t in tokens) / len(tokens)
+    latin = [t for t in tokens if _LATIN_WORD.fullmatch(t)]
+    if latin and len(latin) == len(tokens):
+        return 0.7 if all(t[0].isupper() for t in tokens) else 0.3
+    return 0.3
+
+
+def clean_role(text: str) -> str:
+    """A role as printed, without decoration, and with OCR's stray spaces inside Korean compounds removed
+    ("촬 영 감독" → "촬영감독") when the joined word is made of role words."""
+    tokens = strip_decoration(normalise(text)).split()
+    out: list[str] = []
+    for token in tokens:
+        if out and _HANGUL_RUN.fullmatch(token) and _HANGUL_RUN.fullmatch(out[-1]) \
+                and _segments_into_roles(out[-1] + token):
+            out[-1] += token
+        else:
+            out.append(token)
+    # "촬 영감독": the first fragment alone is not a role word, so try joining the whole Hangul run
+    if len(out) > 1 and all(_HANGUL_RUN.fullmatch(t) for t in out) and _segments_into_roles("".join(out)):
+        return "".join(out)
+    return " ".join(out)

@@ -1,0 +1,129 @@
+"""Tesseract (kor+eng) reading many line crops per process.
+
+Tesseract accepts a text file listing images and treats each as a page of one run; with ``--psm 7`` every page
+is one text line and the TSV output tags each word with its page. One process start and one language-model load
+then serve hundreds of crops — per-line calls spend most of their time starting up (see bench/credits_ocr.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vidsearch.errors import MissingDependency, VidsearchError
+from vidsearch.ocr.engine import OcrLine, OcrWord, join_words
+from vidsearch.ocr.settings import OcrSettings
+
+log = logging.getLogger(__name__)
+
+_APT_PACKAGE = {"kor": "tesseract-ocr-kor", "eng": "tesseract-ocr-eng", "osd": "tesseract-ocr-osd"}
+
+
+class TesseractFailed(VidsearchError):
+    status = 500
+    title = "OCR failed"
+
+
+@functools.cache
+def _installed_languages(cmd: str) -> frozenset[str]:
+    exe = shutil.which(cmd)
+    if exe is None:
+        raise MissingDependency(f"the tesseract program ({cmd!r})", "sudo apt-get install -y tesseract-ocr tesseract-ocr-kor")
+    proc = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=60)
+    lines = (proc.stdout + proc.stderr).splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and " " not in line.strip())
+
+
+def check_tesseract(cmd: str, languages: str) -> None:
+    """Raise ``MissingDependency`` naming the apt package for a missing program or language data."""
+    installed = _installed_languages(cmd)
+    for language in languages.split("+"):
+        if language not in installed:
+            package = _APT_PACKAGE.get(language, f"tesseract-ocr-{language}")
+            raise MissingDependency(f"Tesseract language data {language!r}", f"sudo apt-get install -y {package}")
+
+
+def parse_tsv(tsv: str, pages: int) -> list[list[OcrWord]]:
+    """Words per page (1-based ``page_num`` in Tesseract's TSV) → list indexed by page - 1."""
+    words: list[list[OcrWord]] = [[] for _ in range(pages)]
+    reader = csv.reader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
+    next(reader, None)  # header
+    for row in reader:
+        if len(row) < 12 or row[0] != "5":
+            continue
+        text = row[11].strip()
+        page = int(row[1]) - 1
+        if not text or not 0 <= page < pages:
+            continue
+        left, width = float(row[6]), float(row[8])
+        words[page].append(OcrWord(text, left, left + width, max(0.0, float(row[10])) / 100.0, float(row[9])))
+    return words
+
+
+class TesseractEngine:
+    name = "tesseract"
+
+    def __init__(self, settings: OcrSettings | None = None, *, batched: bool = True) -> None:
+        self.settings = settings or OcrSettings()
+        self.batched = batched
+        check_tesseract(self.settings.tesseract_cmd, self.settings.languages)
+        self._exe = shutil.which(self.settings.tesseract_cmd) or self.settings.tesseract_cmd
+
+    def _run(self, source: str, workdir: Path) -> str:
+        s = self.settings
+        env = {**os.environ, "OMP_THREAD_LIMIT": str(s.tesseract_threads)}
+        cmd = [self._exe, source, "stdout", "-l", s.languages, "--psm", str(s.tesseract_psm), "tsv"]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=s.tesseract_timeout_s, env=env,
+                                  cwd=workdir)
+        except subprocess.TimeoutExpired:
+            raise TesseractFailed(f"tesseract timed out after {s.tesseract_timeout_s:.0f} s on {source}") from None
+        if proc.returncode != 0:
+            reason = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
+            raise TesseractFailed(f"tesseract failed on {source}: {reason}")
+        return proc.stdout
+
+    def read_lines(self, images: Sequence[np.ndarray]) -> list[OcrLine]:
+        if not images:
+            return []
+        out: list[OcrLine] = []
+        with tempfile.TemporaryDirectory(prefix="vidsearch-ocr-") as tmp:
+            workdir = Path(tmp)
+            paths = []
+            for i, image in enumerate(images):
+                path = workdir / f"line{i:05d}.png"
+                if not cv2.imwrite(str(path), image):
+                    raise TesseractFailed(f"could not write line image {path}")
+                paths.append(path)
+            step = self.settings.tesseract_batch_size if self.batched else 1
+            for start in range(0, len(paths), step):
+                chunk = paths[start:start + step]
+                if len(chunk) == 1:
+                    source = str(chunk[0])
+                else:
+                    listing = workdir / f"batch{start:05d}.txt"
+                    listing.write_text("".join(f"{p}\n" for p in chunk))
+                    source = str(listing)
+                pages = parse_tsv(self._run(source, workdir), len(chunk))
+                out.extend(_line(words) for words in pages)
+        return out
+
+
+def _line(words: list[OcrWord]) -> OcrLine:
+    if not words:
+        return OcrLine("", 0.0)
+    text_height = max(8.0, float(np.median([w.height for w in words])))
+    weights = np.array([max(1, len(w.text)) for w in words], np.float32)
+    confidence = float(np.average([w.confidence for w in words], weights=weights))
+    return OcrLine(join_words(words, text_height), confidence, tuple(words))
