@@ -295,7 +295,9 @@ class SectionReader:
         timings: dict[str, float] = {}
         observations, timeline, sampled, detected = self._sample(Path(path), start_s, end_s, timings)
         self._mark_static(observations)
-        tracks = self._track(observations)
+        # a line is read only where some detection saw it whole; a piece cut by the frame edge is another
+        # track's partial view (its picture differs, so tracking kept it apart) or a line never fully shown
+        tracks = [t for t in self._track(observations) if any(o.fully_visible() or o.static for o in t.observations)]
         started = time.perf_counter()
         results = self._read(tracks) if tracks else []
         timings["ocr"] = time.perf_counter() - started
