@@ -1,10 +1,11 @@
 """Vertical alignment of consecutive frames of a credit section: how far the roll moved, and where it cut.
 
 Each sampled frame becomes a small edge mask (text is dense, strong edges; the smooth or moving pictures behind
-credits mostly are not). For each pair of frames the vertical shift is the one that maximises the masks' intersection over union —
-computed for all shifts at once from one matrix product of row vectors — with a small pull towards the previous
-shift (rolls scroll at a steady speed, and line pitches make some wrong shifts almost as good). A pair that no
-shift explains is a cut: a new card, or the start of another roll.
+credits mostly are not). For each pair of frames the vertical shift is the one that maximises the masks'
+intersection over union — computed for all shifts at once from one matrix product of row vectors — with a small
+pull towards the previous shift (rolls scroll at a steady speed, and line pitches make some wrong shifts almost as
+good). A pair where that shift finds less than ``min_recall`` of the previous frame's text again is a cut: a new
+card, or the start of another roll.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ def edge_mask(image: np.ndarray, width: int = ALIGN_WIDTH, rows: int = ALIGN_ROW
     return cv2.dilate(mask.astype(np.uint8), np.ones((1, 3), np.uint8)).astype(bool)
 
 
-def shift_scores(previous: np.ndarray, current: np.ndarray, shifts: np.ndarray) -> np.ndarray:
-    """IoU of ``current`` against ``previous`` moved up by d rows, for each d in ``shifts``. Content scrolling up
-    by d means current[y] == previous[y + d]. Many shifts share one matrix product of rows; a few are summed
-    directly (the usual case: a window around the roll's last shift)."""
+def shift_scores(previous: np.ndarray, current: np.ndarray, shifts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(IoU, recall) of ``current`` against ``previous`` moved up by d rows, for each d in ``shifts``; recall is the
+    share of the previous frame's text (where the two overlap) found again. Content scrolling up by d means
+    current[y] == previous[y + d]. Many shifts share one matrix product of rows; a few are summed directly (the
+    usual case: a window around the roll's last shift)."""
     a = previous.astype(np.float32)
     b = current.astype(np.float32)
     h = a.shape[0]
@@ -40,6 +42,7 @@ def shift_scores(previous: np.ndarray, current: np.ndarray, shifts: np.ndarray) 
     cum_a = np.concatenate(([0.0], np.cumsum(a.sum(axis=1))))
     cum_b = np.concatenate(([0.0], np.cumsum(b.sum(axis=1))))
     iou = np.zeros(len(shifts), np.float32)
+    recall = np.zeros(len(shifts), np.float32)
     for k, d in enumerate(int(d) for d in shifts):
         j0, j1 = max(0, -d), min(h, h - d)  # current rows j in [j0, j1) pair with previous rows j + d
         if j1 - j0 < h // 3:
@@ -48,9 +51,11 @@ def shift_scores(previous: np.ndarray, current: np.ndarray, shifts: np.ndarray) 
             inter = float(np.trace(gram, offset=-d))
         else:
             inter = float(np.einsum("ij,ij->", a[j0 + d:j1 + d], b[j0:j1]))
-        union = (cum_a[j1 + d] - cum_a[j0 + d]) + (cum_b[j1] - cum_b[j0]) - inter
+        count_a = cum_a[j1 + d] - cum_a[j0 + d]
+        union = count_a + (cum_b[j1] - cum_b[j0]) - inter
         iou[k] = inter / union if union > 0 else 0.0
-    return iou
+        recall[k] = inter / count_a if count_a > 0 else 0.0
+    return iou, recall
 
 
 def _subcell(values: np.ndarray, peak: int) -> float:
@@ -67,16 +72,16 @@ class FrameAlignment:
     run: int  # frames of one run show one continuous picture of text (a roll, or one card)
     offset: float  # frame pixels the run has scrolled up since its first frame
     shift: float  # frame pixels moved since the previous frame (0 at a run's start)
-    score: float  # IoU of the chosen shift (1.0 at a run's start)
+    score: float  # share of the previous frame's text found again at the chosen shift (1.0 at a run's start)
     measured: bool = True  # False where the shift was assumed (a cut, or nothing on screen before)
 
 
 class OnlineAligner:
     """Aligns frames as they are decoded, so a section is read in one pass without keeping its frames."""
 
-    def __init__(self, max_shift_fraction: float = 0.35, min_iou: float = 0.5, prior_weight: float = 0.15) -> None:
+    def __init__(self, max_shift_fraction: float = 0.35, min_recall: float = 0.8, prior_weight: float = 0.15) -> None:
         self.max_shift_fraction = max_shift_fraction
-        self.min_iou = min_iou
+        self.min_recall = min_recall
         self.prior_weight = prior_weight
         self._previous: np.ndarray | None = None
         self._previous_shift = 0
@@ -103,20 +108,22 @@ class OnlineAligner:
             window = max(2, int(mask.shape[0] * 0.03))
             shifts = np.arange(max(-max_shift, self._previous_shift - window),
                                min(max_shift, self._previous_shift + window) + 1)
-            iou = shift_scores(previous, mask, shifts)
+            iou, recall = shift_scores(previous, mask, shifts)
             best = int(np.argmax(iou))
-            if iou[best] < self.min_iou or best in (0, len(shifts) - 1):  # not a clear local peak: search all
+            if recall[best] < self.min_recall or best in (0, len(shifts) - 1):  # no clear local peak: search all
                 shifts = np.arange(-max_shift, max_shift + 1)
-                iou = shift_scores(previous, mask, shifts)
+                iou, recall = shift_scores(previous, mask, shifts)
                 penalty = self.prior_weight * np.abs(shifts - self._previous_shift) / max_shift
                 best = int(np.argmax(iou - penalty))
-            if iou[best] < self.min_iou:
+            # continuity means the previous frame's text is found again, moved: text entering at the bottom
+            # lowers the IoU but not this; a new card (even of the same layout) leaves much of it unexplained
+            if recall[best] < self.min_recall:
                 self._previous_shift = 0
-                self._last = FrameAlignment(last.run + 1, 0.0, 0.0, float(iou[best]), measured=False)
+                self._last = FrameAlignment(last.run + 1, 0.0, 0.0, float(recall[best]), measured=False)
             else:
                 self._previous_shift = int(shifts[best])
                 shift = (self._previous_shift + _subcell(iou, best)) * scale
-                self._last = FrameAlignment(last.run, last.offset + shift, shift, float(iou[best]))
+                self._last = FrameAlignment(last.run, last.offset + shift, shift, float(recall[best]))
         self._shifts.setdefault(self._last.run, []).append(self._last.shift)
         return self._last
 

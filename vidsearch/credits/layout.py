@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vidsearch.credits.cleanup import split_fields, split_names
+from vidsearch.credits.cleanup import clean_text, split_fields, split_names
 from vidsearch.credits.lexicon import clean_role, name_score, role_score
 from vidsearch.credits.reader import ReadLine
 
@@ -54,6 +54,22 @@ class _Row:
     @property
     def confidence(self) -> float:
         return float(np.mean([p.confidence for p in self.pieces]))
+
+
+@dataclass(frozen=True)
+class ReadText:
+    """One row of credit text as read and cleaned (role and names, separators removed), with when it showed."""
+
+    text: str
+    first_s: float
+    last_s: float
+    confidence: float
+
+
+def text_rows(pieces: Sequence[ReadLine]) -> list[ReadText]:
+    rows = (ReadText(clean_text(r.text), r.first_s, r.last_s, r.confidence)
+            for r in group_rows([p for p in pieces if p.readable]))
+    return [r for r in rows if r.text]
 
 
 def group_rows(pieces: Sequence[ReadLine]) -> list[_Row]:
@@ -111,10 +127,10 @@ def _classify_single(text: str, height: float, typical_height: float) -> tuple[s
     role, name = role_score(fields[0]), max((name_score(n) for n in names), default=0.0)
     if role >= 0.8 and role > name:
         return "heading", fields[0], []
+    if typical_height and height < 0.9 * typical_height and name < 1.0:
+        return "heading", fields[0], []  # set smaller than the names around it, and no sure Korean name
     if name >= 0.5:
         return "names", None, names
-    if typical_height and height < 0.9 * typical_height:
-        return "heading", fields[0], []  # set smaller than the names around it
     return "unknown", None, []
 
 
@@ -141,6 +157,10 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
             last = current.rows[-1]
             if row.run != last.run or row.roll_y - last.roll_y > 3.5 * max(row.height, last.height):
                 close()
+        if not any(p.readable for p in row.pieces):
+            close()  # an unreadable row may be the next role: names after it must not join the one before
+            continue
+        row = _Row([p for p in row.pieces if p.readable], row.run, row.roll_y, row.height)
         left = [p for p in row.pieces if gutter is not None and p.box.x1 <= gutter]
         right = [p for p in row.pieces if gutter is not None and p.box.x0 >= gutter]
         if gutter is not None and len(left) + len(right) == len(row.pieces) and (left or right):

@@ -72,8 +72,8 @@ def role_score(text: str) -> float:
     words = [w.lower().strip(".,:") for w in _LATIN_WORD.findall(text)]
     if words:
         hits = sum(1 for w in words if w in ENGLISH_ROLE_WORDS)
-        if hits:
-            return min(1.0, 0.5 + 0.5 * hits / len(words))
+        if hits:  # "Teleprompter Operator": one role word makes a title (personal names carry none)
+            return min(1.0, 0.8 + 0.2 * hits / len(words))
     return 0.0
 
 
@@ -92,8 +92,8 @@ def name_score(text: str) -> float:
     if korean and len(korean) == len(tokens):
         return sum(is_korean_name(t) for t in tokens) / len(tokens)
     latin = [t for t in tokens if _LATIN_WORD.fullmatch(t)]
-    if latin and len(latin) == len(tokens):
-        return 0.7 if all(t[0].isupper() for t in tokens) else 0.3
+    if latin and len(latin) == len(tokens):  # "Jane Doe": capitalised words, more than one
+        return 0.7 if len(tokens) > 1 and all(t[0].isupper() for t in tokens) else 0.3
     return 0.3
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from vidsearch.config import Settings
 from vidsearch.credits.cleanup import clean_text, letter_share
-from vidsearch.credits.layout import CreditLine, parse_credit_lines
+from vidsearch.credits.layout import CreditLine, ReadText, parse_credit_lines, text_rows
 from vidsearch.credits.reader import ReadLine, SectionReader
 from vidsearch.credits.sections import CreditLocator, CreditSection
 from vidsearch.media.probe import probe_video
@@ -37,6 +37,7 @@ class CreditReading:
     duration_s: float
     sections: list[CreditSection]
     lines: list[CreditLine]
+    text: list[ReadText] = field(default_factory=list)  # every row of credit text read, cleaned
     unreadable: list[UnreadableText] = field(default_factory=list)
     overlays: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # locate / align / detect / decode / ocr / layout
@@ -85,14 +86,13 @@ class CreditExtractor:
             for key, value in result.seconds.items():
                 seconds[key] = seconds.get(key, 0.0) + value
             started = time.perf_counter()
-            trusted = []
             for line in result.lines:
                 reason = self._readable(line)
-                if reason is None:
-                    trusted.append(line)
-                else:
+                if reason is not None:
+                    line.readable = False
                     reading.unreadable.append(UnreadableText(line.first_s, line.text, line.confidence, reason))
-            reading.lines.extend(parse_credit_lines(trusted, frame_width))
+            reading.lines.extend(parse_credit_lines(result.lines, frame_width))
+            reading.text.extend(text_rows(result.lines))
             reading.overlays.extend(o.text for o in result.overlays)
             seconds["layout"] = seconds.get("layout", 0.0) + time.perf_counter() - started
         reading.seconds = seconds

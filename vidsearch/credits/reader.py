@@ -28,7 +28,7 @@ from vidsearch.ocr.cropper import CropMethod, CropperParams, HeatmapCropper
 from vidsearch.ocr.engine import OcrEngine, OcrLine, OcrWord
 from vidsearch.ocr.geometry import Box
 from vidsearch.ocr.heatmap import TextDetector
-from vidsearch.ocr.preprocess import binarize_for_ocr
+from vidsearch.ocr.preprocess import binarize_for_ocr, grey_for_ocr
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class _Track:
         tolerance = 0.5 * max(obs.box.height, ref.box.height)
         narrow = max(1, min(obs.box.width, ref.box.width))
         return (abs(obs.roll_y - ref.roll_y) <= tolerance and obs.box.x_overlap(ref.box) >= 0.5 * narrow
-                and _same_picture(obs.crop, ref.crop, min_correlation=0.6))  # guards against a wrong alignment
+                and _same_picture(obs.crop, ref.crop, min_correlation=0.5))  # guards against a wrong alignment
 
     def ranked(self) -> list[_Observation]:
         """Observations best first: entirely on screen, nearest the middle, later (settled) first."""
@@ -86,18 +86,23 @@ def _box_iou(a: Box, b: Box) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def _same_picture(a: np.ndarray, b: np.ndarray, min_correlation: float = 0.8, slack: int = 4) -> bool:
-    """Two crops show the same thing (not two different lines that happen to sit at the same place), allowing
-    the few pixels two detections of one logo differ by."""
+def _strokes(image: np.ndarray) -> np.ndarray:
+    """Gradient magnitude: the text's strokes, not the picture behind it (which may be a moving colour field)."""
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    return np.abs(cv2.Sobel(gray, cv2.CV_32F, 1, 0)) + np.abs(cv2.Sobel(gray, cv2.CV_32F, 0, 1))
+
+
+def _same_picture(a: np.ndarray, b: np.ndarray, min_correlation: float = 0.7, slack: int = 4) -> bool:
+    """Two crops show the same text (not two different lines that happen to sit at the same place), allowing
+    the few pixels two detections of one line differ by."""
     inner = a[slack:-slack, slack:-slack] if min(a.shape[:2]) > 4 * slack else a
     padded = cv2.copyMakeBorder(b, slack, slack, slack, slack, cv2.BORDER_REPLICATE)
     if inner.shape[0] > padded.shape[0] or inner.shape[1] > padded.shape[1] or min(inner.shape[:2]) < 2:
         return False
-    gray_inner = cv2.cvtColor(inner, cv2.COLOR_BGR2GRAY)
-    gray_padded = cv2.cvtColor(padded, cv2.COLOR_BGR2GRAY)
-    if float(gray_inner.std()) < 1.0:
+    template = _strokes(inner)
+    if float(template.std()) < 1.0:
         return False
-    score = cv2.matchTemplate(gray_padded, gray_inner, cv2.TM_CCOEFF_NORMED)
+    score = cv2.matchTemplate(_strokes(padded), template, cv2.TM_CCOEFF_NORMED)
     return float(score.max()) >= min_correlation
 
 
@@ -114,6 +119,7 @@ class ReadLine:
     first_s: float  # first and last sampled time it was entirely on screen
     last_s: float
     overlay: bool = False  # stayed put while the roll moved: a logo or caption, not a credit
+    readable: bool = True  # False: the text read cannot be trusted (low confidence, not Hangul/Latin)
 
     @property
     def height(self) -> int:
@@ -129,6 +135,35 @@ class SectionReading:
     frames_sampled: int = 0
     frames_detected: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+
+
+class _DetectionSchedule:
+    """When to run the detector: once a run's text has settled (continuity with the previous frame, and
+    ``settle_s`` into the run), then every ``detect_interval_s`` while it scrolls; on a still picture, again only
+    when its text changed (text appearing after black belongs to the same run) — and never on an empty frame."""
+
+    def __init__(self, settings: CreditSettings) -> None:
+        self.settings = settings
+        self.run_start: dict[int, float] = {}
+        self.last: dict[int, tuple[float, np.ndarray]] = {}
+
+    def due(self, t: float, alignment: FrameAlignment, mask: np.ndarray, moving: bool) -> bool:
+        s = self.settings
+        start = self.run_start.setdefault(alignment.run, t)
+        if mask.mean() < 0.0005 or not alignment.measured or t - start < s.settle_s:
+            return False
+        previous = self.last.get(alignment.run)
+        if previous is None:
+            due = True
+        elif moving:
+            due = t - previous[0] >= s.detect_interval_s
+        else:
+            seen = previous[1]
+            overlap = float((seen & mask).sum()) / max(1.0, float((seen | mask).sum()))
+            due = overlap < 0.85 or t - previous[0] >= 4 * s.detect_interval_s
+        if due:
+            self.last[alignment.run] = (t, mask)
+        return due
 
 
 def _similar(a: str, b: str) -> float:
@@ -170,29 +205,23 @@ class SectionReader:
                 ) -> tuple[list[_Observation], list[tuple[float, FrameAlignment]], int, int]:
         s = self.settings
         aligner = OnlineAligner()
+        schedule = _DetectionSchedule(s)
         timeline: list[tuple[float, FrameAlignment]] = []
         observations: list[_Observation] = []
         pending: list[tuple[Frame, FrameAlignment]] = []  # GAP needs a section's frames together
-        run_start: dict[int, float] = {}
-        last_detect: dict[int, float] = {}
         sampled = detected = 0
         source = Cv2FrameSource(path, self.decode_threads)
         clock = time.perf_counter()
         for frame in source.sample(s.align_fps, start_s, end_s):
             sampled += 1
             started = time.perf_counter()
-            alignment = aligner.add(edge_mask(frame.image), frame.image.shape[0])
+            mask = edge_mask(frame.image)
+            alignment = aligner.add(mask, frame.image.shape[0])
             timings["align"] = timings.get("align", 0.0) + time.perf_counter() - started
             timeline.append((frame.t, alignment))
-            run_start.setdefault(alignment.run, frame.t)
-            since_start = frame.t - run_start[alignment.run]
-            previous = last_detect.get(alignment.run)
             moving = aligner.speed(alignment.run) > 0.005 * frame.image.shape[0]
-            due = (previous is None and since_start >= s.settle_s) or (
-                previous is not None and frame.t - previous >= (s.detect_interval_s if moving else 2 * s.detect_interval_s))
-            if not due:
+            if not schedule.due(frame.t, alignment, mask, moving):
                 continue
-            last_detect[alignment.run] = frame.t
             detected += 1
             started = time.perf_counter()
             if self.cropper.params.method is CropMethod.GAP:
@@ -238,19 +267,24 @@ class SectionReader:
 
     # -- reading ----------------------------------------------------------------------------------------------
     def _read(self, tracks: list[_Track]) -> list[tuple[OcrLine, _Observation]]:
+        """One read per track, all in one batch; reads below ``second_look_below`` get a second look — another
+        sighting of the line, and the same sighting preprocessed differently — in a second batch."""
         chosen = [t.ranked()[0] for t in tracks]
         reads = self.engine.read_lines([binarize_for_ocr(o.crop, self.line_height_px) for o in chosen])
         results = list(zip(reads, chosen))
-        again = [i for i, (line, _) in enumerate(results)
-                 if line.confidence < self.settings.second_look_below and len(tracks[i].observations) > 1]
-        if again:
-            alternates = []
-            for i in again:
-                ranked = tracks[i].ranked()
-                visible = [o for o in ranked[1:] if o.fully_visible()] or ranked[1:]
-                alternates.append(max(visible, key=lambda o: abs(o.t - ranked[0].t)))
-            second = self.engine.read_lines([binarize_for_ocr(o.crop, self.line_height_px) for o in alternates])
-            for i, line, obs in zip(again, second, alternates):
+        looks: list[tuple[int, np.ndarray, _Observation]] = []
+        for i, (line, obs) in enumerate(results):
+            if line.confidence >= self.settings.second_look_below:
+                continue
+            looks.append((i, grey_for_ocr(obs.crop, self.line_height_px), obs))
+            ranked = tracks[i].ranked()
+            others = [o for o in ranked[1:] if o.fully_visible()]
+            if others:
+                other = max(others, key=lambda o: abs(o.t - obs.t))
+                looks.append((i, binarize_for_ocr(other.crop, self.line_height_px), other))
+        if looks:
+            second = self.engine.read_lines([image for _, image, _ in looks])
+            for (i, _, obs), line in zip(looks, second):
                 if line.confidence > results[i][0].confidence:
                     results[i] = (line, obs)
         return results

@@ -40,7 +40,8 @@ class CropperParams:
     exclude_top_height: float = 0.0
     min_line_height: float = 0.008  # bands thinner than this are noise
     min_piece_width: float = 0.006
-    region_density: float = 0.08  # GAP: share of frames a cell must be text in to belong to the region
+    region_density: float = 0.08  # GAP: share of the busiest row's/column's text a row/column needs
+    region_y_gap: float = 0.15  # GAP: row runs closer than this (fraction of frame height) are one region
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,11 @@ class HeatmapCropper:
         return self._finish(out, heatmap)
 
     def crop_region(self, heatmaps: Sequence[Heatmap]) -> list[Box]:
-        """GAP: sum the maps of a section and crop its dense region once → column boxes in frame pixels."""
+        """GAP: sum the maps of a section and crop its dense region once → column boxes in frame pixels.
+
+        Over a scrolling roll each cell is text only now and then, so density is judged on projections of the
+        sum: rows and columns carrying at least ``region_density`` of the busiest one's text. Row runs closer
+        than ``region_y_gap`` join (the space between credit entries is not the end of the credit area)."""
         if not heatmaps:
             return []
         shape = heatmaps[0].prob.shape
@@ -146,16 +151,21 @@ class HeatmapCropper:
             if heatmap.prob.shape != shape:
                 raise ValueError("GAP cropping needs maps of one size (frames of one video section)")
             total += _mask(heatmap, self.params)
-        dense = total >= max(1.0, self.params.region_density * len(heatmaps))
         first = heatmaps[0]
-        rows = runs(dense.any(axis=1), self._px(self.params.y_gap_threshold * 4, first.frame_height, first.sy))
+        p = self.params
+        row_profile = total.sum(axis=1)
+        if row_profile.max() <= 0:
+            return []
+        rows = runs(row_profile >= p.region_density * row_profile.max(),
+                    self._px(p.region_y_gap, first.frame_height, first.sy))
         boxes: list[Box] = []
         for y0, y1 in rows:
-            for x0, x1 in self._pieces(dense[y0:y1].any(axis=0), first):
+            column_profile = total[y0:y1].sum(axis=0)
+            for x0, x1 in self._pieces(column_profile >= p.region_density * column_profile.max(), first):
                 boxes.append(Box(x0, y0, x1, y1))
         h = first.frame_height
         line = 0.03 * h  # a typical credit line's detected height: the region needs a margin of that order
-        dx, dy = int(round(self.params.x_padding * line)), int(round(self.params.y_padding * line))
+        dx, dy = int(round(p.x_padding * line)), int(round(p.y_padding * line))
         return [first.to_frame(b).pad(dx, dy, first.frame_width, h) for b in boxes]
 
     def crop_section(self, heatmaps: Sequence[Heatmap]) -> list[list[LineCrop]]:

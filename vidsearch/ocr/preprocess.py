@@ -142,8 +142,28 @@ def erase_dot_leaders(binary: np.ndarray, min_run: int = 4) -> np.ndarray:
     return out
 
 
-def binarize_for_ocr(crop: np.ndarray, line_height_px: int = 40) -> np.ndarray:
-    """Black text on white, scaled so the text is ``line_height_px`` tall, with a white margin."""
+def remove_specks(binary: np.ndarray) -> np.ndarray:
+    """White out ink that is not text: specks (compression noise, < 2% of the largest glyph part) and bits of
+    neighbouring lines cut by the crop edge (touching the border, under a third of the tallest part's height)."""
+    ink = (binary == 0).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if count <= 2:
+        return binary
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    heights = stats[1:, cv2.CC_STAT_HEIGHT]
+    h, w = binary.shape
+    x, y = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
+    touches = (x == 0) | (y == 0) | (x + stats[1:, cv2.CC_STAT_WIDTH] >= w) | (y + heights >= h)
+    drop = (areas < 0.02 * areas.max()) | (touches & (heights < heights.max() / 3))
+    if not drop.any():
+        return binary
+    out = binary.copy()
+    out[np.isin(labels, np.flatnonzero(drop) + 1)] = 255
+    return out
+
+
+def _oriented_channel(crop: np.ndarray) -> tuple[np.ndarray, float, int]:
+    """(text channel with dark text on light, its text threshold, text height in pixels)."""
     if crop.ndim == 3 and not colour_stats(crop).monochrome:
         channel, upper = _colour_text_channel(crop)
         threshold = float(upper)
@@ -155,12 +175,30 @@ def binarize_for_ocr(crop: np.ndarray, line_height_px: int = 40) -> np.ndarray:
         channel = 255 - channel
         threshold = 255 - threshold
         binary = 255 - binary
-    ink_rows = np.flatnonzero((binary == 0).sum(axis=1) > 0)
-    ink_height = (ink_rows[-1] - ink_rows[0] + 1) if len(ink_rows) else channel.shape[0]
-    scale = float(np.clip(line_height_px / max(ink_height, 1), 0.5, 4.0))
-    if abs(scale - 1.0) > 0.05:
-        interpolation = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
-        channel = cv2.resize(channel, None, fx=scale, fy=scale, interpolation=interpolation)
-    _, out = cv2.threshold(channel, threshold, 255, cv2.THRESH_BINARY)
-    out = erase_dot_leaders(out)
+    ink_rows = np.flatnonzero((remove_specks(binary) == 0).sum(axis=1) > 0)
+    ink_height = int(ink_rows[-1] - ink_rows[0] + 1) if len(ink_rows) else channel.shape[0]
+    return channel, threshold, ink_height
+
+
+def _rescale(channel: np.ndarray, ink_height: int, target_px: float) -> np.ndarray:
+    scale = float(np.clip(target_px / max(ink_height, 1), 0.5, 4.0))
+    if abs(scale - 1.0) <= 0.05:
+        return channel
+    interpolation = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
+    return cv2.resize(channel, None, fx=scale, fy=scale, interpolation=interpolation)
+
+
+def binarize_for_ocr(crop: np.ndarray, line_height_px: int = 40) -> np.ndarray:
+    """Black text on white, scaled so the text is ``line_height_px`` tall, with a white margin."""
+    channel, threshold, ink_height = _oriented_channel(crop)
+    _, out = cv2.threshold(_rescale(channel, ink_height, line_height_px), threshold, 255, cv2.THRESH_BINARY)
+    out = erase_dot_leaders(remove_specks(out))
     return cv2.copyMakeBorder(out, BORDER_PX, BORDER_PX, BORDER_PX, BORDER_PX, cv2.BORDER_CONSTANT, value=255)
+
+
+def grey_for_ocr(crop: np.ndarray, line_height_px: int = 40) -> np.ndarray:
+    """A second look at a crop the binarised version failed on: the text channel, dark on light, not thresholded
+    (Tesseract binarises it its own way) and larger. Thin serif strokes over colour survive this better."""
+    channel, _, ink_height = _oriented_channel(crop)
+    out = _rescale(channel, ink_height, 1.5 * line_height_px)
+    return cv2.copyMakeBorder(out, BORDER_PX, BORDER_PX, BORDER_PX, BORDER_PX, cv2.BORDER_REPLICATE)

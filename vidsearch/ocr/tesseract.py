@@ -95,15 +95,17 @@ class TesseractEngine:
         return proc.stdout
 
     def read_lines(self, images: Sequence[np.ndarray]) -> list[OcrLine]:
-        if not images:
-            return []
-        out: list[OcrLine] = []
+        # a crop without ink holds no text (Tesseract would still "read" a syllable or two on a blank page)
+        inked = [i for i, image in enumerate(images) if image.size and int(image.min()) < 128]
+        out = [OcrLine("", 0.0) for _ in images]
+        if not inked:
+            return out
         with tempfile.TemporaryDirectory(prefix="vidsearch-ocr-") as tmp:
             workdir = Path(tmp)
             paths = []
-            for i, image in enumerate(images):
+            for i in inked:
                 path = workdir / f"line{i:05d}.png"
-                if not cv2.imwrite(str(path), image):
+                if not cv2.imwrite(str(path), images[i]):
                     raise TesseractFailed(f"could not write line image {path}")
                 paths.append(path)
             step = self.settings.tesseract_batch_size if self.batched else 1
@@ -116,7 +118,8 @@ class TesseractEngine:
                     listing.write_text("".join(f"{p}\n" for p in chunk))
                     source = str(listing)
                 pages = parse_tsv(self._run(source, workdir), len(chunk))
-                out.extend(_line(words) for words in pages)
+                for index, words in zip(inked[start:start + step], pages):
+                    out[index] = _line(words)
         return out
 
 
