@@ -71,3 +71,20 @@ def test_clean_role_removes_ocr_spaces_inside_role_compounds():
     assert clean_role("동시 녹음") == "동시녹음"
     assert clean_role("조명.") == "조명"
     assert clean_role("Director of Photography") == "Director of Photography"
+
+
+def test_a_title_one_syllable_off_a_known_one_is_corrected():
+    assert clean_role("촬영강독") == "촬영감독"
+    assert clean_role("조영출") == "조연출"
+    assert clean_role("미술감둑") == "미술감독"
+    assert clean_role("김민수") == "김민수" and clean_role("조명희") == "조명희"  # names are not roles
+    assert clean_role("펴진") == "펴진"  # two syllables: too short to guess
+
+
+def test_misread_surnames_and_english_role_words_are_corrected():
+    from vidsearch.credits.layout import split_names
+
+    assert split_names("한재석 김대주 검무열") == ["한재석", "김대주", "김무열"]  # 검 is no surname; 김 is
+    assert split_names("엄정화 뱍지성") == ["엄정화", "박지성"]
+    assert clean_role("Rigging Gatfer") == "Rigging Gaffer"
+    assert clean_role("Graphic Designer") == "Graphic Designer"  # a right word is never "corrected"

@@ -12,6 +12,9 @@ import unicodedata
 
 HANGUL = "\uac00-\ud7a3"
 _LEADER = re.compile(r"\s*(?:[.·•…_\-~]\s*){3,}\s*")  # a run of dots/dashes: role ...... name
+# what Tesseract makes of a leader it cannot see as dots: "e e e e °", "o · e ·" — three or more tiny tokens
+_LEADER_NOISE = re.compile(r"(?:(?<=\s)|^)(?:[.,·•°'`~+*_\-eocs]{1,2}\s+){2,}[.,·•°'`~+*_\-eocs]{1,2}(?=\s|$)")
+_BARE_SLASH = re.compile(rf"(?<=[{HANGUL}A-Za-z)])/(?=[{HANGUL}])|(?<=[{HANGUL}])/(?=[A-Za-z(])")
 _FIELD_SEPARATOR = re.compile(r"\s+[/|:：]\s+|\s*[|｜]\s*|\s*[:：]\s+|\s+/\s*|\s*/\s+")
 _NAME_SEPARATOR = re.compile(r"\s*[,，、·•・∙ㆍ;]\s*|\s+[/|]\s+")
 _DECORATION = re.compile(r"^[\s.,·•:;|/\\\-_~'\"`#*<>\[\](){}]+|[\s.,·•:;|/\\\-_~'\"`#*<>\[\](){}]+$")
@@ -43,8 +46,10 @@ def strip_decoration(text: str) -> str:
 
 
 def split_fields(text: str) -> list[str]:
-    """Role/name fields of one line, split at dot leaders, slashes, bars and colons."""
-    text = normalise(text)
+    """Role/name fields of one line, split at dot leaders, slashes, bars and colons. A slash touching Hangul
+    separates even without spaces ("극본/송창의"); between Latin words it stays ("Hair/Makeup")."""
+    text = _BARE_SLASH.sub(" / ", normalise(text))
+    text = _LEADER_NOISE.sub(" ....... ", text)
     parts = [strip_decoration(p) for p in _FIELD_SEPARATOR.split(_LEADER.sub(" | ", text))]
     return [p for p in parts if p]
 
@@ -89,3 +94,16 @@ def letter_share(text: str) -> float:
     if not chars:
         return 0.0
     return sum(1 for c in chars if ("\uac00" <= c <= "\ud7a3") or c.isascii() and c.isalpha()) / len(chars)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions all cost 1)."""
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]

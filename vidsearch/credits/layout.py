@@ -15,9 +15,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vidsearch.credits.cleanup import clean_text, split_fields, split_names
-from vidsearch.credits.lexicon import clean_role, name_score, role_score
+from vidsearch.credits.cleanup import clean_text, split_fields, split_names as _split_names
+from vidsearch.credits.lexicon import clean_role, correct_korean_name, name_score, role_score
 from vidsearch.credits.reader import ReadLine
+
+
+def split_names(text: str) -> list[str]:
+    """Names in a names field, with misread surnames corrected."""
+    return [correct_korean_name(name) for name in _split_names(text)]
 
 
 @dataclass

@@ -8,9 +8,10 @@ The role taxonomy and its mapping to EBU codes live in ``vidsearch.credits.roles
 
 from __future__ import annotations
 
+import functools
 import re
 
-from vidsearch.credits.cleanup import normalise, strip_decoration
+from vidsearch.credits.cleanup import edit_distance, normalise, strip_decoration
 
 # Korean broadcast job-title stems (longest first so "조연출" is found before "연출")
 KOREAN_ROLE_WORDS = sorted({
@@ -36,12 +37,21 @@ ENGLISH_ROLE_WORDS = {
     "locations", "scout", "driver", "catering", "publicist", "researcher", "archive", "clearance", "legal",
     "special", "senior", "chief", "head", "first", "second", "key", "best", "boy", "dolly", "steadicam", "focus",
     "puller", "loader", "script", "continuity", "dialogue", "foley", "dubbing", "vision", "mixer", "broadcast",
+    "graphic", "motion", "video", "audio", "junior", "line", "floor", "studio", "stage", "sales", "rigging",
+    "teleprompter", "genny", "crane", "aerial", "drone", "marine", "wrangler", "medic", "nurse", "security",
+    "caterer", "runner", "prop", "painter", "carpenter", "plasterer", "scenic", "storyboard", "concept", "artist",
+    "compositor", "compositing", "modelling", "modeller", "texture", "render", "pipeline", "matte", "roto",
+    "tracking", "voice", "subtitler", "interpreter", "signer", "coach", "trainer", "dialect", "vocal", "singer",
+    "musician", "orchestrator", "arranger", "conductor", "lyricist", "librarian", "supervising", "publisher",
+    "format", "deviser", "reporter", "correspondent", "anchor", "journalist", "editorial", "researcher", "stand-in",
+    "double", "extras", "performer", "actor", "actress", "model", "colour", "color", "timing", "grading",
 }
 
-SURNAMES = set(
-    "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현함변염여"
-    "추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용예경봉사부가복태목형피두감음빈동온호범좌팽승간상갈서"
-)
+# most common first (the order breaks ties when correcting a misread surname)
+SURNAME_ORDER = ("김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현"
+                 "함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용예경봉사부가복태목형피두감음빈동온호범"
+                 "좌팽승간상갈")
+SURNAMES = set(SURNAME_ORDER)
 COMPOUND_SURNAMES = ("남궁", "황보", "제갈", "선우", "독고", "사공", "서문", "동방")
 _HANGUL_NAME = re.compile(r"[\uac00-\ud7a3]{2,4}")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z.'\-]*")
@@ -97,6 +107,63 @@ def name_score(text: str) -> float:
     return 0.3
 
 
+_RANKS = ("감독", "팀장", "보조", "기사", "실장", "부", "팀", "총괄", "디자인", "프로듀서", "슈퍼바이저")
+
+
+@functools.cache
+def _korean_role_vocabulary() -> dict[int, tuple[str, ...]]:
+    """Role words and their compounds with a rank word (촬영+감독, 미술+팀장 ...) by length, for correcting
+    misread titles."""
+    words = set(KOREAN_ROLE_WORDS)
+    words |= {a + b for a in KOREAN_ROLE_WORDS for b in _RANKS if len(a + b) <= 7}
+    by_length: dict[int, list[str]] = {}
+    for word in words:
+        by_length.setdefault(len(word), []).append(word)
+    return {n: tuple(sorted(ws)) for n, ws in by_length.items()}
+
+
+def correct_korean_role(token: str) -> str:
+    """A Korean title one syllable away from exactly one known title (and at least three long) is that title:
+    "촬영강독" → "촬영감독". Shorter words are left alone (two syllables apart from a role are often a name)."""
+    if len(token) < 3 or not _HANGUL_RUN.fullmatch(token) or _segments_into_roles(token):
+        return token
+    vocabulary = _korean_role_vocabulary()
+    near = {w for n in (len(token) - 1, len(token), len(token) + 1) for w in vocabulary.get(n, ())
+            if edit_distance(token, w) == 1}
+    return near.pop() if len(near) == 1 else token
+
+
+def _jamo(syllable: str) -> tuple[int, int, int]:
+    code = ord(syllable) - 0xAC00
+    return code // 588, (code % 588) // 28, code % 28
+
+
+def correct_korean_name(token: str) -> str:
+    """A three-syllable Korean name whose first syllable is no surname, but one letter (jamo) away from one, has
+    that surname — the most common if several: Tesseract reads 김 as 검 or 깁."""
+    if len(token) != 3 or not _HANGUL_RUN.fullmatch(token) or token[0] in SURNAMES:
+        return token
+    first = _jamo(token[0])
+    for surname in SURNAME_ORDER:
+        if sum(a != b for a, b in zip(first, _jamo(surname))) == 1:
+            return surname + token[1:]
+    return token
+
+
+def correct_english_role(text: str) -> str:
+    """A Latin word one letter away from exactly one role word becomes it ("Gatfer" → "Gaffer")."""
+    def fix(match: re.Match) -> str:
+        word = match.group()
+        lower = word.lower()
+        if len(lower) < 5 or lower in ENGLISH_ROLE_WORDS:
+            return word
+        near = [w for w in ENGLISH_ROLE_WORDS if abs(len(w) - len(lower)) <= 1 and edit_distance(lower, w) == 1]
+        if len(near) != 1:
+            return word
+        return near[0].capitalize() if word[0].isupper() else near[0]
+    return _LATIN_WORD.sub(fix, text)
+
+
 def clean_role(text: str) -> str:
     """A role as printed, without decoration, and with OCR's stray spaces inside Korean compounds removed
     ("촬 영 감독" → "촬영감독") when the joined word is made of role words."""
@@ -111,4 +178,4 @@ def clean_role(text: str) -> str:
     # "촬 영감독": the first fragment alone is not a role word, so try joining the whole Hangul run
     if len(out) > 1 and all(_HANGUL_RUN.fullmatch(t) for t in out) and _segments_into_roles("".join(out)):
         return "".join(out)
-    return " ".join(out)
+    return correct_english_role(" ".join(correct_korean_role(t) for t in out))

@@ -274,7 +274,8 @@ class SectionReader:
         results = list(zip(reads, chosen))
         looks: list[tuple[int, np.ndarray, _Observation]] = []
         for i, (line, obs) in enumerate(results):
-            if line.confidence >= self.settings.second_look_below:
+            weakest = min((w.confidence for w in line.words), default=0.0)
+            if line.confidence >= self.settings.second_look_below and weakest >= 0.6:
                 continue
             looks.append((i, grey_for_ocr(obs.crop, self.line_height_px), obs))
             ranked = tracks[i].ranked()

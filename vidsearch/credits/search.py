@@ -119,8 +119,12 @@ def search_credits(store: IndexBackend, query: str, k: int = 10,
 def person_credits(store: IndexBackend, name: str, filters: SearchFilters | None = None) -> PersonCredits:
     """Every video crediting exactly this name (spacing and case aside), with its roles and times."""
     query = _query(name)
-    retriever = TextRetriever("credit_name", query, _fields(("name",)), PERSON_CANDIDATES)
-    candidates = store.search(IndexName.CREDITS, [retriever], filters)["credit_name"]
+    # "김 민수" and "김민수" are one name: search both spellings (a Korean name is analysed as one word)
+    spellings = list(dict.fromkeys([query, query.replace(" ", "")]))
+    retrievers = [TextRetriever(f"credit_name_{i}", q, _fields(("name",)), PERSON_CANDIDATES)
+                  for i, q in enumerate(spellings)]
+    lists = store.search(IndexName.CREDITS, retrievers, filters)
+    candidates = list({c.id: c for found in lists.values() for c in found}.values())
     docs = store.get(IndexName.CREDITS, [c.id for c in candidates])
     wanted = name_key(query)
     exact = {i: d for i, d in docs.items() if name_key(d["name"]) == wanted}
