@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.ocr.conftest import draw_line
+from vidsearch.credits.render import CreditFont
 from vidsearch.errors import MissingDependency
 from vidsearch.ocr.engine import OcrWord, join_words
 from vidsearch.ocr.preprocess import binarize_for_ocr
@@ -78,3 +79,20 @@ def test_missing_korean_data_names_tesseract_ocr_kor(tmp_path: Path, monkeypatch
     finally:
         _installed_languages.cache_clear()
     assert "TESSDATA_PREFIX" in os.environ
+
+
+def test_korean_names_misread_as_latin_by_kor_eng_are_reread_in_korean(tesseract):
+    """kor+eng turns some Hangul names into unsure Latin ("AAS", "Bale"); those spans are re-read with kor alone."""
+    import cv2
+
+    names = ["서자연   김류현", "조선묵   윤희석", "강예솔   고정민", "오승아   방지영", "자오즈민   강세정"]
+    images = []
+    for text in names:
+        for size in (32, 45):
+            line = draw_line(text, font_px=size, font=CreditFont.MYEONGJO)
+            ok, jpeg = cv2.imencode(".jpg", line, [cv2.IMWRITE_JPEG_QUALITY, 60])
+            images.append(binarize_for_ocr(cv2.imdecode(jpeg, cv2.IMREAD_COLOR)))
+    reads = tesseract.read_lines(images)
+    assert not any(ch.isascii() and ch.isalpha() for line in reads for ch in line.text)
+    wrong = sum(line.text.replace(" ", "") != names[i // 2].replace(" ", "") for i, line in enumerate(reads))
+    assert wrong <= 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-BORDER_PX = 12
+BORDER_PX = 20  # Tesseract misreads lines set tight against the image edge
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import functools
 import io
 import logging
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -80,10 +81,10 @@ class TesseractEngine:
         check_tesseract(self.settings.tesseract_cmd, self.settings.languages)
         self._exe = shutil.which(self.settings.tesseract_cmd) or self.settings.tesseract_cmd
 
-    def _run(self, source: str, workdir: Path) -> str:
+    def _run(self, source: str, workdir: Path, languages: str | None = None) -> str:
         s = self.settings
         env = {**os.environ, "OMP_THREAD_LIMIT": str(s.tesseract_threads)}
-        cmd = [self._exe, source, "stdout", "-l", s.languages, "--psm", str(s.tesseract_psm), "tsv"]
+        cmd = [self._exe, source, "stdout", "-l", languages or s.languages, "--psm", str(s.tesseract_psm), "tsv"]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=s.tesseract_timeout_s, env=env,
                                   cwd=workdir)
@@ -93,6 +94,21 @@ class TesseractEngine:
             reason = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
             raise TesseractFailed(f"tesseract failed on {source}: {reason}")
         return proc.stdout
+
+    def _read_words(self, paths: list[Path], workdir: Path, languages: str | None = None) -> list[list[OcrWord]]:
+        """Words of each image, ``tesseract_batch_size`` images per process (one per process when not batched)."""
+        out: list[list[OcrWord]] = []
+        step = self.settings.tesseract_batch_size if self.batched else 1
+        for start in range(0, len(paths), step):
+            chunk = paths[start:start + step]
+            if len(chunk) == 1:
+                source = str(chunk[0])
+            else:
+                listing = workdir / f"batch{start:05d}-{languages or 'all'}.txt"
+                listing.write_text("".join(f"{p}\n" for p in chunk))
+                source = str(listing)
+            out.extend(parse_tsv(self._run(source, workdir, languages), len(chunk)))
+        return out
 
     def read_lines(self, images: Sequence[np.ndarray]) -> list[OcrLine]:
         # a crop without ink holds no text (Tesseract would still "read" a syllable or two on a blank page)
@@ -108,19 +124,42 @@ class TesseractEngine:
                 if not cv2.imwrite(str(path), images[i]):
                     raise TesseractFailed(f"could not write line image {path}")
                 paths.append(path)
-            step = self.settings.tesseract_batch_size if self.batched else 1
-            for start in range(0, len(paths), step):
-                chunk = paths[start:start + step]
-                if len(chunk) == 1:
-                    source = str(chunk[0])
-                else:
-                    listing = workdir / f"batch{start:05d}.txt"
-                    listing.write_text("".join(f"{p}\n" for p in chunk))
-                    source = str(listing)
-                pages = parse_tsv(self._run(source, workdir), len(chunk))
-                for index, words in zip(inked[start:start + step], pages):
-                    out[index] = _line(words)
+            words = self._read_words(paths, workdir)
+            primary = self.settings.languages.split("+")[0]
+            suspect = [k for k, line in enumerate(words) if any(_latin_garbage(w) for w in line)]
+            if suspect and primary != self.settings.languages:
+                again = self._read_words([paths[k] for k in suspect], workdir, primary)
+                for k, alternative in zip(suspect, again):
+                    words[k] = _repair(words[k], alternative)
+            for index, line_words in zip(inked, words):
+                out[index] = _line(line_words)
         return out
+
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def _latin_garbage(word: OcrWord) -> bool:
+    """A Latin word Tesseract was unsure of: with kor+eng, Hangul names often come out as "AAS", "Bale", "wae"."""
+    return word.confidence < 0.8 and bool(_LATIN.search(word.text)) and not _HANGUL.search(word.text)
+
+
+def _repair(words: list[OcrWord], korean: list[OcrWord]) -> list[OcrWord]:
+    """Replace each unsure Latin word by the Korean-only reading of the same span, when that reading is Hangul
+    and surer. English words read confidently stay (the Korean-only model mangles them)."""
+    out: list[OcrWord] = []
+    for word in words:
+        if not _latin_garbage(word):
+            out.append(word)
+            continue
+        inside = [k for k in korean if word.x0 - 2 <= (k.x0 + k.x1) / 2 <= word.x1 + 2]
+        if inside and all(_HANGUL.search(k.text) for k in inside) \
+                and float(np.mean([k.confidence for k in inside])) > word.confidence:
+            out.extend(inside)
+        else:
+            out.append(word)
+    return out
 
 
 def _line(words: list[OcrWord]) -> OcrLine:
