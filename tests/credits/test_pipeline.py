@@ -14,6 +14,7 @@ from vidsearch.credits.render import (
     CreditLayout,
     CreditMotion,
     CreditRollSpec,
+    render_footage,
 )
 from vidsearch.credits.scoring import score_lines, score_pairs
 from vidsearch.media.frames import Cv2FrameSource
@@ -63,26 +64,16 @@ def test_static_cards_are_read(extractor, roll_factory, entries, layout, backgro
     assert score.timed_pairs == score.correct_pairs
 
 
-def test_a_video_without_credits_yields_nothing(extractor, roll_factory, shared):
-    from vidsearch.credits.filler import filler_frames  # noqa: F401  (rendered through the roll factory below)
-
+def test_a_video_without_credits_yields_nothing(extractor, shared):
     clip = shared / "eval" / "dev" / "faces" / "face_recognition_examples" / "examples" / "short_hamilton_clip.mp4"
     reading = extractor.extract(clip)
     assert reading.sections == [] and reading.lines == [] and reading.unreadable == []
 
 
 def test_footage_with_subtitles_only_yields_nothing(extractor, tmp_path: Path):
-    from vidsearch.credits.render import _Encoder
-    from vidsearch.credits.filler import filler_frames
-
-    spec = CreditRollSpec(entries=[CreditEntry(role="x", names=("y",))], width=960, height=540, fps=10)
-    path = tmp_path / "footage.mp4"
-    encoder = _Encoder(spec, path)
     filler = FillerSpec(seconds=20, subtitles=[Subtitle(start_s=1, end_s=8, text="여기가 어디죠?"),
                                                 Subtitle(start_s=10, end_s=18, text="Where are we going now?")])
-    for frame in filler_frames(filler, 960, 540, 10):
-        encoder.write(frame)
-    encoder.close()
+    path = render_footage(filler, tmp_path / "footage.mp4", 960, 540, fps=10)
     reading = extractor.extract(path)
     assert reading.lines == [] and reading.sections == []
 

@@ -94,5 +94,7 @@ def test_korean_names_misread_as_latin_by_kor_eng_are_reread_in_korean(tesseract
             images.append(binarize_for_ocr(cv2.imdecode(jpeg, cv2.IMREAD_COLOR)))
     reads = tesseract.read_lines(images)
     assert not any(ch.isascii() and ch.isalpha() for line in reads for ch in line.text)
-    wrong = sum(line.text.replace(" ", "") != names[i // 2].replace(" ", "") for i, line in enumerate(reads))
-    assert wrong <= 1
+    from vidsearch.credits.cleanup import edit_distance
+
+    edits = sum(edit_distance(line.text.replace(" ", ""), names[i // 2].replace(" ", "")) for i, line in enumerate(reads))
+    assert edits <= 0.05 * sum(2 * len(n.replace(" ", "")) for n in names)

@@ -28,7 +28,7 @@ from vidsearch.ocr.cropper import CropMethod, CropperParams, HeatmapCropper
 from vidsearch.ocr.engine import OcrEngine, OcrLine, OcrWord
 from vidsearch.ocr.geometry import Box
 from vidsearch.ocr.heatmap import TextDetector
-from vidsearch.ocr.preprocess import binarize_for_ocr, grey_for_ocr
+from vidsearch.ocr.reading import read_crops
 
 log = logging.getLogger(__name__)
 
@@ -267,28 +267,16 @@ class SectionReader:
 
     # -- reading ----------------------------------------------------------------------------------------------
     def _read(self, tracks: list[_Track]) -> list[tuple[OcrLine, _Observation]]:
-        """One read per track, all in one batch; reads below ``second_look_below`` get a second look — another
-        sighting of the line, and the same sighting preprocessed differently — in a second batch."""
+        """One read per track, all in one batch; unsure reads get a second look (``read_crops``), with the
+        sighting of the line farthest in time from the chosen one as the alternate."""
         chosen = [t.ranked()[0] for t in tracks]
-        reads = self.engine.read_lines([binarize_for_ocr(o.crop, self.line_height_px) for o in chosen])
-        results = list(zip(reads, chosen))
-        looks: list[tuple[int, np.ndarray, _Observation]] = []
-        for i, (line, obs) in enumerate(results):
-            weakest = min((w.confidence for w in line.words), default=0.0)
-            if line.confidence >= self.settings.second_look_below and weakest >= 0.6:
-                continue
-            looks.append((i, grey_for_ocr(obs.crop, self.line_height_px), obs))
-            ranked = tracks[i].ranked()
-            others = [o for o in ranked[1:] if o.fully_visible()]
-            if others:
-                other = max(others, key=lambda o: abs(o.t - obs.t))
-                looks.append((i, binarize_for_ocr(other.crop, self.line_height_px), other))
-        if looks:
-            second = self.engine.read_lines([image for _, image, _ in looks])
-            for (i, _, obs), line in zip(looks, second):
-                if line.confidence > results[i][0].confidence:
-                    results[i] = (line, obs)
-        return results
+        alternates: list[_Observation | None] = []
+        for track, obs in zip(tracks, chosen):
+            others = [o for o in track.observations if o is not obs and o.fully_visible()]
+            alternates.append(max(others, key=lambda o: abs(o.t - obs.t)) if others else None)
+        readings = read_crops(self.engine, [o.crop for o in chosen], self.line_height_px,
+                              self.settings.second_look_below, [a.crop if a else None for a in alternates])
+        return [(r.line, alternates[i] if r.source == 2 else chosen[i]) for i, r in enumerate(readings)]
 
     @staticmethod
     def _span(track: _Track, obs: _Observation, timeline: list[tuple[float, FrameAlignment]],

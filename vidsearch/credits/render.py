@@ -12,8 +12,8 @@ end of a programme.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -25,9 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vidsearch.credits.filler import FillerSpec, MovingColourField, filler_frames
 from vidsearch.credits.truth import CreditRollTruth, TruthLine
-from vidsearch.errors import MissingDependency, VidsearchError
+from vidsearch.media.synth import write_video
 
 NANUM_DIR = Path("/usr/share/fonts/truetype/nanum")
+ENTRY_GAP = 0.6  # extra space between two credits, in line pitches
 
 
 class CreditFont(StrEnum):
@@ -224,35 +225,6 @@ def _compose(background: np.ndarray, canvas: _Canvas, y: int, height: int) -> np
     return np.minimum(out, 255).astype(np.uint8)
 
 
-class RenderError(VidsearchError):
-    status = 500
-    title = "Rendering failed"
-
-
-class _Encoder:
-    def __init__(self, spec: CreditRollSpec, path: Path) -> None:
-        exe = shutil.which("ffmpeg")
-        if exe is None:
-            raise MissingDependency("ffmpeg", "sudo apt-get install -y ffmpeg")
-        self.path = path
-        gop = max(1, round(spec.keyframe_interval_s * spec.fps))
-        cmd = [exe, "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{spec.width}x{spec.height}",
-               "-r", f"{spec.fps:g}", "-i", "-", "-c:v", "libx264", "-preset", spec.preset, "-crf", str(spec.crf),
-               "-g", str(gop), "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(path)]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-
-    def write(self, frame: np.ndarray) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(np.ascontiguousarray(frame).tobytes())
-
-    def close(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
-        if self.proc.wait() != 0:
-            raise RenderError(f"ffmpeg could not encode {self.path}: {err.strip()[-300:]}")
-
-
 class _Corner:
     """Static corner text (a channel logo stand-in), drawn once and laid over every frame."""
 
@@ -271,88 +243,112 @@ class _Corner:
         return frame
 
 
+def _scroll(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], background: _Background, corner: _Corner
+            ) -> tuple[list[TruthLine], int, Iterator[np.ndarray]]:
+    pitch = fonts.name_px * spec.line_spacing
+    baselines, y = [], float(spec.height)  # one blank screen first: the roll enters from the bottom
+    for i, row in enumerate(rows):
+        if i and row.entry != rows[i - 1].entry:
+            y += pitch * ENTRY_GAP
+        y += pitch
+        baselines.append(y)
+    height = int(y + pitch + spec.height)
+    speed = spec.scroll_speed * spec.height
+    travel = height - spec.height
+    n_frames = int(round((spec.lead_in_s + travel / speed + spec.tail_s) * spec.fps))
+    lines = []
+    for row, baseline in zip(rows, baselines):
+        top, bottom = baseline - row.size_px * 1.05, baseline + row.size_px * 0.3
+        lines.append(TruthLine(text=row.text, role=row.role, names=list(row.names), kind=row.kind, entry=row.entry,
+                               first_s=round(spec.lead_in_s + max(0.0, bottom - spec.height) / speed, 3),
+                               last_s=round(spec.lead_in_s + top / speed, 3)))
+
+    def frames() -> Iterator[np.ndarray]:
+        canvas = _draw(spec, fonts, rows, baselines, height, spec.background is CreditBackground.MOVING_COLOUR)
+        for k in range(n_frames):
+            t = k / spec.fps
+            offset = int(round(min(max(0.0, t - spec.lead_in_s) * speed, travel)))
+            yield corner.apply(_compose(background.frame(t), canvas, offset, spec.height))
+
+    return lines, n_frames, frames()
+
+
+def _cards(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], background: _Background, corner: _Corner
+           ) -> tuple[list[TruthLine], int, Iterator[np.ndarray]]:
+    pitch = fonts.name_px * spec.line_spacing
+    cards: list[list[_Row]] = []
+    for i, row in enumerate(rows):
+        if not cards or (row.entry != rows[i - 1].entry and row.entry % spec.entries_per_card == 0):
+            cards.append([])
+        cards[-1].append(row)
+    lead, per_card = int(round(spec.lead_in_s * spec.fps)), int(round(spec.card_seconds * spec.fps))
+    tail = int(round(spec.tail_s * spec.fps))
+    lines = []
+    for c, members in enumerate(cards):
+        start = (lead + c * per_card) / spec.fps
+        for row in members:
+            lines.append(TruthLine(text=row.text, role=row.role, names=list(row.names), kind=row.kind,
+                                   entry=row.entry, first_s=round(start, 3),
+                                   last_s=round(start + (per_card - 1) / spec.fps, 3)))
+
+    def baselines(members: list[_Row]) -> list[float]:
+        gaps = len({r.entry for r in members}) - 1
+        y = (spec.height - len(members) * pitch - pitch * ENTRY_GAP * gaps) / 2
+        out = []
+        for j, row in enumerate(members):
+            if j and row.entry != members[j - 1].entry:
+                y += pitch * ENTRY_GAP
+            y += pitch
+            out.append(y - pitch * 0.25)
+        return out
+
+    def frames() -> Iterator[np.ndarray]:
+        shadow = spec.background is CreditBackground.MOVING_COLOUR
+        k = 0
+        for _ in range(lead):
+            yield corner.apply(background.frame(k / spec.fps))
+            k += 1
+        for members in cards:
+            canvas = _draw(spec, fonts, members, baselines(members), spec.height, shadow)
+            for _ in range(per_card):
+                yield corner.apply(_compose(background.frame(k / spec.fps), canvas, 0, spec.height))
+                k += 1
+        for _ in range(tail):
+            yield corner.apply(background.frame(k / spec.fps))
+            k += 1
+
+    return lines, lead + len(cards) * per_card + tail, frames()
+
+
+def _encode(frames: Iterable[np.ndarray], path: Path, width: int, height: int, fps: float,
+            keyframe_interval_s: float, crf: int, preset: str) -> None:
+    gop = max(1, round(keyframe_interval_s * fps))
+    write_video((frame[:, :, ::-1] for frame in frames), path, fps, (width, height), crf=crf, preset=preset,
+                extra_args=("-g", str(gop), "-movflags", "+faststart"))
+
+
 def render_credit_roll(spec: CreditRollSpec, path: Path | str, filler: FillerSpec | None = None) -> CreditRollTruth:
     """Render ``spec`` to an H.264 MP4 at ``path`` and return what is on screen when. With ``filler``, that much
     programme footage comes first (a programme's last minutes, then its credits); truth times are then video times."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fonts = _Fonts(spec)
     rows = _rows(spec, fonts)
-    pitch = fonts.name_px * spec.line_spacing
-    entry_gap = pitch * 0.6
-    shadow = spec.background is CreditBackground.MOVING_COLOUR
-    background = _Background(spec)
-    corner = _Corner(spec)
-    encoder = _Encoder(spec, path)
-    lines: list[TruthLine] = []
-    n_frames = 0
-    prelude = 0
-    try:
-        if filler is not None:
-            for frame in filler_frames(filler, spec.width, spec.height, spec.fps):
-                encoder.write(frame)
-                prelude += 1
-        if spec.motion is CreditMotion.SCROLL:
-            baselines, y = [], float(spec.height)  # one blank screen first: the roll enters from the bottom
-            for i, row in enumerate(rows):
-                if i and row.entry != rows[i - 1].entry:
-                    y += entry_gap
-                y += pitch
-                baselines.append(y)
-            height = int(y + pitch + spec.height)
-            canvas = _draw(spec, fonts, rows, baselines, height, shadow)
-            speed = spec.scroll_speed * spec.height
-            travel = height - spec.height
-            duration = spec.lead_in_s + travel / speed + spec.tail_s
-            n_frames = int(round(duration * spec.fps))
-            for k in range(n_frames):
-                t = k / spec.fps
-                offset = int(round(min(max(0.0, t - spec.lead_in_s) * speed, travel)))
-                encoder.write(corner.apply(_compose(background.frame(t), canvas, offset, spec.height)))
-            for row, baseline in zip(rows, baselines):
-                top, bottom = baseline - row.size_px * 1.05, baseline + row.size_px * 0.3
-                first = spec.lead_in_s + max(0.0, bottom - spec.height) / speed
-                last = spec.lead_in_s + top / speed
-                lines.append(TruthLine(text=row.text, role=row.role, names=list(row.names), kind=row.kind,
-                                       entry=row.entry, first_s=round(first, 3), last_s=round(last, 3)))
-        else:
-            cards: list[list[int]] = []
-            for i, row in enumerate(rows):
-                if not cards or (row.entry != rows[i - 1].entry and row.entry % spec.entries_per_card == 0):
-                    cards.append([])
-                cards[-1].append(i)
-            lead = int(round(spec.lead_in_s * spec.fps))
-            for k in range(lead):
-                encoder.write(corner.apply(background.frame(k / spec.fps)))
-            n_frames = lead
-            for card in cards:
-                members = [rows[i] for i in card]
-                block = len(members) * pitch + entry_gap * (len({r.entry for r in members}) - 1)
-                y = (spec.height - block) / 2
-                baselines = []
-                for j, row in enumerate(members):
-                    if j and row.entry != members[j - 1].entry:
-                        y += entry_gap
-                    y += pitch
-                    baselines.append(y - pitch * 0.25)
-                canvas = _draw(spec, fonts, members, baselines, spec.height, shadow)
-                card_frames = int(round(spec.card_seconds * spec.fps))
-                for k in range(card_frames):
-                    frame = _compose(background.frame((n_frames + k) / spec.fps), canvas, 0, spec.height)
-                    encoder.write(corner.apply(frame))
-                start = n_frames / spec.fps
-                n_frames += card_frames
-                for row in members:
-                    lines.append(TruthLine(text=row.text, role=row.role, names=list(row.names), kind=row.kind,
-                                           entry=row.entry, first_s=round(start, 3),
-                                           last_s=round(n_frames / spec.fps - 1 / spec.fps, 3)))
-            tail = int(round(spec.tail_s * spec.fps))
-            for k in range(tail):
-                encoder.write(corner.apply(background.frame((n_frames + k) / spec.fps)))
-            n_frames += tail
-    finally:
-        encoder.close()
+    layout = _scroll if spec.motion is CreditMotion.SCROLL else _cards
+    lines, n_frames, roll = layout(spec, fonts, rows, _Background(spec), _Corner(spec))
+    prelude = int(round(filler.seconds * spec.fps)) if filler is not None else 0
+    footage = filler_frames(filler, spec.width, spec.height, spec.fps) if filler is not None else iter(())
+    _encode(itertools.chain(footage, roll), path, spec.width, spec.height, spec.fps, spec.keyframe_interval_s,
+            spec.crf, spec.preset)
     truth = CreditRollTruth(path=str(path), duration_s=(prelude + n_frames) / spec.fps, start_s=0.0,
                             width=spec.width, height=spec.height, layout=spec.layout.value, motion=spec.motion.value,
                             entries=[(e.role, list(e.names)) for e in spec.entries], lines=lines)
     return truth.shifted(prelude / spec.fps) if prelude else truth
+
+
+def render_footage(filler: FillerSpec, path: Path | str, width: int = 1280, height: int = 720, fps: float = 25.0,
+                   keyframe_interval_s: float = 1.0, crf: int = 23, preset: str = "veryfast") -> Path:
+    """Programme footage with no credits (moving colour, shapes, subtitles) as H.264: what the credit locator
+    must pass over cheaply, and must not mistake for credits."""
+    path = Path(path)
+    _encode(filler_frames(filler, width, height, fps), path, width, height, fps, keyframe_interval_s, crf, preset)
+    return path
