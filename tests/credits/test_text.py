@@ -88,3 +88,9 @@ def test_misread_surnames_and_english_role_words_are_corrected():
     assert split_names("엄정화 뱍지성") == ["엄정화", "박지성"]
     assert clean_role("Rigging Gatfer") == "Rigging Gaffer"
     assert clean_role("Graphic Designer") == "Graphic Designer"  # a right word is never "corrected"
+
+
+def test_names_marked_apart_keep_their_syllables_together_and_glued_names_split():
+    assert split_names("장미 인애 · 조수진") == ["장미인애", "조수진"]  # an OCR space inside a 4-syllable name
+    assert split_names("김민준황승언") == ["김민준", "황승언"]  # two names read without their gap
+    assert split_names("이영희 박지성") == ["이영희", "박지성"]

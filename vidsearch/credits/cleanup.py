@@ -55,18 +55,32 @@ def split_fields(text: str) -> list[str]:
 
 
 def split_names(text: str) -> list[str]:
-    """Names in one field: at commas and middle dots; Hangul tokens (Korean names have no spaces) one each."""
+    """Names in one field: at commas, middle dots and wide gaps. Korean names have no spaces, so where the line
+    marks its names apart a Hangul part is one name ("장미 인애" → "장미인애"); where it does not, each Hangul
+    token is a name ("이영희 박지성")."""
+    text = normalise(text)
+    marked = bool(_NAME_SEPARATOR.search(text))
     names: list[str] = []
-    for part in _NAME_SEPARATOR.split(normalise(text)):
+    for part in _NAME_SEPARATOR.split(text):
         part = strip_decoration(part)
         if not part:
             continue
         tokens = _join_fragments(part.split(" "))
-        if all(re.fullmatch(rf"[{HANGUL}]{{2,5}}", t) for t in tokens):
-            names.extend(tokens)
+        if all(re.fullmatch(rf"[{HANGUL}]{{1,6}}", t) for t in tokens):
+            for token in (["".join(tokens)] if marked else tokens):
+                names.extend(_split_glued(token))
         else:
             names.append(" ".join(tokens))
     return names
+
+
+def _split_glued(token: str) -> list[str]:
+    """Two three-syllable names read without the gap between them ("김민준황승언") are two names."""
+    from vidsearch.credits.lexicon import SURNAMES
+
+    if len(token) == 6 and token[0] in SURNAMES and token[3] in SURNAMES:
+        return [token[:3], token[3:]]
+    return [token]
 
 
 def _join_fragments(tokens: list[str]) -> list[str]:

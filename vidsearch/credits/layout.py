@@ -10,19 +10,23 @@ a centred list under a heading) join that role until the next role starts.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from vidsearch.credits.cleanup import clean_text, split_fields, split_names as _split_names
-from vidsearch.credits.lexicon import clean_role, correct_korean_name, name_score, role_score
+from vidsearch.credits.lexicon import clean_role, correct_korean_name, correct_korean_role, name_score, role_score
 from vidsearch.credits.reader import ReadLine
 
 
 def split_names(text: str) -> list[str]:
     """Names in a names field, with misread surnames corrected."""
     return [correct_korean_name(name) for name in _split_names(text)]
+
+
+_HANGUL_ONLY = re.compile(r"[\uac00-\ud7a3 ]+")
 
 
 @dataclass
@@ -129,9 +133,10 @@ def _classify_single(text: str, height: float, typical_height: float) -> tuple[s
     names = split_names(fields[0])
     if len(names) >= 2 and role_score(names[0]) >= 0.8 and role_score(" ".join(names[1:])) < 0.5:
         return "pair", names[0], names[1:]  # "연출   김민수": role and name set apart by a wide gap
-    role, name = role_score(fields[0]), max((name_score(n) for n in names), default=0.0)
-    if role >= 0.8 and role > name:
-        return "heading", fields[0], []
+    corrected = correct_korean_role(fields[0].replace(" ", "")) if _HANGUL_ONLY.fullmatch(fields[0]) else fields[0]
+    role, name = role_score(corrected), max((name_score(n) for n in names), default=0.0)
+    if role >= 0.8 and (role > name or corrected != fields[0]):  # "백보정" is 색보정 misread, not a name
+        return "heading", corrected, []
     if typical_height and height < 0.9 * typical_height and name < 1.0:
         return "heading", fields[0], []  # set smaller than the names around it, and no sure Korean name
     if name >= 0.5:

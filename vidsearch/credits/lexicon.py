@@ -45,6 +45,7 @@ ENGLISH_ROLE_WORDS = {
     "musician", "orchestrator", "arranger", "conductor", "lyricist", "librarian", "supervising", "publisher",
     "format", "deviser", "reporter", "correspondent", "anchor", "journalist", "editorial", "researcher", "stand-in",
     "double", "extras", "performer", "actor", "actress", "model", "colour", "color", "timing", "grading",
+    "superviser", "supervisors", "directors", "producers", "editors", "operators", "assistants", "3d", "2d",
 }
 
 # most common first (the order breaks ties when correcting a misread surname)

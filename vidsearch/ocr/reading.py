@@ -1,6 +1,7 @@
 """Reading line crops with a second look: the batch is read binarised; lines the engine was unsure of (a weak
-line, or one weak word) are read again — the same crop left grey for the engine to binarise its own way, and
-another sighting of the line when the caller has one — and the surest reading wins. Both passes are batched."""
+line, or one weak word) are read again — the same crop left grey for the engine to binarise its own way, the same
+crop binarised smaller (Tesseract misses some serif lines at one size and reads them at another), and another
+sighting of the line when the caller has one — and the surest reading wins. Both passes are batched."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ WEAK_WORD = 0.6
 @dataclass(frozen=True)
 class CropReading:
     line: OcrLine
-    source: int  # 0: the crop binarised; 1: the crop left grey; 2: the alternate crop
+    source: int  # 0: the crop binarised; 1: the same crop otherwise prepared (grey, smaller); 2: the alternate crop
 
 
 def is_weak(line: OcrLine, below: float) -> bool:
@@ -37,6 +38,7 @@ def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: i
         if not is_weak(line, second_look_below):
             continue
         looks.append((i, 1, grey_for_ocr(crops[i], line_height_px)))
+        looks.append((i, 1, binarize_for_ocr(crops[i], int(line_height_px * 0.75))))
         alternate = alternates[i] if alternates is not None else None
         if alternate is not None:
             looks.append((i, 2, binarize_for_ocr(alternate, line_height_px)))

@@ -126,7 +126,7 @@ class TesseractEngine:
                 paths.append(path)
             words = self._read_words(paths, workdir)
             primary = self.settings.languages.split("+")[0]
-            suspect = [k for k, line in enumerate(words) if any(_latin_garbage(w) for w in line)]
+            suspect = [k for k, line in enumerate(words) if any(_latin_garbage(w, line) for w in line)]
             if suspect and primary != self.settings.languages:
                 again = self._read_words([paths[k] for k in suspect], workdir, primary)
                 for k, alternative in zip(suspect, again):
@@ -140,9 +140,13 @@ _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 
-def _latin_garbage(word: OcrWord) -> bool:
-    """A Latin word Tesseract was unsure of: with kor+eng, Hangul names often come out as "AAS", "Bale", "wae"."""
-    return word.confidence < 0.8 and bool(_LATIN.search(word.text)) and not _HANGUL.search(word.text)
+def _latin_garbage(word: OcrWord, line: Sequence[OcrWord] = ()) -> bool:
+    """A Latin word that may be a misread Hangul one: with kor+eng, Hangul names often come out as "AAS", "Bale",
+    "wae" — unsure, or short beside Hangul words."""
+    if not _LATIN.search(word.text) or _HANGUL.search(word.text):
+        return False
+    beside_hangul = len(word.text) <= 4 and any(_HANGUL.search(w.text) for w in line)
+    return word.confidence < 0.8 or beside_hangul
 
 
 def _repair(words: list[OcrWord], korean: list[OcrWord]) -> list[OcrWord]:
@@ -150,7 +154,7 @@ def _repair(words: list[OcrWord], korean: list[OcrWord]) -> list[OcrWord]:
     and surer. English words read confidently stay (the Korean-only model mangles them)."""
     out: list[OcrWord] = []
     for word in words:
-        if not _latin_garbage(word):
+        if not _latin_garbage(word, words):
             out.append(word)
             continue
         inside = [k for k in korean if word.x0 - 2 <= (k.x0 + k.x1) / 2 <= word.x1 + 2]
