@@ -94,3 +94,16 @@ def test_names_marked_apart_keep_their_syllables_together_and_glued_names_split(
     assert split_names("장미 인애 · 조수진") == ["장미인애", "조수진"]  # an OCR space inside a 4-syllable name
     assert split_names("김민준황승언") == ["김민준", "황승언"]  # two names read without their gap
     assert split_names("이영희 박지성") == ["이영희", "박지성"]
+
+
+def test_role_words_are_not_taken_for_misread_names():
+    from vidsearch.credits.layout import _classify_single
+
+    assert _classify_single("색보정", 27, 32) == ("heading", "색보정", [])
+    assert _classify_single("백보정", 27, 32) == ("heading", "색보정", [])  # one syllable off a role title
+
+
+def test_a_changed_vowel_is_a_likelier_misreading_than_a_changed_initial():
+    from vidsearch.credits.lexicon import correct_korean_name
+
+    assert correct_korean_name("치종환") == "최종환"  # not 이종환, though 이 is the commoner surname

@@ -38,7 +38,9 @@ class FillerSpec(BaseModel):
 
 
 class MovingColourField:
-    """A smoothly drifting colour picture (hue across the frame and over time), computed coarse and upscaled."""
+    """A smoothly drifting colour picture (hue across the frame and over time), computed coarse and upscaled.
+    Its brightness stays at or below ~160 of 255, as pictures behind credits are kept (darkened or dimmed) so that
+    light text stays legible."""
 
     def __init__(self, width: int, height: int, seed: int = 0) -> None:
         self.width, self.height = width, height
@@ -52,7 +54,7 @@ class MovingColourField:
         p = self.phase
         hue = (p[0] + 70 * self.xx + 40 * np.sin(2 * math.pi * (self.yy + 0.05 * t)) + 12 * t) % 180
         sat = 170 + 60 * np.sin(2 * math.pi * (self.xx * 0.7 + 0.03 * t + p[1] / 180))
-        val = 130 + 70 * np.sin(2 * math.pi * (self.yy * 0.8 - 0.04 * t + p[2] / 180))
+        val = 100 + 60 * np.sin(2 * math.pi * (self.yy * 0.8 - 0.04 * t + p[2] / 180))
         hsv = np.stack([hue, np.clip(sat, 0, 255), np.clip(val, 0, 255)], axis=-1).astype(np.uint8)
         return cv2.resize(cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR), (self.width, self.height),
                           interpolation=cv2.INTER_LINEAR)

@@ -141,14 +141,17 @@ def _jamo(syllable: str) -> tuple[int, int, int]:
 
 def correct_korean_name(token: str) -> str:
     """A three-syllable Korean name whose first syllable is no surname, but one letter (jamo) away from one, has
-    that surname — the most common if several: Tesseract reads 김 as 검 or 깁."""
-    if len(token) != 3 or not _HANGUL_RUN.fullmatch(token) or token[0] in SURNAMES:
-        return token
+    that surname: Tesseract reads 김 as 검 or 깁, 최 as 치. A changed final or vowel is a likelier misreading than a
+    changed initial consonant; among equals the more common surname wins."""
+    if len(token) != 3 or not _HANGUL_RUN.fullmatch(token) or token[0] in SURNAMES or _segments_into_roles(token):
+        return token  # (a role word is no misread name: 색보정 is not 백보정)
     first = _jamo(token[0])
-    for surname in SURNAME_ORDER:
-        if sum(a != b for a, b in zip(first, _jamo(surname))) == 1:
-            return surname + token[1:]
-    return token
+    candidates = []
+    for rank, surname in enumerate(SURNAME_ORDER):
+        differs = [a != b for a, b in zip(first, _jamo(surname))]
+        if sum(differs) == 1:
+            candidates.append((differs[0], rank, surname))  # initial changed sorts last
+    return min(candidates)[2] + token[1:] if candidates else token
 
 
 def correct_english_role(text: str) -> str:

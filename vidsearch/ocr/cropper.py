@@ -39,6 +39,7 @@ class CropperParams:
     y_padding: float = 0.5
     exclude_top_height: float = 0.0
     min_line_height: float = 0.008  # bands thinner than this are noise
+    min_relative_height: float = 0.45  # pieces under this share of the frame's median piece height (dots) go
     min_piece_width: float = 0.006
     region_density: float = 0.08  # GAP: share of the busiest row's/column's text a row/column needs
     region_y_gap: float = 0.15  # GAP: row runs closer than this (fraction of frame height) are one region
@@ -97,6 +98,9 @@ class HeatmapCropper:
     def _finish(self, cell_boxes: list[tuple[Box, int]], heatmap: Heatmap) -> list[LineCrop]:
         p = self.params
         h = heatmap.frame_height
+        if len(cell_boxes) >= 3:  # a dot leader's dots or a fragment: far thinner than the frame's lines
+            median = float(np.median([b.height for b, _ in cell_boxes]))
+            cell_boxes = [(b, band) for b, band in cell_boxes if b.height >= p.min_relative_height * median]
         frame_boxes = [(heatmap.to_frame(box), band) for box, band in cell_boxes]
         merged = merge_vertical([b for b, _ in frame_boxes], int(round(p.y_gap_threshold * h)))
         crops = []
