@@ -102,3 +102,16 @@ def test_the_reader_reads_each_line_once(extractor, programme):
     assert [o.text for o in section.overlays] == ["KBS 2"]
     frames = list(Cv2FrameSource(path).frames_at([truth.lines[0].first_s + 0.5]))
     assert frames  # the truth's times are inside the video
+
+
+@pytest.mark.slow
+def test_the_gap_cropping_method_reads_the_roll_too(extractor, programme, credit_settings):
+    from vidsearch.credits.reader import SectionReader
+    from vidsearch.credits.layout import text_rows
+
+    path, truth = programme
+    settings = credit_settings.credits.model_copy(update={"crop_method": "gap"})
+    reader = SectionReader(settings, extractor.reader.detector, extractor.reader.engine)
+    section = reader.read(path, truth.start_s, truth.duration_s)
+    score = score_lines(truth, text_rows(section.lines))
+    assert score.cer <= 0.05, score.errors

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.table import Table
 
 from vidsearch.cli.core import ConfigOption, DataDirOption, clean_errors, console, settings_from
 from vidsearch.errors import InvalidQuery
+
+T = TypeVar("T")
 
 app = typer.Typer(name="credits", help="End-credit rolls: read, search, list a person's credits, render.",
                   no_args_is_help=True)
@@ -21,6 +24,16 @@ app = typer.Typer(name="credits", help="End-credit rolls: read, search, list a p
 def _clock(seconds: float) -> str:
     minutes, sec = divmod(seconds, 60)
     return f"{int(minutes):02d}:{sec:04.1f}"
+
+
+def _query_store(config: Path | None, data_dir: Path | None, query: Callable[[Any], T]) -> T:
+    from vidsearch.store import open_store
+
+    store = open_store(settings_from(config, data_dir))
+    try:
+        return query(store)
+    finally:
+        store.close()
 
 
 @app.command("read")
@@ -66,14 +79,8 @@ def search_command(
 ) -> None:
     """Credits matching a name or a role, with the programme and the moment they show."""
     from vidsearch.credits.search import search_credits
-    from vidsearch.store import open_store
 
-    settings = settings_from(config, data_dir)
-    store = open_store(settings)
-    try:
-        response = search_credits(store, query, k)
-    finally:
-        store.close()
+    response = _query_store(config, data_dir, lambda store: search_credits(store, query, k))
     if json_out:
         print(response.model_dump_json(indent=2))
         return
@@ -96,14 +103,8 @@ def person_command(
 ) -> None:
     """Every indexed programme crediting this name, with the roles and when the credit shows."""
     from vidsearch.credits.search import person_credits
-    from vidsearch.store import open_store
 
-    settings = settings_from(config, data_dir)
-    store = open_store(settings)
-    try:
-        result = person_credits(store, name)
-    finally:
-        store.close()
+    result = _query_store(config, data_dir, lambda store: person_credits(store, name))
     if json_out:
         print(result.model_dump_json(indent=2))
         return

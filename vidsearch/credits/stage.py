@@ -48,11 +48,11 @@ def segment_at(segments: Sequence[Segment], t: float) -> Segment | None:
 def load_role_mapper(settings: Any) -> Any | None:
     """The role mapper (``vidsearch.credits.roles``), or None while it is not part of this installation."""
     try:
-        from vidsearch.credits.roles import RoleMapper  # type: ignore[attr-defined]
+        from vidsearch.credits.roles import load_role_mapper as load  # type: ignore[attr-defined]
     except ImportError:
         log.info("credits: no role mapper installed (vidsearch.credits.roles); role codes stay empty")
         return None
-    return RoleMapper.from_settings(settings)
+    return load(settings)
 
 
 class CreditStage(Stage):
@@ -87,7 +87,7 @@ class CreditStage(Stage):
         roles = sorted({line.role_text for line, _ in pairs})
         mapped: dict[str, Any] = {}
         if self.mapper is not None and roles:
-            mapped = dict(zip(roles, self.mapper.map(roles)))
+            mapped = {role: mapping.best for role, mapping in zip(roles, self.mapper.map(roles))}
         video = work.video
         credits = []
         for position, (line, name) in enumerate(pairs):
