@@ -54,7 +54,8 @@ class CreditExtractor:
     @classmethod
     def from_settings(cls, settings: Settings) -> CreditExtractor:
         scan = settings.ocr.model_copy(update={"detector_max_side": settings.credits.scan_width})
-        return cls(settings, build_detector(scan), build_detector(settings.ocr), build_engine(settings.ocr))
+        read = settings.ocr.model_copy(update={"detector_max_side": settings.credits.read_detector_side})
+        return cls(settings, build_detector(scan), build_detector(read), build_engine(settings.ocr))
 
     def _readable(self, line: ReadLine) -> str | None:
         """None if the line can be trusted, else why not."""

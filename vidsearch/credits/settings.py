@@ -25,6 +25,8 @@ class CreditSettings(BaseModel):
     # Reading a section (vidsearch/credits/reader.py)
     align_fps: float = Field(4.0, gt=0, le=30, description="frames per second sampled to follow the roll")
     detect_interval_s: float = Field(2.0, gt=0, description="most seconds between detector runs on a moving roll")
+    read_detector_side: int = Field(1280, ge=64, description="detector input's longest side while reading "
+                                    "credits: role titles are small, often grey (PP-OCR's own default is ~1300x736)")
     settle_s: float = Field(0.4, ge=0, description="a new card is read this long after it appears")
     crop_method: Literal["binary", "gap"] = "binary"
     heatmap_threshold: float = Field(0.3, gt=0, lt=1)
