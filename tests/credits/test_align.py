@@ -61,3 +61,16 @@ def test_edge_masks_see_text_not_smooth_colour():
     frame[300:330, 400:900] = 255
     mask = edge_mask(frame)
     assert mask.shape == (360, 320) and mask[148:168, 100:226].any() and not mask[:100].any()
+
+
+def test_the_next_card_of_the_same_layout_is_a_cut():
+    """Centred lines at the same heights, different words: much of the old text is 'found' again at shift 0, but
+    a still picture must overlap almost entirely to be the same card."""
+    rng = np.random.default_rng(5)
+    card_a = np.zeros((360, 320), bool)
+    card_b = np.zeros((360, 320), bool)
+    for y in (120, 165, 210):
+        card_a[y:y + 14, 100:220] = rng.random((14, 120)) < 0.6
+        card_b[y:y + 14, 104:216] = rng.random((14, 112)) < 0.6
+    alignments = align_frames([card_a, card_a, card_b, card_b], frame_height=720)
+    assert [a.run for a in alignments] == [0, 0, 1, 1]

@@ -4,8 +4,8 @@ Each sampled frame becomes a small edge mask (text is dense, strong edges; the s
 credits mostly are not). For each pair of frames the vertical shift is the one that maximises the masks'
 intersection over union — computed for all shifts at once from one matrix product of row vectors — with a small
 pull towards the previous shift (rolls scroll at a steady speed, and line pitches make some wrong shifts almost as
-good). A pair where that shift finds less than ``min_recall`` of the previous frame's text again is a cut: a new
-card, or the start of another roll.
+good). A pair where that shift finds less than ``min_recall`` of the previous frame's text again — or, standing
+still, where the two pictures overlap less than ``still_min_iou`` — is a cut: a new card, or another roll.
 """
 
 from __future__ import annotations
@@ -79,9 +79,11 @@ class FrameAlignment:
 class OnlineAligner:
     """Aligns frames as they are decoded, so a section is read in one pass without keeping its frames."""
 
-    def __init__(self, max_shift_fraction: float = 0.35, min_recall: float = 0.8, prior_weight: float = 0.15) -> None:
+    def __init__(self, max_shift_fraction: float = 0.35, min_recall: float = 0.8, still_min_iou: float = 0.85,
+                 prior_weight: float = 0.15) -> None:
         self.max_shift_fraction = max_shift_fraction
         self.min_recall = min_recall
+        self.still_min_iou = still_min_iou
         self.prior_weight = prior_weight
         self._previous: np.ndarray | None = None
         self._previous_shift = 0
@@ -116,8 +118,11 @@ class OnlineAligner:
                 penalty = self.prior_weight * np.abs(shifts - self._previous_shift) / max_shift
                 best = int(np.argmax(iou - penalty))
             # continuity means the previous frame's text is found again, moved: text entering at the bottom
-            # lowers the IoU but not this; a new card (even of the same layout) leaves much of it unexplained
-            if recall[best] < self.min_recall:
+            # lowers the IoU but not this; a new card (even of the same layout) leaves much of it unexplained.
+            # Standing still must mean the same picture: a card against itself overlaps almost entirely, the
+            # next card of the same layout (centred lines at the same heights) only in part
+            still = shifts[best] == 0 and iou[best] < self.still_min_iou
+            if recall[best] < self.min_recall or still:
                 self._previous_shift = 0
                 self._last = FrameAlignment(last.run + 1, 0.0, 0.0, float(recall[best]), measured=False)
             else:

@@ -173,6 +173,17 @@ def _similar(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b).ratio()
 
 
+def _covers(whole: ReadLine, part: ReadLine) -> bool:
+    """``part`` is a piece of the same row that ``whole`` spans, and its text is inside whole's."""
+    if whole.run != part.run or whole.overlay != part.overlay or whole.box.width <= part.box.width:
+        return False
+    if abs(whole.roll_y - part.roll_y) > 0.5 * max(whole.height, part.height) and not whole.overlay:
+        return False
+    inner = part.text.replace(" ", "")
+    return bool(inner) and whole.box.x_overlap(part.box) >= 0.85 * part.box.width \
+        and inner in whole.text.replace(" ", "")
+
+
 class SectionReader:
     def __init__(self, settings: CreditSettings, detector: TextDetector, engine: OcrEngine,
                  line_height_px: int = 40, decode_threads: int = 1) -> None:
@@ -312,7 +323,12 @@ class SectionReader:
             else:
                 duplicate.first_s = min(duplicate.first_s, line.first_s)
                 duplicate.last_s = max(duplicate.last_s, line.last_s)
-        return sorted(kept, key=lambda x: (x.run, x.roll_y, x.box.x0))
+        # one detection cut "박희권   최유정" as one piece, another as two: keep the whole, drop the parts
+        parts = [b for b in kept if any(a is not b and _covers(a, b) for a in kept)]
+        for part in parts:
+            whole = next(a for a in kept if a is not part and _covers(a, part))
+            whole.first_s, whole.last_s = min(whole.first_s, part.first_s), max(whole.last_s, part.last_s)
+        return sorted((x for x in kept if not any(x is p for p in parts)), key=lambda x: (x.run, x.roll_y, x.box.x0))
 
     def read(self, path: Path | str, start_s: float, end_s: float) -> SectionReading:
         timings: dict[str, float] = {}
