@@ -97,10 +97,11 @@ class StageGroupActor:
         self._store = None
 
     def _restore_segments(self, work) -> None:
-        """A rerun that keeps the shots reuses the stored segments (with every field other stages wrote)."""
+        """A rerun that keeps the shots reuses the stored segments with every field, vectors included, that the
+        stages not rerun wrote earlier (they are rewritten whole)."""
         if self._store is None:
             self._store = open_store(self.settings)
-        docs = self._store.scan(IndexName.SEGMENTS, SearchFilters(video_ids=[work.video_id]))
+        docs = self._store.scan(IndexName.SEGMENTS, SearchFilters(video_ids=[work.video_id]), with_vectors=True)
         work.segments = sorted((Segment.from_doc(i, d) for i, d in docs), key=lambda s: s.index)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

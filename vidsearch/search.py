@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ranking.fusion import fuse
 from vidsearch.config import FusionMethod, Normalization, Settings
+from vidsearch.encoders.image_text import ImageTextEncoder, load_image_text_encoder
 from vidsearch.encoders.text import TextEncoder, load_text_encoder
 from vidsearch.errors import InvalidQuery
 from vidsearch.schema import IndexName, index_schema
@@ -80,6 +81,7 @@ class Searcher:
         self.settings = settings
         self.store = store or open_store(settings)
         self._text_encoder = text_encoder
+        self._image_text_encoder: ImageTextEncoder | None = None
 
     @property
     def text_encoder(self) -> TextEncoder:
@@ -87,12 +89,21 @@ class Searcher:
             self._text_encoder = load_text_encoder(self.settings.models.text, self.settings.models.local_files_only)
         return self._text_encoder
 
+    @property
+    def image_text_encoder(self) -> ImageTextEncoder | None:
+        if self._image_text_encoder is None:
+            self._image_text_encoder = load_image_text_encoder(self.settings.models.image_text,
+                                                               self.settings.models.local_files_only)
+        return self._image_text_encoder
+
     def available_retrievers(self) -> tuple[list[str], dict[str, str]]:
         """(retrievers this installation can run, unavailable ones with the reason)."""
         available = [*TEXT_RETRIEVERS, "text_vec"]
         unavailable = {}
         if self.settings.models.image_text.backend == "none":
             unavailable["clip_vec"] = "no image-text (CLIP/SigLIP) encoder configured (VIDSEARCH_MODELS__IMAGE_TEXT__*)"
+        else:
+            available.append("clip_vec")
         return available, unavailable
 
     def _validate(self, request: SearchRequest) -> str:
@@ -133,6 +144,10 @@ class Searcher:
                 encoder = self.text_encoder
                 vector = encoder.encode_queries([query])[0]
                 out.append(VectorRetriever(name, "text_vec", vector, k, encoder=encoder.identity))
+            elif name == "clip_vec":
+                clip = self.image_text_encoder
+                out.append(VectorRetriever(name, "clip_vec", clip.encode_texts([query])[0], k,
+                                           encoder=clip.identity))
         return out
 
     def search(self, request: SearchRequest) -> SearchResponse:

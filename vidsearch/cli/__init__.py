@@ -18,6 +18,9 @@ def _register() -> None:
 
     core.register(app)
     app.add_typer(credits.app)
+    from vidsearch.cli import es
+
+    app.add_typer(es.app)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from vidsearch.errors import DocumentRejected
+from vidsearch.errors import DocumentRejected, EncoderMismatch
 from vidsearch.schema import FieldKind, IndexName, index_schema
 
 
@@ -164,13 +164,16 @@ class IndexBackend(Protocol):
     def delete_video(self, video_id: str) -> int:
         """Remove a video and every document derived from it."""
 
-    def get(self, index: IndexName, ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+    def get(self, index: IndexName, ids: Sequence[str], with_vectors: bool = False
+            ) -> dict[str, dict[str, Any]]: ...
 
     def count(self, index: IndexName, filters: SearchFilters | None = None) -> int: ...
 
     def scan(
-        self, index: IndexName, filters: SearchFilters | None = None, batch_size: int = 1000
-    ) -> Iterator[tuple[str, dict[str, Any]]]: ...
+        self, index: IndexName, filters: SearchFilters | None = None, batch_size: int = 1000,
+        with_vectors: bool = False,
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every matching document in id order (ES: point in time + search_after), vectors only on request."""
 
     def search(
         self, index: IndexName, retrievers: Sequence[Retriever], filters: SearchFilters | None = None
@@ -185,9 +188,11 @@ class IndexBackend(Protocol):
     def close(self) -> None: ...
 
 
-def check_document(index: IndexName, doc_id: str, body: Mapping[str, Any], dims: Mapping[str, int]) -> dict:
+def check_document(index: IndexName, doc_id: str, body: Mapping[str, Any], dims: Mapping[str, int],
+                   require_dims: bool = False) -> dict:
     """Reject what Elasticsearch would reject (unknown fields under ``dynamic: strict``, vectors of the wrong
-    length) and what it would silently corrupt (NaN/inf vectors). Returns the body with vectors as float32."""
+    length) and what it would silently corrupt (NaN/inf vectors). Returns the body with vectors as float32.
+    ``require_dims``: a vector for a field whose encoder is not recorded (no dims) is rejected too."""
     if not doc_id or not isinstance(doc_id, str):
         raise DocumentRejected(str(doc_id), "empty or non-string id")
     schema = index_schema(index)
@@ -197,8 +202,10 @@ def check_document(index: IndexName, doc_id: str, body: Mapping[str, Any], dims:
         if kind is None:
             raise DocumentRejected(doc_id, f"unknown field {name!r} for index {index!s}")
         if kind is FieldKind.VECTOR and value is not None:
-            vec = np.asarray(value, dtype=np.float32)
             expected = dims.get(name)
+            if require_dims and expected is None:
+                raise DocumentRejected(doc_id, f"{name} has a vector but no encoder is recorded for it")
+            vec = np.asarray(value, dtype=np.float32)
             if vec.ndim != 1 or (expected is not None and vec.shape[0] != expected):
                 raise DocumentRejected(doc_id, f"{name} has shape {vec.shape}, expected ({expected},)")
             if not np.isfinite(vec).all():
@@ -211,3 +218,19 @@ def check_document(index: IndexName, doc_id: str, body: Mapping[str, Any], dims:
             value = vec
         out[name] = value
     return out
+
+
+def check_query_encoder(retriever: VectorRetriever, role: str, recorded: Mapping[str, Any]) -> bool:
+    """Refuse a query vector from another encoder, or of another length, than the one recorded for ``role``.
+    False when no encoder is recorded for it (the field holds no vectors yet)."""
+    info = recorded.get(role)
+    if info is None:
+        return False
+    if retriever.encoder is not None and retriever.encoder != info["id"]:
+        raise EncoderMismatch(f"{retriever.field} was built by {info['id']}; the query was encoded by "
+                              f"{retriever.encoder}")
+    shape = np.asarray(retriever.vector).shape
+    if shape != (info["dims"],):
+        raise EncoderMismatch(f"{retriever.field} holds {info['dims']}-d vectors; the query vector has shape "
+                              f"{shape}")
+    return True

@@ -1,0 +1,1 @@
+"""The Elasticsearch backend: ``backend.ElasticsearchStore`` (see docs/elasticsearch.md)."""

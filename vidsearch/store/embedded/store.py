@@ -22,7 +22,7 @@ import orjson
 from vidsearch.analyzers import analyze_many
 from vidsearch.config import StoreSettings
 from vidsearch.errors import DocumentRejected, EncoderMismatch, InvalidQuery
-from vidsearch.schema import FieldKind, IndexName, index_schema
+from vidsearch.schema import IndexName, index_schema
 from vidsearch.store.base import (
     Candidate,
     Retriever,
@@ -33,6 +33,7 @@ from vidsearch.store.base import (
     VideoBundle,
     WriteReport,
     check_document,
+    check_query_encoder,
 )
 from vidsearch.store.embedded.journal import DocumentJournal, StoredRow
 from vidsearch.store.embedded.view import IndexView
@@ -95,10 +96,7 @@ class EmbeddedStore:
         checked: list[tuple[str, dict[str, Any]]] = []
         for doc_id, body in docs:
             try:
-                for name, value in body.items():
-                    if schema.kinds.get(name) is FieldKind.VECTOR and value is not None and name not in dims:
-                        raise DocumentRejected(doc_id, f"{name} has a vector but no encoder is recorded for it")
-                checked.append((doc_id, check_document(index, doc_id, body, dims)))
+                checked.append((doc_id, check_document(index, doc_id, body, dims, require_dims=True)))
             except DocumentRejected as exc:
                 report.failed.append((doc_id, exc.reason))
         # Analyse each text field with its analyzer, batched per analyzer (Kiwi's batch call is much faster).
@@ -192,18 +190,22 @@ class EmbeddedStore:
             return self.journal.count(index)
         return int(self._allowed(index, filters).sum())
 
-    def scan(self, index: IndexName, filters: SearchFilters | None = None, batch_size: int = 1000
-             ) -> Iterator[tuple[str, dict[str, Any]]]:
+    def scan(self, index: IndexName, filters: SearchFilters | None = None, batch_size: int = 1000,
+             with_vectors: bool = False) -> Iterator[tuple[str, dict[str, Any]]]:
         index = IndexName(index)
-        if filters is None or filters.is_empty():
+        if (filters is None or filters.is_empty()) and not with_vectors:
             for batch in self.journal.scan_bodies(index, batch_size):
                 yield from batch
             return
         view = self.view(index)
-        ids = sorted(view.ids[s] for s in np.flatnonzero(self._allowed(index, filters)))
+        if filters is None or filters.is_empty():
+            ids = sorted(view.slot_of)
+        else:
+            ids = sorted(view.ids[s] for s in np.flatnonzero(self._allowed(index, filters)))
         for start in range(0, len(ids), batch_size):
-            bodies = self.journal.bodies(index, ids[start:start + batch_size])
-            yield from ((i, bodies[i]) for i in ids[start:start + batch_size] if i in bodies)
+            chunk = ids[start:start + batch_size]
+            bodies = self.get(index, chunk, with_vectors=with_vectors)
+            yield from ((i, bodies[i]) for i in chunk if i in bodies)
 
     # -- search ---------------------------------------------------------------------------------------------
     def view(self, index: IndexName) -> IndexView:
@@ -278,7 +280,7 @@ class EmbeddedStore:
                 field = schema.vectors.get(retriever.field)
                 if field is None:
                     raise InvalidQuery(f"index {index!s} has no vector field {retriever.field!r}")
-                self._check_encoder(field.encoder, retriever, recorded)
+                check_query_encoder(retriever, field.encoder, recorded)
                 if retriever.field not in view.vectors:
                     results[retriever.name] = []
                     continue
@@ -288,18 +290,6 @@ class EmbeddedStore:
                 raise TypeError(retriever)
             results[retriever.name] = [Candidate(view.ids[s], float(v)) for s, v in zip(slots, scores, strict=True)]
         return results
-
-    @staticmethod
-    def _check_encoder(role: str, retriever: VectorRetriever, recorded: Mapping[str, Any]) -> None:
-        info = recorded.get(role)
-        if info is None:
-            return
-        if retriever.encoder is not None and retriever.encoder != info["id"]:
-            raise EncoderMismatch(f"{retriever.field} was built by {info['id']}; the query was encoded by "
-                                  f"{retriever.encoder}")
-        if np.asarray(retriever.vector).shape != (info["dims"],):
-            raise EncoderMismatch(f"{retriever.field} holds {info['dims']}-d vectors; the query vector has "
-                                  f"shape {np.asarray(retriever.vector).shape}")
 
     # -- maintenance ----------------------------------------------------------------------------------------
     def refresh(self) -> None:
