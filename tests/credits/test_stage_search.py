@@ -4,6 +4,7 @@ and the moment; a person's credits list every programme with roles — through t
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,27 @@ def test_cli_person_and_search(store):
     assert missing.returncode == 0 and "no credits for '홍길동'" in missing.stdout
     bad = run_cli("credits", "search", "  ", env=env)
     assert bad.returncode == 2 and "error:" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.slow
+def test_index_then_find_a_person_through_the_cli(roll_factory, tmp_path):
+    """The whole path a user takes: ``vidsearch index`` with the credits stage, then credit and segment search."""
+    from vidsearch.credits.filler import FillerSpec
+
+    spec = CreditRollSpec(entries=ROLL, width=1280, height=720, fps=10, scroll_speed=0.15)
+    path, truth = roll_factory("indexed-roll", spec, FillerSpec(seconds=6.0))
+    video = tmp_path / "videos" / "여행의발견_05.mp4"
+    video.parent.mkdir()
+    video.write_bytes(path.read_bytes())
+    env = {"VIDSEARCH_DATA_DIR": str(tmp_path / "data"),
+           "VIDSEARCH_INGEST__STAGES": '["shots", "metadata", "credits", "text_vectors"]'}
+    indexed = run_cli("index", str(video.parent), env=env)
+    assert indexed.returncode == 0, indexed.stderr[-2000:]
+    assert f"{len(truth.pairs())} credits" in indexed.stdout
+    person = run_cli("credits", "person", "김민수", "--json", env=env)
+    assert person.returncode == 0, person.stderr
+    [credited] = json.loads(person.stdout)["videos"]
+    assert credited["roles"] == ["연출", "편집"] and credited["title"] == "여행의발견 05"
+    top = json.loads(run_cli("search", "촬영감독 이영희", "--json", env=env).stdout)["hits"][0]
+    first, _ = truth.entry_span(1)  # 촬영감독 이영희, 박지성: the segment search finds the moment it shows
+    assert top["start_s"] <= first <= top["end_s"] and "촬영감독 이영희" in top["text"]
