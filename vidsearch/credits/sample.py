@@ -23,6 +23,8 @@ KOREAN_CREW_ROLES = (
     "특수효과", "소품", "세트", "타이틀", "자막", "색보정", "믹싱", "스크립터", "캐스팅", "무술감독", "안무",
 )
 _HANGUL_NAME = re.compile(r"[\uac00-\ud7a3]{2,4}")
+# a wiki cell holding a person and a company ("조형진 초록뱀미디어"): one credit to the list, two on screen
+_PERSON_THEN_MORE = re.compile(r"[\uac00-\ud7a3]{3} \S|.*\S [\uac00-\ud7a3]{3}$")
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,8 @@ def load_sources(kdrama_tsv: Path, ebu_tsv: Path, max_role_chars: int = 30) -> C
             if title and len(title) <= 20 and not any(ch in title for ch in "{}[]|="):
                 titles.add(title)
             if role == "제작사" and 2 <= len(name) <= 14 and "  " not in name \
-                    and not any(ch in name for ch in "{}[]()|=:/"):
+                    and not any(ch in name for ch in "{}[]()|=:/") and not _PERSON_THEN_MORE.fullmatch(name) \
+                    and not _PERSON_THEN_MORE.match(name):
                 companies.add(name)
             elif _HANGUL_NAME.fullmatch(name):
                 names.add(name)
