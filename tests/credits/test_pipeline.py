@@ -116,3 +116,22 @@ def test_the_gap_cropping_method_reads_the_roll_too(extractor, programme, credit
     section = reader.read(path, truth.start_s, truth.duration_s)
     score = score_lines(truth, text_rows(section.lines))
     assert score.cer <= 0.05, score.errors
+
+
+@pytest.mark.slow
+def test_the_east_path_feeds_the_same_reader(extractor, roll_factory, entries, tmp_path):
+    """EAST through OpenCV dnn, with a graph of EAST's layout whose hand-set filter marks bright pixels as text
+    (no real EAST weights can be had here): the reader crops and reads a white-on-black roll through it."""
+    from tests.ocr.east_graph import build_east_like_graph
+    from vidsearch.credits.layout import text_rows
+    from vidsearch.credits.reader import SectionReader
+    from vidsearch.ocr.heatmap import build_detector
+    from vidsearch.ocr.settings import OcrSettings
+
+    graph = build_east_like_graph(tmp_path / "frozen_east_text_detection.pb")
+    detector = build_detector(OcrSettings(east_model=graph, detector_max_side=1280))
+    spec = CreditRollSpec(entries=entries(31, n=4), width=1280, height=720, fps=10, scroll_speed=0.15)
+    path, truth = roll_factory("east-roll", spec)
+    reader = SectionReader(extractor.settings.credits, detector, extractor.reader.engine)
+    score = score_lines(truth, text_rows(reader.read(path, 0.0, truth.duration_s).lines))
+    assert score.lines_missed == 0 and score.cer <= 0.1, score.errors
