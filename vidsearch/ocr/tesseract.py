@@ -142,11 +142,12 @@ _LATIN = re.compile(r"[A-Za-z]")
 
 def _latin_garbage(word: OcrWord, line: Sequence[OcrWord] = ()) -> bool:
     """A Latin word that may be a misread Hangul one: with kor+eng, Hangul names often come out as "AAS", "Bale",
-    "wae" — unsure, or short beside Hangul words."""
+    "wae", "ad" — unsure, short beside Hangul words, or two letters at most. (It is only replaced when the Korean
+    reading is Hangul and surer, so a real "of" or "TV" stays.)"""
     if not _LATIN.search(word.text) or _HANGUL.search(word.text):
         return False
     beside_hangul = len(word.text) <= 4 and any(_HANGUL.search(w.text) for w in line)
-    return word.confidence < 0.8 or beside_hangul
+    return word.confidence < 0.8 or beside_hangul or len(word.text) <= 2
 
 
 def _repair(words: list[OcrWord], korean: list[OcrWord]) -> list[OcrWord]:
