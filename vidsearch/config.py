@@ -61,8 +61,10 @@ class TextEncoderSettings(BaseModel):
 class ImageTextEncoderSettings(BaseModel):
     backend: Literal["none", "transformers", "open_clip"] = "none"
     model: str | None = Field(None, description="hub id or local folder, e.g. openai/clip-vit-base-patch32")
-    pretrained: str | None = Field(None, description="open_clip pretrained tag")
+    pretrained: str | None = Field(None, description="open_clip pretrained tag or checkpoint file")
     batch_size: int = Field(16, ge=1)
+    device: str = Field("cpu", description="torch device, e.g. cuda")
+    num_gpus: float = Field(0.0, ge=0, description="GPUs per visual-stage actor on a cluster")
 
 
 class TranslatorSettings(BaseModel):
@@ -73,6 +75,10 @@ class TranslatorSettings(BaseModel):
 class CaptionerSettings(BaseModel):
     backend: Literal["none", "transformers"] = "none"
     model: str | None = Field(None, description="BLIP/BLIP2 hub id or local folder")
+    max_new_tokens: int = Field(30, ge=1)
+    batch_size: int = Field(8, ge=1)
+    device: str = Field("cpu", description="torch device, e.g. cuda")
+    num_gpus: float = Field(0.0, ge=0, description="GPUs per caption-stage actor on a cluster")
 
 
 class ModelSettings(BaseModel):

@@ -7,7 +7,7 @@ from (video content hash, kind, position), so re-running a job overwrites docume
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,7 +29,7 @@ def credit_id(video_id: str, position: int) -> str:
 class Document(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
-    INDEX: Any = None  # the IndexName this model is stored in (a class attribute, not a field)
+    INDEX: ClassVar[IndexName]  # the index this model is stored in
 
     id: str
 

@@ -79,37 +79,53 @@ class Cv2FrameSource:
             cap.release()
 
     def frames_at(self, times: Sequence[float], width: int | None = None) -> Iterator[Frame]:
-        """The frame showing at each requested time (sorted ascending), seeking only across long gaps."""
+        """For each requested time (ascending), the first frame at or after it; past the end, the last frame.
+        Reads on across short gaps and seeks across long ones."""
         wanted = sorted(max(0.0, t) for t in times)
         if not wanted:
             return
         cap = self._open()
         try:
-            position = -1.0
-            previous: tuple[float, np.ndarray] | None = None
+            position = -1.0  # pts of the last grabbed frame
+            current: tuple[float, np.ndarray] | None = None  # the last frame retrieved
+            at_end = False
             for target in wanted:
-                if previous is not None and previous[0] >= target - 1e-6 and position >= target:
-                    yield Frame(previous[0], resize_to_width(previous[1], width))
+                if current is not None and (at_end or current[0] + 1e-6 >= target):
+                    yield Frame(current[0], resize_to_width(current[1], width))
                     continue
-                if target - position > _SEEK_GAP_S or target < position:
+                if target - position > _SEEK_GAP_S:
                     cap.set(cv2.CAP_PROP_POS_MSEC, target * 1000.0)
-                    previous = None
                 found = None
                 while cap.grab():
                     position = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
                     if position + 1e-6 >= target:
                         ok, image = cap.retrieve()
-                        if ok:
-                            found = (position, image)
+                        found = (position, image) if ok else None
                         break
-                if found is None:  # past the end: the last decodable frame shows
-                    if previous is None:
+                if found is None:
+                    at_end = True
+                    found = self._last_frame(cap, position) or current
+                    if found is None:
                         return
-                    found = previous
-                previous = found
-                yield Frame(found[0], resize_to_width(found[1], width))
+                current = found
+                yield Frame(current[0], resize_to_width(current[1], width))
         finally:
             cap.release()
+
+    @staticmethod
+    def _last_frame(cap: cv2.VideoCapture, position: float) -> tuple[float, np.ndarray] | None:
+        """The frame at ``position`` (the last one grabbed before the end), decoded again."""
+        if position < 0:
+            return None
+        cap.set(cv2.CAP_PROP_POS_MSEC, position * 1000.0)
+        found = None
+        while cap.grab():
+            t = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            if t + 1e-6 >= position:
+                ok, image = cap.retrieve()
+                found = (t, image) if ok else None
+                break
+        return found
 
 
 def decode_all(path: Path | str, threads: int = 1) -> int:

@@ -17,6 +17,8 @@ import numpy as np
 
 from vidsearch.media.frames import Frame
 
+_MAX_FRAMES_KEPT = 64  # per shot; keyframes are chosen from these
+
 
 @dataclass
 class Shot:
@@ -67,6 +69,8 @@ class ShotDetector:
                 current = Shot(boundary, 0.0, [frame])
             else:
                 current.frames.append(frame)
+                if len(current.frames) > _MAX_FRAMES_KEPT:  # a long static shot: keep an even subsample
+                    current.frames = current.frames[::2]
             previous_sig, previous_t = sig, frame.t
         if current is not None:
             current.end_s = max(self.duration_s, previous_t)

@@ -13,6 +13,8 @@ STAGES: dict[str, str] = {
     "metadata": "vidsearch.stages.metadata:MetadataStage",
     "scene_text": "vidsearch.stages.scene_text:SceneTextStage",
     "text_vectors": "vidsearch.stages.text_vectors:TextVectorStage",
+    "visual": "vidsearch.stages.visual:VisualStage",
+    "captions": "vidsearch.stages.captions:CaptionStage",
 }
 
 

@@ -48,9 +48,22 @@ class VideoWork:
     persons: list[Person] = field(default_factory=list)
     credits: list[Credit] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)  # stages still to run for this video, in order
+    done: dict[str, str] = field(default_factory=dict)  # stages already done by an earlier run → version
     ran: dict[str, str] = field(default_factory=dict)  # stages run in this job → version
     failure: StageFailure | None = None
+    warnings: list[str] = field(default_factory=list)  # problems that did not stop this video
     seconds: dict[str, float] = field(default_factory=dict)  # stage → wall seconds
+
+    @classmethod
+    def create(cls, probe: VideoProbe, media_dir: Path) -> VideoWork:
+        """A fresh work item for a probed file (no stage run yet)."""
+        path = Path(probe.path)
+        video = Video(
+            id=probe.video_id, path=str(path), paths=[str(path)], content_hash=probe.content_hash,
+            file_name=path.name, duration_s=round(probe.duration_s, 3), fps=round(probe.fps, 3),
+            width=probe.width, height=probe.height, rotation=probe.rotation, size_bytes=probe.size_bytes,
+        )
+        return cls(video=video, probe=probe, media_dir=media_dir)
 
     @property
     def video_id(self) -> str:
@@ -78,7 +91,12 @@ class Stage(ABC):
         return StageResources()
 
     def models(self) -> dict[str, str]:
-        """Encoder role → identity, for vector fields this stage fills (recorded by the index)."""
+        """Encoder role → identity, for the vector fields this stage fills. The index records it and refuses
+        vectors (documents or queries) from any other encoder."""
+        return {}
+
+    def dims(self) -> dict[str, int]:
+        """Encoder role → vector length, for the same roles as ``models()``."""
         return {}
 
     def load(self) -> None:

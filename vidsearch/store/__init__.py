@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from vidsearch.config import Settings, StoreBackend
-from vidsearch.store.base import IndexBackend
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vidsearch.config import Settings
+    from vidsearch.store.base import IndexBackend
 
 
 def open_store(settings: Settings) -> IndexBackend:
     """The configured backend: Elasticsearch when ``es_url`` is set (or forced), else the embedded store."""
+    from vidsearch.config import StoreBackend
+
     if settings.store_backend is StoreBackend.ELASTICSEARCH:
         from vidsearch.store.elasticsearch.backend import ElasticsearchStore
 

@@ -234,8 +234,9 @@ class EmbeddedStore:
                 view = self._new_view(index)
         return view
 
-    def _allowed(self, index: IndexName, filters: SearchFilters | None) -> np.ndarray:
-        view = self.view(index)
+    def _allowed(self, index: IndexName, filters: SearchFilters | None, view: IndexView | None = None
+                 ) -> np.ndarray:
+        view = view or self.view(index)
         try:
             terms, ranges = (filters or SearchFilters()).clauses(index)
         except ValueError as exc:
@@ -255,10 +256,16 @@ class EmbeddedStore:
     def search(self, index: IndexName, retrievers: Sequence[Retriever], filters: SearchFilters | None = None
                ) -> dict[str, list[Candidate]]:
         index = IndexName(index)
-        schema = index_schema(index)
-        allowed = self._allowed(index, filters)
-        view = self.view(index)
         recorded = self.encoders()
+        with self._view_lock:  # one consistent view for the mask and every retriever
+            view = self.view(index)
+            allowed = self._allowed(index, filters, view)
+            return self._search_view(view, retrievers, allowed, recorded)
+
+    def _search_view(self, view: IndexView, retrievers: Sequence[Retriever], allowed: np.ndarray,
+                     recorded: Mapping[str, Any]) -> dict[str, list[Candidate]]:
+        index = view.index
+        schema = view.schema
         results: dict[str, list[Candidate]] = {}
         for retriever in retrievers:
             if isinstance(retriever, TextRetriever):

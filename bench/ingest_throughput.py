@@ -1,0 +1,147 @@
+"""Ingest throughput: the shot + metadata pipeline at 1 frame/s against the decode-only limit of the same files,
+and Ray scaling with 2 workers against 1.
+
+    .venv/bin/python bench/ingest_throughput.py                  # 4 videos x 120 s, 720p H.264
+    .venv/bin/python bench/ingest_throughput.py --videos 6 --seconds 60
+
+Everything is measured side by side in one run (this machine is shared and noisy; ratios hold better than
+absolute times). Ray is started before timing (a cluster is up before a job); each ingest run includes planning
+(ffprobe + SHA-256), actor start-up, decoding, analysis and the store commit. Writes
+bench/results/ingest_throughput.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import multiprocessing as mp
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import ray  # noqa: E402
+from ray.data import DataContext  # noqa: E402
+
+from ray_jobs.ingest import run_ingest  # noqa: E402
+from vidsearch.config import Settings  # noqa: E402
+from vidsearch.media.frames import Cv2FrameSource, decode_all  # noqa: E402
+from vidsearch.media.synth import Scene, render_scenes  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PALETTE = [((20, 30, 90), (90, 40, 120)), ((200, 120, 30), (240, 200, 80)), ((30, 140, 60), (150, 210, 90)),
+           ((120, 20, 20), (220, 90, 90)), ((10, 10, 10), (90, 90, 90)), ((40, 120, 200), (200, 230, 250))]
+
+
+def make_videos(folder: Path, count: int, seconds: float, height: int) -> list[Path]:
+    size = (height * 16 // 9 // 2 * 2, height)
+    paths = []
+    for v in range(count):
+        scenes = [Scene((f"프로그램 {v} 장면 {s}", f"programme {v} scene {s}"), *PALETTE[(v + s) % len(PALETTE)], 10.0)
+                  for s in range(int(seconds // 10))]
+        paths.append(render_scenes(folder / f"programme_{v}.mp4", scenes, size=size, fps=25, preset="veryfast"))
+    return paths
+
+
+def decode_only(paths: list[Path]) -> float:
+    """Plain decode loop: every frame decoded (grab), one process, one decoder thread."""
+    started = time.perf_counter()
+    for path in paths:
+        decode_all(path, threads=1)
+    return time.perf_counter() - started
+
+
+def decode_sampled(paths: list[Path]) -> float:
+    """The decode work ingest does at 1 frame/s: grab every frame, convert one per second."""
+    started = time.perf_counter()
+    for path in paths:
+        for _ in Cv2FrameSource(path, threads=1).sample(1.0, width=320):
+            pass
+    return time.perf_counter() - started
+
+
+def _decode_many(paths: list[str]) -> None:
+    for path in paths:
+        decode_all(path, threads=1)
+
+
+def decode_parallel(paths: list[Path], processes: int) -> float:
+    """The decode-only limit with ``processes`` processes (what 2 Ray workers compete with)."""
+    chunks = [[str(p) for p in paths[i::processes]] for i in range(processes)]
+    ctx = mp.get_context("spawn")
+    started = time.perf_counter()
+    procs = [ctx.Process(target=_decode_many, args=(chunk,)) for chunk in chunks]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join()
+    return time.perf_counter() - started
+
+
+def ingest(paths: list[Path], workers: int) -> tuple[float, dict]:
+    data = Path(tempfile.mkdtemp(prefix="vidsearch-bench-ingest-"))
+    try:
+        settings = Settings(data_dir=data, ingest={"stages": ["shots", "metadata"]},
+                            ray={"workers": workers, "progress_bars": False}, log_level="WARNING")
+        summary = run_ingest([str(p) for p in paths], settings)
+        assert summary.videos_ok == len(paths), summary.videos_failed
+        return summary.wall_s, summary.stage_seconds
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--videos", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument("--height", type=int, default=720)
+    args = parser.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="vidsearch-bench-videos-"))
+    try:
+        print(f"rendering {args.videos} x {args.seconds:.0f} s at {args.height}p …", flush=True)
+        paths = make_videos(folder, args.videos, args.seconds, args.height)
+        video_s = args.videos * args.seconds
+        ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
+        DataContext.get_current().enable_progress_bars = False
+        ingest(paths[:1], 1)  # warm the page cache and Ray's worker pool before timing
+
+        decode_1 = decode_only(paths)
+        sampled_1 = decode_sampled(paths)
+        ingest_1, stages_1 = ingest(paths, workers=1)
+        decode_2 = decode_parallel(paths, 2)
+        ingest_2, stages_2 = ingest(paths, workers=2)
+
+        result = {
+            "videos": args.videos, "seconds_each": args.seconds, "height": args.height,
+            "video_seconds_per_wall_second": {
+                "decode_only_1proc": round(video_s / decode_1, 1),
+                "decode_at_1fps_1proc": round(video_s / sampled_1, 1),
+                "ingest_1_worker": round(video_s / ingest_1, 1),
+                "decode_only_2proc": round(video_s / decode_2, 1),
+                "ingest_2_workers": round(video_s / ingest_2, 1),
+            },
+            "ratios": {
+                "ingest_vs_decode_only_1_worker": round(decode_1 / ingest_1, 2),
+                "ingest_vs_decode_only_2_workers": round(decode_2 / ingest_2, 2),
+                "shots_stage_vs_decode_only": round(decode_1 / sum(stages_1.values()), 2),
+                "ray_2_workers_vs_1": round(ingest_1 / ingest_2, 2),
+            },
+            "wall_s": {"decode_1": round(decode_1, 1), "sampled_1": round(sampled_1, 1), "ingest_1": ingest_1,
+                       "decode_2": round(decode_2, 1), "ingest_2": ingest_2},
+            "stage_seconds_1_worker": stages_1,
+        }
+        print(json.dumps(result, indent=2))
+        (RESULTS / "ingest_throughput.json").write_text(json.dumps(result, indent=2))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if ray.is_initialized():
+            ray.shutdown()
+
+
+if __name__ == "__main__":
+    main()

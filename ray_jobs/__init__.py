@@ -1,0 +1,1 @@
+"""Ray Data batch jobs: archive ingest/reindex, with per-video checkpoints and progress."""

@@ -1,0 +1,93 @@
+"""Planning an ingest: probe and hash every file (in parallel Ray tasks), drop duplicates, and read each video's
+checkpoint so only unfinished work is scheduled.
+
+The checkpoint is the video document's ``stages`` field ({stage: version}), written last when a video's documents
+are committed. A video whose configured stages all match is skipped; one with new or changed stages reruns those
+(and, when ``shots`` is unchanged, reuses the stored segments).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ray
+
+from vidsearch.config import Settings
+from vidsearch.errors import MediaError, MissingDependency
+from vidsearch.media.probe import VideoProbe, probe_video
+from vidsearch.schema import IndexName
+from vidsearch.stages.base import Stage, VideoWork
+from vidsearch.store.base import IndexBackend
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FileFailure:
+    path: str
+    reason: str
+
+
+@dataclass
+class Plan:
+    work: list[VideoWork] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # video ids already indexed by these stage versions
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, path of the same content)
+    failures: list[FileFailure] = field(default_factory=list)
+
+
+def _probe_row(row: dict) -> dict:
+    try:
+        return {"path": row["path"], "probe": probe_video(row["path"]), "error": None}
+    except (MediaError, MissingDependency) as exc:
+        return {"path": row["path"], "probe": None, "error": str(exc)}
+
+
+def probe_files(paths: list[Path], cpus: float) -> list[dict]:
+    """ffprobe + SHA-256 of each file as Ray tasks, results in input order."""
+    if not paths:
+        return []
+    probe_task = ray.remote(num_cpus=cpus)(_probe_row)
+    return ray.get([probe_task.remote({"path": str(p)}) for p in paths])
+
+
+def plan_ingest(probes: list[dict], stages: list[Stage], store: IndexBackend, settings: Settings,
+                force: bool = False) -> Plan:
+    plan = Plan()
+    first_path: dict[str, str] = {}
+    unique: list[VideoProbe] = []
+    for row in probes:
+        if row["error"] is not None:
+            plan.failures.append(FileFailure(row["path"], row["error"]))
+            continue
+        probe: VideoProbe = row["probe"]
+        if probe.video_id in first_path:
+            plan.duplicates.append((probe.path, first_path[probe.video_id]))
+            continue
+        first_path[probe.video_id] = probe.path
+        unique.append(probe)
+
+    existing = store.get(IndexName.VIDEOS, [p.video_id for p in unique]) if unique else {}
+    wanted = {s.name: s.version for s in stages}
+    same_content: dict[str, list[str]] = {}
+    for path, original in plan.duplicates:
+        same_content.setdefault(original, []).append(path)
+    for probe in unique:
+        done = {} if force else dict(existing.get(probe.video_id, {}).get("stages", {}))
+        pending = [name for name, version in wanted.items() if done.get(name) != version]
+        if pending and "shots" in pending:  # new segments: every stage that reads them reruns
+            pending = list(wanted)
+        if not pending:
+            plan.unchanged.append(probe.video_id)
+            continue
+        work = VideoWork.create(probe, settings.media_dir)
+        work.video.paths = [probe.path, *same_content.get(probe.path, [])]
+        old = existing.get(probe.video_id)
+        if old:
+            work.video.paths = list(dict.fromkeys([*old.get("paths", []), *work.video.paths]))
+        work.pending = pending
+        work.done = {k: v for k, v in done.items() if k not in pending}
+        plan.work.append(work)
+    return plan

@@ -1,0 +1,205 @@
+"""The query path shared by the CLI and the Serve API: a text query → per-retriever candidate lists from the index
+backend → fusion (``ranking``) → segment hits with their video, time range, thumbnail and why they matched.
+
+Retrievers over segments: ``bm25_ko`` and ``bm25_en`` (BM25 over the Korean- and English-analysed text fields,
+best field per segment, like ES multi_match) and ``text_vec`` (the multilingual text encoder's kNN). Retrievers
+whose encoder is not configured are reported as unavailable rather than silently dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ranking.fusion import fuse
+from vidsearch.config import FusionMethod, Normalization, Settings
+from vidsearch.encoders.image_text import ImageTextEncoder, load_image_text_encoder
+from vidsearch.encoders.text import TextEncoder, load_text_encoder
+from vidsearch.errors import InvalidQuery
+from vidsearch.schema import IndexName, index_schema
+from vidsearch.store import open_store
+from vidsearch.store.base import IndexBackend, Retriever, SearchFilters, TextRetriever, VectorRetriever
+
+log = logging.getLogger(__name__)
+
+# Per-field boosts inside the BM25 retrievers: what is on screen says most about a segment; the synopsis is
+# shared by every segment of a programme, so it only breaks ties.
+FIELD_BOOSTS = {"ocr_text": 1.0, "credits_text": 1.0, "caption": 1.0, "title": 0.8, "programme_title": 0.8,
+                "file_name": 0.5, "synopsis": 0.3}
+TEXT_RETRIEVERS = {"bm25_ko": "ko", "bm25_en": "en"}
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(..., description="text in Korean or English")
+    k: int = Field(10, ge=1, le=1000, description="hits to return")
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+    weights: dict[str, float] | None = Field(None, description="retriever → weight; overrides the profile")
+    profile: str | None = Field(None, description="a tuned weight profile by name")
+    retrievers: list[str] | None = Field(None, description="restrict to these retrievers")
+    fusion: FusionMethod | None = None
+    normalization: Normalization | None = None
+    explain: bool = False
+
+
+class Hit(BaseModel):
+    segment_id: str
+    video_id: str
+    score: float
+    start_s: float
+    end_s: float
+    title: str | None = None
+    file_name: str | None = None
+    video_path: str | None = None
+    thumbnail: str | None = Field(None, description="path relative to the media cache")
+    text: str | None = Field(None, description="the segment's on-screen text / caption")
+    matched_by: list[str] = Field(default_factory=list)
+    explain: dict[str, dict[str, float | None]] | None = None
+
+
+class SearchResponse(BaseModel):
+    query: str
+    hits: list[Hit]
+    took_ms: float
+    retrievers: list[str]
+    weights: dict[str, float]
+    fusion: str
+    unavailable: dict[str, str] = Field(default_factory=dict)
+    notices: list[str] = Field(default_factory=list)
+
+
+class Searcher:
+    """Holds the store and the query encoders; build one per process and reuse it."""
+
+    def __init__(self, settings: Settings, store: IndexBackend | None = None,
+                 text_encoder: TextEncoder | None = None) -> None:
+        self.settings = settings
+        self.store = store or open_store(settings)
+        self._text_encoder = text_encoder
+        self._image_text_encoder: ImageTextEncoder | None = None
+
+    @property
+    def text_encoder(self) -> TextEncoder:
+        if self._text_encoder is None:
+            self._text_encoder = load_text_encoder(self.settings.models.text, self.settings.models.local_files_only)
+        return self._text_encoder
+
+    @property
+    def image_text_encoder(self) -> ImageTextEncoder | None:
+        if self._image_text_encoder is None:
+            self._image_text_encoder = load_image_text_encoder(self.settings.models.image_text,
+                                                               self.settings.models.local_files_only)
+        return self._image_text_encoder
+
+    def available_retrievers(self) -> tuple[list[str], dict[str, str]]:
+        """(retrievers this installation can run, unavailable ones with the reason)."""
+        available = [*TEXT_RETRIEVERS, "text_vec"]
+        unavailable = {}
+        if self.settings.models.image_text.backend == "none":
+            unavailable["clip_vec"] = "no image-text (CLIP/SigLIP) encoder configured (VIDSEARCH_MODELS__IMAGE_TEXT__*)"
+        else:
+            available.append("clip_vec")
+        return available, unavailable
+
+    def _validate(self, request: SearchRequest) -> str:
+        query = " ".join(request.query.split())
+        if not query:
+            raise InvalidQuery("the query is empty")
+        limit = self.settings.search.max_query_chars
+        if len(query) > limit:
+            raise InvalidQuery(f"the query is {len(query)} characters long; the limit is {limit} "
+                               "(VIDSEARCH_SEARCH__MAX_QUERY_CHARS)")
+        if request.k > self.settings.search.max_k:
+            raise InvalidQuery(f"k={request.k} is above the limit of {self.settings.search.max_k}")
+        return query
+
+    def _weights(self, request: SearchRequest, retrievers: list[str], notices: list[str]) -> dict[str, float]:
+        weights = dict(request.weights) if request.weights is not None else dict(self.settings.ranking.weights)
+        for name, value in weights.items():
+            if not math.isfinite(value) or value < 0:
+                raise InvalidQuery(f"weight for {name!r} must be a finite number ≥ 0, got {value}")
+        weights = {name: w for name, w in weights.items() if name in retrievers}
+        total = sum(weights.values())
+        if total <= 0:
+            raise InvalidQuery(f"no positive weight for the retrievers in use ({', '.join(retrievers)})")
+        if abs(total - 1.0) > 1e-6:
+            notices.append(f"weights summed to {total:.3g}; normalised to 1")
+            weights = {name: w / total for name, w in weights.items()}
+        return weights
+
+    def retrievers_for(self, query: str, names: list[str], k: int) -> list[Retriever]:
+        schema = index_schema(IndexName.SEGMENTS)
+        out: list[Retriever] = []
+        for name in names:
+            if name in TEXT_RETRIEVERS:
+                fields = tuple(schema.text_fields(TEXT_RETRIEVERS[name]))
+                boosts = {f: FIELD_BOOSTS.get(f.split(".")[0], 1.0) for f in fields}
+                out.append(TextRetriever(name, query, fields, k, boosts))
+            elif name == "text_vec":
+                encoder = self.text_encoder
+                vector = encoder.encode_queries([query])[0]
+                out.append(VectorRetriever(name, "text_vec", vector, k, encoder=encoder.identity))
+            elif name == "clip_vec":
+                clip = self.image_text_encoder
+                out.append(VectorRetriever(name, "clip_vec", clip.encode_texts([query])[0], k,
+                                           encoder=clip.identity))
+        return out
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        started = time.perf_counter()
+        query = self._validate(request)
+        notices: list[str] = []
+        available, unavailable = self.available_retrievers()
+        names = request.retrievers or available
+        unknown = [n for n in names if n not in available and n not in unavailable]
+        if unknown:
+            raise InvalidQuery(f"unknown retrievers {unknown}; available: {available}")
+        names = [n for n in names if n in available]
+        if not names:
+            raise InvalidQuery(f"none of the requested retrievers is available here: {unavailable}")
+        weights = self._weights(request, names, notices)
+        names = [n for n in names if weights.get(n, 0) > 0]
+        method = (request.fusion or self.settings.ranking.fusion).value
+        normalization = (request.normalization or self.settings.ranking.normalization).value
+        if not any(ch.isalnum() for ch in query):
+            notices.append("the query has no searchable words (only punctuation or symbols)")
+            return SearchResponse(query=query, hits=[], took_ms=_ms(started), retrievers=names, weights=weights,
+                                  fusion=method, unavailable=unavailable, notices=notices)
+        depth = max(self.settings.search.candidates, request.k)
+        lists = self.store.search(IndexName.SEGMENTS, self.retrievers_for(query, names, depth), request.filters)
+        fused = fuse(lists, method=method, weights=weights, normalization=normalization,
+                     rrf_k=self.settings.ranking.rrf_k)
+        top = fused.ids[: request.k]
+        hits = self._hits(top, fused, lists, request.explain)
+        return SearchResponse(query=query, hits=hits, took_ms=_ms(started), retrievers=names, weights=weights,
+                              fusion=method, unavailable=unavailable, notices=notices)
+
+    def _hits(self, ids: list[str], fused, lists: Mapping[str, list], explain: bool) -> list[Hit]:
+        segments = self.store.get(IndexName.SEGMENTS, ids)
+        videos = self.store.get(IndexName.VIDEOS, list({s["video_id"] for s in segments.values()}))
+        members = {name: {c.id for c in cands} for name, cands in lists.items()}
+        hits = []
+        for position, doc_id in enumerate(ids):
+            segment = segments.get(doc_id)
+            if segment is None:  # deleted between search and fetch
+                continue
+            video = videos.get(segment["video_id"], {})
+            text = "\n".join(t for t in (segment.get("ocr_text"), segment.get("caption"),
+                                         segment.get("credits_text")) if t)
+            hits.append(Hit(
+                segment_id=doc_id, video_id=segment["video_id"], score=round(float(fused.scores[position]), 6),
+                start_s=segment["start_s"], end_s=segment["end_s"], title=video.get("title") or segment.get("title"),
+                file_name=video.get("file_name"), video_path=video.get("path"), thumbnail=segment.get("thumbnail"),
+                text=text or None, matched_by=[n for n, ids_ in members.items() if doc_id in ids_],
+                explain=fused.explain(position) if explain else None,
+            ))
+        return hits
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
