@@ -14,9 +14,10 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from vidsearch.cli import core
+    from vidsearch.cli import core, credits
 
     core.register(app)
+    app.add_typer(credits.app, name="credits")
 
 
 def main() -> None:

@@ -16,6 +16,8 @@ _SPACES = re.compile(r"\s+")
 # Two or more single Hangul syllables separated by spaces: "촬 영 감 독" → "촬영감독".
 _LETTER_SPACED = re.compile(r"(?<![\uac00-\ud7a3])[\uac00-\ud7a3](?:\s+[\uac00-\ud7a3](?![\uac00-\ud7a3]))+")
 _KEY_DROP = re.compile(r"[\W_]+", re.UNICODE)
+# Separator residue inside a Korean title ("촬영|감독", "해,어"): Korean titles carry no inner punctuation.
+_INNER_JUNK = re.compile(r"(?<=[\uac00-\ud7a3])\s*[,.:;|·•`'\-_]+\s*(?=[\uac00-\ud7a3])")
 
 
 def is_korean(text: str) -> bool:
@@ -32,10 +34,11 @@ def _join_letter_spacing(text: str) -> str:
 
 
 def normalise_role_text(text: str) -> str:
-    """NFKC, separators at the edges removed, whitespace collapsed, letter-spaced Hangul joined."""
+    """NFKC, separators at the edges and inside Hangul removed, whitespace collapsed, letter-spaced Hangul joined."""
     text = unicodedata.normalize("NFKC", text)
     text = _SPACES.sub(" ", text).strip()
     text = _EDGE_JUNK.sub("", text)
+    text = _INNER_JUNK.sub(" ", text)
     return _join_letter_spacing(text)
 
 
@@ -45,3 +48,20 @@ def compact_key(text: str) -> str:
     Titles that share a key are one *family*: they are trained on, or held out, together.
     """
     return _KEY_DROP.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def hangul_jamo(text: str) -> str:
+    """Hangul syllables spelled out as their conjoining jamo (촬 → ᄎ ᅪ ᆯ); other characters unchanged.
+
+    OCR confuses syllables that share most of their strokes (촬/촐, 영/염): one jamo apart, a whole syllable
+    apart if compared as characters."""
+    out = []
+    for char in text:
+        code = ord(char) - 0xAC00
+        if 0 <= code <= 11171:
+            initial, rest = divmod(code, 588)
+            medial, final = divmod(rest, 28)
+            out.append(chr(0x1100 + initial) + chr(0x1161 + medial) + (chr(0x11A7 + final) if final else ""))
+        else:
+            out.append(char)
+    return "".join(out)
