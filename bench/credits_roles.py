@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 from vidsearch.config import Settings  # noqa: E402
 from vidsearch.credits.roles.dataset import split_titles  # noqa: E402
 from vidsearch.credits.roles.encoders import base_encoder  # noqa: E402
-from vidsearch.credits.roles.evaluation import gold_ranks, metrics_by_language, ranking_metrics  # noqa: E402
+from vidsearch.credits.roles.evaluation import gold_ranks, ranking_metrics  # noqa: E402
 from vidsearch.credits.roles.mapper import RoleMapper, read_manifest  # noqa: E402
 from vidsearch.credits.roles.recipe import (  # noqa: E402
     evaluate_role_model,
@@ -89,12 +89,17 @@ def speed(mapper: RoleMapper, encoder_config: dict, titles: list[str]) -> dict[s
             "batched_over_one_at_a_time": round(batched_rate / single_rate, 2)}
 
 
-def dev(settings: Settings, folder: Path | None, config: TrainingConfig, eval_fraction: float) -> dict:
-    taxonomy = load_role_taxonomy(settings.credits)
+def trained_model(settings: Settings, folder: Path | None, config: TrainingConfig, eval_fraction: float) -> Path:
+    """``folder`` if it holds a model, else a model trained (on dev data only) into it or a temp folder."""
     if folder is None or not (folder / "role_model.json").is_file():
         folder = folder or Path(tempfile.mkdtemp(prefix="roles-"))
-        print(f"training into {folder} ...", flush=True)
+        print(f"training on dev titles into {folder} ...", flush=True)
         fit_role_model(settings, config, eval_fraction, folder)
+    return folder
+
+
+def dev(settings: Settings, folder: Path) -> dict:
+    taxonomy = load_role_taxonomy(settings.credits)
     result = evaluate_role_model(settings, folder, with_base=True)
     manifest = read_manifest(folder)
     split = split_titles(taxonomy, manifest["split"]["eval_fraction"], manifest["split"]["seed"])
@@ -171,12 +176,8 @@ def read_heldout(root: Path) -> list[tuple[str, str, int]]:
     return [(source, text, count) for (source, text), count in items.items()]
 
 
-def heldout(settings: Settings, folder: Path | None, config: TrainingConfig, eval_fraction: float) -> dict:
+def heldout(settings: Settings, folder: Path) -> dict:
     taxonomy = load_role_taxonomy(settings.credits)
-    if folder is None or not (folder / "role_model.json").is_file():
-        folder = folder or Path(tempfile.mkdtemp(prefix="roles-"))
-        print(f"training on dev into {folder} ...", flush=True)
-        fit_role_model(settings, config, eval_fraction, folder)
     mapper = RoleMapper.load(folder, taxonomy)
     gold: dict[str, set[str]] = {}
     for line in GOLD.read_text(encoding="utf-8").splitlines():
@@ -243,11 +244,12 @@ def main() -> None:
     settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="roles-bench-")))
     config = TrainingConfig(epochs=args.epochs, seed=args.seed)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    folder = trained_model(settings, args.model_dir, config, args.eval_fraction)
     if args.split == "dev":
-        report = dev(settings, args.model_dir, config, args.eval_fraction)
+        report = dev(settings, folder)
         _print_dev(report)
     else:
-        report = heldout(settings, args.model_dir, config, args.eval_fraction)
+        report = heldout(settings, folder)
         _print_heldout(report)
     out = RESULTS / f"credits_roles_{args.split}.json"
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=lambda o: o.model_dump()

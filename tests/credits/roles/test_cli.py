@@ -50,7 +50,8 @@ def test_broken_taxonomy_is_one_line_with_its_line_number(env: dict[str, str], t
     broken = tmp_path / "broken.tsv"
     broken.write_text("termID\tparent_path\tname\n6\t\tCAMERA\n6.1\tCAMERA\tDOP\n6.1\tCAMERA\tCameraman\n",
                       encoding="utf-8")
-    result = run_cli("credits", "roles", "촬영감독", env={**env, "VIDSEARCH_CREDITS__ROLE_TAXONOMY_PATH": str(broken)})
+    broken_env = {**env, "VIDSEARCH_CREDITS__ROLE_TAXONOMY_PATH": str(broken)}
+    result = run_cli("credits", "roles", "촬영감독", env=broken_env)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert f"{broken} line 4: duplicate code 6.1 (first defined on line 3)" in result.stderr.replace("\n", "")

@@ -1,5 +1,5 @@
-"""The role taxonomy: the real EBU file loads (with the project's two corrections), the shipped Korean extension
-covers the titles Korean credits use, and a broken file is rejected with the line of the problem."""
+"""The role taxonomy: the real EBU file loads (with the project's two corrections), the shipped Korean
+extension covers the titles Korean credits use, and a broken file is rejected with the line of the problem."""
 
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ def test_real_ebu_file_loads_with_the_projects_corrections(taxonomy):
     assert taxonomy.roles["20.50"].label == "Production Assistant"
     assert taxonomy.concept_of("6.1").label == "Director of Photography"
     assert taxonomy.concept_of("6.1").department == "CAMERA DEPARTMENT"
-    # "Director" is listed under DISTRIBUTION and PRODUCTION; a title cannot tell them apart: one concept whose
-    # code is the one the Korean and English titles point to.
+    # "Director" is listed under DISTRIBUTION and PRODUCTION; a title cannot tell them apart: one concept
+    # whose code is the one the Korean and English titles point to.
     director = taxonomy.concept_of("10.1.1")
     assert director.code == "20.16" and set(director.codes) == {"10.1.1", "20.16"}
     assert director.label_ko == "연출"
@@ -53,8 +53,8 @@ def test_real_ebu_file_without_corrections_is_rejected_at_the_repeated_code(ebu_
 def test_korean_extension_covers_the_common_broadcast_titles(taxonomy):
     expected = {"연출": "20.16", "조연출": "20.17", "촬영": "6.1", "촬영감독": "6.1", "조명": "15.1",
                 "음향": "23.3", "동시녹음": "23.1.3", "편집": "11.1", "미술": "5.3.1", "분장": "13.2.2",
-                "의상": "28.1", "극본": "22.2", "작가": "22.2", "구성": "22.2", "음악": "17.1.1", "제작": "20.1",
-                "기획": "20.2", "CG": "5.9.15", "진행": "20.14"}
+                "의상": "28.1", "극본": "22.2", "작가": "22.2", "구성": "22.2", "음악": "17.1.1",
+                "제작": "20.1", "기획": "20.2", "CG": "5.9.15", "진행": "20.14"}
     by_text = {title.text: title.code for title in taxonomy.titles}
     assert {text: by_text.get(text) for text in expected} == expected
     assert sum(t.lang == "ko" for t in taxonomy.titles) > 600
@@ -79,7 +79,8 @@ def test_drama_database_role_strings_are_labelled(shared: Path, taxonomy):
     ("1\t\tCAMERA\n1.1\tSOUND\tCameraman\n", 3, "does not end with 'CAMERA'"),
     ("1\t\tCAMERA\n1.1\tCAMERA\t\n", 3, "has no name"),
     # a quoted name spanning two lines, as in the upstream file, keeps the line count right
-    ('1\t\tCAMERA\n1.1\tCAMERA\t"Camera Operator /\n   Cameraman"\n1.1\tCAMERA\tGrip\n', 5, "duplicate code 1.1"),
+    ('1\t\tCAMERA\n1.1\tCAMERA\t"Camera Operator /\n   Cameraman"\n1.1\tCAMERA\tGrip\n', 5,
+     "duplicate code 1.1"),
 ])
 def test_broken_taxonomy_is_rejected_with_its_line(tmp_path: Path, body: str, line: int, message: str):
     path = write(tmp_path, "roles.tsv", HEADER + body)

@@ -1,5 +1,5 @@
-"""Training the role encoder: the hard-negative schedule, mining, and that a small seeded run measurably improves
-mapping of held-out titles — for a projection head on the frozen offline encoder and for a fine-tuned
+"""Training the role encoder: the hard-negative schedule, mining, and that a small seeded run measurably
+improves mapping of held-out titles — for a projection head on the frozen offline encoder and for a fine-tuned
 sentence-transformers model (a tiny BERT built here, loaded from its folder with local_files_only)."""
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ def test_projection_head_training_improves_held_out_titles(small_taxonomy, nanoe
     reports = train_role_encoder(encoder, anchors, index,
                                  TrainingConfig(epochs=4, hard_negatives="0:0,2:3", batch_size=64, seed=13))
     assert [r.hard_negatives for r in reports] == [0, 0, 3, 3]
-    assert reports[-1].loss < reports[0].loss
+    # more hard negatives make the task harder, so loss falls only between epochs of the same schedule step
+    assert reports[1].loss < reports[0].loss and reports[3].loss < reports[2].loss, reports
     after = heldout_mrr(small_taxonomy, encoder, split)
     assert after > before + 0.02, (before, after)
 
@@ -81,8 +82,8 @@ def test_sentence_transformer_is_fine_tuned_end_to_end(small_taxonomy, data, tmp
     assert isinstance(encoder, SentenceTransformerRoleEncoder)
     before = heldout_mrr(small_taxonomy, encoder, split)
     weights_before = next(iter(encoder.parameters())).detach().clone()
-    train_role_encoder(encoder, anchors, index, TrainingConfig(epochs=3, hard_negatives="0:0,2:2", batch_size=64,
-                                                               learning_rate=3e-3, seed=13))
+    config = TrainingConfig(epochs=3, hard_negatives="0:0,2:2", batch_size=64, learning_rate=3e-3, seed=13)
+    train_role_encoder(encoder, anchors, index, config)
     assert not np.allclose(weights_before.numpy(), next(iter(encoder.parameters())).detach().numpy())
     after = heldout_mrr(small_taxonomy, encoder, split)
     assert after > before + 0.05, (before, after)
@@ -94,4 +95,5 @@ def test_sentence_transformer_is_fine_tuned_end_to_end(small_taxonomy, data, tmp
     assert manifest["encoder"]["kind"] == "finetuned"
     loaded = RoleMapper.load(tmp_path / "model", small_taxonomy)
     queries = ["촬영감독", "Boom Operator", "편 집"]
-    assert [m.matches[0].code for m in loaded.map(queries)] == [m.matches[0].code for m in mapper.map(queries)]
+    expected = [m.matches[0].code for m in mapper.map(queries)]
+    assert [m.matches[0].code for m in loaded.map(queries)] == expected

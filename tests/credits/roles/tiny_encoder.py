@@ -1,5 +1,5 @@
-"""A tiny BERT sentence-transformers model built in the test (random weights, WordPiece vocabulary trained on the
-taxonomy's titles), saved to a folder and loaded back with ``local_files_only`` through the product's code."""
+"""A tiny BERT sentence-transformers model built in the test (random weights, WordPiece vocabulary trained
+on the taxonomy's titles), saved to a folder and loaded back with ``local_files_only`` through the product's code."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def tiny_sentence_transformer(folder: Path, corpus: Sequence[str], hidden: int =
                         num_attention_heads=2, intermediate_size=2 * hidden, max_position_embeddings=64)
     torch.manual_seed(0)
     BertModel(config).save_pretrained(backbone)
-    model = SentenceTransformer(modules=[Transformer(str(backbone), max_seq_length=32), Pooling(hidden, "mean")],
-                                device="cpu")
+    modules = [Transformer(str(backbone), max_seq_length=32), Pooling(hidden, "mean")]
+    model = SentenceTransformer(modules=modules, device="cpu")
     model.save(str(folder / "st"))
     return folder / "st"

@@ -1,8 +1,8 @@
 """Training and evaluation data for the role mapper, all derived from the taxonomy and dev corpora.
 
-A *title* is one authored credit title ("촬영감독", "DOP"); spacing, case and punctuation forms share its compact
-key, so a title and its corruptions are trained on, or held out, together. The evaluation split holds out a seeded
-fraction of titles per language: they are neither trained on nor indexed when the mapper is measured on them.
+A *title* is one authored credit title ("촬영감독", "DOP"); spacing, case and punctuation forms share its
+compact key, so a title and its corruptions are trained on, or held out, together. The evaluation split holds
+out a seeded fraction of titles per language: they are never trained on.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from vidsearch.credits.roles.taxonomy import RoleTaxonomy, RoleTitle
 from vidsearch.credits.roles.text import compact_key
 from vidsearch.credits.roles.variants import noisy_variants
 
-_SURNAMES = "김 이 박 최 정 강 조 윤 장 임 한 오 서 신 권 황 안 송 류 홍 전 고 문 양 손 배 백 허 남 노".split()
+_SURNAMES = "김 이 박 최 정 강 조 윤 장 임 한 오 서 신 권 황 안 송 류 홍 전 고 문 양 손 배 백 허".split()
 _GIVEN = "민 수 지 영 현 서 준 우 진 하 은 혜 경 호 성 재 윤 아 연 희 동 상 미 정 훈 석 유 나 태 승".split()
 _FIRST = ("James Mary Robert Linda Michael Sarah David Emma Daniel Laura Thomas Anna Peter Julia Mark Helen "
           "Paul Grace Kevin Alice").split()
-_LAST = ("Smith Johnson Brown Taylor Miller Wilson Moore Clark Lewis Walker Young King Wright Scott Green Baker "
-         "Adams Nelson Hill Campbell").split()
+_LAST = ("Smith Johnson Brown Taylor Miller Wilson Moore Clark Lewis Walker Young King Wright Scott Green "
+         "Baker Adams Nelson Hill Campbell").split()
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,8 @@ def split_titles(taxonomy: RoleTaxonomy, eval_fraction: float = 0.25, seed: int 
     held: list[RoleTitle] = []
     for lang in ("ko", "en"):
         titles = [t for t in taxonomy.titles if t.lang == lang]
-        candidates = sorted((t for t in titles if not is_label_form(taxonomy, t)), key=lambda t: _rank(seed, t.key))
+        candidates = sorted((t for t in titles if not is_label_form(taxonomy, t)),
+                            key=lambda t: _rank(seed, t.key))
         chosen = {t.key for t in candidates[: round(eval_fraction * len(candidates))]}
         held += [t for t in titles if t.key in chosen]
         train += [t for t in titles if t.key not in chosen]

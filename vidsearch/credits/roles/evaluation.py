@@ -41,7 +41,8 @@ def gold_ranks(mapper: RoleMapper, texts: Sequence[str], gold_codes: Sequence[st
     return (scores >= gold_scores[:, None]).sum(axis=1)
 
 
-def metrics_by_language(mapper: RoleMapper, texts: Sequence[str], gold_codes: Sequence[str]) -> dict[str, RankingMetrics]:
+def metrics_by_language(mapper: RoleMapper, texts: Sequence[str],
+                        gold_codes: Sequence[str]) -> dict[str, RankingMetrics]:
     ranks = gold_ranks(mapper, texts, gold_codes)
     langs = np.asarray([language_of(t) for t in texts])
     return {

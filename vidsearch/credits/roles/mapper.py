@@ -1,6 +1,6 @@
-"""RoleMapper: free-text role titles from a credit roll → EBU role codes, by cosine nearest neighbours over every
-label form and authored title of the taxonomy. A title scoring below a calibrated threshold is *unknown*: the
-credit keeps its text and gets no code rather than a wrong one."""
+"""RoleMapper: free-text role titles from a credit roll → EBU role codes, by cosine nearest neighbours over
+every label form and authored title of the taxonomy. A title scoring below a calibrated threshold is
+*unknown*: the credit keeps its text and gets no code rather than a wrong one."""
 
 from __future__ import annotations
 
@@ -80,8 +80,9 @@ class RoleIndex:
 
 
 class RoleMapper:
-    def __init__(self, taxonomy: RoleTaxonomy, encoder: RoleEncoder, titles: Sequence[RoleTitle] | None = None,
-                 threshold: float = 0.0, index: RoleIndex | None = None):
+    def __init__(self, taxonomy: RoleTaxonomy, encoder: RoleEncoder,
+                 titles: Sequence[RoleTitle] | None = None, threshold: float = 0.0,
+                 index: RoleIndex | None = None):
         self.taxonomy = taxonomy
         self.encoder = encoder
         self.titles = list(taxonomy.titles if titles is None else titles)
@@ -92,8 +93,8 @@ class RoleMapper:
         texts = index_texts(self.taxonomy, self.titles)
         started = time.perf_counter()
         vectors = self.encoder.encode(texts.texts)
-        log.info("role index: %d texts for %d concepts encoded in %.1f s by %s", len(texts), len(self.taxonomy),
-                 time.perf_counter() - started, self.encoder.identity)
+        log.info("role index: %d texts for %d concepts encoded in %.1f s by %s", len(texts),
+                 len(self.taxonomy), time.perf_counter() - started, self.encoder.identity)
         return RoleIndex(texts, vectors)
 
     def with_titles(self, titles: Sequence[RoleTitle]) -> RoleMapper:
@@ -103,7 +104,8 @@ class RoleMapper:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         return self.encoder.encode([normalise_role_text(t) for t in texts])
 
-    def rank(self, texts: Sequence[str], exclude_keys: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def rank(self, texts: Sequence[str],
+             exclude_keys: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Concept scores (texts × concepts, in ``index.concept_ids`` order) and each text's best score.
 
         ``exclude_keys[i]`` hides every index text of that compact key from text i (leave-one-family-out)."""
@@ -111,7 +113,7 @@ class RoleMapper:
         return scores, scores.max(axis=1) if len(texts) else np.zeros(0, np.float32)
 
     def map(self, texts: Sequence[str], top_k: int = 5) -> list[RoleMapping]:
-        """Per role text, the ``top_k`` best concepts; ``unknown`` when the best scores below the threshold."""
+        """Per role text, the ``top_k`` best concepts; ``unknown`` when the best is below the threshold."""
         cleaned = [normalise_role_text(t) for t in texts]
         live = [i for i, t in enumerate(cleaned) if compact_key(t)]
         results = [RoleMapping(text=t, matches=[], unknown=True) for t in texts]
@@ -126,18 +128,20 @@ class RoleMapper:
             matches = []
             for position, row in zip(top[q], rows[q], strict=True):
                 concept = self.taxonomy.concepts[int(self.index.concept_ids[position])]
-                matches.append(RoleMatch(code=concept.code, label=concept.label, department=concept.department,
-                                         score=round(float(scores[q, position]), 4), label_ko=concept.label_ko,
-                                         matched=self.index.texts[row]))
-            results[i] = RoleMapping(text=texts[i], matches=matches, unknown=matches[0].score < self.threshold)
+                matches.append(RoleMatch(
+                    code=concept.code, label=concept.label, department=concept.department,
+                    score=round(float(scores[q, position]), 4), label_ko=concept.label_ko,
+                    matched=self.index.texts[row]))
+            unknown = matches[0].score < self.threshold
+            results[i] = RoleMapping(text=texts[i], matches=matches, unknown=unknown)
         return results
 
     def calibrate(self, positives: Sequence[tuple[str, str]], negatives: Sequence[str]) -> dict[str, float]:
         """Pick the unknown-role threshold that best separates role titles from other credit-roll text.
 
-        ``positives`` are (title, family key) pairs, scored with their own family hidden from the index so they
-        stand for titles the taxonomy lacks rather than ones it contains verbatim. The threshold maximises
-        balanced accuracy."""
+        ``positives`` are (title, family key) pairs, scored with their own family hidden from the index so
+        they stand for titles the taxonomy lacks rather than ones it contains verbatim. The threshold
+        maximises balanced accuracy."""
         _, positive = self.rank([text for text, _ in positives], [key for _, key in positives])
         _, negative = self.rank(negatives)
         candidates = np.unique(np.r_[positive, negative])
@@ -149,7 +153,7 @@ class RoleMapper:
         return {"threshold": round(self.threshold, 4), "roles_accepted": float(accepted[best]),
                 "non_roles_rejected": float(rejected[best])}
 
-    # -- persistence ------------------------------------------------------------------------------------------
+    # -- persistence ---------------------------------------------------------------------------------------
     def save(self, folder: Path, extra: dict | None = None) -> None:
         """The encoder (head or fine-tuned model), the threshold and, for a full index, its vectors."""
         folder.mkdir(parents=True, exist_ok=True)
@@ -161,7 +165,8 @@ class RoleMapper:
 
     def _save_index(self, folder: Path) -> None:
         np.savez(folder / INDEX_FILE, texts=np.asarray(self.index.texts), concepts=self.index.concepts,
-                 vectors=self.index.vectors.astype(np.float16), fingerprint=self.taxonomy.fingerprint, identity=self.encoder.identity)
+                 vectors=self.index.vectors.astype(np.float16), fingerprint=self.taxonomy.fingerprint,
+                 identity=self.encoder.identity)
 
     @classmethod
     def load(cls, folder: Path, taxonomy: RoleTaxonomy, local_files_only: bool = True,
@@ -175,7 +180,8 @@ class RoleMapper:
             if str(data["fingerprint"]) == taxonomy.fingerprint and str(data["identity"]) == encoder.identity:
                 index = RoleIndex(LabelledTexts(data["texts"].tolist(), data["concepts"]),
                                   data["vectors"].astype(np.float32))
-        mapper = cls(taxonomy, encoder, None, manifest["threshold"] if threshold is None else threshold, index)
+        threshold = manifest["threshold"] if threshold is None else threshold
+        mapper = cls(taxonomy, encoder, None, threshold, index)
         if index is None:
             try:
                 mapper._save_index(folder)
@@ -187,7 +193,8 @@ class RoleMapper:
 def read_manifest(folder: Path) -> dict:
     path = Path(folder) / MODEL_FILE
     if not path.is_file():
-        raise ConfigurationError(f"no role-mapping model in {folder}: train one with `vidsearch credits train`")
+        raise ConfigurationError(
+            f"no role-mapping model in {folder}: train one with `vidsearch credits train`")
     manifest = json.loads(path.read_text(encoding="utf-8"))
     if manifest.get("format") != FORMAT:
         raise ConfigurationError(f"{path}: model format {manifest.get('format')} is not {FORMAT}; retrain it")

@@ -83,9 +83,9 @@ def load_corpus(settings: Settings, taxonomy: RoleTaxonomy, seed: int) -> RoleCo
 class HeldoutMetrics(BaseModel):
     """Held-out titles (never trained on) measured two ways, each by ko / en / all."""
 
-    unindexed_clean: dict[str, RankingMetrics]  # titles absent from the index too: a synonym the taxonomy lacks
+    unindexed_clean: dict[str, RankingMetrics]  # absent from the index too: a synonym the taxonomy lacks
     unindexed_noisy: dict[str, RankingMetrics]  # the same, OCR-corrupted
-    indexed_noisy: dict[str, RankingMetrics]  # OCR-corrupted titles the taxonomy lists (what a credit roll gives)
+    indexed_noisy: dict[str, RankingMetrics]  # OCR-corrupted titles the taxonomy lists (a misread credit)
 
 
 class FitResult(BaseModel):
@@ -156,24 +156,29 @@ def fit_role_model(
     base = measure(taxonomy, raw, split)
     char_weight = credits.role_char_weight
     base_with_chars = measure(taxonomy, with_char_channel(raw, char_weight), split) if char_weight else None
-    trainable = raw.with_new_head(config.head_hidden, config.seed, config.head_share) if isinstance(raw, ProjectedEncoder) else raw
+    trainable = raw
+    if isinstance(raw, ProjectedEncoder):  # a frozen engine: train a head on it
+        trainable = raw.with_new_head(config.head_hidden, config.seed, config.head_share)
     encoder = with_char_channel(trainable, char_weight)
 
     def report(epoch: EpochReport) -> None:
         if track_eval:
             metrics = measure(taxonomy, encoder, split)
-            epoch.metrics = {f"{name}_{lang}": round(m.top1, 4) for name in ("unindexed_clean", "indexed_noisy")
+            epoch.metrics = {f"{name}_{lang}": round(m.top1, 4)
+                             for name in ("unindexed_clean", "indexed_noisy")
                              for lang, m in getattr(metrics, name).items() if lang != "all"}
         if on_epoch is not None:
             on_epoch(epoch)
 
     epochs = train_role_encoder(encoder, anchors, index, config, report)
     evaluated = RoleMapper(taxonomy, encoder, split.train)
-    calibration = evaluated.calibrate(_calibration_positives(split, config.seed), corpus.calibration_negatives)
+    calibration = evaluated.calibrate(_calibration_positives(split, config.seed),
+                                      corpus.calibration_negatives)
     trained = measure(taxonomy, encoder, split, evaluated.threshold)
     texts, _, _, _ = heldout_items(split)
     result = FitResult(
-        encoder=encoder.identity, train_titles=len(split.train), eval_titles=len(split.eval), anchors=len(anchors),
+        encoder=encoder.identity, train_titles=len(split.train), eval_titles=len(split.eval),
+        anchors=len(anchors),
         base=base, base_with_chars=base_with_chars, trained=trained, calibration=calibration,
         unknown_on_eval_titles=unknown_rate(evaluated, texts),
         unknown_on_non_roles=unknown_rate(evaluated, corpus.report_negatives),
@@ -194,7 +199,8 @@ class EvalResult(BaseModel):
     threshold: float
 
 
-def evaluate_role_model(settings: Settings, folder: Path | None = None, with_base: bool = False) -> EvalResult:
+def evaluate_role_model(settings: Settings, folder: Path | None = None,
+                        with_base: bool = False) -> EvalResult:
     """Re-measure a saved model on the titles it was trained without (its recorded split)."""
     folder = folder or role_model_dir(settings)
     manifest = read_manifest(folder)
@@ -206,8 +212,9 @@ def evaluate_role_model(settings: Settings, folder: Path | None = None, with_bas
     base = None
     if with_base:
         config = manifest["encoder"]
-        base = measure(taxonomy, base_encoder(config["backend"], config.get("model"), settings.models.local_files_only,
-                                              finetune=False), split)
+        untrained = base_encoder(config["backend"], config.get("model"), settings.models.local_files_only,
+                                 finetune=False)
+        base = measure(taxonomy, untrained, split)
     return EvalResult(model=str(folder), eval_titles=len(split.eval),
                       trained=measure(taxonomy, mapper.encoder, split, mapper.threshold), base=base,
                       threshold=mapper.threshold)
@@ -227,8 +234,8 @@ def _load_role_mapper(credits_json: str, folder: Path, local_files_only: bool) -
     taxonomy = load_role_taxonomy(credits)
     if (folder / MODEL_FILE).is_file():
         return RoleMapper.load(folder, taxonomy, local_files_only, credits.role_min_score)
-    log.warning("no trained role model in %s (run `vidsearch credits train`); mapping with the base %s encoder",
-                folder, credits.role_encoder)
+    log.warning("no trained role model in %s (run `vidsearch credits train`); mapping with the base %s "
+                "encoder", folder, credits.role_encoder)
     encoder = base_encoder(credits.role_encoder, credits.role_encoder_model, local_files_only, finetune=False)
     mapper = RoleMapper(taxonomy, with_char_channel(encoder, credits.role_char_weight))
     if credits.role_min_score is not None:

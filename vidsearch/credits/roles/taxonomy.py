@@ -1,9 +1,9 @@
 """The role taxonomy: EBU RoleCodeCS (English, by department) plus authored Korean and English credit titles.
 
-A credit line's role text is mapped to a *concept*: one EBU role, or several EBU codes that share a label (the
-upstream scheme lists "Director" under both DISTRIBUTION and PRODUCTION; a title cannot tell them apart, so they
-are one concept whose primary code is the one the authored titles point to). Every file is validated at load and a
-problem is reported with its file and line, so a broken taxonomy never half-loads.
+A credit line's role text is mapped to a *concept*: one EBU role, or several EBU codes that share a label
+(the upstream scheme lists "Director" under both DISTRIBUTION and PRODUCTION; a title cannot tell them apart,
+so they are one concept whose primary code is the one the authored titles point to). Every file is validated
+at load and a problem is reported with its file and line, so a broken taxonomy never half-loads.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ _CODE = re.compile(r"^[1-9][0-9]*(\.[1-9][0-9]*)*$")
 _EBU_HEADER = ["termID", "parent_path", "name"]
 # Slash-separated label parts too vague to stand for the role on their own ("Sound Mixer / Music").
 _VAGUE_PARTS = frozenset({
-    "coordinator", "mixer", "music", "military", "medical", "law enforcement", "other", "head dialogue", "hirer",
-    "player", "reader", "effects", "operator", "lighting", "painter",
+    "coordinator", "mixer", "music", "military", "medical", "law enforcement", "other", "head dialogue",
+    "hirer", "player", "reader", "effects", "operator", "lighting", "painter",
 })
 
 
@@ -146,7 +146,8 @@ def read_ebu_roles(path: Path, corrections: Sequence[Correction] = ()) -> list[R
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != 3:
-            raise TaxonomyError(path, line, f"expected 3 tab-separated fields (termID, parent_path, name), got {len(row)}")
+            raise TaxonomyError(path, line, "expected 3 tab-separated fields (termID, parent_path, name), "
+                                            f"got {len(row)}")
         code, parent_path, name = (" ".join(cell.split()) for cell in row)
         _check_code(code, path, line)
         if not name:
@@ -155,14 +156,16 @@ def read_ebu_roles(path: Path, corrections: Sequence[Correction] = ()) -> list[R
             used.add((code, name))
             continue
         if code in first_line:
-            raise TaxonomyError(path, line, f"duplicate code {code} (first defined on line {first_line[code]})")
+            raise TaxonomyError(path, line,
+                                f"duplicate code {code} (first defined on line {first_line[code]})")
         parent_code = code.rpartition(".")[0]
         if parent_code:
             parent = by_code.get(parent_code)
             if parent is None:
                 raise TaxonomyError(path, line, f"code {code} has no parent {parent_code} above it")
             if parent_path.rpartition(" > ")[2] != parent.label:
-                raise TaxonomyError(path, line, f"parent_path {parent_path!r} does not end with {parent.label!r}")
+                raise TaxonomyError(path, line,
+                                    f"parent_path {parent_path!r} does not end with {parent.label!r}")
             department = by_code[code.split(".")[0]].label
         else:
             department = name
@@ -184,7 +187,8 @@ def read_titles(path: Path, known_codes: set[str] | None = None) -> list[RoleTit
         if not row or row[0].startswith("#") or not any(cell.strip() for cell in row):
             continue
         if len(row) not in (2, 3):
-            raise TaxonomyError(path, line, f"expected code, title and optional variants, got {len(row)} fields")
+            raise TaxonomyError(path, line,
+                                f"expected code, title and optional variants, got {len(row)} fields")
         code = row[0].strip()
         _check_code(code, path, line)
         if known_codes is not None and code not in known_codes:
@@ -238,12 +242,14 @@ class RoleTaxonomy:
             chosen = [m for m in members if m.code in referenced]
             if len(chosen) > 1:
                 first, second = (referenced[m.code] for m in chosen[:2])
-                raise TaxonomyError(second.path, second.line, f"codes {chosen[0].code} ({first.source}) and {chosen[1].code} share the label "
-                                    f"{members[0].label!r}; point every title at one of them")
+                raise TaxonomyError(second.path, second.line,
+                                    f"codes {chosen[0].code} ({first.source}) and {chosen[1].code} share the "
+                                    f"label {members[0].label!r}; point every title at one of them")
             primary = chosen[0] if chosen else members[0]
             concept = RoleConcept(
                 code=primary.code, codes=tuple(m.code for m in members), label=primary.label,
-                department=primary.department, aliases=_label_aliases(primary.label, spellings, is_department),
+                department=primary.department,
+                aliases=_label_aliases(primary.label, spellings, is_department),
             )
             for member in members:
                 self._concept_of_code[member.code] = len(self.concepts)
@@ -260,12 +266,13 @@ class RoleTaxonomy:
         seen: dict[str, RoleTitle] = {}
         for title in titles:
             if title.key in seen:
-                raise TaxonomyError(title.path, title.line, f"title {title.text!r} already given on {seen[title.key].source}")
+                raise TaxonomyError(title.path, title.line,
+                                    f"title {title.text!r} already given on {seen[title.key].source}")
             owner = label_owner.get(title.key)
             if owner is not None and owner != self._concept_of_code[title.code]:
                 other = self.concepts[owner]
-                raise TaxonomyError(title.path, title.line, f"title {title.text!r} is the EBU label of {other.code}, "
-                                                     f"not of {title.code}")
+                raise TaxonomyError(title.path, title.line, f"title {title.text!r} is the EBU label of "
+                                                            f"{other.code}, not of {title.code}")
             seen[title.key] = title
         return list(titles)
 

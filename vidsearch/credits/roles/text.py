@@ -1,8 +1,8 @@
 """Role-title text as it comes off a credit roll: normalised before encoding, keyed for de-duplication.
 
 Korean end credits letter-space short titles ("연   출", "촬 영 감 독") and decorate them with separators
-("촬영감독 :", "| 편집"); an encoder sees those as different words, so both the index and the queries pass through
-:func:`normalise_role_text` first.
+("촬영감독 :", "| 편집"); an encoder sees those as different words, so both the index and the queries pass
+through :func:`normalise_role_text` first.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ def _join_letter_spacing(text: str) -> str:
 
 
 def normalise_role_text(text: str) -> str:
-    """NFKC, separators at the edges and inside Hangul removed, whitespace collapsed, letter-spaced Hangul joined."""
+    """NFKC; separators at the edges and inside Hangul removed; whitespace collapsed; letter-spaced Hangul
+    joined."""
     text = unicodedata.normalize("NFKC", text)
     text = _SPACES.sub(" ", text).strip()
     text = _EDGE_JUNK.sub("", text)

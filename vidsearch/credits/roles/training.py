@@ -1,7 +1,7 @@
-"""Contrastive training of a role encoder: in-batch negatives plus hard negatives mined from the current model's
-top-k wrong candidates, with the number of hard negatives following a schedule over the epochs (the seed system
-raised it late in training, once easy confusions were gone). One loop serves a projection head on frozen
-embeddings and a fine-tuned sentence-transformers model."""
+"""Contrastive training of a role encoder: in-batch negatives plus hard negatives mined from the current
+model's top-k wrong candidates, with the number of hard negatives following a schedule over the epochs (the
+seed system raised it late in training, once easy confusions were gone). One loop serves a projection head on
+frozen embeddings and a fine-tuned sentence-transformers model."""
 
 from __future__ import annotations
 
@@ -27,15 +27,16 @@ _SCHEDULE = re.compile(r"^\s*\d+\s*:\s*\d+\s*(,\s*\d+\s*:\s*\d+\s*)*$")
 
 @dataclass(frozen=True)
 class HardNegativeSchedule:
-    """Hard negatives per anchor from a given epoch on: ``"0:0,3:2,6:8"`` = none for epochs 0–2, two from epoch 3,
-    eight from epoch 6."""
+    """Hard negatives per anchor from a given epoch on: ``"0:0,3:2,6:8"`` = none for epochs 0–2, two from
+    epoch 3, eight from epoch 6."""
 
     steps: tuple[tuple[int, int], ...]
 
     @classmethod
     def parse(cls, text: str) -> HardNegativeSchedule:
         if not _SCHEDULE.match(text):
-            raise ConfigurationError(f"hard-negative schedule {text!r}: expected epoch:count pairs such as 0:0,3:4")
+            raise ConfigurationError(
+                f"hard-negative schedule {text!r}: expected epoch:count pairs such as 0:0,3:4")
         steps = sorted((int(a), int(b)) for a, b in (part.split(":") for part in text.split(",")))
         return cls(tuple(steps))
 
@@ -51,18 +52,18 @@ class HardNegativeSchedule:
 
 
 class TrainingConfig(BaseModel):
-    epochs: int = Field(12, ge=1)
+    epochs: int = Field(6, ge=1)
     batch_size: int = Field(128, ge=2)
     learning_rate: float = Field(2e-3, gt=0)
     weight_decay: float = Field(0.01, ge=0)
     temperature: float = Field(0.05, gt=0)
-    hard_negatives: str = Field("0:0,4:2,8:6", description="epoch:count schedule of mined hard negatives")
-    mine_top_k: int = Field(20, ge=1, description="wrong candidates, best first, that hard negatives come from")
+    hard_negatives: str = Field("0:0,3:2,5:4", description="epoch:count schedule of mined hard negatives")
+    mine_top_k: int = Field(20, ge=1, description="wrong candidates that hard negatives are drawn from")
     noise_per_text: int = Field(2, ge=0, description="corrupted forms generated for every index text")
-    head_hidden: int | None = Field(None, ge=8, description="projection hidden size (default: the encoder's dims)")
-    head_share: float = Field(0.5, gt=0, le=1, description="share of the learned score from the projection head")
-    geometry_weight: float = Field(0.0, ge=0, description="penalty on moving pairwise similarities away from the "
-                                   "frozen engine's (projection heads only): keeps unseen titles where they were")
+    head_hidden: int | None = Field(None, ge=8, description="projection hidden size (default: encoder dims)")
+    head_share: float = Field(0.5, gt=0, le=1, description="share of the learned score from the head")
+    geometry_weight: float = Field(0.5, ge=0, description="penalty on moving pairwise similarities away from "
+                                   "the frozen engine's (heads only): keeps unseen titles where they were")
     seed: int = 13
 
 
@@ -102,8 +103,8 @@ def mine_hard_negatives(
 
 def _positives(anchors: LabelledTexts, index: LabelledTexts, rng: random.Random) -> list[int]:
     """For every anchor, the index row it should land on: a corrupted form → the title it was corrupted from
-    (a noisy credit line must find its own title); a clean title → another text of its concept where the concept
-    has one (a synonym must find its concept)."""
+    (a noisy credit line must find its own title); a clean title → another text of its concept where the
+    concept has one (a synonym must find its concept)."""
     rows_of: dict[int, list[int]] = {}
     for row, concept in enumerate(index.concepts.tolist()):
         rows_of.setdefault(concept, []).append(row)
@@ -125,7 +126,7 @@ def train_role_encoder(
     config: TrainingConfig,
     on_epoch: Callable[[EpochReport], None] | None = None,
 ) -> list[EpochReport]:
-    """Train ``encoder`` in place to pull each anchor towards its concept's index texts and away from the rest."""
+    """Train ``encoder`` in place: each anchor towards its concept's index texts, away from the rest."""
     schedule = HardNegativeSchedule.parse(config.hard_negatives)
     rng = random.Random(config.seed)
     torch.manual_seed(config.seed)
@@ -151,7 +152,8 @@ def train_role_encoder(
                 continue
             candidate_rows = [positives[i] for i in batch]
             if mined is not None:
-                candidate_rows += [int(r) for i in batch for r in rng.sample(list(mined[i]), min(hard, mined.shape[1]))]
+                draw = min(hard, mined.shape[1])
+                candidate_rows += [int(r) for i in batch for r in rng.sample(list(mined[i]), draw)]
             anchor_vectors = encoder.embed([anchors.texts[i] for i in batch])
             candidate_vectors = encoder.embed([index.texts[r] for r in candidate_rows])
             logits = anchor_vectors @ candidate_vectors.T / config.temperature
@@ -171,7 +173,8 @@ def train_role_encoder(
             loss.backward()
             optimiser.step()
             losses.append(loss.item())
-        report = EpochReport(epoch, float(np.mean(losses)) if losses else 0.0, hard, time.perf_counter() - started)
+        mean_loss = float(np.mean(losses)) if losses else 0.0
+        report = EpochReport(epoch, mean_loss, hard, time.perf_counter() - started)
         encoder.train(False)
         if on_epoch is not None:
             on_epoch(report)

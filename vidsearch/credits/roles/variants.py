@@ -12,14 +12,16 @@ from vidsearch.credits.roles.text import compact_key, is_korean, normalise_role_
 
 _HANGUL_BASE, _HANGUL_LAST = 0xAC00, 0xD7A3
 # Jamo indices (initial 19, medial 21, final 28) that Tesseract confuses on small, compressed credit text.
-_INITIAL_SWAPS = {0: 15, 15: 0, 3: 16, 16: 3, 7: 17, 17: 7, 12: 14, 14: 12, 11: 18, 18: 11}  # ㄱㅋ ㄷㅌ ㅂㅍ ㅈㅊ ㅇㅎ
-_MEDIAL_SWAPS = {8: 13, 13: 8, 4: 6, 6: 4, 0: 4, 1: 5, 5: 1, 18: 13, 20: 18, 2: 6}  # ㅗㅜ ㅓㅕ ㅏㅓ ㅐㅔ ㅡㅜ ㅣㅡ ㅑㅕ
+# initial ㄱㅋ ㄷㅌ ㅂㅍ ㅈㅊ ㅇㅎ; medial ㅗㅜ ㅓㅕ ㅏㅓ ㅐㅔ ㅡㅜ ㅣㅡ ㅑㅕ
+_INITIAL_SWAPS = {0: 15, 15: 0, 3: 16, 16: 3, 7: 17, 17: 7, 12: 14, 14: 12, 11: 18, 18: 11}
+_MEDIAL_SWAPS = {8: 13, 13: 8, 4: 6, 6: 4, 0: 4, 1: 5, 5: 1, 18: 13, 20: 18, 2: 6}
 _FINAL_SWAPS = {21: 16, 16: 21, 4: 8, 8: 4, 1: 0, 17: 19, 19: 17}  # ㅇㅁ ㄴㄹ ㄱ→none ㅂㅅ
 _LATIN_LOOKALIKES = [("l", "I"), ("I", "l"), ("i", "l"), ("l", "1"), ("O", "0"), ("o", "0"), ("rn", "m"),
                      ("m", "rn"), ("S", "5"), ("B", "8"), ("e", "c"), ("cl", "d"), ("h", "b"), ("u", "v")]
-_ABBREVIATIONS = [("Assistant", "Asst."), ("Production", "Prod."), ("Director", "Dir."), ("Supervisor", "Supv."),
-                  ("Coordinator", "Coord."), ("First", "1st"), ("Second", "2nd"), ("Third", "3rd"), (" and ", " & "),
-                  ("Department", "Dept."), ("Executive", "Exec."), ("Manager", "Mgr."), ("Operator", "Op.")]
+_ABBREVIATIONS = [("Assistant", "Asst."), ("Production", "Prod."), ("Director", "Dir."),
+                  ("Supervisor", "Supv."), ("Coordinator", "Coord."), ("First", "1st"), ("Second", "2nd"),
+                  ("Third", "3rd"), (" and ", " & "), ("Department", "Dept."), ("Executive", "Exec."),
+                  ("Manager", "Mgr."), ("Operator", "Op.")]
 _JUNK = ["'", ".", ",", ":", "|", "·", "`", "-"]
 
 
@@ -45,8 +47,10 @@ def _hangul_positions(text: str) -> list[int]:
 
 def _korean_corruption(text: str, rng: random.Random) -> str:
     positions = _hangul_positions(text)
-    # Dropping a syllable of a short title makes another word (조연출 → 조연, "supporting actor"): long ones only.
-    kind = rng.choice(["jamo", "jamo", "space", "junk", "drop"] if len(positions) > 3 else ["jamo", "space", "junk"])
+    # Dropping a syllable of a short title makes another word (조연출 → 조연, "supporting actor"):
+    # long titles only.
+    kinds = ["jamo", "jamo", "space", "junk"] + (["drop"] if len(positions) > 3 else [])
+    kind = rng.choice(kinds)
     if kind == "jamo" and positions:
         i = rng.choice(positions)
         return text[:i] + _syllable_swap(text[i], rng) + text[i + 1:]
@@ -92,8 +96,8 @@ def _latin_corruption(text: str, rng: random.Random) -> str:
 
 
 def corrupt(text: str, rng: random.Random, second_chance: float = 0.3) -> str:
-    """One corruption of ``text`` (Korean rules for Hangul titles, Latin rules otherwise), and with probability
-    ``second_chance`` another."""
+    """One corruption of ``text`` (Korean rules for Hangul titles, Latin rules otherwise), and with
+    probability ``second_chance`` another."""
     corruption = _korean_corruption if is_korean(text) else _latin_corruption
     out = corruption(text, rng)
     if rng.random() < second_chance:
