@@ -41,12 +41,13 @@ def _work(path: Path, media: Path, segment_s: float = 5.0, **video_fields) -> Vi
 
 
 @pytest.fixture(scope="module")
-def staged(roll_factory, credit_settings, extractor, tmp_path_factory):
-    """The stage run over a rendered roll; the extractor (models) is shared with the pipeline tests."""
+def staged(roll_factory, stage_role_settings, extractor, tmp_path_factory):
+    """The stage run over a rendered roll; the extractor (models) is shared with the pipeline tests, the role
+    mapper is the real one the stage loads (on a taxonomy slice, see conftest)."""
     spec = CreditRollSpec(entries=ROLL, width=1280, height=720, fps=10, scroll_speed=0.15, lead_in_s=4.0)
     path, truth = roll_factory("stage-roll", spec)
-    stage = CreditStage(credit_settings)
-    stage.extractor, stage.mapper = extractor, None
+    stage = CreditStage(stage_role_settings)
+    stage.extractor = extractor
     work = _work(path, tmp_path_factory.mktemp("media"), segment_s=2.0, title="여행의 발견 5회", programme_title="여행의 발견",
                  channel="KBS2", air_date=dt.date(2024, 5, 1))
     stage.run(work)
@@ -76,6 +77,34 @@ def test_stage_emits_one_credit_per_role_and_name(staged):
         segment = next(s for s in work.segments if s.id == credit.segment_id)
         assert segment.start_s <= credit.time_s < segment.end_s
     assert work.ran["credits"] == CreditStage.version
+
+
+def test_credits_carry_the_ebu_role_their_printed_title_maps_to(staged):
+    work, _ = staged
+    coded = {(c.role_text, c.role_code, c.role_label, c.department) for c in work.credits}
+    assert coded == {
+        ("연출", "20.16", "Director", "PRODUCTION"),
+        ("촬영감독", "6.1", "Director of Photography", "CAMERA DEPARTMENT"),
+        ("Director of Photography", "6.1", "Director of Photography", "CAMERA DEPARTMENT"),
+        ("편집", "11.1", "Editor / Visual Editor / Film Editor / Video Editor", "EDITING / MONTAGE"),
+    }
+
+
+def test_a_line_the_mapper_calls_unknown_keeps_its_text_and_gets_no_code(staged, stage_role_settings):
+    from vidsearch.credits.layout import CreditLine
+    from vidsearch.credits.pipeline import CreditReading
+
+    work, _ = staged
+    stage = CreditStage(stage_role_settings)
+    stage.extractor = object()  # not used: credits_for maps an already-read section
+    stage.load()
+    thanks = "시청해 주셔서 감사합니다"
+    lines = [CreditLine(thanks, ["김민수"], 1.0, 0.9), CreditLine("조 명", ["이영희"], 2.0, 0.9)]
+    reading = CreditReading(path=work.video.path, duration_s=10.0, sections=[], lines=lines)
+    credits = {c.role_text: c for c in stage.credits_for(work, reading)}
+    assert credits["조 명"].role_code == "15.1"  # a letter-spaced Korean title
+    assert credits[thanks].role_code is None and credits[thanks].role_label is None
+    assert credits[thanks].name == "김민수"  # the credit itself is kept
 
 
 def test_segments_showing_credits_get_credits_text(staged):

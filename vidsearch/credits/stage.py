@@ -1,8 +1,9 @@
 """The ``credits`` stage: end-credit rolls → one Credit document per (role, name), and segments' credits_text.
 
-Each credit carries the role as printed, the role mapper's EBU code/label/department (when the role mapper is
-available), the video's programme metadata, the moment the line is first entirely on screen and the segment
-showing it. A video without credits yields none, silently; unreadable text is logged, never indexed.
+Each credit carries the role as printed, the EBU code/label/department ``vidsearch.credits.roles`` maps it
+to (none when the mapper calls it an unknown role), the video's programme metadata, the moment the line is
+first entirely on screen and the segment showing it. A video without credits yields none, silently;
+unreadable text is logged, never indexed.
 """
 
 from __future__ import annotations
@@ -10,13 +11,16 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from vidsearch.credits.layout import CreditLine
 from vidsearch.credits.pipeline import CreditExtractor, CreditReading
 from vidsearch.documents import Credit, Segment, credit_id
 from vidsearch.schema import IndexName
 from vidsearch.stages.base import Stage, StageResources, VideoWork
+
+if TYPE_CHECKING:
+    from vidsearch.credits.roles import RoleMapper, RoleMatch
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +49,6 @@ def segment_at(segments: Sequence[Segment], t: float) -> Segment | None:
     return segments[-1] if segments and t >= segments[-1].end_s else None
 
 
-def load_role_mapper(settings: Any) -> Any | None:
-    """The role mapper (``vidsearch.credits.roles``), or None while it is not part of this installation."""
-    try:
-        from vidsearch.credits.roles import load_role_mapper as load  # type: ignore[attr-defined]
-    except ImportError:
-        log.info("credits: no role mapper installed (vidsearch.credits.roles); role codes stay empty")
-        return None
-    return load(settings)
-
-
 class CreditStage(Stage):
     name = "credits"
     version = "1"
@@ -67,13 +61,16 @@ class CreditStage(Stage):
     def load(self) -> None:
         if getattr(self, "extractor", None) is None:
             self.extractor = CreditExtractor.from_settings(self.settings)
-            self.mapper = load_role_mapper(self.settings)
+        if getattr(self, "mapper", None) is None:
+            from vidsearch.credits.roles import load_role_mapper  # torch: imported when the stage loads
+
+            self.mapper: RoleMapper = load_role_mapper(self.settings)
 
     def process(self, work: VideoWork) -> None:
-        self.load()
         work.credits = []
         if not self.settings.credits.enabled:
             return
+        self.load()
         reading = self.extractor.extract(work.path, work.video.duration_s, work.video.width)
         for item in reading.unreadable:
             log.warning("credits [%s]: unreadable text at %.1f s (%s)", work.video_id, item.time, item.reason)
@@ -85,9 +82,9 @@ class CreditStage(Stage):
     def credits_for(self, work: VideoWork, reading: CreditReading) -> list[Credit]:
         pairs = credit_pairs(reading.lines)
         roles = sorted({line.role_text for line, _ in pairs})
-        mapped: dict[str, Any] = {}
-        if self.mapper is not None and roles:
-            mapped = {role: mapping.best for role, mapping in zip(roles, self.mapper.map(roles))}
+        mapped: dict[str, RoleMatch | None] = {}
+        if roles:
+            mapped = {role: mapping.best for role, mapping in zip(roles, self.mapper.map(roles), strict=True)}
         video = work.video
         credits = []
         for position, (line, name) in enumerate(pairs):
@@ -98,8 +95,8 @@ class CreditStage(Stage):
                 segment_id=segment.id if segment else None, time_s=round(line.time, 3),
                 end_s=round(line.end_time, 3) if line.end_time else None,
                 role_text=line.role_text, name=name, confidence=round(line.confidence, 4),
-                role_code=getattr(match, "code", None), role_label=getattr(match, "label", None),
-                department=getattr(match, "department", None), line_text=line.line_text or None,
+                role_code=match.code if match else None, role_label=match.label if match else None,
+                department=match.department if match else None, line_text=line.line_text or None,
                 title=video.title, programme_title=video.programme_title, channel=video.channel,
                 air_date=video.air_date,
             ))
