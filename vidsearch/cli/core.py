@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vidsearch.config import Settings, load_settings
-from vidsearch.errors import VidsearchError
+from vidsearch.errors import InvalidQuery, VidsearchError
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -108,6 +108,25 @@ def print_hits(response, media_dir: Path, explain: bool) -> None:
     console.print(table)
 
 
+def _search_face(photo: Path, face_index: int | None, k: int, videos: list[str] | None, json_out: bool,
+                 settings: Settings) -> None:
+    from vidsearch.cli.faces import print_photo_result
+    from vidsearch.faces.search import search_by_photo
+    from vidsearch.store import open_store
+    from vidsearch.store.base import SearchFilters
+
+    store = open_store(settings)
+    try:
+        result = search_by_photo(photo, settings, store, face_index=face_index, k=k,
+                                 filters=SearchFilters(video_ids=videos) if videos else None)
+    finally:
+        store.close()
+    if json_out:
+        print(result.model_dump_json(indent=2))
+    else:
+        print_photo_result(result, settings.media_dir)
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     @clean_errors
@@ -134,7 +153,10 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @clean_errors
     def search(
-        query: Annotated[str, typer.Argument(help="what to look for, in Korean or English")],
+        query: Annotated[str | None, typer.Argument(help="what to look for, in Korean or English")] = None,
+        face: Annotated[Path | None, typer.Option("--face", help="search by the person in this photo instead",
+                                                  dir_okay=False)] = None,
+        face_index: Annotated[int | None, typer.Option(help="which face in the photo, left to right")] = None,
         k: Annotated[int, typer.Option("-k", help="number of hits")] = 10,
         explain: Annotated[bool, typer.Option(help="show each retriever's raw score and contribution")] = False,
         json_out: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
@@ -143,11 +165,17 @@ def register(app: typer.Typer) -> None:
         config: ConfigOption = None,
         data_dir: DataDirOption = None,
     ) -> None:
-        """Search indexed segments; prints video, time range, text and thumbnail per hit."""
+        """Search indexed segments by text (or videos by a face photo with --face); prints video, time range,
+        text and thumbnail per hit."""
         from vidsearch.search import Searcher, SearchRequest
         from vidsearch.store.base import SearchFilters
 
         settings = settings_from(config, data_dir)
+        if face is not None:
+            _search_face(face, face_index, k, video, json_out, settings)
+            return
+        if query is None:
+            raise InvalidQuery("give a text query, or --face PHOTO to search by a person's face")
         try:
             parsed_weights = json.loads(weights) if weights else None
         except json.JSONDecodeError as exc:

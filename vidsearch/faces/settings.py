@@ -1,4 +1,8 @@
-"""Settings for face detection, tracking, clustering and search by photo."""
+"""Settings for face detection, tracking, clustering, archive identities and search by photo.
+
+Thresholds left at ``None`` take the calibrated value of the configured backend (``vidsearch.faces.models``
+documents where each number comes from); set them to override.
+"""
 
 from __future__ import annotations
 
@@ -9,5 +13,58 @@ from pydantic import BaseModel, Field
 
 class FaceSettings(BaseModel):
     backend: Literal["dlib", "insightface"] = "dlib"
+    model: str = Field(
+        "buffalo_l", description="insightface model pack name (under model_root/models/) or folder"
+    )
     model_root: str | None = Field(None, description="insightface model root (folder holding models/<name>/)")
-    sample_fps: float = Field(2.0, gt=0)
+    det_size: int = Field(640, ge=128, description="insightface detector input size (square)")
+    threads: int = Field(1, ge=1, description="inference threads per model instance")
+    gpu: bool = Field(False, description="insightface: run ONNX on CUDA (needs onnxruntime-gpu)")
+
+    # sampling and detection
+    sample_fps: float = Field(2.0, gt=0, le=30, description="frames per second decoded for faces")
+    detect_width: int = Field(640, ge=160, description="frames are scaled to at most this width to detect")
+    upsample: int = Field(1, ge=0, le=2, description="dlib pyramid upsampling (1 finds faces from ~40 px)")
+    dlib_detector: Literal["hog", "cnn"] = Field(
+        "hog",
+        description="dlib: HOG (frontal, ~0.15 s/frame here) or the MMOD CNN (any pose, ~8 s/frame on CPU)",
+    )
+
+    # quality gate (before embedding)
+    min_face_px: int = Field(36, ge=8, description="smallest face side, in pixels of the original frame")
+    min_sharpness: float = Field(15.0, ge=0, description="variance of the Laplacian of the aligned face")
+    min_det_score: float | None = Field(None, description="detector score floor (None: backend default)")
+    max_yaw: float = Field(0.75, gt=0, le=1, description="extreme-pose gate on the landmark yaw proxy (0..1)")
+
+    # tracking
+    tracking: bool = Field(True, description="link faces across frames and embed only each track's best ones")
+    track_iou: float = Field(0.2, gt=0, lt=1, description="IoU below which a link is never considered")
+    track_iou_sure: float = Field(
+        0.5, gt=0, le=1, description="IoU at or above which a link needs no embedding"
+    )
+    track_max_gap_s: float = Field(1.5, ge=0, description="a track missing this long is closed")
+    faces_per_track: int = Field(3, ge=1, description="most faces embedded per track (its best ones)")
+    sightings_per_embedding: int = Field(
+        4, ge=1, description="a track gets one embedding per this many sightings, up to faces_per_track"
+    )
+
+    # persons within a video
+    match_distance: float | None = Field(
+        None, description="same-person distance (None: backend's calibrated)"
+    )
+    cluster_distance: float | None = Field(None, description="track clustering distance (None: backend's)")
+    merge_gap_s: float = Field(2.0, ge=0, description="appearances closer than this merge into one")
+    min_person_faces: int = Field(1, ge=1, description="persons seen in fewer faces are dropped")
+    thumbnails_per_person: int = Field(3, ge=0)
+    thumbnail_size: int = Field(160, ge=32)
+
+    # archive identities
+    link_identities: bool = Field(True, description="attach each new video's persons to archive identities")
+    identity_distance: float | None = Field(None, description="person → identity distance (None: backend's)")
+
+    # search by photo
+    max_photo_bytes: int = Field(25 << 20, ge=1024, description="largest photo file accepted")
+    max_photo_pixels: int = Field(
+        50_000_000, ge=10_000, description="largest photo (width x height) accepted"
+    )
+    search_k: int = Field(10, ge=1, le=1000, description="videos returned by default")

@@ -15,6 +15,7 @@ STAGES: dict[str, str] = {
     "text_vectors": "vidsearch.stages.text_vectors:TextVectorStage",
     "visual": "vidsearch.stages.visual:VisualStage",
     "captions": "vidsearch.stages.captions:CaptionStage",
+    "faces": "vidsearch.faces.stage:FaceStage",
     "credits": "vidsearch.credits.stage:CreditStage",
 }
 

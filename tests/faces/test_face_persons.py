@@ -1,0 +1,127 @@
+"""Tracks and persons on a composed video whose truth is exact: who is on screen, where, and when."""
+
+from __future__ import annotations
+
+import pytest
+
+from vidsearch.documents import Segment
+from vidsearch.faces.analysis import analyse_frames
+from vidsearch.faces.clustering import cluster_vectors
+from vidsearch.faces.evaluation import boundary_errors, majority_identity, pairwise_scores, sighting_labels
+from vidsearch.faces.persons import link_segments, merge_spans, person_documents
+from vidsearch.faces.settings import FaceSettings
+from vidsearch.faces.tracking import iou_matrix
+from vidsearch.media.frames import Cv2FrameSource
+
+
+@pytest.fixture(scope="module")
+def news_faces(composed_news, face_model, face_limits):
+    settings = FaceSettings()
+    frames = Cv2FrameSource(composed_news.path).sample(settings.sample_fps)
+    return analyse_frames(frames, face_model, settings, face_limits, composed_news.duration_s)
+
+
+def test_each_person_is_one_identity_and_each_identity_one_person(composed_news, news_faces):
+    truth, found, stray = sighting_labels(composed_news, news_faces.persons)
+    precision, recall, f1 = pairwise_scores(truth, found)
+    assert stray == 0
+    assert f1 >= 0.95, (precision, recall)
+    identities = [majority_identity(composed_news, p) for p in news_faces.persons]
+    assert sorted(identities) == sorted(composed_news.truth())
+
+
+def test_appearance_segments_are_within_a_second_of_the_truth(composed_news, news_faces):
+    truth = composed_news.truth()
+    for person in news_faces.persons:
+        identity = majority_identity(composed_news, person)
+        errors = boundary_errors(truth[identity], person.appearances)
+        assert max(errors) <= 1.0, (identity, truth[identity], person.appearances)
+
+
+def test_tracking_embeds_a_fraction_of_the_faces_it_sees(news_faces):
+    stats = news_faces.stats
+    assert stats.faces_detected >= 60
+    assert stats.embeddings * 3 <= stats.faces_detected, stats.as_dict()
+
+
+def test_no_track_spans_two_people(composed_news, news_faces):
+    for track in news_faces.tracks:
+        seen = {composed_news.identity_at(s.t, s.box) for s in track.sightings}
+        assert len(seen) == 1, (track.id, seen)
+
+
+@pytest.mark.slow
+def test_without_tracking_every_good_face_is_embedded(composed_talk, face_model, face_limits):
+    settings = FaceSettings(tracking=False)
+    found = analyse_frames(
+        Cv2FrameSource(composed_talk.path).sample(settings.sample_fps),
+        face_model,
+        settings,
+        face_limits,
+        composed_talk.duration_s,
+    )
+    assert found.stats.embeddings == found.stats.faces_passed > 0
+    truth, labels, _ = sighting_labels(composed_talk, found.persons)
+    assert pairwise_scores(truth, labels)[2] >= 0.95
+
+
+def test_person_documents_carry_centroid_appearances_and_thumbnails(composed_news, news_faces, tmp_path):
+    docs = person_documents("vid1", news_faces.persons, tmp_path)
+    assert [d.id for d in docs] == [f"vid1.p{i:03d}" for i in range(len(docs))]
+    for doc, person in zip(docs, news_faces.persons, strict=True):
+        assert len(doc.face_vec) == 128
+        assert doc.face_count == sum(len(t.sightings) for t in person.tracks)
+        assert doc.first_s == doc.appearances[0].start_s
+        assert doc.thumbnails and all((tmp_path / t).is_file() for t in doc.thumbnails)
+    # a re-run with fewer persons leaves no stale thumbnails behind
+    person_documents("vid1", news_faces.persons[:1], tmp_path)
+    assert len(list((tmp_path / "vid1" / "faces").glob("*.jpg"))) == len(docs[0].thumbnails)
+
+
+def test_segments_list_the_persons_on_screen(composed_news, news_faces, tmp_path):
+    docs = person_documents("vid1", news_faces.persons, tmp_path, write_thumbnails=False)
+    shots = composed_news.shots
+    segments = [
+        Segment(id=f"vid1.s{i:04d}", video_id="vid1", index=i, start_s=s.start_s, end_s=s.end_s)
+        for i, s in enumerate(shots)
+    ]
+    link_segments(segments, docs)
+    name_of = {
+        d.id: majority_identity(composed_news, p) for d, p in zip(docs, news_faces.persons, strict=True)
+    }
+    for segment, shot in zip(segments, shots, strict=True):
+        expected = {p.photo.identity for p in shot.faces}
+        # appearance edges are estimated to within half a sample, so a neighbour may overlap a shot's edge
+        core = {
+            name_of[pid]
+            for pid in segment.person_ids
+            if any(
+                a.start_s < segment.end_s - 0.5 and a.end_s > segment.start_s + 0.5
+                for a in next(d for d in docs if d.id == pid).appearances
+            )
+        }
+        assert core == expected, (shot, segment.person_ids)
+
+
+def test_spans_merge_over_short_gaps_only():
+    assert merge_spans([(6, 8), (0, 2), (2.5, 4)], 1.0) == [(0, 4), (6, 8)]
+    assert merge_spans([(0, 1), (3, 4)], 1.0) == [(0, 1), (3, 4)]
+
+
+def test_faces_seen_together_are_not_merged_even_when_close():
+    import numpy as np
+
+    a = np.array([1.0, 0.0, 0.0])
+    b = np.array([0.96, 0.28, 0.0])  # distance 0.28: close enough to merge
+    assert cluster_vectors(np.stack([a, b]), 0.4).tolist() == [0, 0]
+    assert cluster_vectors(np.stack([a, b]), 0.4, apart=[(0, 1)]).tolist() == [0, 1]
+
+
+def test_iou():
+    import numpy as np
+
+    boxes = np.array([[0, 0, 10, 10], [5, 0, 15, 10], [20, 20, 30, 30]], np.float32)
+    overlaps = iou_matrix(boxes, boxes)
+    assert overlaps[0, 0] == pytest.approx(1.0)
+    assert overlaps[0, 1] == pytest.approx(50 / 150)
+    assert overlaps[0, 2] == 0.0

@@ -1,0 +1,189 @@
+"""Search by photo over an indexed archive, and every kind of bad photo."""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from vidsearch.errors import EncoderMismatch, InvalidQuery, VidsearchError
+from vidsearch.faces.composer import face_crop
+from vidsearch.faces.errors import FaceIndexOutOfRange, FaceTooSmall, NoFaceFound, NotAnImage, PhotoTooLarge
+from vidsearch.faces.search import search_by_photo
+from vidsearch.schema import IndexName
+from vidsearch.store.base import SearchFilters, VectorRetriever
+
+
+def _video_id(store, name: str) -> str:
+    return next(i for i, b in store.scan(IndexName.VIDEOS) if b["file_name"] == name)
+
+
+def test_a_photo_never_shown_finds_every_video_with_that_person(archive, people):
+    settings, store = archive
+    result = search_by_photo(people["Angelina"][0].path, settings, store)
+    assert {v.file_name for v in result.videos} == {"news.mp4", "talk.mp4"}
+    assert [v.distance for v in result.videos] == sorted(v.distance for v in result.videos)
+    assert all(v.distance <= result.max_distance for v in result.videos)
+    news = next(v for v in result.videos if v.file_name == "news.mp4")
+    spans = [(a.start_s, a.end_s) for a in news.appearances]
+    for (start, end), (t_start, t_end) in zip(spans, [(4.0, 14.0), (28.0, 32.0)], strict=True):
+        assert abs(start - t_start) <= 1.0 and abs(end - t_end) <= 1.0
+    assert news.persons[0].thumbnails and (settings.media_dir / news.persons[0].thumbnails[0]).is_file()
+
+
+def test_a_person_in_one_video_finds_only_that_video(archive, people):
+    settings, store = archive
+    result = search_by_photo(people["Mark"][0].path, settings, store)
+    assert [v.file_name for v in result.videos] == ["news.mp4"]
+    (mark,) = result.videos[0].persons
+    assert [(round(a.start_s), round(a.end_s)) for a in mark.appearances] == [(9, 19)]
+
+
+def test_a_stranger_finds_nothing(archive, people):
+    settings, store = archive
+    assert search_by_photo(people["Jeff"][0].path, settings, store).videos == []
+
+
+def test_filters_restrict_the_videos(archive, people):
+    settings, store = archive
+    talk = _video_id(store, "talk.mp4")
+    result = search_by_photo(
+        people["Angelina"][0].path, settings, store, filters=SearchFilters(video_ids=[talk])
+    )
+    assert [v.video_id for v in result.videos] == [talk]
+
+
+def test_uploaded_bytes_search_like_a_file(archive, people):
+    settings, store = archive
+    path = people["Scarlett"][0].path
+    result = search_by_photo(path.read_bytes(), settings, store, name="upload.jpg")
+    assert result.photo == "upload.jpg"
+    assert [v.file_name for v in result.videos] == ["news.mp4"]
+
+
+def _group_photo(people, model, names: list[str], sizes: list[int]) -> np.ndarray:
+    canvas = np.full((420, 900, 3), 90, np.uint8)
+    x = 20
+    for name, size in zip(names, sizes, strict=True):
+        canvas[20 : 20 + size, x : x + size] = face_crop(people[name][0].path, model, size)
+        x += size + 30
+    return canvas
+
+
+def _png(image: np.ndarray) -> bytes:
+    ok, data = cv2.imencode(".png", image)
+    assert ok
+    return data.tobytes()
+
+
+def test_several_faces_search_the_largest_or_the_one_picked(archive, people, face_model):
+    settings, store = archive
+    photo = _png(_group_photo(people, face_model, ["Mark", "Jennifer", "Jeff"], [200, 320, 200]))
+    largest = search_by_photo(photo, settings, store, name="group.png")
+    assert len(largest.faces) == 3 and largest.chosen == 1
+    assert [v.file_name for v in largest.videos] == ["talk.mp4"]  # Jennifer
+    picked = search_by_photo(photo, settings, store, face_index=0, name="group.png")
+    assert picked.chosen == 0 and [v.file_name for v in picked.videos] == ["news.mp4"]  # Mark
+    with pytest.raises(FaceIndexOutOfRange, match="has 3 face"):
+        search_by_photo(photo, settings, store, face_index=3, name="group.png")
+
+
+def test_a_photo_without_a_face_says_so(archive):
+    settings, store = archive
+    landscape = np.zeros((300, 400, 3), np.uint8)
+    landscape[150:] = (40, 120, 40)
+    with pytest.raises(NoFaceFound, match="sky.png: no face found"):
+        search_by_photo(_png(landscape), settings, store, name="sky.png")
+
+
+def test_a_tiny_face_is_refused_with_its_size(archive, people, face_model):
+    settings, store = archive
+    canvas = np.full((500, 900, 3), 90, np.uint8)
+    canvas[200:250, 400:450] = face_crop(people["Mark"][0].path, face_model, 50)  # the face is ~25 px
+    with pytest.raises((FaceTooSmall, NoFaceFound)) as caught:
+        search_by_photo(_png(canvas), settings, store, name="far.png")
+    assert "far.png" in str(caught.value) and "px" in str(caught.value)
+
+
+def test_not_an_image_is_refused(archive, tmp_path):
+    settings, store = archive
+    notes = tmp_path / "notes.jpg"
+    notes.write_text("this is a text file with a .jpg name")
+    with pytest.raises(NotAnImage, match="notes.jpg: not an image"):
+        search_by_photo(notes, settings, store)
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    with pytest.raises(NotAnImage, match="empty"):
+        search_by_photo(empty, settings, store)
+    with pytest.raises(NotAnImage, match="no such file"):
+        search_by_photo(tmp_path / "missing.jpg", settings, store)
+    truncated = tmp_path / "cut.jpg"
+    truncated.write_bytes(_jpeg(np.zeros((64, 64, 3), np.uint8))[:200])
+    with pytest.raises(NotAnImage, match="cut.jpg"):
+        search_by_photo(truncated, settings, store)
+
+
+def _jpeg(image: np.ndarray) -> bytes:
+    ok, data = cv2.imencode(".jpg", image)
+    return data.tobytes()
+
+
+def _png_header_claiming(width: int, height: int) -> bytes:
+    """A valid PNG whose header claims a huge size: a decompression bomb the limit must stop before
+    decoding."""
+    import struct
+    import zlib
+
+    buffer = io.BytesIO()
+    Image.new("L", (1, 1)).save(buffer, format="PNG")
+    data = bytearray(buffer.getvalue())
+    ihdr = 8 + 8  # signature, then length + "IHDR"
+    data[ihdr : ihdr + 8] = struct.pack(">II", width, height)
+    crc = zlib.crc32(bytes(data[ihdr - 4 : ihdr + 13]))
+    data[ihdr + 13 : ihdr + 17] = struct.pack(">I", crc)
+    return bytes(data)
+
+
+def test_huge_photos_are_refused_before_decoding(archive, people):
+    settings, store = archive
+    with pytest.raises(PhotoTooLarge, match="bomb.png: .*pixel limit"):
+        search_by_photo(_png_header_claiming(100_000, 100_000), settings, store, name="bomb.png")
+    with pytest.raises(PhotoTooLarge, match="9000x9000 is over the 50,000,000-pixel limit"):
+        search_by_photo(_png_header_claiming(9000, 9000), settings, store, name="big.png")
+    small_limit = settings.model_copy(
+        update={"faces": settings.faces.model_copy(update={"max_photo_bytes": 4096})}
+    )
+    with pytest.raises(PhotoTooLarge, match="MiB is over the 0.0 MiB limit"):
+        search_by_photo(people["Mark"][0].path, small_limit, store)
+
+
+def test_out_of_range_options_are_refused(archive, people):
+    settings, store = archive
+    with pytest.raises(InvalidQuery, match="k must be"):
+        search_by_photo(people["Mark"][0].path, settings, store, k=0)
+    with pytest.raises(InvalidQuery, match="max_distance"):
+        search_by_photo(people["Mark"][0].path, settings, store, max_distance=-1)
+
+
+def test_every_photo_error_is_a_one_line_user_error():
+    for error in (
+        NoFaceFound("a.jpg", "no face found"),
+        PhotoTooLarge("a.jpg", "too big"),
+        NotAnImage("a.jpg", "not an image"),
+    ):
+        assert isinstance(error, VidsearchError) and 400 <= error.status < 500 and "\n" not in str(error)
+
+
+def test_a_query_from_another_face_model_is_refused(archive):
+    settings, store = archive
+    retriever = VectorRetriever(
+        name="face",
+        field="face_vec",
+        vector=np.ones(128, np.float32) / np.sqrt(128),
+        encoder="insightface/buffalo_l/w600k_r50.onnx@deadbeef",
+    )
+    with pytest.raises(EncoderMismatch):
+        store.search(IndexName.PERSONS, [retriever])

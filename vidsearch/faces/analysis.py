@@ -1,0 +1,34 @@
+"""One video's faces, start to end: sampled frames → tracks → persons. Used by the ingest stage and the
+benchmarks, which differ only in where frames come from and what they keep."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from vidsearch.faces.models import FaceModel, Thresholds
+from vidsearch.faces.persons import PersonCluster, group_persons
+from vidsearch.faces.settings import FaceSettings
+from vidsearch.faces.tracking import FaceTrack, FaceTracker, TrackingStats
+from vidsearch.media.frames import Frame
+
+
+@dataclass
+class VideoFaces:
+    tracks: list[FaceTrack]
+    persons: list[PersonCluster]
+    stats: TrackingStats
+    wall_s: float
+
+
+def analyse_frames(frames: Iterable[Frame], model: FaceModel, settings: FaceSettings, limits: Thresholds,
+                   duration_s: float | None = None, cut_threshold: float = 0.35) -> VideoFaces:
+    started = time.perf_counter()
+    tracker = FaceTracker(model, settings, limits, cut_threshold)
+    for frame in frames:
+        tracker.add(frame)
+    tracks = tracker.finish()
+    persons = group_persons(tracks, limits.cluster_distance, 1.0 / settings.sample_fps, settings.merge_gap_s,
+                            duration_s, settings.min_person_faces, settings.thumbnails_per_person)
+    return VideoFaces(tracks, persons, tracker.stats, time.perf_counter() - started)

@@ -1,0 +1,208 @@
+"""Test videos with exact ground truth, composed from labelled photos: who is on screen, where, and when.
+
+A video is a list of shots; each shot has a background and the faces shown for its whole length (each a square
+crop around the face in a labelled photo, optionally drifting across the frame). Frames are drawn with numpy
+and encoded by the ffmpeg CLI (H.264, like broadcast files), so the decoder, the sampler and the cut detector
+all see a real video. ``plan_videos`` makes a seeded set of such videos for the benchmarks, keeping one photo
+of each person out of every video to serve as that person's search query.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vidsearch.errors import MissingDependency
+from vidsearch.faces.devdata import LabelledPhoto
+from vidsearch.faces.models import FaceModel
+from vidsearch.faces.persons import merge_spans
+
+
+@dataclass(frozen=True)
+class Placement:
+    photo: LabelledPhoto
+    x: float  # centre, as a fraction of the frame width
+    y: float
+    size: int  # side of the face crop in pixels (the face fills about half of it)
+    drift: tuple[float, float] = (0.0, 0.0)  # pixels per second
+
+
+@dataclass(frozen=True)
+class ComposedShot:
+    start_s: float
+    end_s: float
+    background: tuple[int, int, int]
+    faces: tuple[Placement, ...] = ()
+
+
+@dataclass
+class ComposedVideo:
+    name: str
+    shots: list[ComposedShot]
+    width: int = 640
+    height: int = 360
+    fps: float = 10.0
+    path: Path | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return self.shots[-1].end_s if self.shots else 0.0
+
+    def truth(self) -> dict[str, list[tuple[float, float]]]:
+        """Identity → the time spans it is on screen (adjacent shots joined)."""
+        spans: dict[str, list[tuple[float, float]]] = {}
+        for shot in self.shots:
+            for identity in {p.photo.identity for p in shot.faces}:
+                spans.setdefault(identity, []).append((shot.start_s, shot.end_s))
+        return {k: merge_spans(v, 1e-6) for k, v in sorted(spans.items())}
+
+    def identity_at(self, t: float, box: Sequence[float]) -> str | None:
+        """Who is shown at time t where ``box`` (x1, y1, x2, y2) is, if anyone."""
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        for shot in self.shots:
+            if shot.start_s <= t < shot.end_s:
+                for placement in shot.faces:
+                    px, py = self._centre(placement, t - shot.start_s)
+                    if abs(cx - px) < placement.size / 2 and abs(cy - py) < placement.size / 2:
+                        return placement.photo.identity
+        return None
+
+    def _centre(self, placement: Placement, dt: float) -> tuple[float, float]:
+        return (placement.x * self.width + placement.drift[0] * dt,
+                placement.y * self.height + placement.drift[1] * dt)
+
+
+def face_crop(photo: Path, model: FaceModel, size: int) -> np.ndarray:
+    """A square crop of the photo's largest face, the face about half its side, resized to ``size``."""
+    image = cv2.imread(str(photo), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError(f"cannot read {photo}")
+    faces = model.detect(image, 800)
+    if not faces:
+        raise ValueError(f"no face found in {photo}")
+    x1, y1, x2, y2 = max(faces, key=lambda f: f.area).box
+    side = 2.0 * max(x2 - x1, y2 - y1)
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2 - 0.05 * side
+    pad = int(side)
+    padded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    left, top = int(cx - side / 2) + pad, int(cy - side / 2) + pad
+    crop = padded[top:top + int(side), left:left + int(side)]
+    return cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
+
+
+class CropCache:
+    """Face crops by (photo, size): composing many videos detects each photo's face once."""
+
+    def __init__(self, model: FaceModel) -> None:
+        self.model = model
+        self._crops: dict[tuple[Path, int], np.ndarray] = {}
+
+    def get(self, photo: Path, size: int) -> np.ndarray:
+        key = (photo, size)
+        if key not in self._crops:
+            base = (photo, 256)
+            if base not in self._crops:
+                self._crops[base] = face_crop(photo, self.model, 256)
+            self._crops[key] = cv2.resize(self._crops[base], (size, size), interpolation=cv2.INTER_AREA)
+        return self._crops[key]
+
+
+def _background(colour: tuple[int, int, int], width: int, height: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    ramp = np.linspace(0.75, 1.15, width, dtype=np.float32)[None, :, None]
+    base = np.array(colour, np.float32)[None, None, :] * ramp
+    noise = rng.normal(0, 6, (height // 8, width // 8, 3)).astype(np.float32)
+    noise = cv2.resize(noise, (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.clip(base + noise, 0, 255).astype(np.uint8)
+
+
+def render(video: ComposedVideo, path: Path, crops: CropCache) -> Path:
+    """Encode the video to ``path`` (H.264 in MP4) with the ffmpeg CLI."""
+    exe = shutil.which("ffmpeg")
+    if exe is None:
+        raise MissingDependency("ffmpeg", "sudo apt-get install -y ffmpeg")
+    w, h = video.width, video.height
+    command = [exe, "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{w}x{h}",
+               "-r", f"{video.fps:g}", "-i", "-", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
+               "-pix_fmt", "yuv420p", "-g", str(int(video.fps * 4)), str(path)]
+    log_path = path.with_suffix(".ffmpeg.log")
+    with log_path.open("wb") as log_file:
+        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=log_file)
+        _feed(proc, video, crops)
+    err = log_path.read_bytes()
+    log_path.unlink(missing_ok=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"ffmpeg failed composing {path}: {err.decode(errors='replace')[-500:]}")
+    video.path = path
+    return path
+
+
+def _feed(proc: subprocess.Popen, video: ComposedVideo, crops: CropCache) -> None:
+    w, h = video.width, video.height
+    assert proc.stdin is not None
+    try:
+        for k, shot in enumerate(video.shots):
+            background = _background(shot.background, w, h, seed=k)
+            first = int(np.ceil(shot.start_s * video.fps - 1e-9))
+            last = int(np.ceil(shot.end_s * video.fps - 1e-9))
+            for n in range(first, last):
+                frame = background.copy()
+                for placement in shot.faces:
+                    _paste(frame, crops.get(placement.photo.path, placement.size),
+                           video._centre(placement, n / video.fps - shot.start_s))
+                proc.stdin.write(frame.tobytes())
+    except BrokenPipeError:
+        pass
+    finally:
+        proc.stdin.close()
+        proc.wait()
+
+
+def _paste(frame: np.ndarray, crop: np.ndarray, centre: tuple[float, float]) -> None:
+    size = crop.shape[0]
+    left, top = int(round(centre[0] - size / 2)), int(round(centre[1] - size / 2))
+    x1, y1 = max(0, left), max(0, top)
+    x2, y2 = min(frame.shape[1], left + size), min(frame.shape[0], top + size)
+    if x2 > x1 and y2 > y1:
+        frame[y1:y2, x1:x2] = crop[y1 - top:y2 - top, x1 - left:x2 - left]
+
+
+_COLOURS = [(40, 40, 40), (120, 60, 30), (30, 90, 130), (70, 120, 60), (110, 110, 140), (20, 60, 90),
+            (140, 100, 80), (60, 30, 100)]
+_SLOTS = [(0.22, 0.45), (0.5, 0.5), (0.78, 0.45)]
+
+
+def plan_videos(people: Mapping[str, Sequence[LabelledPhoto]], count: int, duration_s: float = 60.0,
+                cast: int = 5, seed: int = 7) -> list[ComposedVideo]:
+    """Seeded videos: each casts ``cast`` of the people (at least two photos each), shows one to three of them
+    per shot (sometimes nobody) with a random photo on each entrance, never a person's first photo (kept out
+    of every video to serve as that person's query)."""
+    rng = random.Random(seed)
+    eligible = sorted(name for name, photos in people.items() if len(photos) >= 2)
+    pools = {name: list(people[name][1:]) for name in eligible}
+    videos = []
+    for v in range(count):
+        chosen = rng.sample(eligible, min(cast, len(eligible)))
+        shots: list[ComposedShot] = []
+        t = 0.0
+        while t < duration_s - 1e-6:
+            length = min(rng.choice([3.0, 4.0, 5.0, 6.0, 8.0]), duration_s - t)
+            shown = [] if rng.random() < 0.15 else rng.sample(chosen, rng.choice([1, 1, 2, 2, 3]))
+            slots = rng.sample(_SLOTS, len(shown))
+            faces = tuple(
+                Placement(rng.choice(pools[name]), x, y, rng.choice([110, 130, 150]),
+                          (rng.uniform(-12, 12), rng.uniform(-6, 6)))
+                for name, (x, y) in zip(shown, slots, strict=True))
+            previous = shots[-1].background if shots else None
+            colour = rng.choice([c for c in _COLOURS if c != previous])  # a cut changes the picture
+            shots.append(ComposedShot(round(t, 3), round(t + length, 3), colour, faces))
+            t += length
+        videos.append(ComposedVideo(f"composed-{v:02d}", shots))
+    return videos

@@ -1,0 +1,145 @@
+"""Per-video persons: clustered tracks → appearance segments, centroid vector, exemplar thumbnails, documents.
+
+A track seen from t0 to t1 in samples 1/fps apart was on screen from about half a sample before t0 to half a
+sample after t1, so each track contributes [t0 − step/2, t1 + step/2] (boundaries within step/2 of the truth);
+a person's spans closer than ``merge_gap_s`` merge into one appearance (a look away, a missed detection).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from vidsearch.documents import Appearance, Person, Segment, person_id
+from vidsearch.faces.clustering import cluster_tracks
+from vidsearch.faces.models import normalised
+from vidsearch.faces.tracking import FaceCandidate, FaceTrack
+
+log = logging.getLogger(__name__)
+
+FACES_DIR = "faces"  # per-video subfolder of the media cache holding person thumbnails
+
+
+@dataclass
+class PersonCluster:
+    cluster: int
+    tracks: list[FaceTrack]
+    vector: np.ndarray
+    appearances: list[tuple[float, float]]
+    face_count: int  # faces detected in the person's tracks (embedded or not)
+    exemplars: list[FaceCandidate]  # best embedded faces, for thumbnails
+
+    @property
+    def screen_time_s(self) -> float:
+        return float(sum(end - start for start, end in self.appearances))
+
+
+def merge_spans(spans: Iterable[tuple[float, float]], gap_s: float) -> list[tuple[float, float]]:
+    merged: list[list[float]] = []
+    for start, end in sorted(spans):
+        if merged and start - merged[-1][1] <= gap_s:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(a, b) for a, b in merged]
+
+
+def track_span(track: FaceTrack, step_s: float, duration_s: float | None) -> tuple[float, float]:
+    start = max(0.0, track.first_t - step_s / 2)
+    end = track.last_t + step_s / 2
+    if duration_s is not None:
+        end = min(end, duration_s)
+    return start, max(start, end)
+
+
+def group_persons(
+    tracks: Sequence[FaceTrack],
+    cluster_distance: float,
+    step_s: float,
+    merge_gap_s: float,
+    duration_s: float | None = None,
+    min_faces: int = 1,
+    exemplars: int = 3,
+) -> list[PersonCluster]:
+    """Cluster the tracks that have vectors; persons numbered by first appearance."""
+    usable = [t for t in tracks if t.vector is not None]
+    labels = cluster_tracks(usable, cluster_distance)
+    members: dict[int, list[FaceTrack]] = {}
+    for track, label in zip(usable, labels, strict=True):
+        members.setdefault(int(label), []).append(track)
+    groups = sorted(members.values(), key=lambda ts: min(t.first_t for t in ts))
+    persons = []
+    for group in groups:
+        face_count = sum(len(t.sightings) for t in group)
+        if face_count < min_faces:
+            continue
+        faces = [c for t in group for c in t.candidates]
+        vector = normalised(np.mean([c.embedding for c in faces], axis=0))[0]
+        spans = merge_spans((track_span(t, step_s, duration_s) for t in group), merge_gap_s)
+        best = sorted(faces, key=lambda c: -c.rank)
+        chosen: list[FaceCandidate] = []
+        for candidate in best:  # spread exemplars over time: skip faces within 1 s of one already chosen
+            if all(abs(candidate.t - c.t) > 1.0 for c in chosen):
+                chosen.append(candidate)
+            if len(chosen) >= exemplars:
+                break
+        persons.append(PersonCluster(len(persons), group, vector, spans, face_count, chosen))
+    return persons
+
+
+def person_documents(
+    video_id: str, persons: Sequence[PersonCluster], media_dir: Path, write_thumbnails: bool = True
+) -> list[Person]:
+    """Person documents; thumbnails go to ``<media_dir>/<video_id>/faces/`` (paths stored relative)."""
+    docs = []
+    folder = Path(media_dir) / video_id / FACES_DIR
+    if write_thumbnails:
+        for stale in folder.glob("p*.jpg") if folder.is_dir() else ():  # from an earlier run of this video
+            stale.unlink(missing_ok=True)
+        if persons:
+            folder.mkdir(parents=True, exist_ok=True)
+    for person in persons:
+        pid = person_id(video_id, person.cluster)
+        thumbnails = []
+        for k, exemplar in enumerate(person.exemplars):
+            if not exemplar.thumbnail:
+                continue
+            name = f"p{person.cluster:03d}-{k}.jpg"
+            if write_thumbnails:
+                (folder / name).write_bytes(exemplar.thumbnail)
+            thumbnails.append(f"{video_id}/{FACES_DIR}/{name}")
+        docs.append(
+            Person(
+                id=pid,
+                video_id=video_id,
+                cluster=person.cluster,
+                face_count=person.face_count,
+                track_count=len(person.tracks),
+                appearances=[
+                    Appearance(start_s=round(a, 3), end_s=round(b, 3)) for a, b in person.appearances
+                ],
+                first_s=round(person.appearances[0][0], 3),
+                last_s=round(person.appearances[-1][1], 3),
+                screen_time_s=round(person.screen_time_s, 3),
+                thumbnails=thumbnails,
+                face_vec=[float(v) for v in person.vector],
+            )
+        )
+    return docs
+
+
+def link_segments(segments: Sequence[Segment], persons: Sequence[Person], min_overlap_s: float = 0.0) -> None:
+    """Set each segment's ``person_ids`` to the persons appearing during it."""
+    for segment in segments:
+        present = []
+        for person in persons:
+            for span in person.appearances:
+                overlap = min(span.end_s, segment.end_s) - max(span.start_s, segment.start_s)
+                if overlap > min_overlap_s:
+                    present.append(person.id)
+                    break
+        segment.person_ids = sorted(present)

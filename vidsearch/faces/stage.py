@@ -1,0 +1,79 @@
+"""The ``faces`` ingest stage: decode frames at ``faces.sample_fps``, track and cluster faces into persons,
+write person documents (centroid ``face_vec``, appearances, thumbnails) and each segment's ``person_ids``, and
+attach the persons to archive identities.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from vidsearch.faces.analysis import analyse_frames
+from vidsearch.faces.identities import IdentityBook
+from vidsearch.faces.models import FaceModel, describe_face_model, load_face_model, thresholds
+from vidsearch.faces.persons import link_segments, person_documents
+from vidsearch.media.frames import Cv2FrameSource
+from vidsearch.schema import IndexName
+from vidsearch.stages.base import Stage, StageResources, VideoWork
+
+log = logging.getLogger(__name__)
+
+
+class FaceStage(Stage):
+    name = "faces"
+    version = "1"
+    requires = ("shots",)  # segments must exist to receive person_ids
+    owns = frozenset({IndexName.PERSONS})
+
+    def __init__(self, settings) -> None:
+        super().__init__(settings)
+        self._model: FaceModel | None = None
+        self._store = None
+
+    def resources(self) -> StageResources:
+        gpu = self.settings.faces.backend == "insightface" and self.settings.faces.gpu
+        return StageResources(num_cpus=1.0, num_gpus=1.0 if gpu else 0.0, memory_mb=1500)
+
+    def load(self) -> None:
+        if self._model is None:
+            self._model = load_face_model(self.settings.faces, self.settings.models.local_files_only)
+
+    @property
+    def model(self) -> FaceModel:
+        self.load()
+        assert self._model is not None
+        return self._model
+
+    def _describe(self) -> tuple[str, int]:
+        if self._model is not None:
+            return self._model.identity, self._model.dims
+        return describe_face_model(self.settings.faces, self.settings.models.local_files_only)
+
+    def models(self) -> dict[str, str]:
+        return {"face": self._describe()[0]}
+
+    def dims(self) -> dict[str, int]:
+        return {"face": self._describe()[1]}
+
+    def process(self, work: VideoWork) -> None:
+        fs = self.settings.faces
+        model = self.model
+        limits = thresholds(fs, model)
+        source = Cv2FrameSource(work.path, threads=self.settings.media.decode_threads)
+        found = analyse_frames(source.sample(fs.sample_fps), model, fs, limits, work.probe.duration_s,
+                               self.settings.media.shot_threshold)
+        persons = person_documents(work.video_id, found.persons, work.media_dir)
+        if fs.link_identities and persons:
+            IdentityBook(self._open_store(), model.identity, limits.identity_distance).attach(persons)
+        work.persons = persons
+        link_segments(work.segments, persons)
+        stats = found.stats
+        log.info("faces video=%s frames=%d faces=%d embedded=%d tracks=%d persons=%d in %.1f s",
+                 work.video_id, stats.frames, stats.faces_detected, stats.embeddings, len(found.tracks),
+                 len(persons), found.wall_s)
+
+    def _open_store(self):
+        if self._store is None:
+            from vidsearch.store import open_store
+
+            self._store = open_store(self.settings)
+        return self._store
