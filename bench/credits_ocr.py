@@ -69,7 +69,9 @@ def tesseract_batching(texts: list[str]) -> dict:
 
 
 def summary(score: RollScore) -> dict:
-    return {"cer": round(score.cer, 4), "cer_nospace": round(score.cer_nospace, 4), "pair_f1": round(score.f1, 4),
+    by_lang = {f"cer_{lang}": round(cer, 4) for lang in ("ko", "en") if (cer := score.cer_of(lang)) is not None}
+    return {"cer": round(score.cer, 4), **by_lang, "cer_nospace": round(score.cer_nospace, 4),
+            "pair_f1": round(score.f1, 4),
             "pair_precision": round(score.precision, 4), "pair_recall": round(score.recall, 4),
             "pairs": score.true_pairs, "lines": score.lines, "lines_missed": score.lines_missed,
             "extra_lines": score.extra_lines,
@@ -135,7 +137,8 @@ def main() -> None:
     out = args.out or REPO / "bench" / "results" / f"credits_ocr{'_heldout' if args.split == 'heldout' else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"\nrolls {len(rows)}  CER {total.cer:.2%} (no spaces {total.cer_nospace:.2%})  pair F1 {total.f1:.3f} "
+    print(f"\nrolls {len(rows)}  CER {total.cer:.2%} (Korean-role lines {total.cer_of('ko') or 0:.2%}, English-role "
+          f"lines {total.cer_of('en') or 0:.2%}; no spaces {total.cer_nospace:.2%})  pair F1 {total.f1:.3f} "
           f"(P {total.precision:.3f} R {total.recall:.3f})  timed {summary(total)['timed_share']:.1%}")
     print(f"processing {60 * processing_s / credit_s:.1f} s per minute of credit roll "
           f"({processing_s:.0f} s for {credit_s:.0f} s of credits); stages: {result['stage_seconds']}")
@@ -143,7 +146,8 @@ def main() -> None:
           f"({batching['ms_per_line_per_line']} vs {batching['ms_per_line_batched']} ms per line, "
           f"{batching['lines']} lines, identical text {batching['same_text']}/{batching['lines']})")
     for key, value in result["by_group"].items():
-        print(f"  {key:28s} CER {value['cer']:6.2%}  F1 {value['pair_f1']:.3f}")
+        print(f"  {key:28s} CER {value['cer']:6.2%} (ko {value.get('cer_ko', 0):6.2%}, en "
+              f"{value.get('cer_en', 0):6.2%})  F1 {value['pair_f1']:.3f}")
     print(f"wrote {out}")
 
 

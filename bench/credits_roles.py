@@ -116,7 +116,8 @@ def dev(settings: Settings, folder: Path) -> dict:
             "rows": rows, "threshold": trained.threshold, "calibration": fit.get("calibration"),
             "unknown_on_held_out_titles": fit.get("unknown_on_eval_titles"),
             "unknown_on_other_non_role_lines": fit.get("unknown_on_non_roles"),
-            "speed": speed(trained, manifest["encoder"], [t.text for t in taxonomy.titles]), "training": manifest.get("training")}
+            "speed": speed(trained, manifest["encoder"], [t.text for t in taxonomy.titles]),
+            "training": manifest.get("training")}
 
 
 def _print_dev(report: dict) -> None:
@@ -137,6 +138,12 @@ def _print_dev(report: dict) -> None:
         ratios = [values[2] / values[0], values[3] / values[1]]
         print(f"{protocol:34} {values[0]:8.3f} {values[1]:8.3f} {values[2]:11.3f} {values[3]:11.3f} "
               f"{ratios[0]:9.2f} {ratios[1]:9.2f}")
+    print(f"\ntrained mapper, top-1 / top-5 / MRR (n)")
+    for protocol in ("in_taxonomy_one_ocr_error", "not_in_taxonomy", "not_in_taxonomy_one_ocr_error"):
+        side = report["rows"]["trained"][protocol]
+        print(f"{protocol:34}", "  ".join(
+            f"{lang} {m.top1:.3f} / {m.top5:.3f} / {m.mrr:.3f} (n={m.count})"
+            for lang, m in ((lang, side[lang]) for lang in ("ko", "en"))))
     print("unknown-role:", report["calibration"], f"other non-role lines rejected "
           f"{report['unknown_on_other_non_role_lines']}")
     print("speed:", report["speed"])

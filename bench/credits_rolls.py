@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import itertools
 import json
 import sys
@@ -97,7 +98,10 @@ def cases(split: str = "dev", quick: bool = False, seed: int = 7) -> list[RollCa
 
 
 def ensure_rendered(case: RollCase, work: Path) -> tuple[Path, CreditRollTruth]:
-    video = work / f"{case.name}.mp4"
+    """The case's video and truth, rendered unless a file for exactly this spec is already in ``work`` (the
+    file name carries a hash of the spec, so a changed sampler or renderer setting never reuses a stale roll)."""
+    spec_json = case.spec.model_dump_json() + (case.filler.model_dump_json() if case.filler else "")
+    video = work / f"{case.name}-{hashlib.sha1(spec_json.encode()).hexdigest()[:10]}.mp4"
     truth_path = video.with_suffix(".json")
     if video.is_file() and truth_path.is_file():
         return video, CreditRollTruth.model_validate_json(truth_path.read_text(encoding="utf-8"))

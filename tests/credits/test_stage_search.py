@@ -191,8 +191,9 @@ def test_cli_person_and_search(store):
 
 
 @pytest.mark.slow
-def test_index_then_find_a_person_through_the_cli(roll_factory, tmp_path):
-    """The whole path a user takes: ``vidsearch index`` with the credits stage, then credit and segment search."""
+def test_index_then_find_a_person_through_the_cli(roll_factory, stage_role_settings, tmp_path):
+    """The whole path a user takes: ``vidsearch index`` with the credits stage, then credit and segment search.
+    Role codes come from the real role mapper (on the taxonomy slice, to load in seconds)."""
     from vidsearch.credits.filler import FillerSpec
 
     spec = CreditRollSpec(entries=ROLL, width=1280, height=720, fps=10, scroll_speed=0.15)
@@ -200,8 +201,11 @@ def test_index_then_find_a_person_through_the_cli(roll_factory, tmp_path):
     video = tmp_path / "videos" / "여행의발견_05.mp4"
     video.parent.mkdir()
     video.write_bytes(path.read_bytes())
+    roles = stage_role_settings.credits
     env = {"VIDSEARCH_DATA_DIR": str(tmp_path / "data"),
-           "VIDSEARCH_INGEST__STAGES": '["shots", "metadata", "credits", "text_vectors"]'}
+           "VIDSEARCH_INGEST__STAGES": '["shots", "metadata", "credits", "text_vectors"]',
+           "VIDSEARCH_CREDITS__ROLE_TAXONOMY_PATH": str(roles.role_taxonomy_path),
+           "VIDSEARCH_CREDITS__ROLE_TITLE_FILES": json.dumps([str(p) for p in roles.role_title_files])}
     indexed = run_cli("index", str(video.parent), env=env)
     assert indexed.returncode == 0, indexed.stderr[-2000:]
     assert f"{len(truth.pairs())} credits" in indexed.stdout
@@ -209,6 +213,11 @@ def test_index_then_find_a_person_through_the_cli(roll_factory, tmp_path):
     assert person.returncode == 0, person.stderr
     [credited] = json.loads(person.stdout)["videos"]
     assert credited["roles"] == ["연출", "편집"] and credited["title"] == "여행의발견 05"
+    assert credited["role_codes"] == ["20.16", "11.1"]
+    found = run_cli("credits", "search", "director of photography", "--json", env=env)
+    assert found.returncode == 0, found.stderr
+    dop = {(h["role_text"], h["name"]) for h in json.loads(found.stdout)["hits"] if h["role_code"] == "6.1"}
+    assert {("촬영감독", "이영희"), ("Director of Photography", "최민호")} <= dop  # the Korean title by its EBU label
     top = json.loads(run_cli("search", "촬영감독 이영희", "--json", env=env).stdout)["hits"][0]
     first, _ = truth.entry_span(1)  # 촬영감독 이영희, 박지성: the segment search finds the moment it shows
     assert top["start_s"] <= first <= top["end_s"] and "촬영감독 이영희" in top["text"]

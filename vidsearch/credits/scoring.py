@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from vidsearch.credits.cleanup import edit_distance
 from vidsearch.credits.layout import ReadText
+from vidsearch.credits.roles.text import language_of
 from vidsearch.credits.truth import CreditRollTruth
 
 
@@ -33,6 +34,9 @@ class RollScore:
     correct_pairs: int = 0
     timed_pairs: int = 0  # correct pairs whose time falls while the entry was on screen
     errors: list[str] = field(default_factory=list)
+    # chars / edits of lines by the language of the role they belong to ("ko", "en"): CER per language
+    chars_by_lang: dict[str, int] = field(default_factory=dict)
+    edits_by_lang: dict[str, int] = field(default_factory=dict)
 
     @property
     def cer(self) -> float:
@@ -41,6 +45,10 @@ class RollScore:
     @property
     def cer_nospace(self) -> float:
         return self.edits_nospace / self.chars_nospace if self.chars_nospace else 0.0
+
+    def cer_of(self, lang: str) -> float | None:
+        chars = self.chars_by_lang.get(lang, 0)
+        return self.edits_by_lang.get(lang, 0) / chars if chars else None
 
     @property
     def precision(self) -> float:
@@ -60,6 +68,9 @@ class RollScore:
                      "true_pairs", "found_pairs", "correct_pairs", "timed_pairs"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
+        for lang, chars in other.chars_by_lang.items():
+            self.chars_by_lang[lang] = self.chars_by_lang.get(lang, 0) + chars
+            self.edits_by_lang[lang] = self.edits_by_lang.get(lang, 0) + other.edits_by_lang.get(lang, 0)
         return self
 
 
@@ -80,8 +91,12 @@ def score_lines(truth: CreditRollTruth, read: Sequence[ReadText], slack_s: float
         else:
             score.lines_missed += 1
         score.lines += 1
+        edits = edit_distance(line.text, hypothesis)
         score.chars += len(line.text)
-        score.edits += edit_distance(line.text, hypothesis)
+        score.edits += edits
+        lang = language_of(line.role if line.role is not None else truth.entries[line.entry][0])
+        score.chars_by_lang[lang] = score.chars_by_lang.get(lang, 0) + len(line.text)
+        score.edits_by_lang[lang] = score.edits_by_lang.get(lang, 0) + edits
         score.chars_nospace += len(line.text.replace(" ", ""))
         score.edits_nospace += edit_distance(line.text.replace(" ", ""), hypothesis.replace(" ", ""))
         if hypothesis != line.text:
