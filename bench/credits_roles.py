@@ -40,6 +40,7 @@ from vidsearch.credits.roles.encoders import base_encoder  # noqa: E402
 from vidsearch.credits.roles.evaluation import gold_ranks, ranking_metrics  # noqa: E402
 from vidsearch.credits.roles.mapper import RoleMapper, read_manifest  # noqa: E402
 from vidsearch.credits.roles.recipe import (  # noqa: E402
+    NOISY_EVAL_FORMS,
     evaluate_role_model,
     fit_role_model,
     heldout_items,
@@ -59,7 +60,12 @@ def expected_ocr_top1(mapper: RoleMapper, split, cer: float) -> dict[str, float]
     """Top-1 expected at a per-character error rate: P(clean read)·right(clean) + P(misread)·right(one error)."""
     texts, codes, noisy, noisy_codes = heldout_items(split)
     clean_right = gold_ranks(mapper, texts, codes) == 1
-    noisy_right = (gold_ranks(mapper, noisy, noisy_codes) == 1).reshape(len(texts), -1).mean(axis=1)
+    # a title has up to NOISY_EVAL_FORMS distinct one-error forms (fewer for very short titles)
+    counts = [len(noisy_variants(t.text, NOISY_EVAL_FORMS, split.seed + 1, second_chance=0.0)) for t in split.eval]
+    owner = np.repeat(np.arange(len(texts)), counts)
+    noisy_hits = np.bincount(owner, gold_ranks(mapper, noisy, noisy_codes) == 1, minlength=len(texts))
+    counts_array = np.asarray(counts, dtype=float)
+    noisy_right = np.where(counts_array > 0, noisy_hits / np.maximum(counts_array, 1), clean_right)
     p_error = 1 - (1 - cer) ** np.asarray([len(compact_key(t)) for t in texts])
     expected = (1 - p_error) * clean_right + p_error * noisy_right
     langs = np.asarray([language_of(t) for t in texts])
