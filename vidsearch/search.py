@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from pydantic import BaseModel, ConfigDict, Field
 
 from ranking.fusion import fuse
+from ranking.profiles import FusionProfile, resolve_profile
+from ranking.query_rules import CreditedNamesCache
 from vidsearch.config import FusionMethod, Normalization, Settings
 from vidsearch.encoders.image_text import ImageTextEncoder, load_image_text_encoder
 from vidsearch.encoders.text import TextEncoder, load_text_encoder
@@ -82,6 +84,7 @@ class Searcher:
         self.store = store or open_store(settings)
         self._text_encoder = text_encoder
         self._image_text_encoder: ImageTextEncoder | None = None
+        self._credited_names = CreditedNamesCache(self.store)
 
     @property
     def text_encoder(self) -> TextEncoder:
@@ -118,8 +121,17 @@ class Searcher:
             raise InvalidQuery(f"k={request.k} is above the limit of {self.settings.search.max_k}")
         return query
 
-    def _weights(self, request: SearchRequest, retrievers: list[str], notices: list[str]) -> dict[str, float]:
-        weights = dict(request.weights) if request.weights is not None else dict(self.settings.ranking.weights)
+    def _profile_weights(self, profile: FusionProfile, query: str, retrievers: list[str],
+                         notices: list[str]) -> dict[str, float]:
+        """The profile's weights after its query rules (a credited name in the query leans on credit lists)."""
+        names = self._credited_names.get() if profile.needs_credited_names() else None
+        outcome = profile.weights_for(query, names, retrievers)
+        notices.extend(f"rule {f['rule']}: {f['reason']}" for f in outcome.fired)
+        return outcome.weights
+
+    def _weights(self, request: SearchRequest, retrievers: list[str], notices: list[str],
+                 default: dict[str, float]) -> dict[str, float]:
+        weights = dict(request.weights) if request.weights is not None else dict(default)
         for name, value in weights.items():
             if not math.isfinite(value) or value < 0:
                 raise InvalidQuery(f"weight for {name!r} must be a finite number ≥ 0, got {value}")
@@ -162,18 +174,20 @@ class Searcher:
         names = [n for n in names if n in available]
         if not names:
             raise InvalidQuery(f"none of the requested retrievers is available here: {unavailable}")
-        weights = self._weights(request, names, notices)
+        profile = resolve_profile(self.settings.ranking, {"profile": request.profile})
+        default = self._profile_weights(profile, query, names, notices) if request.weights is None else {}
+        weights = self._weights(request, names, notices, default)
         names = [n for n in names if weights.get(n, 0) > 0]
-        method = (request.fusion or self.settings.ranking.fusion).value
-        normalization = (request.normalization or self.settings.ranking.normalization).value
+        method = (request.fusion or profile.method).value
+        normalization = (request.normalization or profile.normalization).value
         if not any(ch.isalnum() for ch in query):
             notices.append("the query has no searchable words (only punctuation or symbols)")
             return SearchResponse(query=query, hits=[], took_ms=_ms(started), retrievers=names, weights=weights,
                                   fusion=method, unavailable=unavailable, notices=notices)
         depth = max(self.settings.search.candidates, request.k)
         lists = self.store.search(IndexName.SEGMENTS, self.retrievers_for(query, names, depth), request.filters)
-        fused = fuse(lists, method=method, weights=weights, normalization=normalization,
-                     rrf_k=self.settings.ranking.rrf_k)
+        fused = fuse(lists, method=method, weights=weights, normalization=normalization, rrf_k=profile.rrf_k,
+                     missing=profile.missing.value)
         top = fused.ids[: request.k]
         hits = self._hits(top, fused, lists, request.explain)
         return SearchResponse(query=query, hits=hits, took_ms=_ms(started), retrievers=names, weights=weights,

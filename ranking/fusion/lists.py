@@ -1,68 +1,296 @@
-"""Shared shapes for fusion: ranked input lists and the fused output with per-list scores for ``explain``."""
+"""Shared shapes for fusion: ranked input lists, their cleaning and union, and the fused output.
+
+The hot path touches each candidate once in a dict (the union) and otherwise works on per-list numpy columns;
+the per-hit matrices ``explain`` reads (raw, normalised, contributions, ranks) are built only when asked for.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import chain
+from operator import attrgetter, itemgetter
+from typing import Any
 
 import numpy as np
+
+_ID, _SCORE = attrgetter("id"), attrgetter("score")
 
 
 @dataclass(frozen=True)
 class RankedList:
+    """One retriever's candidates, best first."""
+
     name: str
     ids: list[str]
-    scores: np.ndarray  # float64, best first
+    scores: np.ndarray  # float64
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
-@dataclass
-class FusedRanking:
-    ids: list[str]  # best first
-    scores: np.ndarray  # fused score per id
-    lists: list[str]  # list names, the columns below
-    raw: np.ndarray  # (len(ids), len(lists)) raw score, NaN where the list did not return the id
-    normalised: np.ndarray  # same shape: the value fusion used (normalised score or RRF term), 0 where absent
-
-    def explain(self, position: int) -> dict[str, dict[str, float | None]]:
-        out = {}
-        for j, name in enumerate(self.lists):
-            raw = self.raw[position, j]
-            out[name] = {"raw": None if np.isnan(raw) else float(raw), "contribution": float(self.normalised[position, j])}
-        return out
-
-
-def as_ranked_lists(lists: Mapping[str, Sequence]) -> list[RankedList]:
+def as_ranked_lists(lists: Mapping[str, Any]) -> list[RankedList]:
+    """Accept ``{name: [candidate with .id and .score]}``, ``{name: RankedList}`` or ``{name: (ids, scores)}``."""
     out = []
     for name, candidates in lists.items():
-        ids = [c.id for c in candidates]
-        scores = np.fromiter((c.score for c in candidates), dtype=np.float64, count=len(ids))
-        out.append(RankedList(name, ids, scores))
+        if isinstance(candidates, RankedList):
+            out.append(candidates if candidates.name == name else RankedList(name, candidates.ids,
+                                                                             candidates.scores))
+        elif isinstance(candidates, tuple) and len(candidates) == 2:
+            ids, scores = candidates
+            out.append(RankedList(name, list(ids), np.asarray(scores, dtype=np.float64)))
+        else:
+            ids = list(map(_ID, candidates))
+            scores = np.fromiter(map(_SCORE, candidates), dtype=np.float64, count=len(ids))
+            out.append(RankedList(name, ids, scores))
     return out
 
 
-def union_matrix(lists: Sequence[RankedList]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(union of ids, raw score matrix with NaN for absent, rank matrix with -1 for absent)."""
-    position: dict[str, int] = {}
+def clean_lists(lists: Sequence[RankedList]) -> tuple[list[RankedList], list[str], dict[str, list[str]]]:
+    """Drop what a backend should not have sent, saying so: non-finite scores (excluded and reported) and
+    out-of-order scores (re-sorted, stable). Empty lists are left out. Repeated ids are handled by ``union``."""
+    cleaned: list[RankedList] = []
+    notices: list[str] = []
+    excluded: dict[str, list[str]] = {}
     for lst in lists:
-        for doc_id in lst.ids:
-            position.setdefault(doc_id, len(position))
-    raw = np.full((len(position), len(lists)), np.nan)
-    ranks = np.full((len(position), len(lists)), -1, dtype=np.int64)
-    for j, lst in enumerate(lists):
-        rows = np.fromiter((position[i] for i in lst.ids), dtype=np.int64, count=len(lst.ids))
-        raw[rows, j] = lst.scores
-        ranks[rows, j] = np.arange(len(lst.ids))
-    return list(position), raw, ranks
+        ids, scores = lst.ids, np.asarray(lst.scores, dtype=np.float64)
+        if len(ids) != len(scores):
+            raise ValueError(f"list {lst.name!r} has {len(ids)} ids but {len(scores)} scores")
+        finite = np.isfinite(scores)
+        if not finite.all():
+            bad = np.flatnonzero(~finite)
+            excluded[lst.name] = [ids[i] for i in bad]
+            notices.append(f"{lst.name}: excluded {bad.size} candidate(s) with non-finite scores "
+                           f"({', '.join(excluded[lst.name][:3])}{', ...' if bad.size > 3 else ''})")
+            ids = [i for i, ok in zip(ids, finite, strict=True) if ok]
+            scores = scores[finite]
+        if scores.size > 1 and (scores[1:] > scores[:-1]).any():
+            order = np.argsort(-scores, kind="stable")
+            notices.append(f"{lst.name}: candidates were not sorted by score; re-sorted")
+            ids, scores = [ids[i] for i in order], scores[order]
+        if ids:
+            cleaned.append(lst if ids is lst.ids and scores is lst.scores else RankedList(lst.name, ids, scores))
+    return cleaned, notices, excluded
 
 
-def weights_for(lists: Sequence[RankedList], weights: Mapping[str, float] | None) -> np.ndarray:
-    """Per-list weights; lists not named get 0 when weights are given, 1 otherwise."""
-    if weights is None:
-        return np.ones(len(lists))
-    return np.array([float(weights.get(lst.name, 0.0)) for lst in lists])
+@dataclass
+class Union:
+    """The union of the lists' ids in first-seen order: union row i is ``every[positions[i]]`` (the lists'
+    ids concatenated); ``rows[j]`` maps list j's candidates to union rows."""
+
+    every: list[str]
+    positions: np.ndarray
+    rows: list[np.ndarray]
+    lists: list[RankedList]
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def ids_at(self, rows: np.ndarray) -> list[str]:
+        """The ids of these union rows, in that order (one C-level pass)."""
+        picked = self.positions[rows].tolist()
+        if len(picked) == 1:
+            return [self.every[picked[0]]]
+        return list(itemgetter(*picked)(self.every)) if picked else []
+
+    def matrix(self, columns: Sequence[np.ndarray], fill: float = np.nan) -> np.ndarray:
+        """(len(ids), len(lists)) with ``columns[j]`` at list j's rows and ``fill`` where a list is absent."""
+        out = np.full((len(self), len(columns)), fill)
+        for j, (r, values) in enumerate(zip(self.rows, columns, strict=True)):
+            out[r, j] = values
+        return out
 
 
-def ordered(ids: list[str], scores: np.ndarray, raw: np.ndarray, contrib: np.ndarray, names: list[str]
-            ) -> FusedRanking:
-    order = np.lexsort((np.arange(len(ids)), -scores))
-    return FusedRanking([ids[i] for i in order], scores[order], names, raw[order], contrib[order])
+def union(lists: Sequence[RankedList], notices: list[str]) -> Union:
+    """One dict operation per candidate, the cost that dominates fusion: each id maps to the position where it
+    was first seen, and first-seen positions are ranked densely into union rows. A list that repeats an id keeps
+    its first (best) occurrence, with a notice."""
+    every = list(chain.from_iterable(lst.ids for lst in lists))
+    n = len(every)
+    first_at = np.fromiter(map({}.setdefault, every, range(n)), dtype=np.int64, count=n)
+    is_first = np.zeros(n, dtype=bool)
+    is_first[first_at] = True
+    rows_all = (np.cumsum(is_first) - 1)[first_at]
+    lengths = [len(lst.ids) for lst in lists]
+    starts = np.cumsum([0, *lengths[:-1]])
+    rows = np.split(rows_all, starts[1:])
+    lists = list(lists)
+    # A repeat within one list: its first sighting is elsewhere, but not before the list began.
+    repeated = (first_at != np.arange(n)) & (first_at >= np.repeat(starts, lengths))
+    if repeated.any():
+        for j in np.unique(np.searchsorted(starts, np.flatnonzero(repeated), side="right") - 1):
+            lst, r = lists[j], rows[j]
+            _, keep = np.unique(r, return_index=True)
+            keep.sort()
+            notices.append(f"{lst.name}: {r.size - keep.size} repeated id(s) dropped, the best kept")
+            lists[j] = RankedList(lst.name, [lst.ids[i] for i in keep], lst.scores[keep])
+            rows[j] = r[keep]
+    return Union(every, np.flatnonzero(is_first), rows, lists)
+
+
+def best_first(scores: np.ndarray, ties_likely: bool = False) -> np.ndarray:
+    """Order by fused score descending; ties keep first-seen order, as the reference does. A quicksort, then
+    the few tied stretches put in first-seen order; a stable sort (~3x slower) where ties are many, as in RRF."""
+    if ties_likely:
+        return np.argsort(-scores, kind="stable")
+    order = np.argsort(-scores)
+    ranked = scores[order]
+    same = ranked[1:] == ranked[:-1]
+    if not same.any():
+        return order
+    tied = np.zeros(order.size, dtype=bool)
+    tied[1:] = same
+    tied[:-1] |= same
+    at = np.flatnonzero(tied)
+    if at.size > order.size // 8:
+        return np.argsort(-scores, kind="stable")
+    group = np.cumsum(np.concatenate(([True], ~same)))[at]  # which tied stretch each tied position is in
+    members = order[at]
+    order[at] = members[np.lexsort((members, group))]
+    return order
+
+
+@dataclass
+class Contributions:
+    """What fusion computed per list, in union order, from which ``FusedRanking`` builds per-hit matrices.
+
+    ``values[j]``: the value list j gave each of its candidates (normalised score or RRF term); ``fill[j]``:
+    the value counted where list j is absent; ``covered``: per-row weight sum when a missing list is skipped.
+    """
+
+    union: Union
+    values: list[np.ndarray]
+    weights: np.ndarray
+    fill: np.ndarray
+    covered: np.ndarray | None = None
+
+
+class FusedRanking:
+    """Fused ids best first with their scores; per hit, every list's raw score, normalised score,
+    contribution and rank (``explain``).
+
+    Matrix columns follow ``lists``: ``raw`` and ``normalised`` are NaN where a list did not return the hit;
+    ``contributions`` are what each list added (rows sum to ``scores``); ``ranks`` are 1-based, 0 where absent.
+    """
+
+    def __init__(self, ids: list[str], scores: np.ndarray, lists: list[str], order: np.ndarray | None = None,
+                 parts: Contributions | None = None, *, method: str = "weighted", normalization: str | None = None,
+                 notices: list[str] | None = None, excluded: dict[str, list[str]] | None = None) -> None:
+        self.ids = ids
+        self.scores = scores
+        self.lists = lists
+        self.method = method
+        self.normalization = normalization
+        self.notices = notices or []
+        self.excluded = excluded or {}
+        self._order = order if order is not None else np.arange(len(ids))
+        self._parts = parts
+        self.rules_fired: list[dict[str, str]] = []  # filled by FusionProfile.fuse: query rules that applied
+        self.weights_used: dict[str, float] = {}  # the weights asked for (after rules), before list matching
+
+    @classmethod
+    def empty(cls, method: str, notices: list[str] | None = None,
+              excluded: dict[str, list[str]] | None = None) -> FusedRanking:
+        return cls([], np.zeros(0), [], method=method, notices=notices, excluded=excluded)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __repr__(self) -> str:
+        return f"FusedRanking({self.method}, {len(self.ids)} hits, lists={self.lists})"
+
+    @property
+    def weights(self) -> dict[str, float]:
+        if self._parts is None:
+            return {}
+        return dict(zip(self.lists, self._parts.weights.tolist(), strict=True))
+
+    def _ordered(self, matrix: np.ndarray) -> np.ndarray:
+        return np.take(matrix, self._order, axis=0)
+
+    @cached_property
+    def raw(self) -> np.ndarray:
+        if self._parts is None:
+            return np.zeros((0, 0))
+        return self._ordered(self._parts.union.matrix([lst.scores for lst in self._parts.union.lists]))
+
+    @cached_property
+    def normalised(self) -> np.ndarray:
+        if self._parts is None:
+            return np.zeros((0, 0))
+        return self._ordered(self._parts.union.matrix(self._parts.values))
+
+    @cached_property
+    def contributions(self) -> np.ndarray:
+        if self._parts is None:
+            return np.zeros((0, 0))
+        p = self._parts
+        used = np.where(np.isnan(self.normalised), p.fill, self.normalised) * p.weights
+        if p.covered is not None:
+            covered = np.take(p.covered, self._order)
+            used = used / np.where(covered > 0, covered, 1.0)[:, None]
+        return used
+
+    @cached_property
+    def ranks(self) -> np.ndarray:
+        if self._parts is None:
+            return np.zeros((0, 0), np.int64)
+        u = self._parts.union
+        return self._ordered(u.matrix([np.arange(1, r.size + 1) for r in u.rows], fill=0).astype(np.int64))
+
+    @cached_property
+    def _slots(self) -> list[np.ndarray]:
+        """Per list, union row → index in that list (-1 where absent): explaining a few hits reads these
+        instead of building (hits × lists) matrices for every candidate."""
+        if self._parts is None:
+            return []
+        u = self._parts.union
+        slots = []
+        for r in u.rows:
+            slot = np.full(len(u), -1, dtype=np.int64)
+            slot[r] = np.arange(r.size)
+            slots.append(slot)
+        return slots
+
+    def explain(self, position: int) -> dict[str, dict[str, Any]]:
+        """Per list: raw score, normalised score (None where the list did not return this hit), the
+        contribution it made to the fused score, and its 1-based rank in that list (None where absent)."""
+        p = self._parts
+        if p is None:
+            raise IndexError(f"hit {position} is out of range: the ranking is empty")
+        row = int(self._order[position])
+        share = 1.0
+        if p.covered is not None and p.covered[row] > 0:
+            share = 1.0 / float(p.covered[row])
+        out: dict[str, dict[str, Any]] = {}
+        for j, name in enumerate(self.lists):
+            at = int(self._slots[j][row])
+            found = at >= 0
+            norm = float(p.values[j][at]) if found else None
+            used = norm if found else float(p.fill[j])
+            out[name] = {
+                "raw": float(p.union.lists[j].scores[at]) if found else None,
+                "normalised": norm,
+                "contribution": float(p.weights[j]) * used * share,
+                "rank": at + 1 if found else None,
+            }
+        return out
+
+    def explanations(self, k: int | None = None) -> list[dict[str, Any]]:
+        """``explain`` for every hit (the first ``k``), with the id and fused score."""
+        n = len(self.ids) if k is None else min(k, len(self.ids))
+        return [{"id": self.ids[i], "score": float(self.scores[i]), "lists": self.explain(i)} for i in range(n)]
+
+    def top(self, k: int) -> FusedRanking:
+        return FusedRanking(self.ids[:k], self.scores[:k], self.lists, self._order[:k], self._parts,
+                            method=self.method, normalization=self.normalization, notices=self.notices,
+                            excluded=self.excluded)
+
+
+def ranked_output(parts: Contributions, scores: np.ndarray, method: str, normalization: str | None,
+                  notices: list[str], excluded: dict[str, list[str]]) -> FusedRanking:
+    order = best_first(scores, ties_likely=method == "rrf")
+    return FusedRanking(parts.union.ids_at(order), np.take(scores, order),
+                        [lst.name for lst in parts.union.lists], order, parts, method=method,
+                        normalization=normalization, notices=notices, excluded=excluded)

@@ -1,38 +1,78 @@
-"""Weighted linear fusion over normalised scores (a convex combination, Bruch et al. 2023)."""
+"""Weighted linear fusion over normalised scores (a convex combination, Bruch et al. 2023).
+
+Where a list did not return a document, ``missing`` says what that list contributes:
+
+- ``zero``: 0 on the normalised scale (Elasticsearch's linear retriever does this). With min-max that is the
+  list's worst score; with z-score it is the list's *mean*, which flatters documents the list did not find.
+- ``min``: the list's lowest normalised score among what it returned ("no better than its worst"). Same as
+  ``zero`` for min-max; the safe choice for z-score.
+- ``skip``: the list is left out for that document and the remaining weights renormalised, so a document is
+  judged only by the lists that returned it (a strong single-list hit can outrank broad agreement).
+
+A list weighted 0 takes no part at all: its candidates are not added to the ranking.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 
 import numpy as np
 
-from ranking.fusion.lists import FusedRanking, RankedList, ordered, union_matrix, weights_for
+from ranking.errors import UnknownFusionOption
+from ranking.fusion.lists import Contributions, FusedRanking, RankedList, clean_lists, ranked_output, union
+from ranking.fusion.normalization import normaliser
+from ranking.fusion.weights import weighted_lists
 
 
-def normalise(raw: np.ndarray, method: str) -> np.ndarray:
-    """Column-wise normalisation ignoring NaN (absent); absent entries become 0."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if method == "minmax":
-            lo, hi = np.nanmin(raw, axis=0), np.nanmax(raw, axis=0)
-            span = np.where(hi > lo, hi - lo, 1.0)
-            out = np.where(hi > lo, (raw - lo) / span, 1.0)
-        elif method == "zscore":
-            mean, std = np.nanmean(raw, axis=0), np.nanstd(raw, axis=0)
-            out = (raw - mean) / np.where(std > 0, std, 1.0)
-        elif method == "max":
-            hi = np.nanmax(np.abs(raw), axis=0)
-            out = raw / np.where(hi > 0, hi, 1.0)
+class MissingPolicy(StrEnum):
+    ZERO = "zero"
+    MIN = "min"
+    SKIP = "skip"
+
+
+def missing_policy(value: str) -> MissingPolicy:
+    try:
+        return MissingPolicy(str(value))
+    except ValueError:
+        raise UnknownFusionOption(
+            f"unknown missing-score policy {value!r}; use one of {', '.join(m.value for m in MissingPolicy)}"
+        ) from None
+
+
+def combine_weighted(rows: Sequence[np.ndarray], columns: Sequence[np.ndarray], weights: np.ndarray, size: int,
+                     missing: MissingPolicy) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(fused scores, fill value per list, covered weight per row or None) for ``size`` union rows, where list
+    j gave ``columns[j]`` to ``rows[j]``."""
+    scores = np.zeros(size)
+    fill = np.zeros(len(columns))
+    covered = np.zeros(size) if missing is MissingPolicy.SKIP else None
+    for j, (r, values) in enumerate(zip(rows, columns, strict=True)):
+        w = weights[j]
+        if missing is MissingPolicy.MIN:
+            fill[j] = values.min()
+            added = np.full(size, w * fill[j])
+            added[r] = w * values
+            scores += added
         else:
-            raise ValueError(f"unknown normalisation {method!r}; use minmax, zscore or max")
-    return np.where(np.isnan(raw), 0.0, out)
+            scores[r] += w * values
+        if covered is not None:
+            covered[r] += w
+    if covered is not None:
+        scores = np.divide(scores, covered, out=np.zeros(size), where=covered > 0)
+    return scores, fill, covered
 
 
 def fuse_weighted(lists: Sequence[RankedList], weights: Mapping[str, float] | None = None,
-                  normalization: str = "minmax") -> FusedRanking:
-    lists = [lst for lst in lists if lst.ids]
+                  normalization: str = "minmax", missing: str = "zero") -> FusedRanking:
+    normalise = normaliser(normalization)
+    policy = missing_policy(missing)
+    lists, notices, excluded = clean_lists(lists)
+    lists, w, weight_notices = weighted_lists(lists, weights, unweighted=1 / max(len(lists), 1))
     if not lists:
-        return FusedRanking([], np.zeros(0), [], np.zeros((0, 0)), np.zeros((0, 0)))
-    ids, raw, _ = union_matrix(lists)
-    w = weights_for(lists, weights)
-    contrib = normalise(raw, normalization) * w
-    return ordered(ids, contrib.sum(axis=1), raw, contrib, [lst.name for lst in lists])
+        return FusedRanking.empty("weighted", notices + weight_notices, excluded)
+    joined = union(lists, notices)
+    columns = [normalise(lst.scores) for lst in joined.lists]
+    scores, fill, covered = combine_weighted(joined.rows, columns, w, len(joined), policy)
+    parts = Contributions(joined, columns, w, fill, covered)
+    return ranked_output(parts, scores, "weighted", str(normalization), notices + weight_notices, excluded)

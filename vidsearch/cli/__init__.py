@@ -22,6 +22,9 @@ def _register() -> None:
     from vidsearch.cli import es
 
     app.add_typer(es.app)
+    from vidsearch.cli import relevance
+
+    app.add_typer(relevance.app)
 
 
 def main() -> None:

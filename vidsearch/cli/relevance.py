@@ -1,0 +1,194 @@
+"""``vidsearch relevance eval|sweep|compare``: measure rankings against judgments, tune fusion weights, compare
+runs with significance tests. Each writes a Markdown report with figures to ``--out``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from vidsearch.cli.core import ConfigOption, DataDirOption, clean_errors, console, err, settings_from
+
+app = typer.Typer(name="relevance", help="Relevance tooling: evaluate rankings, tune fusion weights, compare runs.",
+                  no_args_is_help=True)
+
+JudgmentsOption = Annotated[Path, typer.Option("--judgments", "-j", help="qrels: TREC, BEIR TSV or JSONL",
+                                               exists=True, dir_okay=False)]
+RunOption = Annotated[list[str] | None, typer.Option(
+    "--run", "-r", help="TREC run file, optionally NAME=PATH; repeat. Without runs, queries go to the index")]
+QueriesOption = Annotated[Path | None, typer.Option("--queries", "-q", exists=True, dir_okay=False,
+                                                   help="query texts (BEIR JSONL or TSV) to search the index with")]
+RetrieversOption = Annotated[str | None, typer.Option(
+    "--retrievers", help="comma-separated searcher retrievers (default: all available)")]
+CandidatesOption = Annotated[int | None, typer.Option("--candidates", min=1,
+                                                      help="candidates per retriever (default search.candidates)")]
+SaveRunsOption = Annotated[Path | None, typer.Option("--save-runs", help="write the index's runs here")]
+MetricsOption = Annotated[str, typer.Option("--metrics", "-m", help="comma-separated: ndcg@k, recall@k, p@k, "
+                                                                    "mrr[@k], map[@k]")]
+OutOption = Annotated[Path, typer.Option("--out", "-o", help="report folder (report.md, PNGs, results.json)")]
+
+
+def _split(text: str | None) -> list[str] | None:
+    return [part.strip() for part in text.split(",") if part.strip()] if text else None
+
+
+def _inputs(config, data_dir, judgments, runs, queries, retrievers, candidates, save_runs):
+    from ranking.relevance import gather_inputs
+
+    settings = settings_from(config, data_dir)
+    total = len(runs or [])
+    with Progress(TextColumn("searching the index"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=bool(total)) as bar:
+        task = bar.add_task("queries", total=None)
+        inputs = gather_inputs(settings, judgments, runs or [], queries, _split(retrievers), candidates,
+                               save_runs, progress=lambda n: bar.advance(task, n))
+    return settings, inputs
+
+
+def _print_means(means: dict[str, dict[str, float]]) -> None:
+    metrics = list(next(iter(means.values()))) if means else []
+    table = Table(show_edge=False)
+    table.add_column("run")
+    for m in metrics:
+        table.add_column(m, justify="right")
+    for name, values in means.items():
+        best = {m: max(v[m] for v in means.values()) for m in metrics}
+        table.add_row(name, *[f"[bold]{values[m]:.4f}[/bold]" if values[m] >= best[m] - 1e-12 else
+                              f"{values[m]:.4f}" for m in metrics])
+    console.print(table)
+
+
+def _print_notes(notes: list[str]) -> None:
+    for note in notes:
+        console.print(f"[yellow]warning[/yellow] {note}", highlight=False)
+
+
+@app.command("eval")
+@clean_errors
+def evaluate_command(
+    judgments: JudgmentsOption, run: RunOption = None, queries: QueriesOption = None,
+    retrievers: RetrieversOption = None, candidates: CandidatesOption = None, save_runs: SaveRunsOption = None,
+    profile: Annotated[list[str] | None, typer.Option("--profile", "-p", help="also evaluate the runs fused "
+                                                                              "with this profile; repeat")] = None,
+    metrics: MetricsOption = "ndcg@10,recall@100,mrr@10,map@100,p@10",
+    out: OutOption = Path("relevance-report/eval"), config: ConfigOption = None, data_dir: DataDirOption = None,
+) -> None:
+    """Score runs (files, or the configured index's retrievers) and fused profiles against judgments."""
+    from ranking.evaluation import evaluate, fuse_runs, parse_metric
+    from ranking.relevance import profiles_named
+    from ranking.report.reports import eval_report
+
+    metric_names = [parse_metric(m).name for m in _split(metrics) or []]
+    settings, inputs = _inputs(config, data_dir, judgments, run, queries, retrievers, candidates, save_runs)
+    runs = dict(inputs.runs)
+    for fusion in profiles_named(settings, profile or []):
+        runs[f"profile {fusion.name}"] = fuse_runs(inputs.runs, f"profile {fusion.name}", method=fusion.method.value,
+                                                   weights=fusion.weights or None,
+                                                   normalization=fusion.normalization.value,
+                                                   missing=fusion.missing.value, rrf_k=fusion.rrf_k)
+    evaluations = [evaluate(inputs.judgments, r, metric_names) for r in runs.values()]
+    notes = list(dict.fromkeys(inputs.notes + [w for e in evaluations for w in e.warnings]))
+    path = eval_report(evaluations, out, "Relevance evaluation", inputs.context(), notes)
+    _print_means({e.run: e.means for e in evaluations})
+    _print_notes(notes)
+    console.print(f"report: {path}")
+
+
+@app.command()
+@clean_errors
+def sweep(
+    judgments: JudgmentsOption, run: RunOption = None, queries: QueriesOption = None,
+    retrievers: RetrieversOption = None, candidates: CandidatesOption = None, save_runs: SaveRunsOption = None,
+    metric: Annotated[str, typer.Option("--metric", help="what to maximise on training queries")] = "ndcg@10",
+    report_metrics: MetricsOption = "ndcg@10,recall@100,mrr@10,map@100",
+    step: Annotated[float, typer.Option("--step", help="grid step over the weight simplex")] = 0.1,
+    samples: Annotated[int | None, typer.Option("--samples", help="random search with this many points "
+                                                                  "instead of the grid")] = None,
+    normalization: Annotated[str, typer.Option("--normalization", help="comma-separated: minmax, zscore, max")
+                             ] = "minmax",
+    missing: Annotated[str, typer.Option("--missing", help="comma-separated: zero, min, skip")] = "zero",
+    rrf: Annotated[bool, typer.Option("--rrf/--no-rrf", help="also tune RRF weights (k from --rrf-k)")] = False,
+    rrf_k: Annotated[int, typer.Option("--rrf-k", min=0)] = 60,
+    validation: Annotated[float, typer.Option("--validation", min=0.05, max=0.95,
+                                              help="share of queries held out for validation")] = 0.5,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    save_profile: Annotated[str | None, typer.Option("--save-profile", help="save the tuned weights as this "
+                                                                            "profile")] = None,
+    profiles_dir: Annotated[Path | None, typer.Option("--profiles-dir", help="default: ranking.profiles_dir")
+                            ] = None,
+    out: OutOption = Path("relevance-report/sweep"), config: ConfigOption = None, data_dir: DataDirOption = None,
+) -> None:
+    """Tune fusion weights on part of the judged queries and report them on the rest."""
+    from ranking.errors import InvalidProfile
+    from ranking.evaluation import parse_metric
+    from ranking.profiles import save_profile as write_profile
+    from ranking.report.reports import sweep_report
+    from ranking.tuning import FusionSetting, split_queries
+    from ranking.tuning import sweep as run_sweep
+    from ranking.tuning.sweep import validation_evaluations
+
+    target = parse_metric(metric).name
+    names = list(dict.fromkeys([target, *[parse_metric(m).name for m in _split(report_metrics) or []]]))
+    settings, inputs = _inputs(config, data_dir, judgments, run, queries, retrievers, candidates, save_runs)
+    fusion_settings = [FusionSetting("weighted", n, m) for n in _split(normalization) or ["minmax"]
+                       for m in _split(missing) or ["zero"]]
+    if rrf:
+        fusion_settings.append(FusionSetting("rrf", rrf_k=rrf_k))
+    train, held = split_queries(inputs.judgments.query_ids(), validation, seed)
+    result = run_sweep(inputs.runs, inputs.judgments, train, held, target, fusion_settings,
+                       step=None if samples else step, samples=samples, seed=seed)
+    tuned_name = f"tuned ({save_profile})" if save_profile else "tuned"
+    evaluations = validation_evaluations(result, inputs.runs, inputs.judgments, names, tuned_name)
+    saved = None
+    if save_profile:
+        directory = profiles_dir or settings.ranking.profiles_dir
+        if directory is None:
+            raise InvalidProfile(save_profile, "nowhere to save it: pass --profiles-dir or set "
+                                               "VIDSEARCH_RANKING__PROFILES_DIR")
+        saved = write_profile(result.profile(save_profile, judgments=str(judgments)), directory)
+    path = sweep_report(result, evaluations, out, "Fusion weight sweep", tuned_name, inputs.context(),
+                        inputs.notes, saved)
+    best = result.best
+    console.print(f"best on {len(train)} training queries: {best.setting.label()} "
+                  f"{', '.join(f'{k}={v:.2f}' for k, v in best.weights.items())} → {target} {best.train:.4f}; "
+                  f"on {len(held)} validation queries {best.validation:.4f}", highlight=False)
+    _print_means({name: e.means for name, e in evaluations.items()})
+    _print_notes(inputs.notes)
+    if saved:
+        console.print(f"profile saved: {saved}")
+    console.print(f"report: {path}")
+
+
+@app.command()
+@clean_errors
+def compare(
+    judgments: JudgmentsOption, run: RunOption = None,
+    metrics: MetricsOption = "ndcg@10,recall@100,mrr@10",
+    trials: Annotated[int, typer.Option("--trials", min=100, help="randomisation test sign flips")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    out: OutOption = Path("relevance-report/compare"), config: ConfigOption = None, data_dir: DataDirOption = None,
+) -> None:
+    """Compare runs against the first one: per-metric deltas, paired t-test and randomisation test."""
+    from ranking.errors import EvaluationInputError
+    from ranking.evaluation import evaluate, parse_metric
+    from ranking.report.reports import compare_report
+
+    if not run or len(run) < 2:
+        raise EvaluationInputError(judgments, "compare needs at least two --run files (the first is the baseline)")
+    metric_names = [parse_metric(m).name for m in _split(metrics) or []]
+    _, inputs = _inputs(config, data_dir, judgments, run, None, None, None, None)
+    evaluations = [evaluate(inputs.judgments, r, metric_names) for r in inputs.runs.values()]
+    path, comparisons = compare_report(evaluations, out, "Run comparison", metric_names, trials, seed,
+                                       inputs.context(), inputs.notes)
+    _print_means({e.run: e.means for e in evaluations})
+    for c in comparisons:
+        mark = "[green]significant[/green]" if c.significant() else "not significant"
+        console.print(f"{c.candidate} vs {c.baseline} {c.metric}: {c.delta:+.4f} (t-test p={c.t_test_p:.3g}, "
+                      f"randomisation p={c.randomisation_p:.3g}; better {c.wins} / same {c.ties} / worse "
+                      f"{c.losses}) {mark}", highlight=False)
+    _print_notes(inputs.notes)
+    console.print(f"report: {path}")
+
