@@ -37,9 +37,16 @@ def titles() -> list[str]:
     return sorted({row.split("\t")[0] for row in rows if row.split("\t")[0]})
 
 
-def clustered_unit_vectors(n: int, dims: int, seed: int, clusters: int = 1000, spread: float = 0.6) -> np.ndarray:
+def clustered_unit_vectors(n: int, dims: int, seed: int, clusters: int = 1000, spread: float = 0.6,
+                           centres_seed: int | None = None) -> np.ndarray:
+    """Unit vectors around ``clusters`` random centres (topics). Queries for a corpus pass the corpus's seed as
+    ``centres_seed``: they then fall near the corpus's topics, as real queries do — a query far from every
+    cluster has near-equidistant neighbours and says nothing about ANN recall."""
+    centres = np.random.default_rng(seed if centres_seed is None else centres_seed).standard_normal(
+        (clusters, dims)).astype(np.float32)
     rng = np.random.default_rng(seed)
-    centres = rng.standard_normal((clusters, dims)).astype(np.float32)
+    if centres_seed is None:
+        rng.standard_normal((clusters, dims))  # keep a corpus's draws exactly as before
     x = centres[rng.integers(0, clusters, n)] + spread * rng.standard_normal((n, dims)).astype(np.float32)
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 

@@ -45,6 +45,8 @@ class MediaSettings(BaseModel):
     max_segment_s: float = Field(30.0, gt=0)
     thumbnail_width: int = Field(320, ge=32)
     decode_threads: int = Field(1, ge=0, description="FFmpeg threads per decoder; 1 lets Ray own parallelism")
+    skip_b_frames: bool = Field(True, description="shot sampling decodes only I/P frames (~3x less decoding on "
+                                                  "H.264 with B-frames; samples land within a B-run of the tick)")
     video_extensions: tuple[str, ...] = (
         ".mp4", ".mov", ".mkv", ".avi", ".webm", ".ts", ".mts", ".m2ts", ".mxf", ".m4v", ".mpg", ".mpeg",
         ".wmv", ".flv", ".3gp",

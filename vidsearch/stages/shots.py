@@ -9,7 +9,7 @@ import cv2
 
 from vidsearch.documents import Segment, segment_id
 from vidsearch.errors import UnreadableVideo
-from vidsearch.media.frames import Cv2FrameSource, Frame, resize_to_width
+from vidsearch.media.frames import Cv2FrameSource, Frame, ReferenceFrameSampler, resize_to_width
 from vidsearch.media.shots import Shot, ShotDetector
 from vidsearch.schema import IndexName
 from vidsearch.stages.base import Stage, StageResources, VideoWork
@@ -34,7 +34,7 @@ def _keyframes(shot: Shot) -> list[Frame]:
 
 class ShotStage(Stage):
     name = "shots"
-    version = "1"
+    version = "2"  # 2: samples from I/P frames only (media.skip_b_frames)
     owns = frozenset({IndexName.SEGMENTS})
 
     def resources(self) -> StageResources:
@@ -43,7 +43,8 @@ class ShotStage(Stage):
     def process(self, work: VideoWork) -> None:
         media = self.settings.media
         width = max(media.analysis_width, media.thumbnail_width)
-        source = Cv2FrameSource(work.path, threads=media.decode_threads)
+        sampler = ReferenceFrameSampler if media.skip_b_frames else Cv2FrameSource
+        source = sampler(work.path, threads=media.decode_threads)
         detector = ShotDetector(media.shot_threshold, media.min_segment_s, media.max_segment_s,
                                 work.probe.duration_s)
         work.thumbnail_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,76 @@
+"""Following a roll: the vertical shift between frames, sub-row precision, cuts between cards."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vidsearch.credits.align import OnlineAligner, align_frames, edge_mask, shift_scores
+
+
+def _roll(height: int = 2000, width: int = 320, seed: int = 0) -> np.ndarray:
+    """A tall mask of 'text lines': bars of random widths every 40 rows, like a roll's rows of credits."""
+    rng = np.random.default_rng(seed)
+    mask = np.zeros((height, width), bool)
+    for y in range(0, height - 20, 40):
+        x0 = int(rng.integers(20, 120))
+        mask[y:y + 14, x0:x0 + int(rng.integers(40, 180))] = True
+    return mask
+
+
+def test_shift_scores_peak_at_the_true_shift():
+    roll = _roll()
+    a, b = roll[100:460], roll[117:477]  # content moved up by 17 rows
+    shifts = np.arange(-60, 61)
+    iou, recall = shift_scores(a, b, shifts)
+    assert shifts[int(np.argmax(iou))] == 17 and iou.max() == pytest.approx(1.0)
+    near, _ = shift_scores(a, b, np.arange(10, 25))  # the windowed path agrees with the full one
+    assert np.allclose(near, iou[70:85])
+
+
+def test_offsets_follow_a_steady_roll_without_drift():
+    roll = _roll()
+    speed = 17.6  # rows per frame, not a whole number
+    masks = [roll[int(round(k * speed)):int(round(k * speed)) + 360] for k in range(60)]
+    alignments = align_frames(masks, frame_height=360)
+    assert {a.run for a in alignments} == {0}
+    assert alignments[-1].offset == pytest.approx(59 * speed, abs=3.0)  # < 1 row per 20 frames of drift
+
+
+def test_a_new_card_starts_a_new_run_and_a_still_card_does_not_move():
+    card_a, card_b = _roll(seed=1)[:360], _roll(seed=2)[:360]
+    alignments = align_frames([card_a, card_a, card_a, card_b, card_b], frame_height=720)
+    assert [a.run for a in alignments] == [0, 0, 0, 1, 1]
+    assert [a.offset for a in alignments] == [0, 0, 0, 0, 0]
+    assert not alignments[3].measured and alignments[4].measured
+
+
+def test_text_entering_after_black_continues_the_run():
+    blank = np.zeros((360, 320), bool)
+    aligner = OnlineAligner()
+    first = aligner.add(blank, 720)
+    entering = aligner.add(_roll()[:360], 720)
+    assert entering.run == first.run and not entering.measured
+    assert aligner.speed(first.run) == 0.0
+
+
+def test_edge_masks_see_text_not_smooth_colour():
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    frame[:] = np.linspace(0, 255, 1280, dtype=np.uint8)[None, :, None]  # a smooth gradient
+    assert not edge_mask(frame).any()
+    frame[300:330, 400:900] = 255
+    mask = edge_mask(frame)
+    assert mask.shape == (360, 320) and mask[148:168, 100:226].any() and not mask[:100].any()
+
+
+def test_the_next_card_of_the_same_layout_is_a_cut():
+    """Centred lines at the same heights, different words: much of the old text is 'found' again at shift 0, but
+    a still picture must overlap almost entirely to be the same card."""
+    rng = np.random.default_rng(5)
+    card_a = np.zeros((360, 320), bool)
+    card_b = np.zeros((360, 320), bool)
+    for y in (120, 165, 210):
+        card_a[y:y + 14, 100:220] = rng.random((14, 120)) < 0.6
+        card_b[y:y + 14, 104:216] = rng.random((14, 112)) < 0.6
+    alignments = align_frames([card_a, card_a, card_b, card_b], frame_height=720)
+    assert [a.run for a in alignments] == [0, 0, 1, 1]

@@ -1,0 +1,81 @@
+"""Laying read pieces out into credits: two columns, dot leaders, slashes, headings with lists, continuations."""
+
+from __future__ import annotations
+
+from vidsearch.credits.layout import find_gutter, group_rows, parse_credit_lines, text_rows
+from vidsearch.credits.reader import ReadLine
+from vidsearch.ocr.geometry import Box
+
+W = 1280
+
+
+def piece(text: str, x0: int, x1: int, y: float, t: float = 0.0, run: int = 0, h: int = 32,
+          confidence: float = 0.95) -> ReadLine:
+    box = Box(x0, int(y - h / 2), x1, int(y + h / 2))
+    return ReadLine(text, confidence, (), box, run, y, t, t + 5.0)
+
+
+def pairs(lines) -> list[tuple[str, list[str]]]:
+    return [(line.role_text, line.names) for line in lines]
+
+
+def test_two_columns_with_continuation_rows():
+    pieces = [
+        piece("연출", 540, 610, 100, 1.0), piece("김민수", 680, 780, 100, 1.0),
+        piece("촬영감독", 490, 610, 160, 2.0), piece("이영희   박지성", 680, 890, 160, 2.0),
+        piece("송혜교", 680, 780, 215, 2.5),  # a second row of names, role column empty
+        piece("Director of Photography", 300, 610, 290, 3.0), piece("최민호", 680, 780, 290, 3.0),
+    ]
+    assert find_gutter(group_rows(pieces), W) == 645
+    lines = parse_credit_lines(pieces, W)
+    assert pairs(lines) == [("연출", ["김민수"]), ("촬영감독", ["이영희", "박지성", "송혜교"]),
+                            ("Director of Photography", ["최민호"])]
+    assert [line.time for line in lines] == [1.0, 2.0, 3.0]
+
+
+def test_dot_leader_and_slash_lines_split_at_their_separators():
+    pieces = [piece("Director of Photography ........ 김민수", 250, 1030, 100),
+              piece("조명 / 정우성 · 한가인", 430, 850, 160), piece("편집 ....... 김태희", 250, 1030, 220),
+              piece("박지성", 920, 1030, 270)]  # a continuation right-aligned under the last name
+    assert pairs(parse_credit_lines(pieces, W)) == [("Director of Photography", ["김민수"]),
+                                                    ("조명", ["정우성", "한가인"]), ("편집", ["김태희", "박지성"])]
+
+
+def test_heading_followed_by_a_centred_list():
+    pieces = [piece("촬영감독", 580, 700, 100, h=27), piece("이영희", 590, 690, 140),
+              piece("박지성    최민호", 520, 760, 185),
+              piece("Gaffer", 600, 680, 260, h=27), piece("정우성", 590, 690, 300)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("촬영감독", ["이영희", "박지성", "최민호"]),
+                                                    ("Gaffer", ["정우성"])]
+
+
+def test_a_smaller_unknown_word_above_names_is_their_heading():
+    pieces = [piece("Greensman", 590, 690, 100, h=26), piece("이영희", 590, 690, 140, h=32),
+              piece("김태희", 590, 690, 180, h=32)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("Greensman", ["이영희", "김태희"])]
+
+
+def test_names_do_not_attach_across_runs_or_big_gaps():
+    pieces = [piece("연출", 580, 700, 100, run=0), piece("김민수", 590, 690, 140, run=0),
+              piece("이영희", 590, 690, 140, run=1),  # a new card: no heading for it
+              piece("편집", 580, 700, 300, run=2), piece("김태희", 590, 690, 600, run=2)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("연출", ["김민수"])]
+
+
+def test_role_without_names_is_not_a_credit():
+    assert parse_credit_lines([piece("제작진", 580, 700, 100), piece("편집", 580, 700, 300)], W) == []
+
+
+def test_text_rows_join_the_pieces_of_a_row():
+    rows = text_rows([piece("연출", 540, 610, 100), piece("김민수", 680, 780, 101),
+                      piece("조명 ..... 정우성", 300, 900, 160)])
+    assert [r.text for r in rows] == ["연출 김민수", "조명 정우성"]
+
+
+def test_names_after_an_unreadable_row_do_not_join_the_role_above_it():
+    unreadable = piece("ZIsil", 600, 680, 180, h=27, confidence=0.3)
+    unreadable.readable = False
+    pieces = [piece("조연출", 590, 690, 100, h=27), piece("김민수", 590, 690, 140), unreadable,
+              piece("더노드", 590, 690, 220), piece("박유환", 590, 690, 260)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("조연출", ["김민수"])]
+    assert [r.text for r in text_rows(pieces)] == ["조연출", "김민수", "더노드", "박유환"]

@@ -1,0 +1,82 @@
+"""The credit-roll renderer: H.264 files whose ground truth says what is on screen when."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from vidsearch.credits.filler import FillerSpec, Subtitle
+from vidsearch.credits.render import (
+    CreditBackground,
+    CreditEntry,
+    CreditLayout,
+    CreditMotion,
+    CreditRollSpec,
+)
+from vidsearch.media.frames import Cv2FrameSource
+from vidsearch.media.probe import probe_video
+
+
+def _brightness_at(path, t: float) -> float:
+    [frame] = list(Cv2FrameSource(path).frames_at([t]))
+    return float(frame.image.mean())
+
+
+def test_scroll_roll_is_h264_with_lines_on_screen_when_the_truth_says(roll_factory, entries):
+    spec = CreditRollSpec(entries=entries(1, n=4), width=960, height=540, fps=10, names_per_line=2)
+    path, truth = roll_factory("scroll-two-column", spec)
+    probe = probe_video(path, with_hash=False)
+    assert (probe.codec, probe.width, probe.height) == ("h264", 960, 540)
+    assert probe.duration_s == pytest.approx(truth.duration_s, abs=0.2)
+    assert truth.pairs() == {(e.role, n) for e in spec.entries for n in e.names}
+    firsts = [line.first_s for line in truth.lines]
+    assert firsts == sorted(firsts)  # a roll shows its lines in order
+    on_screen = (540 - 32) / (0.1 * 540)  # a line is whole on screen while it travels the frame height
+    assert all(line.last_s - line.first_s == pytest.approx(on_screen, abs=1.0) for line in truth.lines)
+    assert _brightness_at(path, 0.2) < 1.0  # black before the roll enters
+    assert _brightness_at(path, truth.lines[0].last_s) > 1.0
+
+
+def test_cards_show_their_lines_together(roll_factory, entries):
+    spec = CreditRollSpec(entries=entries(2, n=5), layout=CreditLayout.HEADING_LIST, motion=CreditMotion.CARDS,
+                          background=CreditBackground.MOVING_COLOUR, entries_per_card=2, card_seconds=2.0,
+                          width=960, height=540, fps=10)
+    _, truth = roll_factory("cards-heading", spec)
+    spans = sorted({(line.first_s, line.last_s) for line in truth.lines})
+    assert len(spans) == 3  # 5 entries, 2 per card
+    assert [line.kind for line in truth.lines if line.entry == 0][0] == "heading"
+    assert spans[0][0] == pytest.approx(1.0) and spans[1][0] == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("layout", list(CreditLayout))
+def test_every_layout_records_roles_and_names_per_line(layout):
+    from vidsearch.credits.render import _Fonts, _rows
+
+    spec = CreditRollSpec(entries=[CreditEntry(role="조명", names=("정우성", "한가인", "송혜교"))], layout=layout)
+    rows = _rows(spec, _Fonts(spec))
+    assert sorted(n for row in rows for n in row.names) == ["송혜교", "정우성", "한가인"]
+    assert [row.role for row in rows if row.role] == ["조명"]
+    assert all(" / " not in row.text and "." not in row.text for row in rows)  # truth text has no decoration
+
+
+def test_filler_first_shifts_the_truth(roll_factory, entries):
+    filler = FillerSpec(seconds=3.0, subtitles=[Subtitle(start_s=0.5, end_s=2.5, text="안녕하세요")])
+    spec = CreditRollSpec(entries=entries(3, n=2), width=640, height=360, fps=10, motion=CreditMotion.CARDS,
+                          card_seconds=1.5)
+    path, truth = roll_factory("with-filler", spec, filler)
+    assert truth.start_s == pytest.approx(3.0)
+    assert min(line.first_s for line in truth.lines) == pytest.approx(4.0)  # filler + lead-in
+    assert probe_video(path, with_hash=False).duration_s == pytest.approx(truth.duration_s, abs=0.2)
+
+
+def test_1080p_roll(roll_factory):
+    spec = CreditRollSpec(entries=[CreditEntry(role="연출", names=("김민수",))], width=1920, height=1080, fps=5,
+                          scroll_speed=0.3, lead_in_s=0, tail_s=0)
+    path, _ = roll_factory("hd", spec)
+    probe = probe_video(path, with_hash=False)
+    assert (probe.width, probe.height) == (1920, 1080)
+
+
+def test_a_missing_font_is_rejected_naming_the_package(tmp_path):
+    with pytest.raises(ValidationError, match="fonts-nanum"):
+        CreditRollSpec(entries=[CreditEntry(role="연출", names=("김민수",))], font=tmp_path / "none.ttf")

@@ -1,0 +1,223 @@
+"""The credits stage fills the credits index and segments' credits_text; name and role queries find the programme
+and the moment; a person's credits list every programme with roles — through the library and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+from vidsearch.credits.render import CreditEntry, CreditRollSpec
+from vidsearch.credits.search import person_credits, search_credits
+from vidsearch.credits.stage import CreditStage, credit_pairs
+from vidsearch.documents import Credit, Segment, Video, credit_id, segment_id
+from vidsearch.errors import ConfigurationError, InvalidQuery
+from vidsearch.media.probe import probe_video
+from vidsearch.schema import IndexName
+from vidsearch.stages import STAGES, build_stages
+from vidsearch.stages.base import VideoWork
+from vidsearch.store.base import VideoBundle
+from vidsearch.store.embedded.store import EmbeddedStore
+
+ROLL = [CreditEntry(role="연출", names=("김민수",)), CreditEntry(role="촬영감독", names=("이영희", "박지성")),
+        CreditEntry(role="Director of Photography", names=("최민호",)), CreditEntry(role="편집", names=("김민수",))]
+
+
+def _work(path: Path, media: Path, segment_s: float = 5.0, **video_fields) -> VideoWork:
+    probe = probe_video(path)
+    video = Video(id=probe.video_id, path=str(path), content_hash=probe.content_hash, file_name=path.name,
+                  duration_s=probe.duration_s, fps=probe.fps, width=probe.width, height=probe.height,
+                  size_bytes=probe.size_bytes, **video_fields)
+    segments, start, index = [], 0.0, 0
+    while start < probe.duration_s:
+        end = min(probe.duration_s, start + segment_s)
+        segments.append(Segment(id=segment_id(video.id, index), video_id=video.id, index=index, start_s=start,
+                                end_s=end))
+        start, index = end, index + 1
+    return VideoWork(video=video, probe=probe, media_dir=media, segments=segments)
+
+
+@pytest.fixture(scope="module")
+def staged(roll_factory, stage_role_settings, extractor, tmp_path_factory):
+    """The stage run over a rendered roll; the extractor (models) is shared with the pipeline tests, the role
+    mapper is the real one the stage loads (on a taxonomy slice, see conftest)."""
+    spec = CreditRollSpec(entries=ROLL, width=1280, height=720, fps=10, scroll_speed=0.15, lead_in_s=4.0)
+    path, truth = roll_factory("stage-roll", spec)
+    stage = CreditStage(stage_role_settings)
+    stage.extractor = extractor
+    work = _work(path, tmp_path_factory.mktemp("media"), segment_s=2.0, title="여행의 발견 5회", programme_title="여행의 발견",
+                 channel="KBS2", air_date=dt.date(2024, 5, 1))
+    stage.run(work)
+    return work, truth
+
+
+def test_stage_is_registered_and_ordered_after_shots(credit_settings):
+    assert STAGES["credits"] == "vidsearch.credits.stage:CreditStage"
+    assert [s.name for s in build_stages(credit_settings, ["shots", "credits"])] == ["shots", "credits"]
+    with pytest.raises(ConfigurationError, match="needs \\['shots'\\]"):
+        build_stages(credit_settings, ["credits"])
+    assert CreditStage.owns == {IndexName.CREDITS}
+
+
+def test_stage_emits_one_credit_per_role_and_name(staged):
+    work, truth = staged
+    got = {(c.role_text, c.name) for c in work.credits}
+    assert got == truth.pairs()
+    assert len(work.credits) == len(got)  # no duplicates
+    for credit in work.credits:
+        assert credit.video_id == work.video_id and credit.programme_title == "여행의 발견"
+        assert credit.channel == "KBS2" and credit.air_date == dt.date(2024, 5, 1)
+        index = next(i for i, (role, names) in enumerate(truth.entries)
+                     if role == credit.role_text and credit.name in names)
+        first, last = truth.entry_span(index)
+        assert first - 0.6 <= credit.time_s <= last + 0.6
+        segment = next(s for s in work.segments if s.id == credit.segment_id)
+        assert segment.start_s <= credit.time_s < segment.end_s
+    assert work.ran["credits"] == CreditStage.version
+
+
+def test_credits_carry_the_ebu_role_their_printed_title_maps_to(staged):
+    work, _ = staged
+    coded = {(c.role_text, c.role_code, c.role_label, c.department) for c in work.credits}
+    assert coded == {
+        ("연출", "20.16", "Director", "PRODUCTION"),
+        ("촬영감독", "6.1", "Director of Photography", "CAMERA DEPARTMENT"),
+        ("Director of Photography", "6.1", "Director of Photography", "CAMERA DEPARTMENT"),
+        ("편집", "11.1", "Editor / Visual Editor / Film Editor / Video Editor", "EDITING / MONTAGE"),
+    }
+
+
+def test_a_line_the_mapper_calls_unknown_keeps_its_text_and_gets_no_code(staged, stage_role_settings):
+    from vidsearch.credits.layout import CreditLine
+    from vidsearch.credits.pipeline import CreditReading
+
+    work, _ = staged
+    stage = CreditStage(stage_role_settings)
+    stage.extractor = object()  # not used: credits_for maps an already-read section
+    stage.load()
+    thanks = "시청해 주셔서 감사합니다"
+    lines = [CreditLine(thanks, ["김민수"], 1.0, 0.9), CreditLine("조 명", ["이영희"], 2.0, 0.9)]
+    reading = CreditReading(path=work.video.path, duration_s=10.0, sections=[], lines=lines)
+    credits = {c.role_text: c for c in stage.credits_for(work, reading)}
+    assert credits["조 명"].role_code == "15.1"  # a letter-spaced Korean title
+    assert credits[thanks].role_code is None and credits[thanks].role_label is None
+    assert credits[thanks].name == "김민수"  # the credit itself is kept
+
+
+def test_segments_showing_credits_get_credits_text(staged):
+    work, _ = staged
+    annotated = [s for s in work.segments if s.credits_text]
+    assert annotated and "촬영감독 이영희" in "\n".join(s.credits_text for s in annotated)
+    assert work.segments[0].credits_text is None  # black lead-in before the roll
+    for segment in annotated:  # a segment lists the credits on screen during it, no others
+        for line in segment.credits_text.splitlines():
+            credit = next(c for c in work.credits if f"{c.role_text} {c.name}" == line)
+            assert credit.time_s < segment.end_s and credit.end_s >= segment.start_s
+
+
+def test_credit_pairs_keep_the_first_appearance_only():
+    from vidsearch.credits.layout import CreditLine
+
+    lines = [CreditLine("편집", ["김민수"], 9.0, 0.9), CreditLine("연출", ["김민수", "김 민수"], 2.0, 0.9)]
+    assert [(line.role_text, name) for line, name in credit_pairs(lines)] == [("연출", "김민수"), ("편집", "김민수")]
+
+
+@pytest.fixture(scope="module")
+def store(staged, tmp_path_factory):
+    """The staged video plus a second programme crediting 김민수 as 촬영감독, committed to an embedded store."""
+    work, _ = staged
+    store = EmbeddedStore(tmp_path_factory.mktemp("credit-data") / "store")  # <data dir>/store, as the CLI opens it
+    store.ensure_indices({})
+    store.commit_video(VideoBundle(work.video_id, work.video.to_doc(),
+                                   {IndexName.CREDITS: [(c.id, c.to_doc()) for c in work.credits],
+                                    IndexName.SEGMENTS: [(s.id, s.to_doc()) for s in work.segments]},
+                                   frozenset({IndexName.CREDITS, IndexName.SEGMENTS})))
+    other = Video(id="other0000000000000000", path="/archive/sunset.mp4", content_hash="f" * 64,
+                  file_name="sunset.mp4", title="노을 3회", programme_title="노을", channel="MBC",
+                  air_date=dt.date(2023, 2, 3), duration_s=3000, fps=25, width=1920, height=1080, size_bytes=1)
+    credits = [Credit(id=credit_id(other.id, 0), video_id=other.id, time_s=2950.0, role_text="촬영감독", name="김민수",
+                      line_text="촬영감독 김민수", programme_title="노을", channel="MBC"),
+               Credit(id=credit_id(other.id, 1), video_id=other.id, time_s=2952.0, role_text="조명", name="이영희",
+                      line_text="조명 이영희", programme_title="노을", channel="MBC")]
+    store.commit_video(VideoBundle(other.id, other.to_doc(), {IndexName.CREDITS: [(c.id, c.to_doc()) for c in credits]},
+                                   frozenset({IndexName.CREDITS})))
+    store.refresh()
+    yield store
+    store.close()
+
+
+def test_role_and_name_query_finds_the_programme_and_moment(store, staged):
+    work, _ = staged
+    top = search_credits(store, "촬영감독 김민수").hits[0]
+    assert (top.video_id, top.role_text, top.name) == ("other0000000000000000", "촬영감독", "김민수")
+    hits = search_credits(store, "Director of Photography", k=3).hits
+    assert (hits[0].video_id, hits[0].name) == (work.video_id, "최민호")
+    assert hits[0].time_s > 0 and hits[0].segment_id is not None
+    hits = search_credits(store, "이영희").hits
+    assert [h.name for h in hits[:2]] == ["이영희", "이영희"]  # both programmes; a name sharing her line after
+    assert {h.programme_title for h in hits[:2]} == {"여행의 발견", "노을"}
+
+
+def test_a_name_lists_every_credited_programme_with_roles(store, staged):
+    work, _ = staged
+    result = person_credits(store, "김민수")
+    by_programme = {v.programme_title: v for v in result.videos}
+    assert set(by_programme) == {"여행의 발견", "노을"}
+    assert by_programme["여행의 발견"].roles == ["연출", "편집"]  # both credits on one programme
+    assert by_programme["노을"].roles == ["촬영감독"] and by_programme["노을"].times_s == [2950.0]
+    assert result.videos[0].programme_title == "노을"  # oldest air date first
+    assert person_credits(store, "김 민수").videos == result.videos  # spacing does not matter
+
+
+def test_an_unknown_name_lists_nothing_and_suggests(store):
+    result = person_credits(store, "김민")
+    assert result.videos == []
+    with pytest.raises(InvalidQuery):
+        search_credits(store, " ?! ")
+
+
+def test_cli_person_and_search(store):
+    env = {"VIDSEARCH_DATA_DIR": str(Path(store.directory).parent)}
+    result = run_cli("credits", "person", "김민수", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "노을" in result.stdout and "여행의 발견" in result.stdout and "촬영감독" in result.stdout
+    missing = run_cli("credits", "person", "홍길동", env=env)
+    assert missing.returncode == 0 and "no credits for '홍길동'" in missing.stdout
+    bad = run_cli("credits", "search", "  ", env=env)
+    assert bad.returncode == 2 and "error:" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.slow
+def test_index_then_find_a_person_through_the_cli(roll_factory, stage_role_settings, tmp_path):
+    """The whole path a user takes: ``vidsearch index`` with the credits stage, then credit and segment search.
+    Role codes come from the real role mapper (on the taxonomy slice, to load in seconds)."""
+    from vidsearch.credits.filler import FillerSpec
+
+    spec = CreditRollSpec(entries=ROLL, width=1280, height=720, fps=10, scroll_speed=0.15)
+    path, truth = roll_factory("indexed-roll", spec, FillerSpec(seconds=6.0))
+    video = tmp_path / "videos" / "여행의발견_05.mp4"
+    video.parent.mkdir()
+    video.write_bytes(path.read_bytes())
+    roles = stage_role_settings.credits
+    env = {"VIDSEARCH_DATA_DIR": str(tmp_path / "data"),
+           "VIDSEARCH_INGEST__STAGES": '["shots", "metadata", "credits", "text_vectors"]',
+           "VIDSEARCH_CREDITS__ROLE_TAXONOMY_PATH": str(roles.role_taxonomy_path),
+           "VIDSEARCH_CREDITS__ROLE_TITLE_FILES": json.dumps([str(p) for p in roles.role_title_files])}
+    indexed = run_cli("index", str(video.parent), env=env)
+    assert indexed.returncode == 0, indexed.stderr[-2000:]
+    assert f"{len(truth.pairs())} credits" in indexed.stdout
+    person = run_cli("credits", "person", "김민수", "--json", env=env)
+    assert person.returncode == 0, person.stderr
+    [credited] = json.loads(person.stdout)["videos"]
+    assert credited["roles"] == ["연출", "편집"] and credited["title"] == "여행의발견 05"
+    assert credited["role_codes"] == ["20.16", "11.1"]
+    found = run_cli("credits", "search", "director of photography", "--json", env=env)
+    assert found.returncode == 0, found.stderr
+    dop = {(h["role_text"], h["name"]) for h in json.loads(found.stdout)["hits"] if h["role_code"] == "6.1"}
+    assert {("촬영감독", "이영희"), ("Director of Photography", "최민호")} <= dop  # the Korean title by its EBU label
+    top = json.loads(run_cli("search", "촬영감독 이영희", "--json", env=env).stdout)["hits"][0]
+    first, _ = truth.entry_span(1)  # 촬영감독 이영희, 박지성: the segment search finds the moment it shows
+    assert top["start_s"] <= first <= top["end_s"] and "촬영감독 이영희" in top["text"]

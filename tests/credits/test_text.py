@@ -1,0 +1,109 @@
+"""Cleaning credit text and telling roles from names."""
+
+from __future__ import annotations
+
+import pytest
+
+from vidsearch.credits.cleanup import clean_text, letter_share, normalise, split_fields, split_names
+from vidsearch.credits.lexicon import clean_role, is_korean_name, name_score, role_score
+
+
+@pytest.mark.parametrize(("text", "fields"), [
+    ("Director of Photography ........... 김민수", ["Director of Photography", "김민수"]),
+    ("촬영 / 김민수 · 이영희", ["촬영", "김민수 · 이영희"]),
+    ("제작 : 스튜디오드래곤", ["제작", "스튜디오드래곤"]),
+    ("음악 | 최유나", ["음악", "최유나"]),
+    ("음악 l 최유나", ["음악", "최유나"]),  # a bar read as a letter between Hangul words
+    ("| 편집 |", ["편집"]),
+    ("Artist", ["Artist"]),
+])
+def test_fields_split_at_leaders_slashes_bars_and_colons(text, fields):
+    assert split_fields(text) == fields
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("김민수 · 이영희", ["김민수", "이영희"]),
+    ("정우성, 한가인, 송혜교", ["정우성", "한가인", "송혜교"]),
+    ("이영희 박지성", ["이영희", "박지성"]),  # Korean names never contain a space
+    ("Jane Doe, John Smith", ["Jane Doe", "John Smith"]),
+    ("Jane Doe   John Smith", ["Jane Doe", "John Smith"]),  # set apart by a wide gap
+    ("한가 인 · 김 민 수", ["한가인", "김민수"]),  # syllables OCR split off
+    ("CJ E&M 방송사업부문", ["CJ E&M 방송사업부문"]),
+])
+def test_names_split_at_separators_and_gaps(text, names):
+    assert split_names(text) == names
+
+
+def test_normalise_fixes_common_confusions():
+    assert normalise("Pr0duction  Manager") == "Production · Manager"  # digit in a word; double space = gap
+    assert normalise("Sound  Mixer").startswith("Sound")
+    assert normalise("정우성ㆍ한가인") == "정우성·한가인"
+    assert normalise("Co1orist") == "Colorist"
+
+
+def test_clean_text_drops_decoration_keeps_words():
+    assert clean_text("조명 ..... 정우성, 한가인") == "조명 정우성 한가인"
+    assert clean_text("촬영 / 김민수 · 이영희") == "촬영 김민수 이영희"
+
+
+def test_letter_share_flags_symbol_soup():
+    assert letter_share("촬영감독 김민수") == 1.0
+    assert letter_share("@#% ^&* 1") < 0.2
+
+
+@pytest.mark.parametrize(("text", "role", "name"), [
+    ("촬영감독", True, False), ("연출", True, False), ("조명", True, False), ("Director of Photography", True, False),
+    ("Gaffer", True, False), ("김민수", False, True), ("조명희", False, True), ("연정훈", False, True),
+    ("남궁민", False, True), ("Jane Doe", False, True),
+])
+def test_roles_and_names_are_told_apart(text, role, name):
+    assert (role_score(text) >= 0.8) is role
+    assert (name_score(text) >= 0.5) is name
+
+
+def test_korean_names_start_with_a_surname():
+    assert is_korean_name("김민수") and is_korean_name("황보혜정")
+    assert not is_korean_name("스튜디오") and not is_korean_name("촬영")
+
+
+def test_clean_role_removes_ocr_spaces_inside_role_compounds():
+    assert clean_role("촬 영 감독") == "촬영감독"
+    assert clean_role("동시 녹음") == "동시녹음"
+    assert clean_role("조명.") == "조명"
+    assert clean_role("Director of Photography") == "Director of Photography"
+
+
+def test_a_title_one_syllable_off_a_known_one_is_corrected():
+    assert clean_role("촬영강독") == "촬영감독"
+    assert clean_role("조영출") == "조연출"
+    assert clean_role("미술감둑") == "미술감독"
+    assert clean_role("김민수") == "김민수" and clean_role("조명희") == "조명희"  # names are not roles
+    assert clean_role("펴진") == "펴진"  # two syllables: too short to guess
+
+
+def test_misread_surnames_and_english_role_words_are_corrected():
+    from vidsearch.credits.layout import split_names
+
+    assert split_names("한재석 김대주 검무열") == ["한재석", "김대주", "김무열"]  # 검 is no surname; 김 is
+    assert split_names("엄정화 뱍지성") == ["엄정화", "박지성"]
+    assert clean_role("Rigging Gatfer") == "Rigging Gaffer"
+    assert clean_role("Graphic Designer") == "Graphic Designer"  # a right word is never "corrected"
+
+
+def test_names_marked_apart_keep_their_syllables_together_and_glued_names_split():
+    assert split_names("장미 인애 · 조수진") == ["장미인애", "조수진"]  # an OCR space inside a 4-syllable name
+    assert split_names("김민준황승언") == ["김민준", "황승언"]  # two names read without their gap
+    assert split_names("이영희 박지성") == ["이영희", "박지성"]
+
+
+def test_role_words_are_not_taken_for_misread_names():
+    from vidsearch.credits.layout import _classify_single
+
+    assert _classify_single("색보정", 27, 32) == ("heading", "색보정", [])
+    assert _classify_single("백보정", 27, 32) == ("heading", "색보정", [])  # one syllable off a role title
+
+
+def test_a_changed_vowel_is_a_likelier_misreading_than_a_changed_initial():
+    from vidsearch.credits.lexicon import correct_korean_name
+
+    assert correct_korean_name("치종환") == "최종환"  # not 이종환, though 이 is the commoner surname

@@ -1,0 +1,100 @@
+"""Tesseract kor+eng reading many line crops per process; missing program or language data named by apt package."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.ocr.conftest import draw_line
+from vidsearch.credits.render import CreditFont
+from vidsearch.errors import MissingDependency
+from vidsearch.ocr.engine import OcrWord, join_words
+from vidsearch.ocr.preprocess import binarize_for_ocr
+from vidsearch.ocr.settings import OcrSettings
+from vidsearch.ocr.tesseract import TesseractEngine, _installed_languages, check_tesseract, parse_tsv
+
+LINES = ["촬영감독 김민수", "Director of Photography", "조명 정우성", "편집 박지성", "음악감독 한가인",
+         "Production Manager"]
+
+
+@pytest.fixture(scope="module")
+def images():
+    return [binarize_for_ocr(draw_line(text, font_px=32)) for text in LINES]
+
+
+def test_a_batch_is_read_in_order_in_one_process(tesseract, images):
+    lines = tesseract.read_lines(images)
+    assert [line.text for line in lines] == LINES
+    assert all(line.confidence > 0.8 for line in lines)
+
+
+def test_small_batches_and_per_line_calls_read_the_same(images):
+    chunked = TesseractEngine(OcrSettings(tesseract_batch_size=4)).read_lines(images)
+    per_line = TesseractEngine(batched=False).read_lines(images[:2])
+    assert [line.text for line in chunked] == LINES
+    assert [line.text for line in per_line] == LINES[:2]
+
+
+def test_a_blank_crop_reads_as_empty_without_shifting_the_others(tesseract, images):
+    blank = images[0].copy()
+    blank[:] = 255
+    lines = tesseract.read_lines([images[0], blank, images[2]])
+    assert [line.text for line in lines] == [LINES[0], "", LINES[2]]
+    assert lines[1].confidence == 0.0
+
+
+def test_words_are_joined_by_their_gaps():
+    words = [OcrWord("촬", 0, 30, 0.9, 40), OcrWord("영", 34, 64, 0.9, 40), OcrWord("감독", 66, 130, 0.9, 40),
+             OcrWord("김민수", 150, 240, 0.9, 40), OcrWord("이영희", 300, 390, 0.9, 40)]
+    assert join_words(words, 40) == "촬영감독 김민수   이영희"  # 20 px = space; 60 px = names set apart
+
+
+def test_tsv_pages_map_to_their_images():
+    tsv = ("level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
+           "5\t1\t1\t1\t1\t1\t10\t5\t40\t30\t95.5\t연출\n"
+           "5\t3\t1\t1\t1\t1\t12\t5\t60\t30\t91.0\t김민수\n"
+           "5\t3\t1\t1\t1\t2\t80\t5\t60\t30\t-1\t \n")
+    pages = parse_tsv(tsv, 3)
+    assert [[w.text for w in page] for page in pages] == [["연출"], [], ["김민수"]]
+    assert pages[0][0].confidence == pytest.approx(0.955)
+
+
+def test_missing_tesseract_names_the_apt_package():
+    with pytest.raises(MissingDependency, match="apt-get install -y tesseract-ocr tesseract-ocr-kor"):
+        check_tesseract("tesseract-not-installed-here", "kor+eng")
+
+
+def test_missing_korean_data_names_tesseract_ocr_kor(tmp_path: Path, monkeypatch):
+    """A real tesseract whose data folder lacks kor (TESSDATA_PREFIX pointing at a copy with eng only)."""
+    source = Path("/usr/share/tesseract-ocr/5/tessdata")
+    (tmp_path / "eng.traineddata").symlink_to(source / "eng.traineddata")
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
+    _installed_languages.cache_clear()
+    try:
+        with pytest.raises(MissingDependency, match="tesseract-ocr-kor"):
+            TesseractEngine(OcrSettings(languages="kor+eng"))
+        TesseractEngine(OcrSettings(languages="eng"))  # what is installed still works
+    finally:
+        _installed_languages.cache_clear()
+    assert "TESSDATA_PREFIX" in os.environ
+
+
+def test_korean_names_misread_as_latin_by_kor_eng_are_reread_in_korean(tesseract):
+    """kor+eng turns some Hangul names into unsure Latin ("AAS", "Bale"); those spans are re-read with kor alone."""
+    import cv2
+
+    names = ["서자연   김류현", "조선묵   윤희석", "강예솔   고정민", "오승아   방지영", "자오즈민   강세정"]
+    images = []
+    for text in names:
+        for size in (32, 45):
+            line = draw_line(text, font_px=size, font=CreditFont.MYEONGJO)
+            ok, jpeg = cv2.imencode(".jpg", line, [cv2.IMWRITE_JPEG_QUALITY, 60])
+            images.append(binarize_for_ocr(cv2.imdecode(jpeg, cv2.IMREAD_COLOR)))
+    reads = tesseract.read_lines(images)
+    assert not any(ch.isascii() and ch.isalpha() for line in reads for ch in line.text)
+    from vidsearch.credits.cleanup import edit_distance
+
+    edits = sum(edit_distance(line.text.replace(" ", ""), names[i // 2].replace(" ", "")) for i, line in enumerate(reads))
+    assert edits <= 0.05 * sum(2 * len(n.replace(" ", "")) for n in names)

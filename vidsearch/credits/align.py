@@ -1,0 +1,139 @@
+"""Vertical alignment of consecutive frames of a credit section: how far the roll moved, and where it cut.
+
+Each sampled frame becomes a small edge mask (text is dense, strong edges; the smooth or moving pictures behind
+credits mostly are not). For each pair of frames the vertical shift is the one that maximises the masks'
+intersection over union — computed for all shifts at once from one matrix product of row vectors — with a small
+pull towards the previous shift (rolls scroll at a steady speed, and line pitches make some wrong shifts almost as
+good). A pair where that shift finds less than ``min_recall`` of the previous frame's text again — or, standing
+still, where the two pictures overlap less than ``still_min_iou`` — is a cut: a new card, or another roll.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+ALIGN_WIDTH = 320
+ALIGN_ROWS = 360  # vertical resolution is what alignment measures, so it is kept higher than the width
+
+
+def edge_mask(image: np.ndarray, width: int = ALIGN_WIDTH, rows: int = ALIGN_ROWS,
+              threshold: float = 90.0) -> np.ndarray:
+    """Bool mask of strong edges, ``width`` x ``rows`` cells, glyph edges joined along lines."""
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    small = cv2.resize(gray, (width, min(rows, gray.shape[0])), interpolation=cv2.INTER_AREA).astype(np.float32)
+    gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
+    mask = (np.abs(gx) + np.abs(gy)) > threshold
+    return cv2.dilate(mask.astype(np.uint8), np.ones((1, 3), np.uint8)).astype(bool)
+
+
+def shift_scores(previous: np.ndarray, current: np.ndarray, shifts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(IoU, recall) of ``current`` against ``previous`` moved up by d rows, for each d in ``shifts``; recall is the
+    share of the previous frame's text (where the two overlap) found again. Content scrolling up by d means
+    current[y] == previous[y + d]. Many shifts share one matrix product of rows; a few are summed directly (the
+    usual case: a window around the roll's last shift)."""
+    a = previous.astype(np.float32)
+    b = current.astype(np.float32)
+    h = a.shape[0]
+    gram = a @ b.T if len(shifts) > 48 else None  # gram[i, j] = overlap of previous row i with current row j
+    cum_a = np.concatenate(([0.0], np.cumsum(a.sum(axis=1))))
+    cum_b = np.concatenate(([0.0], np.cumsum(b.sum(axis=1))))
+    iou = np.zeros(len(shifts), np.float32)
+    recall = np.zeros(len(shifts), np.float32)
+    for k, d in enumerate(int(d) for d in shifts):
+        j0, j1 = max(0, -d), min(h, h - d)  # current rows j in [j0, j1) pair with previous rows j + d
+        if j1 - j0 < h // 3:
+            continue
+        if gram is not None:
+            inter = float(np.trace(gram, offset=-d))
+        else:
+            inter = float(np.einsum("ij,ij->", a[j0 + d:j1 + d], b[j0:j1]))
+        count_a = cum_a[j1 + d] - cum_a[j0 + d]
+        union = count_a + (cum_b[j1] - cum_b[j0]) - inter
+        iou[k] = inter / union if union > 0 else 0.0
+        recall[k] = inter / count_a if count_a > 0 else 0.0
+    return iou, recall
+
+
+def _subcell(values: np.ndarray, peak: int) -> float:
+    """Parabolic refinement of a peak position: keeps per-pair rounding from adding up over a long roll."""
+    if peak == 0 or peak == len(values) - 1:
+        return 0.0
+    left, centre, right = float(values[peak - 1]), float(values[peak]), float(values[peak + 1])
+    denominator = left - 2 * centre + right
+    return 0.0 if denominator >= 0 else float(np.clip(0.5 * (left - right) / denominator, -0.5, 0.5))
+
+
+@dataclass(frozen=True)
+class FrameAlignment:
+    run: int  # frames of one run show one continuous picture of text (a roll, or one card)
+    offset: float  # frame pixels the run has scrolled up since its first frame
+    shift: float  # frame pixels moved since the previous frame (0 at a run's start)
+    score: float  # share of the previous frame's text found again at the chosen shift (1.0 at a run's start)
+    measured: bool = True  # False where the shift was assumed (a cut, or nothing on screen before)
+
+
+class OnlineAligner:
+    """Aligns frames as they are decoded, so a section is read in one pass without keeping its frames."""
+
+    def __init__(self, max_shift_fraction: float = 0.35, min_recall: float = 0.8, still_min_iou: float = 0.85,
+                 prior_weight: float = 0.15) -> None:
+        self.max_shift_fraction = max_shift_fraction
+        self.min_recall = min_recall
+        self.still_min_iou = still_min_iou
+        self.prior_weight = prior_weight
+        self._previous: np.ndarray | None = None
+        self._previous_shift = 0
+        self._last: FrameAlignment | None = None
+        self._shifts: dict[int, list[float]] = {}
+
+    def speed(self, run: int) -> float:
+        """Median |shift| per sampled frame of a run so far, in frame pixels (0 for a still card)."""
+        shifts = self._shifts.get(run)
+        return float(np.median(np.abs(shifts))) if shifts else 0.0
+
+    def add(self, mask: np.ndarray, frame_height: int) -> FrameAlignment:
+        previous, last = self._previous, self._last
+        self._previous = mask
+        if previous is None or last is None or previous.shape != mask.shape:
+            self._last = FrameAlignment(0 if last is None else last.run + 1, 0.0, 0.0, 1.0, measured=False)
+            return self._last
+        scale = frame_height / mask.shape[0]
+        if not previous.any():  # nothing on screen before: text entering (a roll's start, a card after black)
+            shift = self._previous_shift * scale
+            self._last = FrameAlignment(last.run, last.offset + shift, shift, 1.0, measured=False)
+        else:
+            max_shift = max(1, int(mask.shape[0] * self.max_shift_fraction))
+            window = max(2, int(mask.shape[0] * 0.03))
+            shifts = np.arange(max(-max_shift, self._previous_shift - window),
+                               min(max_shift, self._previous_shift + window) + 1)
+            iou, recall = shift_scores(previous, mask, shifts)
+            best = int(np.argmax(iou))
+            if recall[best] < self.min_recall or best in (0, len(shifts) - 1):  # no clear local peak: search all
+                shifts = np.arange(-max_shift, max_shift + 1)
+                iou, recall = shift_scores(previous, mask, shifts)
+                penalty = self.prior_weight * np.abs(shifts - self._previous_shift) / max_shift
+                best = int(np.argmax(iou - penalty))
+            # continuity means the previous frame's text is found again, moved: text entering at the bottom
+            # lowers the IoU but not this; a new card (even of the same layout) leaves much of it unexplained.
+            # Standing still must mean the same picture: a card against itself overlaps almost entirely, the
+            # next card of the same layout (centred lines at the same heights) only in part
+            still = shifts[best] == 0 and iou[best] < self.still_min_iou
+            if recall[best] < self.min_recall or still:
+                self._previous_shift = 0
+                self._last = FrameAlignment(last.run + 1, 0.0, 0.0, float(recall[best]), measured=False)
+            else:
+                self._previous_shift = int(shifts[best])
+                shift = (self._previous_shift + _subcell(iou, best)) * scale
+                self._last = FrameAlignment(last.run, last.offset + shift, shift, float(recall[best]))
+        self._shifts.setdefault(self._last.run, []).append(self._last.shift)
+        return self._last
+
+
+def align_frames(masks: list[np.ndarray], frame_height: int) -> list[FrameAlignment]:
+    """Offsets and runs for frames in time order (masks from ``edge_mask``)."""
+    aligner = OnlineAligner()
+    return [aligner.add(mask, frame_height) for mask in masks]

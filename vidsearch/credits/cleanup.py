@@ -1,0 +1,123 @@
+"""Cleaning OCR'd credit text: separators, spacing, and the confusions Tesseract makes on credit lines.
+
+A credit line carries structure in its punctuation: a dot leader or a slash splits role from names ("Role ......
+Name", "촬영 / 김민수"), middle dots and commas split names ("김민수 · 이영희"). ``split_fields`` keeps that
+structure; ``clean_text`` removes decoration and normalises what is left.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+HANGUL = "\uac00-\ud7a3"
+_LEADER = re.compile(r"\s*(?:[.·•…_\-~]\s*){3,}\s*")  # a run of dots/dashes: role ...... name
+# what Tesseract makes of a leader it cannot see as dots: "e e e e °", "o · e ·" — three or more tiny tokens
+_LEADER_NOISE = re.compile(r"(?:(?<=\s)|^)(?:[.,·•°'`~+*_\-eocs]{1,2}\s+){2,}[.,·•°'`~+*_\-eocs]{1,2}(?=\s|$)")
+_BARE_SLASH = re.compile(rf"(?<=[{HANGUL}A-Za-z)])/(?=[{HANGUL}])|(?<=[{HANGUL}])/(?=[A-Za-z(])")
+_FIELD_SEPARATOR = re.compile(r"\s+[/|:：]\s+|\s*[|｜]\s*|\s*[:：]\s+|\s+/\s*|\s*/\s+")
+_NAME_SEPARATOR = re.compile(r"\s*[,，、·•・∙ㆍ;]\s*|\s+[/|]\s+")
+_DECORATION = re.compile(r"^[\s.,·•:;|/\\\-_~'\"`#*<>\[\](){}]+|[\s.,·•:;|/\\\-_~'\"`#*<>\[\](){}]+$")
+_SPACES = re.compile(r"\s+")
+_WIDE_GAP = re.compile(r" {2,}")
+# single letters Tesseract reads for a separator standing alone between Hangul words ("김민수 l 이영희")
+_LONE_BAR = re.compile(rf"(?<=[{HANGUL}])\s+[lI1|]\s+(?=[{HANGUL}])")
+_LATIN_DIGIT = re.compile(r"(?<=[A-Za-z])[01](?=[A-Za-z])")
+_HANGUL_SPLIT = re.compile(rf"(?<![{HANGUL}])([{HANGUL}])((?:\s[{HANGUL}]){{1,3}})(?![{HANGUL}])")
+_PUNCT = {"‧": "·", "⋅": "·", "•": "·", "・": "·", "ㆍ": "·", "–": "-", "—": "-", "―": "-", "‥": "..",
+          "…": "...", "／": "/", "｜": "|", "：": ":", "，": ","}
+
+
+def normalise(text: str) -> str:
+    """NFC, unified punctuation, single spaces; the separator confusions fixed."""
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(_PUNCT.get(ch, ch) for ch in text)
+    text = _WIDE_GAP.sub(" · ", text.strip())  # names set apart by a wide gap, as join_words marks them
+    text = _SPACES.sub(" ", text).strip()
+    text = _LONE_BAR.sub(" | ", text)
+    text = _LATIN_DIGIT.sub(lambda m: "o" if m.group() == "0" else "l", text)
+    # "김 민 수" (one name read syllable by syllable) → "김민수"
+    text = _HANGUL_SPLIT.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""), text)
+    return text
+
+
+def strip_decoration(text: str) -> str:
+    return _DECORATION.sub("", text).strip()
+
+
+def split_fields(text: str) -> list[str]:
+    """Role/name fields of one line, split at dot leaders, slashes, bars and colons. A slash touching Hangul
+    separates even without spaces ("극본/송창의"); between Latin words it stays ("Hair/Makeup")."""
+    text = _BARE_SLASH.sub(" / ", normalise(text))
+    text = _LEADER_NOISE.sub(" ....... ", text)
+    parts = [strip_decoration(p) for p in _FIELD_SEPARATOR.split(_LEADER.sub(" | ", text))]
+    return [p for p in parts if p]
+
+
+def split_names(text: str) -> list[str]:
+    """Names in one field: at commas, middle dots and wide gaps. Korean names have no spaces, so where the line
+    marks its names apart a Hangul part is one name ("장미 인애" → "장미인애"); where it does not, each Hangul
+    token is a name ("이영희 박지성")."""
+    text = normalise(text)
+    marked = bool(_NAME_SEPARATOR.search(text))
+    names: list[str] = []
+    for part in _NAME_SEPARATOR.split(text):
+        part = strip_decoration(part)
+        if not part:
+            continue
+        tokens = _join_fragments(part.split(" "))
+        if all(re.fullmatch(rf"[{HANGUL}]{{1,6}}", t) for t in tokens):
+            for token in (["".join(tokens)] if marked else tokens):
+                names.extend(_split_glued(token))
+        else:
+            names.append(" ".join(tokens))
+    return names
+
+
+def _split_glued(token: str) -> list[str]:
+    """Two three-syllable names read without the gap between them ("김민준황승언") are two names."""
+    from vidsearch.credits.lexicon import SURNAMES
+
+    if len(token) == 6 and token[0] in SURNAMES and token[3] in SURNAMES:
+        return [token[:3], token[3:]]
+    return [token]
+
+
+def _join_fragments(tokens: list[str]) -> list[str]:
+    """A lone Hangul syllable is a piece of a neighbouring name OCR split off ("한가 인" → "한가인")."""
+    out: list[str] = []
+    for token in tokens:
+        if (out and re.fullmatch(rf"[{HANGUL}]", token) and re.fullmatch(rf"[{HANGUL}]{{1,3}}", out[-1])):
+            out[-1] += token
+        elif out and re.fullmatch(rf"[{HANGUL}]", out[-1]) and re.fullmatch(rf"[{HANGUL}]{{1,3}}", token):
+            out[-1] += token
+        else:
+            out.append(token)
+    return out
+
+
+def clean_text(text: str) -> str:
+    """The words of a line without decoration: what search indexes and what CER is measured on."""
+    fields = split_fields(text)
+    return " ".join(" ".join(split_names(f)) for f in fields)
+
+
+def letter_share(text: str) -> float:
+    """Share of non-space characters that are Hangul syllables or Latin letters."""
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return 0.0
+    return sum(1 for c in chars if ("\uac00" <= c <= "\ud7a3") or c.isascii() and c.isalpha()) / len(chars)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions all cost 1)."""
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]

@@ -1,0 +1,193 @@
+"""Credit lines from the pieces a section reading returns: columns, rows, roles and their names.
+
+Pieces are grouped into rows by their position on the roll. A two-column layout shows itself as a gutter: most
+multi-piece rows have a gap at the same x, so pieces left of it are roles and pieces right of it names (x-positions
+clustered over the whole section, not guessed per row). A row without that structure is parsed from its text:
+a dot leader, slash or colon splits role from names; otherwise it is a role heading or a list of names, told apart
+by the role lexicon, name shapes and type size. Rows of names under a role (a continuation in the name column, or
+a centred list under a heading) join that role until the next role starts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vidsearch.credits.cleanup import clean_text, split_fields, split_names as _split_names
+from vidsearch.credits.lexicon import clean_role, correct_korean_name, correct_korean_role, name_score, role_score
+from vidsearch.credits.reader import ReadLine
+
+
+def split_names(text: str) -> list[str]:
+    """Names in a names field, with misread surnames corrected."""
+    return [correct_korean_name(name) for name in _split_names(text)]
+
+
+_HANGUL_ONLY = re.compile(r"[\uac00-\ud7a3 ]+")
+
+
+@dataclass
+class CreditLine:
+    """A role and the names credited under it, with when it is first entirely on screen."""
+
+    role_text: str
+    names: list[str]
+    time: float
+    confidence: float
+    end_time: float = 0.0
+    line_text: str = ""
+
+
+@dataclass
+class _Row:
+    pieces: list[ReadLine]
+    run: int
+    roll_y: float
+    height: float
+
+    @property
+    def text(self) -> str:
+        return "   ".join(p.text for p in self.pieces)
+
+    @property
+    def first_s(self) -> float:
+        return min(p.first_s for p in self.pieces)
+
+    @property
+    def last_s(self) -> float:
+        return max(p.last_s for p in self.pieces)
+
+    @property
+    def confidence(self) -> float:
+        return float(np.mean([p.confidence for p in self.pieces]))
+
+
+@dataclass(frozen=True)
+class ReadText:
+    """One row of credit text as read and cleaned (role and names, separators removed), with when it showed."""
+
+    text: str
+    first_s: float
+    last_s: float
+    confidence: float
+
+
+def text_rows(pieces: Sequence[ReadLine]) -> list[ReadText]:
+    rows = (ReadText(clean_text(r.text), r.first_s, r.last_s, r.confidence)
+            for r in group_rows([p for p in pieces if p.readable]))
+    return [r for r in rows if r.text]
+
+
+def group_rows(pieces: Sequence[ReadLine]) -> list[_Row]:
+    rows: list[_Row] = []
+    for piece in sorted(pieces, key=lambda p: (p.run, p.roll_y, p.box.x0)):
+        row = rows[-1] if rows else None
+        if row is not None and row.run == piece.run and abs(piece.roll_y - row.roll_y) <= 0.5 * max(row.height, piece.height):
+            row.pieces.append(piece)
+            row.pieces.sort(key=lambda p: p.box.x0)
+        else:
+            rows.append(_Row([piece], piece.run, piece.roll_y, float(piece.height)))
+    return rows
+
+
+def find_gutter(rows: Sequence[_Row], frame_width: int) -> float | None:
+    """The x of the gap between a role column and a name column, if the section has one."""
+    multi = [r for r in rows if len(r.pieces) >= 2]
+    if len(multi) < 2 and not (multi and len(rows) <= 2):
+        return None
+    centres = []
+    for row in multi:
+        for left, right in zip(row.pieces, row.pieces[1:]):
+            if right.box.x0 > left.box.x1:
+                centres.append((left.box.x1 + right.box.x0) / 2)
+    if not centres:
+        return None
+    bin_width = 0.03 * frame_width
+    bins = np.round(np.asarray(centres) / bin_width)
+    values, counts = np.unique(bins, return_counts=True)
+    best = values[int(np.argmax(counts))]
+    support = [c for c, b in zip(centres, bins) if abs(b - best) <= 1]
+    if len(support) < max(1, 0.4 * len(multi)):
+        return None
+    return float(np.median(support))
+
+
+@dataclass
+class _Open:
+    role: str
+    names: list[str] = field(default_factory=list)
+    rows: list[_Row] = field(default_factory=list)
+
+
+def _classify_single(text: str, height: float, typical_height: float) -> tuple[str, str | None, list[str]]:
+    """One row of text with no column structure → ("pair", role, names) | ("heading", role, []) |
+    ("names", None, names) | ("unknown", None, [])."""
+    fields = split_fields(text)
+    if len(fields) >= 2:
+        return "pair", fields[0], split_names(" · ".join(fields[1:]))
+    if not fields:
+        return "unknown", None, []
+    names = split_names(fields[0])
+    if len(names) >= 2 and role_score(names[0]) >= 0.8 and role_score(" ".join(names[1:])) < 0.5:
+        return "pair", names[0], names[1:]  # "연출   김민수": role and name set apart by a wide gap
+    corrected = correct_korean_role(fields[0].replace(" ", "")) if _HANGUL_ONLY.fullmatch(fields[0]) else fields[0]
+    role, name = role_score(corrected), max((name_score(n) for n in names), default=0.0)
+    if role >= 0.8 and (role > name or corrected != fields[0]):  # "백보정" is 색보정 misread, not a name
+        return "heading", corrected, []
+    if typical_height and height < 0.9 * typical_height and name < 1.0:
+        return "heading", fields[0], []  # set smaller than the names around it, and no sure Korean name
+    if name >= 0.5:
+        return "names", None, names
+    return "unknown", None, []
+
+
+def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[CreditLine]:
+    rows = group_rows(pieces)
+    if not rows:
+        return []
+    gutter = find_gutter(rows, frame_width)
+    typical = float(np.median([r.height for r in rows]))
+    out: list[CreditLine] = []
+    current: _Open | None = None
+
+    def close() -> None:
+        nonlocal current
+        if current is not None and current.names:
+            rows_ = current.rows
+            out.append(CreditLine(current.role, current.names, min(r.first_s for r in rows_),
+                                  float(np.mean([r.confidence for r in rows_])), max(r.last_s for r in rows_),
+                                  " / ".join(r.text for r in rows_)))
+        current = None
+
+    for row in rows:
+        if current is not None and current.rows:
+            last = current.rows[-1]
+            if row.run != last.run or row.roll_y - last.roll_y > 3.5 * max(row.height, last.height):
+                close()
+        if not any(p.readable for p in row.pieces):
+            close()  # an unreadable row may be the next role: names after it must not join the one before
+            continue
+        row = _Row([p for p in row.pieces if p.readable], row.run, row.roll_y, row.height)
+        left = [p for p in row.pieces if gutter is not None and p.box.x1 <= gutter]
+        right = [p for p in row.pieces if gutter is not None and p.box.x0 >= gutter]
+        if gutter is not None and len(left) + len(right) == len(row.pieces) and (left or right):
+            names = [n for p in right for n in split_names(p.text)]
+            if left:
+                close()
+                current = _Open(clean_role(" ".join(p.text for p in left)), names, [row])
+            elif current is not None:
+                current.names.extend(names)
+                current.rows.append(row)
+            continue
+        kind, role, names = _classify_single(row.text, row.height, typical)
+        if kind in ("pair", "heading"):
+            close()
+            current = _Open(clean_role(role or ""), names, [row])
+        elif kind == "names" and current is not None:
+            current.names.extend(names)
+            current.rows.append(row)
+    close()
+    return out

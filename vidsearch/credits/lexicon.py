@@ -1,0 +1,185 @@
+"""Is this text a role title or a name? Cues for laying out credit lines (not the role taxonomy itself).
+
+Layouts without geometry to go by — a centred role heading above its names, a single piece of text — need to tell
+"촬영감독" from "김민수". A role title contains a crew-role word (Korean job-title stems, English role words);
+a Korean personal name is two to four syllables starting with a common surname and containing no role word.
+The role taxonomy and its mapping to EBU codes live in ``vidsearch.credits.roles``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from vidsearch.credits.cleanup import edit_distance, normalise, strip_decoration
+
+# Korean broadcast job-title stems (longest first so "조연출" is found before "연출")
+KOREAN_ROLE_WORDS = sorted({
+    "연출", "조연출", "촬영", "촬영감독", "조명", "조명감독", "음향", "음향감독", "동시녹음", "녹음", "편집", "미술",
+    "미술감독", "분장", "의상", "극본", "각본", "작가", "구성", "음악", "음악감독", "제작", "제작사", "기획", "진행",
+    "감독", "프로듀서", "책임프로듀서", "총괄", "제작총괄", "출연", "특수효과", "효과", "시각효과", "소품", "세트",
+    "디자인", "타이틀", "자막", "번역", "내레이션", "협찬", "후원", "기술", "영상", "중계", "카메라", "스태프", "코디",
+    "헤어", "메이크업", "무술", "안무", "캐스팅", "마케팅", "홍보", "제공", "보조", "팀장", "스크립터", "스크립트",
+    "그립", "데이터", "색보정", "믹싱", "사운드", "컴퓨터그래픽", "그래픽", "애니메이션", "원작", "각색", "프로덕션",
+    "라인프로듀서", "제작부", "연출부", "촬영부", "조명부", "미술부", "의상부", "분장부", "슈퍼바이저", "감수", "자문",
+}, key=len, reverse=True)
+
+ENGLISH_ROLE_WORDS = {
+    "director", "directed", "producer", "produced", "production", "executive", "assistant", "associate", "camera",
+    "photography", "cinematographer", "cinematography", "editor", "editing", "edited", "music", "composer",
+    "sound", "mixer", "mixing", "recordist", "recording", "writer", "written", "screenplay", "script", "story",
+    "lighting", "gaffer", "grip", "electrician", "art", "designer", "design", "costume", "costumes", "wardrobe",
+    "makeup", "make-up", "hair", "casting", "manager", "supervisor", "coordinator", "operator", "engineer",
+    "graphics", "effects", "vfx", "cg", "visual", "post-production", "colorist", "colourist", "stunt", "stunts",
+    "boom", "title", "titles", "translation", "translator", "subtitles", "narration", "narrator", "cast",
+    "starring", "presenter", "host", "consultant", "technical", "crew", "department", "unit", "accountant",
+    "animation", "animator", "choreographer", "dresser", "props", "property", "set", "decorator", "location",
+    "locations", "scout", "driver", "catering", "publicist", "researcher", "archive", "clearance", "legal",
+    "special", "senior", "chief", "head", "first", "second", "key", "best", "boy", "dolly", "steadicam", "focus",
+    "puller", "loader", "script", "continuity", "dialogue", "foley", "dubbing", "vision", "mixer", "broadcast",
+    "graphic", "motion", "video", "audio", "junior", "line", "floor", "studio", "stage", "sales", "rigging",
+    "teleprompter", "genny", "crane", "aerial", "drone", "marine", "wrangler", "medic", "nurse", "security",
+    "caterer", "runner", "prop", "painter", "carpenter", "plasterer", "scenic", "storyboard", "concept", "artist",
+    "compositor", "compositing", "modelling", "modeller", "texture", "render", "pipeline", "matte", "roto",
+    "tracking", "voice", "subtitler", "interpreter", "signer", "coach", "trainer", "dialect", "vocal", "singer",
+    "musician", "orchestrator", "arranger", "conductor", "lyricist", "librarian", "supervising", "publisher",
+    "format", "deviser", "reporter", "correspondent", "anchor", "journalist", "editorial", "researcher", "stand-in",
+    "double", "extras", "performer", "actor", "actress", "model", "colour", "color", "timing", "grading",
+    "superviser", "supervisors", "directors", "producers", "editors", "operators", "assistants", "3d", "2d",
+}
+
+# most common first (the order breaks ties when correcting a misread surname)
+SURNAME_ORDER = ("김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현"
+                 "함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용예경봉사부가복태목형피두감음빈동온호범"
+                 "좌팽승간상갈")
+SURNAMES = set(SURNAME_ORDER)
+COMPOUND_SURNAMES = ("남궁", "황보", "제갈", "선우", "독고", "사공", "서문", "동방")
+_HANGUL_NAME = re.compile(r"[\uac00-\ud7a3]{2,4}")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z.'\-]*")
+_HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+
+
+_KOREAN_ROLE_SET = frozenset(KOREAN_ROLE_WORDS)
+
+
+def _segments_into_roles(compact: str) -> bool:
+    """'촬영감독' = 촬영 + 감독: the whole string splits into role words (a name like '조명희' does not)."""
+    reachable = [True] + [False] * len(compact)
+    for end in range(1, len(compact) + 1):
+        reachable[end] = any(reachable[start] and compact[start:end] in _KOREAN_ROLE_SET
+                             for start in range(max(0, end - 7), end))
+    return reachable[-1]
+
+
+def role_score(text: str) -> float:
+    """0..1: how much ``text`` reads like a role title."""
+    compact = text.replace(" ", "")
+    if not compact:
+        return 0.0
+    if _segments_into_roles(compact):
+        return 1.0
+    if len(compact) >= 4 and any(compact.endswith(word) for word in KOREAN_ROLE_WORDS if len(word) >= 2):
+        return 0.8  # 특수분장팀장, 보조출연 ...: ends in a role word, longer than a name
+    words = [w.lower().strip(".,:") for w in _LATIN_WORD.findall(text)]
+    if words:
+        hits = sum(1 for w in words if w in ENGLISH_ROLE_WORDS)
+        if hits:  # "Teleprompter Operator": one role word makes a title (personal names carry none)
+            return min(1.0, 0.8 + 0.2 * hits / len(words))
+    return 0.0
+
+
+def is_korean_name(token: str) -> bool:
+    if not _HANGUL_NAME.fullmatch(token) or role_score(token) >= 0.8:
+        return False
+    return token[0] in SURNAMES or token.startswith(COMPOUND_SURNAMES)
+
+
+def name_score(text: str) -> float:
+    """0..1: how much ``text`` reads like one or more personal names."""
+    tokens = text.split()
+    if not tokens or role_score(text) >= 0.8:
+        return 0.0
+    korean = [t for t in tokens if _HANGUL_NAME.fullmatch(t)]
+    if korean and len(korean) == len(tokens):
+        return sum(is_korean_name(t) for t in tokens) / len(tokens)
+    latin = [t for t in tokens if _LATIN_WORD.fullmatch(t)]
+    if latin and len(latin) == len(tokens):  # "Jane Doe": capitalised words, more than one
+        return 0.7 if len(tokens) > 1 and all(t[0].isupper() for t in tokens) else 0.3
+    return 0.3
+
+
+_RANKS = ("감독", "팀장", "보조", "기사", "실장", "부", "팀", "총괄", "디자인", "프로듀서", "슈퍼바이저")
+
+
+@functools.cache
+def _korean_role_vocabulary() -> dict[int, tuple[str, ...]]:
+    """Role words and their compounds with a rank word (촬영+감독, 미술+팀장 ...) by length, for correcting
+    misread titles."""
+    words = set(KOREAN_ROLE_WORDS)
+    words |= {a + b for a in KOREAN_ROLE_WORDS for b in _RANKS if len(a + b) <= 7}
+    by_length: dict[int, list[str]] = {}
+    for word in words:
+        by_length.setdefault(len(word), []).append(word)
+    return {n: tuple(sorted(ws)) for n, ws in by_length.items()}
+
+
+def correct_korean_role(token: str) -> str:
+    """A Korean title one syllable away from exactly one known title (and at least three long) is that title:
+    "촬영강독" → "촬영감독". Shorter words are left alone (two syllables apart from a role are often a name)."""
+    if len(token) < 3 or not _HANGUL_RUN.fullmatch(token) or _segments_into_roles(token):
+        return token
+    vocabulary = _korean_role_vocabulary()
+    near = {w for n in (len(token) - 1, len(token), len(token) + 1) for w in vocabulary.get(n, ())
+            if edit_distance(token, w) == 1}
+    return near.pop() if len(near) == 1 else token
+
+
+def _jamo(syllable: str) -> tuple[int, int, int]:
+    code = ord(syllable) - 0xAC00
+    return code // 588, (code % 588) // 28, code % 28
+
+
+def correct_korean_name(token: str) -> str:
+    """A three-syllable Korean name whose first syllable is no surname, but one letter (jamo) away from one, has
+    that surname: Tesseract reads 김 as 검 or 깁, 최 as 치. A changed final or vowel is a likelier misreading than a
+    changed initial consonant; among equals the more common surname wins."""
+    if len(token) != 3 or not _HANGUL_RUN.fullmatch(token) or token[0] in SURNAMES or _segments_into_roles(token):
+        return token  # (a role word is no misread name: 색보정 is not 백보정)
+    first = _jamo(token[0])
+    candidates = []
+    for rank, surname in enumerate(SURNAME_ORDER):
+        differs = [a != b for a, b in zip(first, _jamo(surname))]
+        if sum(differs) == 1:
+            candidates.append((differs[0], rank, surname))  # initial changed sorts last
+    return min(candidates)[2] + token[1:] if candidates else token
+
+
+def correct_english_role(text: str) -> str:
+    """A Latin word one letter away from exactly one role word becomes it ("Gatfer" → "Gaffer")."""
+    def fix(match: re.Match) -> str:
+        word = match.group()
+        lower = word.lower()
+        if len(lower) < 5 or lower in ENGLISH_ROLE_WORDS:
+            return word
+        near = [w for w in ENGLISH_ROLE_WORDS if abs(len(w) - len(lower)) <= 1 and edit_distance(lower, w) == 1]
+        if len(near) != 1:
+            return word
+        return near[0].capitalize() if word[0].isupper() else near[0]
+    return _LATIN_WORD.sub(fix, text)
+
+
+def clean_role(text: str) -> str:
+    """A role as printed, without decoration, and with OCR's stray spaces inside Korean compounds removed
+    ("촬 영 감독" → "촬영감독") when the joined word is made of role words."""
+    tokens = strip_decoration(normalise(text)).split()
+    out: list[str] = []
+    for token in tokens:
+        if out and _HANGUL_RUN.fullmatch(token) and _HANGUL_RUN.fullmatch(out[-1]) \
+                and _segments_into_roles(out[-1] + token):
+            out[-1] += token
+        else:
+            out.append(token)
+    # "촬 영감독": the first fragment alone is not a role word, so try joining the whole Hangul run
+    if len(out) > 1 and all(_HANGUL_RUN.fullmatch(t) for t in out) and _segments_into_roles("".join(out)):
+        return "".join(out)
+    return correct_english_role(" ".join(correct_korean_role(t) for t in out))

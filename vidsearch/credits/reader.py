@@ -1,0 +1,353 @@
+"""Read the text lines of one credit section, each line once.
+
+One pass over the section: frames sampled at ``credits.align_fps`` are aligned (``align.py``) into runs with a
+vertical offset each; the text detector runs only on some of them (once a new card has settled, then every
+``detect_interval_s`` while a roll moves), and the cropper cuts line pieces there. A piece's position on the roll
+(frame y + the run's offset) identifies it across detections, so each line is read from one observation — the
+one nearest the middle of the screen — and all the section's reads go to the OCR engine in one batch. Pieces that
+stay put while the roll moves (a logo) are overlays, not credits. Reads of one line that alignment split in two
+are merged by position and text similarity.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vidsearch.credits.align import FrameAlignment, OnlineAligner, edge_mask
+from vidsearch.credits.settings import CreditSettings
+from vidsearch.media.frames import Cv2FrameSource, Frame
+from vidsearch.ocr.cropper import CropMethod, CropperParams, HeatmapCropper
+from vidsearch.ocr.engine import OcrEngine, OcrLine, OcrWord
+from vidsearch.ocr.geometry import Box
+from vidsearch.ocr.heatmap import TextDetector
+from vidsearch.ocr.reading import read_crops
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Observation:
+    t: float
+    run: int
+    offset: float
+    box: Box
+    crop: np.ndarray
+    frame_height: int
+    static: bool = False
+
+    @property
+    def roll_y(self) -> float:
+        return self.box.cy + self.offset
+
+    def fully_visible(self) -> bool:
+        margin = 0.01 * self.frame_height
+        return self.box.y0 > margin and self.box.y1 < self.frame_height - margin
+
+
+@dataclass
+class _Track:
+    observations: list[_Observation] = field(default_factory=list)
+
+    @property
+    def first(self) -> _Observation:
+        return self.observations[0]
+
+    def accepts(self, obs: _Observation) -> bool:
+        ref = self.observations[-1]
+        if obs.static != ref.static:
+            return False
+        if obs.static:
+            return _box_iou(obs.box, ref.box) >= 0.5
+        if obs.run != ref.run:
+            return False
+        tolerance = 0.5 * max(obs.box.height, ref.box.height)
+        narrow = max(1, min(obs.box.width, ref.box.width))
+        return (abs(obs.roll_y - ref.roll_y) <= tolerance and obs.box.x_overlap(ref.box) >= 0.5 * narrow
+                and _same_picture(obs.crop, ref.crop, min_correlation=0.5))  # guards against a wrong alignment
+
+    def ranked(self) -> list[_Observation]:
+        """Observations best first: entirely on screen, nearest the middle, later (settled) first."""
+        def key(o: _Observation) -> tuple:
+            return (not o.fully_visible(), abs(o.box.cy - o.frame_height / 2) / o.frame_height, -o.t)
+        return sorted(self.observations, key=key)
+
+
+def _box_iou(a: Box, b: Box) -> float:
+    inter = a.x_overlap(b) * a.y_overlap(b)
+    union = a.width * a.height + b.width * b.height - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _strokes(image: np.ndarray) -> np.ndarray:
+    """Gradient magnitude: the text's strokes, not the picture behind it (which may be a moving colour field)."""
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    return np.abs(cv2.Sobel(gray, cv2.CV_32F, 1, 0)) + np.abs(cv2.Sobel(gray, cv2.CV_32F, 0, 1))
+
+
+def _same_picture(a: np.ndarray, b: np.ndarray, min_correlation: float = 0.7, slack: int = 4) -> bool:
+    """Two crops show the same text (not two different lines that happen to sit at the same place), allowing
+    the few pixels two detections of one line differ by."""
+    inner = a[slack:-slack, slack:-slack] if min(a.shape[:2]) > 4 * slack else a
+    padded = cv2.copyMakeBorder(b, slack, slack, slack, slack, cv2.BORDER_REPLICATE)
+    if inner.shape[0] > padded.shape[0] or inner.shape[1] > padded.shape[1] or min(inner.shape[:2]) < 2:
+        return False
+    template = _strokes(inner)
+    if float(template.std()) < 1.0:
+        return False
+    score = cv2.matchTemplate(_strokes(padded), template, cv2.TM_CCOEFF_NORMED)
+    return float(score.max()) >= min_correlation
+
+
+@dataclass
+class ReadLine:
+    """One line piece of a credit section, read once."""
+
+    text: str
+    confidence: float
+    words: tuple[OcrWord, ...]
+    box: Box  # where it was read, frame pixels
+    run: int
+    roll_y: float  # vertical position on its run (frame y + the run's scroll offset)
+    first_s: float  # first and last sampled time it was entirely on screen
+    last_s: float
+    overlay: bool = False  # stayed put while the roll moved: a logo or caption, not a credit
+    readable: bool = True  # False: the text read cannot be trusted (low confidence, not Hangul/Latin)
+
+    @property
+    def height(self) -> int:
+        return self.box.height
+
+
+@dataclass
+class SectionReading:
+    start_s: float
+    end_s: float
+    lines: list[ReadLine]
+    overlays: list[ReadLine]
+    frames_sampled: int = 0
+    frames_detected: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class _DetectionSchedule:
+    """When to run the detector: once a run's text has settled (continuity with the previous frame, and
+    ``settle_s`` into the run), then every ``detect_interval_s`` while it scrolls; on a still picture, again only
+    when its text changed (text appearing after black belongs to the same run) — and never on an empty frame."""
+
+    def __init__(self, settings: CreditSettings) -> None:
+        self.settings = settings
+        self.run_start: dict[int, float] = {}
+        self.last: dict[int, tuple[float, np.ndarray]] = {}
+
+    def due(self, t: float, alignment: FrameAlignment, mask: np.ndarray, moving: bool) -> bool:
+        s = self.settings
+        start = self.run_start.setdefault(alignment.run, t)
+        if mask.mean() < 0.0005 or not alignment.measured or t - start < s.settle_s:
+            return False
+        previous = self.last.get(alignment.run)
+        if previous is None:
+            due = True
+        elif moving:
+            due = t - previous[0] >= s.detect_interval_s
+        else:
+            seen = previous[1]
+            overlap = float((seen & mask).sum()) / max(1.0, float((seen | mask).sum()))
+            due = overlap < 0.85 or t - previous[0] >= 4 * s.detect_interval_s
+        if due:
+            self.last[alignment.run] = (t, mask)
+        return due
+
+
+def _similar(a: str, b: str) -> float:
+    a, b = a.replace(" ", ""), b.replace(" ", "")
+    if not a or not b:
+        return 0.0
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+def _covers(whole: ReadLine, part: ReadLine) -> bool:
+    """``part`` is a piece of the same row that ``whole`` spans, and its text is inside whole's."""
+    if whole.run != part.run or whole.overlay != part.overlay or whole.box.width <= part.box.width:
+        return False
+    if abs(whole.roll_y - part.roll_y) > 0.5 * max(whole.height, part.height) and not whole.overlay:
+        return False
+    inner = part.text.replace(" ", "")
+    return bool(inner) and whole.box.x_overlap(part.box) >= 0.85 * part.box.width \
+        and inner in whole.text.replace(" ", "")
+
+
+class SectionReader:
+    def __init__(self, settings: CreditSettings, detector: TextDetector, engine: OcrEngine,
+                 line_height_px: int = 40, decode_threads: int = 1) -> None:
+        self.settings = settings
+        self.detector = detector
+        self.engine = engine
+        self.line_height_px = line_height_px
+        self.decode_threads = decode_threads
+        self.cropper = HeatmapCropper(CropperParams(
+            method=CropMethod(settings.crop_method), threshold=settings.heatmap_threshold,
+            y_gap_threshold=settings.y_gap_threshold, x_gap_threshold=settings.x_gap_threshold,
+            x_padding=settings.x_padding, y_padding=settings.y_padding,
+            exclude_top_height=settings.exclude_top_height))
+
+    # -- sampling, alignment and detection -------------------------------------------------------------------
+    def _observe(self, frames: list[tuple[Frame, FrameAlignment]]) -> list[_Observation]:
+        heatmaps = self.detector.heatmaps([f.image for f, _ in frames])
+        if self.cropper.params.method is CropMethod.GAP:
+            per_frame = self.cropper.crop_section(heatmaps)
+        else:
+            per_frame = [self.cropper.crop_frame(h) for h in heatmaps]
+        out = []
+        for (frame, alignment), crops in zip(frames, per_frame):
+            for crop in crops:
+                out.append(_Observation(frame.t, alignment.run, alignment.offset, crop.box,
+                                        crop.box.crop(frame.image).copy(), frame.image.shape[0]))
+        return out
+
+    def _sample(self, path: Path, start_s: float, end_s: float, timings: dict[str, float]
+                ) -> tuple[list[_Observation], list[tuple[float, FrameAlignment]], int, int]:
+        s = self.settings
+        aligner = OnlineAligner()
+        schedule = _DetectionSchedule(s)
+        timeline: list[tuple[float, FrameAlignment]] = []
+        observations: list[_Observation] = []
+        pending: list[tuple[Frame, FrameAlignment]] = []  # GAP needs a section's frames together
+        sampled = detected = 0
+        source = Cv2FrameSource(path, self.decode_threads)
+        clock = time.perf_counter()
+        for frame in source.sample(s.align_fps, start_s, end_s):
+            sampled += 1
+            started = time.perf_counter()
+            mask = edge_mask(frame.image)
+            alignment = aligner.add(mask, frame.image.shape[0])
+            timings["align"] = timings.get("align", 0.0) + time.perf_counter() - started
+            timeline.append((frame.t, alignment))
+            moving = aligner.speed(alignment.run) > 0.005 * frame.image.shape[0]
+            if not schedule.due(frame.t, alignment, mask, moving):
+                continue
+            detected += 1
+            started = time.perf_counter()
+            if self.cropper.params.method is CropMethod.GAP:
+                pending.append((frame, alignment))
+            else:
+                observations.extend(self._observe([(frame, alignment)]))
+            timings["detect"] = timings.get("detect", 0.0) + time.perf_counter() - started
+        if pending:
+            started = time.perf_counter()
+            observations.extend(self._observe(pending))
+            timings["detect"] = timings.get("detect", 0.0) + time.perf_counter() - started
+        timings["decode"] = time.perf_counter() - clock - timings.get("align", 0.0) - timings.get("detect", 0.0)
+        return observations, timeline, sampled, detected
+
+    # -- tracking ---------------------------------------------------------------------------------------------
+    @staticmethod
+    def _mark_static(observations: list[_Observation]) -> None:
+        """A piece showing the same picture at the same frame place in two detections between which the roll
+        moved, or in two different runs (cards), is an overlay: a logo or caption, not a credit line."""
+        by_time: dict[float, list[_Observation]] = {}
+        for obs in observations:
+            by_time.setdefault(obs.t, []).append(obs)
+        times = sorted(by_time)
+        for i, earlier in enumerate(times):
+            for later in times[i + 1:]:
+                for a in by_time[earlier]:
+                    for b in by_time[later]:
+                        apart = a.run != b.run or abs(b.offset - a.offset) > max(a.box.height, b.box.height)
+                        if apart and _box_iou(a.box, b.box) >= 0.6 and _same_picture(a.crop, b.crop):
+                            a.static = b.static = True
+
+    @staticmethod
+    def _track(observations: Iterable[_Observation]) -> list[_Track]:
+        tracks: list[_Track] = []
+        for obs in sorted(observations, key=lambda o: (o.t, o.box.y0, o.box.x0)):
+            for track in reversed(tracks):
+                if track.accepts(obs):
+                    track.observations.append(obs)
+                    break
+            else:
+                tracks.append(_Track([obs]))
+        return tracks
+
+    # -- reading ----------------------------------------------------------------------------------------------
+    def _read(self, tracks: list[_Track]) -> list[tuple[OcrLine, _Observation]]:
+        """One read per track, all in one batch; unsure reads get a second look (``read_crops``), with the
+        sighting of the line farthest in time from the chosen one as the alternate."""
+        chosen = [t.ranked()[0] for t in tracks]
+        alternates: list[_Observation | None] = []
+        for track, obs in zip(tracks, chosen):
+            others = [o for o in track.observations if o is not obs and o.fully_visible()]
+            alternates.append(max(others, key=lambda o: abs(o.t - obs.t)) if others else None)
+        readings = read_crops(self.engine, [o.crop for o in chosen], self.line_height_px,
+                              self.settings.second_look_below, [a.crop if a else None for a in alternates])
+        return [(r.line, alternates[i] if r.source == 2 else chosen[i]) for i, r in enumerate(readings)]
+
+    @staticmethod
+    def _span(track: _Track, obs: _Observation, timeline: list[tuple[float, FrameAlignment]],
+              detections: list[float]) -> tuple[float, float]:
+        """Sampled times at which the piece is entirely on screen, from the run's offsets where they were measured,
+        and never before the detection preceding its first sighting or after the one following its last (offsets
+        are only known relative to what is visible: a logo alone on screen pins them while the roll still moves
+        below the frame)."""
+        seen = [o.t for o in track.observations if o.fully_visible()] or [obs.t]
+        earlier = [t for t in detections if t < min(seen)]
+        later = [t for t in detections if t > max(seen)]
+        low, high = (max(earlier) if earlier else -np.inf), (min(later) if later else np.inf)
+        top = obs.box.y0 + obs.offset
+        bottom = obs.box.y1 + obs.offset
+        times = [t for t, a in timeline if a.run == obs.run and (a.measured or t == obs.t) and low < t < high
+                 and top - a.offset >= 0 and bottom - a.offset <= obs.frame_height]
+        return (min(times + seen), max(times + seen))
+
+    def _same_line(self, a: ReadLine, b: ReadLine) -> bool:
+        if a.overlay != b.overlay or _similar(a.text, b.text) < self.settings.dedupe_similarity:
+            return False
+        if a.overlay:  # overlays stay put on the screen
+            return _box_iou(a.box, b.box) >= 0.5
+        return (a.run == b.run and abs(a.roll_y - b.roll_y) < max(a.height, b.height)
+                and a.box.x_overlap(b.box) > 0)
+
+    def _dedupe(self, lines: list[ReadLine]) -> list[ReadLine]:
+        kept: list[ReadLine] = []
+        for line in sorted(lines, key=lambda x: -x.confidence):
+            duplicate = next((k for k in kept if self._same_line(k, line)), None)
+            if duplicate is None:
+                kept.append(line)
+            else:
+                duplicate.first_s = min(duplicate.first_s, line.first_s)
+                duplicate.last_s = max(duplicate.last_s, line.last_s)
+        # one detection cut "박희권   최유정" as one piece, another as two: keep the whole, drop the parts
+        parts = [b for b in kept if any(a is not b and _covers(a, b) for a in kept)]
+        for part in parts:
+            whole = next(a for a in kept if a is not part and _covers(a, part))
+            whole.first_s, whole.last_s = min(whole.first_s, part.first_s), max(whole.last_s, part.last_s)
+        return sorted((x for x in kept if not any(x is p for p in parts)), key=lambda x: (x.run, x.roll_y, x.box.x0))
+
+    def read(self, path: Path | str, start_s: float, end_s: float) -> SectionReading:
+        timings: dict[str, float] = {}
+        observations, timeline, sampled, detected = self._sample(Path(path), start_s, end_s, timings)
+        self._mark_static(observations)
+        # a line is read only where some detection saw it whole; a piece cut by the frame edge is another
+        # track's partial view (its picture differs, so tracking kept it apart) or a line never fully shown
+        tracks = [t for t in self._track(observations) if any(o.fully_visible() or o.static for o in t.observations)]
+        started = time.perf_counter()
+        results = self._read(tracks) if tracks else []
+        timings["ocr"] = time.perf_counter() - started
+        detections = sorted({o.t for o in observations})
+        owner = {id(o): track for track in tracks for o in track.observations}
+        lines, overlays = [], []
+        for line, obs in results:
+            first, last = self._span(owner[id(obs)], obs, timeline, detections)
+            read = ReadLine(line.text.strip(), line.confidence, line.words, obs.box, obs.run, obs.roll_y, first, last,
+                            overlay=obs.static)
+            (overlays if obs.static else lines).append(read)
+        log.debug("credits: read %d pieces from %d tracks (%d frames sampled, %d detected) in %.1f-%.1f s",
+                  len(lines), len(tracks), sampled, detected, start_s, end_s)
+        return SectionReading(start_s, end_s, self._dedupe(lines), self._dedupe(overlays), sampled, detected, timings)

@@ -1,0 +1,176 @@
+"""Tesseract (kor+eng) reading many line crops per process.
+
+Tesseract accepts a text file listing images and treats each as a page of one run; with ``--psm 7`` every page
+is one text line and the TSV output tags each word with its page. One process start and one language-model load
+then serve hundreds of crops — per-line calls spend most of their time starting up (see bench/credits_ocr.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vidsearch.errors import MissingDependency, VidsearchError
+from vidsearch.ocr.engine import OcrLine, OcrWord, join_words
+from vidsearch.ocr.settings import OcrSettings
+
+log = logging.getLogger(__name__)
+
+_APT_PACKAGE = {"kor": "tesseract-ocr-kor", "eng": "tesseract-ocr-eng", "osd": "tesseract-ocr-osd"}
+
+
+class TesseractFailed(VidsearchError):
+    status = 500
+    title = "OCR failed"
+
+
+@functools.cache
+def _installed_languages(cmd: str) -> frozenset[str]:
+    exe = shutil.which(cmd)
+    if exe is None:
+        raise MissingDependency(f"the tesseract program ({cmd!r})", "sudo apt-get install -y tesseract-ocr tesseract-ocr-kor")
+    proc = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=60)
+    lines = (proc.stdout + proc.stderr).splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and " " not in line.strip())
+
+
+def check_tesseract(cmd: str, languages: str) -> None:
+    """Raise ``MissingDependency`` naming the apt package for a missing program or language data."""
+    installed = _installed_languages(cmd)
+    for language in languages.split("+"):
+        if language not in installed:
+            package = _APT_PACKAGE.get(language, f"tesseract-ocr-{language}")
+            raise MissingDependency(f"Tesseract language data {language!r}", f"sudo apt-get install -y {package}")
+
+
+def parse_tsv(tsv: str, pages: int) -> list[list[OcrWord]]:
+    """Words per page (1-based ``page_num`` in Tesseract's TSV) → list indexed by page - 1."""
+    words: list[list[OcrWord]] = [[] for _ in range(pages)]
+    reader = csv.reader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
+    next(reader, None)  # header
+    for row in reader:
+        if len(row) < 12 or row[0] != "5":
+            continue
+        text = row[11].strip()
+        page = int(row[1]) - 1
+        if not text or not 0 <= page < pages:
+            continue
+        left, width = float(row[6]), float(row[8])
+        words[page].append(OcrWord(text, left, left + width, max(0.0, float(row[10])) / 100.0, float(row[9])))
+    return words
+
+
+class TesseractEngine:
+    name = "tesseract"
+
+    def __init__(self, settings: OcrSettings | None = None, *, batched: bool = True) -> None:
+        self.settings = settings or OcrSettings()
+        self.batched = batched
+        check_tesseract(self.settings.tesseract_cmd, self.settings.languages)
+        self._exe = shutil.which(self.settings.tesseract_cmd) or self.settings.tesseract_cmd
+
+    def _run(self, source: str, workdir: Path, languages: str | None = None) -> str:
+        s = self.settings
+        env = {**os.environ, "OMP_THREAD_LIMIT": str(s.tesseract_threads)}
+        cmd = [self._exe, source, "stdout", "-l", languages or s.languages, "--psm", str(s.tesseract_psm), "tsv"]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=s.tesseract_timeout_s, env=env,
+                                  cwd=workdir)
+        except subprocess.TimeoutExpired:
+            raise TesseractFailed(f"tesseract timed out after {s.tesseract_timeout_s:.0f} s on {source}") from None
+        if proc.returncode != 0:
+            reason = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
+            raise TesseractFailed(f"tesseract failed on {source}: {reason}")
+        return proc.stdout
+
+    def _read_words(self, paths: list[Path], workdir: Path, languages: str | None = None) -> list[list[OcrWord]]:
+        """Words of each image, ``tesseract_batch_size`` images per process (one per process when not batched)."""
+        out: list[list[OcrWord]] = []
+        step = self.settings.tesseract_batch_size if self.batched else 1
+        for start in range(0, len(paths), step):
+            chunk = paths[start:start + step]
+            if len(chunk) == 1:
+                source = str(chunk[0])
+            else:
+                listing = workdir / f"batch{start:05d}-{languages or 'all'}.txt"
+                listing.write_text("".join(f"{p}\n" for p in chunk))
+                source = str(listing)
+            out.extend(parse_tsv(self._run(source, workdir, languages), len(chunk)))
+        return out
+
+    def read_lines(self, images: Sequence[np.ndarray]) -> list[OcrLine]:
+        # a crop without ink holds no text (Tesseract would still "read" a syllable or two on a blank page)
+        inked = [i for i, image in enumerate(images) if image.size and int(image.min()) < 128]
+        out = [OcrLine("", 0.0) for _ in images]
+        if not inked:
+            return out
+        with tempfile.TemporaryDirectory(prefix="vidsearch-ocr-") as tmp:
+            workdir = Path(tmp)
+            paths = []
+            for i in inked:
+                path = workdir / f"line{i:05d}.png"
+                if not cv2.imwrite(str(path), images[i]):
+                    raise TesseractFailed(f"could not write line image {path}")
+                paths.append(path)
+            words = self._read_words(paths, workdir)
+            primary = self.settings.languages.split("+")[0]
+            suspect = [k for k, line in enumerate(words) if any(_latin_garbage(w, line) for w in line)]
+            if suspect and primary != self.settings.languages:
+                again = self._read_words([paths[k] for k in suspect], workdir, primary)
+                for k, alternative in zip(suspect, again):
+                    words[k] = _repair(words[k], alternative)
+            for index, line_words in zip(inked, words):
+                out[index] = _line(line_words)
+        return out
+
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def _latin_garbage(word: OcrWord, line: Sequence[OcrWord] = ()) -> bool:
+    """A Latin word that may be a misread Hangul one: with kor+eng, Hangul names often come out as "AAS", "Bale",
+    "wae", "ad" — unsure, short beside Hangul words, or two letters at most. (It is only replaced when the Korean
+    reading is Hangul and surer, so a real "of" or "TV" stays.)"""
+    if not _LATIN.search(word.text) or _HANGUL.search(word.text):
+        return False
+    beside_hangul = len(word.text) <= 4 and any(_HANGUL.search(w.text) for w in line)
+    return word.confidence < 0.8 or beside_hangul or len(word.text) <= 2
+
+
+def _repair(words: list[OcrWord], korean: list[OcrWord]) -> list[OcrWord]:
+    """Replace each unsure Latin word by the Korean-only reading of the same span, when that reading is Hangul
+    and surer. English words read confidently stay (the Korean-only model mangles them)."""
+    out: list[OcrWord] = []
+    for word in words:
+        if not _latin_garbage(word, words):
+            out.append(word)
+            continue
+        inside = [k for k in korean if word.x0 - 2 <= (k.x0 + k.x1) / 2 <= word.x1 + 2]
+        if inside and all(_HANGUL.search(k.text) for k in inside) \
+                and float(np.mean([k.confidence for k in inside])) > word.confidence:
+            out.extend(inside)
+        else:
+            out.append(word)
+    return out
+
+
+def _line(words: list[OcrWord]) -> OcrLine:
+    if not words:
+        return OcrLine("", 0.0)
+    text_height = max(8.0, float(np.median([w.height for w in words])))
+    weights = np.array([max(1, len(w.text)) for w in words], np.float32)
+    confidence = float(np.average([w.confidence for w in words], weights=weights))
+    return OcrLine(join_words(words, text_height), confidence, tuple(words))
