@@ -61,7 +61,7 @@ def tiny_clip_dir(tmp_path_factory) -> Path:
     return tiny_clip(tmp_path_factory.mktemp("tiny-clip"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # shut down after tests/serve: its replicas hold the shared Ray's CPUs
 def served(tmp_path_factory, ray_local, shared, tiny_translator_dir, tiny_clip_dir) -> Iterator[Served]:
     """The demo and the real Hamilton clip indexed with the default stages plus the visual (a tiny CLIP) and faces
     (dlib) stages, served with every query deployment: the sentence, CLIP-text and face encoders and the
@@ -104,7 +104,7 @@ def served(tmp_path_factory, ray_local, shared, tiny_translator_dir, tiny_clip_d
     serve.shutdown()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def client(served) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=served.url, timeout=60) as http:
         yield http
