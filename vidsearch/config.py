@@ -20,6 +20,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from serve.settings import ServeSettings
 from vidsearch.credits.settings import CreditSettings
 from vidsearch.faces.settings import FaceSettings
 from vidsearch.ocr.settings import OcrSettings
@@ -164,6 +165,7 @@ class Settings(BaseSettings):
     ocr: OcrSettings = OcrSettings()
     credits: CreditSettings = CreditSettings()
     faces: FaceSettings = FaceSettings()
+    serve: ServeSettings = ServeSettings()
 
     @field_validator("data_dir")
     @classmethod

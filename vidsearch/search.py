@@ -12,7 +12,9 @@ import logging
 import math
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from ranking.fusion import fuse
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 FIELD_BOOSTS = {"ocr_text": 1.0, "credits_text": 1.0, "caption": 1.0, "title": 0.8, "programme_title": 0.8,
                 "file_name": 0.5, "synopsis": 0.3}
 TEXT_RETRIEVERS = {"bm25_ko": "ko", "bm25_en": "en"}
+VECTOR_RETRIEVERS = ("text_vec", "clip_vec")  # retriever name = the vector field it searches
 
 
 class SearchRequest(BaseModel):
@@ -73,6 +76,48 @@ class SearchResponse(BaseModel):
     fusion: str
     unavailable: dict[str, str] = Field(default_factory=dict)
     notices: list[str] = Field(default_factory=list)
+    translated_query: str | None = Field(None, description="the English text the English retrievers searched")
+
+
+@dataclass(frozen=True)
+class QueryVector:
+    """A query encoded elsewhere (e.g. by a Serve encoder replica), with the identity of the encoder."""
+
+    vector: np.ndarray
+    encoder: str
+
+
+@dataclass
+class QueryPlan:
+    """A validated request: what to run and how to fuse it. Planning is cheap and happens before any model runs,
+    so bad input is refused without encoding anything."""
+
+    request: SearchRequest
+    query: str
+    retrievers: list[str]
+    weights: dict[str, float]
+    fusion: str
+    normalization: str
+    rrf_k: int
+    missing: str  # how a list that lacks a candidate scores it (the profile's MissingPolicy)
+    unavailable: dict[str, str]
+    notices: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def searchable(self) -> bool:
+        return any(ch.isalnum() for ch in self.query)
+
+    @property
+    def vector_retrievers(self) -> list[str]:
+        """The retrievers that need the query encoded (by a model)."""
+        return [name for name in self.retrievers if name in VECTOR_RETRIEVERS] if self.searchable else []
+
+    @property
+    def needs_english(self) -> bool:
+        """A translation would help: the English retrievers run and the query has Hangul."""
+        return self.searchable and "bm25_en" in self.retrievers and any("\uac00" <= ch <= "\ud7a3"
+                                                                         for ch in self.query)
 
 
 class Searcher:
@@ -144,26 +189,39 @@ class Searcher:
             weights = {name: w / total for name, w in weights.items()}
         return weights
 
-    def retrievers_for(self, query: str, names: list[str], k: int) -> list[Retriever]:
+    def encode_query(self, retriever: str, query: str) -> QueryVector:
+        """Encode a query in this process for a vector retriever (``text_vec`` or ``clip_vec``)."""
+        if retriever == "clip_vec":
+            clip = self.image_text_encoder
+            return QueryVector(clip.encode_texts([query])[0], clip.identity)
+        encoder = self.text_encoder
+        return QueryVector(encoder.encode_queries([query])[0], encoder.identity)
+
+    def retrievers_for(self, query: str, names: list[str], k: int,
+                       vectors: Mapping[str, QueryVector] | None = None,
+                       english: str | None = None) -> list[Retriever]:
+        """``vectors``: query vectors already encoded (by retriever name); missing ones are encoded here.
+        ``english``: a translation of the query for the English-analysed fields."""
         schema = index_schema(IndexName.SEGMENTS)
         out: list[Retriever] = []
         for name in names:
             if name in TEXT_RETRIEVERS:
                 fields = tuple(schema.text_fields(TEXT_RETRIEVERS[name]))
                 boosts = {f: FIELD_BOOSTS.get(f.split(".")[0], 1.0) for f in fields}
-                out.append(TextRetriever(name, query, fields, k, boosts))
-            elif name == "text_vec":
-                encoder = self.text_encoder
-                vector = encoder.encode_queries([query])[0]
-                out.append(VectorRetriever(name, "text_vec", vector, k, encoder=encoder.identity))
-            elif name == "clip_vec":
-                clip = self.image_text_encoder
-                out.append(VectorRetriever(name, "clip_vec", clip.encode_texts([query])[0], k,
-                                           encoder=clip.identity))
+                text = english if name == "bm25_en" and english else query
+                out.append(TextRetriever(name, text, fields, k, boosts))
+            elif name in VECTOR_RETRIEVERS:
+                given = (vectors or {}).get(name) or self.encode_query(name, query)
+                out.append(VectorRetriever(name, name, given.vector, k, encoder=given.encoder))
         return out
 
     def search(self, request: SearchRequest) -> SearchResponse:
-        started = time.perf_counter()
+        """Plan and run a request in this process (query vectors encoded here)."""
+        return self.execute(self.plan(request))
+
+    def plan(self, request: SearchRequest) -> QueryPlan:
+        """Validate a request and decide its retrievers, weights (the profile's after its query rules, or the
+        request's own) and fusion settings: everything but the models and the store."""
         query = self._validate(request)
         notices: list[str] = []
         available, unavailable = self.available_retrievers()
@@ -180,18 +238,32 @@ class Searcher:
         names = [n for n in names if weights.get(n, 0) > 0]
         method = (request.fusion or profile.method).value
         normalization = (request.normalization or profile.normalization).value
-        if not any(ch.isalnum() for ch in query):
+        plan = QueryPlan(request, query, names, weights, method, normalization, profile.rrf_k,
+                         profile.missing.value, unavailable, notices)
+        if not plan.searchable:
             notices.append("the query has no searchable words (only punctuation or symbols)")
-            return SearchResponse(query=query, hits=[], took_ms=_ms(started), retrievers=names, weights=weights,
-                                  fusion=method, unavailable=unavailable, notices=notices)
+        return plan
+
+    def execute(self, plan: QueryPlan, vectors: Mapping[str, QueryVector] | None = None,
+                english: str | None = None) -> SearchResponse:
+        """Run a plan: per-retriever candidates from the store, fusion, hits."""
+        request = plan.request
+        english = english if english and english != plan.query else None
+        if not plan.searchable:
+            return self._response(plan, [], None)
         depth = max(self.settings.search.candidates, request.k)
-        lists = self.store.search(IndexName.SEGMENTS, self.retrievers_for(query, names, depth), request.filters)
-        fused = fuse(lists, method=method, weights=weights, normalization=normalization, rrf_k=profile.rrf_k,
-                     missing=profile.missing.value)
-        top = fused.ids[: request.k]
-        hits = self._hits(top, fused, lists, request.explain)
-        return SearchResponse(query=query, hits=hits, took_ms=_ms(started), retrievers=names, weights=weights,
-                              fusion=method, unavailable=unavailable, notices=notices)
+        retrievers = self.retrievers_for(plan.query, plan.retrievers, depth, vectors, english)
+        lists = self.store.search(IndexName.SEGMENTS, retrievers, request.filters)
+        fused = fuse(lists, method=plan.fusion, weights=plan.weights, normalization=plan.normalization,
+                     rrf_k=plan.rrf_k, missing=plan.missing)
+        hits = self._hits(fused.ids[: request.k], fused, lists, request.explain)
+        return self._response(plan, hits, english)
+
+    @staticmethod
+    def _response(plan: QueryPlan, hits: list[Hit], english: str | None) -> SearchResponse:
+        return SearchResponse(query=plan.query, hits=hits, took_ms=_ms(plan.started), retrievers=plan.retrievers,
+                              weights=plan.weights, fusion=plan.fusion, unavailable=plan.unavailable,
+                              notices=plan.notices, translated_query=english)
 
     def _hits(self, ids: list[str], fused, lists: Mapping[str, list], explain: bool) -> list[Hit]:
         segments = self.store.get(IndexName.SEGMENTS, ids)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from vidsearch.config import Settings
 from vidsearch.documents import Appearance
@@ -98,27 +98,30 @@ def pick_face(faces: list[DetectedFace], face_index: int | None, name: str) -> i
     return face_index
 
 
-def search_by_photo(
+class EncodedPhoto(BaseModel):
+    """A query photo's chosen face as a vector: what the Serve face encoder hands to the searcher."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    photo: str
+    faces: list[QueryFace]
+    chosen: int
+    vector: np.ndarray
+    encoder: str
+    match_distance: float = Field(description="the backend's calibrated same-person distance")
+    warnings: list[str] = Field(default_factory=list)
+
+
+def encode_photo(
     photo: Path | str | bytes,
     settings: Settings,
-    store: IndexBackend,
     *,
     model: FaceModel | None = None,
     face_index: int | None = None,
-    k: int | None = None,
-    max_distance: float | None = None,
-    filters: SearchFilters | None = None,
     name: str | None = None,
-) -> PhotoSearchResult:
-    """Videos where the photo's person appears, best (smallest distance) first."""
-    started = time.perf_counter()
+) -> EncodedPhoto:
+    """Read the photo, pick its face, check it and embed it with the model that built the index."""
     fs = settings.faces
-    if k is not None and not 1 <= k <= settings.search.max_k:
-        raise InvalidQuery(f"k must be between 1 and {settings.search.max_k}, not {k}")
-    if max_distance is not None and not 0.0 < max_distance <= 2.0:
-        raise InvalidQuery(
-            f"max_distance must be in (0, 2] (distances between unit vectors), not {max_distance}"
-        )
     model = model or load_face_model(fs, settings.models.local_files_only)
     limits = thresholds(fs, model)
     label = name or (str(photo) if not isinstance(photo, bytes | bytearray) else "uploaded photo")
@@ -145,17 +148,69 @@ def search_by_photo(
     chip = model.align(image, face)
     quality = QualityGate.from_settings(fs, limits).judge(face, chip)
     warnings = [] if quality.passed else [f"query face: {quality.rejected}; matches may be less reliable"]
-    vector = model.embed([chip])[0]
-    max_distance = limits.match_distance if max_distance is None else max_distance
-    k = k or fs.search_k
-    videos = match_persons(store, vector, model.identity, k, max_distance, filters)
-    return PhotoSearchResult(
+    return EncodedPhoto(
         photo=label,
         faces=listed,
         chosen=chosen,
-        max_distance=max_distance,
+        vector=model.embed([chip])[0],
         encoder=model.identity,
+        match_distance=limits.match_distance,
         warnings=warnings,
+    )
+
+
+def check_search_limits(settings: Settings, k: int | None, max_distance: float | None) -> None:
+    if k is not None and not 1 <= k <= settings.search.max_k:
+        raise InvalidQuery(f"k must be between 1 and {settings.search.max_k}, not {k}")
+    if max_distance is not None and not 0.0 < max_distance <= 2.0:
+        raise InvalidQuery(f"max_distance must be in (0, 2] (distances between unit vectors), not {max_distance}")
+
+
+def search_by_photo(
+    photo: Path | str | bytes,
+    settings: Settings,
+    store: IndexBackend,
+    *,
+    model: FaceModel | None = None,
+    face_index: int | None = None,
+    k: int | None = None,
+    max_distance: float | None = None,
+    filters: SearchFilters | None = None,
+    name: str | None = None,
+) -> PhotoSearchResult:
+    """Videos where the photo's person appears, best (smallest distance) first."""
+    started = time.perf_counter()
+    check_search_limits(settings, k, max_distance)
+    encoded = encode_photo(photo, settings, model=model, face_index=face_index, name=name)
+    return search_encoded(
+        encoded, settings, store, k=k, max_distance=max_distance, filters=filters, started=started
+    )
+
+
+def search_encoded(
+    encoded: EncodedPhoto,
+    settings: Settings,
+    store: IndexBackend,
+    *,
+    k: int | None = None,
+    max_distance: float | None = None,
+    filters: SearchFilters | None = None,
+    started: float | None = None,
+) -> PhotoSearchResult:
+    """The videos for a face already encoded (in this process, or by the Serve face encoder)."""
+    started = time.perf_counter() if started is None else started
+    check_search_limits(settings, k, max_distance)
+    max_distance = encoded.match_distance if max_distance is None else max_distance
+    videos = match_persons(
+        store, encoded.vector, encoded.encoder, k or settings.faces.search_k, max_distance, filters
+    )
+    return PhotoSearchResult(
+        photo=encoded.photo,
+        faces=encoded.faces,
+        chosen=encoded.chosen,
+        max_distance=max_distance,
+        encoder=encoded.encoder,
+        warnings=encoded.warnings,
         took_ms=round((time.perf_counter() - started) * 1000, 1),
         videos=videos,
     )

@@ -1,0 +1,193 @@
+"""The HTTP API (FastAPI; versioned under /v1) and the web page. ``create_api`` builds the app over a
+``SearchBackend`` — in the Serve ingress that is the searcher and jobs deployments' handles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Protocol
+
+from fastapi import Depends, FastAPI, File, Form, Query, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+import vidsearch
+from serve.access import AccessKeys, BodyLimits, SecurityHeaders
+from serve.faces import FaceQuery
+from serve.models import (
+    DOC_ID_PATTERN,
+    Capabilities,
+    IngestJob,
+    IngestRequest,
+    Readiness,
+    SegmentView,
+    VideoView,
+)
+from serve.problems import PROBLEM_JSON, Problem, install_problem_handlers, problem
+from vidsearch.config import Settings
+from vidsearch.documents import Person
+from vidsearch.errors import NotFound
+from vidsearch.faces.errors import PhotoTooLarge
+from vidsearch.faces.search import PhotoSearchResult
+from vidsearch.search import SearchRequest, SearchResponse
+
+STATIC_DIR = Path(__file__).parent / "static"
+JOB_ID_PATTERN = r"^ingest-[0-9T]{15}-[0-9a-f]{8}$"
+IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+
+DocId = Annotated[str, PathParam(pattern=DOC_ID_PATTERN, description="a document id (letters, digits, . _ -)")]
+
+
+class SearchBackend(Protocol):
+    """What the routes call; every method may raise a VidsearchError."""
+
+    async def search(self, request: SearchRequest) -> SearchResponse: ...
+    async def search_face(self, query: FaceQuery) -> PhotoSearchResult: ...
+    async def video(self, video_id: str) -> VideoView: ...
+    async def persons(self, video_id: str) -> list[Person]: ...
+    async def segment(self, segment_id: str) -> SegmentView: ...
+    async def thumbnail(self, doc_id: str, number: int) -> str: ...
+    async def capabilities(self) -> Capabilities: ...
+    async def ready(self) -> Readiness: ...
+    async def start_ingest(self, request: IngestRequest) -> IngestJob: ...
+    async def job(self, job_id: str) -> IngestJob: ...
+    async def jobs(self) -> list[IngestJob]: ...
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {s: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "problem details (RFC 7807)"}
+            for s in statuses}
+
+
+def create_api(settings: Settings, backend: SearchBackend) -> FastAPI:
+    limits = settings.serve
+    app = FastAPI(
+        title="vidsearch",
+        version=vidsearch.__version__,
+        summary="Search a broadcast video archive by text (Korean or English) or by a face photo.",
+        description="Errors are RFC 7807 problem details (`application/problem+json`). Read routes take an "
+                    "`X-API-Key` header when search keys are configured; admin routes always need an admin key.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        responses=_problems(500, 503),
+    )
+    install_problem_handlers(app)
+    keys = AccessKeys(limits)
+    app.add_middleware(BodyLimits, json_bytes=limits.max_json_bytes, upload_bytes=limits.max_upload_bytes,
+                       upload_paths=("/v1/search/face",))
+    app.add_middleware(SecurityHeaders)
+    if limits.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=limits.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type", "X-API-Key"], max_age=600)
+    # Declared only when keys are configured, so the OpenAPI document says truthfully whether a key is needed.
+    reader = [Depends(keys.reader)] if limits.search_api_keys else []
+    admin = [Depends(keys.admin)]
+
+    # -- web page and health ----------------------------------------------------------------------------------
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    @app.get("/healthz", tags=["health"], summary="The API process is up")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], response_model=Readiness, responses=_problems(503),
+             summary="Ready only when the store and every query model are loaded and answering")
+    async def readyz() -> Any:
+        try:
+            readiness = await backend.ready()
+        except Exception as exc:  # a deployment that cannot answer means not ready, never a crash
+            readiness = Readiness(ready=False, checks={"searcher": f"not answering: {type(exc).__name__}"})
+        if not readiness.ready:
+            failing = "; ".join(f"{k}: {v}" for k, v in readiness.checks.items())
+            return problem(503, f"not ready — {failing}", title="Not ready", instance="/readyz",
+                           headers={"Retry-After": "5"})
+        return readiness
+
+    # -- search -----------------------------------------------------------------------------------------------
+    @app.post("/v1/search", tags=["search"], response_model=SearchResponse, dependencies=reader,
+              responses=_problems(400, 401, 403, 404, 409, 413, 422),
+              summary="Hybrid text search over segments (BM25 Korean/English + multilingual vectors, fused)")
+    async def search(request: SearchRequest) -> SearchResponse:
+        return await backend.search(request)
+
+    @app.post("/v1/search/face", tags=["search"], response_model=PhotoSearchResult, dependencies=reader,
+              responses=_problems(400, 401, 403, 413, 415, 422, 501),
+              summary="Find the videos where the person in a photo appears")
+    async def search_face(
+        photo: Annotated[UploadFile, File(description="a JPEG, PNG, WebP, TIFF, BMP or GIF photo with a face")],
+        k: Annotated[int | None, Form(ge=1, le=1000, description="videos to return (default: faces.search_k)")
+                     ] = None,
+        threshold: Annotated[float | None, Form(gt=0, le=2, description="largest face distance kept; default: "
+                                                "the face model's calibrated same-person distance")] = None,
+        face_index: Annotated[int | None, Form(ge=0, le=99, description="which face when the photo has several, "
+                                               "numbered left to right; default: the largest")] = None,
+    ) -> PhotoSearchResult:
+        data = await photo.read(limits.max_upload_bytes + 1)
+        if len(data) > limits.max_upload_bytes:
+            raise PhotoTooLarge(photo.filename or "the photo", f"over the {limits.max_upload_bytes:,}-byte upload "
+                                "limit (VIDSEARCH_SERVE__MAX_UPLOAD_BYTES)")
+        return await backend.search_face(FaceQuery(data, photo.filename, k, threshold, face_index))
+
+    @app.get("/v1/capabilities", tags=["search"], response_model=Capabilities, dependencies=reader,
+             summary="Retrievers, default weights, profiles and features this installation has")
+    async def capabilities() -> Capabilities:
+        return await backend.capabilities()
+
+    # -- documents --------------------------------------------------------------------------------------------
+    @app.get("/v1/videos/{video_id}", tags=["documents"], response_model=VideoView, dependencies=reader,
+             response_model_exclude_none=True, responses=_problems(404, 422),
+             summary="A video with its segments, persons and credits")
+    async def video(video_id: DocId) -> VideoView:
+        return await backend.video(video_id)
+
+    @app.get("/v1/videos/{video_id}/persons", tags=["documents"], response_model=list[Person],
+             response_model_exclude_none=True, dependencies=reader, responses=_problems(404, 422),
+             summary="The persons seen in a video")
+    async def persons(video_id: DocId) -> list[Person]:
+        return await backend.persons(video_id)
+
+    @app.get("/v1/segments/{segment_id}", tags=["documents"], response_model=SegmentView, dependencies=reader,
+             response_model_exclude_none=True, responses=_problems(404, 422),
+             summary="One segment and its video")
+    async def segment(segment_id: DocId) -> SegmentView:
+        return await backend.segment(segment_id)
+
+    @app.get("/v1/thumbnails/{doc_id}", tags=["documents"], dependencies=reader,
+             responses={200: {"content": {"image/jpeg": {}}, "description": "the thumbnail image"},
+                        **_problems(404, 422)},
+             response_class=FileResponse, summary="A segment's thumbnail, or a person's n-th exemplar face")
+    async def thumbnail(doc_id: DocId, n: Annotated[int, Query(ge=0, le=999)] = 0) -> FileResponse:
+        relative = await backend.thumbnail(doc_id, n)
+        media = settings.media_dir.resolve()
+        path = (media / relative).resolve()
+        kind = IMAGE_TYPES.get(path.suffix.lower())
+        if not path.is_relative_to(media) or kind is None or not path.is_file():
+            raise NotFound(f"the thumbnail of {doc_id!r} is missing from the media cache")
+        return FileResponse(path, media_type=kind, headers={"Cache-Control": "private, max-age=3600"})
+
+    # -- admin ------------------------------------------------------------------------------------------------
+    @app.post("/v1/admin/ingest", tags=["admin"], response_model=IngestJob, status_code=202, dependencies=admin,
+              responses=_problems(400, 401, 403, 409, 413, 422), summary="Start indexing files or folders")
+    async def start_ingest(request: IngestRequest) -> JSONResponse:
+        job = await backend.start_ingest(request)
+        return JSONResponse(job.model_dump(mode="json"), status_code=202,
+                            headers={"Location": f"/v1/admin/jobs/{job.id}"})
+
+    @app.get("/v1/admin/jobs", tags=["admin"], response_model=list[IngestJob], dependencies=admin,
+             responses=_problems(401, 403), summary="Recent ingest jobs, newest first")
+    async def jobs() -> list[IngestJob]:
+        return await backend.jobs()
+
+    @app.get("/v1/admin/jobs/{job_id}", tags=["admin"], response_model=IngestJob, dependencies=admin,
+             responses=_problems(401, 403, 404, 422), summary="One ingest job's state and summary")
+    async def job(job_id: Annotated[str, PathParam(pattern=JOB_ID_PATTERN)]) -> IngestJob:
+        return await backend.job(job_id)
+
+    return app

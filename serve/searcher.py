@@ -1,0 +1,219 @@
+"""The searcher deployment: ``vidsearch.search.Searcher`` (the same planning, store queries and fusion the CLI runs
+in-process) with its query models behind deployment handles, plus the document lookups the API and the web page
+need. Store queries run on a small thread pool so a replica keeps accepting requests while one is in the store."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
+
+from ray import serve
+from ray.serve.handle import DeploymentHandle
+
+from serve.faces import FACE_SEARCH_OFF, FaceQuery
+from serve.models import Capabilities, Feature, Readiness, SegmentView, VideoView
+from serve.problems import FeatureUnavailable, raise_if_problem, travels
+from ranking.profiles import list_profiles, resolve_profile
+from vidsearch.config import FusionMethod, Normalization, Settings
+from vidsearch.documents import Credit, Person, Segment, Video
+from vidsearch.errors import NotFound
+from vidsearch.faces.search import PhotoSearchResult, search_encoded
+from vidsearch.schema import IndexName
+from vidsearch.search import TEXT_RETRIEVERS, QueryVector, Searcher, SearchRequest, SearchResponse
+from vidsearch.store.base import SearchFilters
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+ENCODER_DEPLOYMENTS = {"text_vec": "text_encoder", "clip_vec": "clip_text_encoder"}  # retriever → deployment
+
+
+def _document(model: type[T], doc_id: str, body: dict[str, Any]) -> T:
+    """A stored body as its document model, without vectors (clients never need them)."""
+    fields = {k: v for k, v in body.items() if not k.endswith("_vec")}
+    return model.from_doc(doc_id, fields)
+
+
+@serve.deployment(name="searcher")
+class SearchService:
+    def __init__(self, settings: Settings, encoders: dict[str, DeploymentHandle] | None = None,
+                 translator: DeploymentHandle | None = None, face_encoder: DeploymentHandle | None = None) -> None:
+        self.settings = settings
+        self.searcher = Searcher(settings)
+        self.store = self.searcher.store
+        self.encoders = dict(encoders or {})  # vector retriever name → its query encoder deployment
+        self.translator = translator
+        self.face_encoder = face_encoder
+        self._pool = ThreadPoolExecutor(settings.serve.store_threads, thread_name_prefix="store")
+        self.counts = {index.value: self.store.count(index) for index in IndexName}
+        # Load the segment index, the query analysers (Kiwi takes seconds to start), the default profile and the
+        # credited names its query rules look for, before traffic arrives (no model runs here: planning only).
+        self.searcher.plan(SearchRequest(query="준비 warm-up", k=1))
+        warm_up = SearchRequest(query="준비 warm-up", k=1, weights=dict.fromkeys(TEXT_RETRIEVERS, 1.0))
+        self.searcher.execute(self.searcher.plan(warm_up))
+        log.info("searcher ready over %s", self.counts)
+
+    async def _in_pool(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._pool, partial(fn, *args))
+
+    # -- search -----------------------------------------------------------------------------------------------
+    @travels
+    async def search(self, request: SearchRequest) -> SearchResponse:
+        # In the pool: a profile's query rules may reload the credited names from the store (every few minutes).
+        plan = await self._in_pool(self.searcher.plan, request)
+        vector_calls = {name: self.encoders[name].encode.remote(plan.query)
+                        for name in plan.vector_retrievers if name in self.encoders}
+        english_call = (self.translator.translate.remote(plan.query)
+                        if plan.needs_english and self.translator is not None else None)
+        vectors: dict[str, QueryVector] = {name: await call for name, call in vector_calls.items()}
+        english = None
+        if english_call is not None:
+            try:
+                english = await english_call
+            except Exception as exc:  # the other retrievers still answer; the response says what happened
+                log.warning("translation of %r failed: %s", plan.query, exc)
+                plan.notices.append(f"translation failed ({type(exc).__name__}); searched the Korean text only")
+        return await self._in_pool(self.searcher.execute, plan, vectors, english)
+
+    @travels
+    async def search_face(self, query: FaceQuery) -> PhotoSearchResult:
+        started = time.perf_counter()
+        if self.face_encoder is None:
+            raise FeatureUnavailable(FACE_SEARCH_OFF)
+        encoded = raise_if_problem(await self.face_encoder.encode.remote(query))
+
+        def match() -> PhotoSearchResult:
+            result = search_encoded(encoded, self.settings, self.store, k=query.k, max_distance=query.threshold,
+                                    started=started)
+            if not result.videos and self.store.count(IndexName.PERSONS) == 0:
+                result.warnings.append("no persons are indexed yet: ingest with the faces stage "
+                                       "(VIDSEARCH_INGEST__STAGES)")
+            return result
+
+        return await self._in_pool(match)
+
+    # -- documents --------------------------------------------------------------------------------------------
+    def _video_doc(self, video_id: str) -> Video:
+        body = self.store.get(IndexName.VIDEOS, [video_id]).get(video_id)
+        if body is None:
+            raise NotFound(f"no video with id {video_id!r}")
+        return _document(Video, video_id, body)
+
+    def _of_video(self, index: IndexName, model: type[T], video_id: str) -> list[T]:
+        docs = [_document(model, i, b) for i, b in self.store.scan(index, SearchFilters(video_ids=[video_id]))]
+        return docs
+
+    def _video_view(self, video_id: str) -> VideoView:
+        video = self._video_doc(video_id)
+        segments = sorted(self._of_video(IndexName.SEGMENTS, Segment, video_id), key=lambda s: s.index)
+        persons = sorted(self._of_video(IndexName.PERSONS, Person, video_id),
+                         key=lambda p: (-(p.screen_time_s or 0.0), p.cluster))
+        credits = sorted(self._of_video(IndexName.CREDITS, Credit, video_id), key=lambda c: c.time_s)
+        return VideoView(video=video, segments=segments, persons=persons, credits=credits)
+
+    @travels
+    async def video(self, video_id: str) -> VideoView:
+        return await self._in_pool(self._video_view, video_id)
+
+    @travels
+    async def persons(self, video_id: str) -> list[Person]:
+        def persons_of() -> list[Person]:
+            self._video_doc(video_id)
+            return sorted(self._of_video(IndexName.PERSONS, Person, video_id), key=lambda p: p.cluster)
+
+        return await self._in_pool(persons_of)
+
+    @travels
+    async def segment(self, segment_id: str) -> SegmentView:
+        def segment_of() -> SegmentView:
+            body = self.store.get(IndexName.SEGMENTS, [segment_id]).get(segment_id)
+            if body is None:
+                raise NotFound(f"no segment with id {segment_id!r}")
+            segment = _document(Segment, segment_id, body)
+            video = self.store.get(IndexName.VIDEOS, [segment.video_id]).get(segment.video_id)
+            return SegmentView(segment=segment, video=_document(Video, segment.video_id, video) if video else None)
+
+        return await self._in_pool(segment_of)
+
+    @travels
+    async def thumbnail(self, doc_id: str, number: int = 0) -> str:
+        """The media-cache-relative thumbnail path of a segment or a person (its ``number``-th exemplar)."""
+
+        def lookup() -> str:
+            segment = self.store.get(IndexName.SEGMENTS, [doc_id]).get(doc_id)
+            if segment is not None and segment.get("thumbnail"):
+                return segment["thumbnail"]
+            person = self.store.get(IndexName.PERSONS, [doc_id]).get(doc_id)
+            if person is not None and person.get("thumbnails"):
+                thumbs = person["thumbnails"]
+                if number >= len(thumbs):
+                    raise NotFound(f"person {doc_id!r} has {len(thumbs)} thumbnail(s); there is no number {number}")
+                return thumbs[number]
+            raise NotFound(f"no segment or person with a thumbnail has id {doc_id!r}")
+
+        return await self._in_pool(lookup)
+
+    # -- about this installation ------------------------------------------------------------------------------
+    @travels
+    async def capabilities(self) -> Capabilities:
+        available, unavailable = self.searcher.available_retrievers()
+        face = Feature(available=False, detail=FACE_SEARCH_OFF)
+        if self.face_encoder is not None:
+            info = await self.face_encoder.info.remote()
+            face = Feature(available=info.get("problem") is None, detail=info.get("problem") or info["identity"])
+        translator = "off (models.translator.backend = none): Korean queries reach English text through the " \
+                     "multilingual encoder only"
+        if self.translator is not None:
+            translator = (await self.translator.info.remote())["identity"]
+        counts = await self._in_pool(lambda: {index.value: self.store.count(index) for index in IndexName})
+        search, ranking = self.settings.search, self.settings.ranking
+        default = resolve_profile(ranking)  # what a request without weights or a profile fuses with
+        return Capabilities(
+            retrievers=available, unavailable_retrievers=unavailable,
+            default_weights={k: v for k, v in default.weights.items() if k in available},
+            fusion=default.method.value, default_profile=default.name,
+            fusion_methods=[m.value for m in FusionMethod], normalizations=[n.value for n in Normalization],
+            profiles=list_profiles(ranking.profiles_dir),
+            features={
+                "face_search": face,
+                "translator": Feature(available=self.translator is not None, detail=translator),
+            },
+            limits={"max_k": search.max_k, "max_query_chars": search.max_query_chars,
+                    "max_upload_bytes": self.settings.serve.max_upload_bytes,
+                    "max_json_bytes": self.settings.serve.max_json_bytes},
+            counts=counts,
+        )
+
+    async def ready(self) -> Readiness:
+        checks: dict[str, str] = {}
+        ok = True
+        try:
+            counts = await self._in_pool(lambda: {index.value: self.store.count(index) for index in IndexName})
+            checks["store"] = f"{self.store.stats().backend}: {counts['segments']} segments"
+        except Exception as exc:
+            ok, checks["store"] = False, f"unavailable: {exc}"
+        models = {ENCODER_DEPLOYMENTS[name]: handle for name, handle in self.encoders.items()}
+        models.update(translator=self.translator, face_encoder=self.face_encoder)
+        for name, handle in models.items():
+            if handle is None:
+                continue
+            try:
+                info = await asyncio.wait_for(handle.info.remote(), timeout=5)
+            except Exception as exc:
+                ok, checks[name] = False, f"not answering: {type(exc).__name__}"
+                continue
+            if info.get("problem"):
+                ok, checks[name] = False, info["problem"]
+            else:
+                checks[name] = info.get("identity") or "loaded"
+        recorded = self.store.encoders()
+        for name, role in (("text_vec", "text"), ("clip_vec", "image_text")):
+            deployment = ENCODER_DEPLOYMENTS[name]
+            built_by = recorded.get(role, {}).get("id")
+            if ok and deployment in checks and built_by and built_by != checks[deployment]:
+                ok = False
+                checks[deployment] += f" (the index was built by {built_by}: queries would be refused)"
+        return Readiness(ready=ok, checks=checks)

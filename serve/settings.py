@@ -1,0 +1,71 @@
+"""Settings for the Serve API (``VIDSEARCH_SERVE__*``): where it listens, who may call what, how big a request may
+be, and how each deployment scales. Imported into the one ``Settings`` object; importing it never imports Ray."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+
+
+class DeploymentScaling(BaseModel):
+    """Replica count and autoscaling for one deployment. ``min_replicas == max_replicas`` fixes the count."""
+
+    min_replicas: int = Field(1, ge=0)
+    max_replicas: int = Field(1, ge=1)
+    target_ongoing_requests: float = Field(8.0, gt=0, description="autoscaler's target in-flight requests/replica")
+    max_ongoing_requests: int = Field(64, ge=1, description="requests a replica accepts before callers queue")
+    num_cpus: float = Field(0.25, ge=0, description="Ray CPU reservation per replica (fractional on small hosts)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DeploymentScaling:
+        if self.min_replicas > self.max_replicas:
+            raise ValueError(f"min_replicas ({self.min_replicas}) is above max_replicas ({self.max_replicas})")
+        return self
+
+    def deployment_options(self) -> dict:
+        """Keyword arguments for ``Deployment.options``."""
+        options: dict = {"max_ongoing_requests": self.max_ongoing_requests,
+                         "ray_actor_options": {"num_cpus": self.num_cpus}}
+        if self.min_replicas == self.max_replicas:
+            options["num_replicas"] = self.max_replicas
+        else:
+            options["autoscaling_config"] = {
+                "min_replicas": self.min_replicas,
+                "max_replicas": self.max_replicas,
+                "target_ongoing_requests": self.target_ongoing_requests,
+            }
+        return options
+
+
+class QueryBatching(BaseModel):
+    """``@serve.batch`` parameters for a query encoder; defaults chosen by bench/serve_batching.py."""
+
+    max_batch_size: int = Field(16, ge=1, le=256)
+    batch_wait_timeout_s: float = Field(0.010, ge=0, le=1)
+
+
+class ServeSettings(BaseModel):
+    host: str = Field("127.0.0.1", description="address the HTTP proxy binds; 0.0.0.0 only inside a cluster")
+    port: int = Field(8000, ge=1, le=65535)
+    admin_api_keys: list[SecretStr] = Field(
+        default_factory=list, description="keys for admin/write routes (ingest); none configured: those routes are off")
+    search_api_keys: list[SecretStr] = Field(
+        default_factory=list, description="keys for search and read routes; none configured: open to anyone")
+    cors_origins: list[str] = Field(default_factory=list, description="origins allowed by CORS; empty: same-origin")
+    max_json_bytes: int = Field(256 * 1024, ge=1024, description="largest JSON request body")
+    max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="largest uploaded photo")
+    ingest_roots: list[Path] = Field(
+        default_factory=list, description="folders the admin ingest route may read; empty: any path the server sees")
+    store_threads: int = Field(2, ge=1, description="threads per searcher replica running store queries")
+    request_timeout_s: float = Field(30.0, gt=0, description="how long the ingress waits for a deployment")
+
+    ingress: DeploymentScaling = DeploymentScaling(num_cpus=0.1, max_ongoing_requests=256)
+    searcher: DeploymentScaling = DeploymentScaling(max_replicas=1, num_cpus=0.25, max_ongoing_requests=128)
+    text_encoder: DeploymentScaling = DeploymentScaling(num_cpus=0.25, max_ongoing_requests=128)
+    clip_encoder: DeploymentScaling = DeploymentScaling(num_cpus=0.25, max_ongoing_requests=128)
+    translator: DeploymentScaling = DeploymentScaling(num_cpus=0.25, max_ongoing_requests=64)
+    face_encoder: DeploymentScaling = DeploymentScaling(num_cpus=0.25, max_ongoing_requests=32)
+
+    text_batching: QueryBatching = QueryBatching()  # both query encoders
+    translator_batching: QueryBatching = QueryBatching(max_batch_size=8, batch_wait_timeout_s=0.005)

@@ -1,0 +1,75 @@
+"""`vidsearch serve` as a user runs it: a clear one-line error when it cannot start, and a real server that answers
+and stops cleanly on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import REPO, run_cli
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_help_names_the_safe_default():
+    result = run_cli("serve", "--help", timeout=120)
+    assert result.returncode == 0 and "127.0.0.1" in result.stdout
+
+
+def test_a_taken_port_is_one_clear_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--data-dir", str(tmp_path), "--port", str(port), timeout=120)
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_invalid_serve_settings_are_one_clear_line(tmp_path):
+    result = run_cli("serve", "--data-dir", str(tmp_path), env={"VIDSEARCH_SERVE__MAX_UPLOAD_BYTES": "ten"},
+                     timeout=120)
+    assert result.returncode == 2 and "max_upload_bytes" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_serve_answers_then_stops_on_ctrl_c(served):
+    """Its own Ray and Serve in a child process, over the session's indexed demo."""
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "VIDSEARCH_LOG_LEVEL": "WARNING"}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "vidsearch", "serve", "--data-dir", str(served.settings.data_dir), "--port", str(port),
+         "--num-cpus", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(child.stdout), daemon=True)
+    reader.start()
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and child.poll() is None and not any("serving" in x for x in lines):
+            time.sleep(1)
+        assert any(f"serving {url}/" in x for x in lines), f"did not start; exit code {child.poll()}: {lines[-20:]}"
+        assert httpx.get(f"{url}/readyz", timeout=30).status_code == 200
+        hits = httpx.post(f"{url}/v1/search", json={"query": "한라산", "k": 1}, timeout=60).json()["hits"]
+        assert hits and hits[0]["video_id"] == served.video_id
+        child.send_signal(signal.SIGINT)
+        child.wait(timeout=120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        reader.join(timeout=10)
+    assert child.returncode == 0, "".join(lines[-40:])
+    assert any("stopping" in x for x in lines)

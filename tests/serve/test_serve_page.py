@@ -1,0 +1,125 @@
+"""The web page in headless Chromium (Debian's, driven by Playwright), as a person would use it."""
+
+from __future__ import annotations
+
+import pytest
+
+from vidsearch.demo import scene_span
+
+pytestmark = pytest.mark.slow  # shares the served demo fixture; starts a browser
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, served, tmp_path_factory):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="ko-KR")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(served.url + "/")
+    page.wait_for_selector("#sliders input[type=range]", state="attached")
+    page.screenshots = tmp_path_factory.mktemp("screenshots")
+    page.console_errors = errors
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def _segment_start(card_text: str) -> float:
+    minutes, seconds = card_text.split("–")[0].split(":")
+    return int(minutes) * 60 + float(seconds)
+
+
+def test_typed_korean_query_shows_the_expected_scene_first(page):
+    page.fill("#query", "한라산")
+    page.press("#query", "Enter")
+    first = page.locator("#results .card").first
+    first.wait_for()
+    start, end = scene_span(2)  # "제주도 한라산 등반" / "Hiking Hallasan on Jeju island"
+    assert start - 1 <= _segment_start(first.locator(".time").inner_text()) < end
+    assert "한라산" in first.locator(".snippet").inner_text()
+    assert first.locator(".why .chip").count() >= 1 and "Korean text" in first.locator(".why").inner_text()
+    assert "result" in page.locator("#status").inner_text()
+    page.wait_for_function("() => { const img = document.querySelector('#results .card img');"
+                           " return img.complete && img.naturalWidth > 0; }")  # the thumbnail really loads
+    page.screenshot(path=page.screenshots / "results.png")
+
+    first.click()
+    page.wait_for_selector("#video-view:not([hidden])")
+    assert "여행의 발견" in page.locator("#video-title").inner_text()
+    blocks = page.locator("#timeline .lane .block")
+    assert blocks.count() == page.locator("#strip figure").count() >= 6
+    assert page.locator("#timeline .block.hit").count() >= 1
+    assert "한라산" in page.locator("#preview-caption").inner_text()
+    page.screenshot(path=page.screenshots / "video.png")
+    page.keyboard.press("Escape")
+    assert page.locator("#video-view").is_hidden()
+
+
+def test_english_query_and_live_reranking_with_weight_sliders(page):
+    page.fill("#query", "palace at night")
+    page.press("#query", "Enter")
+    page.locator("#results .card").first.wait_for()
+    start, end = scene_span(4)
+    assert start - 1 <= _segment_start(page.locator("#results .card .time").first.inner_text()) < end
+
+    page.click("#tune-toggle")
+    page.wait_for_selector("#tuning:not([hidden])")
+    with page.expect_response(lambda r: r.url.endswith("/v1/search")) as answered:
+        page.fill("input[data-retriever=bm25_ko]", "0")
+        page.fill("input[data-retriever=bm25_en]", "0")
+    sent = answered.value.request.post_data_json
+    assert sent["weights"]["bm25_ko"] == 0 and sent["weights"]["bm25_en"] == 0
+    page.wait_for_function("() => !document.querySelector('#status').innerText.includes('English text')")
+    status = page.locator("#status").inner_text()
+    assert "Meaning" in status and "Korean text" not in status
+    chips = page.locator("#results .card").first.locator(".chip").all_inner_texts()
+    assert chips and all(c.startswith("Meaning") for c in chips)
+    page.screenshot(path=page.screenshots / "tuned.png")
+
+
+def test_uploaded_face_shows_the_expected_video(page, served):
+    page.set_input_files("#face-input", str(served.photos / "lin-manuel-miranda.png"))
+    first = page.locator("#results .card").first
+    first.wait_for()
+    assert first.get_attribute("data-video") == served.faces_video_id
+    assert "hamilton clip" in first.locator("h3").inner_text().lower()
+    assert first.locator(".appearances .chip").count() >= 1
+    assert "with this person" in page.locator("#status").inner_text()
+    assert page.locator("#face-query img").is_visible()
+    page.wait_for_function("() => { const img = document.querySelector('#results .card img');"
+                           " return img.complete && img.naturalWidth > 0; }")  # the person's face thumbnail
+    page.screenshot(path=page.screenshots / "face.png")
+
+    first.click()
+    page.wait_for_selector("#video-view:not([hidden])")
+    assert page.locator("#timeline .lane.person").count() >= 1
+    highlighted = page.locator("#timeline .lane.person.highlight")
+    assert highlighted.count() == 1 and highlighted.locator(".block").count() >= 1
+    page.screenshot(path=page.screenshots / "face-video.png")
+
+
+def test_a_photo_without_a_face_says_so(page, tmp_path):
+    from PIL import Image
+
+    wall = tmp_path / "wall.png"
+    Image.new("RGB", (200, 200), (120, 140, 160)).save(wall)
+    page.set_input_files("#face-input", str(wall))
+    page.wait_for_function("() => document.querySelector('#status .error') !== null")
+    assert "no face found" in page.locator("#status .error").inner_text()
+    assert page.locator("#results .card").count() == 0
+    # the browser logs the expected 422 itself; anything else is still an error
+    page.console_errors[:] = [e for e in page.console_errors if "status of 422" not in e]

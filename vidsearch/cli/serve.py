@@ -1,0 +1,85 @@
+"""``vidsearch serve``: the HTTP API and web page on this machine (Ray Serve, 127.0.0.1 by default)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from typing import Annotated
+
+import typer
+
+from vidsearch.cli.core import ConfigOption, DataDirOption, clean_errors, console, settings_from
+from vidsearch.errors import ConfigurationError
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail fast with a clear message: Serve's proxy would otherwise retry a taken port in the background."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+            sock.bind((host, port))
+    except OSError as exc:
+        raise ConfigurationError(f"cannot listen on {host}:{port}: {exc.strerror or exc} "
+                                 "(choose another with --port / VIDSEARCH_SERVE__PORT)") from None
+
+
+def start_local(settings, *, num_cpus: int | None = None) -> str:
+    """Start Ray (if needed) and Serve with the API; returns the base URL. Blocks until every deployment is up."""
+    import ray
+    from ray import serve
+    from ray.serve.schema import LoggingConfig
+
+    from serve.app import build_app
+
+    check_port_free(settings.serve.host, settings.serve.port)
+    if not ray.is_initialized():
+        kwargs: dict = {"include_dashboard": False, "logging_level": logging.WARNING}
+        if settings.ray.address:
+            kwargs["address"] = settings.ray.address
+        elif num_cpus or settings.ray.num_cpus:
+            kwargs["num_cpus"] = num_cpus or settings.ray.num_cpus
+        ray.init(**kwargs)
+    quiet = LoggingConfig(enable_access_log=False, log_level="WARNING")
+    serve.start(http_options={"host": settings.serve.host, "port": settings.serve.port}, logging_config=quiet)
+    serve.run(build_app(settings), name="vidsearch", route_prefix="/", logging_config=quiet)
+    return f"http://{settings.serve.host}:{settings.serve.port}"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    @clean_errors
+    def serve_command(
+        host: Annotated[str | None, typer.Option(help="address to bind (default 127.0.0.1; 0.0.0.0 exposes it)")
+                        ] = None,
+        port: Annotated[int | None, typer.Option(help="HTTP port (default 8000)")] = None,
+        num_cpus: Annotated[int | None, typer.Option(help="CPUs for the local Ray (default: all)")] = None,
+        config: ConfigOption = None,
+        data_dir: DataDirOption = None,
+    ) -> None:
+        """Serve the search API and the web page until Ctrl-C."""
+        overrides: dict = {}
+        settings = settings_from(config, data_dir)
+        if host is not None or port is not None:
+            serve_settings = settings.serve.model_copy(
+                update={k: v for k, v in {"host": host, "port": port}.items() if v is not None})
+            overrides["serve"] = serve_settings
+            settings = settings.model_copy(update=overrides)
+        if settings.serve.host not in ("127.0.0.1", "localhost", "::1") and not settings.serve.search_api_keys:
+            console.print(f"[yellow]warning:[/yellow] binding {settings.serve.host} with no search API key: anyone "
+                          "who can reach this port can search (VIDSEARCH_SERVE__SEARCH_API_KEYS)")
+        console.print(f"starting the API over {settings.data_dir} …")
+        try:
+            url = start_local(settings, num_cpus=num_cpus)
+            console.print(f"[bold green]serving[/bold green] {url}/  (API docs: {url}/docs, OpenAPI: "
+                          f"{url}/openapi.json) — Ctrl-C stops")
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:  # also while starting: stop what has started, exit cleanly
+            pass
+        finally:
+            import ray
+            from ray import serve
+
+            if ray.is_initialized():
+                console.print("stopping …")
+                serve.shutdown()
