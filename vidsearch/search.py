@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 FIELD_BOOSTS = {"ocr_text": 1.0, "credits_text": 1.0, "caption": 1.0, "title": 0.8, "programme_title": 0.8,
                 "file_name": 0.5, "synopsis": 0.3}
 TEXT_RETRIEVERS = {"bm25_ko": "ko", "bm25_en": "en"}
+# The credit lines a segment shows, alone: no default weight, so it runs only when asked for — by request weights,
+# a profile, or the credited-name query rule ("*credit*" lists) when a query names someone in the credits.
+CREDITS_RETRIEVER = "bm25_credits"
+CREDITS_FIELDS = ("credits_text.ko", "credits_text.en")
 VECTOR_RETRIEVERS = ("text_vec", "clip_vec")  # retriever name = the vector field it searches
 
 
@@ -146,7 +150,7 @@ class Searcher:
 
     def available_retrievers(self) -> tuple[list[str], dict[str, str]]:
         """(retrievers this installation can run, unavailable ones with the reason)."""
-        available = [*TEXT_RETRIEVERS, "text_vec"]
+        available = [*TEXT_RETRIEVERS, CREDITS_RETRIEVER, "text_vec"]
         unavailable = {}
         if self.settings.models.image_text.backend == "none":
             unavailable["clip_vec"] = "no image-text (CLIP/SigLIP) encoder configured (VIDSEARCH_MODELS__IMAGE_TEXT__*)"
@@ -210,6 +214,8 @@ class Searcher:
                 boosts = {f: FIELD_BOOSTS.get(f.split(".")[0], 1.0) for f in fields}
                 text = english if name == "bm25_en" and english else query
                 out.append(TextRetriever(name, text, fields, k, boosts))
+            elif name == CREDITS_RETRIEVER:
+                out.append(TextRetriever(name, query, CREDITS_FIELDS, k))
             elif name in VECTOR_RETRIEVERS:
                 given = (vectors or {}).get(name) or self.encode_query(name, query)
                 out.append(VectorRetriever(name, name, given.vector, k, encoder=given.encoder))

@@ -4,6 +4,7 @@
 const RETRIEVERS = {
   bm25_ko: { label: "Korean text", desc: "BM25 over on-screen text, credits and titles (Korean morphemes)" },
   bm25_en: { label: "English text", desc: "BM25 over English-analysed text (and the query's translation)" },
+  bm25_credits: { label: "Credits", desc: "BM25 over the end-credit lines a segment shows (leaned on when a query names a credited person)" },
   text_vec: { label: "Meaning", desc: "multilingual sentence vectors: finds paraphrases across languages" },
   clip_vec: { label: "Visual", desc: "image-text vectors of the keyframes" },
 };

@@ -221,3 +221,17 @@ def test_index_then_find_a_person_through_the_cli(roll_factory, stage_role_setti
     top = json.loads(run_cli("search", "촬영감독 이영희", "--json", env=env).stdout)["hits"][0]
     first, _ = truth.entry_span(1)  # 촬영감독 이영희, 박지성: the segment search finds the moment it shows
     assert top["start_s"] <= first <= top["end_s"] and "촬영감독 이영희" in top["text"]
+
+
+def test_a_query_naming_a_credited_person_leans_on_the_credit_lines(store, stage_role_settings):
+    """Segment search: the default profile's credited-name rule brings in the bm25_credits list (no weight
+    otherwise), so the segment showing the person's credit comes first."""
+    from vidsearch.search import Searcher, SearchRequest
+
+    searcher = Searcher(stage_role_settings, store=store)
+    text_lists = ["bm25_ko", "bm25_en", "bm25_credits"]
+    named = searcher.search(SearchRequest(query="이영희", retrievers=text_lists, explain=True))
+    assert "bm25_credits" in named.retrievers and any("credited-name" in n for n in named.notices)
+    assert named.hits and "이영희" in named.hits[0].text and "bm25_credits" in named.hits[0].matched_by
+    plain = searcher.search(SearchRequest(query="여행", retrievers=text_lists))
+    assert "bm25_credits" not in plain.retrievers  # no credited name: the list has no weight and does not run

@@ -64,12 +64,12 @@ def test_eval_runs_the_searchers_retrievers_over_the_index(indexed, tmp_path) ->
                                       "--save-runs", str(runs), "--profile", "default", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "1 judged document(s) are not in the index (q4:v9.s0000" in result.output
-    assert sorted(p.name for p in runs.iterdir()) == ["bm25_en.run", "bm25_ko.run", "text_vec.run"]
+    assert sorted(p.name for p in runs.iterdir()) == ["bm25_credits.run", "bm25_en.run", "bm25_ko.run", "text_vec.run"]
     dense = load_trec_run(runs / "text_vec.run")
     assert dense.rankings["q2"].ids[0] == "v1.s0001"  # the multilingual encoder finds the boat
     assert load_trec_run(runs / "bm25_ko.run").rankings["q1"].ids[0] == "v1.s0000"
     means = json.loads((out / "results.json").read_text())["means"]
-    assert set(means) == {"bm25_ko", "bm25_en", "text_vec", "profile default"}
+    assert set(means) == {"bm25_ko", "bm25_en", "bm25_credits", "text_vec", "profile default"}
     assert means["profile default"]["mrr@10"] >= 0.75
 
 

@@ -160,7 +160,7 @@ def test_health_readiness_capabilities_and_openapi(client):
     assert ready["ready"]
     assert {"store", "text_encoder", "clip_text_encoder", "translator", "face_encoder"} <= set(ready["checks"])
     caps = client.get("/v1/capabilities").json()
-    assert caps["retrievers"] == ["bm25_ko", "bm25_en", "text_vec", "clip_vec"]
+    assert caps["retrievers"] == ["bm25_ko", "bm25_en", "bm25_credits", "text_vec", "clip_vec"]
     assert caps["counts"]["segments"] >= len(SCENES)
     assert caps["profiles"] == sorted(PROFILES) and caps["default_profile"] == "default"
     assert caps["features"]["translator"]["available"] and caps["features"]["face_search"]["available"]
