@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 import time
 from typing import Annotated
 
@@ -11,6 +12,8 @@ import typer
 
 from vidsearch.cli.core import ConfigOption, DataDirOption, clean_errors, console, settings_from
 from vidsearch.errors import ConfigurationError
+
+_SHUTDOWN_WAIT_S = 45.0  # how long Ctrl-C waits for Serve's graceful shutdown before stopping Ray
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -82,4 +85,11 @@ def register(app: typer.Typer) -> None:
 
             if ray.is_initialized():
                 console.print("stopping …")
-                serve.shutdown()
+                # Serve's graceful shutdown waits on every replica; on a starved machine that can take minutes.
+                # Bound it, then stop (or disconnect from) Ray, which ends whatever is left.
+                stopper = threading.Thread(target=serve.shutdown, daemon=True)
+                stopper.start()
+                stopper.join(_SHUTDOWN_WAIT_S)
+                if stopper.is_alive():
+                    console.print(f"[yellow]Serve did not stop within {_SHUTDOWN_WAIT_S:.0f} s; stopping Ray[/yellow]")
+                ray.shutdown()
