@@ -134,3 +134,10 @@ def test_short_shots_merge_and_long_shots_split():
     assert shots[0].start_s == 0.0 and shots[0].end_s == 6.5  # the 1 s flash joined its predecessor
     assert all(s.duration_s <= 15.0 + 1e-6 for s in shots) and shots[-1].end_s == 47.0
     assert len(shots) == 4  # 6.5 s, then 40.5 s split into three
+
+
+def test_reference_sampler_falls_back_to_opencv_where_frames_have_no_timestamps(clip, tmp_path):
+    raw = tmp_path / "elementary.h264"  # an Annex B stream: PyAV decodes it, but no frame carries a pts
+    ffmpeg("-i", str(clip), "-c", "copy", "-f", "h264", str(raw))
+    fast = list(ReferenceFrameSampler(raw).sample(1.0))
+    assert fast and [f.t for f in fast] == [f.t for f in Cv2FrameSource(raw).sample(1.0)]

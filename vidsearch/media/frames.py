@@ -142,37 +142,48 @@ class ReferenceFrameSampler(Cv2FrameSource):
 
     def sample(self, fps: float, start_s: float = 0.0, end_s: float | None = None,
                width: int | None = None) -> Iterator[Frame]:
-        """Frames at ``fps`` from ``start_s`` to ``end_s``: the first decoded (I/P) frame at or after each tick."""
+        """Frames at ``fps`` from ``start_s`` to ``end_s``: the first decoded (I/P) frame at or after each tick.
+        A file PyAV cannot open, or whose frames carry no timestamps, is sampled by OpenCV instead."""
+        yielded = 0
         try:
             container = av.open(str(self.path))
-        except (av.error.FFmpegError, OSError) as exc:
-            raise UnreadableVideo(self.path, f"the decoder cannot open it ({exc})") from None
-        with container:
-            if not container.streams.video:
-                raise UnreadableVideo(self.path, "it has no video stream")
-            stream = container.streams.video[0]
-            stream.codec_context.skip_frame = "BIDIR"
-            if self._threads:
-                stream.thread_type, stream.codec_context.thread_count = "AUTO", self._threads
-            base = stream.time_base
-            origin = float(stream.start_time * base) if stream.start_time is not None else 0.0
-            if start_s > 0:
-                container.seek(int((start_s + origin) / base), stream=stream, backward=True)
-            step = 1.0 / fps
-            next_t = start_s
-            try:
-                for frame in container.decode(stream):
-                    if frame.pts is None:
-                        continue
-                    t = float(frame.pts * base) - origin
-                    if end_s is not None and t > end_s:
-                        break
-                    if t + 1e-6 < next_t:
-                        continue
-                    yield Frame(t, _upright_bgr(frame, width))
-                    next_t = (int(t / step + 1e-6) + 1) * step  # stay on the tick grid despite jittery pts
-            except av.error.FFmpegError as exc:  # damaged or truncated stream: keep what decoded, as OpenCV does
-                log.warning("decoding %s stopped: %s", self.path, exc)
+        except (av.error.FFmpegError, OSError):
+            container = None
+        if container is not None:
+            with container:
+                for frame in self._reference_frames(container, fps, start_s, end_s, width):
+                    yielded += 1
+                    yield frame
+        if not yielded:
+            yield from super().sample(fps, start_s, end_s, width)
+
+    def _reference_frames(self, container: av.container.InputContainer, fps: float, start_s: float,
+                          end_s: float | None, width: int | None) -> Iterator[Frame]:
+        if not container.streams.video:
+            return
+        stream = container.streams.video[0]
+        stream.codec_context.skip_frame = "BIDIR"
+        if self._threads:
+            stream.thread_type, stream.codec_context.thread_count = "AUTO", self._threads
+        base = stream.time_base
+        origin = float(stream.start_time * base) if stream.start_time is not None else 0.0
+        if start_s > 0:
+            container.seek(int((start_s + origin) / base), stream=stream, backward=True)
+        step = 1.0 / fps
+        next_t = start_s
+        try:
+            for frame in container.decode(stream):
+                if frame.pts is None:
+                    continue
+                t = float(frame.pts * base) - origin
+                if end_s is not None and t > end_s:
+                    break
+                if t + 1e-6 < next_t:
+                    continue
+                yield Frame(t, _upright_bgr(frame, width))
+                next_t = (int(t / step + 1e-6) + 1) * step  # stay on the tick grid despite jittery pts
+        except av.error.FFmpegError as exc:  # damaged or truncated stream: keep what decoded, as OpenCV does
+            log.warning("decoding %s stopped: %s", self.path, exc)
 
 
 def _upright_bgr(frame: av.VideoFrame, width: int | None) -> np.ndarray:
