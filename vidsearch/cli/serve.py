@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
+import sys
 import threading
 import time
 from typing import Annotated
@@ -85,11 +87,17 @@ def register(app: typer.Typer) -> None:
 
             if ray.is_initialized():
                 console.print("stopping …")
-                # Serve's graceful shutdown waits on every replica; on a starved machine that can take minutes.
-                # Bound it, then stop (or disconnect from) Ray, which ends whatever is left.
-                stopper = threading.Thread(target=serve.shutdown, daemon=True)
+                # Serve's graceful shutdown waits on every replica and Ray's on its processes; on a busy machine
+                # either has hung for minutes. Bound both; past the bound, exit hard (a local Ray's processes
+                # share this process's fate).
+                def stop() -> None:
+                    serve.shutdown()
+                    ray.shutdown()
+
+                stopper = threading.Thread(target=stop, daemon=True)
                 stopper.start()
                 stopper.join(_SHUTDOWN_WAIT_S)
                 if stopper.is_alive():
-                    console.print(f"[yellow]Serve did not stop within {_SHUTDOWN_WAIT_S:.0f} s; stopping Ray[/yellow]")
-                ray.shutdown()
+                    console.print(f"[yellow]Ray Serve did not stop within {_SHUTDOWN_WAIT_S:.0f} s; exiting[/yellow]")
+                    sys.stdout.flush()
+                    os._exit(0)
