@@ -51,7 +51,10 @@ def test_serve_answers_then_stops_on_ctrl_c(served):
     env = {**os.environ, "PYTHONPATH": str(REPO), "VIDSEARCH_LOG_LEVEL": "WARNING"}
     child = subprocess.Popen(
         [sys.executable, "-m", "vidsearch", "serve", "--data-dir", str(served.settings.data_dir), "--port", str(port),
-         "--num-cpus", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO)
+         "--num-cpus", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO,
+        # as a terminal starts it: earlier tests (Ray) leave SIGINT ignored in this process, and an ignored signal
+        # is inherited across exec — the child would never see Ctrl-C
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(child.stdout), daemon=True)
     reader.start()
