@@ -86,6 +86,7 @@ def decode_parallel(paths: list[Path], processes: int) -> float:
 
 
 def ingest(paths: list[Path], workers: int, skip_b_frames: bool = True) -> tuple[float, dict]:
+    """Wall seconds and the job summary (stage seconds, phases, per-actor spans)."""
     data = Path(tempfile.mkdtemp(prefix="vidsearch-bench-ingest-"))
     try:
         settings = Settings(data_dir=data, ingest={"stages": ["shots", "metadata"]},
@@ -93,7 +94,9 @@ def ingest(paths: list[Path], workers: int, skip_b_frames: bool = True) -> tuple
                             ray={"workers": workers, "progress_bars": False}, log_level="WARNING")
         summary = run_ingest([str(p) for p in paths], settings)
         assert summary.videos_ok == len(paths), summary.videos_failed
-        return summary.wall_s, summary.stage_seconds
+        trace = {"phases": summary.phases, "workers": summary.workers, "stage_seconds": summary.stage_seconds}
+        print(f"  ingest, {workers} worker(s): {summary.wall_s:.1f} s — {json.dumps(trace)}", flush=True)
+        return summary.wall_s, trace
     finally:
         shutil.rmtree(data, ignore_errors=True)
 
@@ -118,9 +121,9 @@ def main() -> None:
         sampled_1 = decode_sampled(paths)
         sampled_ip_1 = decode_sampled(paths, ReferenceFrameSampler)
         ingest_all_1, _ = ingest(paths, workers=1, skip_b_frames=False)
-        ingest_1, stages_1 = ingest(paths, workers=1)
+        ingest_1, trace_1 = ingest(paths, workers=1)
         decode_2 = decode_parallel(paths, 2)
-        ingest_2, stages_2 = ingest(paths, workers=2)
+        ingest_2, trace_2 = ingest(paths, workers=2)
 
         result = {
             "videos": args.videos, "seconds_each": args.seconds, "height": args.height,
@@ -137,14 +140,15 @@ def main() -> None:
                 "ingest_vs_decode_only_1_worker": round(decode_1 / ingest_1, 2),
                 "ingest_every_frame_decoded_vs_decode_only_1_worker": round(decode_1 / ingest_all_1, 2),
                 "ingest_vs_decode_only_2_workers": round(decode_2 / ingest_2, 2),
-                "shots_stage_vs_decode_only": round(decode_1 / sum(stages_1.values()), 2),
+                "shots_stage_vs_decode_only": round(decode_1 / sum(trace_1["stage_seconds"].values()), 2),
                 "ray_2_workers_vs_1": round(ingest_1 / ingest_2, 2),
             },
             "wall_s": {"decode_1": round(decode_1, 1), "sampled_1": round(sampled_1, 1),
                        "sampled_i_p_1": round(sampled_ip_1, 1), "ingest_every_frame_1": ingest_all_1,
                        "ingest_1": ingest_1,
                        "decode_2": round(decode_2, 1), "ingest_2": ingest_2},
-            "stage_seconds_1_worker": stages_1,
+            "trace_1_worker": trace_1,
+            "trace_2_workers": trace_2,
             "load_average": round(os.getloadavg()[0], 1),
         }
         print(json.dumps(result, indent=2))

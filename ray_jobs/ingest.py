@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import pickle
+import socket
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -51,6 +53,12 @@ class IngestSummary:
     credits: int = 0
     video_seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    # where the wall time went: start-up + probing/hashing + checkpoint reads ("plan"), analysis and commits
+    # ("analyse"), the store's compaction ("compact")
+    phases: dict[str, float] = field(default_factory=dict)
+    # per Ray actor: videos handled, seconds busy, and when (seconds after the analysis phase began) it
+    # started its first video and finished its last — an actor that starts late or sits idle shows here
+    workers: dict[str, dict[str, float]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -90,6 +98,7 @@ class StageGroupActor:
 
     def __init__(self, settings: Settings, names: list[str]) -> None:
         logging.basicConfig(level=settings.log_level)
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"
         self.settings = settings
         self.stages = [s for s in build_stages(settings) if s.name in names]
         for stage in self.stages:
@@ -108,6 +117,7 @@ class StageGroupActor:
         out = []
         for payload in batch["work"]:
             work = pickle.loads(payload)
+            started = time.time()
             for stage in self.stages:
                 if work.failure is not None or stage.name not in work.pending:
                     continue
@@ -120,6 +130,7 @@ class StageGroupActor:
                 except Exception as exc:  # a bug must not sink the batch; it is recorded and logged in full
                     log.exception("stage %s failed on video %s (%s)", stage.name, work.video_id, work.video.path)
                     work.failure = StageFailure(stage.name, type(exc).__name__, f"unexpected error: {exc!r}")
+            work.spans.append((self.worker, started, time.time()))
             out.append(pickle.dumps(work, protocol=5))
         return {"video_id": batch["video_id"], "work": np.array(out, dtype=object)}
 
@@ -145,12 +156,18 @@ def run_ingest(paths: list[str | Path], settings: Settings, *, force: bool = Fal
         summary.videos_unchanged = len(plan.unchanged)
         summary.duplicates = plan.duplicates
         summary.videos_failed = [(f.path, f.reason) for f in plan.failures]
+        analysis_started = time.time()
+        summary.phases["plan"] = round(time.perf_counter() - started, 3)
         outcomes = _analyse(plan.work, stages, settings, models) if plan.work else []
+        summary.phases["analyse"] = round(time.time() - analysis_started, 3)
         compacted = getattr(store, "compact", None)
         if compacted is not None and outcomes:
+            compact_started = time.perf_counter()
             compacted()
+            summary.phases["compact"] = round(time.perf_counter() - compact_started, 3)
     finally:
         store.close()
+    summary.workers = worker_report(outcomes, analysis_started)
 
     for outcome in outcomes:
         if outcome.ok:
@@ -167,6 +184,20 @@ def run_ingest(paths: list[str | Path], settings: Settings, *, force: bool = Fal
     summary.wall_s = round(time.perf_counter() - started, 3)
     _save(summary, settings)
     return summary
+
+
+def worker_report(outcomes: list[VideoOutcome], since: float) -> dict[str, dict[str, float]]:
+    """Per actor: videos, busy seconds, first start and last finish (seconds after ``since``)."""
+    workers: dict[str, dict[str, float]] = {}
+    for outcome in outcomes:
+        for worker, begin, end in outcome.spans:
+            row = workers.setdefault(worker, {"videos": 0, "busy_s": 0.0, "first_start_s": float("inf"),
+                                              "last_end_s": 0.0})
+            row["videos"] += 1
+            row["busy_s"] += end - begin
+            row["first_start_s"] = min(row["first_start_s"], begin - since)
+            row["last_end_s"] = max(row["last_end_s"], end - since)
+    return {w: {k: round(v, 3) for k, v in row.items()} for w, row in sorted(workers.items())}
 
 
 def _analyse(work: list, stages: list[Stage], settings: Settings, models: dict[str, str]) -> list[VideoOutcome]:

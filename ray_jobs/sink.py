@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import pickle
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -39,6 +40,8 @@ class VideoOutcome:
     stages: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    spans: list[tuple[str, float, float]] = field(default_factory=list)  # (worker, started, finished), epoch s
+    committed_at: float = 0.0  # epoch seconds
 
 
 def bundle_for(work: VideoWork, encoders: dict[str, str]) -> VideoBundle:
@@ -84,7 +87,8 @@ class IndexSink(Datasink):
 
     def _commit(self, store, work: VideoWork) -> VideoOutcome:
         outcome = VideoOutcome(work.video_id, work.video.path, ok=False, duration_s=work.probe.duration_s,
-                               seconds=dict(work.seconds), warnings=list(work.warnings))
+                               seconds=dict(work.seconds), warnings=list(work.warnings),
+                               spans=list(work.spans))
         if work.failure is not None:
             outcome.reason = str(work.failure)
             log.warning("video %s (%s) failed in %s", work.video_id, work.video.path, outcome.reason)
@@ -99,6 +103,7 @@ class IndexSink(Datasink):
         outcome.persons = len(work.persons)
         outcome.credits = len(work.credits)
         outcome.stages = bundle.video["stages"]
+        outcome.committed_at = time.time()
         return outcome
 
     def on_write_complete(self, write_result: WriteResult) -> None:

@@ -16,6 +16,8 @@ def indexed(clip_factory, tmp_path_factory):
     clip = clip_factory("cli.mp4", two_scene_clip(("김치찌개 맛집", "kimchi stew restaurant")), size=(640, 360))
     result = run_cli("index", str(clip), "--data-dir", str(data))
     assert result.returncode == 0, result.stderr[-2000:]
+    assert "indexed 1 video(s)" in result.stdout
+    assert "1 worker(s): 1 video(s)" in result.stdout  # the operator sees how busy each Ray actor was
     return data
 
 

@@ -67,6 +67,13 @@ def test_a_messy_folder_indexes_what_it_can_and_names_every_failure(messy_folder
     assert "permission denied" in failed["locked.mp4"]
     assert summary["missing_paths"] == [str(tmp_path / "no such folder")]
     assert summary["ignored_files"] == 1  # notes.txt
+    # where the time went: phases add up to no more than the job, and each actor's spans lie inside analysis
+    assert summary["phases"]["plan"] + summary["phases"]["analyse"] <= summary["wall_s"] + 0.01
+    workers = summary["workers"]
+    assert sum(w["videos"] for w in workers.values()) >= summary["videos_ok"]
+    for worker in workers.values():
+        assert 0 < worker["busy_s"] <= worker["last_end_s"] - worker["first_start_s"] + 0.01
+        assert 0 <= worker["first_start_s"] <= worker["last_end_s"] <= summary["phases"]["analyse"]
 
     store = EmbeddedStore(data / "store")
     videos = store.get(IndexName.VIDEOS, [v for v, _ in store.scan(IndexName.VIDEOS)])

@@ -69,6 +69,12 @@ def print_summary(summary) -> None:
         f"{summary.video_seconds:.0f} s of video in {summary.wall_s:.1f} s "
         f"({summary.speed:.1f} video-s per wall-s)"
     )
+    analyse = summary.phases.get("analyse", 0.0)
+    if summary.workers and analyse > 0:
+        busy = ", ".join(f"{w['videos']} video(s) {w['busy_s'] / analyse:.0%} busy from {w['first_start_s']:.1f} s"
+                         for w in summary.workers.values())
+        console.print(f"  planning {summary.phases.get('plan', 0.0):.1f} s, analysis {analyse:.1f} s; "
+                      f"{len(summary.workers)} worker(s): {busy}", highlight=False)
     for path, reason in summary.videos_failed:
         console.print(f"  [red]failed[/red] {reason if path in reason else f'{path}: {reason}'}", highlight=False)
     for path in summary.missing_paths:

@@ -53,6 +53,9 @@ class VideoWork:
     failure: StageFailure | None = None
     warnings: list[str] = field(default_factory=list)  # problems that did not stop this video
     seconds: dict[str, float] = field(default_factory=dict)  # stage → wall seconds
+    # (worker, started, finished) per stage group that handled this video: epoch seconds, so the driver can
+    # tell how busy each Ray actor was and when it started working
+    spans: list[tuple[str, float, float]] = field(default_factory=list)
 
     @classmethod
     def create(cls, probe: VideoProbe, media_dir: Path) -> VideoWork:
