@@ -4,6 +4,7 @@ English separately, and how fast role texts are mapped.
     .venv/bin/python bench/credits_roles.py                           # dev split: train (seeded), measure, time
     .venv/bin/python bench/credits_roles.py --model-dir DIR           # measure a model `credits train` saved
     .venv/bin/python bench/credits_roles.py --split heldout [--model-dir DIR]   # acceptance data, report only
+    .venv/bin/python bench/credits_roles.py --split heldout --untrained         # what a fresh install maps with
 
 Dev protocols, each on titles the encoder never trained on (a seeded quarter of the authored titles per language):
   in taxonomy, one OCR error  every held-out title with exactly one OCR-style corruption, the clean title indexed
@@ -44,6 +45,7 @@ from vidsearch.credits.roles.recipe import (  # noqa: E402
     evaluate_role_model,
     fit_role_model,
     heldout_items,
+    load_role_mapper,
     load_role_taxonomy,
 )
 from vidsearch.credits.roles.sources import shared_eval_dir  # noqa: E402
@@ -189,9 +191,10 @@ def read_heldout(root: Path) -> list[tuple[str, str, int]]:
     return [(source, text, count) for (source, text), count in items.items()]
 
 
-def heldout(settings: Settings, folder: Path) -> dict:
+def heldout(settings: Settings, folder: Path | None) -> dict:
+    """``folder`` None: the mapper the credit stage uses when no model was trained (base encoder + characters)."""
     taxonomy = load_role_taxonomy(settings.credits)
-    mapper = RoleMapper.load(folder, taxonomy)
+    mapper = RoleMapper.load(folder, taxonomy) if folder is not None else load_role_mapper(settings)
     gold: dict[str, set[str]] = {}
     for line in GOLD.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
@@ -228,7 +231,7 @@ def heldout(settings: Settings, folder: Path) -> dict:
         out["all"] = ranking_metrics(np.asarray([r["rank"] or np.inf for r in rows], dtype=float)).model_dump()
         return out
 
-    return {"model": str(folder), "encoder": mapper.encoder.identity, "items": records,
+    return {"model": str(folder or "untrained"), "encoder": mapper.encoder.identity, "items": records,
             "all": table(scored), "titles_in_taxonomy": table([r for r in scored if r["in_taxonomy"]]),
             "titles_not_in_taxonomy": table([r for r in scored if not r["in_taxonomy"]]),
             "no_ebu_role": [(r["text"], r["predicted"], r["unknown"]) for r in records if not r["gold"]]}
@@ -252,11 +255,20 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=TrainingConfig().epochs)
     parser.add_argument("--eval-fraction", type=float, default=0.25)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--untrained", action="store_true",
+                        help="with --split heldout: the untrained base encoder + character channel (no training)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="roles-bench-")))
     config = TrainingConfig(epochs=args.epochs, seed=args.seed)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.untrained and args.split == "heldout":
+        report = heldout(settings, None)
+        _print_heldout(report)
+        out = RESULTS / "credits_roles_heldout_untrained.json"
+        out.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        print(f"wrote {out}")
+        return
     folder = trained_model(settings, args.model_dir, config, args.eval_fraction)
     if args.split == "dev":
         report = dev(settings, folder)

@@ -3,6 +3,7 @@ and Ray scaling with 2 workers against 1.
 
     .venv/bin/python bench/ingest_throughput.py                  # 4 videos x 120 s, 720p H.264
     .venv/bin/python bench/ingest_throughput.py --videos 6 --seconds 60
+    .venv/bin/python bench/ingest_throughput.py --loops 15 --scaling-only   # 4 x 30 min: Ray scaling only
 
 Everything is measured side by side in one run (this machine is shared and noisy; ratios hold better than
 absolute times). Ray is started before timing (a cluster is up before a job); each ingest run includes planning
@@ -19,6 +20,7 @@ import logging
 import multiprocessing as mp
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +49,23 @@ def make_videos(folder: Path, count: int, seconds: float, height: int) -> list[P
                   for s in range(int(seconds // 10))]
         paths.append(render_scenes(folder / f"programme_{v}.mp4", scenes, size=size, fps=25, preset="veryfast"))
     return paths
+
+
+def loop_videos(clips: list[Path], loops: int) -> list[Path]:
+    """Long programmes without rendering them: video i is the clips concatenated ``loops`` times starting at
+    clip i (stream copy, so it takes seconds); each has its own bytes, so none is a duplicate of another."""
+    if loops <= 1:
+        return clips
+    long = []
+    for i, clip in enumerate(clips):
+        order = [clips[(i + k) % len(clips)] for k in range(loops)]
+        listing = clip.with_suffix(".txt")
+        listing.write_text("".join(f"file '{p}'\n" for p in order))
+        target = clip.with_name(f"long_{clip.name}")
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing),
+                        "-c", "copy", str(target)], check=True)
+        long.append(target)
+    return long
 
 
 def decode_only(paths: list[Path]) -> float:
@@ -106,16 +125,41 @@ def main() -> None:
     parser.add_argument("--videos", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--height", type=int, default=720)
+    parser.add_argument("--loops", type=int, default=1, help="make each video this many clips long")
+    parser.add_argument("--scaling-only", action="store_true", help="only ingest with 1 and with 2 workers")
+    parser.add_argument("--repeats", type=int, default=1, help="with --scaling-only: alternate 1 and 2 workers "
+                        "this many times and report every ratio and the median")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="vidsearch-bench-videos-"))
     try:
         print(f"rendering {args.videos} x {args.seconds:.0f} s at {args.height}p …", flush=True)
-        paths = make_videos(folder, args.videos, args.seconds, args.height)
-        video_s = args.videos * args.seconds
+        clips = make_videos(folder, args.videos, args.seconds, args.height)
+        paths = loop_videos(clips, args.loops)
+        video_s = args.videos * args.seconds * args.loops
         ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
         DataContext.get_current().enable_progress_bars = False
-        ingest(paths[:1], 1)  # warm the page cache and Ray's worker pool before timing
+        ingest(clips[:1], 1)  # warm Ray's worker pool before timing
+        for path in paths:  # and the page cache
+            path.read_bytes()
+        if args.scaling_only:
+            ratios = []
+            for _ in range(args.repeats):  # side by side, alternating: the machine's load drifts
+                ingest_1, trace_1 = ingest(paths, workers=1)
+                ingest_2, trace_2 = ingest(paths, workers=2)
+                ratios.append(round(ingest_1 / ingest_2, 2))
+            result = {"videos": args.videos, "seconds_each": args.seconds * args.loops, "height": args.height,
+                      "video_seconds_per_wall_second": {"ingest_1_worker": round(video_s / ingest_1, 1),
+                                                        "ingest_2_workers": round(video_s / ingest_2, 1)},
+                      "ratios": {"ray_2_workers_vs_1": float(sorted(ratios)[len(ratios) // 2]),
+                                 "ray_2_workers_vs_1_each_run": ratios},
+                      "wall_s": {"ingest_1": ingest_1, "ingest_2": ingest_2},
+                      "trace_1_worker": trace_1, "trace_2_workers": trace_2,
+                      "load_average": round(os.getloadavg()[0], 1)}
+            print(json.dumps(result, indent=2))
+            name = f"ingest_scaling_{args.videos}x{args.seconds * args.loops:.0f}s.json"
+            (RESULTS / name).write_text(json.dumps(result, indent=2))
+            return
 
         decode_1 = decode_only(paths)
         sampled_1 = decode_sampled(paths)

@@ -151,7 +151,7 @@ def run_ingest(paths: list[str | Path], settings: Settings, *, force: bool = Fal
         ensure_ray(settings)
         ctx = DataContext.get_current()
         ctx.enable_progress_bars = settings.ray.progress_bars
-        probes = probe_files(found.files, settings.ray.write_cpus)
+        probes = probe_files(found.files, settings.ray.probe_cpus)
         plan = plan_ingest(probes, stages, store, settings, force=force)
         summary.videos_unchanged = len(plan.unchanged)
         summary.duplicates = plan.duplicates
@@ -160,6 +160,8 @@ def run_ingest(paths: list[str | Path], settings: Settings, *, force: bool = Fal
         summary.phases["plan"] = round(time.perf_counter() - started, 3)
         outcomes = _analyse(plan.work, stages, settings, models) if plan.work else []
         summary.phases["analyse"] = round(time.time() - analysis_started, 3)
+        if outcomes:  # when the last video was committed: the rest of "analyse" is Ray Data winding down
+            summary.phases["last_commit"] = round(max(o.committed_at for o in outcomes) - analysis_started, 3)
         compacted = getattr(store, "compact", None)
         if compacted is not None and outcomes:
             compact_started = time.perf_counter()
@@ -210,7 +212,12 @@ def _analyse(work: list, stages: list[Stage], settings: Settings, models: dict[s
             StageGroupActor,
             fn_constructor_kwargs={"settings": settings, "names": [s.name for s in group]},
             batch_size=1,
-            compute=ActorPoolStrategy(min_size=1, max_size=workers),
+            # Every actor starts with the job: the pool's autoscaler only adds one once the first actor's queue
+            # is full, and it queues 4 inputs per actor by default — 4 videos never reached a second actor.
+            # One video in flight per actor: a video is minutes of work, so the next one goes to whichever
+            # actor frees up first instead of waiting in a busy actor's queue while another idles.
+            compute=ActorPoolStrategy(min_size=1, max_size=workers, initial_size=workers,
+                                      max_tasks_in_flight_per_actor=1),
             num_cpus=settings.ray.cpus_per_worker,
             num_gpus=gpus or None,
         )

@@ -104,8 +104,12 @@ class RaySettings(BaseModel):
     address: str | None = Field(None, description="None: start a local Ray; 'auto' or ray://host:10001: a cluster")
     num_cpus: int | None = Field(None, ge=1, description="CPUs for a local Ray (default: all)")
     workers: int = Field(2, ge=1, description="most actors per stage group")
-    cpus_per_worker: float = Field(0.75, gt=0, description="fractional so writer tasks always find a CPU")
+    cpus_per_worker: float = Field(0.5, gt=0, description="fractional so writer tasks always find a CPU; "
+                                   "Ray keeps as many idle task workers as whole CPUs stay unclaimed, so 2 x 0.75 "
+                                   "on 2 CPUs had it restart a worker process (~2 s) for every write")
     write_cpus: float = Field(0.25, gt=0)
+    probe_cpus: float = Field(1.0, gt=0, description="per ffprobe + SHA-256 task; whole CPUs keep the number of "
+                              "worker processes Ray starts for probing at the CPU count")
     progress_bars: bool = True
 
 
