@@ -108,8 +108,8 @@ class RaySettings(BaseModel):
                                    "Ray keeps as many idle task workers as whole CPUs stay unclaimed, so 2 x 0.75 "
                                    "on 2 CPUs had it restart a worker process (~2 s) for every write")
     write_cpus: float = Field(0.25, gt=0)
-    probe_cpus: float = Field(1.0, gt=0, description="per ffprobe + SHA-256 task; whole CPUs keep the number of "
-                              "worker processes Ray starts for probing at the CPU count")
+    probe_cpus: float = Field(0.25, gt=0, description="per ffprobe + SHA-256 task (as many run at once as the "
+                              "cluster has CPUs)")
     progress_bars: bool = True
 
 
