@@ -86,15 +86,12 @@ def decode_sampled(paths: list[Path], sampler: type[Cv2FrameSource] = Cv2FrameSo
     return time.perf_counter() - started
 
 
-def _decode_many(paths: list[str]) -> None:
-    for path in paths:
-        decode_all(path, threads=1)
+def _decode_many(paths: list[str]) -> None:  # a spawned process's target must be a module-level function
+    decode_only(paths)
 
 
 def _sample_many(paths: list[str]) -> None:
-    for path in paths:
-        for _ in ReferenceFrameSampler(path, threads=1).sample(1.0, width=320):
-            pass
+    decode_sampled(paths, ReferenceFrameSampler)
 
 
 def decode_parallel(paths: list[Path], processes: int, work=_decode_many) -> float:
