@@ -41,7 +41,7 @@ TEXT = ("서울 국제 영화제 개막식 현장 배우 김민수 인터뷰 Seo
 
 
 def _serve(ready: mp.Queue, stop: mp.Event) -> None:
-    from vidsearch.store.elasticsearch.fault_server import FaultServer
+    from testkit.elasticsearch.fault_server import FaultServer
 
     with FaultServer(record=False, store_sources=False) as server:
         ready.put(server.url)

@@ -9,7 +9,7 @@ import pytest
 
 from tests.store.es.sample import ENCODERS, es_settings
 from vidsearch.store.elasticsearch.backend import ElasticsearchStore
-from vidsearch.store.elasticsearch.fault_server import FaultServer
+from testkit.elasticsearch.fault_server import FaultServer
 
 
 @pytest.fixture

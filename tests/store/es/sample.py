@@ -8,7 +8,7 @@ import numpy as np
 
 from vidsearch.config import Settings
 from vidsearch.schema import IndexName
-from vidsearch.store.elasticsearch.fault_server import FaultServer
+from testkit.elasticsearch.fault_server import FaultServer
 
 DIMS = 8
 ENCODERS = {"text": {"id": "test-text-encoder", "dims": DIMS}}

@@ -22,7 +22,7 @@ from vidsearch.errors import ConfigurationError, EncoderMismatch, MappingConflic
 from vidsearch.schema import IndexName
 from vidsearch.store.base import TextRetriever, VectorRetriever, VideoBundle
 from vidsearch.store.elasticsearch.backend import ElasticsearchStore
-from vidsearch.store.elasticsearch.fault_server import FaultServer, ids_of_bulk
+from testkit.elasticsearch.fault_server import FaultServer, ids_of_bulk
 
 
 def _free_port() -> int:

