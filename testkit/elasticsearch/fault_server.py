@@ -38,12 +38,15 @@ class Faults:
     item_503_rate: float = 0.0
     request_429_rate: float = 0.0
     request_503_rate: float = 0.0
+    request_502_rate: float = 0.0  # a proxy in front of the cluster failing (bad gateway)
     drop_rate: float = 0.0  # close the connection before handling the request
     drop_after_apply_rate: float = 0.0  # handle it, then close without answering (the answer is lost)
     slow_rate: float = 0.0
     slow_s: float = 0.0
     reject_ids: frozenset[str] = frozenset()  # bulk items answered 400 document_parsing_exception
     script: list[int] = field(default_factory=list)  # statuses answered, in order, to the next requests
+    search_item_script: list[int | None] = field(default_factory=list)  # per _msearch item: status or None (ok)
+    search_item_429_rate: float = 0.0
     paths: tuple[str, ...] = ("/_bulk",)  # request faults apply to paths ending with one of these
     seed: int = 0
 
@@ -159,7 +162,8 @@ class FaultServer:
             if f.script:
                 return f.script.pop(0)
         for name, rate in (("drop", f.drop_rate), ("slow", f.slow_rate), (429, f.request_429_rate),
-                           (503, f.request_503_rate), ("drop_after", f.drop_after_apply_rate)):
+                           (503, f.request_503_rate), (502, f.request_502_rate),
+                           ("drop_after", f.drop_after_apply_rate)):
             if self._draw(rate):
                 return name
         return None
@@ -173,6 +177,12 @@ class FaultServer:
         if self._draw(f.item_503_rate):
             return 503
         return None
+
+    def search_item_fault(self) -> int | None:
+        with self._lock:
+            if self.faults.search_item_script:
+                return self.faults.search_item_script.pop(0)
+        return 429 if self._draw(self.faults.search_item_429_rate) else None
 
     def count(self, what: str | int, key: str | None = None) -> None:
         with self._lock:

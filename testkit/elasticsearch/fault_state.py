@@ -1,7 +1,11 @@
 """The fault server's cluster state: indices, aliases, documents and the REST routes that reach them.
 
 Enough for the backend's client path to run end to end (see ``fault_server``); deliberately no text analysis,
-scoring or vector search.
+scoring or vector search. What the reindex relies on is modelled as Elasticsearch does it: document versions
+(internal, and ``version_type=external`` with 409 conflicts and delete tombstones kept for ``index.gc_deletes``),
+``require_alias`` on bulk actions, near-real-time visibility on an index with ``refresh_interval: -1`` (its writes
+reach searches, counts and points in time only after a refresh), shard allocation against a number of data nodes
+(``cluster/health`` and ``_cat/shards``), and ``_reindex`` tasks (``fault_cluster``).
 """
 
 from __future__ import annotations
@@ -9,9 +13,12 @@ from __future__ import annotations
 import fnmatch
 import itertools
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 import orjson
+
+from testkit.elasticsearch import fault_cluster
 
 if TYPE_CHECKING:
     from testkit.elasticsearch.fault_server import FaultServer
@@ -48,6 +55,11 @@ def matches(query: dict[str, Any] | None, doc_id: str, source: dict[str, Any]) -
         musts = musts if isinstance(musts, list) else [musts]
         if not all(matches(q, doc_id, source) for q in musts):
             return False
+        should = spec.get("should", [])
+        should = should if isinstance(should, list) else [should]
+        wanted = int(spec.get("minimum_should_match", 0 if musts else 1)) if should else 0
+        if sum(matches(q, doc_id, source) for q in should) < wanted:
+            return False
         return not any(matches(q, doc_id, source) for q in spec.get("must_not", []))
     if kind == "ids":
         return doc_id in spec["values"]
@@ -82,16 +94,53 @@ class _Index:
         self.analysis = body.get("settings", {}).get("analysis", {})
         self.aliases: set[str] = set(body.get("aliases", {}))
         self.docs: dict[str, tuple[int, bytes | None]] = {}
+        self.visible: dict[str, tuple[int, bytes | None]] = {}  # as of the last refresh
+        self.tombstones: dict[str, tuple[int, float]] = {}  # deleted id → (version, when)
         self.count = 0
+
+    def flat_settings(self) -> dict[str, Any]:
+        """``{"index": {...}}`` and dotted ``index.x`` keys alike, as ES normalises them."""
+        out = dict(self.settings.get("index", {})) if isinstance(self.settings.get("index"), dict) else {}
+        out.update({k.removeprefix("index."): v for k, v in self.settings.items() if k != "index"})
+        return out
+
+    def near_real_time(self) -> bool:
+        """Refresh off: writes are searchable only after an explicit refresh. (With a refresh interval the
+        stand-in shows writes at once: it does not model the interval's delay.)"""
+        return str(self.flat_settings().get("refresh_interval")) == "-1"
+
+    def searchable(self) -> dict[str, tuple[int, bytes | None]]:
+        return self.visible if self.near_real_time() else self.docs
+
+    def refresh(self) -> None:
+        self.visible = dict(self.docs)
+
+    def tombstone(self, doc_id: str) -> int | None:
+        """The version of a recent delete, within ``index.gc_deletes`` (default 60s)."""
+        found = self.tombstones.get(doc_id)
+        if found is None:
+            return None
+        keep = _seconds(str(self.flat_settings().get("gc_deletes", "60s")))
+        return found[0] if time.monotonic() - found[1] <= keep else None
+
+
+def _seconds(duration: str) -> float:
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+    for unit in ("ms", "s", "m", "h", "d"):
+        if duration.endswith(unit) and duration[: -len(unit)].isdigit():
+            return int(duration[: -len(unit)]) * units[unit]
+    return float(duration)
 
 
 class ClusterState:
     def __init__(self, store_sources: bool = True) -> None:
         self.indices: dict[str, _Index] = {}
         self.store_sources = store_sources
-        self._pits: dict[str, list[tuple[str, str, bytes | None]]] = {}
+        self._pits: dict[str, list[tuple[str, str, int, bytes | None]]] = {}
         self._seq = itertools.count()
         self._lock = threading.RLock()
+        self.data_nodes = 3  # replicas beyond data_nodes - 1 stay unassigned (health yellow)
+        self.tasks: dict[str, Any] = {}  # _reindex tasks (fault_cluster)
 
     # -- names ----------------------------------------------------------------------------------------------
     def resolve(self, expr: str, missing_ok: bool = False) -> list[_Index]:
@@ -125,8 +174,8 @@ class ClusterState:
             head, last = parts[0], parts[-1]
             if head == "_license":
                 return 200, {"license": {"status": "active", "uid": "fault", "type": server.licence}}
-            if head == "_cluster":
-                return 200, {"cluster_name": "vidsearch-fault", "status": "green", "timed_out": False}
+            if head in ("_cluster", "_cat", "_reindex", "_tasks") or last == "_forcemerge":
+                return fault_cluster.handle(self, method, parts, params, body)
             if head == "_aliases":
                 return self._update_aliases(body)
             if head == "_alias":
@@ -134,11 +183,11 @@ class ClusterState:
             if head == "_pit":
                 return 200, {"succeeded": self._pits.pop(body["id"], None) is not None, "num_freed": 1}
             if last == "_bulk":
-                return 200, self._bulk(parts[0] if len(parts) == 2 else None, body, server)
+                return 200, self._bulk(parts[0] if len(parts) == 2 else None, body, server, params)
             if last == "_search":
                 return 200, self._search(parts[0] if len(parts) == 2 else None, body or {}, params)
             if last == "_msearch":
-                return 200, self._msearch(parts[0] if len(parts) == 2 else None, body)
+                return 200, self._msearch(parts[0] if len(parts) == 2 else None, body, server)
             if head.startswith("_"):
                 raise EsError(400, "illegal_argument_exception", f"unsupported by the fault server: {path}")
             return self._index_route(method, parts, params, body)
@@ -169,10 +218,13 @@ class ClusterState:
             if method == "GET":
                 return 200, {i.name: {"settings": {"index": i.settings}} for i in self.resolve(name)}
             for index in self.resolve(name):
-                index.settings.update((body or {}).get("index", body or {}))
+                if index.near_real_time():
+                    index.refresh()  # turning the interval back on makes the writes so far visible
+                index.settings = {**index.flat_settings(), **(body or {}).get("index", body or {})}
             return 200, {"acknowledged": True}
         if verb == "_refresh":
-            self.resolve(name, missing_ok=params.get("ignore_unavailable") == "true")
+            for index in self.resolve(name, missing_ok=params.get("ignore_unavailable") == "true"):
+                index.refresh()
             return 200, {"_shards": _SHARDS}
         if verb == "_count":
             query = (body or {}).get("query")
@@ -182,14 +234,19 @@ class ClusterState:
             return 200, self._mget(name, body or {})
         if verb == "_pit":
             pit = f"pit-{next(self._seq)}"
-            self._pits[pit] = sorted(((i.name, d, raw) for i in self.resolve(name)
-                                      for d, (_, raw) in i.docs.items()), key=lambda t: (t[0], t[1]))
+            self._pits[pit] = sorted(((i.name, d, v, raw) for i in self.resolve(name)
+                                      for d, (v, raw) in i.searchable().items()), key=lambda t: (t[0], t[1]))
             return 200, {"id": pit}
         if verb == "_delete_by_query":
             query = (body or {}).get("query")
             doomed = [(ix, d) for ix, d, s in self._docs(name) if matches(query, d, s)]
             for index_name, doc_id in doomed:
-                del self.indices[index_name].docs[doc_id]
+                index = self.indices[index_name]
+                version = index.docs.pop(doc_id)[0] + 1
+                index.tombstones[doc_id] = (version, time.monotonic())
+            if params.get("refresh") == "true":
+                for index in self.resolve(name):
+                    index.refresh()
             return 200, {"took": 1, "timed_out": False, "total": len(doomed), "deleted": len(doomed),
                          "batches": 1, "version_conflicts": 0, "noops": 0, "failures": []}
         raise EsError(400, "illegal_argument_exception", f"unsupported by the fault server: {'/'.join(parts)}")
@@ -252,9 +309,14 @@ class ClusterState:
     # -- documents ------------------------------------------------------------------------------------------
     def _docs(self, expr: str) -> list[tuple[str, str, dict[str, Any]]]:
         return [(i.name, d, orjson.loads(raw) if raw else {}) for i in self.resolve(expr)
-                for d, (_, raw) in sorted(i.docs.items())]
+                for d, (_, raw) in sorted(i.searchable().items())]
 
-    def _bulk(self, default_index: str | None, lines: list[Any], server: FaultServer) -> dict[str, Any]:
+    def is_alias(self, name: str) -> bool:
+        return any(name in i.aliases for i in self.indices.values())
+
+    def _bulk(self, default_index: str | None, lines: list[Any], server: FaultServer,
+              params: dict[str, str] | None = None) -> dict[str, Any]:
+        require_alias = (params or {}).get("require_alias") == "true"
         items, errors, pos = [], False, 0
         while pos < len(lines):
             action = lines[pos] if isinstance(lines[pos], dict) else orjson.loads(lines[pos])
@@ -265,13 +327,20 @@ class ClusterState:
                 raw = lines[pos] if isinstance(lines[pos], bytes) else orjson.dumps(lines[pos])
             pos += 1
             doc_id = str(meta.get("_id"))
-            item = self._bulk_item(op, meta.get("_index") or default_index or "", doc_id, raw, server)
+            target = meta.get("_index") or default_index or ""
+            if meta.get("require_alias", require_alias) and not self.is_alias(target):
+                reason = (f"no such index [{target}] and [require_alias] request flag is [true] and [{target}] is "
+                          "not an alias")
+                item = {"_index": target, "_id": doc_id, "status": 404,
+                        "error": {"type": "index_not_found_exception", "reason": reason}}
+            else:
+                item = self._bulk_item(op, target, doc_id, raw, server, meta)
             errors = errors or "error" in item
             items.append({op: item})
         return {"took": 1, "errors": errors, "items": items}
 
-    def _bulk_item(self, op: str, target: str, doc_id: str, raw: bytes | None, server: FaultServer
-                   ) -> dict[str, Any]:
+    def _bulk_item(self, op: str, target: str, doc_id: str, raw: bytes | None, server: FaultServer,
+                   meta: dict[str, Any] | None = None) -> dict[str, Any]:
         try:
             index = self.write_index(target)
         except EsError as exc:
@@ -288,12 +357,26 @@ class ClusterState:
         seq = next(self._seq)
         base = {"_index": index.name, "_id": doc_id, "_shards": _SHARDS, "_seq_no": seq, "_primary_term": 1}
         old = index.docs.get(doc_id)
+        current = old[0] if old else index.tombstone(doc_id)
+        external = (meta or {}).get("version_type") in ("external", "external_gte")
+        if external:
+            version = int(meta["version"])
+            stale = current is not None and (version < current or (version == current
+                                                                      and meta["version_type"] == "external"))
+            if stale:
+                reason = (f"[{doc_id}]: version conflict, current version [{current}] is higher or equal to the "
+                          f"one provided [{version}]")
+                return {"_index": index.name, "_id": doc_id, "status": 409,
+                        "error": {"type": "version_conflict_engine_exception", "reason": reason}}
+        else:
+            version = (current or 0) + 1
         if op == "delete":
+            index.tombstones[doc_id] = (version, time.monotonic())
             if old is None:
-                return {**base, "_version": 1, "result": "not_found", "status": 404}
+                return {**base, "_version": version, "result": "not_found", "status": 404}
             del index.docs[doc_id]
-            return {**base, "_version": old[0] + 1, "result": "deleted", "status": 200}
-        version = old[0] + 1 if old else 1
+            return {**base, "_version": version, "result": "deleted", "status": 200}
+        index.tombstones.pop(doc_id, None)
         index.docs[doc_id] = (version, raw if self.store_sources else None)
         index.count += old is None
         return {**base, "_version": version, "result": "updated" if old else "created",
@@ -335,7 +418,8 @@ class ClusterState:
             if snapshot is None:
                 raise EsError(404, "search_context_missing_exception",
                               f"No search context found for [{pit['id']}]")
-            rows = [(ix, d, orjson.loads(raw) if raw else {}, n) for n, (ix, d, raw) in enumerate(snapshot)]
+            versions = {(ix, d): v for ix, d, v, _ in snapshot}
+            rows = [(ix, d, orjson.loads(raw) if raw else {}, n) for n, (ix, d, _, raw) in enumerate(snapshot)]
             start = int(body.get("search_after", [-1])[0]) + 1
             rows = rows[start:]
         else:
@@ -350,6 +434,8 @@ class ClusterState:
                     hit["_source"] = filtered
                 if pit is not None:
                     hit["sort"] = [n]
+                    if body.get("version"):
+                        hit["_version"] = versions[(ix, doc_id)]
                 hits.append(hit)
                 if len(hits) >= size:
                     break
@@ -359,10 +445,17 @@ class ClusterState:
             answer["pit_id"] = pit["id"]
         return answer
 
-    def _msearch(self, expr: str | None, lines: list[Any]) -> dict[str, Any]:
-        responses = []
+    def _msearch(self, expr: str | None, lines: list[Any], server: FaultServer) -> dict[str, Any]:
+        responses: list[dict[str, Any]] = []
         for header, body in zip(lines[::2], lines[1::2], strict=True):
             target = header.get("index", expr) if isinstance(header, dict) else expr
+            fault = server.search_item_fault()
+            if fault is not None:  # one search of the batch rejected, as a busy shard does
+                server.count(f"search_item_{fault}")
+                kind = {429: "es_rejected_execution_exception", 503: "search_phase_execution_exception",
+                        400: "parsing_exception"}.get(fault, "exception")
+                responses.append({"error": {"type": kind, "reason": f"injected {fault}"}, "status": fault})
+                continue
             try:
                 responses.append({**self._search(target, body, {}), "status": 200})
             except EsError as exc:

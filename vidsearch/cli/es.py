@@ -160,19 +160,50 @@ def reindex_swap(config: ConfigOption = None, data_dir: DataDirOption = None, in
 @clean_errors
 def reindex_all(config: ConfigOption = None, data_dir: DataDirOption = None, index: IndexOption = None,
                 encoder: EncoderOption = None,
-                force: Annotated[bool, typer.Option(help="swap even if documents were rejected")] = False) -> None:
-    """Rebuild with the current mapping and settings (e.g. a new es.vector_index_type): new version, copy, swap."""
+                force: Annotated[bool, typer.Option(help="swap even if documents were rejected")] = False,
+                resume: Annotated[bool, typer.Option(help="continue the reindex a killed run left building")]
+                = False,
+                restart: Annotated[bool, typer.Option(help="drop what a killed run left building, start over")]
+                = False,
+                copy: Annotated[str, typer.Option(help="auto: Elasticsearch's _reindex when the documents need "
+                                                  "no change (same encoders), else through vidsearch; or "
+                                                  "server / client")] = "auto") -> None:
+    """Rebuild with the current mapping and settings (e.g. a new es.vector_index_type): new version, copy, swap.
+    Ingest and deletes may go on meanwhile: every write through the alias is mirrored into the new version."""
     from vidsearch.store.elasticsearch import reindex
 
+    if resume and restart:
+        raise ConfigurationError("--resume and --restart exclude each other")
+    if copy not in ("auto", "server", "client"):
+        raise ConfigurationError(f"--copy {copy!r}: use auto, server or client")
     with _store(config, data_dir) as (settings, store):
         chosen = _indices(index)
         current = store.encoders()
         wanted = encoders_in_use(settings, encoder) if encoder else current
-        reindex.begin(store, wanted, chosen)
-        failed = sum(_copy_live(store, idx) for idx in chosen)
+        if restart:
+            for idx in chosen:
+                dropped = reindex.drop(store, idx)
+                if dropped:
+                    console.print(f"dropped {dropped}", highlight=False)
+        if resume:
+            for idx in chosen:
+                console.print(f"resuming {reindex.resume(store, idx).name}", highlight=False)
+        else:
+            reindex.begin(store, wanted, chosen)
+        server = copy == "server" or (copy == "auto" and wanted == current)
+        failed = 0
+        for idx in chosen:
+            if server:
+                result = reindex.copy_server_side(store, idx, progress=lambda line: console.print(
+                    line, highlight=False))
+                console.print(f"{store.read_target(idx)}: copied by _reindex: {result.get('created', 0)} created, "
+                              f"{result.get('updated', 0)} updated, {result.get('version_conflicts', 0)} newer "
+                              "already there", highlight=False)
+            else:
+                failed += _copy_live(store, idx)
         if failed and not force:
             raise ConfigurationError(f"{failed} documents were not copied; nothing swapped. Fix them and run "
-                                     "`vidsearch es reindex-swap`, or rerun with --force")
+                                     "`vidsearch es reindex --resume`, or rerun with --force")
         for idx, (old, new) in reindex.finish(store, chosen, force=force).items():
             console.print(f"{store.read_target(idx)}: {old or '—'} → {new}", highlight=False)
 
@@ -189,7 +220,7 @@ def rollback(index: Annotated[list[IndexName], typer.Option("--index", "-i", hel
     with _store(config, data_dir) as (_, store):
         for idx in index:
             old, new = reindex.rollback(store, idx, to)
-            console.print(f"{store.read_target(idx)}: {old} → {new}", highlight=False)
+            console.print(f"{store.read_target(idx)}: {old or '—'} → {new}", highlight=False)
 
 
 @app.command()

@@ -39,7 +39,8 @@ _BULK_ACTION = "/components/schemas/_global.bulk.OperationContainer"
 _MSEARCH_HEADER = "/components/schemas/_global.msearch.MultisearchHeader"
 _SEARCH_BODY = "/components/schemas/_global.search._types.SearchRequestBody"
 # Stack endpoints the serverless description lacks; they carry no body, so there is nothing to validate.
-STACK_ONLY_ENDPOINTS = {("GET", "/_cluster/health/{index}")}
+STACK_ONLY_ENDPOINTS = {("GET", "/_cluster/health/{index}"), ("GET", "/_cat/shards/{index}"),
+                        ("POST", "/{index}/_forcemerge")}
 
 
 def spec_path() -> Path:

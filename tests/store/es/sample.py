@@ -13,7 +13,7 @@ from testkit.elasticsearch.fault_server import FaultServer
 DIMS = 8
 ENCODERS = {"text": {"id": "test-text-encoder", "dims": DIMS}}
 FAST_RETRIES = {"initial_backoff_s": 0.005, "max_backoff_s": 0.05, "request_timeout_s": 5.0,
-                "bulk_timeout_s": 5.0, "connect_check_timeout_s": 2.0}
+                "bulk_timeout_s": 5.0, "connect_check_timeout_s": 2.0, "build_check_s": 0.05, "reindex_poll_s": 0.01}
 
 
 def es_settings(url: str, tmp_path, **es: Any) -> Settings:

@@ -63,7 +63,7 @@ def test_a_cluster_lost_before_the_checkpoint_leaves_the_video_unfinished(tmp_pa
         srv.inject(script=[None] + ["drop"] * 20, paths=("/_bulk", "/_refresh", "/_delete_by_query"))
         bundle = VideoBundle("v1", video_body(), {IndexName.SEGMENTS: [segment(i) for i in range(3)]},
                              frozenset({IndexName.SEGMENTS}))
-        with pytest.raises(StoreError, match="unreachable while removing documents"):
+        with pytest.raises(StoreError, match="unreachable while finding documents to remove"):
             store.commit_video(bundle)
         assert len(stored_ids(srv, IndexName.SEGMENTS)) == 3
         assert stored_ids(srv, IndexName.VIDEOS) == set()  # no checkpoint: the next run redoes the video
@@ -283,15 +283,15 @@ def test_server_side_fusion_is_refused_without_an_enterprise_licence(recording_s
     srv = recording_server
     retrievers = [TextRetriever("bm25", "news", ("ocr_text.en",)),
                   VectorRetriever("v", "text_vec", unit_vectors(1)[0])]
-    with pytest.raises(InvalidQuery, match=r"fusion is off \(es.server_fusion\)"):
-        store_on(srv).search_fused(IndexName.SEGMENTS, retrievers)
-    store = store_on(srv, server_fusion="rrf")
+    store = store_on(srv)
+    with pytest.raises(InvalidQuery, match="unknown server fusion 'rank'"):
+        store.search_fused(IndexName.SEGMENTS, retrievers, method="rank")
     with pytest.raises(InvalidQuery, match="needs an Enterprise licence; .* has 'basic'"):
-        store.search_fused(IndexName.SEGMENTS, retrievers)
+        store.search_fused(IndexName.SEGMENTS, retrievers, method="rrf")
     assert not any(r.body and "retriever" in r.body for r in srv.requests if r.path.endswith("/_search"))
     srv.licence = "trial"
     store.upsert(IndexName.SEGMENTS, [segment(0, vector=unit_vectors(1)[0])])
-    assert [c.id for c in store.search_fused(IndexName.SEGMENTS, retrievers)] == ["v1.s00000"]
+    assert [c.id for c in store.search_fused(IndexName.SEGMENTS, retrievers, method="rrf")] == ["v1.s00000"]
     sent = [r.body for r in srv.requests if r.path.endswith("/_search") and r.body and "retriever" in r.body]
     assert list(sent[-1]["retriever"]) == ["rrf"]
 

@@ -21,7 +21,8 @@ ENCODER = "text=test-text-encoder:8"
 def cli(tmp_path):
     with FaultServer() as srv:
         env = {"VIDSEARCH_ES_URL": srv.url, "VIDSEARCH_DATA_DIR": str(tmp_path / "data"),
-               "VIDSEARCH_ES__INITIAL_BACKOFF_S": "0.01", "VIDSEARCH_LOG_LEVEL": "WARNING"}
+               "VIDSEARCH_ES__INITIAL_BACKOFF_S": "0.01", "VIDSEARCH_LOG_LEVEL": "WARNING",
+               "VIDSEARCH_ES__BUILD_CHECK_S": "0.05", "VIDSEARCH_ES__REINDEX_POLL_S": "0.01"}
         runner = CliRunner()
 
         def invoke(*args: str):
@@ -55,18 +56,24 @@ def test_reindex_copies_and_swaps_then_rollback_and_prune(cli, tmp_path):
     writer.upsert(IndexName.SEGMENTS, [segment(i) for i in range(30)])
     writer.close()
 
-    result = invoke("reindex", "--index", "segments")
+    result = invoke("reindex", "--index", "segments", "--copy", "client")
     assert result.exit_code == 0, result.output
     assert "segments: copied 30, 0 failed" in result.output
     assert "vidsearch-segments: vidsearch-segments-v1 → vidsearch-segments-v2" in result.output
 
+    result = invoke("reindex", "--index", "segments")  # same encoders: Elasticsearch's own _reindex copies
+    assert result.exit_code == 0, result.output
+    assert "copied by _reindex: 30 created, 0 updated" in result.output
+    assert "vidsearch-segments: vidsearch-segments-v2 → vidsearch-segments-v3" in result.output
+    assert [r.path for r in srv.requests if r.path == "/_reindex"] == ["/_reindex"]
+
     result = invoke("rollback", "--index", "segments")
-    assert "vidsearch-segments: vidsearch-segments-v2 → vidsearch-segments-v1" in result.output
-    assert srv.state.indices["vidsearch-segments-v1"].aliases == {"vidsearch-segments"}
+    assert "vidsearch-segments: vidsearch-segments-v3 → vidsearch-segments-v2" in result.output
+    assert srv.state.indices["vidsearch-segments-v2"].aliases == {"vidsearch-segments"}
 
     result = invoke("prune", "--index", "segments", "--keep", "1")
-    assert "deleted vidsearch-segments-v2" in result.output
-    assert "vidsearch-segments-v2" not in srv.state.indices
+    assert "deleted vidsearch-segments-v1" in result.output and "deleted vidsearch-segments-v3" in result.output
+    assert "vidsearch-segments-v1" not in srv.state.indices
 
 
 def test_reindex_begin_prints_what_an_ingest_job_needs_and_swap_finishes_it(cli):

@@ -10,6 +10,7 @@ validator catches it.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ import pytest
 
 from tests.store.es import openapi
 from tests.store.es.sample import es_settings, segment, unit_vectors, video_body
+from vidsearch.errors import StoreError
 from vidsearch.schema import IndexName
 from vidsearch.store.base import Range, SearchFilters, TextRetriever, VectorRetriever, VideoBundle
 from vidsearch.store.elasticsearch import reindex
@@ -30,7 +32,8 @@ EXPECTED_ENDPOINTS = {
     "PUT /{index}/_mapping", "PUT /_bulk", "POST /{index}/_mget", "POST /{index}/_count", "POST /{index}/_pit",
     "POST /_search", "DELETE /_pit", "POST /{index}/_msearch", "POST /{index}/_search", "POST /{index}/_refresh",
     "POST /{index}/_delete_by_query", "GET /_license", "GET /{index}/_alias", "PUT /{index}/_settings",
-    "POST /_aliases", "DELETE /{index}",
+    "POST /_aliases", "DELETE /{index}", "POST /_reindex", "GET /_tasks/{task_id}", "GET /_cluster/health/{index}",
+    "GET /_cat/shards/{index}", "POST /{index}/_forcemerge",
 }
 
 
@@ -78,11 +81,29 @@ def _tour(srv: FaultServer, tmp: Path) -> None:
         store.search_fused(IndexName.SEGMENTS, retrievers, filters, method="rrf", weights={"bm25": 2.0})
         store.search_fused(IndexName.SEGMENTS, retrievers, filters, method="linear",
                            weights={"bm25": 0.3, "text_vec": 0.7})
+        srv.inject(search_item_script=[429, None, 503])  # two searches of one _msearch busy: sent again
+        store.search(IndexName.SEGMENTS, retrievers, filters)
         reindex.begin(store, {"text": TEXT, "face": FACE}, [IndexName.SEGMENTS])
         reindex.copy_live(store, IndexName.SEGMENTS)
+        # an ingest job writing straight into the new version: build mode, stale removal left to the ledger
+        builder = ElasticsearchStore(es_settings(srv.url, tmp, write_versions={"segments": 2}))
+        builder.commit_video(VideoBundle("v1", video_body("v1"), {
+            IndexName.SEGMENTS: [segment(i, vector=text_vecs[i]) for i in range(5)]},
+            frozenset({IndexName.SEGMENTS})))
+        builder.delete_video("v9")
+        builder.close()
+        srv.state.data_nodes = 1  # replicas cannot be allocated: the swap names them and refuses
+        with pytest.raises(StoreError, match="not allocated"):
+            reindex.finish(store)
+        srv.state.data_nodes = 3
         reindex.finish(store)
         reindex.rollback(store, IndexName.SEGMENTS)
         store.versions.prune(IndexName.SEGMENTS, keep=1)
+        merging = ElasticsearchStore(es_settings(srv.url, tmp, force_merge_segments=1))
+        reindex.begin(merging, {"text": TEXT, "face": FACE}, [IndexName.SEGMENTS])
+        reindex.copy_server_side(merging, IndexName.SEGMENTS)
+        reindex.finish(merging)
+        merging.close()
         store.delete_video("v1")
         store.refresh()
         store.stats()
@@ -110,6 +131,10 @@ def recorded(tmp_path_factory) -> list[RecordedRequest]:
 
 def _key(request: RecordedRequest) -> str:
     op = openapi.operation(request.method, request.path)
+    if op is None:
+        for method, template in openapi.STACK_ONLY_ENDPOINTS:
+            if method == request.method and re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", template), request.path):
+                return f"{method} {template}"
     return f"{request.method} {op.template if op else request.path}"
 
 
@@ -175,7 +200,8 @@ def test_wrong_types_are_caught(recorded):
 
 def test_a_non_canonical_short_form_is_caught(recorded):
     """``{"term": {"video_id": "v1"}}`` works on a cluster but the spec describes only the canonical form."""
-    request = _first(recorded, "POST", "/_delete_by_query")
+    request = _first(recorded, "POST", "/_search", lambda b: "term" in (
+        b.get("query", {}).get("bool", {}).get("filter") or [{}])[0])
     request.body["query"]["bool"]["filter"][0]["term"]["video_id"] = "v1"
     assert _errors(request)
 

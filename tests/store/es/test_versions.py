@@ -115,7 +115,8 @@ def test_prune_never_deletes_the_live_version(live):
 def test_a_second_reindex_is_refused_while_one_is_building(live):
     _, store = live
     reindex.begin(store, ENCODERS, [SEG])
-    with pytest.raises(StoreError, match="vidsearch-segments-v2 is already being built"):
+    with pytest.raises(StoreError, match=r"reindex [0-9a-f]{12} is already building vidsearch-segments-v2 \(started "
+                                         r".* by .* pid \d+\)"):
         reindex.begin(store, ENCODERS, [SEG])
 
 

@@ -3,8 +3,9 @@
 It behaves like the embedded store: the same document checks before anything is sent, the same encoder record
 (in each index's mapping ``_meta``) and ``EncoderMismatch``, ``commit_video`` writing the video document last as
 the checkpoint after removing the stale documents of the indices it owns, and per-retriever candidate lists with
-BM25 and ``dot_product`` scores as Elasticsearch reports them. Writes go to the alias unless a reindex is building
-a new version (``es.write_versions``); reads always go to the alias.
+BM25 and ``dot_product`` scores as Elasticsearch reports them. Writes (``writes.WritePath``) go to the alias and
+are mirrored into a version a reindex is building, or go straight into that version (``es.write_versions``);
+reads always go to the alias.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from elasticsearch import Elasticsearch, NotFoundError
 
 from vidsearch.config import Settings
-from vidsearch.errors import DocumentRejected, InvalidQuery, StoreError
+from vidsearch.errors import InvalidQuery, StoreError
 from vidsearch.schema import IndexName, index_schema
 from vidsearch.store.base import (
     Candidate,
@@ -27,23 +28,22 @@ from vidsearch.store.base import (
     StoreStats,
     TextRetriever,
     VectorRetriever,
-    VideoBundle,
-    WriteReport,
-    check_document,
     check_query_encoder,
 )
 from vidsearch.store.elasticsearch import queries
-from vidsearch.store.elasticsearch.bulk import AckCallback, Action, BulkInterrupted, BulkWriter
-from vidsearch.store.elasticsearch.client import connect, translated, with_status_retries
+from vidsearch.store.elasticsearch.bulk import BulkWriter
+from vidsearch.store.elasticsearch.client import RETRY_STATUSES, connect, translated, with_status_retries
 from vidsearch.store.elasticsearch.indices import IndexVersions
+from vidsearch.store.elasticsearch.mirror import BuildWatch
 from vidsearch.store.elasticsearch.schema_sync import IndexSchemaSync
+from vidsearch.store.elasticsearch.writes import WritePath
 
 log = logging.getLogger(__name__)
 
 _ENTERPRISE = ("enterprise", "trial")
 
 
-class ElasticsearchStore:
+class ElasticsearchStore(WritePath):
     backend = "elasticsearch"
 
     def __init__(self, settings: Settings, client: Elasticsearch | None = None) -> None:
@@ -53,6 +53,7 @@ class ElasticsearchStore:
         self.versions = IndexVersions(self.client, self.settings, self.url)
         self.writer = BulkWriter(self.client, self.settings, self.url)
         self.schema_sync = IndexSchemaSync(self.versions, self.settings)
+        self.watch = BuildWatch(self.versions, self.settings)
         self._reader = with_status_retries(self.client)
         self._info: dict[str, Any] | None = None
         self._meta_cache: dict[str, tuple[float, dict[str, Any]]] = {}
@@ -123,94 +124,6 @@ class ElasticsearchStore:
         recorded = self._recorded(self.write_target(index)).get("encoders", {})
         return {name: int(recorded[f.encoder]["dims"]) for name, f in index_schema(index).vectors.items()
                 if f.encoder in recorded}
-
-    # -- writes ---------------------------------------------------------------------------------------------
-    def _checked(self, index: IndexName, docs: Iterable[tuple[str, Mapping[str, Any]]], report: WriteReport
-                 ) -> Iterator[tuple[str, dict[str, Any]]]:
-        """The embedded store's checks, lazily: rejected documents are reported and never sent."""
-        dims = self._dims(index)
-        for doc_id, body in docs:
-            try:
-                yield doc_id, check_document(index, doc_id, body, dims, require_dims=True)
-            except DocumentRejected as exc:
-                report.failed.append((doc_id, exc.reason))
-
-    def _index_actions(self, index: IndexName, docs: Iterable[tuple[str, dict[str, Any]]]) -> Iterator[Action]:
-        target = self.write_target(index)
-        for doc_id, body in docs:
-            yield {"_op_type": "index", "_index": target, "_id": doc_id, "_source": body}
-
-    def upsert(self, index: IndexName, docs: Iterable[tuple[str, Mapping[str, Any]]],
-               on_ack: AckCallback | None = None) -> WriteReport:
-        """Stream documents in bulk (any iterable: memory stays flat). Rejected and failed ids are reported."""
-        index = IndexName(index)
-        report = WriteReport()
-        self.cluster_info()
-        actions = self._index_actions(index, self._checked(index, docs, report))
-        return report.merge(self._write(actions, report, on_ack))
-
-    def _write(self, actions: Iterable[Action], report: WriteReport, on_ack: AckCallback | None = None
-               ) -> WriteReport:
-        """Bulk-write; if the stream is interrupted, its report also names the documents rejected before."""
-        try:
-            return self.writer.write(actions, on_ack)
-        except BulkInterrupted as exc:
-            exc.report.failed[:0] = report.failed
-            raise
-
-    def delete(self, index: IndexName, ids: Sequence[str]) -> int:
-        index = IndexName(index)
-        self.cluster_info()
-        target = self.write_target(index)
-        report = self.writer.write({"_op_type": "delete", "_index": target, "_id": i} for i in ids)
-        if report.failed:
-            raise StoreError(f"could not delete {len(report.failed)} documents from {target}: {report.failed[0]}")
-        return report.deleted
-
-    def commit_video(self, bundle: VideoBundle) -> WriteReport:
-        """The video's documents, then the removal of its stale ones, then the video document (the checkpoint).
-        Anything rejected or failed stops the commit before the checkpoint, so the video is redone."""
-        report = WriteReport()
-        self.cluster_info()
-        checked = {IndexName(index): list(self._checked(IndexName(index), docs, report))
-                   for index, docs in bundle.docs.items()}
-        video = list(self._checked(IndexName.VIDEOS, [(bundle.video_id, bundle.video)], report))
-        if report.failed:
-            return report
-        actions = [a for index, docs in checked.items() for a in self._index_actions(index, docs)]
-        report.merge(self._write(actions, report))
-        if report.failed:
-            return report
-        for index in bundle.replace:
-            index = IndexName(index)
-            keep = [doc_id for doc_id, _ in checked.get(index, [])]
-            removed, failures = self._delete_where(index, queries.owned_ids_query(bundle.video_id, keep))
-            report.deleted += removed
-            if failures:
-                report.failed.extend((bundle.video_id, f"removing stale {index!s}: {f}") for f in failures[:10])
-                return report
-        report.merge(self._write(self._index_actions(IndexName.VIDEOS, video), report))
-        return report
-
-    def _delete_where(self, index: IndexName, query: dict[str, Any]) -> tuple[int, list[str]]:
-        """delete_by_query after a refresh of that index, so documents written moments ago are seen too."""
-        target = self.write_target(index)
-        with translated(self.url, f"removing documents from {target}"):
-            self.client.indices.refresh(index=target)
-            response = self.client.delete_by_query(index=target, body={"query": query}, conflicts="proceed",
-                                                   refresh=False)
-        failures = [str(f.get("cause", f)) for f in response.get("failures", [])]
-        return int(response.get("deleted", 0)), failures
-
-    def delete_video(self, video_id: str) -> int:
-        self.cluster_info()
-        removed = self.delete(IndexName.VIDEOS, [video_id])  # the checkpoint first: a partial delete is redone
-        for index in (IndexName.SEGMENTS, IndexName.PERSONS, IndexName.CREDITS):
-            deleted, failures = self._delete_where(index, queries.video_term(video_id))
-            if failures:
-                raise StoreError(f"removing video {video_id!r} from {self.write_target(index)}: {failures[0]}")
-            removed += deleted
-        return removed
 
     # -- reads ----------------------------------------------------------------------------------------------
     def _with_vectors_flag(self) -> bool:
@@ -308,8 +221,7 @@ class ElasticsearchStore:
                 names.append(retriever.name)
         if not searches:
             return results
-        with translated(self.url, f"searching {target}"):
-            responses = self._reader.msearch(index=target, body=searches)["responses"]
+        responses = self._msearch(target, searches)
         for name, response in zip(names, responses, strict=True):
             if "error" in response:
                 error = response["error"]
@@ -318,19 +230,39 @@ class ElasticsearchStore:
             results[name] = [Candidate(h["_id"], float(h["_score"])) for h in response["hits"]["hits"]]
         return results
 
+    def _msearch(self, target: str, searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One ``_msearch``; searches answered 429/5xx inside it are sent again (only those), with the bulk
+        writer's backoff, so one busy shard does not fail the whole query."""
+        s = self.settings
+        answers: dict[int, dict[str, Any]] = {}
+        pending = list(range(len(searches) // 2))
+        for attempt in range(s.max_retries + 1):
+            body = [line for n in pending for line in searches[2 * n: 2 * n + 2]]
+            with translated(self.url, f"searching {target}"):
+                responses = self._reader.msearch(index=target, body=body)["responses"]
+            retry = [n for n, r in zip(pending, responses, strict=True)
+                     if "error" in r and int(r.get("status", 500)) in RETRY_STATUSES and attempt < s.max_retries]
+            answers.update((n, r) for n, r in zip(pending, responses, strict=True) if n not in retry)
+            if not retry:
+                break
+            log.info("msearch: %d of %d searches busy (%s); retrying", len(retry), len(pending),
+                     responses[pending.index(retry[0])].get("status"))
+            time.sleep(min(s.max_backoff_s, s.initial_backoff_s * 2 ** attempt))
+            pending = retry
+        return [answers[n] for n in range(len(searches) // 2)]
+
     def search_fused(self, index: IndexName, retrievers: Sequence[Retriever], filters: SearchFilters | None = None,
-                     method: str | None = None, k: int = 10, weights: Mapping[str, float] | None = None,
+                     method: str = "rrf", k: int = 10, weights: Mapping[str, float] | None = None,
                      rank_constant: int = 60, window: int = 100) -> list[Candidate]:
-        """One list fused on the cluster by ES's ``rrf``/``linear`` retriever (``method``, default
-        ``es.server_fusion``): needs an Enterprise licence. Client-side fusion of ``search()`` needs none."""
+        """One list fused on the cluster by ES's ``rrf``/``linear`` retriever: needs an Enterprise licence, and
+        is not on the search path (which fuses on the client, on every licence). For comparing the two."""
         index = IndexName(index)
-        method = method or self.settings.server_fusion
-        if method == "off":
-            raise InvalidQuery("server-side fusion is off (es.server_fusion); use search() and fuse on the client")
+        if method not in ("rrf", "linear"):
+            raise InvalidQuery(f"unknown server fusion {method!r}: use rrf or linear")
         licence = self.licence()
         if licence not in _ENTERPRISE:
             raise InvalidQuery(f"server-side {method} fusion needs an Enterprise licence; {self.url} has "
-                               f"{licence!r}. Leave es.server_fusion off to fuse on the client")
+                               f"{licence!r}; search() with client-side fusion needs none")
         target = self.read_target(index)
         recorded = self._recorded(target).get("encoders", {})
         usable = [r for r in retrievers if isinstance(r, TextRetriever) or self._check_encoder(index, r, recorded)]

@@ -6,7 +6,9 @@
 - holds documents still rejected after those retries for final passes, then reports each one that never got in;
 - reports permanent per-item failures (a mapping error) by id and reason, never drops them;
 - stops at once on a lost cluster or rejected credentials, listing every action that was not acknowledged.
-Ids are explicit, so a retried ``index`` overwrites instead of duplicating.
+Ids are explicit, so a retried ``index`` overwrites instead of duplicating. An action may carry ``require_alias``
+(a write through an alias never auto-creates an index) and an external ``version``: a 409 for such an action
+means the target already holds that document at a newer version — the outcome wanted, so it is not a failure.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 
 Action = dict[str, Any]
 AckCallback = Callable[[str, str], None]  # (op, doc id) once per acknowledged action
+ItemCallback = Callable[[str, dict[str, Any]], None]  # (op, bulk response item) once per acknowledged action
+_HEADER_KEYS = ("require_alias", "version", "version_type")
 _FATAL_STATUSES = (401, 403)
 
 
@@ -57,7 +61,8 @@ def item_reason(info: dict[str, Any]) -> str:
 def expand(action: Action) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Action → (action line, source line) for ``streaming_bulk``; ours are always canonical, so no copying."""
     op = action["_op_type"]
-    header = {op: {"_index": action["_index"], "_id": action["_id"]}}
+    header = {op: {"_index": action["_index"], "_id": action["_id"],
+                   **{k: action[k] for k in _HEADER_KEYS if k in action}}}
     return header, (None if op == "delete" else action["_source"])
 
 
@@ -124,12 +129,13 @@ class BulkWriter:
             expand_action_callback=expand,
         )
 
-    def write(self, actions: Iterable[Action], on_ack: AckCallback | None = None) -> WriteReport:
+    def write(self, actions: Iterable[Action], on_ack: AckCallback | None = None,
+              on_item: ItemCallback | None = None) -> WriteReport:
         """Send every action; the report counts what ES acknowledged and lists each failure by id."""
         report = WriteReport()
         deferred: list[tuple[Action, str]] = []
         source = iter(actions)
-        self._pass(source, report, deferred, on_ack)
+        self._pass(source, report, deferred, on_ack, on_item)
         s = self._settings
         for attempt in range(s.final_retry_passes):
             if not deferred:
@@ -139,7 +145,7 @@ class BulkWriter:
                         attempt + 1)
             self._sleep(wait)
             retry, deferred = [a for a, _ in deferred], []
-            self._pass(iter(retry), report, deferred, on_ack)
+            self._pass(iter(retry), report, deferred, on_ack, on_item)
         for action, reason in deferred:
             report.failed.append((action["_id"], f"still rejected after retries: {reason}"))
         if report.failed:
@@ -148,7 +154,7 @@ class BulkWriter:
         return report
 
     def _pass(self, source: Iterator[Action], report: WriteReport, deferred: list[tuple[Action, str]],
-              on_ack: AckCallback | None) -> None:
+              on_ack: AckCallback | None, on_item: ItemCallback | None = None) -> None:
         in_flight = _InFlight()
         shared = _Shared(in_flight.track(source))
         lock = threading.Lock()
@@ -164,10 +170,14 @@ class BulkWriter:
                     report.deleted += info.get("result") == "deleted"
                 else:
                     report.written += 1
+                if on_item is not None:
+                    on_item(op, info)
                 if on_ack is not None:
                     on_ack(op, doc_id)
             elif op == "delete" and status == 404:
                 pass  # already gone: what a delete wants
+            elif status == 409 and action is not None and "version_type" in action:
+                pass  # the target already holds a newer version of this document: nothing to do
             elif status in _FATAL_STATUSES:
                 problem = describe_status(status, info, self._url)
                 report.failed.append((doc_id, f"not acknowledged: {problem}"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,21 +120,36 @@ class IndexVersions:
         return IndexVersion(index, version, name, False, meta.get("state", "building"), meta)
 
     def finish(self, index: IndexName, version: int | None = None, force: bool = False,
-               health_timeout: str = "60s") -> tuple[str | None, str]:
-        """Serve the building version (or ``version``): restore settings, refresh, check, swap. (old, new)."""
+               prepare: Callable[[IndexVersion], None] | None = None) -> tuple[str | None, str]:
+        """Serve the building version (or ``version``): ``prepare`` it (the one refresh, stale removal), restore
+        serving settings, wait for ``es.swap_wait_for`` health, check it is not missing documents, swap.
+        (old, new). A swap whose answer was lost (the alias already moved) is completed, not repeated."""
         versions = self.list(index)
-        target = self._pick(index, versions, version, lambda v: v.state == "building")
         live = next((v for v in versions if v.live), None)
+        target = self._pick(index, versions, version, lambda v: v.state == "building")
+        if live is not None and live.name == target.name:
+            previous = [v for v in versions if v.state == "live" and v.name != target.name]
+            for old in previous:
+                self.set_meta(old.name, {**old.meta, "state": "retired"})
+            self.set_meta(target.name, {**target.meta, "state": "live"})
+            log.info("%s already serves %s: completed the interrupted swap", self.alias(index), target.name)
+            return (previous[-1].name if previous else None), target.name
+        if live is None and any(v.state == "live" for v in versions) and not force:
+            raise StoreError(f"{self.alias(index)} points at no index although "
+                             f"{', '.join(v.name for v in versions if v.state == 'live')} served it: restore the "
+                             f"alias first (vidsearch es rollback --index {index.value} --to N); alias not moved")
+        if target.meta.get("copy") == "copying" and not force:
+            raise StoreError(f"the copy into {target.name} (reindex {target.meta.get('reindex_id', '?')}) did not "
+                             "complete: rerun `vidsearch es reindex --resume` (or --restart); alias not moved")
+        if prepare is not None:
+            prepare(target)
         live_settings = target.meta.get("live_settings", {})
-        restore = {k: live_settings[k] for k in ("refresh_interval", "number_of_replicas") if k in live_settings}
+        restore: dict[str, Any] = {k: live_settings[k] for k in ("refresh_interval", "number_of_replicas")
+                                   if k in live_settings}
+        restore["gc_deletes"] = "60s"  # ES's default, once no copy can arrive late
         with translated(self.url, f"preparing {target.name} to serve"):
-            if restore:
-                self.client.indices.put_settings(index=target.name, body={"index": restore})
-            self.client.indices.refresh(index=target.name)
-            health = self.client.cluster.health(index=target.name, wait_for_status="yellow",
-                                                 timeout=health_timeout)
-        if health.get("timed_out") or health.get("status") == "red":
-            raise StoreError(f"{target.name} did not become available ({health.get('status')}); alias not moved")
+            self.client.indices.put_settings(index=target.name, body={"index": restore})
+        self.wait_for_health(target.name)
         if live is not None and not force:
             old_count, new_count = self.doc_count(live.name), self.doc_count(target.name)
             if new_count < self._settings.min_swap_ratio * old_count:
@@ -144,18 +159,37 @@ class IndexVersions:
         self.swap(index, target, live)
         return (live.name if live else None), target.name
 
-    def rollback(self, index: IndexName, version: int | None = None) -> tuple[str, str]:
-        """Point the alias back at the previous version (or ``version``). (from, to)."""
+    def wait_for_health(self, name: str) -> None:
+        """Wait for ``es.swap_wait_for`` (green by default: every replica allocated); else name what is not."""
+        wanted, timeout = self._settings.swap_wait_for, self._settings.swap_health_timeout_s
+        client = self.client.options(request_timeout=timeout + 30, ignore_status=408)
+        with translated(self.url, f"waiting for {name} to become {wanted}"):
+            health = client.cluster.health(index=name, wait_for_status=wanted, timeout=f"{int(timeout)}s")
+        status = health.get("status")
+        if not health.get("timed_out") and status in ("green", wanted):
+            return
+        with translated(self.url, f"listing the shards of {name}"):
+            rows = self.client.cat.shards(index=name, format="json", h="index,shard,prirep,state,unassigned.reason")
+        missing = [f"{r['index']} shard {r['shard']} {'primary' if r['prirep'] == 'p' else 'replica'} "
+                   f"{r['state']} ({r.get('unassigned.reason') or '?'})" for r in rows if r["state"] != "STARTED"]
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        raise StoreError(f"{name} is {status}, not {wanted}, after {timeout:g}s; not allocated: "
+                         f"{'; '.join(missing[:10]) or 'none listed'}{more}. Alias not moved. Add data nodes or lower "
+                         "VIDSEARCH_ES__NUMBER_OF_REPLICAS (each replica needs its own node), or swap without them "
+                         "with VIDSEARCH_ES__SWAP_WAIT_FOR=yellow")
+
+    def rollback(self, index: IndexName, version: int | None = None) -> tuple[str | None, str]:
+        """Point the alias back at the previous version (or ``version``; also restores a missing alias)."""
         versions = self.list(index)
         live = next((v for v in versions if v.live), None)
-        if live is None:
-            raise NotFound(f"{self.alias(index)} points at no index: nothing to roll back")
-        older = [v for v in versions if v.version < live.version and v.state != "building"]
+        if live is None and version is None:
+            raise NotFound(f"{self.alias(index)} points at no index: name the version to restore it to (--to N)")
+        older = [v for v in versions if live is not None and v.version < live.version and v.state != "building"]
         if version is None and not older:
             raise NotFound(f"no version of {self.alias(index)} older than v{live.version} is left to roll back to")
         target = self._pick(index, versions, version, lambda v: v in older)
         self.swap(index, target, live)
-        return live.name, target.name
+        return (live.name if live else None), target.name
 
     def swap(self, index: IndexName, target: IndexVersion, live: IndexVersion | None) -> None:
         """One atomic ``_aliases`` call; ``must_exist`` makes a concurrent swap fail instead of doubling up."""

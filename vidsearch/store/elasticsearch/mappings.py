@@ -121,8 +121,8 @@ def create_body(index: IndexName, encoders: Mapping[str, Mapping[str, Any]], set
     body = es_mappings.index_body(index.value)
     live = live_index_settings(index, settings)
     body["settings"].update(live)
-    if building:
-        body["settings"].update(BUILD_SETTINGS)
+    if building:  # tombstones outlive the build: a mirrored delete must outrank the older copy of the document
+        body["settings"].update({**BUILD_SETTINGS, "gc_deletes": settings.build_gc_deletes})
     body["settings"]["analysis"]["tokenizer"]["vidsearch_nori"].pop("user_dictionary_rules", None)
     body["settings"]["analysis"]["tokenizer"]["vidsearch_nori"].update(user_dictionary(settings))
     props = body["mappings"]["properties"]

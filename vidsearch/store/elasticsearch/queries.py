@@ -145,7 +145,7 @@ def source_filter(index: IndexName, with_vectors: bool, exclude_vectors_flag: bo
 
 
 def page_body(filters: list[dict[str, Any]], pit_id: str, keep_alive: str, size: int,
-              search_after: list[Any] | None, source: dict[str, Any]) -> dict[str, Any]:
+              search_after: list[Any] | None, source: dict[str, Any] | bool) -> dict[str, Any]:
     """One page of a point-in-time export, in ``_shard_doc`` order (the cheapest stable order)."""
     body: dict[str, Any] = {
         "size": size,

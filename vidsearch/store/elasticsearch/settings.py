@@ -56,6 +56,23 @@ class ElasticsearchSettings(BaseModel):
         0.9, ge=0.0, le=1.0, description="refuse an alias swap when the new index holds fewer docs than this share"
     )
     keep_versions: int = Field(2, ge=1, description="versions `es prune` keeps per index (the live one included)")
+    swap_wait_for: Literal["green", "yellow"] = Field(
+        "green", description="health a new version must reach before the alias moves to it (yellow: replicas may "
+        "still be unassigned)")
+    swap_health_timeout_s: float = Field(300.0, gt=0, description="how long the swap waits for that health")
+    build_check_s: float = Field(
+        5.0, ge=0, description="how long a writer trusts what it last read about versions being built; a reindex "
+        "waits 2x this (plus 1 s) after creating its version before it starts copying")
+    mirror_window: int = Field(2000, ge=1, description="documents written through the alias per batch while a "
+                               "new version may be building (their bodies are kept to mirror them)")
+    build_gc_deletes: str = Field("7d", pattern=r"^[0-9]+[smhd]$", description="index.gc_deletes of a version "
+                                  "being built: how long a mirrored delete outranks an older copied document")
+    force_merge_segments: int | None = Field(
+        None, ge=1, description="force-merge a built version to this many segments before the swap (off: None)")
+    reindex_slices: str = Field("auto", pattern=r"^(auto|[1-9][0-9]*)$", description="server-side _reindex slices")
+    reindex_requests_per_second: float = Field(-1, description="server-side _reindex throttle (-1: none)")
+    reindex_batch_size: int = Field(1000, ge=1, le=10_000, description="documents per _reindex scroll batch")
+    reindex_poll_s: float = Field(5.0, gt=0, description="how often a server-side reindex task is polled")
     write_versions: dict[str, int] = Field(
         default_factory=dict, description="index → version writes go to while a reindex builds it (reads stay on "
         "the alias), e.g. VIDSEARCH_ES__WRITE_VERSIONS='{\"segments\": 2}'"
@@ -72,9 +89,6 @@ class ElasticsearchSettings(BaseModel):
     max_deferred: int = Field(50_000, ge=0, description="rejected documents held for a final pass before failing")
 
     # -- search ---------------------------------------------------------------------------------------------
-    server_fusion: Literal["off", "rrf", "linear"] = Field(
-        "off", description="fuse on the cluster with ES retrievers (needs an Enterprise licence)"
-    )
     scan_keep_alive: str = Field("2m", pattern=r"^[0-9]+[smh]$", description="PIT keep-alive between pages")
     meta_cache_s: float = Field(30.0, ge=0, description="how long recorded encoders are trusted before re-reading")
 
