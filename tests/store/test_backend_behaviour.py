@@ -40,9 +40,6 @@ def _embedded(tmp_path) -> Iterator[IndexBackend]:
 def _elasticsearch(tmp_path) -> Iterator[IndexBackend]:
     from vidsearch.store.elasticsearch.backend import ElasticsearchStore
 
-    url = Settings().es_url
-    if not url:
-        pytest.skip(NO_CLUSTER)
     prefix = f"vidsearch-test-{uuid.uuid4().hex[:8]}"  # every test gets its own indices
     store = ElasticsearchStore(Settings(data_dir=tmp_path, es={"index_prefix": prefix, "number_of_replicas": 0}))
     store.ensure_indices(ENCODERS)
@@ -53,7 +50,8 @@ def _elasticsearch(tmp_path) -> Iterator[IndexBackend]:
     store.close()
 
 
-@pytest.fixture(params=["embedded", "elasticsearch"])
+@pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=[
+    pytest.mark.live_es, pytest.mark.skipif(not Settings().es_url, reason=NO_CLUSTER)])])
 def store(request, tmp_path) -> Iterator[IndexBackend]:
     yield from (_embedded if request.param == "embedded" else _elasticsearch)(tmp_path)
 

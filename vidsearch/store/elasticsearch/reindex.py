@@ -18,10 +18,12 @@ import os
 import socket
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from elasticsearch import NotFoundError
+from elasticsearch.exceptions import GeneralAvailabilityWarning
 
 from vidsearch.errors import StoreError
 from vidsearch.schema import IndexName
@@ -209,7 +211,9 @@ def copy_server_side(store: ElasticsearchStore, index: IndexName, progress: Prog
     while True:
         with translated(store.url, f"polling reindex task {task_id}"):
             try:
-                answer = store._reader.tasks.get(task_id=task_id)
+                with warnings.catch_warnings():  # the task API is GA on the server; the client still says preview
+                    warnings.simplefilter("ignore", GeneralAvailabilityWarning)
+                    answer = store._reader.tasks.get(task_id=task_id)
             except NotFoundError:  # the node running it restarted: start again (versions make it idempotent)
                 log.warning("reindex task %s is gone; starting the copy into %s again", task_id, target.name)
                 task_id = _start_task(store, live.name, target.name)
