@@ -64,6 +64,9 @@ class RecordedRequest:
 class Counters:
     requests: int = 0
     bulk_requests: int = 0
+    bytes_in: int = 0  # request bodies as sent (compressed if gzip)
+    bytes_out: int = 0  # response bodies
+    paths: Counter = field(default_factory=Counter)  # request path → count
     injected: Counter = field(default_factory=Counter)
     applied: Counter = field(default_factory=Counter)  # doc id → times an index/create/delete was applied
 
@@ -225,12 +228,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        with self.owner._lock:
+            self.owner.counters.bytes_in += len(raw)
         if raw and self.headers.get("Content-Encoding") == "gzip":
             raw = gzip.decompress(raw)
         return raw
 
     def _send(self, status: int, body: Any = None, raw: bytes | None = None) -> None:
         payload = b"" if self.command == "HEAD" else (raw if raw is not None else orjson.dumps(body))
+        with self.owner._lock:
+            self.owner.counters.bytes_out += len(payload)
         self.send_response(status)
         if self.owner.product_header:
             for k, v in _PRODUCT.items():
@@ -261,6 +268,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self._read_body()
         with owner._lock:
             owner.counters.requests += 1
+            owner.counters.paths[path] += 1
             if path.endswith("/_bulk"):
                 owner.counters.bulk_requests += 1
         if owner._auth is not None and self.headers.get("Authorization") != owner._auth:
