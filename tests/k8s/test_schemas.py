@@ -40,7 +40,7 @@ def test_every_rendered_object_is_valid(everything):
 
 def test_secret_templates_are_valid_secrets():
     templates = sorted((K8S / "secrets").glob("*.template.yaml"))
-    assert len(templates) == 2
+    assert len(templates) == 3
     for path in templates:
         for manifest in load_yaml(path):
             assert manifest["kind"] == "Secret"
