@@ -61,7 +61,9 @@ class IndexSchemaSync:
         if not self.versions.create(name, create_body(index, encoders, self.settings, alias=alias)):
             found = self.versions.describe(alias)  # another process created it first: check theirs
             if found is None:
-                raise StoreError(f"{name} exists but {alias} does not point at it; run `vidsearch es status`")
+                raise StoreError(f"{name} exists but {alias} does not point at it: restore the alias with "
+                                 f"`vidsearch es rollback --index {index.value} --to N` (`vidsearch es status` lists "
+                                 "the versions)")
             self._update(index, found[0], found[1], encoders)
             return found[0]
         return name

@@ -35,8 +35,10 @@ class WritePath:
         """Writes go straight into a version that is still being built (not yet swapped in)."""
         return not self._through_alias(index) and self.watch.building(index, self.write_target(index))
 
-    def _index_of(self, concrete: str) -> IndexName | None:
-        return next((i for i in IndexName if self.versions.version_of(i, concrete) is not None), None)
+    def _index_of(self, name: str) -> IndexName | None:
+        """The index behind an alias or versioned index name (None for anything else, e.g. the ledger)."""
+        return next((i for i in IndexName if name == self.versions.alias(i)
+                     or self.versions.version_of(i, name) is not None), None)
 
     def _dims_of(self, index: IndexName, target: str) -> dict[str, int]:
         recorded = self._recorded(target).get("encoders", {})
@@ -97,18 +99,20 @@ class WritePath:
         report = WriteReport()
         if not acked:
             return report
-        sources = {(a["_id"], a["_op_type"]): a.get("_source") for a in actions}
+        sources = {(self._index_of(a["_index"]), a["_id"], a["_op_type"]): a.get("_source") for a in actions}
         copies: dict[str, list[Action]] = {}
+        targets: dict[str, tuple[IndexName | None, list[str]]] = {}
         for op, info in acked:
             landed = str(info.get("_index", ""))
-            index = self._index_of(landed)
-            if index is None:
-                continue
-            for target in self.watch.targets(index, landed):
+            if landed not in targets:
+                index = self._index_of(landed)
+                targets[landed] = (index, self.watch.targets(index, landed) if index is not None else [])
+            index, newer = targets[landed]
+            for target in newer:
                 action: Action = {"_op_type": op, "_index": target, "_id": info["_id"],
                                   "version": int(info["_version"]), "version_type": "external"}
                 if op != "delete":
-                    body = sources.get((info["_id"], op))
+                    body = sources.get((index, info["_id"], op))
                     try:
                         action["_source"] = check_document(index, info["_id"], body or {},
                                                            self._dims_of(index, target), require_dims=True)
@@ -171,7 +175,7 @@ class WritePath:
             return report
         for index in (i for i in replace if i not in deferred):
             keep = [doc_id for doc_id, _ in checked.get(index, [])]
-            stale = mirror.stale_ids(self.client, self.url, self.write_target(index),
+            stale = mirror.stale_ids(self._reader, self.url, self.write_target(index),
                                      queries.owned_ids_query(bundle.video_id, keep))
             if stale:
                 removed = self._send(self._delete_actions(index, stale), report)
@@ -193,7 +197,7 @@ class WritePath:
                 if ledger.failed:
                     raise StoreError(f"removing video {video_id!r} from {target}: {ledger.failed[0][1]}")
                 continue
-            stale = mirror.stale_ids(self.client, self.url, target, queries.video_term(video_id))
+            stale = mirror.stale_ids(self._reader, self.url, target, queries.video_term(video_id))
             if stale:
                 removed += self.delete(index, stale)
         return removed
