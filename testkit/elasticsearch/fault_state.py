@@ -307,9 +307,10 @@ class ClusterState:
         return 200, {"acknowledged": True, "errors": False}
 
     # -- documents ------------------------------------------------------------------------------------------
-    def _docs(self, expr: str) -> list[tuple[str, str, dict[str, Any]]]:
+    def _docs(self, expr: str, realtime: bool = False) -> list[tuple[str, str, dict[str, Any]]]:
+        """Documents as searches see them (after the last refresh), or as a GET does (``realtime``)."""
         return [(i.name, d, orjson.loads(raw) if raw else {}) for i in self.resolve(expr)
-                for d, (_, raw) in sorted(i.searchable().items())]
+                for d, (_, raw) in sorted((i.docs if realtime else i.searchable()).items())]
 
     def is_alias(self, name: str) -> bool:
         return any(name in i.aliases for i in self.indices.values())
@@ -393,7 +394,7 @@ class ClusterState:
 
     def _mget(self, expr: str, body: dict[str, Any]) -> dict[str, Any]:
         wanted = body.get("docs") or [{"_id": i} for i in body.get("ids", [])]
-        found = {d: (ix, s) for ix, d, s in self._docs(expr)}
+        found = {d: (ix, s) for ix, d, s in self._docs(expr, realtime=True)}
         out = []
         for spec in wanted:
             hit = found.get(spec["_id"])
