@@ -15,7 +15,6 @@ Dropping ``ClusterState.tasks`` models a restarted node (the task is gone).
 from __future__ import annotations
 
 import itertools
-import math
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -171,7 +170,3 @@ def poll_task(state: ClusterState, task_id: str) -> tuple[int, Any]:
         answer["response"] = _response(task)
     return 200, answer
 
-
-def batches_needed(total: int, batch: int, slices: int) -> int:
-    """How many polls a task of ``total`` documents takes (for tests)."""
-    return math.ceil(total / max(1, slices) / batch)
