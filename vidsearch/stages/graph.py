@@ -1,0 +1,197 @@
+"""The stage dependency graph and output fingerprints: what must rerun, and why.
+
+Each stage declares the fields it reads and writes; the stages it reads from are the configured stages that write
+those fields. A stage's output is a function of its code version, the identity of every model it uses (hub id or
+folder + a content checksum), the settings that change its output, per-video inputs (a metadata sidecar's bytes)
+and the fingerprints of the stages it reads from. The checkpoint records, per stage, all of that; a rerun
+recomputes exactly the stages whose fingerprint changed — and, because a fingerprint includes its inputs'
+fingerprints, everything downstream of them. Nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import vidsearch
+from vidsearch.config import Settings
+from vidsearch.errors import VidsearchError
+from vidsearch.stages.base import Stage
+
+# Format of a stage record in the checkpoint. 1: a bare version string (before fingerprints).
+CHECKPOINT_FORMAT = 2
+
+# Settings that change how fast or where a stage runs, never what it outputs.
+RUNTIME_ONLY = frozenset({
+    "batch_size", "threads", "device", "num_gpus", "gpu", "decode_threads", "tesseract_batch_size",
+    "tesseract_timeout_s", "tesseract_threads", "detector_threads", "clova_secret", "clova_timeout_s",
+    "clova_retries", "max_photo_bytes", "max_photo_pixels", "search_k", "eval_dir", "role_top_k",
+    "video_extensions",
+})
+
+
+class CheckpointTooNew(VidsearchError):
+    """A checkpoint written by a newer vidsearch: this one cannot tell what is stale, and would overwrite output
+    the newer version built."""
+
+    status = 409
+    title = "Checkpoint from a newer vidsearch"
+
+
+def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key not in RUNTIME_ONLY:
+                _flatten(item, f"{prefix}.{key}" if prefix else key, out)
+    else:
+        out[prefix] = value
+
+
+def output_settings(settings: Settings, paths: tuple[str, ...]) -> dict[str, Any]:
+    """The values under each dotted settings path (a section or one field), runtime-only knobs left out."""
+    dumped = settings.model_dump(mode="json")
+    out: dict[str, Any] = {}
+    for path in paths:
+        node: Any = dumped
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        _flatten(node, path, out)
+    return out
+
+
+@dataclass(frozen=True)
+class StageInputs:
+    """Everything one stage's output for one video is a function of."""
+
+    name: str
+    version: str
+    models: dict[str, dict[str, str]]
+    settings: dict[str, Any]
+    upstream: dict[str, str]  # stage read from → its fingerprint
+    video: dict[str, str]  # per-video inputs
+
+    @property
+    def fingerprint(self) -> str:
+        body = json.dumps([self.name, self.version, self.models, self.settings, self.upstream, self.video],
+                          sort_keys=True, default=str)
+        return hashlib.sha256(body.encode()).hexdigest()[:20]
+
+    def record(self) -> dict[str, Any]:
+        return {"fingerprint": self.fingerprint, "version": self.version, "format": CHECKPOINT_FORMAT,
+                "by": vidsearch.__version__, "models": self.models, "settings": self.settings,
+                "upstream": self.upstream, "video": self.video}
+
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in str(version).split("."))
+
+
+def _changed(old: dict, new: dict, what: str) -> list[str]:
+    out = []
+    for key in sorted(set(old) | set(new)):
+        if key not in old:
+            out.append(f"{what} {key} added ({new[key]!r})")
+        elif key not in new:
+            out.append(f"{what} {key} removed (was {old[key]!r})")
+        elif old[key] != new[key]:
+            out.append(f"{what} {key} {old[key]!r} → {new[key]!r}")
+    return out
+
+
+def _model_reasons(old: dict, new: dict) -> list[str]:
+    out = []
+    for role in sorted(set(old) | set(new)):
+        before, now = old.get(role), new.get(role)
+        if before is None:
+            out.append(f"model {role} added ({now['backend']}:{now['source']})")
+        elif now is None:
+            out.append(f"model {role} removed (was {before['backend']}:{before['source']})")
+        elif (before.get("backend"), before.get("source")) != (now["backend"], now["source"]):
+            out.append(f"model {role} {before.get('backend')}:{before.get('source')} → "
+                       f"{now['backend']}:{now['source']}")
+        elif before.get("checksum") != now["checksum"]:
+            out.append(f"model {role} at {now['source']} changed on disk under the same path "
+                       f"(checksum {before.get('checksum')} → {now['checksum']})")
+    return out
+
+
+def why_stale(old: Any, new: StageInputs, video_id: str) -> str | None:
+    """Why this stage's stored output is stale, or None when its fingerprint matches."""
+    if old is None:
+        return "not run yet"
+    if isinstance(old, str):
+        return f"checkpoint from before fingerprints (stage version {old})"
+    if not isinstance(old, dict) or "fingerprint" not in old:
+        return "checkpoint without a fingerprint"
+    if int(old.get("format", 0)) > CHECKPOINT_FORMAT:
+        raise CheckpointTooNew(
+            f"video {video_id}: its checkpoint was written by vidsearch {old.get('by', '?')} (checkpoint format "
+            f"{old.get('format')}); this vidsearch {vidsearch.__version__} reads format {CHECKPOINT_FORMAT} and "
+            "would overwrite newer output. Upgrade vidsearch, or rebuild the video with --force.")
+    if old["fingerprint"] == new.fingerprint:
+        return None
+    reasons = []
+    if str(old.get("version")) != new.version:
+        older = _version_key(new.version) < _version_key(str(old.get("version")))
+        reasons.append(f"stage version downgrade {old.get('version')} → {new.version} (built by a newer "
+                       "vidsearch; rebuilt by this one)" if older else
+                       f"stage version {old.get('version')} → {new.version}")
+    reasons += _model_reasons(old.get("models", {}), new.models)
+    reasons += _changed(old.get("settings", {}), new.settings, "setting")
+    reasons += _changed(old.get("video", {}), new.video, "input")
+    upstream_old, upstream_new = old.get("upstream", {}), new.upstream
+    for name in sorted(set(upstream_old) | set(upstream_new)):
+        if name not in upstream_old:
+            reasons.append(f"now reads the output of {name}")
+        elif name not in upstream_new:
+            reasons.append(f"no longer reads the output of {name}")
+        elif upstream_old[name] != upstream_new[name]:
+            reasons.append(f"{name} (which it reads) changed")
+    return "; ".join(reasons) or "fingerprint changed"
+
+
+@dataclass
+class StageGraph:
+    """The configured stages (in dependency order) and what each reads from; per-run parts computed once."""
+
+    stages: list[Stage]
+    settings: Settings
+    upstream: dict[str, list[str]] = field(init=False)
+    _static: dict[str, tuple[dict, dict]] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        writer: dict[str, str] = {}
+        self.upstream = {}
+        for stage in self.stages:
+            self.upstream[stage.name] = sorted({writer[f] for f in stage.reads if f in writer})
+            for name in stage.writes:
+                writer[name] = stage.name
+
+    def _static_parts(self, stage: Stage) -> tuple[dict, dict]:
+        if stage.name not in self._static:
+            models = {ref.role: ref.record() for ref in stage.model_refs()}
+            self._static[stage.name] = (models, output_settings(self.settings, stage.affects))
+        return self._static[stage.name]
+
+    def inputs_for(self, video_path: Path) -> dict[str, StageInputs]:
+        """Every configured stage's inputs (and so fingerprint) for the video at this path."""
+        out: dict[str, StageInputs] = {}
+        for stage in self.stages:
+            models, settings = self._static_parts(stage)
+            out[stage.name] = StageInputs(stage.name, stage.version, models, settings,
+                                          {u: out[u].fingerprint for u in self.upstream[stage.name]},
+                                          stage.video_inputs(video_path))
+        return out
+
+    def stale(self, checkpoint: dict[str, Any], current: dict[str, StageInputs], video_id: str) -> dict[str, str]:
+        """Stage → why it must rerun, in stage order; empty when the video is up to date."""
+        out = {}
+        for stage in self.stages:
+            reason = why_stale(checkpoint.get(stage.name), current[stage.name], video_id)
+            if reason is not None:
+                out[stage.name] = reason
+        return out
+
