@@ -191,6 +191,9 @@ class StageGraph:
         out = {}
         for stage in self.stages:
             reason = why_stale(checkpoint.get(stage.name), current[stage.name], video_id)
+            rerun = [u for u in self.upstream[stage.name] if u in out]
+            if reason is None and rerun:  # its input is rebuilt, even where the fingerprint says it is the same
+                reason = f"reads the output of {', '.join(rerun)}, which reruns"
             if reason is not None:
                 out[stage.name] = reason
         return out
