@@ -19,13 +19,14 @@ class TransformersCaptioner:
     def __init__(self, model: str, local_files_only: bool = True, max_new_tokens: int = 30, batch_size: int = 8,
                  device: str = "cpu") -> None:
         import torch
+        from safetensors import SafetensorError  # a damaged weights file
         from transformers import AutoModelForImageTextToText, AutoProcessor
 
         source = str(Path(model).expanduser()) if Path(model).expanduser().exists() else model
         try:
             self._processor = AutoProcessor.from_pretrained(source, local_files_only=local_files_only)
             self._model = AutoModelForImageTextToText.from_pretrained(source, local_files_only=local_files_only)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, SafetensorError) as exc:
             raise ConfigurationError(f"cannot load captioning model {model!r}: {exc}") from exc
         self._model = self._model.to(device).eval()
         self._torch = torch

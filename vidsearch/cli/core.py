@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from vidsearch.config import Settings, load_settings
@@ -80,7 +81,7 @@ def print_summary(summary) -> None:
     for stage, reasons in summary.reruns.items():
         for reason, count in reasons.items():
             if reason != "not run yet":
-                console.print(f"  reran {stage} on {count} video(s): {reason}", highlight=False)
+                console.print(f"  reran {stage} on {count} video(s): {reason}", highlight=False, markup=False)
     for path in summary.missing_paths:
         console.print(f"  [red]missing[/red] {path}: no such file or folder", highlight=False)
     for path, original in summary.duplicates:
@@ -101,14 +102,14 @@ def print_staleness(stale: dict) -> None:
         if items:
             console.print(f"[yellow]stale[/yellow] {stage}: {len(items)} video(s)")
             for item in items:
-                console.print(f"    {item['path']}: {item['reason']}", highlight=False)
+                console.print(f"    {item['path']}: {item['reason']}", highlight=False, markup=False)
     for item in stale["missing_files"]:
         console.print(f"  [yellow]file gone[/yellow] {item['path']} ({item['video_id']}): cannot be checked",
                       highlight=False)
     for item in stale["refused"]:
-        console.print(f"  [red]refused[/red] {item['reason']}", highlight=False)
+        console.print(f"  [red]refused[/red] {escape(item['reason'])}", highlight=False)
     for item in stale["problems"]:
-        console.print(f"  [yellow]problem[/yellow] {item['stage']} of {item['path']}: {item['problem']}",
+        console.print(f"  [yellow]problem[/yellow] {item['stage']} of {item['path']}: {escape(item['problem'])}",
                       highlight=False)
 
 
@@ -117,12 +118,12 @@ def print_plan(plan, missing: list[str]) -> None:
     for work in plan.work:
         console.print(f"[bold]{work.video.path}[/bold] ({work.video_id})", highlight=False)
         for stage, reason in work.reasons.items():
-            console.print(f"    run {stage}: {reason}", highlight=False)
+            console.print(f"    run {stage}: {reason}", highlight=False, markup=False)
         kept = [name for name in work.done]
         if kept:
             console.print(f"    keep {', '.join(kept)}", highlight=False)
     for failure in plan.failures:
-        console.print(f"  [red]cannot index[/red] {failure.path}: {failure.reason}", highlight=False)
+        console.print(f"  [red]cannot index[/red] {escape(f'{failure.path}: {failure.reason}')}", highlight=False)
     for path, original in plan.duplicates:
         console.print(f"  [yellow]duplicate[/yellow] {path}: same content as {original}", highlight=False)
     for path in missing:

@@ -44,13 +44,14 @@ def _features(output):
 class TransformersImageTextEncoder:
     def __init__(self, model: str, local_files_only: bool = True, batch_size: int = 16, device: str = "cpu") -> None:
         import torch
+        from safetensors import SafetensorError  # a damaged weights file
         from transformers import AutoModel, AutoProcessor
 
         source = str(Path(model).expanduser()) if Path(model).expanduser().exists() else model
         try:
             self._processor = AutoProcessor.from_pretrained(source, local_files_only=local_files_only)
             self._model = AutoModel.from_pretrained(source, local_files_only=local_files_only).to(device).eval()
-        except OSError as exc:
+        except (OSError, ValueError, SafetensorError) as exc:
             raise ConfigurationError(
                 f"cannot load image-text model {model!r}: {exc}. Give a local folder, or set "
                 "VIDSEARCH_MODELS__LOCAL_FILES_ONLY=false where the hub is reachable."
