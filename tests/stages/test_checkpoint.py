@@ -13,7 +13,7 @@ from vidsearch.errors import ConfigurationError
 from vidsearch.media.probe import probe_video
 from vidsearch.schema import IndexName
 from vidsearch.stages import build_stages
-from vidsearch.stages.graph import CHECKPOINT_FORMAT, StageGraph
+from vidsearch.stages.graph import CHECKPOINT_FORMAT, StageGraph, why_stale
 from vidsearch.store import open_store
 
 STAGES = ["shots", "metadata", "scene_text", "text_vectors"]
@@ -119,3 +119,5 @@ def test_fingerprints_name_models_by_content_and_ignore_secrets(tmp_path):
     again = StageGraph(build_stages(settings, STAGES), settings).inputs_for(tmp_path / "x.mp4")
     assert again["text_vectors"].fingerprint != inputs["text_vectors"].fingerprint
     assert again["scene_text"].fingerprint == inputs["scene_text"].fingerprint
+    reason = why_stale(inputs["text_vectors"].record(), again["text_vectors"], "v1")
+    assert reason.startswith(f"model text at {model.resolve()} changed on disk under the same path (checksum sha256:")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,33 +90,37 @@ def _version_key(version: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in str(version).split("."))
 
 
-def _changed(old: dict, new: dict, what: str) -> list[str]:
+def _diff(old: dict, new: dict, added: Callable[[str, Any], str], removed: Callable[[str, Any], str],
+          changed: Callable[[str, Any, Any], str]) -> list[str]:
+    """One sentence per key added, removed or changed between two records."""
     out = []
     for key in sorted(set(old) | set(new)):
         if key not in old:
-            out.append(f"{what} {key} added ({new[key]!r})")
+            out.append(added(key, new[key]))
         elif key not in new:
-            out.append(f"{what} {key} removed (was {old[key]!r})")
+            out.append(removed(key, old[key]))
         elif old[key] != new[key]:
-            out.append(f"{what} {key} {old[key]!r} → {new[key]!r}")
+            out.append(changed(key, old[key], new[key]))
     return out
 
 
-def _model_reasons(old: dict, new: dict) -> list[str]:
-    out = []
-    for role in sorted(set(old) | set(new)):
-        before, now = old.get(role), new.get(role)
-        if before is None:
-            out.append(f"model {role} added ({now['backend']}:{now['source']})")
-        elif now is None:
-            out.append(f"model {role} removed (was {before['backend']}:{before['source']})")
-        elif (before.get("backend"), before.get("source")) != (now["backend"], now["source"]):
-            out.append(f"model {role} {before.get('backend')}:{before.get('source')} → "
-                       f"{now['backend']}:{now['source']}")
-        elif before.get("checksum") != now["checksum"]:
-            out.append(f"model {role} at {now['source']} changed on disk under the same path "
-                       f"(checksum {before.get('checksum')} → {now['checksum']})")
-    return out
+def _values(what: str) -> tuple[Callable, Callable, Callable]:
+    return (lambda k, v: f"{what} {k} added ({v!r})", lambda k, v: f"{what} {k} removed (was {v!r})",
+            lambda k, a, b: f"{what} {k} {a!r} → {b!r}")
+
+
+def _model_changed(role: str, before: dict, now: dict) -> str:
+    if (before.get("backend"), before.get("source")) != (now.get("backend"), now.get("source")):
+        return (f"model {role} {before.get('backend')}:{before.get('source')} → "
+                f"{now.get('backend')}:{now.get('source')}")
+    return (f"model {role} at {now.get('source')} changed on disk under the same path "
+            f"(checksum {before.get('checksum')} → {now.get('checksum')})")
+
+
+_MODELS = (lambda r, m: f"model {r} added ({m['backend']}:{m['source']})",
+           lambda r, m: f"model {r} removed (was {m.get('backend')}:{m.get('source')})", _model_changed)
+_UPSTREAM = (lambda n, _: f"now reads the output of {n}", lambda n, _: f"no longer reads the output of {n}",
+             lambda n, _a, _b: f"{n} (which it reads) changed")
 
 
 def why_stale(old: Any, new: StageInputs, video_id: str) -> str | None:
@@ -139,17 +144,10 @@ def why_stale(old: Any, new: StageInputs, video_id: str) -> str | None:
         reasons.append(f"stage version downgrade {old.get('version')} → {new.version} (built by a newer "
                        "vidsearch; rebuilt by this one)" if older else
                        f"stage version {old.get('version')} → {new.version}")
-    reasons += _model_reasons(old.get("models", {}), new.models)
-    reasons += _changed(old.get("settings", {}), new.settings, "setting")
-    reasons += _changed(old.get("video", {}), new.video, "input")
-    upstream_old, upstream_new = old.get("upstream", {}), new.upstream
-    for name in sorted(set(upstream_old) | set(upstream_new)):
-        if name not in upstream_old:
-            reasons.append(f"now reads the output of {name}")
-        elif name not in upstream_new:
-            reasons.append(f"no longer reads the output of {name}")
-        elif upstream_old[name] != upstream_new[name]:
-            reasons.append(f"{name} (which it reads) changed")
+    reasons += _diff(old.get("models", {}), new.models, *_MODELS)
+    reasons += _diff(old.get("settings", {}), new.settings, *_values("setting"))
+    reasons += _diff(old.get("video", {}), new.video, *_values("input"))
+    reasons += _diff(old.get("upstream", {}), new.upstream, *_UPSTREAM)
     return "; ".join(reasons) or "fingerprint changed"
 
 
