@@ -32,7 +32,7 @@ from vidsearch.stages.base import Stage, StageFailure
 from vidsearch.store import open_store
 from vidsearch.store.base import SearchFilters
 from ray_jobs.discover import discover
-from ray_jobs.plan import plan_ingest, probe_files
+from ray_jobs.plan import Plan, plan_ingest, probe_files
 from ray_jobs.sink import IndexSink, VideoOutcome
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,8 @@ class IngestSummary:
     # started its first video and finished its last — an actor that starts late or sits idle shows here
     workers: dict[str, dict[str, float]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # stage → why it reran → how many videos (from the checkpoint fingerprints)
+    reruns: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def speed(self) -> float:
@@ -153,6 +155,7 @@ def run_ingest(paths: list[str | Path], settings: Settings, *, force: bool = Fal
         ctx.enable_progress_bars = settings.ray.progress_bars
         probes = probe_files(found.files, settings.ray.probe_cpus)
         plan = plan_ingest(probes, stages, store, settings, force=force)
+        summary.reruns = rerun_reasons(plan)
         summary.videos_unchanged = len(plan.unchanged)
         summary.duplicates = plan.duplicates
         summary.videos_failed = [(f.path, f.reason) for f in plan.failures]
@@ -186,6 +189,30 @@ def run_ingest(paths: list[str | Path], settings: Settings, *, force: bool = Fal
     summary.wall_s = round(time.perf_counter() - started, 3)
     _save(summary, settings)
     return summary
+
+
+def rerun_reasons(plan: Plan) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for work in plan.work:
+        for stage, reason in work.reasons.items():
+            out.setdefault(stage, {}).setdefault(reason, 0)
+            out[stage][reason] += 1
+    return out
+
+
+def plan_only(paths: list[str | Path], settings: Settings, *, force: bool = False) -> tuple[Plan, list[str]]:
+    """What ``run_ingest`` would do (probing and hashing the files, reading checkpoints), writing nothing:
+    the plan and the paths that do not exist."""
+    found = discover(paths, settings.media.video_extensions)
+    stages = build_stages(settings)
+    store = open_store(settings)
+    try:
+        ensure_ray(settings)
+        DataContext.get_current().enable_progress_bars = settings.ray.progress_bars
+        probes = probe_files(found.files, settings.ray.probe_cpus)
+        return plan_ingest(probes, stages, store, settings, force=force), found.missing
+    finally:
+        store.close()
 
 
 def worker_report(outcomes: list[VideoOutcome], since: float) -> dict[str, dict[str, float]]:

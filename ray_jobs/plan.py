@@ -1,9 +1,11 @@
 """Planning an ingest: probe and hash every file (in parallel Ray tasks), drop duplicates, and read each video's
-checkpoint so only unfinished work is scheduled.
+checkpoint so only stale work is scheduled.
 
-The checkpoint is the video document's ``stages`` field ({stage: version}), written last when a video's documents
-are committed. A video whose configured stages all match is skipped; one with new or changed stages reruns those
-(and, when ``shots`` is unchanged, reuses the stored segments).
+The checkpoint is the video document's ``stages`` field ({stage: record}), written last when a video's documents
+are committed. Each record holds the stage's output fingerprint and what it was made of
+(``vidsearch.stages.graph``); a stage reruns when its fingerprint differs from the one the configuration and the
+files on disk give now, which covers everything downstream of a change. A video whose fingerprints all match is
+skipped.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from pathlib import Path
 import ray
 
 from vidsearch.config import Settings
+from vidsearch.documents import Video
 from vidsearch.errors import MediaError, MissingDependency
 from vidsearch.media.probe import VideoProbe, probe_video
 from vidsearch.schema import IndexName
 from vidsearch.stages.base import Stage, VideoWork
+from vidsearch.stages.graph import CheckpointTooNew, StageGraph
 from vidsearch.store.base import IndexBackend
 
 log = logging.getLogger(__name__)
@@ -33,7 +37,7 @@ class FileFailure:
 @dataclass
 class Plan:
     work: list[VideoWork] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)  # video ids already indexed by these stage versions
+    unchanged: list[str] = field(default_factory=list)  # video ids whose every stage fingerprint matches
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, path of the same content)
     failures: list[FileFailure] = field(default_factory=list)
 
@@ -84,24 +88,46 @@ def plan_ingest(probes: list[dict], stages: list[Stage], store: IndexBackend, se
         unique.append(probe)
 
     existing = store.get(IndexName.VIDEOS, [p.video_id for p in unique]) if unique else {}
-    wanted = {s.name: s.version for s in stages}
+    graph = StageGraph(stages, settings)
     same_content: dict[str, list[str]] = {}
     for path, original in plan.duplicates:
         same_content.setdefault(original, []).append(path)
     for probe in unique:
-        done = {} if force else dict(existing.get(probe.video_id, {}).get("stages", {}))
-        pending = [name for name, version in wanted.items() if done.get(name) != version]
-        if pending and "shots" in pending:  # new segments: every stage that reads them reruns
-            pending = list(wanted)
-        if not pending:
+        old = existing.get(probe.video_id) or {}
+        checkpoint = dict(old.get("stages", {}))
+        current = graph.inputs_for(Path(probe.path))
+        if force:
+            stale = {s.name: "forced (--force)" for s in stages}
+        else:
+            try:
+                stale = graph.stale(checkpoint, current, probe.video_id)
+            except CheckpointTooNew as exc:
+                plan.failures.append(FileFailure(probe.path, str(exc)))
+                continue
+        if not stale:
             plan.unchanged.append(probe.video_id)
             continue
         work = VideoWork.create(probe, settings.media_dir)
         work.video.paths = [probe.path, *same_content.get(probe.path, [])]
-        old = existing.get(probe.video_id)
         if old:
             work.video.paths = list(dict.fromkeys([*old.get("paths", []), *work.video.paths]))
-        work.pending = pending
-        work.done = {k: v for k, v in done.items() if k not in pending}
+            carry_over(work, old)
+        work.pending = list(stale)
+        work.reasons = stale
+        work.records = {name: inputs.record() for name, inputs in current.items()}
+        work.done = {s.name: s.version for s in stages if s.name not in stale}
         plan.work.append(work)
     return plan
+
+
+# Video fields a stage writes, kept from the stored document when that stage does not rerun.
+_KEPT_FIELDS = ("title", "programme_title", "channel", "air_date", "synopsis", "person_count", "credit_count")
+
+
+def carry_over(work: VideoWork, old: dict) -> None:
+    """A rerun of some stages keeps what the others wrote into the video document (programme metadata, counts):
+    the document is rewritten whole at the commit."""
+    work.previous = old
+    kept = {name: old[name] for name in _KEPT_FIELDS if old.get(name) is not None}
+    if kept:
+        work.video = Video.from_doc(work.video.id, {**work.video.to_doc(), **kept})

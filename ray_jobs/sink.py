@@ -37,16 +37,34 @@ class VideoOutcome:
     segments: int = 0
     persons: int = 0
     credits: int = 0
-    stages: dict[str, str] = field(default_factory=dict)
+    stages: dict[str, dict] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)  # stage → why it reran
     seconds: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     spans: list[tuple[str, float, float]] = field(default_factory=list)  # (worker, started, finished), epoch s
     committed_at: float = 0.0  # epoch seconds
 
 
+def checkpoint_records(work: VideoWork) -> dict[str, dict]:
+    """Each stage's checkpoint record: the plan's fingerprint record for a stage that ran (with any problem it
+    worked around), the stored record for one that did not. Work built outside a plan (no records) is recorded
+    by version only, so the next planned run sees it as stale."""
+    stored = work.previous.get("stages", {}) if work.previous else {}
+    records: dict[str, dict] = {}
+    for name, version in {**work.done, **work.ran}.items():
+        if name in work.ran or not isinstance(stored.get(name), dict):
+            record = dict(work.records.get(name) or {"version": version})
+            if name in work.problems:
+                record["problem"] = work.problems[name]
+        else:
+            record = stored[name]
+        records[name] = record
+    return records
+
+
 def bundle_for(work: VideoWork, encoders: dict[str, str]) -> VideoBundle:
     video = work.video
-    video.stages = {**work.done, **work.ran}
+    video.stages = checkpoint_records(work)
     video.encoders = encoders
     video.indexed_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     video.segment_count = len(work.segments)
@@ -103,6 +121,7 @@ class IndexSink(Datasink):
         outcome.persons = len(work.persons)
         outcome.credits = len(work.credits)
         outcome.stages = bundle.video["stages"]
+        outcome.reasons = dict(work.reasons)
         outcome.committed_at = time.time()
         return outcome
 

@@ -16,6 +16,8 @@ from typing import Protocol
 
 from vidsearch.config import TranslatorSettings
 from vidsearch.errors import ConfigurationError
+from vidsearch.models.cache import cached
+from vidsearch.models.checksum import path_signature
 
 log = logging.getLogger(__name__)
 
@@ -86,4 +88,5 @@ def load_translator(settings: TranslatorSettings, local_files_only: bool = True)
     if not settings.model:
         raise ConfigurationError("models.translator.model must name a hub id or local folder "
                                  "(VIDSEARCH_MODELS__TRANSLATOR__MODEL), or set the backend to 'none'")
-    return Seq2SeqTranslator(settings.model, local_files_only)
+    key = (settings.model_dump_json(), local_files_only, path_signature(settings.model))
+    return cached("translator", key, lambda: Seq2SeqTranslator(settings.model, local_files_only))

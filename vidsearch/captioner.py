@@ -5,26 +5,28 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from vidsearch.config import CaptionerSettings
 from vidsearch.errors import ConfigurationError
+from vidsearch.models.cache import cached
+from vidsearch.models.checksum import path_signature
 
 
 class TransformersCaptioner:
     def __init__(self, model: str, local_files_only: bool = True, max_new_tokens: int = 30, batch_size: int = 8,
                  device: str = "cpu") -> None:
         import torch
+        from safetensors import SafetensorError  # a damaged weights file
         from transformers import AutoModelForImageTextToText, AutoProcessor
 
         source = str(Path(model).expanduser()) if Path(model).expanduser().exists() else model
         try:
             self._processor = AutoProcessor.from_pretrained(source, local_files_only=local_files_only)
             self._model = AutoModelForImageTextToText.from_pretrained(source, local_files_only=local_files_only)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, SafetensorError) as exc:
             raise ConfigurationError(f"cannot load captioning model {model!r}: {exc}") from exc
         self._model = self._model.to(device).eval()
         self._torch = torch
@@ -49,12 +51,11 @@ class TransformersCaptioner:
 def load_captioner(settings: CaptionerSettings, local_files_only: bool = True) -> TransformersCaptioner | None:
     if settings.backend == "none":
         return None
-    return _load(settings.model_dump_json(), local_files_only)
+    key = (settings.model_dump_json(), local_files_only, path_signature(settings.model or ""))
+    return cached("captioner", key, lambda: _build(settings, local_files_only))
 
 
-@lru_cache(maxsize=2)
-def _load(settings_json: str, local_files_only: bool) -> TransformersCaptioner:
-    settings = CaptionerSettings.model_validate_json(settings_json)
+def _build(settings: CaptionerSettings, local_files_only: bool) -> TransformersCaptioner:
     if not settings.model:
         raise ConfigurationError("models.captioner.model must name a hub id or a local folder")
     return TransformersCaptioner(settings.model, local_files_only, settings.max_new_tokens, settings.batch_size,

@@ -72,7 +72,9 @@ class Video(Document):
     height: int
     rotation: int = 0
     size_bytes: int
-    stages: dict[str, str] = Field(default_factory=dict, description="stage name → version that built its output")
+    stages: dict[str, dict[str, Any] | str] = Field(
+        default_factory=dict, description="the checkpoint: stage name → its output fingerprint record "
+        "(vidsearch.stages.graph); a bare version string in indices built before fingerprints")
     encoders: dict[str, str] = Field(default_factory=dict, description="encoder role → identity")
     indexed_at: dt.datetime | None = None
     segment_count: int = 0

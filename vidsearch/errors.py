@@ -50,10 +50,6 @@ class NoVideoStream(MediaError):
     pass
 
 
-class NotAVideo(MediaError):
-    pass
-
-
 class InvalidQuery(VidsearchError):
     status = 400
     title = "Invalid query"

@@ -55,9 +55,6 @@ class IndexSchema:
             return [f for f in self.analyzers if "." not in f]
         return [f for f in self.analyzers if f.endswith("." + subfield)]
 
-    def filterable(self) -> set[str]:
-        return {f for f, k in self.kinds.items() if k in (FieldKind.KEYWORD, FieldKind.NUMBER, FieldKind.DATE)}
-
     def kind(self, name: str) -> FieldKind:
         try:
             return self.kinds[name]

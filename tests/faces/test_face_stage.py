@@ -38,7 +38,7 @@ def test_segments_list_the_persons_who_appear_in_them(archive):
     video = store.get(IndexName.VIDEOS, [news])[news]
     persons = {pid: b for pid, b in store.scan(IndexName.PERSONS) if b["video_id"] == news}
     assert video["person_count"] == len(persons) == 3
-    assert video["stages"]["faces"] == FaceStage.version
+    assert video["stages"]["faces"]["version"] == FaceStage.version
     segments = sorted((b for _, b in store.scan(IndexName.SEGMENTS) if b["video_id"] == news),
                       key=lambda b: b["start_s"])
     empty_intro = segments[0]

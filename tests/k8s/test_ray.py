@@ -163,8 +163,7 @@ def test_serve_application_settings_are_real_settings(stack):
     """The application's runtime_env carries VIDSEARCH_SERVE__* scaling: each must be a real setting."""
     from vidsearch.config import Settings
 
-    if "serve" not in Settings.model_fields:
-        pytest.skip("the Serve settings (serve/settings.py) are not in this checkout yet")
+    assert "serve" in Settings.model_fields, "the Serve settings (serve/settings.py) are missing from Settings"
     for application in serve_config(stack)["applications"]:
         for name in application.get("runtime_env", {}).get("env_vars", {}):
             settings_field(name)
@@ -173,8 +172,7 @@ def test_serve_application_settings_are_real_settings(stack):
 def test_serve_config_matches_the_serve_config_file(stack):
     """serveConfigV2 is serve/serve_config.yaml, the file `serve deploy` and `serve run` use."""
     path = REPO / "serve" / "serve_config.yaml"
-    if not path.is_file():
-        pytest.skip(f"{path.relative_to(REPO)} is not in this checkout yet: nothing to keep in sync")
+    assert path.is_file(), f"{path.relative_to(REPO)} is missing: the RayService's serveConfigV2 has no source"
     assert serve_config(stack) == yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
@@ -182,8 +180,7 @@ def test_serve_config_points_at_code_in_the_image(stack):
     for application in serve_config(stack)["applications"]:
         module, _, attribute = application["import_path"].partition(":")
         source = REPO / Path(*module.split(".")).with_suffix(".py")
-        if not source.is_file():
-            pytest.skip(f"{source.relative_to(REPO)} is not in this checkout yet")
+        assert source.is_file(), f"{source.relative_to(REPO)} (the RayService's import_path) is missing"
         assert re.search(rf"^def {attribute}\(", source.read_text(encoding="utf-8"), re.M), application
 
 

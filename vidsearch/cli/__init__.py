@@ -28,6 +28,9 @@ def _register() -> None:
     from vidsearch.cli import serve as serve_commands
 
     serve_commands.register(app)
+    from vidsearch.cli import models
+
+    app.add_typer(models.app)
 
 
 def main() -> None:

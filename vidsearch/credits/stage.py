@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 from vidsearch.credits.layout import CreditLine
 from vidsearch.credits.pipeline import CreditExtractor, CreditReading
 from vidsearch.documents import Credit, Segment, credit_id
+from vidsearch.models.refs import ModelRef, ocr_engine_ref, role_mapper_ref, text_detector_ref
 from vidsearch.schema import IndexName
 from vidsearch.stages.base import Stage, StageResources, VideoWork
 
@@ -54,6 +55,15 @@ class CreditStage(Stage):
     version = "1"
     requires = ("shots",)
     owns: ClassVar[frozenset[IndexName]] = frozenset({IndexName.CREDITS})
+    # credit documents carry the programme's metadata
+    reads = frozenset({"segments", "title", "programme_title", "channel", "air_date"})
+    writes = frozenset({"credits", "credits_text"})
+    affects = ("credits", "ocr")
+
+    def model_refs(self) -> list[ModelRef]:
+        if not self.settings.credits.enabled:
+            return []
+        return [text_detector_ref(self.settings), ocr_engine_ref(self.settings), role_mapper_ref(self.settings)]
 
     def resources(self) -> StageResources:
         return StageResources(num_cpus=1.0, memory_mb=1500)

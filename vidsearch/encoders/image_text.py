@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -17,6 +16,8 @@ import numpy as np
 
 from vidsearch.config import ImageTextEncoderSettings
 from vidsearch.errors import ConfigurationError, MissingDependency
+from vidsearch.models.cache import cached
+from vidsearch.models.checksum import path_signature
 
 
 @runtime_checkable
@@ -43,13 +44,14 @@ def _features(output):
 class TransformersImageTextEncoder:
     def __init__(self, model: str, local_files_only: bool = True, batch_size: int = 16, device: str = "cpu") -> None:
         import torch
+        from safetensors import SafetensorError  # a damaged weights file
         from transformers import AutoModel, AutoProcessor
 
         source = str(Path(model).expanduser()) if Path(model).expanduser().exists() else model
         try:
             self._processor = AutoProcessor.from_pretrained(source, local_files_only=local_files_only)
             self._model = AutoModel.from_pretrained(source, local_files_only=local_files_only).to(device).eval()
-        except OSError as exc:
+        except (OSError, ValueError, SafetensorError) as exc:
             raise ConfigurationError(
                 f"cannot load image-text model {model!r}: {exc}. Give a local folder, or set "
                 "VIDSEARCH_MODELS__LOCAL_FILES_ONLY=false where the hub is reachable."
@@ -145,12 +147,11 @@ def load_image_text_encoder(settings: ImageTextEncoderSettings, local_files_only
     """The configured encoder, or None when the backend is ``none``. One per process."""
     if settings.backend == "none":
         return None
-    return _load(settings.model_dump_json(), local_files_only)
+    key = (settings.model_dump_json(), local_files_only, path_signature(settings.model or ""))
+    return cached("image_text", key, lambda: _build(settings, local_files_only))
 
 
-@lru_cache(maxsize=2)
-def _load(settings_json: str, local_files_only: bool) -> ImageTextEncoder:
-    settings = ImageTextEncoderSettings.model_validate_json(settings_json)
+def _build(settings: ImageTextEncoderSettings, local_files_only: bool) -> ImageTextEncoder:
     if not settings.model:
         raise ConfigurationError("models.image_text.model must name a hub id or a local folder")
     if settings.backend == "open_clip":

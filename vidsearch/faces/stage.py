@@ -12,6 +12,7 @@ from vidsearch.faces.identities import IdentityBook
 from vidsearch.faces.models import FaceModel, describe_face_model, load_face_model, thresholds
 from vidsearch.faces.persons import link_segments, person_documents
 from vidsearch.media.frames import Cv2FrameSource
+from vidsearch.models.refs import ModelRef, face_ref
 from vidsearch.schema import IndexName
 from vidsearch.stages.base import Stage, StageResources, VideoWork
 
@@ -23,6 +24,11 @@ class FaceStage(Stage):
     version = "1"
     requires = ("shots",)  # segments must exist to receive person_ids
     owns = frozenset({IndexName.PERSONS})
+    writes = frozenset({"persons", "person_ids"})
+    affects = ("faces",)
+
+    def model_refs(self) -> list[ModelRef]:
+        return [face_ref(self.settings)]
 
     def __init__(self, settings) -> None:
         super().__init__(settings)

@@ -16,7 +16,6 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import av
 import cv2
@@ -34,13 +33,6 @@ _SEEK_GAP_S = 3.0
 class Frame:
     t: float  # seconds from the start of the video
     image: np.ndarray  # BGR uint8, H x W x 3
-
-
-class FrameSource(Protocol):
-    def sample(self, fps: float, start_s: float = 0.0, end_s: float | None = None,
-               width: int | None = None) -> Iterator[Frame]: ...
-
-    def frames_at(self, times: Sequence[float], width: int | None = None) -> Iterator[Frame]: ...
 
 
 def resize_to_width(image: np.ndarray, width: int | None) -> np.ndarray:

@@ -29,15 +29,20 @@ def stage_class(name: str) -> type[Stage]:
 
 
 def build_stages(settings: Settings, names: list[str] | None = None) -> list[Stage]:
-    """The configured stages, in order, each after the stages it requires."""
+    """The configured stages, in order, each after the stages it requires and the stages whose output it reads
+    (``text_vectors`` after ``credits``, so the credit text is embedded)."""
     names = list(names if names is not None else settings.ingest.stages)
     if len(set(names)) != len(names):
         raise ConfigurationError(f"a stage is listed twice in {names}")
-    stages: list[Stage] = []
+    classes = {name: stage_class(name) for name in names}
     for position, name in enumerate(names):
-        cls = stage_class(name)
-        missing = [r for r in cls.requires if r not in names[:position]]
+        missing = [r for r in classes[name].requires if r not in names[:position]]
         if missing:
             raise ConfigurationError(f"stage {name!r} needs {missing} before it; configured order: {names}")
-        stages.append(cls(settings))
-    return stages
+        for later in names[position + 1:]:
+            fields = sorted(classes[name].reads & classes[later].writes)
+            if fields:
+                raise ConfigurationError(
+                    f"stage {name!r} reads {', '.join(fields)}, which {later!r} writes: list {later!r} before "
+                    f"{name!r}; configured order: {names}")
+    return [classes[name](settings) for name in names]

@@ -1,7 +1,8 @@
 """The stage protocol: one analysis step over one video.
 
 A stage declares its name, version, the resources one instance needs (Ray schedules actors by them), the stages it
-needs before it, and which indices it owns. The ingest job runs the configured stages in order over a
+needs before it, which indices it owns, the fields it reads and writes, the settings that change its output and
+the models it uses — the last four make its output fingerprint (``vidsearch.stages.graph``). The ingest job runs the configured stages in order over a
 ``VideoWork`` per video; a stage reads what earlier stages put there (segments, keyframes) and adds its own output
 (segment fields, persons, credits). Models load once per actor in ``load()``, never per video.
 """
@@ -12,11 +13,12 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from vidsearch.config import Settings
 from vidsearch.documents import Credit, Person, Segment, Video
 from vidsearch.media.probe import VideoProbe
+from vidsearch.models.refs import ModelRef
 from vidsearch.schema import IndexName
 
 
@@ -50,6 +52,11 @@ class VideoWork:
     pending: list[str] = field(default_factory=list)  # stages still to run for this video, in order
     done: dict[str, str] = field(default_factory=dict)  # stages already done by an earlier run → version
     ran: dict[str, str] = field(default_factory=dict)  # stages run in this job → version
+    # the checkpoint record (fingerprint and what it was made of) of every configured stage, from the plan
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)  # pending stage → why it reruns
+    previous: dict[str, Any] = field(default_factory=dict)  # the video's stored document from the last run
+    problems: dict[str, str] = field(default_factory=dict)  # stage → a problem it worked around (checkpointed)
     failure: StageFailure | None = None
     warnings: list[str] = field(default_factory=list)  # problems that did not stop this video
     seconds: dict[str, float] = field(default_factory=dict)  # stage → wall seconds
@@ -87,8 +94,24 @@ class Stage(ABC):
     requires: ClassVar[tuple[str, ...]] = ()
     owns: ClassVar[frozenset[IndexName]] = frozenset()  # indices whose docs for a video this stage replaces
 
+    # Segment or video fields this stage reads and writes ("segments": the segment list itself). A stage reads
+    # from every configured stage that writes one of its ``reads``; it reruns when any of them changed.
+    reads: ClassVar[frozenset[str]] = frozenset({"segments"})
+    writes: ClassVar[frozenset[str]] = frozenset()
+    # Settings (dotted sections or fields) whose values change this stage's output; runtime knobs such as
+    # batch sizes and thread counts inside them are left out (``graph.RUNTIME_ONLY``).
+    affects: ClassVar[tuple[str, ...]] = ()
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+
+    def model_refs(self) -> list[ModelRef]:
+        """Every model this stage's output depends on, named and checksummed without loading it."""
+        return []
+
+    def video_inputs(self, path: Path) -> dict[str, str]:
+        """Per-video inputs besides the video's content (whose hash is the video id), e.g. a sidecar's hash."""
+        return {}
 
     def resources(self) -> StageResources:
         return StageResources()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from vidsearch.captioner import TransformersCaptioner, load_captioner
 from vidsearch.errors import ConfigurationError
+from vidsearch.models.refs import ModelRef, captioner_ref
 from vidsearch.stages.base import Stage, StageResources, VideoWork
 from vidsearch.stages.visual import keyframe_images
 
@@ -13,6 +14,12 @@ class CaptionStage(Stage):
     name = "captions"
     version = "1"
     requires = ("shots",)
+    writes = frozenset({"caption"})
+    affects = ("models.captioner",)
+
+    def model_refs(self) -> list[ModelRef]:
+        ref = captioner_ref(self.settings)
+        return [ref] if ref else []
 
     def __init__(self, settings) -> None:
         super().__init__(settings)

@@ -4,6 +4,7 @@ BM25 text and filters on the video and on every one of its segments."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -46,6 +47,18 @@ class MetadataStage(Stage):
     name = "metadata"
     version = "1"
     requires = ("shots",)
+    writes = frozenset({"title", "programme_title", "channel", "air_date", "synopsis"})
+    affects = ("media.sidecar_suffix",)
+
+    def video_inputs(self, path: Path) -> dict[str, str]:
+        """The file name (the title without a sidecar) and the sidecar's content hash: an edited, added or
+        removed sidecar reruns this stage and what reads the title."""
+        sidecar = sidecar_path(path, self.settings.media.sidecar_suffix)
+        try:
+            digest = "sha256:" + hashlib.sha256(sidecar.read_bytes()).hexdigest()[:32] if sidecar else "none"
+        except OSError as exc:
+            digest = f"unreadable ({exc.__class__.__name__})"
+        return {"file_name": path.name, "sidecar": digest}
 
     def resources(self) -> StageResources:
         return StageResources(num_cpus=0.1)
@@ -54,17 +67,33 @@ class MetadataStage(Stage):
         path = work.path
         info = ProgrammeInfo()
         sidecar = sidecar_path(path, self.settings.media.sidecar_suffix)
+        video = work.video
         if sidecar is not None:
             try:
                 info = read_sidecar(sidecar)
-            except ValueError as exc:  # the video is still worth indexing under its file name
-                work.warnings.append(str(exc))
-        video = work.video
+            except ValueError as exc:  # the video is still worth indexing: under its last good metadata, if any
+                kept = self._last_good(work)
+                work.problems[self.name] = str(exc)
+                work.warnings.append(f"{exc}; " + ("kept the metadata indexed from its last good version"
+                                                   if kept else "indexed under its file name"))
+                if kept:
+                    self._annotate(work)
+                    return
         video.title = info.title or info.programme_title or title_from_file_name(path)
         video.programme_title = info.programme_title
         video.channel = info.channel
         video.air_date = info.air_date
         video.synopsis = info.synopsis
+        self._annotate(work)
+
+    @staticmethod
+    def _last_good(work: VideoWork) -> bool:
+        """Whether the stored document holds metadata from an earlier run (``work.video`` carries it over)."""
+        return bool(work.previous) and "metadata" in work.previous.get("stages", {})
+
+    @staticmethod
+    def _annotate(work: VideoWork) -> None:
+        video = work.video
         for segment in work.segments:
             segment.file_name = video.file_name
             segment.title = video.title

@@ -15,6 +15,7 @@ import re
 
 from vidsearch.credits.cleanup import letter_share, normalise
 from vidsearch.media.frames import Cv2FrameSource
+from vidsearch.models.refs import ModelRef, ocr_engine_ref, text_detector_ref
 from vidsearch.ocr.cropper import CropperParams, HeatmapCropper
 from vidsearch.ocr.engine import OcrEngine, OcrWord, build_engine, join_words
 from vidsearch.ocr.heatmap import TextDetector, build_detector
@@ -41,6 +42,11 @@ class SceneTextStage(Stage):
     name = "scene_text"
     version = "1"
     requires = ("shots",)
+    writes = frozenset({"ocr_text"})
+    affects = ("ocr",)
+
+    def model_refs(self) -> list[ModelRef]:
+        return [text_detector_ref(self.settings), ocr_engine_ref(self.settings)]
 
     def resources(self) -> StageResources:
         return StageResources(num_cpus=1.0)

@@ -36,6 +36,10 @@ class ShotStage(Stage):
     name = "shots"
     version = "2"  # 2: samples from I/P frames only (media.skip_b_frames)
     owns = frozenset({IndexName.SEGMENTS})
+    reads = frozenset()  # the video's content only (its hash is the video id)
+    writes = frozenset({"segments"})
+    affects = ("media.sample_fps", "media.analysis_width", "media.shot_threshold", "media.min_segment_s",
+               "media.max_segment_s", "media.thumbnail_width", "media.skip_b_frames")
 
     def resources(self) -> StageResources:
         return StageResources(num_cpus=1.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from vidsearch.documents import Segment
 from vidsearch.encoders.text import TextEncoder, load_text_encoder
+from vidsearch.models.refs import ModelRef, text_encoder_ref
 from vidsearch.stages.base import Stage, StageResources, VideoWork
 
 # Fields embedded, most specific first; the programme title gives segments without text some context.
@@ -21,6 +22,12 @@ class TextVectorStage(Stage):
     name = "text_vectors"
     version = "1"
     requires = ("shots",)
+    reads = frozenset({"segments", *_FIELDS})
+    writes = frozenset({"text_vec"})
+    affects = ("models.text",)
+
+    def model_refs(self) -> list[ModelRef]:
+        return [text_encoder_ref(self.settings)]
 
     def __init__(self, settings) -> None:
         super().__init__(settings)

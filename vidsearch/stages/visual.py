@@ -9,6 +9,7 @@ import numpy as np
 from vidsearch.encoders.image_text import ImageTextEncoder, describe_image_text_encoder, load_image_text_encoder
 from vidsearch.errors import ConfigurationError
 from vidsearch.media.frames import Cv2FrameSource
+from vidsearch.models.refs import ModelRef, image_text_ref
 from vidsearch.stages.base import Stage, StageResources, VideoWork
 
 _ENCODE_WIDTH = 448  # processors resize to 224–384; decoding larger only costs time
@@ -26,6 +27,12 @@ class VisualStage(Stage):
     name = "visual"
     version = "1"
     requires = ("shots",)
+    writes = frozenset({"clip_vec"})
+    affects = ("models.image_text",)
+
+    def model_refs(self) -> list[ModelRef]:
+        ref = image_text_ref(self.settings)
+        return [ref] if ref else []
 
     def __init__(self, settings) -> None:
         super().__init__(settings)

@@ -97,10 +97,6 @@ class RoleMapper:
                  len(self.taxonomy), time.perf_counter() - started, self.encoder.identity)
         return RoleIndex(texts, vectors)
 
-    def with_titles(self, titles: Sequence[RoleTitle]) -> RoleMapper:
-        """The same encoder over another set of indexed titles (evaluation hides its held-out titles)."""
-        return RoleMapper(self.taxonomy, self.encoder, titles, self.threshold)
-
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         return self.encoder.encode([normalise_role_text(t) for t in texts])
 

@@ -9,7 +9,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +27,8 @@ from vidsearch.credits.roles.encoders import ProjectedEncoder, RoleEncoder, base
 from vidsearch.credits.roles.evaluation import RankingMetrics, metrics_by_language, unknown_rate
 from vidsearch.credits.roles.mapper import MODEL_FILE, RoleMapper, read_manifest
 from vidsearch.credits.roles.taxonomy import DEFAULT_TITLE_FILES, RoleTaxonomy, load_taxonomy
+from vidsearch.models.cache import cached
+from vidsearch.models.checksum import path_signature
 from vidsearch.credits.roles.training import EpochReport, TrainingConfig, train_role_encoder
 from vidsearch.credits.roles.variants import noisy_variants
 from vidsearch.credits.settings import CreditSettings
@@ -224,13 +225,12 @@ def load_role_mapper(settings: Settings) -> RoleMapper:
     """The mapper the credit stage uses: the trained model in ``credits.role_model_dir`` (default
     ``<data_dir>/models/credit_roles``), else the untrained base encoder with a threshold calibrated on the
     shipped titles and non-role lines. One per settings per process."""
-    return _load_role_mapper(settings.credits.model_dump_json(), role_model_dir(settings),
-                             settings.models.local_files_only)
+    folder, local = role_model_dir(settings), settings.models.local_files_only
+    key = (settings.credits.model_dump_json(), str(folder), local, path_signature(str(folder)))
+    return cached("role_mapper", key, lambda: _load_role_mapper(settings.credits, folder, local))
 
 
-@lru_cache(maxsize=2)
-def _load_role_mapper(credits_json: str, folder: Path, local_files_only: bool) -> RoleMapper:
-    credits = CreditSettings.model_validate_json(credits_json)
+def _load_role_mapper(credits: CreditSettings, folder: Path, local_files_only: bool) -> RoleMapper:
     taxonomy = load_role_taxonomy(credits)
     if (folder / MODEL_FILE).is_file():
         return RoleMapper.load(folder, taxonomy, local_files_only, credits.role_min_score)

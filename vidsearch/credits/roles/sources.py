@@ -1,5 +1,6 @@
-"""Where role-mapping data comes from: the EBU file and dev corpora under ``<repo>/../shared/eval``, and the
-non-role lines the project ships. Only ``dev/`` is read here; ``heldout/`` belongs to the benchmark alone."""
+"""Where role-mapping data comes from: the EBU scheme and the non-role lines the package ships, and (for training
+and evaluation only) the dev corpora under ``<repo>/../shared/eval``. Only ``dev/`` is read here; ``heldout/``
+belongs to the benchmark alone."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ EBU_RELATIVE = Path("dev/credits/ebu_role_taxonomy/ebu_RoleCodeCS_flat.tsv")
 KDRAMA_RELATIVE = Path("dev/credits/kdrama_wiki_db/kdrama_name_role_flat.tsv")
 PARALLEL_RELATIVE = Path("dev/parallel_ko_en")
 NOT_ROLES = DATA_DIR / "not_roles.txt"
+SHIPPED_EBU = DATA_DIR / "ebu_RoleCodeCS.tsv"
 
 _ANNOTATION = re.compile(r"\(([^()]*)\)")
 _HANGUL_WORDS = re.compile(r"^[\uac00-\ud7a3]+( [\uac00-\ud7a3]+)?$")
@@ -38,7 +40,9 @@ def shared_eval_dir(configured: Path | None = None) -> Path:
 
 
 def ebu_taxonomy_path(configured: Path | None, eval_dir: Path | None = None) -> Path:
-    path = configured.expanduser() if configured else shared_eval_dir(eval_dir) / EBU_RELATIVE
+    """The configured file, else the scheme shipped in the package (``data/ebu_RoleCodeCS.tsv``, attribution in
+    ``data/EBU_RoleCodeCS.NOTICE.md``): an installed wheel, the image and a pod have no ``../shared``."""
+    path = configured.expanduser() if configured else SHIPPED_EBU
     if not path.is_file():
         raise MissingDependency(f"EBU RoleCodeCS taxonomy {path}",
                                 "set VIDSEARCH_CREDITS__ROLE_TAXONOMY_PATH to ebu_RoleCodeCS_flat.tsv")

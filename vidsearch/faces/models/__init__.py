@@ -6,7 +6,6 @@ weights once however many requests or videos it handles.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 from vidsearch.faces.models.base import (
@@ -18,6 +17,8 @@ from vidsearch.faces.models.base import (
     normalised,
 )
 from vidsearch.faces.settings import FaceSettings
+from vidsearch.models.cache import cached
+from vidsearch.models.checksum import path_signature
 
 __all__ = [
     "Calibration",
@@ -32,10 +33,6 @@ __all__ = [
     "thresholds",
 ]
 
-_LOADED: dict[tuple, FaceModel] = {}
-_LOCK = threading.Lock()
-
-
 def _key(settings: FaceSettings, local_files_only: bool) -> tuple:
     if settings.backend == "dlib":
         return ("dlib", settings.upsample, settings.dlib_detector)
@@ -48,17 +45,12 @@ def _key(settings: FaceSettings, local_files_only: bool) -> tuple:
         settings.threads,
         local_files_only,
         settings.min_det_score,
+        path_signature(settings.model_root or ""),
     )
 
 
 def load_face_model(settings: FaceSettings, local_files_only: bool = True) -> FaceModel:
-    key = _key(settings, local_files_only)
-    with _LOCK:
-        model = _LOADED.get(key)
-        if model is None:
-            model = _build(settings, local_files_only)
-            _LOADED[key] = model
-        return model
+    return cached("face", _key(settings, local_files_only), lambda: _build(settings, local_files_only))
 
 
 def describe_face_model(settings: FaceSettings, local_files_only: bool = True) -> tuple[str, int]:
