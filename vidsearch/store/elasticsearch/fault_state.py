@@ -293,6 +293,9 @@ class ClusterState:
                 return {**base, "_version": 1, "result": "not_found", "status": 404}
             del index.docs[doc_id]
             return {**base, "_version": old[0] + 1, "result": "deleted", "status": 200}
+        if op == "create" and old is not None:
+            return {**base, "status": 409, "error": {"type": "version_conflict_engine_exception",
+                                                     "reason": f"[{doc_id}]: version conflict, document already exists"}}
         version = old[0] + 1 if old else 1
         index.docs[doc_id] = (version, raw if self.store_sources else None)
         index.count += old is None
