@@ -3,7 +3,15 @@ vectors from the default encoder, so an edit's effect on BM25 and on the vector 
 
 from __future__ import annotations
 
+import socket
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
 import pytest
+from pydantic import SecretStr
 
 from vidsearch.config import Settings
 from vidsearch.documents import Credit, Segment, Video
@@ -51,3 +59,92 @@ def archive(settings, shared):
     assert not report.failed, report.failed
     yield settings, store
     store.close()
+
+
+EDITOR_KEYS = {"alice": "editor-key-alice-0123456789", "bob": "editor-key-bob-0123456789"}
+ADMIN_KEY = "admin-key-0123456789"
+
+
+@dataclass
+class ServedArchive:
+    url: str
+    settings: Settings
+    video_id: str  # the demo programme
+    photos: Path  # face_recognition's example photos
+    faces_video_ids: list[str]  # the Hamilton clip and a re-encoded cut of it: one person in two videos
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="package")
+def served_archive(tmp_path_factory, ray_local, shared) -> Iterator[ServedArchive]:
+    """The demo programme, the Hamilton clip and a cut of it (so one person spans two videos) indexed with the
+    faces stage, served with editor keys for alice and bob."""
+    from ray import serve
+
+    from ray_jobs.ingest import run_ingest
+    from vidsearch.cli.serve import start_local
+    from vidsearch.config import IngestSettings, load_settings
+    from vidsearch.demo import render_demo_video
+    from vidsearch.faces.devdata import EXAMPLES, HAMILTON_CLIP
+    from vidsearch.store import open_store
+
+    root = tmp_path_factory.mktemp("edits-served")
+    video = render_demo_video(root / "videos")
+    hamilton = shared / "eval" / HAMILTON_CLIP
+    cut = root / "videos" / "hamilton_cut.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(hamilton), "-t", "6", "-c:v", "libx264", "-crf", "26",
+                    "-an", str(cut)], check=True, timeout=120)
+    settings = load_settings(
+        data_dir=root / "data", log_level="WARNING", ray={"progress_bars": False},
+        ingest={"stages": [*IngestSettings().stages, "faces"]},
+        credits={"eval_dir": shared / "eval"},
+        edits={"editor_api_keys": EDITOR_KEYS},
+        serve={"port": _free_port(), "admin_api_keys": [ADMIN_KEY]},
+    )
+    summary = run_ingest([video, hamilton, cut], settings)
+    assert summary.videos_ok == 3, summary
+    store = open_store(settings)
+    ids = {body["file_name"]: vid for vid, body in store.scan(IndexName.VIDEOS)}
+    store.close()
+    url = start_local(settings)
+    yield ServedArchive(url, settings, ids[video.name], shared / "eval" / EXAMPLES / "examples",
+                        [ids[hamilton.name], ids[cut.name]])
+    serve.shutdown()
+
+
+@pytest.fixture(scope="package")
+def api(served_archive) -> Iterator[httpx.Client]:
+    """A client sending alice's editor key (editor keys may read too)."""
+    with httpx.Client(base_url=served_archive.url, timeout=60,
+                      headers={"X-API-Key": EDITOR_KEYS["alice"]}) as http:
+        yield http
+
+
+@pytest.fixture
+def edit_api(archive) -> Iterator[httpx.Client]:
+    """The edit routes in this process over the ``archive`` store (the same routes Serve mounts, with the same
+    body limits and problem handlers), as alice."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from serve.access import BodyLimits
+    from serve.edits_api import InProcessDesk, install_edit_routes
+    from serve.problems import install_problem_handlers
+    from vidsearch.edits.desk import EditDesk
+
+    settings, store = archive
+    editors = {name: SecretStr(key) for name, key in EDITOR_KEYS.items()}
+    settings = settings.model_copy(update={
+        "edits": settings.edits.model_copy(update={"editor_api_keys": editors}),
+        "serve": settings.serve.model_copy(update={"admin_api_keys": [SecretStr(ADMIN_KEY)]})})
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.add_middleware(BodyLimits, json_bytes=settings.serve.max_json_bytes, upload_bytes=1024, upload_paths=())
+    install_edit_routes(app, settings, InProcessDesk(EditDesk(store, settings)))
+    with TestClient(app, headers={"X-API-Key": EDITOR_KEYS["alice"]}) as client:
+        yield client

@@ -23,6 +23,7 @@ class EditTarget(StrEnum):
     CREDIT = "credit"
     ROLE_TITLE = "role_title"  # a normalised role title, mapped to an EBU code archive-wide
     JUDGMENT = "judgment"  # a relevance judgment: (query, document) → grade
+    IDENTITY = "identity"  # who/why of an identity event (the event itself lives in identity_events)
 
 
 class StaleVersion(VidsearchError):
