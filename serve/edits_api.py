@@ -70,7 +70,9 @@ class EditorKeys:
 
     def __init__(self, settings: Settings) -> None:
         self.editors = dict(settings.edits.editor_api_keys)
-        self.readers = [k.get_secret_value() for k in settings.serve.search_api_keys + settings.serve.admin_api_keys]
+        # reads are open unless search keys are set (as for search); then search, admin and editor keys may read
+        self.search_keys = [k.get_secret_value() for k in settings.serve.search_api_keys]
+        self.readers = self.search_keys + [k.get_secret_value() for k in settings.serve.admin_api_keys]
 
     def _editor(self, key: str) -> str | None:
         who = None
@@ -91,7 +93,7 @@ class EditorKeys:
         return who
 
     async def reader(self, key: str | None = Security(_KEY)) -> None:
-        if not self.readers:
+        if not self.search_keys:
             return
         if not key:
             raise Unauthorized("this server requires an API key: send it in the X-API-Key header")
@@ -186,10 +188,11 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 def install_edit_routes(app: FastAPI, settings: Settings, desk: EditDeskBackend) -> None:
     keys = EditorKeys(settings)
-    reader = [Depends(keys.reader)]
+    # declared only when search keys are set, so the OpenAPI document says truthfully whether reads need a key
+    reader = [Depends(keys.reader)] if settings.serve.search_api_keys else []
     Editor = Annotated[str, Depends(keys.editor)]
     IfMatch = Annotated[str | None, Header(description='the version you edit, e.g. "3" (from the ETag)')]
-    router = APIRouter(prefix="/v1", tags=["edits"], responses=_problems(400, 401, 403, 404, 409, 413, 422))
+    router = APIRouter(prefix="/v1", tags=["edits"], responses=_problems(400, 401, 403, 404, 409, 413, 422, 503))
 
     @router.get("/edits/{target}/{item_id}", dependencies=reader, summary="An item's values, machine values, "
                 "version (ETag) and history")

@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import logging
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +52,27 @@ class TitleMapping(BaseModel):
     history: list[EditRecord]
 
 
+_LOADING: dict[str, Future] = {}
+_LOADER = ThreadPoolExecutor(1, thread_name_prefix="role-mapper")
+
+
+def _mapper(settings, wait_s: float):
+    """The role mapper, or None if it is still loading after ``wait_s`` or cannot load (logged once)."""
+    from vidsearch.credits.roles.recipe import load_role_mapper
+
+    key = settings.credits.model_dump_json()
+    future = _LOADING.get(key)
+    if future is None:
+        future = _LOADING[key] = _LOADER.submit(load_role_mapper, settings)
+    try:
+        return future.result(timeout=wait_s)
+    except FutureTimeout:
+        log.info("role mapper still loading: the queue is shown without suggestions for now")
+    except Exception as exc:  # noqa: BLE001 - the queue is useful without suggestions; say why they are gone
+        log.warning("no role suggestions: the role mapper could not load (%s)", exc)
+    return None
+
+
 def title_mappings(edit_log: EditLog) -> dict[str, str]:
     """Normalised title key → EBU code, for every title currently mapped by a person."""
     out: dict[str, str] = {}
@@ -86,13 +109,12 @@ class RoleTitles:
                 for k, t, s in zip(ranked, titles, suggestions, strict=True)]
 
     def _suggest(self, titles: list[str]) -> list[list[Suggestion]]:
-        from vidsearch.credits.roles.recipe import load_role_mapper
-
-        try:
-            mappings = load_role_mapper(self.settings).map(titles, top_k=5)
-        except Exception as exc:  # noqa: BLE001 - the queue is useful without suggestions; say why they are gone
-            log.warning("no role suggestions: the role mapper could not load (%s)", exc)
+        """The mapper's top-5 per title. The mapper loads in the background (seconds to a minute); until it is
+        ready the queue comes back without suggestions rather than keeping a person waiting."""
+        mapper = _mapper(self.settings, self.settings.edits.suggest_wait_s)
+        if mapper is None:
             return [[] for _ in titles]
+        mappings = mapper.map(titles, top_k=5)
         return [[Suggestion(code=m.code, label=m.label, department=m.department, score=round(m.score, 4))
                  for m in mapping.matches[:5]] for mapping in mappings]
 
@@ -127,8 +149,7 @@ class RoleTitles:
         except EditRecordTaken:
             raise StaleVersion(EditTarget.ROLE_TITLE.value, key, edits.version, self._edits(key).version) from None
         updated = self.apply(key, code, previous)
-        if code is not None:
-            self._add_site_title(code, title)
+        self._site_title(code, title)
         return self._mapping(key, title, updated)
 
     def _credits_with(self, key: str) -> list[tuple[str, dict[str, Any]]]:
@@ -168,15 +189,17 @@ class RoleTitles:
     def site_titles_path(self) -> Path:
         return self.settings.edits.site_role_titles or self.settings.data_dir / "site_role_titles.tsv"
 
-    def _add_site_title(self, code: str, title: str) -> None:
-        """Append (code, title) to the site's title list — the authored-title TSV format the mapper reads."""
+    def _site_title(self, code: str | None, title: str) -> None:
+        """Put (code, title) in the site's title list — the authored-title TSV format the mapper reads — or take
+        the title out of it (``code`` None)."""
         path = self.site_titles_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         rows = []
         if path.is_file():
             with path.open(encoding="utf-8", newline="") as handle:
                 rows = [r for r in csv.reader(handle, delimiter="\t") if r and not r[0].startswith("#")]
-        rows = [r for r in rows if len(r) < 2 or title_key(r[1]) != title_key(title)] + [[code, title.strip()]]
+        rows = [r for r in rows if len(r) < 2 or title_key(r[1]) != title_key(title)]
+        rows += [[code, title.strip()]] if code is not None else []
         with path.open("w", encoding="utf-8", newline="") as handle:
             handle.write("# role titles mapped by archivists (vidsearch edits); code<TAB>title\n")
             csv.writer(handle, delimiter="\t", lineterminator="\n").writerows(rows)

@@ -14,6 +14,8 @@ class EditSettings(BaseModel):
     max_text_chars: int = Field(10_000, ge=1, description="longest text one edited field may hold")
     max_keywords: int = Field(50, ge=1, description="most keywords one segment may carry")
     max_reason_chars: int = Field(500, ge=1)
+    suggest_wait_s: float = Field(10.0, ge=0, description="how long the role-title queue waits for the role mapper "
+                                  "(it loads in the background) before answering without suggestions")
     site_role_titles: Path | None = Field(
         None, description="TSV (code, title) the archive's own role-title mappings are appended to; "
                           "None: <data_dir>/site_role_titles.tsv")
