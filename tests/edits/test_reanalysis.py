@@ -37,6 +37,9 @@ def test_edit_survives_a_rerun_and_a_changed_machine_value_is_flagged(archive):
     assert state.values["caption"] == "해운대 해수욕장" and state.review == ["caption"]
     assert state.machine["caption"] == new_machine[0]
     assert layer.revert(EditTarget.SEGMENT, "vid1.s0000", 0, who="alice").values["caption"] == new_machine[0]
+    reanalyse(store, settings, captions=["해운대 (third model)", *CAPTIONS[1:]])  # reverted: the machine leads
+    state = layer.state(EditTarget.SEGMENT, "vid1.s0000")
+    assert state.values["caption"] == "해운대 (third model)" and state.review == [] and state.edited == []
 
     report = reanalyse(store, settings, captions=CAPTIONS[1:])  # the edited segment is gone after this run
     assert report.orphaned == []  # its edit was reverted: nothing active to lose

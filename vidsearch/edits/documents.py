@@ -38,7 +38,7 @@ def apply_edits(settings: Settings, target: EditTarget, body: dict[str, Any], ed
         for name, (_, change) in edits.latest.items():
             if name == "deleted":
                 continue
-            value = change.new if not change.follows_machine else edits.machine(name, body.get(name))
+            value = change.new if not change.follows_machine else body.get(name)  # body: the machine values
             if name == "role_code":  # label and department follow the code
                 role_code_edited = not change.follows_machine
                 out.update(role_fields(settings, value))
