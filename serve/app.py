@@ -112,9 +112,9 @@ class ApiIngress:
 
     def __serve_build_asgi_app__(self):
         app = create_api(self._settings, self._backend)
-        if self._editor is not None:  # human edits and judgments (serve/edits_api.py)
-            desk = HandleDesk(self._editor, self._settings.serve.request_timeout_s)
-            install_edit_routes(app, self._settings, desk)
+        # human edits and judgments (serve/edits_api.py): answered 403 "switched off" without editor keys
+        desk = HandleDesk(self._editor, self._settings.serve.request_timeout_s) if self._editor else None
+        install_edit_routes(app, self._settings, desk)
         return app
 
 
@@ -134,7 +134,7 @@ def build_app(settings: Settings) -> Application:
     searcher = SearchService.options(**scaling.searcher.deployment_options()).bind(settings, encoders, translator,
                                                                                    faces)
     jobs = IngestJobs.bind(settings)
-    editor = EditorService.bind(settings)
+    editor = EditorService.bind(settings) if settings.edits.editor_api_keys else None
     return ApiIngress.options(**scaling.ingress.deployment_options()).bind(settings, searcher, jobs, editor)
 
 

@@ -55,6 +55,13 @@ class HandleDesk:
         return raise_if_problem(result)
 
 
+class SwitchedOff:
+    """No editor keys configured: no editor deployment runs, and every edit route says why."""
+
+    async def run(self, operation: str, **kwargs: Any) -> Any:
+        raise Forbidden("edits are switched off: no editor API key is configured (VIDSEARCH_EDITS__EDITOR_API_KEYS)")
+
+
 class InProcessDesk:
     """An ``EditDesk`` in this process (an API without Serve, and the route tests): calls run on a worker thread."""
 
@@ -186,7 +193,8 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {s: {"model": Problem, "content": {PROBLEM_JSON: {}}} for s in statuses}
 
 
-def install_edit_routes(app: FastAPI, settings: Settings, desk: EditDeskBackend) -> None:
+def install_edit_routes(app: FastAPI, settings: Settings, desk: EditDeskBackend | None) -> None:
+    desk = desk or SwitchedOff()
     keys = EditorKeys(settings)
     # declared only when search keys are set, so the OpenAPI document says truthfully whether reads need a key
     reader = [Depends(keys.reader)] if settings.serve.search_api_keys else []

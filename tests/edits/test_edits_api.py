@@ -98,3 +98,26 @@ def test_credit_delete_restore_and_role_title_mapping(edit_api):
     assert edit_api.get("/v1/edits/credit/vid1.c0002").json()["document"]["role_code"] == "23.8"
     assert_problem(edit_api.post("/v1/role-titles/map", json={"title": "조명기사", "code": "nope"}), 422,
                    "unknown role code")
+
+
+def test_without_editor_keys_the_edit_routes_say_they_are_off(settings):
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from serve.edits_api import install_edit_routes
+    from serve.problems import install_problem_handlers
+
+    app = FastAPI()
+    install_problem_handlers(app)
+    install_edit_routes(app, settings, None)  # what the Serve app mounts when no editor key is configured
+    with TestClient(app) as client:
+        assert_problem(client.get(f"/v1/edits/segment/{SEG}"), 403, "switched off")
+        assert_problem(client.patch(f"/v1/segments/{SEG}", json={"caption": "x"}, headers={"X-API-Key": "k"}),
+                       403, "switched off")
+
+
+def test_audit_log_time_bounds_at_the_ends_of_the_calendar(edit_api):
+    edit_api.patch(f"/v1/segments/{SEG}", json={"caption": "x"})
+    everything = {"since": "0001-01-01T00:00:00", "until": "9999-12-31T23:59:59Z"}
+    assert len(edit_api.get("/v1/edits", params=everything).json()) == 1
+    assert edit_api.get("/v1/edits", params={"until": "2000-01-01T00:00:00+09:00"}).json() == []

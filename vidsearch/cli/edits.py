@@ -149,9 +149,8 @@ def audit_log(who: Annotated[str | None, typer.Option("--who")] = None,
               limit: Annotated[int, typer.Option("--limit", min=1)] = 100, json_out: JsonOption = False,
               config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     """The archive-wide audit log, newest first."""
-    aware = [t.replace(tzinfo=dt.UTC) if t is not None and t.tzinfo is None else t for t in (since, until)]
-    with _desk(config, data_dir) as desk:
-        _print_records(desk.audit(who, kind, target, aware[0], aware[1], limit), json_out)
+    with _desk(config, data_dir) as desk:  # times without a zone are UTC
+        _print_records(desk.audit(who, kind, target, since, until, limit), json_out)
 
 
 @app.command()

@@ -153,6 +153,13 @@ class EditRecordTaken(Exception):
         self.target, self.target_id, self.version = target, target_id, version
 
 
+def edit_seq(moment: dt.datetime) -> int:
+    """An edit record's ``seq`` (epoch nanoseconds; naive times are UTC) for a time bound, clamped to 64 bits so
+    year 1 and 9999 stay valid bounds."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return max(-(2**63) + 1, min(2**63 - 1, int(aware.timestamp() * 1e9)))
+
+
 @runtime_checkable
 class EditLog(Protocol):
     """Human edits and relevance judgments, append-only, in their own table/index: never part of a video's

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import es_mappings
 from vidsearch.errors import StoreError
-from vidsearch.store.base import EditRecordTaken
+from vidsearch.store.base import EditRecordTaken, edit_seq
 from vidsearch.store.elasticsearch.client import translated
 
 if TYPE_CHECKING:
@@ -93,9 +93,9 @@ class ElasticsearchEditLog:
                                          (("who", who), ("kind", kind), ("target", target)) if value is not None]
         bounds = {}
         if since is not None:
-            bounds["gte"] = int(since.timestamp() * 1e9)
+            bounds["gte"] = edit_seq(since)
         if until is not None:
-            bounds["lte"] = int(until.timestamp() * 1e9)
+            bounds["lte"] = edit_seq(until)
         if bounds:
             clauses.append({"range": {"seq": bounds}})
         return self._search(clauses, size=min(limit, _PAGE), newest_first=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from vidsearch.store.base import EditRecordTaken
+from vidsearch.store.base import EditRecordTaken, edit_seq
 from vidsearch.store.embedded.journal import DocumentJournal
 
 _MARKABLE = frozenset({"review", "machine_now", "note"})
@@ -73,10 +73,10 @@ class EmbeddedEditLog:
                 params.append(value)
         if since is not None:
             clauses.append("seq >= ?")
-            params.append(int(since.timestamp() * 1e9))
+            params.append(edit_seq(since))
         if until is not None:
             clauses.append("seq <= ?")
-            params.append(int(until.timestamp() * 1e9))
+            params.append(edit_seq(until))
         return self._select(" AND ".join(clauses), params, order="seq DESC", limit=limit)
 
     def mark(self, record_id: str, fields: Mapping[str, Any]) -> None:
