@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Any
 
 MAPPING_VERSION = 1
-INDEX_NAMES = ("videos", "segments", "persons", "credits", "identity_events")
+INDEX_NAMES = ("videos", "segments", "persons", "credits", "identity_events", "edits")
 
 
 @cache

@@ -18,6 +18,7 @@ from ray.data import Datasink
 from ray.data.datasource.datasink import WriteResult
 
 from vidsearch.config import Settings
+from vidsearch.edits.overlay import overlay_bundle
 from vidsearch.schema import IndexName
 from vidsearch.stages import stage_class
 from vidsearch.stages.base import VideoWork
@@ -112,6 +113,10 @@ class IndexSink(Datasink):
             log.warning("video %s (%s) failed in %s", work.video_id, work.video.path, outcome.reason)
             return outcome
         bundle = bundle_for(work, self.encoders)
+        edits = overlay_bundle(store, self.settings, bundle)  # archivists' edits win over the new analysis
+        if edits.flagged or edits.orphaned:
+            outcome.warnings.append(f"{len(edits.flagged) + len(edits.orphaned)} edited item(s) flagged for review "
+                                    "(`vidsearch edits review`)")
         report = store.commit_video(bundle)
         if report.failed:
             outcome.reason = "documents rejected: " + "; ".join(f"{i}: {r}" for i, r in report.failed[:5])

@@ -20,6 +20,8 @@ from ray.serve import Application
 from ray.serve.handle import DeploymentHandle
 
 from serve.api import create_api
+from serve.edits_api import HandleDesk, install_edit_routes
+from serve.edits_service import EditorService
 from serve.encoders import ClipTextQueryEncoder, QueryTranslator, TextQueryEncoder
 from serve.faces import FACE_STAGE, FaceQuery, FaceQueryEncoder
 from serve.jobs import IngestJobs
@@ -102,12 +104,18 @@ class HandleBackend:
 @serve.deployment(name="ingress")
 @serve.ingress()
 class ApiIngress:
-    def __init__(self, settings: Settings, searcher: DeploymentHandle, jobs: DeploymentHandle) -> None:
+    def __init__(self, settings: Settings, searcher: DeploymentHandle, jobs: DeploymentHandle,
+                 editor: DeploymentHandle | None = None) -> None:
         self._settings = settings
         self._backend = HandleBackend(searcher, jobs, settings.serve.request_timeout_s)
+        self._editor = editor
 
     def __serve_build_asgi_app__(self):
-        return create_api(self._settings, self._backend)
+        app = create_api(self._settings, self._backend)
+        # human edits and judgments (serve/edits_api.py): answered 403 "switched off" without editor keys
+        desk = HandleDesk(self._editor, self._settings.serve.request_timeout_s) if self._editor else None
+        install_edit_routes(app, self._settings, desk)
+        return app
 
 
 def build_app(settings: Settings) -> Application:
@@ -126,7 +134,8 @@ def build_app(settings: Settings) -> Application:
     searcher = SearchService.options(**scaling.searcher.deployment_options()).bind(settings, encoders, translator,
                                                                                    faces)
     jobs = IngestJobs.bind(settings)
-    return ApiIngress.options(**scaling.ingress.deployment_options()).bind(settings, searcher, jobs)
+    editor = EditorService.bind(settings) if settings.edits.editor_api_keys else None
+    return ApiIngress.options(**scaling.ingress.deployment_options()).bind(settings, searcher, jobs, editor)
 
 
 def app_builder(args: dict[str, Any]) -> Application:

@@ -22,6 +22,7 @@ from pydantic_settings import (
 
 from serve.settings import ServeSettings
 from vidsearch.credits.settings import CreditSettings
+from vidsearch.edits.settings import EditSettings
 from vidsearch.faces.settings import FaceSettings
 from vidsearch.ocr.settings import OcrSettings
 from vidsearch.store.elasticsearch.settings import ElasticsearchSettings
@@ -170,6 +171,7 @@ class Settings(BaseSettings):
     credits: CreditSettings = CreditSettings()
     faces: FaceSettings = FaceSettings()
     serve: ServeSettings = ServeSettings()
+    edits: EditSettings = EditSettings()
 
     @field_validator("data_dir")
     @classmethod

@@ -102,6 +102,7 @@ class Segment(Document):
     ocr_text: str | None = None
     credits_text: str | None = None
     caption: str | None = None
+    keywords: list[str] | None = Field(None, description="set by archivists' edits (vidsearch.edits)")
     person_ids: list[str] = Field(default_factory=list)
     text_vec: list[float] | None = None
     clip_vec: list[float] | None = None

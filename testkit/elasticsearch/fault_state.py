@@ -328,6 +328,9 @@ class ClusterState:
                 return {**base, "_version": version, "result": "not_found", "status": 404}
             del index.docs[doc_id]
             return {**base, "_version": version, "result": "deleted", "status": 200}
+        if op == "create" and old is not None:
+            return {**base, "status": 409, "error": {"type": "version_conflict_engine_exception",
+                                                     "reason": f"[{doc_id}]: version conflict, document already exists"}}
         index.tombstones.pop(doc_id, None)
         index.docs[doc_id] = (version, raw if self.store_sources else None)
         index.count += old is None

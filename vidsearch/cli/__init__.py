@@ -25,6 +25,9 @@ def _register() -> None:
     from vidsearch.cli import relevance
 
     app.add_typer(relevance.app)
+    from vidsearch.cli import edits
+
+    edits.register(app, relevance.app)
     from vidsearch.cli import serve as serve_commands
 
     serve_commands.register(app)

@@ -145,6 +145,46 @@ class StoreStats:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class EditRecordTaken(Exception):
+    """Another writer already stored this (target, target id, version): the caller's view was stale."""
+
+    def __init__(self, target: str, target_id: str, version: int) -> None:
+        super().__init__(f"{target} {target_id} version {version} already exists")
+        self.target, self.target_id, self.version = target, target_id, version
+
+
+def edit_seq(moment: dt.datetime) -> int:
+    """An edit record's ``seq`` (epoch nanoseconds; naive times are UTC) for a time bound, clamped to 64 bits so
+    year 1 and 9999 stay valid bounds."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return max(-(2**63) + 1, min(2**63 - 1, int(aware.timestamp() * 1e9)))
+
+
+@runtime_checkable
+class EditLog(Protocol):
+    """Human edits and relevance judgments, append-only, in their own table/index: never part of a video's
+    documents, so re-analysis, ``delete_video`` and a blue/green rebuild of the other indices leave them alone.
+    Records are JSON dicts (see ``vidsearch.edits.records``); (target, target_id, version) is unique, which is what
+    makes a stale concurrent write fail instead of overwriting."""
+
+    def append(self, record: Mapping[str, Any]) -> None:
+        """Store a new record; raises EditRecordTaken when its (target, target_id, version) exists."""
+
+    def of_targets(self, target: str, target_ids: Sequence[str]) -> list[dict[str, Any]]: ...
+
+    def of_video(self, video_id: str) -> list[dict[str, Any]]: ...
+
+    def of_target_kind(self, target: str) -> list[dict[str, Any]]: ...
+
+    def query(self, who: str | None = None, kind: str | None = None, target: str | None = None,
+              since: dt.datetime | None = None, until: dt.datetime | None = None, limit: int = 100
+              ) -> list[dict[str, Any]]:
+        """Newest first: the audit log."""
+
+    def mark(self, record_id: str, fields: Mapping[str, Any]) -> None:
+        """Update a record's review fields (``review``, ``machine_now``, ``note``); nothing else changes."""
+
+
 @runtime_checkable
 class IndexBackend(Protocol):
     """One store of the four indices (videos, segments, persons, credits)."""
@@ -184,6 +224,9 @@ class IndexBackend(Protocol):
         """Make everything written so far visible to search."""
 
     def stats(self) -> StoreStats: ...
+
+    def edit_log(self) -> EditLog:
+        """The human-edit records of this store (created on first use)."""
 
     def close(self) -> None: ...
 

@@ -294,5 +294,13 @@ class ElasticsearchStore(WritePath):
                    "write_versions": dict(self.settings.write_versions)},
         )
 
+    def edit_log(self):
+        """Human edits: their own plain index, outside the blue/green versions (``elasticsearch.edits``)."""
+        if getattr(self, "_edit_log", None) is None:
+            from vidsearch.store.elasticsearch.edits import ElasticsearchEditLog
+
+            self._edit_log = ElasticsearchEditLog(self)
+        return self._edit_log
+
     def close(self) -> None:
         self.client.close()

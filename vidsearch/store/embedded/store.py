@@ -61,6 +61,7 @@ class EmbeddedStore:
         self._views: dict[IndexName, IndexView] = {}
         self._view_lock = threading.RLock()
         self._query_cache: dict[tuple[str, str], list[str]] = {}
+        self._edit_log = None
 
     # -- encoders -------------------------------------------------------------------------------------------
     def encoders(self) -> dict[str, dict[str, Any]]:
@@ -356,6 +357,14 @@ class EmbeddedStore:
             encoders=self.encoders(),
             extra={"seq": self.journal.seq()},
         )
+
+    def edit_log(self):
+        """Human edits live in their own table of the same database (``vidsearch.store.embedded.edits``)."""
+        if self._edit_log is None:
+            from vidsearch.store.embedded.edits import EmbeddedEditLog
+
+            self._edit_log = EmbeddedEditLog(self.journal)
+        return self._edit_log
 
     def close(self) -> None:
         self.journal.close()
