@@ -12,7 +12,7 @@ from ray.serve.schema import ServeDeploySchema
 
 import serve
 from serve.app import app_builder
-from serve.settings import DeploymentScaling
+from vidsearch.serve_settings import DeploymentScaling
 from vidsearch.config import Settings
 
 CONFIG = Path(serve.__file__).parent / "serve_config.yaml"
