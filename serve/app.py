@@ -129,8 +129,10 @@ class ApiIngress:
 def build_app(settings: Settings) -> Application:
     """Compose the deployments with their scaling settings."""
     scaling = settings.serve
-    encoders = {"text_vec": TextQueryEncoder.options(**scaling.text_encoder.deployment_options()).bind(settings)}
-    if settings.models.image_text.backend != "none":
+    encoders = {}
+    if not scaling.colocate_encoders:
+        encoders["text_vec"] = TextQueryEncoder.options(**scaling.text_encoder.deployment_options()).bind(settings)
+    if settings.models.image_text.backend != "none" and not scaling.colocate_encoders:
         clip = ClipTextQueryEncoder.options(**scaling.clip_encoder.deployment_options()).bind(settings)
         encoders["clip_vec"] = clip
     translator = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
@@ -29,6 +30,29 @@ from vidsearch.store.base import SearchFilters
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 ENCODER_DEPLOYMENTS = {"text_vec": "text_encoder", "clip_vec": "clip_text_encoder"}  # retriever → deployment
+
+
+class QueryVectorCache:
+    """The last ``size`` query vectors by (retriever, query): a repeated query (paging, re-ranking with the
+    sliders, popular searches) skips the encoder hop and the model."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._vectors: OrderedDict[tuple[str, str], QueryVector] = OrderedDict()
+
+    def get(self, key: tuple[str, str]) -> QueryVector | None:
+        vector = self._vectors.get(key)
+        if vector is not None:
+            self._vectors.move_to_end(key)
+        return vector
+
+    def put(self, key: tuple[str, str], vector: QueryVector) -> None:
+        if self._size <= 0:
+            return
+        self._vectors[key] = vector
+        self._vectors.move_to_end(key)
+        while len(self._vectors) > self._size:
+            self._vectors.popitem(last=False)
 
 
 class UnknownRetriever(VidsearchError):
@@ -65,12 +89,17 @@ class SearchService:
         self.face_encoder = face_encoder
         self._pool = ThreadPoolExecutor(settings.serve.store_threads, thread_name_prefix="store")
         self._encoder_timeout_s = settings.serve.text_encoder.request_timeout_s or settings.serve.request_timeout_s
+        self._vector_cache = QueryVectorCache(settings.serve.query_cache_size)
         self.counts = {index.value: self.store.count(index) for index in IndexName}
         # Load the segment index, the query analysers (Kiwi takes seconds to start), the default profile and the
         # credited names its query rules look for, before traffic arrives (no model runs here: planning only).
         self.searcher.plan(SearchRequest(query="준비 warm-up", k=1))
         warm_up = SearchRequest(query="준비 warm-up", k=1, weights=dict.fromkeys(TEXT_RETRIEVERS, 1.0))
         self.searcher.execute(self.searcher.plan(warm_up))
+        if settings.serve.colocate_encoders:  # load the query models now, not on the first request
+            for name in self.searcher.available_retrievers()[0]:
+                if name in ENCODER_DEPLOYMENTS:
+                    self.searcher.encode_query(name, "준비 warm-up")
         log.info("searcher ready over %s", self.counts)
 
     async def _in_pool(self, fn, *args):
@@ -82,15 +111,23 @@ class SearchService:
         self._refuse_unknown_weights(request)
         # In the pool: a profile's query rules may reload the credited names from the store (every few minutes).
         plan = await self._in_pool(self.searcher.plan, request)
+        vectors: dict[str, QueryVector] = {}
+        for name in plan.vector_retrievers:
+            cached = self._vector_cache.get((name, plan.query))
+            if cached is not None:
+                vectors[name] = cached
+            elif name not in self.encoders:  # encoders colocated in this replica (serve.colocate_encoders)
+                vectors[name] = await self._in_pool(self.searcher.encode_query, name, plan.query)
+                self._vector_cache.put((name, plan.query), vectors[name])
         vector_calls = {name: self.encoders[name].encode.remote(plan.query)
-                        for name in plan.vector_retrievers if name in self.encoders}
+                        for name in plan.vector_retrievers if name in self.encoders and name not in vectors}
         english_call = (self.translator.translate.remote(plan.query)
                         if plan.needs_english and self.translator is not None else None)
-        vectors: dict[str, QueryVector] = {}
         degraded: list[str] = []
         for name, call in vector_calls.items():
             try:
                 vectors[name] = await asyncio.wait_for(call, timeout=self._encoder_timeout_s)
+                self._vector_cache.put((name, plan.query), vectors[name])
             except Exception as exc:  # the encoder is down or slow: the BM25 retrievers still answer, and say so
                 call.cancel()
                 reason = replica_failure(exc) or type(exc).__name__

@@ -70,7 +70,10 @@ class ServeSettings(BaseModel):
     retry_after_s: int = Field(2, ge=1, description="Retry-After sent with a 503 while a deployment restarts")
     relevance_floor: float = Field(0.35, ge=0, le=1, description="the page hides hits scoring below this fraction "
                                    "of the top hit behind 'show weaker matches' (chosen on the dev judgments)")
-    query_cache_size: int = Field(2048, ge=0, description="query vectors each encoder replica keeps (0: off)")
+    query_cache_size: int = Field(2048, ge=0, description="query vectors each searcher replica keeps (0: off)")
+    colocate_encoders: bool = Field(False, description="encode queries inside the searcher replicas instead of "
+                                    "separate encoder deployments: one hop less on a small machine, but no "
+                                    "degraded BM25-only answers while an encoder restarts")
     static_max_age_s: int = Field(86400, ge=0, description="Cache-Control max-age of the page's files and "
                                   "thumbnails (thumbnail names are content-addressed)")
 
