@@ -12,7 +12,7 @@ BM25 Korean + BM25 English + text vectors, fused):
     nice -n 10 .venv/bin/python bench/serve_load.py --replicas 1 --query-cache 0 --separate-encoders   # the old setup
 
 Variant flags say which change buys what: ``--replicas`` (searcher and text encoder replicas), ``--query-cache``,
-``--colocate-encoders`` / ``--separate-encoders``, ``--max-queued`` (admission control: beyond it a 503).
+``--colocate-encoders`` / ``--separate-encoders``, ``--search-in-ingress``, ``--max-queued`` (admission control: beyond it a 503).
 Builds (once, under --data-dir) a synthetic 12k-segment index (bench/serve_common.py), starts Ray + Serve on
 127.0.0.1 and drives it with httpx from this process. Writes bench/results/serve_load.json.
 """
@@ -110,6 +110,7 @@ def main() -> None:
     hops = parser.add_mutually_exclusive_group()
     hops.add_argument("--colocate-encoders", dest="colocate", action="store_true", default=None)
     hops.add_argument("--separate-encoders", dest="colocate", action="store_false")
+    parser.add_argument("--search-in-ingress", action="store_true", help="searcher + encoders in the ingress")
     parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "vidsearch-bench-serve")
     args = parser.parse_args()
 
@@ -128,11 +129,14 @@ def main() -> None:
         update["query_cache_size"] = args.query_cache
     if args.colocate is not None:
         update["colocate_encoders"] = args.colocate
+    if args.search_in_ingress:
+        update["search_in_ingress"] = True
     if args.max_queued is not None:
         update["ingress"] = serve_settings.ingress.model_copy(update={"max_queued_requests": args.max_queued})
     settings = settings.model_copy(update={"serve": serve_settings.model_copy(update=update)})
     variant = {"replicas": settings.serve.searcher.max_replicas, "query_cache": settings.serve.query_cache_size,
                "colocate_encoders": settings.serve.colocate_encoders,
+               "search_in_ingress": settings.serve.search_in_ingress,
                "ingress_max_queued": settings.serve.ingress.max_queued_requests}
     pool = bench_queries(400 + args.ratio_queries)
     load_queries, ratio_queries = pool[:400], pool[400:]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from ray import serve
@@ -115,11 +116,26 @@ class HandleBackend:
         return await self._call(self._jobs, "recent")
 
 
+class InProcessHandle:
+    """A deployment's class instantiated inside this replica, called the way a handle is (``x.method.remote()``
+    gives an awaitable that can be cancelled): the query path without the ingress → searcher hop."""
+
+    def __init__(self, instance: Any) -> None:
+        self._instance = instance
+
+    def __getattr__(self, method: str) -> Any:
+        bound = getattr(self._instance, method)
+        return SimpleNamespace(remote=lambda *args: asyncio.ensure_future(bound(*args)))
+
+
 @serve.deployment(name="ingress")
 @serve.ingress()
 class ApiIngress:
-    def __init__(self, settings: Settings, searcher: DeploymentHandle, jobs: DeploymentHandle) -> None:
+    def __init__(self, settings: Settings, searcher: DeploymentHandle | None, jobs: DeploymentHandle,
+                 translator: DeploymentHandle | None = None, faces: DeploymentHandle | None = None) -> None:
         self._settings = settings
+        if searcher is None:  # serve.search_in_ingress: the searcher (and its encoders) live in this replica
+            searcher = InProcessHandle(SearchService.func_or_class(settings, {}, translator, faces))
         self._backend = HandleBackend(searcher, jobs, settings.serve)
 
     def __serve_build_asgi_app__(self):
@@ -129,22 +145,26 @@ class ApiIngress:
 def build_app(settings: Settings) -> Application:
     """Compose the deployments with their scaling settings."""
     scaling = settings.serve
+    colocated = scaling.colocate_encoders or scaling.search_in_ingress
     encoders = {}
-    if not scaling.colocate_encoders:
+    if not colocated:
         encoders["text_vec"] = TextQueryEncoder.options(**scaling.text_encoder.deployment_options()).bind(settings)
-    if settings.models.image_text.backend != "none" and not scaling.colocate_encoders:
-        clip = ClipTextQueryEncoder.options(**scaling.clip_encoder.deployment_options()).bind(settings)
-        encoders["clip_vec"] = clip
+        if settings.models.image_text.backend != "none":
+            clip = ClipTextQueryEncoder.options(**scaling.clip_encoder.deployment_options()).bind(settings)
+            encoders["clip_vec"] = clip
     translator = None
     if settings.models.translator.backend != "none":
         translator = QueryTranslator.options(**scaling.translator.deployment_options()).bind(settings)
     faces = None
     if FACE_STAGE in settings.ingest.stages:
         faces = FaceQueryEncoder.options(**scaling.face_encoder.deployment_options()).bind(settings)
+    jobs = IngestJobs.bind(settings)
+    ingress = ApiIngress.options(**scaling.ingress.deployment_options())
+    if scaling.search_in_ingress:
+        return ingress.bind(settings, None, jobs, translator, faces)
     searcher = SearchService.options(**scaling.searcher.deployment_options()).bind(settings, encoders, translator,
                                                                                    faces)
-    jobs = IngestJobs.bind(settings)
-    return ApiIngress.options(**scaling.ingress.deployment_options()).bind(settings, searcher, jobs)
+    return ingress.bind(settings, searcher, jobs)
 
 
 def app_builder(args: dict[str, Any]) -> Application:

@@ -39,6 +39,9 @@ def ray_init_kwargs(settings: Settings, *, num_cpus: int | None = None, **extra:
     if settings.ray.address:
         kwargs["address"] = settings.ray.address
         return kwargs
+    # "local": always a new Ray of our own — never one some other program left in /tmp/ray/ray_current_cluster,
+    # which ray.init() without an address would join
+    kwargs["address"] = "local"
     kwargs["dashboard_host"] = LOOPBACK
     cpus = num_cpus or settings.ray.num_cpus
     if cpus:

@@ -74,6 +74,9 @@ class ServeSettings(BaseModel):
     colocate_encoders: bool = Field(False, description="encode queries inside the searcher replicas instead of "
                                     "separate encoder deployments: one hop less on a small machine, but no "
                                     "degraded BM25-only answers while an encoder restarts")
+    search_in_ingress: bool = Field(False, description="run the searcher and its encoders inside each ingress "
+                                    "replica: two hops less on a small machine; a replica failure then takes its "
+                                    "in-flight searches with it, and there is no degraded mode")
     static_max_age_s: int = Field(86400, ge=0, description="Cache-Control max-age of the page's files and "
                                   "thumbnails (thumbnail names are content-addressed)")
 

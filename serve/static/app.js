@@ -153,7 +153,8 @@ function rerankSoon() {
 async function search(query, { quiet = false, page = 0 } = {}) {
   query = query.trim();
   if (!query) return;
-  if (query !== state.lastQuery || page === 0) { state.cursors = [null]; state.showWeaker = false; }
+  if (query !== state.lastQuery) state.showWeaker = false;
+  if (page === 0) state.cursors = [null];  // new weights or settings: the old cursors belong to another search
   state.pageIndex = page;
   state.lastQuery = query;
   $("empty").hidden = true;
