@@ -31,7 +31,7 @@ from serve.paging import Cursor, fetch_depth, page_of
 from serve.problems import PROBLEM_JSON, Problem, install_problem_handlers, problem
 from vidsearch.config import Settings
 from vidsearch.documents import Person
-from vidsearch.errors import NotFound
+from vidsearch.errors import InvalidQuery, NotFound
 from vidsearch.faces.errors import PhotoTooLarge
 from vidsearch.faces.search import PhotoSearchResult
 from vidsearch.search import SearchRequest
@@ -137,8 +137,10 @@ def create_api(settings: Settings, backend: SearchBackend) -> FastAPI:
               responses=_problems(400, 401, 403, 404, 409, 413, 422),
               summary="Hybrid text search over segments (BM25 Korean/English + multilingual vectors, fused), a page "
                       "at a time")
-    async def search(request: ApiSearchRequest, admin_caller: Annotated[bool, Depends(keys.is_admin)]
+    async def search(request: ApiSearchRequest, admin_caller: bool = Depends(keys.is_admin)
                      ) -> SearchPage:
+        if request.k > settings.search.max_k:
+            raise InvalidQuery(f"k={request.k} is above the limit of {settings.search.max_k}")
         cursor = Cursor.decode(request.cursor, request) if request.cursor else None
         depth = fetch_depth(request, cursor, max_k)
         page = page_of(await backend.search(request.in_process(depth)), request, cursor, depth, max_k)
@@ -173,7 +175,7 @@ def create_api(settings: Settings, backend: SearchBackend) -> FastAPI:
     @app.get("/v1/videos/{video_id}", tags=["documents"], response_model=VideoView, dependencies=reader,
              response_model_exclude_none=True, responses=_problems(404, 422),
              summary="A video with its segments, persons and credits")
-    async def video(video_id: DocId, admin_caller: Annotated[bool, Depends(keys.is_admin)]) -> VideoView:
+    async def video(video_id: DocId, admin_caller: bool = Depends(keys.is_admin)) -> VideoView:
         view = await backend.video(video_id)
         return view if admin_caller else view.model_copy(update={"video": view.video.without_paths()})
 
@@ -200,7 +202,7 @@ def create_api(settings: Settings, backend: SearchBackend) -> FastAPI:
     @app.get("/v1/segments/{segment_id}", tags=["documents"], response_model=SegmentView, dependencies=reader,
              response_model_exclude_none=True, responses=_problems(404, 422),
              summary="One segment and its video")
-    async def segment(segment_id: DocId, admin_caller: Annotated[bool, Depends(keys.is_admin)]) -> SegmentView:
+    async def segment(segment_id: DocId, admin_caller: bool = Depends(keys.is_admin)) -> SegmentView:
         view = await backend.segment(segment_id)
         if admin_caller or view.video is None:
             return view

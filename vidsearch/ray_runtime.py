@@ -33,6 +33,30 @@ def keep_local_ray_on_loopback() -> None:
         constants.ENABLE_RAY_CLUSTER = False
 
 
+def keep_serve_replicas_on_loopback() -> None:
+    """In a local, loopback-only Ray, make Serve replicas' inter-deployment gRPC servers listen on 127.0.0.1.
+
+    Ray Serve 2.60 binds each replica's server to ``[::]:0`` (every interface) with no setting to change it; the
+    replicas reach each other at the node address, which is 127.0.0.1 here. Called when the ``serve`` package is
+    imported — in every replica process, before the replica starts that server. Does nothing on a cluster."""
+    if os.environ.get(LOCAL_ONLY_ENV) != "0":
+        return
+    try:
+        from ray.serve._private import replica
+    except ImportError:  # not a Serve process
+        return
+    bind = replica.add_port_to_grpc_server
+    if getattr(bind, "loopback_only", False):
+        return
+
+    def bind_on_loopback(server: Any, address: str) -> int:
+        host, _, port = address.rpartition(":")
+        return bind(server, f"{LOOPBACK}:{port}" if host in ("[::]", "0.0.0.0", "") else address)
+
+    bind_on_loopback.loopback_only = True  # type: ignore[attr-defined]
+    replica.add_port_to_grpc_server = bind_on_loopback
+
+
 def ray_init_kwargs(settings: Settings, *, num_cpus: int | None = None, **extra: Any) -> dict[str, Any]:
     """``ray.init`` keyword arguments: join ``settings.ray.address`` when set, else a local, loopback-only Ray."""
     kwargs: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.WARNING, **extra}

@@ -264,8 +264,8 @@ function renderHits(response) {
   renderPager(response);
   state.weights = { ...response.weights };
   syncSliders(response.weights);
-  const parts = [h("strong", { text: `${response.hits.length} result${response.hits.length === 1 ? "" : "s"}` }),
-    state.pageIndex ? ` (page ${state.pageIndex + 1})` : "",
+  const parts = [h("strong", { text: `${strong.length} result${strong.length === 1 ? "" : "s"}` }),
+    weak.length ? ` (+${weak.length} weaker)` : "", state.pageIndex ? ` (page ${state.pageIndex + 1})` : "",
     ` for “${response.query}” in ${Math.round(response.took_ms)} ms · ${response.fusion === "rrf" ? "RRF" : "weighted"} fusion of ` +
     response.retrievers.map(label).join(", ")];
   if (response.translated_query) parts.push(` · English: “${response.translated_query}”`);

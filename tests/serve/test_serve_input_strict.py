@@ -114,12 +114,12 @@ def test_weights_for_an_unknown_retriever_are_a_422_listing_the_retrievers(clien
 
 def test_pages_follow_each_other_without_repeats(client):
     request = {"query": "palace at night", "retrievers": ["bm25_ko", "bm25_en", "text_vec"]}
-    whole = client.post("/v1/search", json={**request, "k": 9}).json()
-    assert len(whole["hits"]) == 9 and whole["next_cursor"]
+    whole = client.post("/v1/search", json={**request, "k": 6}).json()
+    assert len(whole["hits"]) == 6 and whole["next_cursor"]
     seen, cursor = [], None
     for _ in range(3):
-        page = client.post("/v1/search", json={**request, "k": 3, **({"cursor": cursor} if cursor else {})}).json()
-        assert len(page["hits"]) == 3
+        page = client.post("/v1/search", json={**request, "k": 2, **({"cursor": cursor} if cursor else {})}).json()
+        assert len(page["hits"]) == 2
         seen += [h["segment_id"] for h in page["hits"]]
         cursor = page["next_cursor"]
     assert seen == [h["segment_id"] for h in whole["hits"]]

@@ -13,7 +13,7 @@ import httpx
 import psutil
 import pytest
 
-from vidsearch.demo import SCENES
+from vidsearch.demo import DEMO_QUERIES
 
 pytestmark = pytest.mark.slow  # shares the served demo fixture
 
@@ -43,7 +43,7 @@ def _running(deployment: str) -> int:
 def test_killing_replicas_under_load_never_gives_a_500(served):
     encoders, searchers = _replicas("text_encoder"), _replicas("searcher")
     assert len(encoders) >= 2 and len(searchers) >= 2, "the query path runs 2 replicas of each by default"
-    queries = [scene.query for scene in SCENES]
+    queries = [demo.query for demo in DEMO_QUERIES]
     answers: list[tuple[float, int, dict, dict]] = []
     stop = threading.Event()
 
