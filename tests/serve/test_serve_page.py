@@ -133,7 +133,8 @@ def test_a_photo_without_a_face_says_so(page, tmp_path):
 
 
 def _search(page, query: str, k: int = 24) -> None:
-    page.eval_on_selector("#k", "(select, k) => { select.value = k; }", str(k))  # the page size (tuning panel)
+    page.eval_on_selector("#k", "(select, k) => { if (![...select.options].some(o => o.value === k)) "
+                          "select.append(new Option(k, k)); select.value = k; }", str(k))  # page size (tuning panel)
     page.fill("#query", query)
     with page.expect_response(lambda r: r.url.endswith("/v1/search")):
         page.press("#query", "Enter")

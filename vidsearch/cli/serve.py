@@ -101,6 +101,7 @@ def register(app: typer.Typer) -> None:
         _stop_on_sigterm()
         try:
             url = start_local(settings, num_cpus=num_cpus)
+            _stop_on_sigterm()  # again: ray.init installs its own SIGTERM handler (it aborts the process)
             console.print(f"[bold green]serving[/bold green] {url}/  (API docs: {url}/docs, OpenAPI: "
                           f"{url}/openapi.json) — Ctrl-C stops")
             while True:
