@@ -69,7 +69,8 @@ class ServeSettings(BaseModel):
                                      "(each deployment's own request_timeout_s overrides it)")
     retry_after_s: int = Field(2, ge=1, description="Retry-After sent with a 503 while a deployment restarts")
     relevance_floor: float = Field(0.35, ge=0, le=1, description="the page hides hits scoring below this fraction "
-                                   "of the top hit behind 'show weaker matches' (chosen on the dev judgments)")
+                                   "of the top hit behind 'show weaker matches' (bench/serve_relevance_floor.py "
+                                   "chooses it on dev judgments; 0.35 is not yet tuned)")
     query_cache_size: int = Field(2048, ge=0, description="query vectors each searcher replica keeps (0: off)")
     colocate_encoders: bool = Field(False, description="encode queries inside the searcher replicas instead of "
                                     "separate encoder deployments: one hop less on a small machine, but no "
