@@ -26,6 +26,7 @@ from ray.data import ActorPoolStrategy, DataContext
 from vidsearch.config import Settings
 from vidsearch.documents import Segment
 from vidsearch.errors import VidsearchError
+from vidsearch.ray_runtime import init_ray
 from vidsearch.schema import IndexName
 from vidsearch.stages import build_stages
 from vidsearch.stages.base import Stage, StageFailure
@@ -73,14 +74,7 @@ class IngestSummary:
 
 
 def ensure_ray(settings: Settings) -> None:
-    if ray.is_initialized():
-        return
-    kwargs: dict = {"include_dashboard": False, "logging_level": logging.WARNING, "log_to_driver": True}
-    if settings.ray.address:
-        kwargs["address"] = settings.ray.address
-    elif settings.ray.num_cpus:
-        kwargs["num_cpus"] = settings.ray.num_cpus
-    ray.init(**kwargs)
+    init_ray(settings, log_to_driver=True)
 
 
 def stage_groups(stages: list[Stage]) -> list[list[Stage]]:

@@ -12,7 +12,7 @@ from fastapi.security import APIKeyHeader
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serve.problems import PROBLEM_JSON
-from serve.settings import ServeSettings
+from vidsearch.serve_settings import ServeSettings
 from vidsearch.errors import VidsearchError
 
 
@@ -50,6 +50,10 @@ class AccessKeys:
             raise Unauthorized("this server requires an API key for search: send it in the X-API-Key header")
         if not _matches(key, self.search_keys + self.admin_keys):
             raise Forbidden("the X-API-Key is not a valid search or admin key")
+
+    async def is_admin(self, key: str | None = Security(_KEY_HEADER)) -> bool:
+        """Whether the caller holds an admin key (it then sees server file paths); never refuses a request."""
+        return bool(key and self.admin_keys and _matches(key, self.admin_keys))
 
     async def admin(self, key: str | None = Security(_KEY_HEADER)) -> None:
         if not self.admin_keys:

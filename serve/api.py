@@ -3,35 +3,41 @@
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, FastAPI, File, Form, Query, UploadFile
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 import vidsearch
 from serve.access import AccessKeys, BodyLimits, SecurityHeaders
+from serve.docs_assets import install_offline_docs
 from serve.faces import FaceQuery
 from serve.models import (
     DOC_ID_PATTERN,
+    ApiSearchRequest,
     Capabilities,
     IngestJob,
     IngestRequest,
     Readiness,
+    SearchPage,
     SegmentView,
     VideoView,
 )
+from serve.paging import Cursor, fetch_depth, page_of
 from serve.problems import PROBLEM_JSON, Problem, install_problem_handlers, problem
 from vidsearch.config import Settings
 from vidsearch.documents import Person
-from vidsearch.errors import NotFound
+from vidsearch.errors import InvalidQuery, NotFound
 from vidsearch.faces.errors import PhotoTooLarge
 from vidsearch.faces.search import PhotoSearchResult
-from vidsearch.search import SearchRequest, SearchResponse
+from vidsearch.search import SearchRequest
 
 STATIC_DIR = Path(__file__).parent / "static"
+MEDIA_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}\.(jpg|jpeg|png|webp)$"
 JOB_ID_PATTERN = r"^ingest-[0-9T]{15}-[0-9a-f]{8}$"
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
@@ -41,7 +47,7 @@ DocId = Annotated[str, PathParam(pattern=DOC_ID_PATTERN, description="a document
 class SearchBackend(Protocol):
     """What the routes call; every method may raise a VidsearchError."""
 
-    async def search(self, request: SearchRequest) -> SearchResponse: ...
+    async def search(self, request: SearchRequest) -> SearchPage: ...
     async def search_face(self, query: FaceQuery) -> PhotoSearchResult: ...
     async def video(self, video_id: str) -> VideoView: ...
     async def persons(self, video_id: str) -> list[Person]: ...
@@ -52,6 +58,19 @@ class SearchBackend(Protocol):
     async def start_ingest(self, request: IngestRequest) -> IngestJob: ...
     async def job(self, job_id: str) -> IngestJob: ...
     async def jobs(self) -> list[IngestJob]: ...
+
+
+class CachedStaticFiles(StaticFiles):
+    """The page's own files with a Cache-Control header (Starlette's StaticFiles sends only validators)."""
+
+    def __init__(self, *args: Any, cache_control: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cache_control = cache_control
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = self.cache_control
+        return response
 
 
 def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -68,7 +87,7 @@ def create_api(settings: Settings, backend: SearchBackend) -> FastAPI:
         description="Errors are RFC 7807 problem details (`application/problem+json`). Read routes take an "
                     "`X-API-Key` header when search keys are configured; admin routes always need an admin key.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served from the package's own copy of Swagger UI: /docs works with no internet
         redoc_url=None,
         responses=_problems(500, 503),
     )
@@ -85,9 +104,12 @@ def create_api(settings: Settings, backend: SearchBackend) -> FastAPI:
     # Declared only when keys are configured, so the OpenAPI document says truthfully whether a key is needed.
     reader = [Depends(keys.reader)] if limits.search_api_keys else []
     admin = [Depends(keys.admin)]
+    max_age = f"public, max-age={limits.static_max_age_s}"
+    max_k = min(settings.search.max_k, 1000)
+    install_offline_docs(app)
 
     # -- web page and health ----------------------------------------------------------------------------------
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", CachedStaticFiles(directory=STATIC_DIR, cache_control=max_age), name="static")
 
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:
@@ -111,11 +133,20 @@ def create_api(settings: Settings, backend: SearchBackend) -> FastAPI:
         return readiness
 
     # -- search -----------------------------------------------------------------------------------------------
-    @app.post("/v1/search", tags=["search"], response_model=SearchResponse, dependencies=reader,
+    @app.post("/v1/search", tags=["search"], response_model=SearchPage, dependencies=reader,
               responses=_problems(400, 401, 403, 404, 409, 413, 422),
-              summary="Hybrid text search over segments (BM25 Korean/English + multilingual vectors, fused)")
-    async def search(request: SearchRequest) -> SearchResponse:
-        return await backend.search(request)
+              summary="Hybrid text search over segments (BM25 Korean/English + multilingual vectors, fused), a page "
+                      "at a time")
+    async def search(request: ApiSearchRequest, admin_caller: bool = Depends(keys.is_admin)
+                     ) -> SearchPage:
+        if request.k > settings.search.max_k:
+            raise InvalidQuery(f"k={request.k} is above the limit of {settings.search.max_k}")
+        cursor = Cursor.decode(request.cursor, request) if request.cursor else None
+        depth = fetch_depth(request, cursor, max_k)
+        page = page_of(await backend.search(request.in_process(depth)), request, cursor, depth, max_k)
+        if not admin_caller:  # server file paths are for admins; others see ids, titles and file names
+            page.hits = [hit.model_copy(update={"video_path": None}) for hit in page.hits]
+        return page
 
     @app.post("/v1/search/face", tags=["search"], response_model=PhotoSearchResult, dependencies=reader,
               responses=_problems(400, 401, 403, 413, 415, 422, 501),
@@ -144,8 +175,23 @@ def create_api(settings: Settings, backend: SearchBackend) -> FastAPI:
     @app.get("/v1/videos/{video_id}", tags=["documents"], response_model=VideoView, dependencies=reader,
              response_model_exclude_none=True, responses=_problems(404, 422),
              summary="A video with its segments, persons and credits")
-    async def video(video_id: DocId) -> VideoView:
-        return await backend.video(video_id)
+    async def video(video_id: DocId, admin_caller: bool = Depends(keys.is_admin)) -> VideoView:
+        view = await backend.video(video_id)
+        return view if admin_caller else view.model_copy(update={"video": view.video.without_paths()})
+
+    @app.get("/v1/videos/{video_id}/media", tags=["documents"], dependencies=reader,
+             responses={200: {"content": {"video/mp4": {}}, "description": "the video file"},
+                        206: {"content": {"video/mp4": {}}, "description": "the requested byte range"},
+                        **_problems(404, 416, 422)},
+             response_class=FileResponse,
+             summary="The video file itself, with HTTP Range requests (the page plays a segment with #t=start,end)")
+    async def media(video_id: DocId) -> FileResponse:
+        view = await backend.video(video_id)
+        path = Path(view.video.path or "")
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if not view.video.path or not path.is_file() or not kind.startswith("video/"):
+            raise NotFound(f"the file of video {video_id!r} is not on this server any more")
+        return FileResponse(path, media_type=kind, headers={"Cache-Control": "private, max-age=3600"})
 
     @app.get("/v1/videos/{video_id}/persons", tags=["documents"], response_model=list[Person],
              response_model_exclude_none=True, dependencies=reader, responses=_problems(404, 422),
@@ -156,8 +202,11 @@ def create_api(settings: Settings, backend: SearchBackend) -> FastAPI:
     @app.get("/v1/segments/{segment_id}", tags=["documents"], response_model=SegmentView, dependencies=reader,
              response_model_exclude_none=True, responses=_problems(404, 422),
              summary="One segment and its video")
-    async def segment(segment_id: DocId) -> SegmentView:
-        return await backend.segment(segment_id)
+    async def segment(segment_id: DocId, admin_caller: bool = Depends(keys.is_admin)) -> SegmentView:
+        view = await backend.segment(segment_id)
+        if admin_caller or view.video is None:
+            return view
+        return view.model_copy(update={"video": view.video.without_paths()})
 
     @app.get("/v1/thumbnails/{doc_id}", tags=["documents"], dependencies=reader,
              responses={200: {"content": {"image/jpeg": {}}, "description": "the thumbnail image"},
@@ -170,7 +219,26 @@ def create_api(settings: Settings, backend: SearchBackend) -> FastAPI:
         kind = IMAGE_TYPES.get(path.suffix.lower())
         if not path.is_relative_to(media) or kind is None or not path.is_file():
             raise NotFound(f"the thumbnail of {doc_id!r} is missing from the media cache")
-        return FileResponse(path, media_type=kind, headers={"Cache-Control": "private, max-age=3600"})
+        # thumbnails are content-addressed files that never change: let the browser keep them
+        cache = "private" if limits.search_api_keys else "public"
+        return FileResponse(path, media_type=kind,
+                            headers={"Cache-Control": f"{cache}, max-age={limits.static_max_age_s}"})
+
+    @app.get("/v1/media/{video_id}/{name}", tags=["documents"], dependencies=reader,
+             responses={200: {"content": {"image/jpeg": {}}, "description": "the image"}, **_problems(404, 422)},
+             response_class=FileResponse,
+             summary="A file of the media cache by the relative path a hit or segment names in `thumbnail`: served "
+                     "by the API process itself, long-cached (no search replica involved)")
+    async def media_file(video_id: DocId, name: Annotated[str, PathParam(pattern=MEDIA_NAME_PATTERN)]
+                         ) -> FileResponse:
+        media = settings.media_dir.resolve()
+        path = (media / video_id / name).resolve()
+        kind = IMAGE_TYPES.get(path.suffix.lower())
+        if not path.is_relative_to(media) or kind is None or not path.is_file():
+            raise NotFound(f"{video_id}/{name} is not in the media cache")
+        cache = "private" if limits.search_api_keys else "public"
+        return FileResponse(path, media_type=kind,
+                            headers={"Cache-Control": f"{cache}, max-age={limits.static_max_age_s}"})
 
     # -- admin ------------------------------------------------------------------------------------------------
     @app.post("/v1/admin/ingest", tags=["admin"], response_model=IngestJob, status_code=202, dependencies=admin,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from ray import serve
@@ -33,10 +34,11 @@ from serve.models import (
     SegmentView,
     VideoView,
 )
-from serve.problems import ServiceUnavailable, as_vidsearch_error, raise_if_problem
+from serve.problems import ServiceUnavailable, as_vidsearch_error, raise_if_problem, replica_failure
 from serve.searcher import SearchService
 from vidsearch.config import Settings, load_settings
 from vidsearch.documents import Person
+from vidsearch.serve_settings import ServeSettings
 from vidsearch.faces.search import PhotoSearchResult
 from vidsearch.search import SearchRequest, SearchResponse
 
@@ -44,28 +46,43 @@ log = logging.getLogger(__name__)
 
 
 class HandleBackend:
-    """The API's backend over deployment handles: errors come back as the VidsearchError they were, and a
-    deployment that does not answer in time is a 503, not a hung request."""
+    """The API's backend over deployment handles: errors come back as the VidsearchError they were; a deployment
+    that does not answer in time, or whose replica died, is a quick 503 with Retry-After — never a hung request
+    or a 500. Reads are retried once on another replica when the one they reached died under them."""
 
-    def __init__(self, searcher: DeploymentHandle, jobs: DeploymentHandle, timeout_s: float) -> None:
+    def __init__(self, searcher: DeploymentHandle, jobs: DeploymentHandle, settings: ServeSettings) -> None:
         self._searcher = searcher
         self._jobs = jobs
-        self._timeout_s = timeout_s
+        self._timeouts = {id(searcher): settings.searcher.request_timeout_s or settings.request_timeout_s,
+                          id(jobs): settings.request_timeout_s}
+        ServiceUnavailable.retry_after_s = settings.retry_after_s
 
-    async def _call(self, handle: DeploymentHandle, method: str, *args: Any) -> Any:
-        response = getattr(handle, method).remote(*args)
-        try:
-            result = await asyncio.wait_for(response, timeout=self._timeout_s)
-        except TimeoutError:
-            response.cancel()
-            raise ServiceUnavailable(f"{method} took longer than {self._timeout_s:g} s "
-                                     "(VIDSEARCH_SERVE__REQUEST_TIMEOUT_S)") from None
-        except Exception as exc:
-            known = as_vidsearch_error(exc)
-            if known is not None:
-                raise known from None
-            raise
-        return raise_if_problem(result)
+    async def _call(self, handle: DeploymentHandle, method: str, *args: Any, retry: bool = True) -> Any:
+        timeout = self._timeouts[id(handle)]
+        deadline = asyncio.get_running_loop().time() + timeout
+        for attempt in (1, 2):
+            response = getattr(handle, method).remote(*args)
+            try:
+                remaining = max(0.05, deadline - asyncio.get_running_loop().time())
+                result = await asyncio.wait_for(response, timeout=remaining)
+            except TimeoutError:
+                response.cancel()
+                raise ServiceUnavailable(f"{method} took longer than {timeout:g} s "
+                                         "(VIDSEARCH_SERVE__*__REQUEST_TIMEOUT_S); retry shortly") from None
+            except Exception as exc:
+                known = as_vidsearch_error(exc)
+                if known is not None:
+                    raise known from None
+                failure = replica_failure(exc)
+                if failure is None:
+                    raise
+                if retry and attempt == 1:
+                    log.warning("%s: a replica failed (%s); retrying once", method, failure)
+                    continue
+                raise ServiceUnavailable(f"the {method} service is restarting after a replica failure "
+                                         f"({failure}); retry shortly") from None
+            return raise_if_problem(result)
+        raise AssertionError("unreachable")
 
     async def search(self, request: SearchRequest) -> SearchResponse:
         return await self._call(self._searcher, "search", request)
@@ -92,7 +109,7 @@ class HandleBackend:
         return await self._call(self._searcher, "ready")
 
     async def start_ingest(self, request: IngestRequest) -> IngestJob:
-        return await self._call(self._jobs, "start", request)
+        return await self._call(self._jobs, "start", request, retry=False)  # not idempotent
 
     async def job(self, job_id: str) -> IngestJob:
         return await self._call(self._jobs, "get", job_id)
@@ -101,13 +118,28 @@ class HandleBackend:
         return await self._call(self._jobs, "recent")
 
 
+class InProcessHandle:
+    """A deployment's class instantiated inside this replica, called the way a handle is (``x.method.remote()``
+    gives an awaitable that can be cancelled): the query path without the ingress → searcher hop."""
+
+    def __init__(self, instance: Any) -> None:
+        self._instance = instance
+
+    def __getattr__(self, method: str) -> Any:
+        bound = getattr(self._instance, method)
+        return SimpleNamespace(remote=lambda *args: asyncio.ensure_future(bound(*args)))
+
+
 @serve.deployment(name="ingress")
 @serve.ingress()
 class ApiIngress:
-    def __init__(self, settings: Settings, searcher: DeploymentHandle, jobs: DeploymentHandle,
+    def __init__(self, settings: Settings, searcher: DeploymentHandle | None, jobs: DeploymentHandle,
+                 translator: DeploymentHandle | None = None, faces: DeploymentHandle | None = None,
                  editor: DeploymentHandle | None = None) -> None:
         self._settings = settings
-        self._backend = HandleBackend(searcher, jobs, settings.serve.request_timeout_s)
+        if searcher is None:  # serve.search_in_ingress: the searcher (and its encoders) live in this replica
+            searcher = InProcessHandle(SearchService.func_or_class(settings, {}, translator, faces))
+        self._backend = HandleBackend(searcher, jobs, settings.serve)
         self._editor = editor
 
     def __serve_build_asgi_app__(self):
@@ -121,21 +153,27 @@ class ApiIngress:
 def build_app(settings: Settings) -> Application:
     """Compose the deployments with their scaling settings."""
     scaling = settings.serve
-    encoders = {"text_vec": TextQueryEncoder.options(**scaling.text_encoder.deployment_options()).bind(settings)}
-    if settings.models.image_text.backend != "none":
-        clip = ClipTextQueryEncoder.options(**scaling.clip_encoder.deployment_options()).bind(settings)
-        encoders["clip_vec"] = clip
+    colocated = scaling.colocate_encoders or scaling.search_in_ingress
+    encoders = {}
+    if not colocated:
+        encoders["text_vec"] = TextQueryEncoder.options(**scaling.text_encoder.deployment_options()).bind(settings)
+        if settings.models.image_text.backend != "none":
+            clip = ClipTextQueryEncoder.options(**scaling.clip_encoder.deployment_options()).bind(settings)
+            encoders["clip_vec"] = clip
     translator = None
     if settings.models.translator.backend != "none":
         translator = QueryTranslator.options(**scaling.translator.deployment_options()).bind(settings)
     faces = None
     if FACE_STAGE in settings.ingest.stages:
         faces = FaceQueryEncoder.options(**scaling.face_encoder.deployment_options()).bind(settings)
-    searcher = SearchService.options(**scaling.searcher.deployment_options()).bind(settings, encoders, translator,
-                                                                                   faces)
     jobs = IngestJobs.bind(settings)
     editor = EditorService.bind(settings) if settings.edits.editor_api_keys else None
-    return ApiIngress.options(**scaling.ingress.deployment_options()).bind(settings, searcher, jobs, editor)
+    ingress = ApiIngress.options(**scaling.ingress.deployment_options())
+    if scaling.search_in_ingress:
+        return ingress.bind(settings, None, jobs, translator, faces, editor=editor)
+    searcher = SearchService.options(**scaling.searcher.deployment_options()).bind(settings, encoders, translator,
+                                                                                   faces)
+    return ingress.bind(settings, searcher, jobs, editor=editor)
 
 
 def app_builder(args: dict[str, Any]) -> Application:

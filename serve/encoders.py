@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 from ray import serve
 
-from serve.settings import QueryBatching
+from vidsearch.serve_settings import QueryBatching
 from serve.translator import load_translator
 from vidsearch.config import Settings
 from vidsearch.encoders.image_text import load_image_text_encoder

@@ -17,7 +17,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -53,8 +53,29 @@ class RemoteProblem(VidsearchError):
 
 
 class ServiceUnavailable(VidsearchError):
+    """A deployment the request needs is down, restarting, overloaded or too slow: answered 503 + Retry-After."""
+
     status = 503
     title = "Service unavailable"
+    retry_after_s = 2
+
+
+# Ray's exceptions when a replica died, is restarting, or its queue is full (by name: they move between modules).
+REPLICA_FAILURES = frozenset({"ActorDiedError", "ActorUnavailableError", "RayActorError", "WorkerCrashedError",
+                              "DeploymentUnavailableError", "BackPressureError", "RequestCancelledError",
+                              "ActorUnschedulableError", "NodeDiedError", "OwnerDiedError"})
+
+
+def replica_failure(exc: BaseException) -> str | None:
+    """The name of the Ray failure inside ``exc`` when a replica (not the request) is at fault, else None."""
+    seen = 0
+    while exc is not None and seen < 5:
+        for cls in type(exc).__mro__:
+            if cls.__name__ in REPLICA_FAILURES:
+                return type(exc).__name__
+        exc = getattr(exc, "cause", None) or exc.__cause__
+        seen += 1
+    return None
 
 
 class FeatureUnavailable(VidsearchError):
@@ -100,16 +121,48 @@ def as_vidsearch_error(exc: BaseException) -> VidsearchError | None:
     return None
 
 
+def printable(value: Any) -> Any:
+    """``value`` with every string made encodable as UTF-8 (a lone surrogate becomes U+FFFD), recursively: input
+    echoed into an error must never break the error itself."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace") if _has_surrogate(value) else value
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [printable(v) for v in value]
+    return value
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+# The last resort: bytes prepared at import, sent when building any other error response failed.
+_FALLBACK = (b'{"type":"about:blank","title":"Internal Server Error","status":500,'
+             b'"detail":"unexpected server error while reporting an error; it has been logged"}')
+
+
 def problem(status: int, detail: str, *, title: str | None = None, instance: str | None = None,
-            errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    if title is None:
-        try:
-            title = HTTPStatus(status).phrase
-        except ValueError:
-            title = "Error"
-    body = Problem(title=title, status=status, detail=detail, instance=instance, errors=errors)
-    return JSONResponse(body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_JSON,
-                        headers=headers)
+            errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None) -> Response:
+    try:
+        if title is None:
+            try:
+                title = HTTPStatus(status).phrase
+            except ValueError:
+                title = "Error"
+        if status == 503 and not (headers and "Retry-After" in headers):
+            headers = {**(headers or {}), "Retry-After": str(ServiceUnavailable.retry_after_s)}
+        body = Problem(title=printable(title), status=status, detail=printable(str(detail)),
+                       instance=printable(instance), errors=printable(errors))
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_JSON,
+                            headers=headers)
+    except Exception:  # noqa: BLE001 - an error response must always go out
+        log.exception("could not build the problem response for status %s", status)
+        return Response(_FALLBACK, status_code=500, media_type=PROBLEM_JSON)
 
 
 def _location(loc: tuple | list) -> str:
@@ -134,13 +187,15 @@ def _plain_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(VidsearchError)
-    async def _vidsearch(request: Request, exc: VidsearchError) -> JSONResponse:
+    async def _vidsearch(request: Request, exc: VidsearchError) -> Response:
         if exc.status >= 500:
-            log.warning("%s %s: %s", request.method, request.url.path, exc)
-        return problem(exc.status, str(exc), title=exc.title, instance=request.url.path)
+            log.warning("%s %s: %s", request.method, printable(request.url.path), printable(str(exc)))
+        headers = {"Retry-After": str(getattr(exc, "retry_after_s", ServiceUnavailable.retry_after_s))} \
+            if exc.status == 503 else None
+        return problem(exc.status, str(exc), title=exc.title, instance=request.url.path, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = list(exc.errors())
         if any(e.get("type") == "json_invalid" for e in errors):
             reason = next(str(e.get("ctx", {}).get("error", "")) for e in errors if e.get("type") == "json_invalid")
@@ -150,7 +205,7 @@ def install_problem_handlers(app: FastAPI) -> None:
                        errors=_plain_errors(errors))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no route {request.url.path!r}; the API is under /v1 (see /docs)"
@@ -159,13 +214,17 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem(exc.status_code, detail, instance=request.url.path, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        known = as_vidsearch_error(exc)
-        if known is not None:
-            return await _vidsearch(request, known)
-        name = type(exc).__name__
-        if name in ("BackPressureError", "DeploymentUnavailableError", "TimeoutError"):
-            return problem(503, f"the search service is busy or restarting ({name}); retry shortly",
-                           instance=request.url.path, headers={"Retry-After": "1"})
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return problem(500, f"unexpected server error ({name}); it has been logged", instance=request.url.path)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        try:
+            known = as_vidsearch_error(exc)
+            if known is not None:
+                return await _vidsearch(request, known)
+            name = replica_failure(exc) or type(exc).__name__
+            if name in REPLICA_FAILURES or isinstance(exc, TimeoutError):
+                return problem(503, f"the search service is busy or restarting ({name}); retry shortly",
+                               title=ServiceUnavailable.title, instance=request.url.path)
+            log.error("unexpected error on %s %s", request.method, printable(request.url.path),
+                      exc_info=(type(exc), exc, exc.__traceback__))
+            return problem(500, f"unexpected server error ({name}); it has been logged", instance=request.url.path)
+        except Exception:  # noqa: BLE001 - the error path itself must never fail
+            return Response(_FALLBACK, status_code=500, media_type=PROBLEM_JSON)

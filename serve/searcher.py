@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
@@ -15,20 +16,59 @@ from ray import serve
 from ray.serve.handle import DeploymentHandle
 
 from serve.faces import FACE_SEARCH_OFF, FaceQuery
-from serve.models import Capabilities, Feature, Readiness, SegmentView, VideoView
-from serve.problems import FeatureUnavailable, raise_if_problem, travels
+from serve.models import Capabilities, Feature, PublicVideo, Readiness, SearchPage, SegmentView, VideoView
+from serve.problems import FeatureUnavailable, ServiceUnavailable, raise_if_problem, replica_failure, travels
 from ranking.profiles import list_profiles, resolve_profile
 from vidsearch.config import FusionMethod, Normalization, Settings
-from vidsearch.documents import Credit, Person, Segment, Video
-from vidsearch.errors import NotFound
+from vidsearch.documents import Credit, Person, Segment
+from vidsearch.errors import NotFound, VidsearchError
 from vidsearch.faces.search import PhotoSearchResult, search_encoded
 from vidsearch.schema import IndexName
-from vidsearch.search import TEXT_RETRIEVERS, QueryVector, Searcher, SearchRequest, SearchResponse
+from vidsearch.search import TEXT_RETRIEVERS, QueryPlan, QueryVector, Searcher, SearchRequest
 from vidsearch.store.base import SearchFilters
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 ENCODER_DEPLOYMENTS = {"text_vec": "text_encoder", "clip_vec": "clip_text_encoder"}  # retriever → deployment
+
+
+class QueryVectorCache:
+    """The last ``size`` query vectors by (retriever, query): a repeated query (paging, re-ranking with the
+    sliders, popular searches) skips the encoder hop and the model."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._vectors: OrderedDict[tuple[str, str], QueryVector] = OrderedDict()
+
+    def get(self, key: tuple[str, str]) -> QueryVector | None:
+        vector = self._vectors.get(key)
+        if vector is not None:
+            self._vectors.move_to_end(key)
+        return vector
+
+    def put(self, key: tuple[str, str], vector: QueryVector) -> None:
+        if self._size <= 0:
+            return
+        self._vectors[key] = vector
+        self._vectors.move_to_end(key)
+        while len(self._vectors) > self._size:
+            self._vectors.popitem(last=False)
+
+
+class UnknownRetriever(VidsearchError):
+    status = 422
+    title = "Unknown retriever"
+
+
+def _drop_retrievers(plan: QueryPlan, names: list[str]) -> None:
+    """Run ``plan`` without ``names``: the remaining weights keep their proportions."""
+    plan.retrievers = [n for n in plan.retrievers if n not in names]
+    kept = {n: w for n, w in plan.weights.items() if n not in names}
+    total = sum(kept.values())
+    if not plan.retrievers or total <= 0:
+        raise ServiceUnavailable(f"every retriever of this search needs a query model that is unavailable now "
+                                 f"({', '.join(names)}); retry shortly")
+    plan.weights = {n: w / total for n, w in kept.items()}
 
 
 def _document(model: type[T], doc_id: str, body: dict[str, Any]) -> T:
@@ -48,12 +88,18 @@ class SearchService:
         self.translator = translator
         self.face_encoder = face_encoder
         self._pool = ThreadPoolExecutor(settings.serve.store_threads, thread_name_prefix="store")
+        self._encoder_timeout_s = settings.serve.text_encoder.request_timeout_s or settings.serve.request_timeout_s
+        self._vector_cache = QueryVectorCache(settings.serve.query_cache_size)
         self.counts = {index.value: self.store.count(index) for index in IndexName}
         # Load the segment index, the query analysers (Kiwi takes seconds to start), the default profile and the
         # credited names its query rules look for, before traffic arrives (no model runs here: planning only).
         self.searcher.plan(SearchRequest(query="준비 warm-up", k=1))
         warm_up = SearchRequest(query="준비 warm-up", k=1, weights=dict.fromkeys(TEXT_RETRIEVERS, 1.0))
         self.searcher.execute(self.searcher.plan(warm_up))
+        if settings.serve.colocate_encoders:  # load the query models now, not on the first request
+            for name in self.searcher.available_retrievers()[0]:
+                if name in ENCODER_DEPLOYMENTS:
+                    self.searcher.encode_query(name, "준비 warm-up")
         log.info("searcher ready over %s", self.counts)
 
     async def _in_pool(self, fn, *args):
@@ -61,22 +107,54 @@ class SearchService:
 
     # -- search -----------------------------------------------------------------------------------------------
     @travels
-    async def search(self, request: SearchRequest) -> SearchResponse:
+    async def search(self, request: SearchRequest) -> SearchPage:
+        self._refuse_unknown_weights(request)
         # In the pool: a profile's query rules may reload the credited names from the store (every few minutes).
         plan = await self._in_pool(self.searcher.plan, request)
+        vectors: dict[str, QueryVector] = {}
+        for name in plan.vector_retrievers:
+            cached = self._vector_cache.get((name, plan.query))
+            if cached is not None:
+                vectors[name] = cached
+            elif name not in self.encoders:  # encoders colocated in this replica (serve.colocate_encoders)
+                vectors[name] = await self._in_pool(self.searcher.encode_query, name, plan.query)
+                self._vector_cache.put((name, plan.query), vectors[name])
         vector_calls = {name: self.encoders[name].encode.remote(plan.query)
-                        for name in plan.vector_retrievers if name in self.encoders}
+                        for name in plan.vector_retrievers if name in self.encoders and name not in vectors}
         english_call = (self.translator.translate.remote(plan.query)
                         if plan.needs_english and self.translator is not None else None)
-        vectors: dict[str, QueryVector] = {name: await call for name, call in vector_calls.items()}
+        degraded: list[str] = []
+        for name, call in vector_calls.items():
+            try:
+                vectors[name] = await asyncio.wait_for(call, timeout=self._encoder_timeout_s)
+                self._vector_cache.put((name, plan.query), vectors[name])
+            except Exception as exc:  # the encoder is down or slow: the BM25 retrievers still answer, and say so
+                call.cancel()
+                reason = replica_failure(exc) or type(exc).__name__
+                log.warning("query encoder for %s unavailable (%s): answering without it", name, reason)
+                degraded.append(name)
+                plan.notices.append(f"{name} left out: its query encoder is unavailable ({reason}); the other "
+                                    "retrievers answered")
+        if degraded:
+            _drop_retrievers(plan, degraded)
         english = None
         if english_call is not None:
             try:
-                english = await english_call
+                english = await asyncio.wait_for(english_call, timeout=self._encoder_timeout_s)
             except Exception as exc:  # the other retrievers still answer; the response says what happened
+                english_call.cancel()
                 log.warning("translation of %r failed: %s", plan.query, exc)
                 plan.notices.append(f"translation failed ({type(exc).__name__}); searched the Korean text only")
-        return await self._in_pool(self.searcher.execute, plan, vectors, english)
+        response = await self._in_pool(self.searcher.execute, plan, vectors, english)
+        return SearchPage(**dict(response), degraded=degraded)
+
+    def _refuse_unknown_weights(self, request: SearchRequest) -> None:
+        """Weights naming a retriever this installation does not know are a mistake, not something to drop."""
+        available, unavailable = self.searcher.available_retrievers()
+        known = [*available, *unavailable]
+        unknown = sorted(set(request.weights or {}) - set(known))
+        if unknown:
+            raise UnknownRetriever(f"weights: unknown retriever(s) {unknown}; the retrievers are {known}")
 
     @travels
     async def search_face(self, query: FaceQuery) -> PhotoSearchResult:
@@ -96,11 +174,11 @@ class SearchService:
         return await self._in_pool(match)
 
     # -- documents --------------------------------------------------------------------------------------------
-    def _video_doc(self, video_id: str) -> Video:
+    def _video_doc(self, video_id: str) -> PublicVideo:
         body = self.store.get(IndexName.VIDEOS, [video_id]).get(video_id)
         if body is None:
             raise NotFound(f"no video with id {video_id!r}")
-        return _document(Video, video_id, body)
+        return _document(PublicVideo, video_id, body)
 
     def _of_video(self, index: IndexName, model: type[T], video_id: str) -> list[T]:
         docs = [_document(model, i, b) for i, b in self.store.scan(index, SearchFilters(video_ids=[video_id]))]
@@ -134,7 +212,8 @@ class SearchService:
                 raise NotFound(f"no segment with id {segment_id!r}")
             segment = _document(Segment, segment_id, body)
             video = self.store.get(IndexName.VIDEOS, [segment.video_id]).get(segment.video_id)
-            return SegmentView(segment=segment, video=_document(Video, segment.video_id, video) if video else None)
+            owner = _document(PublicVideo, segment.video_id, video) if video else None
+            return SegmentView(segment=segment, video=owner)
 
         return await self._in_pool(segment_of)
 
@@ -184,7 +263,7 @@ class SearchService:
             limits={"max_k": search.max_k, "max_query_chars": search.max_query_chars,
                     "max_upload_bytes": self.settings.serve.max_upload_bytes,
                     "max_json_bytes": self.settings.serve.max_json_bytes},
-            counts=counts,
+            counts=counts, relevance_floor=self.settings.serve.relevance_floor,
         )
 
     async def ready(self) -> Readiness:

@@ -20,7 +20,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from serve.settings import ServeSettings
+from vidsearch.serve_settings import ServeSettings
 from vidsearch.credits.settings import CreditSettings
 from vidsearch.edits.settings import EditSettings
 from vidsearch.faces.settings import FaceSettings

@@ -13,6 +13,7 @@ const EXAMPLES = ["한라산", "kimchi stew", "해운대 해수욕장", "palace 
 const $ = (id) => document.getElementById(id);
 const state = {
   caps: null, weights: {}, touched: false, controller: null, lastQuery: "", hitsBySegment: new Map(),
+  cursors: [null], pageIndex: 0, nextCursor: null, showWeaker: false,
 };
 
 function h(tag, props = {}, ...children) {
@@ -63,6 +64,12 @@ async function api(path, options = {}) {
 
 function thumbUrl(id, n) {
   return `/v1/thumbnails/${encodeURIComponent(id)}${n ? `?n=${n}` : ""}`;
+}
+
+// A segment's thumbnail straight from the media cache (served by the API process, cached by the browser).
+function mediaUrl(item) {
+  return item.thumbnail ? `/v1/media/${item.thumbnail.split("/").map(encodeURIComponent).join("/")}`
+    : thumbUrl(item.segment_id || item.id);
 }
 
 function setStatus(...parts) {
@@ -143,9 +150,12 @@ function rerankSoon() {
 }
 
 // ---- text search -----------------------------------------------------------------------------------------------
-async function search(query, { quiet = false } = {}) {
+async function search(query, { quiet = false, page = 0 } = {}) {
   query = query.trim();
   if (!query) return;
+  if (query !== state.lastQuery) state.showWeaker = false;
+  if (page === 0) state.cursors = [null];  // new weights or settings: the old cursors belong to another search
+  state.pageIndex = page;
   state.lastQuery = query;
   $("empty").hidden = true;
   $("face-query").hidden = true;
@@ -156,6 +166,8 @@ async function search(query, { quiet = false } = {}) {
     query, k: Number($("k").value), explain: true,
     fusion: $("fusion").value || undefined, normalization: $("normalization").value || undefined,
   };
+  const cursor = state.cursors[page];
+  if (cursor) body.cursor = cursor;
   const profile = $("profile").value;
   if (profile) body.profile = profile;
   else if (state.touched) body.weights = state.weights;
@@ -198,35 +210,110 @@ function whyMatched(hit) {
   return h("div", { class: "why" }, h("span", { class: "label", text: "why it matched" }), ...parts);
 }
 
+function hitCard(hit, rank) {
+  const card = h("article", { class: "card", tabindex: "0", "data-segment": hit.segment_id,
+    "aria-label": `${hit.title || hit.file_name || hit.video_id} ${clock(hit.start_s)}` },
+    h("div", { class: "thumb" },
+      h("img", { src: mediaUrl(hit), alt: "", loading: "lazy" }),
+      h("span", { class: "rank", text: `#${rank}` })),
+    h("div", { class: "body" },
+      // the time sits under the picture, never over it: burnt-in captions live in the frame's lower part
+      h("div", { class: "card-head" }, h("h3", { text: hit.title || hit.file_name || hit.video_id }),
+        h("span", { class: "time", text: `${clock(hit.start_s)}–${clock(hit.end_s)}` })),
+      hit.text ? h("p", { class: "snippet", text: hit.text }) : null,
+      whyMatched(hit),
+      h("span", { class: "score", text: `score ${hit.score.toFixed(3)}` })));
+  const open = () => openVideo(hit.video_id, { segmentId: hit.segment_id, hit });
+  card.addEventListener("click", open);
+  card.addEventListener("keydown", (e) => { if (e.key === "Enter") open(); });
+  return card;
+}
+
+// Hits scoring below this share of the top hit are kept behind "show weaker matches": vector retrieval always
+// returns k neighbours, however unrelated.
+function splitByFloor(hits) {
+  const floor = state.caps ? state.caps.relevance_floor : 0;
+  const top = hits.length ? hits[0].score : 0;
+  const strong = hits.filter((hit, i) => i === 0 || hit.score >= floor * top);
+  return [strong, hits.slice(strong.length)];
+}
+
 function renderHits(response) {
   const grid = $("results");
   state.hitsBySegment = new Map(response.hits.map((hit) => [hit.segment_id, hit]));
-  grid.replaceChildren(...response.hits.map((hit, i) => {
-    const card = h("article", { class: "card", tabindex: "0", "data-segment": hit.segment_id,
-      "aria-label": `${hit.title || hit.file_name || hit.video_id} ${clock(hit.start_s)}` },
-      h("div", { class: "thumb" },
-        h("img", { src: thumbUrl(hit.segment_id), alt: "", loading: "lazy" }),
-        h("span", { class: "rank", text: `#${i + 1}` }),
-        h("span", { class: "time", text: `${clock(hit.start_s)}–${clock(hit.end_s)}` })),
-      h("div", { class: "body" },
-        h("h3", { text: hit.title || hit.file_name || hit.video_id }),
-        hit.text ? h("p", { class: "snippet", text: hit.text }) : null,
-        whyMatched(hit),
-        h("span", { class: "score", text: `score ${hit.score.toFixed(3)}` })));
-    const open = () => openVideo(hit.video_id, { segmentId: hit.segment_id });
-    card.addEventListener("click", open);
-    card.addEventListener("keydown", (e) => { if (e.key === "Enter") open(); });
-    return card;
-  }));
+  state.nextCursor = response.next_cursor;
+  state.cursors[state.pageIndex + 1] = response.next_cursor;
+  const offset = state.pageIndex * Number($("k").value);
+  const [strong, weak] = state.pageIndex === 0 ? splitByFloor(response.hits) : [response.hits, []];
+  const cards = strong.map((hit, i) => hitCard(hit, offset + i + 1));
+  if (weak.length) {
+    const weaker = h("div", { class: "weaker", id: "weaker", hidden: !state.showWeaker },
+      weak.map((hit, i) => hitCard(hit, offset + strong.length + i + 1)));
+    const toggle = h("button", { type: "button", class: "ghost wide", id: "show-weaker",
+      "aria-expanded": String(state.showWeaker),
+      text: state.showWeaker ? "Hide weaker matches" : `Show ${weak.length} weaker match${weak.length === 1 ? "" : "es"}` });
+    toggle.addEventListener("click", () => {
+      state.showWeaker = !state.showWeaker;
+      weaker.hidden = !state.showWeaker;
+      toggle.setAttribute("aria-expanded", String(state.showWeaker));
+      toggle.textContent = state.showWeaker ? "Hide weaker matches" : `Show ${weak.length} weaker match${weak.length === 1 ? "" : "es"}`;
+    });
+    cards.push(h("div", { class: "weaker-row" }, toggle), weaker);
+  }
+  grid.replaceChildren(...cards);
+  renderPager(response);
   state.weights = { ...response.weights };
   syncSliders(response.weights);
-  const parts = [h("strong", { text: `${response.hits.length} result${response.hits.length === 1 ? "" : "s"}` }),
+  const parts = [h("strong", { text: `${strong.length} result${strong.length === 1 ? "" : "s"}` }),
+    weak.length ? ` (+${weak.length} weaker)` : "", state.pageIndex ? ` (page ${state.pageIndex + 1})` : "",
     ` for “${response.query}” in ${Math.round(response.took_ms)} ms · ${response.fusion === "rrf" ? "RRF" : "weighted"} fusion of ` +
     response.retrievers.map(label).join(", ")];
   if (response.translated_query) parts.push(` · English: “${response.translated_query}”`);
   for (const note of response.notices) parts.push(h("span", { class: "notice", text: note }));
+  if ((response.degraded || []).length) {
+    parts.push(h("span", { class: "notice degraded", text: `Partial answer: ${response.degraded.map(label).join(", ")} unavailable right now.` }));
+  }
   if (!response.hits.length) parts.push(h("span", { class: "notice", text: "No scene matched. Try other words or the other language." }));
   setStatus(...parts);
+}
+
+function renderPager(response) {
+  const pager = $("pager");
+  const previous = h("button", { type: "button", class: "ghost", id: "previous-page", text: "← Previous",
+    disabled: state.pageIndex === 0, onclick: () => goToPage(state.pageIndex - 1) });
+  const next = h("button", { type: "button", class: "ghost", id: "next-page", text: "Next →",
+    disabled: !response.next_cursor, onclick: () => goToPage(state.pageIndex + 1) });
+  pager.replaceChildren(previous, h("span", { class: "page-number", text: `page ${state.pageIndex + 1}` }), next);
+  pager.hidden = state.pageIndex === 0 && !response.next_cursor;
+}
+
+function goToPage(index) {
+  if (index < 0 || (index > 0 && !state.cursors[index])) return;
+  search(state.lastQuery, { page: index }).then(() => {
+    const first = document.querySelector("#results .card");
+    if (first) first.focus();
+  });
+}
+
+// Arrow keys move between result cards (by rows of the grid), Enter opens one; "/" goes to the search box;
+// "n" / "p" turn the page.
+function onKeyNavigation(e) {
+  if (e.target.closest("input, select, textarea") || !$("video-view").hidden) {
+    return;
+  }
+  if (e.key === "/") { e.preventDefault(); $("query").focus(); return; }
+  if (e.key === "n" && state.nextCursor) { goToPage(state.pageIndex + 1); return; }
+  if (e.key === "p" && state.pageIndex > 0) { goToPage(state.pageIndex - 1); return; }
+  const cards = [...document.querySelectorAll("#results .card")].filter((c) => c.offsetParent !== null);
+  if (!cards.length || !["ArrowRight", "ArrowLeft", "ArrowDown", "ArrowUp"].includes(e.key)) return;
+  const at = cards.indexOf(document.activeElement);
+  const top = cards[0].getBoundingClientRect().top;
+  const columns = Math.max(1, cards.filter((c) => c.getBoundingClientRect().top === top).length);
+  const step = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns, ArrowUp: -columns }[e.key];
+  const target = at < 0 ? 0 : Math.min(cards.length - 1, Math.max(0, at + step));
+  e.preventDefault();
+  cards[target].focus();
+  cards[target].scrollIntoView({ block: "nearest" });
 }
 
 // ---- face search -----------------------------------------------------------------------------------------------
@@ -258,10 +345,10 @@ function renderFaceMatches(response) {
     const card = h("article", { class: "card", tabindex: "0", "data-video": match.video_id, "data-person": best.person_id },
       h("div", { class: "thumb" },
         best.thumbnails.length ? h("img", { src: thumbUrl(best.person_id), alt: "", loading: "lazy" }) : null,
-        h("span", { class: "rank", text: `#${i + 1}` }),
-        h("span", { class: "time", text: `distance ${match.distance.toFixed(2)}` })),
+        h("span", { class: "rank", text: `#${i + 1}` })),
       h("div", { class: "body" },
-        h("h3", { text: match.title || match.file_name || match.video_id }),
+        h("div", { class: "card-head" }, h("h3", { text: match.title || match.file_name || match.video_id }),
+          h("span", { class: "time", text: `distance ${match.distance.toFixed(2)}` })),
         best.name ? h("p", { class: "snippet", text: best.name }) : null,
         h("div", { class: "why" }, h("span", { class: "label", text: "appears at" }),
           h("div", { class: "appearances" }, match.appearances.slice(0, 8).map((a) =>
@@ -310,9 +397,13 @@ async function openVideo(videoId, { segmentId = null, personId = null } = {}) {
     : "");
   const duration = Math.max(video.duration_s, ...segments.map((s) => s.end_s), 1);
   const pct = (t) => `${(100 * t) / duration}%`;
+  const player = $("player");
   const select = (segment) => {
-    $("preview-image").src = thumbUrl(segment.id);
-    $("preview-image").alt = `frame at ${clock(segment.start_s)}`;
+    // the segment plays from its start to its end: a media fragment, fetched with HTTP Range requests
+    player.poster = mediaUrl(segment);
+    player.src = `/v1/videos/${encodeURIComponent(videoId)}/media#t=${segment.start_s.toFixed(2)},${segment.end_s.toFixed(2)}`;
+    player.dataset.segment = segment.id;
+    player.setAttribute("aria-label", `video from ${clock(segment.start_s)} to ${clock(segment.end_s)}`);
     const text = [segment.ocr_text, segment.caption, segment.credits_text].filter(Boolean).join("\n");
     $("preview-caption").textContent = `${clock(segment.start_s)}–${clock(segment.end_s)}${text ? "\n" + text : ""}`;
     for (const el of document.querySelectorAll("#video-view [data-segment]")) {
@@ -356,7 +447,7 @@ async function openVideo(videoId, { segmentId = null, personId = null } = {}) {
   $("timeline").replaceChildren(...lanes, axis);
   $("strip").replaceChildren(...segments.map((segment) => {
     const figure = h("figure", { class: state.hitsBySegment.has(segment.id) ? "hit" : "", "data-segment": segment.id },
-      h("img", { src: thumbUrl(segment.id), alt: "", loading: "lazy" }),
+      h("img", { src: mediaUrl(segment), alt: "", loading: "lazy" }),
       h("figcaption", { text: `${clock(segment.start_s)}–${clock(segment.end_s)}` }));
     figure.addEventListener("click", () => select(segment));
     return figure;
@@ -378,7 +469,11 @@ async function openVideo(videoId, { segmentId = null, personId = null } = {}) {
   $("close-video").focus();
 }
 
-function closeVideo() { $("video-view").hidden = true; }
+function closeVideo() {
+  const player = $("player");
+  player.pause();
+  $("video-view").hidden = true;
+}
 
 // ---- wiring ------------------------------------------------------------------------------------------------------
 function init() {
@@ -402,6 +497,7 @@ function init() {
   $("close-video").addEventListener("click", closeVideo);
   $("video-view").addEventListener("click", (e) => { if (e.target === $("video-view")) closeVideo(); });
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") closeVideo(); });
+  document.addEventListener("keydown", onKeyNavigation);
   $("examples").replaceChildren(...EXAMPLES.map((q) => h("button", { type: "button", text: q,
     onclick: () => { $("query").value = q; search(q); } })));
   document.addEventListener("dragover", (e) => e.preventDefault());

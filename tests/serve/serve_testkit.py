@@ -68,3 +68,29 @@ def assert_problem(response: httpx.Response, status: int | tuple[int, ...], *phr
     for phrase in phrases:
         assert phrase.lower() in body["detail"].lower(), (phrase, body["detail"])
     return body
+
+
+def listening_sockets(root_pid: int) -> list[tuple[int, str, str, int]]:
+    """(pid, process name, address, port) of every TCP socket listening in the process tree under ``root_pid``."""
+    import psutil
+
+    root = psutil.Process(root_pid)
+    found = []
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            connections = process.net_connections(kind="tcp")
+            name = process.name()
+        except psutil.Error:  # ended while we looked
+            continue
+        found.extend((process.pid, name, c.laddr.ip, c.laddr.port) for c in connections
+                     if c.status == psutil.CONN_LISTEN)
+    return found
+
+
+def is_loopback(address: str) -> bool:
+    import ipaddress
+
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback

@@ -167,7 +167,7 @@ def test_admin_body_validation(client):
                    "relative")  # no ~ expansion (it raised for unknown users)
     lone_surrogate = b'{"paths": ["/tmp/\\udbaa.mp4"]}'
     assert_problem(client.post("/v1/admin/ingest", content=lone_surrogate,
-                               headers={**headers, "content-type": "application/json"}), 400, "cannot be used")
+                               headers={**headers, "content-type": "application/json"}), 422, "paths", "surrogate")
     assert_problem(client.get("/v1/admin/jobs/../../etc/passwd", headers=headers), (404, 422))
 
 

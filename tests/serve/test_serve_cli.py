@@ -44,13 +44,10 @@ def test_invalid_serve_settings_are_one_clear_line(tmp_path):
     assert result.returncode == 2 and "max_upload_bytes" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.slow
-def test_serve_answers_then_stops_on_ctrl_c(served):
-    """Its own Ray and Serve in a child process, over the session's indexed demo."""
-    port = _free_port()
+def _start_serve(data_dir, port: int) -> tuple[subprocess.Popen, list[str], threading.Thread]:
     env = {**os.environ, "PYTHONPATH": str(REPO), "VIDSEARCH_LOG_LEVEL": "WARNING"}
     child = subprocess.Popen(
-        [sys.executable, "-m", "vidsearch", "serve", "--data-dir", str(served.settings.data_dir), "--port", str(port),
+        [sys.executable, "-m", "vidsearch", "serve", "--data-dir", str(data_dir), "--port", str(port),
          "--num-cpus", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO,
         # as a terminal starts it: earlier tests (Ray) leave SIGINT ignored in this process, and an ignored signal
         # is inherited across exec — the child would never see Ctrl-C
@@ -58,6 +55,21 @@ def test_serve_answers_then_stops_on_ctrl_c(served):
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(child.stdout), daemon=True)
     reader.start()
+    return child, lines, reader
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serve_listens_on_loopback_only_and_stops_every_child(served, stop_signal):
+    """Its own Ray and Serve in a child process, over the session's indexed demo: every socket of the whole process
+    tree (GCS, raylet, workers, replicas, agents, the HTTP proxy) is on loopback, and Ctrl-C or SIGTERM (docker
+    stop, systemd) ends every process of the tree within the bounded shutdown."""
+    import psutil
+
+    from tests.serve.serve_testkit import is_loopback, listening_sockets
+
+    port = _free_port()
+    child, lines, reader = _start_serve(served.settings.data_dir, port)
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 240
@@ -67,8 +79,20 @@ def test_serve_answers_then_stops_on_ctrl_c(served):
         assert httpx.get(f"{url}/readyz", timeout=30).status_code == 200
         hits = httpx.post(f"{url}/v1/search", json={"query": "한라산", "k": 1}, timeout=60).json()["hits"]
         assert hits and hits[0]["video_id"] == served.video_id
-        child.send_signal(signal.SIGINT)
+
+        sockets = listening_sockets(child.pid)
+        tree = psutil.Process(child.pid).children(recursive=True)
+        names = {name for _, name, _, _ in sockets}
+        assert (port in {p for *_, p in sockets}) and {"gcs_server", "raylet"} <= names, sockets
+        exposed = [s for s in sockets if not is_loopback(s[2])]
+        assert not exposed, f"listening beyond loopback: {exposed}"
+
+        stopped_at = time.monotonic()
+        child.send_signal(stop_signal)
         child.wait(timeout=120)
+        # the bounded shutdown (45 s for Serve + Ray, 5 s + 5 s for leftovers) and a margin for this busy machine
+        gone, alive = psutil.wait_procs(tree, timeout=max(1.0, 70 - (time.monotonic() - stopped_at)))
+        survivors = [(p.pid, p.name()) for p in alive if p.status() != psutil.STATUS_ZOMBIE]
     finally:
         if child.poll() is None:
             child.kill()
@@ -76,3 +100,4 @@ def test_serve_answers_then_stops_on_ctrl_c(served):
         reader.join(timeout=10)
     assert child.returncode == 0, "".join(lines[-40:])
     assert any("stopping" in x for x in lines)
+    assert not survivors, f"still running after the shutdown: {survivors}"

@@ -12,7 +12,7 @@ from ray.serve.schema import ServeDeploySchema
 
 import serve
 from serve.app import app_builder
-from serve.settings import DeploymentScaling
+from vidsearch.serve_settings import DeploymentScaling
 from vidsearch.config import Settings
 
 CONFIG = Path(serve.__file__).parent / "serve_config.yaml"
@@ -32,7 +32,7 @@ def test_cluster_config_is_a_valid_serve_config_that_builds_the_app(tmp_path, mo
     deployments = _deployments(app)
     assert set(deployments) == {"ingress", "searcher", "text_encoder", "ingest_jobs"}
     searcher = deployments["searcher"]._deployment_config
-    assert searcher.autoscaling_config.max_replicas == 8 and searcher.autoscaling_config.min_replicas == 1
+    assert searcher.autoscaling_config.max_replicas == 8 and searcher.autoscaling_config.min_replicas == 2
     assert deployments["searcher"].ray_actor_options["num_cpus"] == 1
     assert deployments["ingest_jobs"].num_replicas == 1
 
@@ -70,3 +70,45 @@ def test_serve_settings_from_environment(monkeypatch, tmp_path):
     assert [k.get_secret_value() for k in settings.serve.admin_api_keys] == ["k1", "k2"]
     assert "k1" not in str(settings.public_dict())  # keys never printed
     assert settings.serve.text_batching.max_batch_size == 8 and settings.serve.host == "127.0.0.1"
+
+
+def test_two_replicas_on_the_query_path_and_a_timeout_per_deployment(tmp_path):
+    from serve.app import build_app
+
+    settings = Settings(data_dir=tmp_path, serve={"ingress": {"max_queued_requests": 64}})
+    deployments = _deployments(build_app(settings))
+    assert deployments["searcher"].num_replicas == 2 and deployments["text_encoder"].num_replicas == 2
+    assert deployments["ingress"]._deployment_config.max_queued_requests == 64  # admission control: then a 503
+    assert settings.serve.searcher.request_timeout_s < settings.serve.request_timeout_s
+    assert settings.serve.text_encoder.request_timeout_s < settings.serve.searcher.request_timeout_s
+
+
+def test_fewer_hops_on_a_small_machine(tmp_path):
+    from serve.app import build_app
+
+    colocated = Settings(data_dir=tmp_path, serve={"colocate_encoders": True})
+    assert set(_deployments(build_app(colocated))) == {"ingress", "searcher", "ingest_jobs"}
+    in_ingress = Settings(data_dir=tmp_path, serve={"search_in_ingress": True})
+    assert set(_deployments(build_app(in_ingress))) == {"ingress", "ingest_jobs"}
+
+
+def test_the_settings_never_import_the_serve_package():
+    """The dependency points serve → vidsearch: loading the one settings object loads neither serve nor Ray."""
+    import subprocess
+    import sys
+
+    code = "import sys, vidsearch.config; print(sorted(m for m in sys.modules if m.split('.')[0] in ('serve', 'ray')))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            cwd=Path(serve.__file__).parents[1])
+    assert result.returncode == 0 and result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_a_local_ray_is_our_own_and_on_loopback(tmp_path):
+    from vidsearch.ray_runtime import ray_init_kwargs
+
+    local = ray_init_kwargs(Settings(data_dir=tmp_path), num_cpus=2)
+    # never a cluster some other program left in /tmp/ray; its dashboard (off anyway) on loopback
+    assert local["address"] == "local" and local["dashboard_host"] == "127.0.0.1" and local["num_cpus"] == 2
+    assert local["include_dashboard"] is False
+    cluster = ray_init_kwargs(Settings(data_dir=tmp_path, ray={"address": "ray://head:10001"}), num_cpus=2)
+    assert cluster["address"] == "ray://head:10001" and "num_cpus" not in cluster

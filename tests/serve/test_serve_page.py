@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from vidsearch.demo import scene_span
 
 pytestmark = pytest.mark.slow  # shares the served demo fixture; starts a browser
 
+# The screenshots are the tests' artefacts: VIDSEARCH_TEST_ARTEFACTS (CI can keep that folder), else pytest's tmp.
+SCREENSHOTS = Path(os.environ.get("VIDSEARCH_TEST_ARTEFACTS") or tempfile.gettempdir()) / "vidsearch-screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 
@@ -31,7 +37,8 @@ def page(browser, served, tmp_path_factory):
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.goto(served.url + "/")
     page.wait_for_selector("#sliders input[type=range]", state="attached")
-    page.screenshots = tmp_path_factory.mktemp("screenshots")
+    page.screenshots = SCREENSHOTS
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.console_errors = errors
     yield page
     context.close()
@@ -123,3 +130,110 @@ def test_a_photo_without_a_face_says_so(page, tmp_path):
     assert page.locator("#results .card").count() == 0
     # the browser logs the expected 422 itself; anything else is still an error
     page.console_errors[:] = [e for e in page.console_errors if "status of 422" not in e]
+
+
+def _search(page, query: str, k: int = 24) -> None:
+    page.eval_on_selector("#k", "(select, k) => { if (![...select.options].some(o => o.value === k)) "
+                          "select.append(new Option(k, k)); select.value = k; }", str(k))  # page size (tuning panel)
+    page.fill("#query", query)
+    with page.expect_response(lambda r: r.url.endswith("/v1/search")):
+        page.press("#query", "Enter")
+    page.locator("#results .card").first.wait_for()
+
+
+def _score(card) -> float:
+    return float(card.locator(".score").inner_text().split()[-1])
+
+
+def test_weaker_matches_wait_behind_a_button(page, served):
+    _search(page, "한라산", k=24)
+    floor = served.settings.serve.relevance_floor
+    shown = page.locator("#results > .card")
+    scores = [_score(shown.nth(i)) for i in range(shown.count())]
+    assert scores and all(s >= floor * scores[0] for s in scores), scores
+    weaker = page.locator("#weaker .card")
+    assert weaker.count() >= 1 and page.locator("#weaker").is_hidden()  # vector retrieval returns every segment
+    assert all(_score(weaker.nth(i)) < floor * scores[0] for i in range(weaker.count()))
+    page.click("#show-weaker")
+    assert weaker.first.is_visible()
+    page.screenshot(path=page.screenshots / "weaker-shown.png", full_page=True)
+
+
+def test_the_time_badge_never_covers_the_picture(page):
+    _search(page, "palace at night")
+    cards = page.locator("#results > .card")
+    for i in range(cards.count()):
+        picture = cards.nth(i).locator(".thumb img").bounding_box()
+        badge = cards.nth(i).locator(".time").bounding_box()
+        assert badge["y"] >= picture["y"] + picture["height"], (i, picture, badge)  # below the frame, captions free
+
+
+def test_results_page_with_buttons_and_the_keyboard(page):
+    _search(page, "palace", k=3)
+    first_page = page.locator("#results .card").evaluate_all("cards => cards.map(c => c.dataset.segment)")
+    assert len(first_page) == 3 and page.locator("#next-page").is_enabled()
+    with page.expect_response(lambda r: r.url.endswith("/v1/search")) as answered:
+        page.click("#next-page")
+    assert answered.value.request.post_data_json["cursor"]
+    page.wait_for_function("() => document.querySelector('#status').innerText.includes('page 2')")
+    second_page = page.locator("#results .card").evaluate_all("cards => cards.map(c => c.dataset.segment)")
+    assert second_page and not set(second_page) & set(first_page)
+    page.wait_for_function("() => document.activeElement && document.activeElement.classList.contains('card')")
+    page.screenshot(path=page.screenshots / "page-2.png")
+
+    page.keyboard.press("p")  # back to the first page, then move with the arrows and open with Enter
+    page.wait_for_function("() => !document.querySelector('#status').innerText.includes('page 2')")
+    if page.locator("#show-weaker").count():
+        page.click("#show-weaker")
+    page.evaluate("() => document.querySelector('#results .card').focus()")
+    visible = page.locator("#results .card").evaluate_all(
+        "cards => cards.filter(c => c.offsetParent !== null).map(c => c.dataset.segment)")
+    assert visible == first_page
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("() => document.activeElement.dataset.segment") == visible[1]
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#video-view:not([hidden])")
+    page.keyboard.press("Escape")
+    page.keyboard.press("/")
+    assert page.evaluate("() => document.activeElement.id") == "query"
+
+
+def test_the_video_view_plays_the_segment_with_range_requests(page):
+    ranges = []
+    page.on("request", lambda r: ranges.append(r.headers.get("range")) if "/media" in r.url and
+            "/v1/videos/" in r.url else None)
+    _search(page, "한라산")
+    first = page.locator("#results .card").first
+    start = _segment_start(first.locator(".time").inner_text())
+    first.click()
+    page.wait_for_selector("#video-view:not([hidden])")
+    src = page.locator("#player").get_attribute("src")
+    assert "/media#t=" in src
+    page.wait_for_function("() => document.querySelector('#player').readyState >= 1", timeout=30_000)
+    at = page.evaluate("() => document.querySelector('#player').currentTime")
+    assert abs(at - start) < 1.0, (at, start)
+    assert any(ranges), "the browser fetched the video with Range requests"
+    page.screenshot(path=page.screenshots / "video-player.png")
+
+
+def test_api_docs_render_with_no_internet(browser, served):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    outside: list[str] = []
+
+    def only_this_server(route):
+        if route.request.url.startswith(served.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_this_server)
+    page = context.new_page()
+    page.goto(served.url + "/docs")
+    page.wait_for_selector(".opblock", timeout=30_000)
+    assert page.locator(".opblock").count() >= 10
+    assert "/v1/search" in page.locator(".opblock-summary-path").all_inner_texts()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "docs-offline.png")
+    context.close()
+    assert not outside, outside

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import os
+import signal
 import socket
 import sys
 import threading
@@ -14,8 +14,40 @@ import typer
 
 from vidsearch.cli.core import ConfigOption, DataDirOption, clean_errors, console, settings_from
 from vidsearch.errors import ConfigurationError
+from vidsearch.ray_runtime import init_ray
 
-_SHUTDOWN_WAIT_S = 45.0  # how long Ctrl-C waits for Serve's graceful shutdown before stopping Ray
+_SHUTDOWN_WAIT_S = 45.0  # how long Ctrl-C / SIGTERM waits for Serve's graceful shutdown before stopping Ray
+_CHILD_GRACE_S = 5.0  # then how long Ray's leftover processes get between SIGTERM and SIGKILL
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (docker stop, systemd, Kubernetes) takes the same bounded shutdown path as Ctrl-C."""
+
+    def interrupt(signum, frame):  # noqa: ARG001 - the signal handler signature
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def _end_children(children: list) -> list[int]:
+    """End the processes this server started that outlived Ray's shutdown (its agents can linger, still listening,
+    for over a minute): SIGTERM, then SIGKILL after a grace period. Returns the PIDs that needed it."""
+    import psutil
+
+    alive = [p for p in children if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    for process in alive:
+        try:
+            process.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, still = psutil.wait_procs(alive, timeout=_CHILD_GRACE_S)
+    for process in still:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(still, timeout=_CHILD_GRACE_S)
+    return [p.pid for p in alive]
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -30,20 +62,13 @@ def check_port_free(host: str, port: int) -> None:
 
 def start_local(settings, *, num_cpus: int | None = None) -> str:
     """Start Ray (if needed) and Serve with the API; returns the base URL. Blocks until every deployment is up."""
-    import ray
     from ray import serve
     from ray.serve.schema import LoggingConfig
 
     from serve.app import build_app
 
     check_port_free(settings.serve.host, settings.serve.port)
-    if not ray.is_initialized():
-        kwargs: dict = {"include_dashboard": False, "logging_level": logging.WARNING}
-        if settings.ray.address:
-            kwargs["address"] = settings.ray.address
-        elif num_cpus or settings.ray.num_cpus:
-            kwargs["num_cpus"] = num_cpus or settings.ray.num_cpus
-        ray.init(**kwargs)
+    init_ray(settings, num_cpus=num_cpus)
     quiet = LoggingConfig(enable_access_log=False, log_level="WARNING")
     serve.start(http_options={"host": settings.serve.host, "port": settings.serve.port}, logging_config=quiet)
     serve.run(build_app(settings), name="vidsearch", route_prefix="/", logging_config=quiet)
@@ -73,8 +98,10 @@ def register(app: typer.Typer) -> None:
             console.print(f"[yellow]warning:[/yellow] binding {settings.serve.host} with no search API key: anyone "
                           "who can reach this port can search (VIDSEARCH_SERVE__SEARCH_API_KEYS)")
         console.print(f"starting the API over {settings.data_dir} …")
+        _stop_on_sigterm()
         try:
             url = start_local(settings, num_cpus=num_cpus)
+            _stop_on_sigterm()  # again: ray.init installs its own SIGTERM handler (it aborts the process)
             console.print(f"[bold green]serving[/bold green] {url}/  (API docs: {url}/docs, OpenAPI: "
                           f"{url}/openapi.json) — Ctrl-C stops")
             while True:
@@ -86,7 +113,11 @@ def register(app: typer.Typer) -> None:
             from ray import serve
 
             if ray.is_initialized():
+                import psutil
+
                 console.print("stopping …")
+                # Ray's processes, collected before the shutdown (they may be re-parented once Ray stops).
+                children = psutil.Process().children(recursive=True) if not settings.ray.address else []
                 # Serve's graceful shutdown waits on every replica and Ray's on its processes; on a busy machine
                 # either has hung for minutes. Bound both; past the bound, exit hard (a local Ray's processes
                 # share this process's fate).
@@ -97,6 +128,9 @@ def register(app: typer.Typer) -> None:
                 stopper = threading.Thread(target=stop, daemon=True)
                 stopper.start()
                 stopper.join(_SHUTDOWN_WAIT_S)
+                lingering = _end_children(children)
+                if lingering:
+                    console.print(f"ended {len(lingering)} Ray process(es) that outlived its shutdown")
                 if stopper.is_alive():
                     console.print(f"[yellow]Ray Serve did not stop within {_SHUTDOWN_WAIT_S:.0f} s; exiting[/yellow]")
                     sys.stdout.flush()

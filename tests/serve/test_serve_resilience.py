@@ -1,0 +1,102 @@
+"""Failure isolation: replicas killed by PID under 8 concurrent clients. No request gets a 500 or hangs; every
+answer is complete, degraded with a notice (BM25 only while the text encoder is away), or a quick 503 with
+Retry-After; full service is back within the replica restart time."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import httpx
+import psutil
+import pytest
+
+from vidsearch.demo import DEMO_QUERIES
+
+pytestmark = pytest.mark.slow  # shares the served demo fixture
+
+CLIENTS = 8
+RESTART_BOUND_S = 90  # Serve's health check notices a dead replica and starts another (model load included)
+
+
+def _replicas(deployment: str) -> list[psutil.Process]:
+    title = f"ServeReplica:vidsearch:{deployment}"
+    found = []
+    for process in psutil.Process().children(recursive=True):
+        try:
+            if any(title in part for part in process.cmdline()):
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+def _running(deployment: str) -> int:
+    from ray import serve
+
+    status = serve.status().applications["vidsearch"].deployments[deployment]
+    return status.replica_states.get("RUNNING", 0)
+
+
+def test_killing_replicas_under_load_never_gives_a_500(served):
+    encoders, searchers = _replicas("text_encoder"), _replicas("searcher")
+    assert len(encoders) >= 2 and len(searchers) >= 2, "the query path runs 2 replicas of each by default"
+    queries = [demo.query for demo in DEMO_QUERIES]
+    answers: list[tuple[float, int, dict, dict]] = []
+    stop = threading.Event()
+
+    def client(number: int) -> None:
+        with httpx.Client(base_url=served.url, timeout=60) as http:
+            i = number
+            while not stop.is_set() and i < 400 * CLIENTS:
+                started = time.monotonic()
+                # a new text each time: the searcher's query-vector cache must not hide the encoder's absence
+                query = f"{queries[i % len(queries)]} {i}"
+                response = http.post("/v1/search", json={"query": query, "k": 3,
+                                                         "retrievers": ["bm25_ko", "bm25_en", "text_vec"]})
+                body = response.json() if "json" in response.headers.get("content-type", "") else {}
+                answers.append((started, response.status_code, body, dict(response.headers)))
+                i += CLIENTS
+
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(3)
+        killed_at = time.monotonic()
+        for process in [*encoders, searchers[0]]:  # every text encoder, one searcher
+            os.kill(process.pid, signal.SIGKILL)
+        recovered_at = None
+        while time.monotonic() - killed_at < RESTART_BOUND_S:
+            time.sleep(1)
+            recent = [a for a in answers if a[0] > time.monotonic() - 3]
+            complete = [a for a in recent if a[1] == 200 and not a[2].get("degraded")]
+            if _running("text_encoder") >= 2 and _running("searcher") >= 2 and complete:
+                recovered_at = time.monotonic()
+                break
+        time.sleep(2)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=90)
+    assert not any(thread.is_alive() for thread in threads), "a request hung"
+    statuses = [a[1] for a in answers]
+    assert not [s for s in statuses if s >= 500 and s != 503], statuses
+    after = [a for a in answers if a[0] >= killed_at]
+    assert len(after) >= CLIENTS
+    degraded = [a for a in after if a[1] == 200 and a[2].get("degraded")]
+    for _, status, body, headers in answers:
+        if status == 503:
+            assert headers.get("retry-after") and headers["content-type"].startswith("application/problem+json")
+        else:
+            assert status == 200, (status, body)
+            assert body["degraded"] in ([], ["text_vec"]), body["degraded"]
+            if body["degraded"]:
+                assert "text_vec" not in body["retrievers"] and any("text_vec" in n for n in body["notices"])
+                assert body["hits"], "the BM25 retrievers still answer"
+    assert degraded, "with every text encoder replica gone, answers came back BM25-only"
+    assert recovered_at is not None, f"full service not back within {RESTART_BOUND_S} s"
+    print(f"{len(answers)} answers: {statuses.count(200) - len(degraded)} complete, {len(degraded)} degraded, "
+          f"{statuses.count(503)} x 503; full service back {recovered_at - killed_at:.1f} s after the kill")
