@@ -137,7 +137,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @clean_errors
     def index(
-        paths: Annotated[list[Path], typer.Argument(help="video files and folders (walked recursively)")],
+        paths: Annotated[list[str], typer.Argument(help="video files and folders (walked recursively), file:// or "
+                                                        "bucket URIs (s3://bucket/prefix/, listed recursively)")],
         config: ConfigOption = None,
         data_dir: DataDirOption = None,
         force: Annotated[bool, typer.Option(help="redo every stage even if the checkpoint says done")] = False,
@@ -147,7 +148,7 @@ def register(app: typer.Typer) -> None:
         from ray_jobs.ingest import run_ingest
 
         settings = settings_from(config, data_dir)
-        summary = run_ingest([str(p) for p in paths], settings, force=force)
+        summary = run_ingest(list(paths), settings, force=force)
         if json_out:
             print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
         else:
