@@ -35,6 +35,7 @@ from vidsearch.stages.base import StageFailure
 from vidsearch.store import open_store
 from vidsearch.sources.cache import ObjectCache
 from vidsearch.sources.objects import ObjectEntry, is_object_uri
+from vidsearch.sources.objects import exists as objects_exist
 from vidsearch.store.base import SearchFilters
 from ray_jobs.discover import discover, discover_objects, split_inputs
 from ray_jobs.placement import StageGroup, group_remote_args, placement_report, plan_placement, worker_label
@@ -161,6 +162,10 @@ def run_ingest(paths: list[str | Path], settings: Settings, *, force: bool = Fal
     summary = IngestSummary(started=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), wall_s=0.0)
     local, remote = split_inputs(paths)
     found = discover(local, settings.media.video_extensions)
+    for uri in list(remote):  # before Ray starts: a refused or unreachable bucket fails in seconds
+        if not objects_exist(uri, settings.sources, settings.media.video_extensions):
+            found.missing.append(uri)
+            remote.remove(uri)
 
     stages = build_stages(settings)
     store = open_store(settings)

@@ -211,6 +211,17 @@ def list_pages(uri: str, sources: SourceSettings, extensions: tuple[str, ...], *
         raise ObjectStoreError(uri, reason) from None
 
 
+def exists(uri: str, sources: SourceSettings, extensions: tuple[str, ...]) -> bool:
+    """Whether anything lives at a URI (an object, or keys under the prefix): one listing request, made before a
+    job starts so an unreachable store or bad credentials fail in seconds. Raises ``ObjectStoreError``."""
+    if object_entry(uri, sources) is not None:
+        return True
+    for page in list_pages(uri, sources, extensions, recursive=False):
+        if page.entries or page.prefixes or page.ignored:
+            return True
+    return False
+
+
 def object_entry(uri: str, sources: SourceSettings) -> ObjectEntry | None:
     """The entry for a URI that names one object, or None when it names a prefix (or nothing)."""
     fs, path = filesystem(uri, sources)
