@@ -186,6 +186,7 @@ def run_ingest(paths: list[str | Path], settings: Settings, *, force: bool = Fal
         summary.missing_paths, summary.ignored_files = found.missing, found.ignored
         plan = plan_ingest(probes, stages, store, settings, force=force)
         summary.videos_unchanged = len(plan.unchanged)
+        summary.warnings.extend(plan.outdated_notes())
         summary.duplicates = plan.duplicates
         summary.videos_failed = [(f.path, f.reason) for f in plan.failures]
         analysis_started = time.time()

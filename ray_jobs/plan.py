@@ -41,6 +41,13 @@ class Plan:
     unchanged: list[str] = field(default_factory=list)  # video ids already indexed by these stage versions
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, path of the same content)
     failures: list[FileFailure] = field(default_factory=list)
+    # (stage, version in the checkpoint, version now) → videos whose checkpoint another pipeline version wrote
+    outdated: dict[tuple[str, str, str], int] = field(default_factory=dict)
+
+    def outdated_notes(self) -> list[str]:
+        """One line per stage whose stored version differs from this pipeline's: those stages rerun."""
+        return [f"{count} video(s) have {stage} from pipeline version {old!r}, this one is {new!r}: rerunning it"
+                for (stage, old, new), count in sorted(self.outdated.items())]
 
 
 def _probe_object(row: dict) -> VideoProbe:
@@ -127,6 +134,10 @@ def plan_ingest(probes: list[dict], stages: list[Stage], store: IndexBackend, se
     for probe in unique:
         done = {} if force else dict(existing.get(probe.video_id, {}).get("stages", {}))
         pending = [name for name, version in wanted.items() if done.get(name) != version]
+        for name in pending:
+            if name in done:
+                key = (name, str(done[name]), str(wanted[name]))
+                plan.outdated[key] = plan.outdated.get(key, 0) + 1
         if pending and "shots" in pending:  # new segments: every stage that reads them reruns
             pending = list(wanted)
         if not pending:

@@ -44,6 +44,8 @@ def local_cluster():
 
     saved = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = str(REPO)  # worker processes import this checkout
+    # a raylet on a busy 2-core machine can take longer than Ray's default 10 s to register
+    os.environ.setdefault("RAY_raylet_start_wait_time_s", "120")
     dashboard_port = free_port()
     cluster = Cluster(initialize_head=True, head_node_args={
         "num_cpus": 1, "include_dashboard": True, "dashboard_host": "127.0.0.1",

@@ -91,3 +91,28 @@ def test_the_cache_stays_within_its_budget_and_never_evicts_a_held_file(s3, arch
     with pytest.raises(UnreadableObject, match="more than the local object cache holds"):
         with cache.hold(too_big, sources):
             pass
+
+
+def test_a_checkpoint_from_another_pipeline_version_reruns_those_stages_and_says_so(tmp_path):
+    from ray_jobs.plan import plan_ingest
+    from vidsearch.media.probe import VideoProbe
+    from vidsearch.schema import IndexName
+    from vidsearch.stages import build_stages
+    from vidsearch.store import open_store
+
+    settings = Settings(data_dir=tmp_path / "data", ingest={"stages": ["shots", "metadata"]})
+    stages = build_stages(settings)
+    probe = VideoProbe("s3://archive/a.mp4", 10, "ab" * 32, 4.0, 25.0, 320, 180, 0, "h264", False, False)
+    store = open_store(settings)
+    try:
+        store.ensure_indices({})
+        doc = {"path": probe.path, "paths": [probe.path], "file_name": "a.mp4", "content_hash": probe.content_hash,
+               "duration_s": 4.0, "stages": {"shots": stages[0].version, "metadata": "0-old"}}
+        store.upsert(IndexName.VIDEOS, [(probe.video_id, doc)])
+        plan = plan_ingest([{"path": probe.path, "probe": probe, "error": None}], stages, store, settings)
+    finally:
+        store.close()
+    assert [w.pending for w in plan.work] == [["metadata"]]  # shots kept, metadata rerun
+    assert plan.work[0].video.path == "s3://archive/a.mp4"  # a URI stays a URI
+    assert plan.outdated_notes() == [f"1 video(s) have metadata from pipeline version '0-old', this one is "
+                                     f"{stages[1].version!r}: rerunning it"]
