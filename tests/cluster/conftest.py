@@ -47,12 +47,15 @@ def local_cluster():
     # a raylet on a busy 2-core machine can take longer than Ray's default 10 s to register
     os.environ.setdefault("RAY_raylet_start_wait_time_s", "120")
     dashboard_port = free_port()
+    # each node's dashboard agent takes a port of its own: the default (52365) is taken by the first Ray on the
+    # machine, and the head's agent is the one that runs `ray job submit`'s jobs
     cluster = Cluster(initialize_head=True, head_node_args={
         "num_cpus": 1, "include_dashboard": True, "dashboard_host": "127.0.0.1",
-        "dashboard_port": dashboard_port})
+        "dashboard_port": dashboard_port, "dashboard_agent_listen_port": free_port()})
     try:
-        cpu_node = cluster.add_node(num_cpus=2)
-        gpu_node = cluster.add_node(num_cpus=2, num_gpus=1, labels=GPU_LABEL)
+        cpu_node = cluster.add_node(num_cpus=2, dashboard_agent_listen_port=free_port())
+        gpu_node = cluster.add_node(num_cpus=2, num_gpus=1, labels=GPU_LABEL,
+                                    dashboard_agent_listen_port=free_port())
         cluster.wait_for_nodes()
         yield LocalCluster(cluster, cluster.address, f"http://127.0.0.1:{dashboard_port}", cluster.head_node,
                            cpu_node, gpu_node)
