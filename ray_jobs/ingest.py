@@ -10,12 +10,14 @@ actors on a 2-CPU machine starves the other tasks and hangs — see ENVIRONMENT.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import logging
 import os
 import pickle
 import socket
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -29,11 +31,15 @@ from vidsearch.errors import VidsearchError
 from vidsearch.ray_runtime import init_ray
 from vidsearch.schema import IndexName
 from vidsearch.stages import build_stages
-from vidsearch.stages.base import Stage, StageFailure
+from vidsearch.stages.base import StageFailure
 from vidsearch.store import open_store
+from vidsearch.sources.cache import ObjectCache
+from vidsearch.sources.objects import ObjectEntry, is_object_uri
+from vidsearch.sources.objects import exists as objects_exist
 from vidsearch.store.base import SearchFilters
-from ray_jobs.discover import discover
-from ray_jobs.plan import Plan, plan_ingest, probe_files
+from ray_jobs.discover import Discovery, discover, discover_objects, split_inputs
+from ray_jobs.placement import StageGroup, group_remote_args, placement_report, plan_placement, worker_label
+from ray_jobs.plan import Plan, plan_ingest, probe_files, probe_rows
 from ray_jobs.sink import IndexSink, VideoOutcome
 
 log = logging.getLogger(__name__)
@@ -60,6 +66,8 @@ class IngestSummary:
     # per Ray actor: videos handled, seconds busy, and when (seconds after the analysis phase began) it
     # started its first video and finished its last — an actor that starts late or sits idle shows here
     workers: dict[str, dict[str, float]] = field(default_factory=dict)
+    # stage group → Ray node id → videos analysed there (where GPU and CPU stages actually ran)
+    placement: dict[str, dict[str, int]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     # stage → why it reran → how many videos (from the checkpoint fingerprints)
     reruns: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -77,25 +85,36 @@ def ensure_ray(settings: Settings) -> None:
     init_ray(settings, log_to_driver=True)
 
 
-def stage_groups(stages: list[Stage]) -> list[list[Stage]]:
-    """Consecutive stages with the same device needs (CPU-only vs GPU) share an actor."""
-    groups: list[list[Stage]] = []
-    for stage in stages:
-        gpu = stage.resources().num_gpus > 0
-        if groups and (groups[-1][0].resources().num_gpus > 0) == gpu:
-            groups[-1].append(stage)
-        else:
-            groups.append([stage])
-    return groups
+@contextmanager
+def localised(work, settings: Settings, cache: ObjectCache):
+    """An object input as a local file (with its sidecar, if any) while the stages run; the video document keeps
+    the URI. A cached copy whose bytes differ from the planned hash fails the video."""
+    uri = work.video.path
+    if not is_object_uri(uri):
+        yield False
+        return
+    entry = ObjectEntry(uri, work.video.size_bytes or 0)
+    with cache.hold(entry, settings.sources, expected_sha256=work.video.content_hash) as local:
+        stem = uri.rsplit(".", 1)[0] if "." in uri.rsplit("/", 1)[-1] else uri
+        for sidecar in dict.fromkeys([stem + settings.media.sidecar_suffix, uri + settings.media.sidecar_suffix]):
+            cache.fetch_beside(local, sidecar, settings.sources)
+        work.video.path = str(local.path)
+        try:
+            yield True
+        finally:
+            work.video.path = uri
 
 
 class StageGroupActor:
-    """Runs a group of stages over each video; models load once, in the constructor."""
+    """Runs a group of stages over each video; models load once, in the constructor. The last group removes a
+    video's cached object copy when it is done with it."""
 
-    def __init__(self, settings: Settings, names: list[str]) -> None:
+    def __init__(self, settings: Settings, names: list[str], last_group: bool = True) -> None:
         logging.basicConfig(level=settings.log_level)
-        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.worker = worker_label(StageGroup(tuple(names)), socket.gethostname(), os.getpid())
         self.settings = settings
+        self.last_group = last_group
+        self.cache = ObjectCache.for_settings(settings.sources, settings.data_dir)
         self.stages = [s for s in build_stages(settings) if s.name in names]
         for stage in self.stages:
             stage.load()
@@ -114,28 +133,56 @@ class StageGroupActor:
         for payload in batch["work"]:
             work = pickle.loads(payload)
             started = time.time()
-            for stage in self.stages:
-                if work.failure is not None or stage.name not in work.pending:
-                    continue
-                try:
-                    if not work.segments and "shots" not in work.pending:
-                        self._restore_segments(work)
-                    stage.run(work)
-                except VidsearchError as exc:
-                    work.failure = StageFailure(stage.name, type(exc).__name__, str(exc))
-                except Exception as exc:  # a bug must not sink the batch; it is recorded and logged in full
-                    log.exception("stage %s failed on video %s (%s)", stage.name, work.video_id, work.video.path)
-                    work.failure = StageFailure(stage.name, type(exc).__name__, f"unexpected error: {exc!r}")
+            try:
+                with localised(work, self.settings, self.cache) as remote:
+                    self._run_stages(work)
+                if remote and self.last_group:
+                    self.cache.discard(ObjectEntry(work.video.path, work.video.size_bytes or 0))
+            except VidsearchError as exc:  # the object could not be fetched (gone, changed, unreachable)
+                work.failure = work.failure or StageFailure("fetch", type(exc).__name__, str(exc))
             work.spans.append((self.worker, started, time.time()))
             out.append(pickle.dumps(work, protocol=5))
         return {"video_id": batch["video_id"], "work": np.array(out, dtype=object)}
+
+    def _run_stages(self, work) -> None:
+        for stage in self.stages:
+            if work.failure is not None or stage.name not in work.pending:
+                continue
+            try:
+                if not work.segments and "shots" not in work.pending:
+                    self._restore_segments(work)
+                stage.run(work)
+            except VidsearchError as exc:
+                work.failure = StageFailure(stage.name, type(exc).__name__, str(exc))
+            except Exception as exc:  # a bug must not sink the batch; it is recorded and logged in full
+                log.exception("stage %s failed on video %s (%s)", stage.name, work.video_id, work.video.path)
+                work.failure = StageFailure(stage.name, type(exc).__name__, f"unexpected error: {exc!r}")
+
+
+def find_inputs(paths: list[str | Path], settings: Settings) -> tuple[Discovery, list[str]]:
+    """Local files (walked) and the object URIs that exist. Checked before Ray starts: a refused or unreachable
+    bucket fails in seconds and is reported as missing."""
+    local, remote = split_inputs(paths)
+    found = discover(local, settings.media.video_extensions)
+    for uri in list(remote):
+        if not objects_exist(uri, settings.sources, settings.media.video_extensions):
+            found.missing.append(uri)
+            remote.remove(uri)
+    return found, remote
+
+
+def probe_inputs(found: Discovery, remote: list[str], settings: Settings) -> list[dict]:
+    """ffprobe + content hash of every input as Ray tasks. Object listings stream into the probe tasks: a prefix
+    of 100,000 keys is never listed in full first."""
+    objects = (discover_objects(uri, settings.sources, settings.media.video_extensions, found) for uri in remote)
+    inputs = itertools.chain(found.files, itertools.chain.from_iterable(objects))
+    return probe_files(probe_rows(inputs, settings), settings.ray.probe_cpus, spread=settings.ray.spread)
 
 
 def run_ingest(paths: list[str | Path], settings: Settings, *, force: bool = False) -> IngestSummary:
     started = time.perf_counter()
     summary = IngestSummary(started=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), wall_s=0.0)
-    found = discover(paths, settings.media.video_extensions)
-    summary.missing_paths, summary.ignored_files = found.missing, found.ignored
+    found, remote = find_inputs(paths, settings)
 
     stages = build_stages(settings)
     store = open_store(settings)
@@ -145,9 +192,11 @@ def run_ingest(paths: list[str | Path], settings: Settings, *, force: bool = Fal
         store.ensure_indices({role: {"id": models[role], "dims": dims[role]} for role in models})
 
         ensure_ray(settings)
+        groups, summary.warnings = plan_placement(stages, settings)
         ctx = DataContext.get_current()
         ctx.enable_progress_bars = settings.ray.progress_bars
-        probes = probe_files(found.files, settings.ray.probe_cpus)
+        probes = probe_inputs(found, remote, settings)
+        summary.missing_paths, summary.ignored_files = found.missing, found.ignored
         plan = plan_ingest(probes, stages, store, settings, force=force)
         summary.reruns = rerun_reasons(plan)
         summary.videos_unchanged = len(plan.unchanged)
@@ -155,7 +204,7 @@ def run_ingest(paths: list[str | Path], settings: Settings, *, force: bool = Fal
         summary.videos_failed = [(f.path, f.reason) for f in plan.failures]
         analysis_started = time.time()
         summary.phases["plan"] = round(time.perf_counter() - started, 3)
-        outcomes = _analyse(plan.work, stages, settings, models) if plan.work else []
+        outcomes = _analyse(plan.work, groups, settings, models) if plan.work else []
         summary.phases["analyse"] = round(time.time() - analysis_started, 3)
         if outcomes:  # when the last video was committed: the rest of "analyse" is Ray Data winding down
             summary.phases["last_commit"] = round(max(o.committed_at for o in outcomes) - analysis_started, 3)
@@ -167,6 +216,7 @@ def run_ingest(paths: list[str | Path], settings: Settings, *, force: bool = Fal
     finally:
         store.close()
     summary.workers = worker_report(outcomes, analysis_started)
+    summary.placement = placement_report(span for o in outcomes for span in o.spans)
 
     for outcome in outcomes:
         if outcome.ok:
@@ -197,13 +247,13 @@ def rerun_reasons(plan: Plan) -> dict[str, dict[str, int]]:
 def plan_only(paths: list[str | Path], settings: Settings, *, force: bool = False) -> tuple[Plan, list[str]]:
     """What ``run_ingest`` would do (probing and hashing the files, reading checkpoints), writing nothing:
     the plan and the paths that do not exist."""
-    found = discover(paths, settings.media.video_extensions)
+    found, remote = find_inputs(paths, settings)
     stages = build_stages(settings)
     store = open_store(settings)
     try:
         ensure_ray(settings)
         DataContext.get_current().enable_progress_bars = settings.ray.progress_bars
-        probes = probe_files(found.files, settings.ray.probe_cpus)
+        probes = probe_inputs(found, remote, settings)
         return plan_ingest(probes, stages, store, settings, force=force), found.missing
     finally:
         store.close()
@@ -223,15 +273,16 @@ def worker_report(outcomes: list[VideoOutcome], since: float) -> dict[str, dict[
     return {w: {k: round(v, 3) for k, v in row.items()} for w, row in sorted(workers.items())}
 
 
-def _analyse(work: list, stages: list[Stage], settings: Settings, models: dict[str, str]) -> list[VideoOutcome]:
+def _analyse(work: list, groups: list[StageGroup], settings: Settings,
+             models: dict[str, str]) -> list[VideoOutcome]:
     rows = [{"video_id": w.video_id, "work": pickle.dumps(w, protocol=5)} for w in work]
     ds = ray.data.from_items(rows, override_num_blocks=len(rows))
     workers = max(1, min(settings.ray.workers, len(rows)))
-    for group in stage_groups(stages):
-        gpus = max(s.resources().num_gpus for s in group)
+    for position, group in enumerate(groups):
         ds = ds.map_batches(
             StageGroupActor,
-            fn_constructor_kwargs={"settings": settings, "names": [s.name for s in group]},
+            fn_constructor_kwargs={"settings": settings, "names": list(group.names),
+                                   "last_group": position == len(groups) - 1},
             batch_size=1,
             # Every actor starts with the job: the pool's autoscaler only adds one once the first actor's queue
             # is full, and it queues 4 inputs per actor by default — 4 videos never reached a second actor.
@@ -240,7 +291,7 @@ def _analyse(work: list, stages: list[Stage], settings: Settings, models: dict[s
             compute=ActorPoolStrategy(min_size=1, max_size=workers, initial_size=workers,
                                       max_tasks_in_flight_per_actor=1),
             num_cpus=settings.ray.cpus_per_worker,
-            num_gpus=gpus or None,
+            **group_remote_args(group, settings),
         )
     sink = IndexSink(settings, models)
     ds.write_datasink(sink, ray_remote_args={"num_cpus": settings.ray.write_cpus})

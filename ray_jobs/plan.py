@@ -10,7 +10,9 @@ skipped.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +23,9 @@ from vidsearch.documents import Video
 from vidsearch.errors import MediaError, MissingDependency
 from vidsearch.media.probe import VideoProbe, probe_video
 from vidsearch.schema import IndexName
+from vidsearch.sources.cache import ObjectCache
+from vidsearch.sources.objects import ObjectEntry
+from vidsearch.sources.settings import SourceSettings
 from vidsearch.stages.base import Stage, VideoWork
 from vidsearch.stages.graph import CheckpointTooNew, StageGraph
 from vidsearch.store.base import IndexBackend
@@ -42,30 +47,61 @@ class Plan:
     failures: list[FileFailure] = field(default_factory=list)
 
 
+def _probe_object(row: dict) -> VideoProbe:
+    """Stream the object into this node's cache (hashing it on the way), ffprobe the local copy, and keep it
+    cached for the stage actor; a failed probe removes it at once."""
+    entry = ObjectEntry(*row["entry"])
+    sources = SourceSettings.model_validate_json(row["sources"])
+    cache = ObjectCache(Path(row["cache_dir"]), sources.cache_bytes)
+    try:
+        with cache.hold(entry, sources) as local:
+            probe = probe_video(local.path, with_hash=False)
+    except MediaError as exc:
+        cache.discard(entry)
+        raise type(exc)(entry.uri, exc.reason) from None
+    return dataclasses.replace(probe, path=entry.uri, content_hash=local.sha256)
+
+
 def _probe_row(row: dict) -> dict:
     try:
-        return {"path": row["path"], "probe": probe_video(row["path"]), "error": None}
+        probe = _probe_object(row) if "entry" in row else probe_video(row["path"])
+        return {"path": row["path"], "probe": probe, "error": None}
     except (MediaError, MissingDependency) as exc:
         return {"path": row["path"], "probe": None, "error": str(exc)}
 
 
-def probe_files(paths: list[Path], cpus: float) -> list[dict]:
-    """ffprobe + SHA-256 of each file as Ray tasks, results in input order.
+def probe_rows(inputs: Iterable[Path | str | ObjectEntry], settings: Settings) -> Iterable[dict]:
+    """One task argument per input: a local path, or an object with what its task needs to fetch it."""
+    sources_json = settings.sources.model_dump_json()
+    cache_dir = str(settings.sources.cache_dir or settings.data_dir / "cache" / "objects")
+    for item in inputs:
+        if isinstance(item, ObjectEntry):
+            yield {"path": item.uri, "entry": (item.uri, item.size, item.etag), "sources": sources_json,
+                   "cache_dir": cache_dir}
+        else:
+            yield {"path": str(item)}
+
+
+def probe_files(rows: Iterable[dict], cpus: float, *, spread: bool = False) -> list[dict]:
+    """ffprobe + SHA-256 of each input as Ray tasks, results in input order. ``rows`` may be a stream (an
+    object listing): it is consumed as tasks free up.
 
     At most as many tasks run at once as the cluster has CPUs: each running task holds a worker process, and
     fractional tasks submitted all at once had Ray start one process per file (~1–2 s of CPU each). The tasks
     stay fractional so they also fit beside Serve replicas that hold most of a small machine's CPUs."""
-    if not paths:
-        return []
-    probe_task = ray.remote(num_cpus=cpus)(_probe_row)
+    options: dict = {"num_cpus": cpus}
+    if spread:
+        options["scheduling_strategy"] = "SPREAD"
+    probe_task = ray.remote(**options)(_probe_row)
     window = max(1, int(ray.cluster_resources().get("CPU", 1)))
-    results: list[dict] = [{} for _ in paths]
+    results: list[dict] = []
     running: dict[ray.ObjectRef, int] = {}
-    for index, path in enumerate(paths):
+    for index, row in enumerate(rows):
         if len(running) >= window:
             (done,), _ = ray.wait(list(running), num_returns=1)
             results[running.pop(done)] = ray.get(done)
-        running[probe_task.remote({"path": str(path)})] = index
+        results.append({})
+        running[probe_task.remote(row)] = index
     for ref, index in running.items():
         results[index] = ray.get(ref)
     return results
@@ -108,6 +144,7 @@ def plan_ingest(probes: list[dict], stages: list[Stage], store: IndexBackend, se
             plan.unchanged.append(probe.video_id)
             continue
         work = VideoWork.create(probe, settings.media_dir)
+        work.video.path = probe.path  # a URI stays a URI (a Path would fold "s3://" into "s3:/")
         work.video.paths = [probe.path, *same_content.get(probe.path, [])]
         if old:
             work.video.paths = list(dict.fromkeys([*old.get("paths", []), *work.video.paths]))

@@ -25,6 +25,7 @@ from vidsearch.credits.settings import CreditSettings
 from vidsearch.edits.settings import EditSettings
 from vidsearch.faces.settings import FaceSettings
 from vidsearch.ocr.settings import OcrSettings
+from vidsearch.sources.settings import SourceSettings
 from vidsearch.store.elasticsearch.settings import ElasticsearchSettings
 
 
@@ -112,6 +113,13 @@ class RaySettings(BaseModel):
     probe_cpus: float = Field(0.25, gt=0, description="per ffprobe + SHA-256 task (as many run at once as the "
                               "cluster has CPUs)")
     progress_bars: bool = True
+    stage_gpus: dict[str, float] = Field({}, description="GPUs per actor by stage name, overriding what the "
+                                         "stage declares, e.g. {\"faces\": 1, \"text_vectors\": 0.5}")
+    gpu_fallback: Literal["error", "cpu", "autoscale"] = Field(
+        "error", description="a stage asks for GPUs no node has: stop with an error, run it on CPUs, or "
+                             "leave it to the autoscaler to start a GPU node")
+    gpu_labels: dict[str, str] = Field({}, description="node labels GPU stages require (Ray label_selector)")
+    spread: bool = Field(True, description="spread probe tasks and CPU-stage actors over every node")
 
 
 class IngestSettings(BaseModel):
@@ -172,6 +180,7 @@ class Settings(BaseSettings):
     faces: FaceSettings = FaceSettings()
     serve: ServeSettings = ServeSettings()
     edits: EditSettings = EditSettings()
+    sources: SourceSettings = SourceSettings()
 
     @field_validator("data_dir")
     @classmethod

@@ -222,6 +222,29 @@ def test_pods_load_the_settings_a_cluster_needs(everything, monkeypatch):
         assert [s.name for s in build_stages(settings)] == settings.ingest.stages, where
 
 
+def test_the_batch_cluster_runs_the_analysis_stages_with_gpu_stages_on_the_gpu_group(stack, monkeypatch):
+    """The ConfigMap's stage list, placed the way the ingest job places it: GPU stages form their own actor
+    group asking for what one pod of the gpu worker group has."""
+    from ray_jobs.placement import stage_groups
+    from vidsearch.config import Settings
+    from vidsearch.stages import build_stages
+
+    for name in [n for n in os.environ if n.startswith("VIDSEARCH_")]:
+        monkeypatch.delenv(name)
+    for name, value in only(stack, "ConfigMap", "vidsearch-settings")["data"].items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    assert {"shots", "metadata", "scene_text", "credits", "faces", "text_vectors"} <= set(settings.ingest.stages)
+    groups = stage_groups(build_stages(settings), settings)
+    gpu_groups = [g for g in groups if g.num_gpus > 0]
+    assert [g.names for g in gpu_groups] == [("faces",)]
+    gpu_pod = dict(ray_groups(ray_cluster_specs(stack)["vidsearch-batch"]))["gpu"]
+    limits = gpu_pod["template"]["spec"]["containers"][0]["resources"]["limits"]
+    assert float(limits["nvidia.com/gpu"]) >= gpu_groups[0].num_gpus
+    # GPU pods scale from zero: the job must not refuse to start for want of a GPU that is not up yet
+    assert gpu_pod["minReplicas"] == 0 and settings.ray.gpu_fallback == "autoscale"
+
+
 # --- volumes and the services they point at -----------------------------------------------------------------
 
 def _mounts(container: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
+from vidsearch.sources.objects import is_object_uri
 from tests.k8s.manifests import (
     Manifest,
     mutated,
@@ -51,8 +52,14 @@ def test_reindex_runs_vidsearch_index_over_the_archive(stack, reindex):
     head = ray_cluster_specs(stack)[job["spec"]["clusterSelector"]["ray.io/cluster"]]["headGroupSpec"]
     archive = next(m["mountPath"] for m in head["template"]["spec"]["containers"][0]["volumeMounts"]
                    if m["name"] == "archive")
-    # the driver runs on the head and lists these paths there; workers open the same paths
-    assert params["paths"] and all(PurePosixPath(archive) in (p, *p.parents) for p in params["paths"])
+    # the driver runs on the head and lists these paths there; workers open the same paths — or the same
+    # bucket URIs, which every pod reads with its own credentials
+    assert params["paths"]
+    for path in params["paths"]:
+        if is_object_uri(path):
+            assert path.startswith("s3://") and path.endswith("/")  # a prefix: listed recursively
+        else:
+            assert PurePosixPath(archive) in (PurePosixPath(path), *PurePosixPath(path).parents)
     assert params["json_out"] is True  # the summary lands in the job log as JSON
     assert params["force"] is False  # a retry resumes from the checkpoints instead of redoing the archive
 

@@ -181,7 +181,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @clean_errors
     def index(
-        paths: Annotated[list[Path], typer.Argument(help="video files and folders (walked recursively)")],
+        paths: Annotated[list[str], typer.Argument(help="video files and folders (walked recursively), file:// or "
+                                                        "bucket URIs (s3://bucket/prefix/, listed recursively)")],
         config: ConfigOption = None,
         data_dir: DataDirOption = None,
         force: Annotated[bool, typer.Option(help="redo every stage even if the checkpoint says done")] = False,
@@ -195,7 +196,7 @@ def register(app: typer.Typer) -> None:
 
         settings = settings_from(config, data_dir)
         if dry_run:
-            plan, missing = plan_only([str(p) for p in paths], settings, force=force)
+            plan, missing = plan_only(list(paths), settings, force=force)
             if json_out:
                 print(json.dumps({"run": {w.video.path: w.reasons for w in plan.work},
                                   "unchanged": plan.unchanged, "missing": missing,
@@ -204,7 +205,7 @@ def register(app: typer.Typer) -> None:
             else:
                 print_plan(plan, missing)
             return
-        summary = run_ingest([str(p) for p in paths], settings, force=force)
+        summary = run_ingest(list(paths), settings, force=force)
         if json_out:
             print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
         else:

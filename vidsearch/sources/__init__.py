@@ -1,0 +1,1 @@
+"""Where ingest inputs come from: local paths, or objects in a bucket addressed by an fsspec URI."""
