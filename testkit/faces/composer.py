@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from vidsearch.errors import MissingDependency
-from vidsearch.faces.devdata import LabelledPhoto
+from testkit.faces.devdata import LabelledPhoto
 from vidsearch.faces.models import FaceModel
 from vidsearch.faces.persons import merge_spans
 

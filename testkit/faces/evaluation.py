@@ -9,7 +9,7 @@ from math import comb
 from pathlib import Path
 
 from vidsearch.config import Settings
-from vidsearch.faces.composer import ComposedVideo
+from testkit.faces.composer import ComposedVideo
 from vidsearch.faces.persons import PersonCluster
 
 
