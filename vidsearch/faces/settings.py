@@ -24,6 +24,11 @@ class FaceSettings(BaseModel):
     # sampling and detection
     sample_fps: float = Field(2.0, gt=0, le=30, description="frames per second decoded for faces")
     detect_width: int = Field(640, ge=160, description="frames are scaled to at most this width to detect")
+    coarse_detect_width: int | None = Field(
+        320, ge=80, description="between full passes frames are detected at this width (large faces), plus "
+        "full-resolution regions around tracked faces it missed; None: a full pass on every frame")
+    full_detect_every: int = Field(
+        4, ge=1, description="a full detection pass every this many sampled frames (and after every cut)")
     upsample: int = Field(1, ge=0, le=2, description="dlib pyramid upsampling (1 finds faces from ~40 px)")
     dlib_detector: Literal["hog", "cnn"] = Field(
         "hog",
