@@ -37,6 +37,7 @@ from vidsearch.faces.settings import FaceSettings
 from vidsearch.media.frames import Frame
 from vidsearch.media.shots import cut_score, frame_signature
 
+_STRAY_MIN_PX = 24  # refused faces smaller than this are not worth an embedding even to re-link a track
 _LOOK_PX = 24  # side of the grey thumbnail an aligned face's appearance is compared on
 # Normalised correlation of two aligned faces' appearance. On composed dev videos, faces of one person within
 # 3 s correlate ≥ 0.976 (95 % of pairs); faces of different people at the same place ≤ 0.72. A face whose look
@@ -92,6 +93,9 @@ class FaceTrack:
     sightings: list[Sighting] = field(default_factory=list)
     candidates: list[FaceCandidate] = field(default_factory=list)  # checkpoints, in time order
     vector: np.ndarray | None = None  # set when the track closes, if any face passed the gate
+    # a track no face of which passed the gate: its best face's embedding, only to re-link it to a person
+    stray_vector: np.ndarray | None = None
+    fallback: tuple[float, np.ndarray] | None = None  # (rank, chip) of its best refused face until it closes
 
     @property
     def first_t(self) -> float:
@@ -286,7 +290,11 @@ class FaceTracker:
         sighting = Sighting(frame.t, index, face.box, quality)
         track.sightings.append(sighting)
         if not quality.passed:
+            if not track.candidates and face.side >= _STRAY_MIN_PX and (
+                    track.fallback is None or quality.rank > track.fallback[0]):
+                track.fallback = (quality.rank, chip)
             return
+        track.fallback = None
         sighting.chip = chip
         sighting.look = appearance(chip)
         sighting.thumbnail = thumbnail_of(frame.image, face.box, self.settings.thumbnail_size)
@@ -372,6 +380,9 @@ class FaceTracker:
             self._open.remove(track)
             for sighting in track.sightings:
                 sighting.chip, sighting.look, sighting.thumbnail = None, None, b""
+            if not track.candidates and track.fallback is not None and len(track.sightings) >= 2:
+                track.stray_vector = self._embed([track.fallback[1]])[0]
+            track.fallback = None
             if track.candidates:
                 best = sorted(track.candidates, key=lambda c: -c.rank)[: self.settings.faces_per_track]
                 track.vector = normalised(np.mean([c.embedding for c in best], axis=0))[0]
