@@ -118,7 +118,8 @@ def test_one_worker_two_workers_and_reverse_order_give_identical_identities(tmp_
 
     folder = tmp_path_factory.mktemp("order")
     paths = []
-    for video in plan_condition(people, "same_background", 3, duration_s=12.0, cast=3, seed=4):
+    for video in plan_condition(people, "same_background", 3, duration_s=12.0, cast=3, seed=4,
+                                roster=4):
         paths.append(render(video, folder / f"{video.name}.mp4", crops))
     results = []
     for label, workers, order in (("one", 1, paths), ("two", 2, paths), ("reverse", 2, paths[::-1])):

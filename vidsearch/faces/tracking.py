@@ -40,9 +40,10 @@ from vidsearch.media.shots import cut_score, frame_signature
 _STRAY_MIN_PX = 24  # refused faces smaller than this are not worth an embedding even to re-link a track
 _LOOK_PX = 24  # side of the grey thumbnail an aligned face's appearance is compared on
 # Normalised correlation of two aligned faces' appearance. On composed dev videos, faces of one person within
-# 3 s correlate ≥ 0.976 (95 % of pairs); faces of different people at the same place ≤ 0.72. A face whose look
-# stays above this since its track's last checkpoint needs no embedding to end the track; a change between
-# checkpoints located at one single step below it is where a split goes without bisecting by embedding.
+# 3 s correlate ≥ 0.976 (95 % of pairs); faces of different people at the same place ≤ 0.72. It only places a
+# split the embeddings already demanded: a change between two checkpoints at one single step below it is where
+# the split goes without bisecting. It never replaces an embedding check: composed videos repeat one photo per
+# entrance, so a high correlation there says less about real footage than it seems to.
 _STEADY_LOOK = 0.9
 
 
@@ -348,15 +349,6 @@ class FaceTracker:
         self._checkpoint(tail, sighting, embedding)
         return tail
 
-    @staticmethod
-    def _steady(track: FaceTrack, checkpoint: FaceCandidate) -> bool:
-        """Whether every face since ``checkpoint`` looks like it and like its predecessor (nothing to check)."""
-        looks = [checkpoint.look, *(s.look for s in track.sightings if s.t > checkpoint.t and s.look is not None)]
-        if any(look is None for look in looks):
-            return False
-        return all(float(a @ b) >= _STEADY_LOOK for a, b in zip(looks, looks[1:], strict=False)) and all(
-            float(checkpoint.look @ b) >= _STEADY_LOOK for b in looks[1:])
-
     def _split(self, track: FaceTrack, split_t: float) -> FaceTrack:
         """Close ``track`` before ``split_t``; its sightings from then on continue as a new open track."""
         self.stats.splits += 1
@@ -371,8 +363,7 @@ class FaceTracker:
         for track in tracks:
             last = track.last_checkpoint
             latest = next((s for s in reversed(track.sightings) if s.chip is not None), None)
-            if (last is not None and latest is not None and latest.t - last.t >= self._close_check_s - 1e-6
-                    and not self._steady(track, last)):
+            if last is not None and latest is not None and latest.t - last.t >= self._close_check_s - 1e-6:
                 tail = self._check(track, latest)  # the faces since the last checkpoint are checked too
                 if tail is not None:  # split: ``track`` is closed; its tail ends here as well
                     self._close([tail])
