@@ -27,8 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vidsearch.config import Settings  # noqa: E402
-from vidsearch.faces.devdata import EXAMPLES, HAMILTON_CLIP, eval_root  # noqa: E402
-from vidsearch.faces.evaluation import boundary_errors, index_in_process  # noqa: E402
+from testkit.faces.devdata import EXAMPLES, HAMILTON_CLIP, eval_root  # noqa: E402
+from testkit.faces.evaluation import boundary_errors, index_in_process  # noqa: E402
 from vidsearch.faces.search import search_by_photo  # noqa: E402
 from vidsearch.schema import IndexName  # noqa: E402
 

@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vidsearch.config import Settings  # noqa: E402
 from vidsearch.faces.analysis import analyse_frames  # noqa: E402
-from vidsearch.faces.composer import CropCache, plan_videos, render  # noqa: E402
-from vidsearch.faces.devdata import photos_by_identity  # noqa: E402
-from vidsearch.faces.evaluation import (  # noqa: E402
+from testkit.faces.composer import CropCache, plan_videos, render  # noqa: E402
+from testkit.faces.devdata import photos_by_identity  # noqa: E402
+from testkit.faces.evaluation import (  # noqa: E402
     boundary_errors,
     majority_identity,
     pairwise_scores,

@@ -26,8 +26,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vidsearch.config import StoreSettings  # noqa: E402
-from vidsearch.faces.composer import CropCache, plan_videos, render  # noqa: E402
-from vidsearch.faces.devdata import HAMILTON_CLIP, eval_root, photos_by_identity  # noqa: E402
+from testkit.faces.composer import CropCache, plan_videos, render  # noqa: E402
+from testkit.faces.devdata import HAMILTON_CLIP, eval_root, photos_by_identity  # noqa: E402
 from vidsearch.faces.models import load_face_model  # noqa: E402
 from vidsearch.faces.search import nearest_persons  # noqa: E402
 from vidsearch.faces.settings import FaceSettings  # noqa: E402

@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vidsearch.faces.devdata import VerificationPair, eval_root, verification_pairs  # noqa: E402
+from testkit.faces.devdata import VerificationPair, eval_root, verification_pairs  # noqa: E402
 from vidsearch.faces.models import distance_of, load_face_model  # noqa: E402
 from vidsearch.faces.settings import FaceSettings  # noqa: E402
 

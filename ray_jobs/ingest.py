@@ -208,6 +208,12 @@ def run_ingest(paths: list[str | Path], settings: Settings, *, force: bool = Fal
         summary.phases["analyse"] = round(time.time() - analysis_started, 3)
         if outcomes:  # when the last video was committed: the rest of "analyse" is Ray Data winding down
             summary.phases["last_commit"] = round(max(o.committed_at for o in outcomes) - analysis_started, 3)
+        if any(o.ok and "faces" in o.stages for o in outcomes):  # identities: once, after every commit
+            from vidsearch.faces.linking import link_after_ingest
+
+            link_started = time.perf_counter()
+            link_after_ingest(settings, store)
+            summary.phases["link_identities"] = round(time.perf_counter() - link_started, 3)
         compacted = getattr(store, "compact", None)
         if compacted is not None and outcomes:
             compact_started = time.perf_counter()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from vidsearch.config import Settings
-from vidsearch.faces.composer import ComposedShot, ComposedVideo, CropCache, Placement, render
-from vidsearch.faces.devdata import LabelledPhoto, eval_root, photos_by_identity
-from vidsearch.faces.evaluation import index_in_process
+from testkit.faces.composer import ComposedShot, ComposedVideo, CropCache, Placement, render
+from testkit.faces.devdata import LabelledPhoto, eval_root, photos_by_identity
+from testkit.faces.evaluation import index_in_process
 from vidsearch.faces.models import FaceModel, load_face_model, thresholds
 from vidsearch.faces.settings import FaceSettings
 

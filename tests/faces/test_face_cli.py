@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import run_cli
 from vidsearch.cli import _register, app
+from vidsearch.schema import IndexName
 
 _register()
 runner = CliRunner()
@@ -87,3 +88,24 @@ def test_index_with_ray_then_search_name_and_undo(tmp_path, composed_talk, peopl
     assert listed == []
     missing = run_cli("faces", "undo", "ev-nope", "--config", str(config))
     assert missing.returncode == 2 and "no identity event 'ev-nope'" in missing.stderr
+
+
+def test_naming_twice_records_once_and_edits_print_no_log_lines(archive, tmp_path):
+    """As a user runs it (a subprocess, default log level): `--named` with nothing named says so, a rename to
+    the same name records nothing, and no INFO log line reaches stderr."""
+    import shutil
+
+    settings, store = archive
+    data = tmp_path / "data"
+    shutil.copytree(settings.data_dir, data)
+    args = ("--data-dir", str(data))
+    listed = run_cli("faces", "identities", "--named", *args)
+    assert listed.returncode == 0 and "no identity is named yet" in listed.stdout, listed.stderr[-1000:]
+    identity = next(b["identity_id"] for _, b in store.scan(IndexName.PERSONS))
+    first = run_cli("faces", "name", identity, "Someone", *args)
+    assert first.returncode == 0 and "named" in first.stdout, first.stderr[-1000:]
+    assert "INFO" not in first.stderr and "identities name" not in first.stderr
+    again = run_cli("faces", "name", identity, "Someone", *args)
+    assert again.returncode == 0 and "nothing recorded" in again.stdout
+    history = json.loads(run_cli("faces", "history", "--json", *args).stdout)
+    assert [e["kind"] for e in history] == ["name"]

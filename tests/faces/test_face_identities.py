@@ -1,5 +1,5 @@
-"""Archive identities: incremental linking across videos, naming, merging, splitting, and undoing any of
-it."""
+"""Archive identities: linking across videos after the commits, naming, merging, splitting, and undoing any
+of it."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def book(request, archive, tmp_path, face_model, face_limits):
         ids = [i for i, _ in source.scan(index)]
         store.upsert(index, list(source.get(index, ids, with_vectors=True).items()))
     store.refresh()
-    yield IdentityBook(store, face_model.identity, face_limits.identity_distance)
+    yield IdentityBook(store, face_model.identity, face_limits.identity_distance, face_limits.cluster_distance)
     next(stores, None)
 
 
@@ -108,8 +108,13 @@ def test_naming_reaches_every_video_and_later_videos(book, archive, people):
         Person.from_doc(pid, {k: v for k, v in body.items() if k not in ("identity_id", "name")})
         for pid, body in bodies.items()
     ]
-    assert book.attach(fresh) == 1
-    assert {(p.identity_id, p.name) for p in fresh if p.name} == {(angelina, "Angelina Jolie")}
+    assert book.carry_over(fresh) == 0  # its persons are gone: nothing to carry over
+    book.store.upsert(IndexName.PERSONS, [(p.id, p.to_doc()) for p in fresh])
+    book.store.refresh()
+    book.link()
+    relinked = {(b.get("identity_id"), b.get("name")) for pid, b in book.store.scan(IndexName.PERSONS)
+                if pid in bodies}
+    assert (angelina, "Angelina Jolie") in relinked and len(relinked) == 2  # Angelina, and Jennifer unnamed
 
 
 def test_reindexing_keeps_assignments_users_made(book):
@@ -120,7 +125,7 @@ def test_reindexing_keeps_assignments_users_made(book):
         Person.from_doc(pid, {k: v for k, v in body.items() if k not in ("identity_id", "name")})
         for pid, body in bodies.items()
     ]
-    book.attach(again)
+    assert book.carry_over(again) == len(again)
     assert {(p.identity_id, p.name) for p in again} == {(mark, "Mark")}
 
 
@@ -196,5 +201,26 @@ def test_persons_indexed_without_linking_are_linked_later(book):
     )
     book.store.refresh()
     assert book.identities() == []
-    assert book.link_unassigned() == len(ids)
+    report = book.link()
+    assert report.persons == report.changed == len(ids)
     assert len(book.identities()) == 4
+    assert book.link().changed == 0  # idempotent
+
+
+def test_renaming_to_the_same_name_records_nothing(book):
+    mark = _identity_of(book, "news.mp4", "Mark")
+    assert book.name(mark, "Mark") is not None
+    assert book.name(mark, " Mark ") is None
+    assert [e.kind for e in book.history()] == ["name"]
+
+
+def test_linking_keeps_named_identities_and_their_names(book):
+    angelina = _identity_of(book, "news.mp4", "Angelina")
+    book.name(angelina, "Angelina Jolie")
+    before = _state(book)
+    assert book.link().changed == 0 and _state(book) == before
+    person = sorted(book.members(angelina))[0]
+    split = book.split(angelina, [person])  # the user says: not the same person
+    book.link()
+    assert _identity_of(book, "news.mp4", "Angelina") != _identity_of(book, "talk.mp4", "Angelina")
+    assert list(book.members(split.identity_ids[1])) == [person]

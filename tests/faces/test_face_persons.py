@@ -7,10 +7,10 @@ import pytest
 from vidsearch.documents import Segment
 from vidsearch.faces.analysis import analyse_frames
 from vidsearch.faces.clustering import cluster_vectors
-from vidsearch.faces.evaluation import boundary_errors, majority_identity, pairwise_scores, sighting_labels
+from testkit.faces.evaluation import boundary_errors, majority_identity, pairwise_scores, sighting_labels
 from vidsearch.faces.persons import link_segments, merge_spans, person_documents
 from vidsearch.faces.settings import FaceSettings
-from vidsearch.faces.tracking import iou_matrix
+from vidsearch.faces.detection import iou_matrix
 from vidsearch.media.frames import Cv2FrameSource
 
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from vidsearch.errors import EncoderMismatch, InvalidQuery, VidsearchError
-from vidsearch.faces.composer import face_crop
+from testkit.faces.composer import face_crop
 from vidsearch.faces.errors import FaceIndexOutOfRange, FaceTooSmall, NoFaceFound, NotAnImage, PhotoTooLarge
 from vidsearch.faces.search import search_by_photo
 from vidsearch.schema import IndexName

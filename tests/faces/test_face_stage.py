@@ -6,7 +6,7 @@ import pytest
 
 from tests.faces.conftest import face_settings
 from vidsearch.errors import ConfigurationError
-from vidsearch.faces.evaluation import index_in_process
+from testkit.faces.evaluation import index_in_process
 from vidsearch.faces.stage import FaceStage
 from vidsearch.schema import IndexName
 from vidsearch.stages import build_stages, stage_class

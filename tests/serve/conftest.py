@@ -72,7 +72,7 @@ def served(tmp_path_factory, ray_local, shared, tiny_translator_dir, tiny_clip_d
     from vidsearch.cli.serve import start_local
     from vidsearch.config import IngestSettings, load_settings
     from vidsearch.demo import render_demo_video
-    from vidsearch.faces.devdata import EXAMPLES, HAMILTON_CLIP
+    from testkit.faces.devdata import EXAMPLES, HAMILTON_CLIP
     from vidsearch.store import open_store
 
     from ranking.profiles import FusionProfile, save_profile

@@ -30,7 +30,8 @@ def _book(config: Path | None, data_dir: Path | None):
     settings = settings_from(config, data_dir)
     model = load_face_model(settings.faces, settings.models.local_files_only)
     store = open_store(settings)
-    return IdentityBook(store, model.identity, thresholds(settings.faces, model).identity_distance), settings
+    limits = thresholds(settings.faces, model)
+    return IdentityBook(store, model.identity, limits.identity_distance, limits.cluster_distance), settings
 
 
 def _done(event) -> None:
@@ -124,7 +125,10 @@ def list_identities(
         print(json.dumps([s.model_dump() for s in found], ensure_ascii=False, indent=2))
         return
     if not found:
-        console.print("no identities yet (index videos with the faces stage)")
+        if named and book.identities():
+            console.print("no identity is named yet (name one: vidsearch faces name IDENTITY NAME)")
+        else:
+            console.print("no identities yet (index videos with the faces stage)")
         return
     table = Table(title=f"{len(found)} identit{'y' if len(found) == 1 else 'ies'}")
     for column in ("identity", "name", "videos", "persons", "screen time", "thumbnail"):
@@ -157,7 +161,11 @@ def name_identity(
     identity: str, name: str, config: ConfigOption = None, data_dir: DataDirOption = None
 ) -> None:
     """Name an identity (every person in it takes the name)."""
-    _done(_book(config, data_dir)[0].name(identity, name))
+    event = _book(config, data_dir)[0].name(identity, name)
+    if event is None:
+        console.print(f"{identity} is already named {name.strip()!r}; nothing recorded", highlight=False)
+    else:
+        _done(event)
 
 
 @faces_app.command("merge")
@@ -214,9 +222,13 @@ def show_history(
 @faces_app.command("link")
 @clean_errors
 def link_persons(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
-    """Attach persons that have no identity yet (indexed with faces.link_identities off)."""
+    """Link every person of the archive into identities (ingest does this after its commits; run it after
+    indexing with faces.link_identities off). Idempotent; keeps what users named, merged or split."""
     book, _ = _book(config, data_dir)
-    console.print(f"linked {book.link_unassigned()} person(s)")
+    report = book.link()
+    console.print(f"{report.persons} person(s) in {report.identities} identit"
+                  f"{'y' if report.identities == 1 else 'ies'}; {report.changed} reassigned, "
+                  f"{report.pinned} held by your edits", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,7 +4,7 @@ benchmarks, which differ only in where frames come from and what they keep."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from vidsearch.faces.models import FaceModel, Thresholds
@@ -23,9 +23,11 @@ class VideoFaces:
 
 
 def analyse_frames(frames: Iterable[Frame], model: FaceModel, settings: FaceSettings, limits: Thresholds,
-                   duration_s: float | None = None, cut_threshold: float = 0.35) -> VideoFaces:
+                   duration_s: float | None = None, cut_threshold: float = 0.35,
+                   boundaries: Sequence[float] = ()) -> VideoFaces:
+    """``boundaries``: the shot boundaries (s) of the shots stage; no track crosses one."""
     started = time.perf_counter()
-    tracker = FaceTracker(model, settings, limits, cut_threshold)
+    tracker = FaceTracker(model, settings, limits, cut_threshold, boundaries)
     for frame in frames:
         tracker.add(frame)
     tracks = tracker.finish()

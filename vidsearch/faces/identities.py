@@ -4,10 +4,10 @@ undoable.
 State lives in the index backend (so it works on Elasticsearch as on the embedded store): each person document
 carries ``identity_id`` and ``name``, and each user change is an ``IdentityEvent`` holding every affected
 person's before and after. Undo writes the befores back — refusing, with the reason, when a later change
-touched the same persons — and is itself an event. A new video's persons attach incrementally: a person whose
-centroid lies within the calibrated distance of a person already in an identity joins it (and takes its name);
-others found new identities. Re-indexed videos keep their persons' assignments (person ids are stable per
-video and cluster).
+touched the same persons — and is itself an event. Persons are linked into identities after the videos'
+commits, archive-wide and independent of the order videos finished in (``vidsearch.faces.linking``); what a
+user decided stays. Re-indexed videos keep their persons' assignments (person ids are stable per video and
+cluster).
 """
 
 from __future__ import annotations
@@ -18,20 +18,15 @@ import secrets
 import time
 from collections.abc import Iterable, Sequence
 
-import numpy as np
 from pydantic import BaseModel
 
 from vidsearch.documents import IdentityEvent, Person, PersonChange
 from vidsearch.errors import InvalidQuery, NotFound, StoreError
-from vidsearch.faces.models import distance_of
-from vidsearch.faces.search import nearest_persons
+from vidsearch.faces.linking import LinkReport, link_identities
 from vidsearch.schema import IndexName
 from vidsearch.store.base import IndexBackend, SearchFilters
 
 log = logging.getLogger(__name__)
-
-_NEIGHBOURS = 10  # archive persons examined per new person
-
 
 def new_identity_id(person_id: str) -> str:
     return f"id-{person_id}"
@@ -48,66 +43,32 @@ class IdentitySummary(BaseModel):
 
 
 class IdentityBook:
-    def __init__(self, store: IndexBackend, encoder: str, identity_distance: float) -> None:
+    def __init__(self, store: IndexBackend, encoder: str, identity_distance: float,
+                 same_video_distance: float | None = None) -> None:
         self.store = store
         self.encoder = encoder
         self.distance = identity_distance
+        # two persons of one video share an identity only this close (default: the identity distance)
+        self.same_video_distance = identity_distance if same_video_distance is None else same_video_distance
 
-    # -- incremental linking --------------------------------------------------------------------------------
-    def attach(self, persons: Sequence[Person]) -> int:
-        """Give each person an identity (in place): its earlier one if re-indexed, else the nearest archive
-        identity within the distance, else a new one. Returns how many joined an existing identity."""
-        if not persons:
-            return 0
-        previous = self.store.get(IndexName.PERSONS, [p.id for p in persons])
-        video_ids = {p.video_id for p in persons}
-        placed: list[tuple[np.ndarray, str, str | None]] = []  # this batch's persons, for each other
-        joined = 0
+    # -- linking ------------------------------------------------------------------------------------------
+    def carry_over(self, persons: Sequence[Person]) -> int:
+        """Re-indexed persons keep their earlier identity and name (in place), so the assignments users made
+        survive; nothing new is founded here — ``link`` does that for the whole archive after the commits.
+        Returns how many kept one."""
+        previous = self.store.get(IndexName.PERSONS, [p.id for p in persons]) if persons else {}
+        kept = 0
         for person in persons:
             old = previous.get(person.id)
             if old and old.get("identity_id"):
                 person.identity_id, person.name = old["identity_id"], old.get("name")
-            elif person.face_vec is not None:
-                vector = np.asarray(person.face_vec, np.float32)
-                match = self._nearest_identity(vector, video_ids, placed)
-                if match is not None:
-                    person.identity_id, person.name = match
-                    joined += 1
-                else:
-                    person.identity_id, person.name = new_identity_id(person.id), None
-            if person.face_vec is not None and person.identity_id:
-                placed.append((np.asarray(person.face_vec, np.float32), person.identity_id, person.name))
-        return joined
+                kept += 1
+        return kept
 
-    def _nearest_identity(self, vector: np.ndarray, skip_videos: set[str],
-                          placed: list[tuple[np.ndarray, str, str | None]]) -> tuple[str, str | None] | None:
-        best: tuple[float, str, str | None] | None = None
-        near = [(pid, d) for pid, d in nearest_persons(self.store, vector, self.encoder, _NEIGHBOURS)
-                if d <= self.distance]
-        bodies = self.store.get(IndexName.PERSONS, [pid for pid, _ in near]) if near else {}
-        for pid, distance in near:
-            body = bodies.get(pid)
-            if body and body.get("identity_id") and body.get("video_id") not in skip_videos:
-                best = (distance, body["identity_id"], body.get("name"))
-                break
-        for other, identity, name in placed:
-            distance = float(distance_of(float(other @ vector)))
-            if distance <= self.distance and (best is None or distance < best[0]):
-                best = (distance, identity, name)
-        return None if best is None else (best[1], best[2])
-
-    def link_unassigned(self, batch: int = 200) -> int:
-        """Attach every person without an identity (e.g. indexed with linking off). Returns how many."""
-        ids = [pid for pid, body in self.store.scan(IndexName.PERSONS) if not body.get("identity_id")]
-        done = 0
-        for start in range(0, len(ids), batch):
-            bodies = self.store.get(IndexName.PERSONS, ids[start:start + batch], with_vectors=True)
-            persons = [Person.from_doc(pid, body) for pid, body in bodies.items()]
-            self.attach(persons)
-            self._write_persons({p.id: p.to_doc() for p in persons})
-            self.store.refresh()  # the next batch links to these
-            done += len(persons)
-        return done
+    def link(self) -> LinkReport:
+        """Link every person of the archive into identities (idempotent, order-independent; see
+        ``vidsearch.faces.linking``)."""
+        return link_identities(self.store, self.distance, self.same_video_distance)
 
     # -- reading --------------------------------------------------------------------------------------------
     def members(self, identity_id: str) -> dict[str, dict]:
@@ -145,11 +106,14 @@ class IdentityBook:
         return sorted(events, key=lambda e: -e.seq)[:limit]
 
     # -- user changes ---------------------------------------------------------------------------------------
-    def name(self, identity_id: str, name: str) -> IdentityEvent:
+    def name(self, identity_id: str, name: str) -> IdentityEvent | None:
+        """Name an identity; None (and nothing recorded) when every member already has that name."""
         name = name.strip()
         if not name:
             raise InvalidQuery("a name cannot be empty")
         members = self.members(identity_id)
+        if all(body.get("name") == name for body in members.values()):
+            return None
         changes = [self._change(pid, body, identity_id, name) for pid, body in members.items()]
         return self._record("name", [identity_id], changes, f"named {identity_id} {name!r}")
 
@@ -274,7 +238,7 @@ class IdentityBook:
                 updated[change.person_id] = body
             self._write_persons(updated)
         self.store.refresh()  # the next listing, history or undo must see this event (ES: near real time)
-        log.info("identities %s: %s (%d person(s))", kind, summary, len(moved))
+        log.debug("identities %s: %s (%d person(s))", kind, summary, len(moved))
         return event
 
     def _write_persons(self, bodies: dict[str, dict]) -> None:

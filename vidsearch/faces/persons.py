@@ -16,7 +16,7 @@ import numpy as np
 
 from vidsearch.documents import Appearance, Person, Segment, person_id
 from vidsearch.faces.clustering import cluster_tracks
-from vidsearch.faces.models import normalised
+from vidsearch.faces.models import distance_of, normalised
 from vidsearch.faces.tracking import FaceCandidate, FaceTrack
 
 log = logging.getLogger(__name__)
@@ -65,19 +65,23 @@ def group_persons(
     min_faces: int = 1,
     exemplars: int = 3,
 ) -> list[PersonCluster]:
-    """Cluster the tracks that have vectors; persons numbered by first appearance."""
+    """Cluster the tracks that have vectors, then re-link strays; persons numbered by first appearance."""
     usable = [t for t in tracks if t.vector is not None]
     labels = cluster_tracks(usable, cluster_distance)
     members: dict[int, list[FaceTrack]] = {}
     for track, label in zip(usable, labels, strict=True):
         members.setdefault(int(label), []).append(track)
-    groups = sorted(members.values(), key=lambda ts: min(t.first_t for t in ts))
+    groups = relink_strays(list(members.values()), [t for t in tracks if t.stray_vector is not None],
+                           cluster_distance)
+    groups = sorted(groups, key=lambda ts: min(t.first_t for t in ts))
     persons = []
     for group in groups:
         face_count = sum(len(t.sightings) for t in group)
         if face_count < min_faces:
             continue
         faces = [c for t in group for c in t.candidates]
+        if not faces:
+            continue
         vector = normalised(np.mean([c.embedding for c in faces], axis=0))[0]
         spans = merge_spans((track_span(t, step_s, duration_s) for t in group), merge_gap_s)
         best = sorted(faces, key=lambda c: -c.rank)
@@ -89,6 +93,52 @@ def group_persons(
                 break
         persons.append(PersonCluster(len(persons), group, vector, spans, face_count, chosen))
     return persons
+
+
+def _centroid(group: Sequence[FaceTrack]) -> np.ndarray:
+    return normalised(np.mean([c.embedding for t in group for c in t.candidates], axis=0))[0]
+
+
+def _share_a_frame(a: Sequence[FaceTrack], b: Sequence[FaceTrack]) -> bool:
+    frames = set().union(*(t.frames for t in a))
+    return any(frames & t.frames for t in b)
+
+
+def relink_strays(groups: list[list[FaceTrack]], strays: Sequence[FaceTrack],
+                  distance: float) -> list[list[FaceTrack]]:
+    """Fold what clustering left stranded into the nearest person when the distance allows: a person of one
+    track with at most two embedded faces (a glimpse whose average linkage fell just short) joins the nearest
+    established person within ``distance`` of its centroid, and a track none of whose faces passed the quality gate
+    joins the person nearest its best face within ``distance`` — never a person seen in the same frame."""
+    groups = [list(g) for g in groups]
+
+    def glimpse(group: list[FaceTrack]) -> bool:
+        return len(group) == 1 and len(group[0].candidates) <= 2
+
+    established = [g for g in groups if not glimpse(g)]
+    for group in sorted(groups, key=lambda g: min(t.first_t for t in g)):
+        if not glimpse(group):
+            continue
+        target = _nearest(_centroid(group), established, group, distance)
+        if target is not None:
+            target.extend(group)
+            group.clear()
+    groups = [g for g in groups if g]
+    for track in strays:
+        target = _nearest(track.stray_vector, groups, [track], distance) if groups else None
+        if target is not None:
+            target.append(track)
+    return groups
+
+
+def _nearest(vector: np.ndarray, groups: Sequence[list[FaceTrack]], tracks: Sequence[FaceTrack],
+             distance: float) -> list[FaceTrack] | None:
+    best, best_d = None, distance
+    for group in groups:
+        d = float(distance_of(float(_centroid(group) @ vector)))
+        if d <= best_d and not _share_a_frame(group, tracks):
+            best, best_d = group, d
+    return best
 
 
 def person_documents(

@@ -24,6 +24,11 @@ class FaceSettings(BaseModel):
     # sampling and detection
     sample_fps: float = Field(2.0, gt=0, le=30, description="frames per second decoded for faces")
     detect_width: int = Field(640, ge=160, description="frames are scaled to at most this width to detect")
+    coarse_detect_width: int | None = Field(
+        320, ge=80, description="between full passes frames are detected at this width (large faces), plus "
+        "full-resolution regions around tracked faces it missed; None: a full pass on every frame")
+    full_detect_every: int = Field(
+        4, ge=1, description="a full detection pass every this many sampled frames (and after every cut)")
     upsample: int = Field(1, ge=0, le=2, description="dlib pyramid upsampling (1 finds faces from ~40 px)")
     dlib_detector: Literal["hog", "cnn"] = Field(
         "hog",
@@ -40,13 +45,15 @@ class FaceSettings(BaseModel):
     tracking: bool = Field(True, description="link faces across frames and embed only each track's best ones")
     track_iou: float = Field(0.2, gt=0, lt=1, description="IoU below which a link is never considered")
     track_iou_sure: float = Field(
-        0.5, gt=0, le=1, description="IoU at or above which a link needs no embedding"
+        0.5, gt=0, le=1, description="IoU at or above which a link is made at once (checked at the next checkpoint)"
     )
     track_max_gap_s: float = Field(1.5, ge=0, description="a track missing this long is closed")
-    faces_per_track: int = Field(3, ge=1, description="most faces embedded per track (its best ones)")
-    sightings_per_embedding: int = Field(
-        4, ge=1, description="a track gets one embedding per this many sightings, up to faces_per_track"
-    )
+    track_check_s: float = Field(
+        3.0, gt=0, description="a track embeds a checkpoint face this often; links between checkpoints are "
+        "verified by it (and bisected where it jumped)")
+    track_split_distance: float | None = Field(
+        None, description="checkpoint-to-checkpoint distance above which a track is split (None: match distance)")
+    faces_per_track: int = Field(3, ge=1, description="best checkpoint faces averaged into a track's vector")
 
     # persons within a video
     match_distance: float | None = Field(

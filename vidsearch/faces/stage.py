@@ -1,13 +1,17 @@
 """The ``faces`` ingest stage: decode frames at ``faces.sample_fps``, track and cluster faces into persons,
-write person documents (centroid ``face_vec``, appearances, thumbnails) and each segment's ``person_ids``, and
-attach the persons to archive identities.
+write person documents (centroid ``face_vec``, appearances, thumbnails) and each segment's ``person_ids``.
+No track crosses a shot boundary of the shots stage. Re-indexed persons keep the identity they had; linking into
+archive identities runs once after the ingest's commits (``vidsearch.faces.linking``), so identities never
+depend on which worker finished first.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-from vidsearch.faces.analysis import analyse_frames
+from vidsearch.documents import Segment
+from vidsearch.faces.analysis import VideoFaces, analyse_frames
 from vidsearch.faces.identities import IdentityBook
 from vidsearch.faces.models import FaceModel, describe_face_model, load_face_model, thresholds
 from vidsearch.faces.persons import link_segments, person_documents
@@ -19,9 +23,14 @@ from vidsearch.stages.base import Stage, StageResources, VideoWork
 log = logging.getLogger(__name__)
 
 
+def shot_boundaries(segments: Sequence[Segment]) -> list[float]:
+    """Where one segment ends and the next begins (seconds)."""
+    return [s.start_s for s in sorted(segments, key=lambda s: s.start_s)[1:]]
+
+
 class FaceStage(Stage):
     name = "faces"
-    version = "1"
+    version = "2"  # 2: tracks end at shot boundaries and split where the embedding jumps
     requires = ("shots",)  # segments must exist to receive person_ids
     owns = frozenset({IndexName.PERSONS})
     writes = frozenset({"persons", "person_ids"})
@@ -60,16 +69,23 @@ class FaceStage(Stage):
     def dims(self) -> dict[str, int]:
         return {"face": self._describe()[1]}
 
+    def analyse(self, work: VideoWork) -> VideoFaces:
+        """Tracks and persons of one video whose segments the shots stage made (benchmarks score these)."""
+        fs = self.settings.faces
+        model = self.model
+        source = Cv2FrameSource(work.path, threads=self.settings.media.decode_threads)
+        return analyse_frames(source.sample(fs.sample_fps), model, fs, thresholds(fs, model),
+                              work.probe.duration_s, self.settings.media.shot_threshold,
+                              shot_boundaries(work.segments))
+
     def process(self, work: VideoWork) -> None:
         fs = self.settings.faces
         model = self.model
         limits = thresholds(fs, model)
-        source = Cv2FrameSource(work.path, threads=self.settings.media.decode_threads)
-        found = analyse_frames(source.sample(fs.sample_fps), model, fs, limits, work.probe.duration_s,
-                               self.settings.media.shot_threshold)
+        found = self.analyse(work)
         persons = person_documents(work.video_id, found.persons, work.media_dir)
         if fs.link_identities and persons:
-            IdentityBook(self._open_store(), model.identity, limits.identity_distance).attach(persons)
+            IdentityBook(self._open_store(), model.identity, limits.identity_distance).carry_over(persons)
         work.persons = persons
         link_segments(work.segments, persons)
         stats = found.stats

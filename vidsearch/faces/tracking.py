@@ -1,31 +1,68 @@
 """Face tracks: the same face followed across sampled frames, so that a person on screen for a minute costs a
-few embeddings instead of one per frame.
+few embeddings instead of one per frame — without ever following one face into another.
 
-A detection joins the open track whose last box it overlaps most. A clear overlap (IoU ≥ ``track_iou_sure``)
-links without any embedding; a partial one (``track_iou`` ≤ IoU < sure, a head moving fast or two people close
-together) links only if the two faces' embeddings agree, and the embeddings computed for that check are kept.
-Scene cuts close every track (a cut can put another face at the same place) and so does a gap longer than
-``track_max_gap_s``. When a track closes, its best faces by quality are embedded (one per
-``sightings_per_embedding`` sightings, at most ``faces_per_track``) and their normalised mean is the track's
-vector. With tracking off every face that passes the quality gate is its own
-track and is embedded: the baseline the benchmark compares against.
+* **Cuts end tracks.** Every shot boundary of the shots stage (``boundaries``) closes all open tracks: at a cut
+  between two people framed alike the boxes overlap almost perfectly, so geometry says nothing there. A cheap
+  frame-signature cut score also closes them (for frames fed without shot boundaries), and so does a gap longer
+  than ``track_max_gap_s``.
+* **Links are checked by embedding.** A detection joins the open track whose last box it overlaps most. A partial
+  overlap (``track_iou`` ≤ IoU < ``track_iou_sure``) links only if the embeddings agree. A clear overlap links at
+  once and is checked later: each track embeds its first good face and then one *checkpoint* face every
+  ``track_check_s`` seconds; a checkpoint farther than ``track_split_distance`` from the previous one means the
+  face changed in between (a crossfade, a cut the shots stage missed, one person walking in front of another),
+  and the faces between the two checkpoints are bisected by embedding to find the sighting where it changed; the
+  track is split there; a track ending more than a third of ``track_check_s`` after its last checkpoint is
+  checked once more. So every link but those of a track's last moments is covered by an embedding comparison
+  at most ``track_check_s`` later, and only new faces, checkpoints and uncertain ones are embedded.
+
+A track's vector is the normalised mean of its best ``faces_per_track`` checkpoint embeddings. With tracking off
+every face that passes the quality gate is its own track and is embedded: the baseline the benchmark compares
+against.
 """
 
 from __future__ import annotations
 
+import bisect
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
+from vidsearch.faces.detection import FaceFinder, iou_matrix, thumbnail_of
 from vidsearch.faces.models import DetectedFace, FaceModel, Thresholds, distance_of, normalised
 from vidsearch.faces.quality import FaceQuality, QualityGate
 from vidsearch.faces.settings import FaceSettings
 from vidsearch.media.frames import Frame
 from vidsearch.media.shots import cut_score, frame_signature
 
-_THUMB_MARGIN = 0.35  # thumbnails show a little hair and chin around the detector's box
+_STRAY_MIN_PX = 24  # refused faces smaller than this are not worth an embedding even to re-link a track
+_LOOK_PX = 24  # side of the grey thumbnail an aligned face's appearance is compared on
+# Normalised correlation of two aligned faces' appearance. On composed dev videos, faces of one person within
+# 3 s correlate ≥ 0.976 (95 % of pairs); faces of different people at the same place ≤ 0.72. It only places a
+# split the embeddings already demanded: a change between two checkpoints at one single step below it is where
+# the split goes without bisecting. It never replaces an embedding check: composed videos repeat one photo per
+# entrance, so a high correlation there says less about real footage than it seems to.
+_STEADY_LOOK = 0.9
+
+
+def appearance(chip: np.ndarray) -> np.ndarray:
+    """Zero-mean unit vector of the aligned face's centre in grey, ``_LOOK_PX`` square: cheap to compare."""
+    grey = cv2.cvtColor(chip, cv2.COLOR_BGR2GRAY) if chip.ndim == 3 else chip
+    h, w = grey.shape
+    grey = cv2.resize(grey[h // 6: h - h // 6, w // 6: w - w // 6], (_LOOK_PX, _LOOK_PX),
+                      interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
+    grey -= grey.mean()
+    return grey / max(float(np.linalg.norm(grey)), 1e-6)
+
+
+def _one_clear_step(looks: list[np.ndarray | None]) -> int | None:
+    """Index k where looks[k-1] → looks[k] is the only step whose correlation falls below ``_STEADY_LOOK``."""
+    if any(look is None for look in looks) or len(looks) < 2:
+        return None
+    low = [k for k in range(1, len(looks)) if float(looks[k - 1] @ looks[k]) < _STEADY_LOOK]
+    return low[0] if len(low) == 1 else None
 
 
 @dataclass(slots=True)
@@ -34,25 +71,32 @@ class Sighting:
     frame: int  # index of the sampled frame
     box: np.ndarray
     quality: FaceQuality
+    chip: np.ndarray | None = None  # aligned face (passed faces only), kept until the next checkpoint
+    look: np.ndarray | None = None  # its appearance (``appearance``), same lifetime
+    thumbnail: bytes = b""  # same lifetime: a checkpoint's thumbnail comes from its sighting
 
 
 @dataclass(slots=True)
 class FaceCandidate:
-    """A face that passed the gate and may be embedded; its thumbnail is kept JPEG-encoded (small)."""
+    """An embedded face of a track (a checkpoint); its thumbnail is kept JPEG-encoded (small)."""
 
     t: float
     rank: float
     chip: np.ndarray | None
     thumbnail: bytes
     embedding: np.ndarray | None = None
+    look: np.ndarray | None = None  # appearance of the aligned face, to tell cheaply whether it changed
 
 
 @dataclass
 class FaceTrack:
     id: int
     sightings: list[Sighting] = field(default_factory=list)
-    candidates: list[FaceCandidate] = field(default_factory=list)
+    candidates: list[FaceCandidate] = field(default_factory=list)  # checkpoints, in time order
     vector: np.ndarray | None = None  # set when the track closes, if any face passed the gate
+    # a track no face of which passed the gate: its best face's embedding, only to re-link it to a person
+    stray_vector: np.ndarray | None = None
+    fallback: tuple[float, np.ndarray] | None = None  # (rank, chip) of its best refused face until it closes
 
     @property
     def first_t(self) -> float:
@@ -73,6 +117,10 @@ class FaceTrack:
     def embedded(self) -> list[FaceCandidate]:
         return [c for c in self.candidates if c.embedding is not None]
 
+    @property
+    def last_checkpoint(self) -> FaceCandidate | None:
+        return self.candidates[-1] if self.candidates else None
+
 
 @dataclass
 class TrackingStats:
@@ -81,79 +129,65 @@ class TrackingStats:
     faces_passed: int = 0  # passed the quality gate
     embeddings: int = 0  # embeddings computed
     cuts: int = 0
+    splits: int = 0  # tracks split where the embedding jumped
     detect_s: float = 0.0
     align_s: float = 0.0
     embed_s: float = 0.0
     rejected: dict[str, int] = field(default_factory=dict)  # gate reason kind → count
+    passes: dict[str, int] = field(default_factory=dict)  # detection passes by kind (full, coarse, region)
 
     def as_dict(self) -> dict[str, float | int | dict[str, int]]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pairwise intersection-over-union of boxes (n, 4) and (m, 4)."""
-    if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)), np.float32)
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-6)
-
-
-def thumbnail_of(image: np.ndarray, box: np.ndarray, size: int) -> bytes:
-    """A square JPEG around the face, with some margin, clipped to the frame."""
-    x1, y1, x2, y2 = box
-    side = max(x2 - x1, y2 - y1) * (1 + 2 * _THUMB_MARGIN)
-    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-    h, w = image.shape[:2]
-    left, top = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
-    right, bottom = int(min(w, cx + side / 2)), int(min(h, cy + side / 2))
-    crop = image[top:bottom, left:right]
-    if crop.size == 0:
-        crop = image
-    scale = size / max(crop.shape[:2])
-    crop = cv2.resize(crop, (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale))),
-                      interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    ok, data = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 88])
-    return data.tobytes() if ok else b""
-
-
 class FaceTracker:
-    """Feed sampled frames in time order with ``add``; ``finish`` returns every track with its vector."""
+    """Feed sampled frames in time order with ``add``; ``finish`` returns every track with its vector.
+
+    ``boundaries`` are the shot boundaries (seconds) of the shots stage: no track crosses one."""
 
     def __init__(self, model: FaceModel, settings: FaceSettings, limits: Thresholds,
-                 cut_threshold: float = 0.35) -> None:
+                 cut_threshold: float = 0.35, boundaries: Sequence[float] = ()) -> None:
         self.model = model
         self.settings = settings
         self.limits = limits
         self.gate = QualityGate.from_settings(settings, limits)
         self.cut_threshold = cut_threshold
+        self.boundaries = sorted(float(b) for b in boundaries if b > 0)
+        self.split_distance = (settings.track_split_distance if settings.track_split_distance is not None
+                               else limits.match_distance)
+        # a track ending this soon after its last checkpoint is not checked again: a face that changed within
+        # the last moments of a shot without a cut is rare, and one embedding per ending track is not
+        self._close_check_s = settings.track_check_s / 3
         self.stats = TrackingStats()
         self._open: list[FaceTrack] = []
         self._closed: list[FaceTrack] = []
         self._next_id = 0
         self._signature = None
+        self._last_t: float | None = None
+        self.finder = FaceFinder(model, settings)
+        self._last_full = -(10**9)  # sampled-frame index of the last full detection pass
 
     # -- per frame ----------------------------------------------------------------------------------------
     def add(self, frame: Frame) -> None:
         s = self.settings
         index = self.stats.frames
         self.stats.frames += 1
-        started = time.perf_counter()
-        faces = self.model.detect(frame.image, s.detect_width)
-        self.stats.detect_s += time.perf_counter() - started
-        self.stats.faces_detected += len(faces)
+        cut = False
         if s.tracking:
-            signature = frame_signature(frame.image)
-            if self._signature is not None and cut_score(self._signature, signature) >= self.cut_threshold:
+            if self._crosses_boundary(frame.t) or self._signature_cut(frame):
+                cut = True
                 self.stats.cuts += 1
                 self._close(list(self._open))
-            self._signature = signature
             self._close([t for t in self._open if frame.t - t.last_t > s.track_max_gap_s])
+        self._last_t = frame.t
+        started = time.perf_counter()
+        if not self.finder.staged or cut or index - self._last_full >= s.full_detect_every:
+            faces = self.finder.full(frame.image)
+            self._last_full = index
+        else:
+            faces = self.finder.between(frame.image, [t.last_box for t in self._open])
+        self.stats.detect_s += time.perf_counter() - started
+        self.stats.faces_detected += len(faces)
         if not faces:
             return
         started = time.perf_counter()
@@ -174,6 +208,19 @@ class FaceTracker:
                     self._close([track])
             return
         self._associate(frame, index, faces, chips, judged)
+
+    def _crosses_boundary(self, t: float) -> bool:
+        """Whether a shot boundary lies after the previous frame and at or before this one."""
+        if self._last_t is None or not self.boundaries:
+            return False
+        k = bisect.bisect_right(self.boundaries, self._last_t)
+        return k < len(self.boundaries) and self.boundaries[k] <= t + 1e-6
+
+    def _signature_cut(self, frame: Frame) -> bool:
+        signature = frame_signature(frame.image)
+        cut = self._signature is not None and cut_score(self._signature, signature) >= self.cut_threshold
+        self._signature = signature
+        return cut
 
     def _associate(self, frame: Frame, index: int, faces: list[DetectedFace], chips: list[np.ndarray],
                    judged: list[FaceQuality]) -> None:
@@ -211,22 +258,18 @@ class FaceTracker:
     ) -> bool:
         """A partial overlap links only when embeddings agree; a face too poor to embed links only when it is
         the sole candidate on both sides."""
-        if not judged[fi].passed or not track.candidates:
+        reference = track.last_checkpoint
+        if not judged[fi].passed or reference is None:
             unique_face = int((overlaps[:, fi] >= self.settings.track_iou).sum()) == 1
             unique_track = int((overlaps[ti, :] >= self.settings.track_iou).sum()) == 1
             return unique_face and unique_track
         if fi not in pending:
             pending[fi] = self._embed([chips[fi]])[0]
-        reference = self._reference(track)
-        return float(distance_of(reference @ pending[fi])) <= self.limits.match_distance
+        return self._distance(reference.embedding, pending[fi]) <= self.limits.match_distance
 
-    def _reference(self, track: FaceTrack) -> np.ndarray:
-        embedded = track.embedded()
-        if not embedded:
-            best = max(track.candidates, key=lambda c: c.rank)
-            best.embedding = self._embed([best.chip])[0]
-            embedded = [best]
-        return normalised(np.mean([c.embedding for c in embedded], axis=0))[0]
+    @staticmethod
+    def _distance(a: np.ndarray, b: np.ndarray) -> float:
+        return float(distance_of(float(a @ b)))
 
     # -- tracks -------------------------------------------------------------------------------------------
     def _new_track(self) -> FaceTrack:
@@ -245,47 +288,96 @@ class FaceTracker:
         quality: FaceQuality,
         embedding: np.ndarray | None = None,
     ) -> None:
-        track.sightings.append(Sighting(frame.t, index, face.box, quality))
+        sighting = Sighting(frame.t, index, face.box, quality)
+        track.sightings.append(sighting)
         if not quality.passed:
+            if not track.candidates and face.side >= _STRAY_MIN_PX and (
+                    track.fallback is None or quality.rank > track.fallback[0]):
+                track.fallback = (quality.rank, chip)
             return
-        keep = self.settings.faces_per_track
-        unembedded = [c for c in track.candidates if c.embedding is None]
-        if embedding is None and len(unembedded) >= keep and quality.rank <= min(c.rank for c in unembedded):
-            return  # not among the best few: skip the thumbnail work too
-        candidate = FaceCandidate(
-            frame.t,
-            quality.rank,
-            chip,
-            thumbnail_of(frame.image, face.box, self.settings.thumbnail_size),
-            embedding,
-        )
-        track.candidates.append(candidate)
-        unembedded = sorted((c for c in track.candidates if c.embedding is None), key=lambda c: -c.rank)
-        for dropped in unembedded[keep:]:
-            track.candidates.remove(dropped)
+        track.fallback = None
+        sighting.chip = chip
+        sighting.look = appearance(chip)
+        sighting.thumbnail = thumbnail_of(frame.image, face.box, self.settings.thumbnail_size)
+        last = track.last_checkpoint
+        if last is None:  # a new face: embed it at once, it is every later check's reference
+            self._checkpoint(track, sighting, embedding)
+        elif embedding is not None or frame.t - last.t >= self.settings.track_check_s - 1e-6:
+            self._check(track, sighting, embedding)
+
+    def _checkpoint(self, track: FaceTrack, sighting: Sighting, embedding: np.ndarray | None = None) -> None:
+        if embedding is None:
+            embedding = self._embed([sighting.chip])[0]
+        track.candidates.append(FaceCandidate(sighting.t, sighting.quality.rank, None, sighting.thumbnail,
+                                              embedding, sighting.look))
+        for earlier in track.sightings:  # chips before a checkpoint are never needed again
+            if earlier.t <= sighting.t:
+                earlier.chip = earlier.look = None
+                if earlier is not sighting:
+                    earlier.thumbnail = b""
+
+    def _check(self, track: FaceTrack, sighting: Sighting,
+               embedding: np.ndarray | None = None) -> FaceTrack | None:
+        """Embed ``sighting`` and compare it with the track's last checkpoint; where they differ, bisect the
+        faces between them and split the track at the change. Returns the new (open) tail of a split."""
+        if embedding is None:
+            embedding = self._embed([sighting.chip])[0]
+        reference = track.last_checkpoint
+        assert reference is not None
+        if self._distance(reference.embedding, embedding) <= self.split_distance:
+            self._checkpoint(track, sighting, embedding)
+            return None
+        between = [s for s in track.sightings if reference.t < s.t < sighting.t and s.chip is not None]
+        lo, hi = -1, len(between)  # between[:lo+1] look like the reference, between[hi:] like the new face
+        known: dict[int, np.ndarray] = {}
+        step = _one_clear_step([reference.look, *(b.look for b in between), sighting.look])
+        if step is not None:  # the appearance changed at one place only: split there, no bisection
+            lo, hi = step - 1, step
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            known[mid] = self._embed([between[mid].chip])[0]
+            near_old = self._distance(reference.embedding, known[mid])
+            near_new = self._distance(embedding, known[mid])
+            if near_old <= near_new:
+                lo = mid
+            else:
+                hi = mid
+        split_t = between[hi].t if hi < len(between) else sighting.t
+        tail = self._split(track, split_t)
+        if hi < len(between) and hi in known:  # bisected: the first new face is embedded already
+            self._checkpoint(tail, between[hi], known[hi])
+        self._checkpoint(tail, sighting, embedding)
+        return tail
+
+    def _split(self, track: FaceTrack, split_t: float) -> FaceTrack:
+        """Close ``track`` before ``split_t``; its sightings from then on continue as a new open track."""
+        self.stats.splits += 1
+        tail = self._new_track()
+        tail.sightings = [s for s in track.sightings if s.t >= split_t]
+        track.sightings = [s for s in track.sightings if s.t < split_t]
+        track.candidates = [c for c in track.candidates if c.t < split_t]
+        self._close([track])
+        return tail
 
     def _close(self, tracks: list[FaceTrack]) -> None:
         for track in tracks:
+            last = track.last_checkpoint
+            latest = next((s for s in reversed(track.sightings) if s.chip is not None), None)
+            if last is not None and latest is not None and latest.t - last.t >= self._close_check_s - 1e-6:
+                tail = self._check(track, latest)  # the faces since the last checkpoint are checked too
+                if tail is not None:  # split: ``track`` is closed; its tail ends here as well
+                    self._close([tail])
+                    continue
             self._open.remove(track)
-            embedded = track.embedded()
-            need = self._embeddings_for(track) - len(embedded)
-            todo = sorted((c for c in track.candidates if c.embedding is None), key=lambda c: -c.rank)[
-                : max(need, 0)
-            ]
-            if todo:
-                for candidate, vector in zip(todo, self._embed([c.chip for c in todo]), strict=True):
-                    candidate.embedding = vector
-            track.candidates = [c for c in track.candidates if c.embedding is not None]
-            for candidate in track.candidates:
-                candidate.chip = None  # the chips were only needed to embed
+            for sighting in track.sightings:
+                sighting.chip, sighting.look, sighting.thumbnail = None, None, b""
+            if not track.candidates and track.fallback is not None and len(track.sightings) >= 2:
+                track.stray_vector = self._embed([track.fallback[1]])[0]
+            track.fallback = None
             if track.candidates:
-                track.vector = normalised(np.mean([c.embedding for c in track.candidates], axis=0))[0]
+                best = sorted(track.candidates, key=lambda c: -c.rank)[: self.settings.faces_per_track]
+                track.vector = normalised(np.mean([c.embedding for c in best], axis=0))[0]
             self._closed.append(track)
-
-    def _embeddings_for(self, track: FaceTrack) -> int:
-        """Short tracks' best faces are near-duplicates of each other: one embedding per few sightings."""
-        s = self.settings
-        return max(1, min(s.faces_per_track, -(-len(track.sightings) // s.sightings_per_embedding)))
 
     def _embed(self, chips: list[np.ndarray]) -> np.ndarray:
         started = time.perf_counter()
@@ -297,4 +389,7 @@ class FaceTracker:
     def finish(self) -> list[FaceTrack]:
         """Close every open track; all tracks in order of first sighting."""
         self._close(list(self._open))
+        finder = self.finder
+        self.stats.passes = {"full": finder.full_passes, "coarse": finder.coarse_passes,
+                             "region": finder.region_passes}
         return sorted(self._closed, key=lambda t: (t.first_t, t.id))

@@ -23,6 +23,7 @@ from vidsearch.models.checksum import path_signature
 __all__ = [
     "Calibration",
     "DetectedFace",
+    "calibration_of",
     "describe_face_model",
     "FaceModel",
     "distance_of",
@@ -93,8 +94,19 @@ class Thresholds:
     min_det_score: float
 
 
-def thresholds(settings: FaceSettings, model: FaceModel) -> Thresholds:
-    calibration = model.calibration
+def calibration_of(settings: FaceSettings) -> Calibration:
+    """The configured backend's calibration without loading its weights (the ingest driver links identities
+    with it)."""
+    if settings.backend == "dlib":
+        from vidsearch.faces.models.dlib_resnet import CALIBRATION
+    else:
+        from vidsearch.faces.models.insightface_buffalo import CALIBRATION
+    return CALIBRATION
+
+
+def thresholds(settings: FaceSettings, model: FaceModel | None = None) -> Thresholds:
+    """Configured overrides, else the calibration of ``model`` (or of the configured backend)."""
+    calibration = model.calibration if model is not None else calibration_of(settings)
     names = ("match_distance", "cluster_distance", "identity_distance", "min_det_score")
     configured = {name: getattr(settings, name) for name in names}
     return Thresholds(

@@ -9,7 +9,7 @@ from math import comb
 from pathlib import Path
 
 from vidsearch.config import Settings
-from vidsearch.faces.composer import ComposedVideo
+from testkit.faces.composer import ComposedVideo
 from vidsearch.faces.persons import PersonCluster
 
 
@@ -65,6 +65,7 @@ def boundary_errors(
 def index_in_process(settings: Settings, paths: Sequence[Path]):
     """Run the configured stages on each video here and commit it as ingest does; returns the open store."""
     from ray_jobs.sink import bundle_for
+    from vidsearch.faces.linking import link_after_ingest
     from vidsearch.media.probe import probe_video
     from vidsearch.stages import build_stages
     from vidsearch.stages.base import VideoWork
@@ -83,4 +84,6 @@ def index_in_process(settings: Settings, paths: Sequence[Path]):
         if report.failed:
             raise RuntimeError(f"{path}: documents rejected: {report.failed[:3]}")
     store.refresh()
+    if any(s.name == "faces" for s in stages):
+        link_after_ingest(settings, store)  # as ingest does after its commits
     return store

@@ -14,13 +14,14 @@ import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from vidsearch.errors import MissingDependency
-from vidsearch.faces.devdata import LabelledPhoto
+from testkit.faces.devdata import LabelledPhoto
 from vidsearch.faces.models import FaceModel
 from vidsearch.faces.persons import merge_spans
 
@@ -32,6 +33,7 @@ class Placement:
     y: float
     size: int  # side of the face crop in pixels (the face fills about half of it)
     drift: tuple[float, float] = (0.0, 0.0)  # pixels per second
+    yaw: float = 0.0  # head turn, -1..1: the crop is warped in perspective so one side recedes (0 = as shot)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class ComposedShot:
     end_s: float
     background: tuple[int, int, int]
     faces: tuple[Placement, ...] = ()
+    fade_in_s: float = 0.0  # a crossfade from the previous shot over this shot's first seconds (0 = hard cut)
 
 
 @dataclass
@@ -64,12 +67,16 @@ class ComposedVideo:
         return {k: merge_spans(v, 1e-6) for k, v in sorted(spans.items())}
 
     def identity_at(self, t: float, box: Sequence[float]) -> str | None:
-        """Who is shown at time t where ``box`` (x1, y1, x2, y2) is, if anyone."""
+        """Who is shown at time t where ``box`` (x1, y1, x2, y2) is, if anyone. In the first half of a
+        crossfade the outgoing shot's face dominates the picture, so it is the answer there."""
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-        for shot in self.shots:
+        for k, shot in enumerate(self.shots):
             if shot.start_s <= t < shot.end_s:
-                for placement in shot.faces:
-                    px, py = self._centre(placement, t - shot.start_s)
+                shown = shot
+                if k and shot.fade_in_s and t - shot.start_s < shot.fade_in_s / 2:
+                    shown = self.shots[k - 1]
+                for placement in shown.faces:
+                    px, py = self._centre(placement, t - shown.start_s)
                     if abs(cx - px) < placement.size / 2 and abs(cy - py) < placement.size / 2:
                         return placement.photo.identity
         return None
@@ -104,16 +111,32 @@ class CropCache:
         self.model = model
         self._crops: dict[tuple[Path, int], np.ndarray] = {}
 
-    def get(self, photo: Path, size: int) -> np.ndarray:
-        key = (photo, size)
+    def get(self, photo: Path, size: int, yaw: float = 0.0) -> np.ndarray:
+        key = (photo, size, yaw)
         if key not in self._crops:
-            base = (photo, 256)
+            base = (photo, 256, 0.0)
             if base not in self._crops:
                 self._crops[base] = face_crop(photo, self.model, 256)
-            self._crops[key] = cv2.resize(self._crops[base], (size, size), interpolation=cv2.INTER_AREA)
+            crop = turned(self._crops[base], yaw) if yaw else self._crops[base]
+            self._crops[key] = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
         return self._crops[key]
 
 
+def turned(crop: np.ndarray, yaw: float) -> np.ndarray:
+    """The crop as if the head turned: one vertical edge shrinks and moves in (a perspective warp), the face's
+    width narrows by about |yaw|/2 — a stand-in for a three-quarter view the photos do not have."""
+    size = crop.shape[0]
+    squeeze = 0.5 * abs(yaw) * size / 2  # how far the receding edge moves in
+    shrink = 0.18 * abs(yaw) * size  # and how much shorter it gets
+    near, far = (0.0, float(size)) if yaw > 0 else (float(size), 0.0)
+    src = np.float32([[near, 0], [near, size], [far, 0], [far, size]])
+    moved = far - squeeze if yaw > 0 else far + squeeze
+    dst = np.float32([[near, 0], [near, size], [moved, shrink], [moved, size - shrink]])
+    matrix = cv2.getPerspectiveTransform(src, dst)
+    return cv2.warpPerspective(crop, matrix, (size, size), borderMode=cv2.BORDER_REPLICATE)
+
+
+@cache
 def _background(colour: tuple[int, int, int], width: int, height: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     ramp = np.linspace(0.75, 1.15, width, dtype=np.float32)[None, :, None]
@@ -144,19 +167,28 @@ def render(video: ComposedVideo, path: Path, crops: CropCache) -> Path:
     return path
 
 
+def _picture(video: ComposedVideo, shot: ComposedShot, t: float, crops: CropCache) -> np.ndarray:
+    """One frame of ``shot`` at video time ``t`` (the same colour always gives the same studio backdrop)."""
+    frame = _background(shot.background, video.width, video.height, seed=sum(shot.background)).copy()
+    for placement in shot.faces:
+        _paste(frame, crops.get(placement.photo.path, placement.size, placement.yaw),
+               video._centre(placement, t - shot.start_s))
+    return frame
+
+
 def _feed(proc: subprocess.Popen, video: ComposedVideo, crops: CropCache) -> None:
-    w, h = video.width, video.height
     assert proc.stdin is not None
     try:
         for k, shot in enumerate(video.shots):
-            background = _background(shot.background, w, h, seed=k)
             first = int(np.ceil(shot.start_s * video.fps - 1e-9))
             last = int(np.ceil(shot.end_s * video.fps - 1e-9))
             for n in range(first, last):
-                frame = background.copy()
-                for placement in shot.faces:
-                    _paste(frame, crops.get(placement.photo.path, placement.size),
-                           video._centre(placement, n / video.fps - shot.start_s))
+                t = n / video.fps
+                frame = _picture(video, shot, t, crops)
+                if k and shot.fade_in_s and t - shot.start_s < shot.fade_in_s:
+                    alpha = (t - shot.start_s) / shot.fade_in_s
+                    outgoing = _picture(video, video.shots[k - 1], t, crops)
+                    frame = cv2.addWeighted(frame, alpha, outgoing, 1.0 - alpha, 0.0)
                 proc.stdin.write(frame.tobytes())
     except BrokenPipeError:
         pass

@@ -1,0 +1,219 @@
+"""Faces on broadcast-like editing, every measure per editing condition beside its target.
+
+    python bench/faces_broadcast.py [--conditions varied,same_background,...] [--videos 2] [--duration 40]
+                                    [--split dev|heldout]
+
+Per condition (``testkit.faces.broadcast``: varied backgrounds, one studio backdrop with cuts between people
+framed alike, two faces per shot, turned heads, small faces in wide shots, crossfades) it composes seeded videos
+from a roster of six people, runs the real shots and faces stages on each (``FaceStage.analyse``: tracks end at
+the shots stage's boundaries), commits each video as ingest does, links identities once after the commits
+(``link_after_ingest``) and measures:
+
+* shots: true cuts found by the shots stage (for information: the faces stage must not rely on them);
+* per-video clustering pairwise F1 over every sighting (min over the condition's videos; target ≥ 0.95);
+  mixed persons: persons whose sightings show two people, ≥ 10 % each (target 0);
+* search by photo (each person's held-out photo, never shown): recall@10 of true appearances (a true span
+  counts as found when a returned span covers half of it) and precision of the returned spans (target ≥ 0.95);
+* identities across videos: share of people seen in ≥ 2 videos whose persons form exactly one identity holding
+  nobody else (target ≥ 0.95), identities mixing people (target 0), and whether linking the same commits in
+  reverse order, in two jobs (two workers finishing in either order), gives identical identities;
+* faces stage CPU-seconds per video-minute (process time of ``analyse``; the box is shared: compare ratios).
+
+``--split heldout`` composes from LFW's ten people instead (acceptance only; never tune on it). Writes
+bench/results/faces_broadcast[_heldout].json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ray_jobs.sink import bundle_for  # noqa: E402
+from testkit.faces.broadcast import CONDITIONS, plan_condition  # noqa: E402
+from testkit.faces.composer import CropCache, render  # noqa: E402
+from testkit.faces.devdata import heldout_people, photos_by_identity  # noqa: E402
+from testkit.faces.evaluation import pairwise_scores, sighting_labels  # noqa: E402
+from vidsearch.config import Settings  # noqa: E402
+from vidsearch.faces.linking import link_after_ingest, link_identities  # noqa: E402
+from vidsearch.faces.models import thresholds  # noqa: E402
+from vidsearch.faces.persons import link_segments, merge_spans, person_documents  # noqa: E402
+from vidsearch.faces.search import search_by_photo  # noqa: E402
+from vidsearch.faces.stage import FaceStage  # noqa: E402
+from vidsearch.media.probe import probe_video  # noqa: E402
+from vidsearch.schema import IndexName  # noqa: E402
+from vidsearch.stages.base import VideoWork  # noqa: E402
+from vidsearch.stages.metadata import MetadataStage  # noqa: E402
+from vidsearch.stages.shots import ShotStage  # noqa: E402
+from vidsearch.store.embedded.store import EmbeddedStore  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+TARGETS = {"f1_min": 0.95, "recall_at_10": 0.95, "precision": 0.95, "one_identity": 0.95, "mixed_identities": 0,
+           "mixed_persons": 0, "order_identical": True, "realtime_x": 4.0}
+
+
+def covered(span: tuple[float, float], found: list[tuple[float, float]], share: float = 0.5) -> bool:
+    length = span[1] - span[0]
+    overlap = sum(max(0.0, min(span[1], b) - max(span[0], a)) for a, b in merge_spans(found, 0.0))
+    return length <= 0 or overlap >= share * length
+
+
+def run_condition(condition: str, people, args, work: Path, crops, settings: Settings) -> dict:
+    videos = plan_condition(people, condition, args.videos, args.duration, cast=4, seed=args.seed, roster=6)
+    store = EmbeddedStore(settings.store_dir / condition, settings.store)
+    shots, faces, meta = ShotStage(settings), FaceStage(settings), MetadataStage(settings)
+    store.ensure_indices({"face": {"id": faces.model.identity, "dims": faces.model.dims}})
+    models = faces.models()
+    rows, cpu, seconds, cuts_true, cuts_found = [], 0.0, 0.0, 0, 0
+    majority: dict[str, str | None] = {}  # person id → who most of its sightings show
+    mixed_persons = 0
+    for video in videos:
+        render(video, work / f"{video.name}.mp4", crops)
+        item = VideoWork.create(probe_video(video.path), settings.media_dir)
+        shots.run(item)
+        meta.run(item)
+        true_cuts = [s.start_s for s in video.shots[1:] if not s.fade_in_s]
+        found_cuts = [s.start_s for s in item.segments[1:]]
+        cuts_true += len(true_cuts)
+        cuts_found += sum(1 for c in true_cuts if any(abs(c - f) <= 0.5 for f in found_cuts))
+        started = time.process_time()
+        found = faces.analyse(item)
+        cpu += time.process_time() - started
+        seconds += video.duration_s
+        truth_labels, found_labels, _ = sighting_labels(video, found.persons)
+        _, _, f1 = pairwise_scores(truth_labels, found_labels)
+        item.persons = person_documents(item.video_id, found.persons, item.media_dir)
+        link_segments(item.segments, item.persons)
+        item.ran["faces"] = faces.version
+        for person, doc in zip(found.persons, item.persons, strict=True):
+            votes = Counter(t for t, f in zip(truth_labels, found_labels, strict=True) if f == person.cluster)
+            majority[doc.id] = votes.most_common(1)[0][0] if votes else None
+            total = sum(votes.values())
+            mixed_persons += sum(1 for _, n in votes.items() if total and n / total >= 0.1) > 1
+        report = store.commit_video(bundle_for(item, models))
+        assert not report.failed, report.failed
+        rows.append({"video": video.name, "pairwise_f1": round(f1, 4), "persons": len(found.persons),
+                     "true_persons": len(video.truth()), "tracks": len(found.tracks),
+                     "splits": found.stats.splits, "embeddings": found.stats.embeddings,
+                     "faces": found.stats.faces_detected, "video_id": item.video_id})
+    link_after_ingest(settings, store)
+    identities = {pid: b["identity_id"] for pid, b in store.scan(IndexName.PERSONS)}
+    order_identical = _relink_in_other_orders(store, settings, identities)
+
+    # identities across videos
+    by_person: dict[str, set[str]] = {}
+    members: dict[str, set[str | None]] = {}
+    for pid, identity in identities.items():
+        by_person.setdefault(majority.get(pid) or "?", set()).add(identity)
+        members.setdefault(identity, set()).add(majority.get(pid))
+    recurring = [who for who in by_person
+                 if sum(1 for v in videos if who in v.truth()) >= 2]
+    one = [who for who in recurring if len(by_person[who]) == 1 and members[next(iter(by_person[who]))] == {who}]
+    mixed_identities = sum(1 for m in members.values() if len(m) > 1)
+
+    # search by photo
+    video_of = {row["video_id"]: v for row, v in zip(rows, videos, strict=True)}
+    true_spans = found_spans = hit_spans = good_spans = 0
+    for who in sorted({w for v in videos for w in v.truth()}):
+        result = search_by_photo(people[who][0].path, settings, store, model=faces.model, k=10)
+        returned: dict[str, list[tuple[float, float]]] = {
+            m.video_id: [(a.start_s, a.end_s) for a in m.appearances] for m in result.videos}
+        for video in videos:
+            truth = video.truth().get(who, [])
+            found = next((spans for vid, spans in returned.items() if video_of[vid] is video), [])
+            true_spans += len(truth)
+            hit_spans += sum(1 for span in truth if covered(span, found))
+            found_spans += len(found)
+            good_spans += sum(1 for span in found if covered(span, truth))
+    store.close()
+    return {
+        "condition": condition, "videos": rows,
+        "cuts_found_by_shots_stage": f"{cuts_found}/{cuts_true}",
+        "f1_min": min(r["pairwise_f1"] for r in rows),
+        "f1_mean": round(sum(r["pairwise_f1"] for r in rows) / len(rows), 4),
+        "mixed_persons": mixed_persons,
+        "recall_at_10": round(hit_spans / true_spans, 4) if true_spans else None,
+        "precision": round(good_spans / found_spans, 4) if found_spans else None,
+        "recurring_people": len(recurring),
+        "one_identity": round(len(one) / len(recurring), 4) if recurring else None,
+        "mixed_identities": mixed_identities,
+        "identities": len(set(identities.values())),
+        "order_identical": order_identical,
+        "cpu_s_per_video_min": round(60 * cpu / seconds, 2),
+        "realtime_x": round(seconds / cpu, 2),
+    }
+
+
+def _relink_in_other_orders(store: EmbeddedStore, settings: Settings, expected: dict[str, str]) -> bool:
+    """Re-commit the same persons into fresh stores in reverse order, and in two jobs each linking after its
+    own commits (two workers, either one finishing first): identities must come out identical."""
+    limits = thresholds(settings.faces)
+    bodies = dict(store.scan(IndexName.PERSONS, with_vectors=True))
+    videos = sorted({b["video_id"] for b in bodies.values()})
+    plans = [[videos[::-1]], [videos[len(videos) // 2:], videos[: len(videos) // 2]],
+             [videos[: len(videos) // 2], videos[len(videos) // 2:]]]
+    for k, jobs in enumerate(plans):
+        with tempfile.TemporaryDirectory() as tmp:
+            other = EmbeddedStore(Path(tmp), settings.store)
+            other.ensure_indices(store.encoders())
+            for job in jobs:
+                for video in job:
+                    docs = [(pid, {key: v for key, v in b.items() if key not in ("identity_id", "name")})
+                            for pid, b in sorted(bodies.items()) if b["video_id"] == video]
+                    other.upsert(IndexName.PERSONS, docs)
+                other.refresh()
+                link_identities(other, limits.identity_distance, limits.cluster_distance)
+            got = {pid: b["identity_id"] for pid, b in other.scan(IndexName.PERSONS)}
+            other.close()
+        if got != expected:
+            print(f"  identities differ in re-commit plan {k}", flush=True)
+            return False
+    return True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conditions", default=",".join(CONDITIONS))
+    parser.add_argument("--videos", type=int, default=2)
+    parser.add_argument("--duration", type=float, default=40.0)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--split", choices=("dev", "heldout"), default="dev")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="faces-broadcast-"))
+    settings = Settings(data_dir=work / "data", log_level="WARNING")
+    people = photos_by_identity() if args.split == "dev" else heldout_people()
+    crops = CropCache(FaceStage(settings).model)
+    limits = thresholds(settings.faces)
+    print(f"split {args.split}; {args.videos} videos x {args.duration:.0f} s per condition; thresholds: match "
+          f"{limits.match_distance}, cluster {limits.cluster_distance}, identity {limits.identity_distance}; "
+          f"sample {settings.faces.sample_fps} fps, detect width {settings.faces.detect_width}", flush=True)
+    results = []
+    for condition in args.conditions.split(","):
+        result = run_condition(condition, people, args, work, crops, settings)
+        results.append(result)
+        print(json.dumps({k: v for k, v in result.items() if k != "videos"}), flush=True)
+    columns = [("condition", "condition", 16), ("cuts (shots stage)", "cuts_found_by_shots_stage", 10),
+               ("F1 min", "f1_min", 7), ("mixed persons", "mixed_persons", 7), ("recall@10", "recall_at_10", 9),
+               ("precision", "precision", 9), ("one identity", "one_identity", 8),
+               ("mixed identities", "mixed_identities", 8), ("order-identical", "order_identical", 8),
+               ("x real time", "realtime_x", 7)]
+    print("\n" + " | ".join(f"{title:>{w}}" for title, _, w in columns))
+    print(" | ".join(f"{'target ' + str(TARGETS.get(key, '')) if key in TARGETS else '':>{w}}"
+                     for _, key, w in columns))
+    for row in results:
+        print(" | ".join(f"{str(row[key]):>{w}}" for _, key, w in columns))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    name = "faces_broadcast.json" if args.split == "dev" else "faces_broadcast_heldout.json"
+    (RESULTS / name).write_text(json.dumps({"split": args.split, "videos": args.videos,
+                                            "duration_s": args.duration, "targets": TARGETS,
+                                            "conditions": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Face fixtures for tests and benchmarks: labelled dev photos, composed videos with exact truth, scoring."""

@@ -1,0 +1,101 @@
+"""Composed videos that look like broadcast editing, one editing condition per set, to break the faces
+pipeline where real programmes do.
+
+The plain ``plan_videos`` gives every shot a new background, so a cut always changes the picture — exactly the
+assumption a tracker that links by box overlap makes. These conditions drop it:
+
+* ``same_background`` — a newsreader set: one studio backdrop for the whole programme, hard cuts between people
+  framed alike (same place, same size), so face boxes overlap across the cut;
+* ``two_faces`` — an interview: two people per shot on one backdrop, swapping sides between shots;
+* ``profile`` — heads turned (a perspective warp of the photo, yaw 0.35–0.6) on one backdrop;
+* ``small`` — a panel show: wide shots of three or four small faces (42–48 px) between close-ups;
+* ``crossfade`` — dissolves of 0.8 s between people framed alike on one backdrop (no hard cut at all).
+
+Each person's first photo never appears (it is the search query), and every entrance picks a photo at random
+from the rest, so one person's tracks come from different pictures (pose, lighting, age).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+
+from testkit.faces.composer import ComposedShot, ComposedVideo, Placement, plan_videos
+from testkit.faces.devdata import LabelledPhoto
+
+CONDITIONS = ("varied", "same_background", "two_faces", "profile", "small", "crossfade")
+
+_STUDIOS = [(70, 60, 110), (40, 70, 110), (90, 90, 90), (30, 60, 60)]
+_CENTRE = (0.5, 0.45)
+_TWO = [(0.3, 0.45), (0.7, 0.45)]
+_PANEL = [(0.15, 0.55), (0.38, 0.55), (0.62, 0.55), (0.85, 0.55)]
+
+
+def plan_condition(people: Mapping[str, Sequence[LabelledPhoto]], condition: str, count: int,
+                   duration_s: float = 40.0, cast: int = 4, seed: int = 11,
+                   roster: int | None = None) -> list[ComposedVideo]:
+    """``count`` seeded videos of ``condition`` (one of ``CONDITIONS``), each casting ``cast`` people from a
+    ``roster`` of regulars (default: everyone eligible) — a small roster makes people recur across videos."""
+    if condition not in CONDITIONS:
+        raise ValueError(f"unknown condition {condition!r}; one of {', '.join(CONDITIONS)}")
+    if condition == "varied":
+        if roster is not None:
+            regulars = sorted(random.Random(f"varied/{seed}").sample(
+                sorted(n for n, p in people.items() if len(p) >= 2), roster))
+            people = {name: people[name] for name in regulars}
+        videos = plan_videos(people, count, duration_s, cast=cast, seed=seed)
+        for video in videos:
+            video.name = f"varied-{video.name}"
+        return videos
+    rng = random.Random(f"{condition}/{seed}")
+    eligible = sorted(name for name, photos in people.items() if len(photos) >= 2)
+    if roster is not None:
+        eligible = sorted(rng.sample(eligible, min(roster, len(eligible))))
+    pools = {name: list(people[name][1:]) for name in eligible}
+    videos = []
+    for v in range(count):
+        chosen = rng.sample(eligible, min(cast, len(eligible)))
+        studio = rng.choice(_STUDIOS)
+        shots: list[ComposedShot] = []
+        t, previous = 0.0, ()
+        while t < duration_s - 1e-6:
+            length = min(rng.choice([3.0, 4.0, 5.0, 6.0]), duration_s - t)
+            faces = _faces(condition, rng, chosen, pools, previous)
+            fade = 0.8 if condition == "crossfade" and shots else 0.0
+            shots.append(ComposedShot(round(t, 3), round(t + length, 3), studio, faces, fade))
+            previous = tuple(p.photo.identity for p in faces)
+            t += length
+        videos.append(ComposedVideo(f"{condition}-{v:02d}", shots))
+    return videos
+
+
+def _faces(condition: str, rng: random.Random, chosen: list[str], pools: Mapping[str, list[LabelledPhoto]],
+           previous: tuple[str, ...]) -> tuple[Placement, ...]:
+    """One shot's faces. Single-face shots never repeat the previous shot's person: every cut is a change of
+    person at the same place, the case that must not be tracked across."""
+    def photo(name: str) -> LabelledPhoto:
+        return rng.choice(pools[name])
+
+    others = [n for n in chosen if n not in previous] or chosen
+    if condition in ("same_background", "crossfade"):
+        return (Placement(photo(rng.choice(others)), *_CENTRE, 140),)
+    if condition == "two_faces":
+        if rng.random() < 0.3:
+            return (Placement(photo(rng.choice(others)), *_CENTRE, 140),)
+        pair = rng.sample(chosen, 2)
+        if tuple(pair) == tuple(previous):
+            pair.reverse()  # the same two people, sides swapped: each box now holds the other person
+        return tuple(Placement(photo(n), x, y, 130) for n, (x, y) in zip(pair, _TWO, strict=True))
+    if condition == "profile":
+        shown = [rng.choice(others)] if rng.random() < 0.6 else rng.sample(chosen, 2)
+        slots = [_CENTRE] if len(shown) == 1 else _TWO
+        return tuple(Placement(photo(n), x, y, 140, yaw=rng.choice([-1, 1]) * rng.uniform(0.35, 0.6))
+                     for n, (x, y) in zip(shown, slots, strict=True))
+    if condition == "small":
+        if rng.random() < 0.5:
+            shown = rng.sample(chosen, min(len(chosen), rng.choice([3, 4])))
+            slots = rng.sample(_PANEL, len(shown))
+            return tuple(Placement(photo(n), x, y, rng.choice([84, 90, 96]), (rng.uniform(-3, 3), 0.0))
+                         for n, (x, y) in zip(shown, slots, strict=True))
+        return (Placement(photo(rng.choice(others)), *_CENTRE, 140),)
+    raise ValueError(condition)

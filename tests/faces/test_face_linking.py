@@ -1,0 +1,140 @@
+"""Archive identities that do not depend on the number of workers or the order videos finish in."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from tests.faces.conftest import face_settings
+from testkit.faces.broadcast import plan_condition
+from testkit.faces.composer import render
+from vidsearch.documents import Appearance, Person, person_id
+from vidsearch.faces.identities import IdentityBook
+from vidsearch.faces.linking import link_identities
+from vidsearch.schema import IndexName
+from vidsearch.store.embedded.store import EmbeddedStore
+
+_DISTANCE = 0.38
+
+
+def _persons(seed: int = 3) -> list[Person]:
+    """Six people over five videos, each person's centroid within ~0.2 of its own true face (dlib spread)."""
+    rng = np.random.default_rng(seed)
+    faces = rng.normal(size=(6, 128))
+    faces /= np.linalg.norm(faces, axis=1, keepdims=True)
+    persons = []
+    for v in range(5):
+        for k, who in enumerate(rng.choice(6, size=3, replace=False)):
+            vec = faces[who] + rng.normal(scale=0.1 / np.sqrt(128) * 1.4, size=128)
+            vec /= np.linalg.norm(vec)
+            persons.append(Person(id=person_id(f"v{v}", k), video_id=f"v{v}", cluster=k, face_count=5,
+                                  appearances=[Appearance(start_s=0.0, end_s=1.0)], face_vec=vec.tolist(),
+                                  thumbnails=[f"who{who}"]))
+    return persons
+
+
+def _linked(tmp_path, persons: list[Person], name: str) -> dict[str, str]:
+    store = EmbeddedStore(tmp_path / name)
+    try:
+        store.ensure_indices({"face": {"id": "test", "dims": 128}})
+        for person in persons:  # one commit per video, in the order given
+            store.upsert(IndexName.PERSONS, [(person.id, person.to_doc())])
+        store.refresh()
+        link_identities(store, _DISTANCE, _DISTANCE)
+        return {pid: body["identity_id"] for pid, body in store.scan(IndexName.PERSONS)}
+    finally:
+        store.close()
+
+
+def test_any_commit_order_gives_the_same_identities(tmp_path):
+    persons = _persons()
+    forward = _linked(tmp_path, persons, "forward")
+    assert _linked(tmp_path, persons[::-1], "reverse") == forward
+    shuffled = list(persons)
+    random.Random(5).shuffle(shuffled)
+    assert _linked(tmp_path, shuffled, "shuffled") == forward
+    # and they are right: one identity per true face, never two persons of one video in one identity
+    truth = {p.id: p.thumbnails[0] for p in persons}
+    by_identity: dict[str, set[str]] = {}
+    for pid, identity in forward.items():
+        by_identity.setdefault(identity, set()).add(truth[pid])
+    assert all(len(who) == 1 for who in by_identity.values())
+    assert len(by_identity) == len(set(truth.values()))
+    videos = {}
+    for p in persons:
+        assert (p.video_id, forward[p.id]) not in videos
+        videos[(p.video_id, forward[p.id])] = p.id
+
+
+def test_linking_in_steps_equals_linking_at_once(tmp_path):
+    """Videos committed by two ingest jobs (each linking after its commits) end where one job would."""
+    persons = _persons()
+    at_once = _linked(tmp_path, persons, "once")
+    store = EmbeddedStore(tmp_path / "steps")
+    try:
+        store.ensure_indices({"face": {"id": "test", "dims": 128}})
+        for batch in (persons[9:], persons[:9]):
+            store.upsert(IndexName.PERSONS, [(p.id, p.to_doc()) for p in batch])
+            store.refresh()
+            link_identities(store, _DISTANCE, _DISTANCE)
+        assert {pid: b["identity_id"] for pid, b in store.scan(IndexName.PERSONS)} == at_once
+        assert link_identities(store, _DISTANCE, _DISTANCE).changed == 0
+    finally:
+        store.close()
+
+
+def test_a_named_identity_keeps_its_persons_and_newcomers_take_its_name(tmp_path):
+    persons = _persons()
+    store = EmbeddedStore(tmp_path / "named")
+    try:
+        store.ensure_indices({"face": {"id": "test", "dims": 128}})
+        early = [p for p in persons if p.video_id != "v4"]
+        store.upsert(IndexName.PERSONS, [(p.id, p.to_doc()) for p in early])
+        store.refresh()
+        link_identities(store, _DISTANCE, _DISTANCE)
+        book = IdentityBook(store, "test", _DISTANCE)
+        late = next(p for p in persons if p.video_id == "v4")
+        same = next(p for p in early if p.thumbnails == late.thumbnails)
+        identity = store.get(IndexName.PERSONS, [same.id])[same.id]["identity_id"]
+        book.name(identity, "Someone")
+        store.upsert(IndexName.PERSONS, [(p.id, p.to_doc()) for p in persons if p.video_id == "v4"])
+        store.refresh()
+        link_identities(store, _DISTANCE, _DISTANCE)
+        body = store.get(IndexName.PERSONS, [late.id])[late.id]
+        assert (body["identity_id"], body["name"]) == (identity, "Someone")
+        named = [b for _, b in store.scan(IndexName.PERSONS) if b.get("name")]
+        assert {b["thumbnails"][0] for b in named} == {late.thumbnails[0]}  # nobody else took the name
+    finally:
+        store.close()
+
+
+@pytest.mark.slow
+def test_one_worker_two_workers_and_reverse_order_give_identical_identities(tmp_path_factory, people, crops,
+                                                                             ray_local):
+    """The real ingest (Ray): three programmes of people framed alike, indexed three ways."""
+    from ray_jobs.ingest import run_ingest
+
+    folder = tmp_path_factory.mktemp("order")
+    paths = []
+    for video in plan_condition(people, "same_background", 3, duration_s=12.0, cast=3, seed=4,
+                                roster=4):
+        paths.append(render(video, folder / f"{video.name}.mp4", crops))
+    results = []
+    for label, workers, order in (("one", 1, paths), ("two", 2, paths), ("reverse", 2, paths[::-1])):
+        settings = face_settings(tmp_path_factory.mktemp(label))
+        settings.ray.workers = workers
+        settings.ray.progress_bars = False
+        summary = run_ingest(order, settings)
+        assert summary.videos_ok == 3, summary
+        store = EmbeddedStore(settings.store_dir, settings.store)
+        try:
+            results.append({pid: (b["identity_id"], b["video_id"]) for pid, b in store.scan(IndexName.PERSONS)})
+        finally:
+            store.close()
+    assert results[0] == results[1] == results[2]
+    identities = {identity for identity, _ in results[0].values()}
+    assert len(identities) < len(results[0])  # people recur across the programmes and were linked
+    pairs = [(identity, video) for identity, video in results[0].values()]
+    assert len(pairs) == len(set(pairs))  # never two persons of one video in one identity
