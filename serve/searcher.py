@@ -17,7 +17,7 @@ from ray.serve.handle import DeploymentHandle
 from serve.faces import FACE_SEARCH_OFF, FaceQuery
 from serve.models import Capabilities, Feature, Readiness, SegmentView, VideoView
 from serve.problems import FeatureUnavailable, raise_if_problem, travels
-from ranking.profiles import list_profiles, resolve_profile
+from ranking.profiles import list_profiles
 from vidsearch.config import FusionMethod, Normalization, Settings
 from vidsearch.documents import Credit, Person, Segment, Video
 from vidsearch.errors import NotFound
@@ -64,18 +64,21 @@ class SearchService:
     async def search(self, request: SearchRequest) -> SearchResponse:
         # In the pool: a profile's query rules may reload the credited names from the store (every few minutes).
         plan = await self._in_pool(self.searcher.plan, request)
-        vector_calls = {name: self.encoders[name].encode.remote(plan.query)
-                        for name in plan.vector_retrievers if name in self.encoders}
         english_call = (self.translator.translate.remote(plan.query)
                         if plan.needs_english and self.translator is not None else None)
-        vectors: dict[str, QueryVector] = {name: await call for name, call in vector_calls.items()}
+        wanted = [name for name in plan.vector_retrievers if name in self.encoders]
+        # The original query goes to the multilingual encoders now; English-only ones wait for the translation.
+        vector_calls = {name: self.encoders[name].encode.remote(plan.query) for name in wanted
+                        if english_call is None or name not in plan.english_only}
         english = None
         if english_call is not None:
             try:
                 english = await english_call
             except Exception as exc:  # the other retrievers still answer; the response says what happened
-                log.warning("translation of %r failed: %s", plan.query, exc)
-                plan.notices.append(f"translation failed ({type(exc).__name__}); searched the Korean text only")
+                plan.translation_failed(exc)
+            vector_calls.update({name: self.encoders[name].encode.remote(plan.text_for(name, english))
+                                 for name in wanted if name not in vector_calls})
+        vectors: dict[str, QueryVector] = {name: await call for name, call in vector_calls.items()}
         return await self._in_pool(self.searcher.execute, plan, vectors, english)
 
     @travels
@@ -170,7 +173,7 @@ class SearchService:
             translator = (await self.translator.info.remote())["identity"]
         counts = await self._in_pool(lambda: {index.value: self.store.count(index) for index in IndexName})
         search, ranking = self.settings.search, self.settings.ranking
-        default = resolve_profile(ranking)  # what a request without weights or a profile fuses with
+        default = self.searcher.resolve_profile()  # what a request without weights or a profile fuses with
         return Capabilities(
             retrievers=available, unavailable_retrievers=unavailable,
             default_weights={k: v for k, v in default.weights.items() if k in available},

@@ -132,7 +132,7 @@ def test_pool_with_three_lists_and_lists_left_out() -> None:
         pool = CandidatePool(runs, judgments, queries, setting, depth=50)
         by_pool = pool.scores(weights, "ndcg@10")
         for column, w in enumerate(weights):
-            fused = fuse_runs(runs, method=setting.method, weights=dict(zip(runs, w, strict=True)),
+            fused = fuse_runs(runs, method=setting.method, weights=dict(zip(pool.lists, w, strict=True)),
                               normalization=setting.normalization, missing=setting.missing)
             direct = evaluate(judgments, fused, ["ndcg@10"], queries).per_query["ndcg@10"]
             np.testing.assert_allclose(by_pool[:, column], direct, atol=1e-12, err_msg=f"{setting} {w}")
