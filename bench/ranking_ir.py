@@ -45,8 +45,8 @@ from vidsearch.search import Searcher  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 METRICS = ["ndcg@10", "recall@100", "mrr@10"]
-SETTINGS = [FusionSetting("weighted", "minmax", "zero"), FusionSetting("weighted", "zscore", "min"),
-            FusionSetting("weighted", "max", "zero")]
+# What `vidsearch relevance sweep --normalization minmax,zscore,max --missing zero,min` tries (the CLI order).
+SETTINGS = [FusionSetting("weighted", n, m) for n in ("minmax", "zscore", "max") for m in ("zero", "min")]
 
 
 def retriever_names(collection: Collection) -> list[str]:
