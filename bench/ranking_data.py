@@ -100,7 +100,7 @@ def cached_vectors(kind: str, key: str, texts: list[str], encode, encoder_id: st
     for start in range(len(done), len(texts), batch):
         parts.append(encode(texts[start:start + batch]))
         count = start + len(parts[-1])
-        if len(parts) % 25 == 0 or count == len(texts):
+        if len(parts) % 5 == 0 or count == len(texts):
             np.save(partial, np.vstack(parts))  # resumable: a killed run keeps what it encoded
             rate = (count - len(done)) / (time.perf_counter() - started)
             print(f"  {key} {kind}: {count}/{len(texts)} ({rate:.1f}/s)", file=sys.stderr, flush=True)

@@ -28,17 +28,18 @@ def encoder_backend(identity: str | None) -> str | None:
     return identity.split("/", 1)[0] if identity else None
 
 
-def encoder_profile(identity_or_backend: str | None) -> FusionProfile | None:
+def encoder_profile(identity_or_backend: str | None, folder: Path | None = None) -> FusionProfile | None:
     """The shipped profile for an encoder (by identity or backend name), or None where none was tuned."""
     backend = encoder_backend(identity_or_backend)
     if not backend:
         return None
-    path = profiles_folder() / f"{backend}.json"
+    path = (folder or profiles_folder()) / f"{backend}.json"
     return read_profile(path) if path.is_file() else None
 
 
-def default_profile(settings: Settings, index_encoder: str | None) -> FusionProfile | None:
+def default_profile(settings: Settings, index_encoder: str | None, folder: Path | None = None
+                    ) -> FusionProfile | None:
     """The encoder's profile, unless the settings give fusion defaults of their own."""
     if _EXPLICIT & settings.ranking.model_fields_set:
         return None
-    return encoder_profile(index_encoder or settings.models.text.backend)
+    return encoder_profile(index_encoder or settings.models.text.backend, folder)
