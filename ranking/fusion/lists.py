@@ -66,13 +66,24 @@ def total_order(ids: Sequence[str] | Callable[[], Sequence[str]], scores: np.nda
     """Positions best first: score descending, then document id descending — trec_eval's own order
     (``comp_sim_docno``), so a ranking never depends on the order its inputs arrived in, and metrics computed
     here equal trec_eval's on the written run even where scores tie. ``ids`` may be a callable: the ids are
-    only needed when there are ties."""
+    only needed when there are ties, and only the tied ones are compared."""
     order = np.argsort(-scores, kind="stable")
     ranked = scores[order]
-    if ranked.size < 2 or not (ranked[1:] == ranked[:-1]).any():
+    if ranked.size < 2:
         return order
+    same = ranked[1:] == ranked[:-1]
+    if not same.any():
+        return order
+    tied = np.zeros(order.size, dtype=bool)
+    tied[1:] = same
+    tied[:-1] |= same
+    at = np.flatnonzero(tied)
+    group = np.cumsum(np.concatenate(([True], ~same)))[at]  # which tied stretch each tied position is in
     names = ids() if callable(ids) else ids
-    return np.lexsort((-id_ranks(names), -scores))
+    members = order[at]
+    ranks = id_ranks([names[i] for i in members])
+    order[at] = members[np.lexsort((-ranks, group))]
+    return order
 
 
 def clean_lists(lists: Sequence[RankedList]) -> tuple[list[RankedList], list[str], dict[str, list[str]]]:
