@@ -41,6 +41,7 @@ from ranking.report.reports import sweep_report  # noqa: E402
 from ranking.tuning import FusionSetting, split_queries, sweep  # noqa: E402
 from ranking.tuning.sweep import validation_evaluations  # noqa: E402
 from vidsearch.config import Settings  # noqa: E402
+from vidsearch.encoder_profiles import encoder_profile  # noqa: E402
 from vidsearch.search import Searcher  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -137,15 +138,28 @@ def heldout_benchmark(dev: Collection, held: Collection, encoder, args) -> dict:
     train, _ = split_queries(judged, 0.5, args.seed, dev.groups)
     best = sweep(dev_runs, dev.judgments, train, [], "ndcg@10", SETTINGS, step=args.step).best
     held_queries = [q for q in held.judgments.query_ids() if q in held.queries]
-    runs, _ = runs_for(held, encoder, args.candidates, held_queries, args.passage)
+    shipped = encoder_profile(encoder.identity)
+    names = retriever_names(held) + (["bm25_en" if held.language == "ko" else "bm25_ko"] if shipped else [])
+    every_list, _ = runs_for(held, encoder, args.candidates, held_queries, args.passage, names)
+    runs = {name: every_list[name] for name in retriever_names(held)}
     fused = {"rrf k=60": fuse_runs(runs, "rrf k=60", method="rrf", rrf_k=60),
              "tuned linear": fuse_runs(runs, "tuned linear", method=best.setting.method, weights=best.weights,
                                        normalization=best.setting.normalization, missing=best.setting.missing)}
+    if shipped is not None:  # what an index built with this encoder fuses with by default (all three lists)
+        fused[f"default profile ({shipped.name})"] = fuse_runs(
+            every_list, "default profile", method=shipped.method.value, weights=shipped.weights,
+            normalization=shipped.normalization.value, missing=shipped.missing.value, rrf_k=shipped.rrf_k)
     every = {**runs, **fused}
     evaluations = {name: evaluate(held.judgments, run, METRICS) for name, run in every.items()}
     best_single = max(runs, key=lambda name: evaluations[name].means["ndcg@10"])
     [vs_best] = compare([evaluations[best_single], evaluations["tuned linear"]], ["ndcg@10"])
+    default_vs = {}
+    for name in (n for n in fused if n.startswith("default profile")):
+        [d] = compare([evaluations[best_single], evaluations[name]], ["ndcg@10"])
+        default_vs = {"run": name, "delta_ndcg@10": round(d.delta, 4), "t_test_p": d.t_test_p,
+                      "randomisation_p": d.randomisation_p}
     return {"queries": len(held_queries), "tuned_on": f"{len(train)} dev training queries",
+            "default_profile_vs_best_single": default_vs,
             "weights": best.weights, "setting": best.setting.label(),
             "heldout": {name: {m: round(v, 4) for m, v in e.means.items()} for name, e in evaluations.items()},
             "tuned_vs_best_single": {"best_single": best_single, "delta_ndcg@10": round(vs_best.delta, 4),

@@ -34,13 +34,14 @@ SETTINGS = [FusionSetting("weighted", "minmax", "zero"), FusionSetting("weighted
             FusionSetting("weighted", "max", "zero"), FusionSetting("rrf", rrf_k=60)]
 
 
-def pooled(encoder, candidates: int, seed: int):
+def pooled(encoder, candidates: int, seed: int, datasets: list[str]):
     """Per retriever one run over both collections (query ids prefixed), the merged judgments, the split."""
     runs: dict[str, dict] = {name: {} for name in LISTS}
     qrels: dict[str, dict[str, int]] = {}
     train: list[str] = []
     validation: dict[str, list[str]] = {}
-    for collection in (scifact("dev"), korquad("dev")):
+    loaders = {"scifact": scifact, "korquad": korquad}
+    for collection in (loaders[name]("dev") for name in datasets):
         judged = collection.judgments.query_ids()
         found, _ = runs_for(collection, encoder, candidates, judged, names=LISTS)
         prefix = f"{collection.name}:"
@@ -50,7 +51,8 @@ def pooled(encoder, candidates: int, seed: int):
         tr, va = split_queries(judged, 0.5, seed, collection.groups)
         train += [prefix + q for q in tr]
         validation[collection.name] = [prefix + q for q in va]
-    return {n: Run(n, r) for n, r in runs.items()}, Judgments(qrels, {}, "scifact+korquad dev"), train, validation
+    return ({n: Run(n, r) for n, r in runs.items()}, Judgments(qrels, {}, " + ".join(datasets) + " dev"), train,
+            validation)
 
 
 def main() -> None:
@@ -60,14 +62,18 @@ def main() -> None:
     parser.add_argument("--step", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--datasets", default="scifact,korquad",
+                        help="dev collections to tune on (comma-separated); both unless one cannot be embedded")
     args = parser.parse_args()
+    datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
     encoder = text_encoder(args.encoder, args.threads)
-    runs, judgments, train, validation = pooled(encoder, args.candidates, args.seed)
+    runs, judgments, train, validation = pooled(encoder, args.candidates, args.seed, datasets)
     every_validation = [q for qs in validation.values() for q in qs]
     result = sweep(runs, judgments, train, every_validation, "ndcg@10", SETTINGS, step=args.step)
-    profile = result.profile(args.encoder, judgments="scifact + korquad dev (training halves)",
+    where = " + ".join(datasets) + " dev (training halves)"
+    profile = result.profile(args.encoder, judgments=where,
                              description=f"default fusion for an index built with {encoder.identity}, tuned for "
-                                         "ndcg@10 on SciFact + KorQuAD dev training halves (bench/ranking_profiles.py)")
+                                         f"ndcg@10 on {where} (bench/ranking_profiles.py)")
     path = save_profile(profile, profiles_folder())
     best = result.best
     tuned = fuse_runs(runs, "profile", method=best.setting.method, weights=best.weights,
