@@ -24,16 +24,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ranking.fusion import fuse
 from ranking.profiles import FusionProfile, resolve_profile
+from vidsearch.config import FusionMethod, Normalization, Settings
 from vidsearch.credited_names import CreditedNamesCache
 from vidsearch.encoder_profiles import default_profile
-from vidsearch.config import FusionMethod, Normalization, Settings
 from vidsearch.encoders.image_text import ImageTextEncoder, load_image_text_encoder
 from vidsearch.encoders.text import TextEncoder, load_text_encoder
 from vidsearch.errors import InvalidQuery
-from vidsearch.translator import Translator, has_hangul, load_translator
 from vidsearch.schema import IndexName, index_schema
 from vidsearch.store import open_store
 from vidsearch.store.base import IndexBackend, Retriever, SearchFilters, TextRetriever, VectorRetriever
+from vidsearch.translator import Translator, has_hangul, load_translator
 
 log = logging.getLogger(__name__)
 
