@@ -25,7 +25,7 @@ from bench.ranking_data import korquad, scifact, text_encoder  # noqa: E402
 from bench.ranking_ir import METRICS, RESULTS, runs_for  # noqa: E402
 from ranking.evaluation import Judgments, Run, evaluate, fuse_runs  # noqa: E402
 from ranking.evaluation.significance import compare  # noqa: E402
-from ranking.profiles import save_profile  # noqa: E402
+from ranking.profiles import CREDITED_NAME_RULE, save_profile  # noqa: E402
 from ranking.tuning import FusionSetting, split_queries, sweep  # noqa: E402
 from vidsearch.encoder_profiles import profiles_folder  # noqa: E402
 
@@ -74,6 +74,9 @@ def main() -> None:
     profile = result.profile(args.encoder, judgments=where,
                              description=f"default fusion for an index built with {encoder.identity}, tuned for "
                                          f"ndcg@10 on {where} (bench/ranking_profiles.py)")
+    # The product's credited-name rule rides along: it fires only on queries naming someone in the credits, which
+    # these collections have none of, so the tuning above is unaffected by it.
+    profile = profile.model_copy(update={"rules": [CREDITED_NAME_RULE]})
     path = save_profile(profile, profiles_folder())
     best = result.best
     tuned = fuse_runs(runs, "profile", method=best.setting.method, weights=best.weights,
