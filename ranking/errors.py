@@ -1,30 +1,45 @@
 """Errors from ranking and relevance tooling, each naming the input it is about (the CLI prints one line,
-the API answers with ``status``)."""
+the API answers with ``status``).
+
+``UserFacingError`` is the base of every such error in the product: ``ranking`` stands below ``vidsearch``, so
+the base lives here and ``vidsearch.errors.VidsearchError`` is this class.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from vidsearch.errors import InvalidQuery, NotFound, VidsearchError
+
+class UserFacingError(Exception):
+    """Base class: a problem a user can act on, described in one line."""
+
+    status: int = 400
+    title: str = "Bad request"
 
 
-class InvalidWeights(InvalidQuery):
+class InvalidRankingInput(UserFacingError):
+    status = 400
+    title = "Invalid query"
+
+
+class InvalidWeights(InvalidRankingInput):
     """Fusion weights that cannot be used: negative, not finite, or all zero."""
 
     title = "Invalid fusion weights"
 
 
-class UnknownFusionOption(InvalidQuery):
+class UnknownFusionOption(InvalidRankingInput):
     """A fusion method, normalisation or missing-score policy that does not exist."""
 
     title = "Unknown fusion option"
 
 
-class ProfileNotFound(NotFound):
+class ProfileNotFound(UserFacingError):
+    status = 404
     title = "Fusion profile not found"
 
 
-class UnusableFile(VidsearchError):
+class UnusableFile(UserFacingError):
     """A file that cannot be used as given; names the file and, where known, the line."""
 
     status = 422
@@ -47,5 +62,5 @@ class EvaluationInputError(UnusableFile):
     title = "Unreadable evaluation input"
 
 
-class UnknownMetric(VidsearchError):
+class UnknownMetric(UserFacingError):
     title = "Unknown metric"

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -24,7 +24,7 @@ from ranking.fusion import FusedRanking, fuse
 from ranking.fusion.weighted import MissingPolicy
 from ranking.fusion.weights import checked_weights
 from ranking.query_rules import CreditedNames, QueryRule, RuleCondition, apply_rules
-from vidsearch.config import FusionMethod, Normalization, RankingSettings
+from ranking.fusion.options import FusionMethod, Normalization
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,17 @@ CREDITED_NAME_RULE = QueryRule(
     floor={"*credit*": 0.4},
     scale={"*credit*": 3.0},
 )
+
+
+class RankingSettings(Protocol):
+    """What the product's ranking settings give this module (``vidsearch.config.RankingSettings``)."""
+
+    fusion: FusionMethod
+    normalization: Normalization
+    rrf_k: int
+    weights: dict[str, float]
+    profiles_dir: Path | None
+    default_profile: str | None
 
 
 class TuningRecord(BaseModel):
@@ -192,17 +203,22 @@ def _read_profile(path: str, stamp: int) -> FusionProfile:
         raise InvalidProfile(path, f"{where}: {first['msg']}") from None
 
 
-def load_profile(name: str | None, directory: Path | None, settings: RankingSettings | None = None
-                 ) -> FusionProfile:
-    """The profile called ``name`` from ``directory``. ``None`` or ``default`` without a file gives the profile
-    built from ``settings`` (or the built-in ranking defaults)."""
+def load_profile(name: str | None, directory: Path | None, settings: RankingSettings | None = None,
+                 default: FusionProfile | None = None) -> FusionProfile:
+    """The profile called ``name`` from ``directory``. ``None`` or ``default`` without a file gives ``default``
+    (the product passes the index's encoder's own profile), else the profile built from ``settings``, else equal
+    weights over whatever lists there are."""
     name = name or DEFAULT_PROFILE
     if directory is not None:
         path = profile_path(name, Path(directory))
         if path.is_file():
             return read_profile(path)
     if name == DEFAULT_PROFILE:
-        return profile_from_settings(settings or RankingSettings())
+        if default is not None:
+            return default
+        if settings is not None:
+            return profile_from_settings(settings)
+        return FusionProfile(name=DEFAULT_PROFILE, rules=[CREDITED_NAME_RULE])
     available = list_profiles(directory)
     where = f" in {directory}" if directory is not None else " (ranking.profiles_dir is not set)"
     raise ProfileNotFound(f"no fusion profile {name!r}{where}; available: {', '.join(available) or 'none'}")
@@ -217,10 +233,11 @@ def save_profile(profile: FusionProfile, directory: Path) -> Path:
     return path
 
 
-def resolve_profile(settings: RankingSettings, overrides: FusionOverrides | Mapping[str, Any] | None = None
-                    ) -> FusionProfile:
-    """What one request fuses with: the named (or configured default) profile plus the request's overrides."""
+def resolve_profile(settings: RankingSettings, overrides: FusionOverrides | Mapping[str, Any] | None = None,
+                    default: FusionProfile | None = None) -> FusionProfile:
+    """What one request fuses with: the named (or configured default) profile plus the request's overrides;
+    ``default`` stands for the ``default`` profile where no file overrides it."""
     if overrides is not None and not isinstance(overrides, FusionOverrides):
         overrides = FusionOverrides.model_validate(overrides)
     name = (overrides.profile if overrides is not None else None) or settings.default_profile
-    return load_profile(name, settings.profiles_dir, settings).with_overrides(overrides)
+    return load_profile(name, settings.profiles_dir, settings, default).with_overrides(overrides)

@@ -9,13 +9,11 @@ why, so ``explain`` can say "leaned on credits: the query names 김민수".
 from __future__ import annotations
 
 import re
-import time
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fnmatch import fnmatchcase
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -71,39 +69,6 @@ class CreditedNames:
                 if candidate in self._names:
                     found.setdefault(self._names[candidate], None)
         return list(found)
-
-    @classmethod
-    def from_store(cls, store: Any, limit: int | None = None) -> CreditedNames:
-        """Names from the credits index (``name``) and the persons index (``name``, where people were labelled)."""
-        from vidsearch.schema import IndexName
-
-        names = cls()
-        for index in (IndexName.CREDITS, IndexName.PERSONS):
-            for count, (_, body) in enumerate(store.scan(index)):
-                if limit is not None and count >= limit:
-                    break
-                value = body.get("name")
-                if isinstance(value, str) and value.strip():
-                    names.add(value)
-        return names
-
-
-class CreditedNamesCache:
-    """``CreditedNames`` from a store, reloaded at most every ``max_age_s`` so names from newly ingested credits
-    reach the query rules without a restart, and without a scan per query."""
-
-    def __init__(self, store: Any, max_age_s: float = 300.0) -> None:
-        self._store = store
-        self._max_age_s = max_age_s
-        self._names: CreditedNames | None = None
-        self._loaded_at = 0.0
-
-    def get(self) -> CreditedNames:
-        now = time.monotonic()
-        if self._names is None or now - self._loaded_at > self._max_age_s:
-            self._names = CreditedNames.from_store(self._store)
-            self._loaded_at = now
-        return self._names
 
 
 class RuleCondition(StrEnum):

@@ -18,7 +18,7 @@ from ray.serve.handle import DeploymentHandle
 from serve.faces import FACE_SEARCH_OFF, FaceQuery
 from serve.models import Capabilities, Feature, PublicVideo, Readiness, SearchPage, SegmentView, VideoView
 from serve.problems import FeatureUnavailable, ServiceUnavailable, raise_if_problem, replica_failure, travels
-from ranking.profiles import list_profiles, resolve_profile
+from ranking.profiles import list_profiles
 from vidsearch.config import FusionMethod, Normalization, Settings
 from vidsearch.documents import Credit, Person, Segment
 from vidsearch.errors import NotFound, VidsearchError
@@ -111,23 +111,30 @@ class SearchService:
         self._refuse_unknown_weights(request)
         # In the pool: a profile's query rules may reload the credited names from the store (every few minutes).
         plan = await self._in_pool(self.searcher.plan, request)
-        vectors: dict[str, QueryVector] = {}
-        for name in plan.vector_retrievers:
-            cached = self._vector_cache.get((name, plan.query))
-            if cached is not None:
-                vectors[name] = cached
-            elif name not in self.encoders:  # encoders colocated in this replica (serve.colocate_encoders)
-                vectors[name] = await self._in_pool(self.searcher.encode_query, name, plan.query)
-                self._vector_cache.put((name, plan.query), vectors[name])
-        vector_calls = {name: self.encoders[name].encode.remote(plan.query)
-                        for name in plan.vector_retrievers if name in self.encoders and name not in vectors}
         english_call = (self.translator.translate.remote(plan.query)
                         if plan.needs_english and self.translator is not None else None)
+        vectors: dict[str, QueryVector] = {}
+        calls: dict[str, tuple[str, Any]] = {}
+        # The original query goes to the multilingual encoders now; English-only ones wait for the translation.
+        waiting = [n for n in plan.vector_retrievers if english_call is not None and n in plan.english_only]
+        for name in plan.vector_retrievers:
+            if name not in waiting:
+                await self._start_encoding(name, plan.query, vectors, calls)
+        english = None
+        if english_call is not None:
+            try:
+                english = await asyncio.wait_for(english_call, timeout=self._encoder_timeout_s)
+            except Exception as exc:  # the other retrievers still answer; the response says what happened
+                english_call.cancel()
+                log.warning("translation of %r failed: %s", plan.query, exc)
+                plan.translation_failed(exc)
+            for name in waiting:
+                await self._start_encoding(name, plan.text_for(name, english), vectors, calls)
         degraded: list[str] = []
-        for name, call in vector_calls.items():
+        for name, (text, call) in calls.items():
             try:
                 vectors[name] = await asyncio.wait_for(call, timeout=self._encoder_timeout_s)
-                self._vector_cache.put((name, plan.query), vectors[name])
+                self._vector_cache.put((name, text), vectors[name])
             except Exception as exc:  # the encoder is down or slow: the BM25 retrievers still answer, and say so
                 call.cancel()
                 reason = replica_failure(exc) or type(exc).__name__
@@ -137,16 +144,20 @@ class SearchService:
                                     "retrievers answered")
         if degraded:
             _drop_retrievers(plan, degraded)
-        english = None
-        if english_call is not None:
-            try:
-                english = await asyncio.wait_for(english_call, timeout=self._encoder_timeout_s)
-            except Exception as exc:  # the other retrievers still answer; the response says what happened
-                english_call.cancel()
-                log.warning("translation of %r failed: %s", plan.query, exc)
-                plan.notices.append(f"translation failed ({type(exc).__name__}); searched the Korean text only")
         response = await self._in_pool(self.searcher.execute, plan, vectors, english)
         return SearchPage(**dict(response), degraded=degraded)
+
+    async def _start_encoding(self, name: str, text: str, vectors: dict[str, QueryVector],
+                              calls: dict[str, tuple[str, Any]]) -> None:
+        """A cached vector, one encoded in this replica (colocated encoders), or a call to the encoder's replica."""
+        cached = self._vector_cache.get((name, text))
+        if cached is not None:
+            vectors[name] = cached
+        elif name not in self.encoders:  # encoders colocated in this replica (serve.colocate_encoders)
+            vectors[name] = await self._in_pool(self.searcher.encode_query, name, text)
+            self._vector_cache.put((name, text), vectors[name])
+        else:
+            calls[name] = (text, self.encoders[name].encode.remote(text))
 
     def _refuse_unknown_weights(self, request: SearchRequest) -> None:
         """Weights naming a retriever this installation does not know are a mistake, not something to drop."""
@@ -249,7 +260,7 @@ class SearchService:
             translator = (await self.translator.info.remote())["identity"]
         counts = await self._in_pool(lambda: {index.value: self.store.count(index) for index in IndexName})
         search, ranking = self.settings.search, self.settings.ranking
-        default = resolve_profile(ranking)  # what a request without weights or a profile fuses with
+        default = self.searcher.resolve_profile()  # what a request without weights or a profile fuses with
         return Capabilities(
             retrievers=available, unavailable_retrievers=unavailable,
             default_weights={k: v for k, v in default.weights.items() if k in available},

@@ -20,6 +20,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from ranking.fusion.options import FusionMethod, Normalization  # noqa: F401 - re-exported: settings name them
 from vidsearch.serve_settings import ServeSettings
 from vidsearch.credits.settings import CreditSettings
 from vidsearch.edits.settings import EditSettings
@@ -70,6 +71,8 @@ class ImageTextEncoderSettings(BaseModel):
     batch_size: int = Field(16, ge=1)
     device: str = Field("cpu", description="torch device, e.g. cuda")
     num_gpus: float = Field(0.0, ge=0, description="GPUs per visual-stage actor on a cluster")
+    multilingual: bool = Field(False, description="the text tower reads Korean (e.g. a multilingual CLIP); when "
+                                                  "false, Korean queries reach clip_vec through the translator")
 
 
 class TranslatorSettings(BaseModel):
@@ -125,17 +128,6 @@ class RaySettings(BaseModel):
 class IngestSettings(BaseModel):
     stages: list[str] = ["shots", "metadata", "scene_text", "text_vectors"]
     write_batch_size: int = Field(256, ge=1)
-
-
-class FusionMethod(StrEnum):
-    WEIGHTED = "weighted"
-    RRF = "rrf"
-
-
-class Normalization(StrEnum):
-    MINMAX = "minmax"
-    ZSCORE = "zscore"
-    MAX = "max"
 
 
 class RankingSettings(BaseModel):

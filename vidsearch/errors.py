@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ranking.errors import InvalidRankingInput, UserFacingError
 
-class VidsearchError(Exception):
-    """Base class: a problem a user can act on, described in one line."""
-
-    status: int = 400
-    title: str = "Bad request"
+# The base class of every error a user can act on (defined in ranking, the layer below, so its errors are ours).
+VidsearchError = UserFacingError
 
 
 class ConfigurationError(VidsearchError):
@@ -50,9 +48,8 @@ class NoVideoStream(MediaError):
     pass
 
 
-class InvalidQuery(VidsearchError):
-    status = 400
-    title = "Invalid query"
+class InvalidQuery(InvalidRankingInput):
+    """A request that cannot be searched; fusion's own input errors (weights, options) are kinds of it."""
 
 
 class NotFound(VidsearchError):

@@ -1,5 +1,10 @@
-"""The query path shared by the CLI and the Serve API: a text query → per-retriever candidate lists from the index
+"""The one query path, shared by the CLI, the Serve API and the relevance tooling: a text query → (a Korean query
+also translated to English, where a translator is configured) → per-retriever candidate lists from the index
 backend → fusion (``ranking``) → segment hits with their video, time range, thumbnail and why they matched.
+
+A Korean query takes two paths at once: the original text against the Korean-analysed fields and the multilingual
+encoders, and its English translation against the English-only fields (``bm25_en``) and English-only encoders
+(``clip_vec`` unless ``models.image_text.multilingual``); the lists are fused as usual.
 
 Retrievers over segments: ``bm25_ko`` and ``bm25_en`` (BM25 over the Korean- and English-analysed text fields,
 best field per segment, like ES multi_match) and ``text_vec`` (the multilingual text encoder's kNN). Retrievers
@@ -19,14 +24,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ranking.fusion import fuse
 from ranking.profiles import FusionProfile, resolve_profile
-from ranking.query_rules import CreditedNamesCache
 from vidsearch.config import FusionMethod, Normalization, Settings
+from vidsearch.credited_names import CreditedNamesCache
+from vidsearch.encoder_profiles import default_profile
 from vidsearch.encoders.image_text import ImageTextEncoder, load_image_text_encoder
 from vidsearch.encoders.text import TextEncoder, load_text_encoder
 from vidsearch.errors import InvalidQuery
 from vidsearch.schema import IndexName, index_schema
 from vidsearch.store import open_store
 from vidsearch.store.base import IndexBackend, Retriever, SearchFilters, TextRetriever, VectorRetriever
+from vidsearch.translator import Translator, has_hangul, load_translator
 
 log = logging.getLogger(__name__)
 
@@ -117,23 +124,77 @@ class QueryPlan:
         """The retrievers that need the query encoded (by a model)."""
         return [name for name in self.retrievers if name in VECTOR_RETRIEVERS] if self.searchable else []
 
+    english_only: tuple[str, ...] = ("bm25_en",)  # retrievers that read English only (set by the Searcher)
+
     @property
     def needs_english(self) -> bool:
-        """A translation would help: the English retrievers run and the query has Hangul."""
-        return self.searchable and "bm25_en" in self.retrievers and any("\uac00" <= ch <= "\ud7a3"
-                                                                         for ch in self.query)
+        """A translation would help: an English-only retriever runs and the query has Hangul."""
+        return self.searchable and any(n in self.retrievers for n in self.english_only) and has_hangul(self.query)
+
+    def text_for(self, retriever: str, english: str | None) -> str:
+        """The text a retriever searches with: the translation for English-only ones where there is one."""
+        return english if english and retriever in self.english_only else self.query
+
+    def translation_failed(self, error: Exception) -> None:
+        """The other retrievers still answer; the response says what happened."""
+        log.warning("translation of %r failed: %s", self.query, error)
+        self.notices.append(f"translation failed ({type(error).__name__}); searched the Korean text only")
 
 
 class Searcher:
     """Holds the store and the query encoders; build one per process and reuse it."""
 
     def __init__(self, settings: Settings, store: IndexBackend | None = None,
-                 text_encoder: TextEncoder | None = None) -> None:
+                 text_encoder: TextEncoder | None = None, translator: Translator | None = None) -> None:
         self.settings = settings
         self.store = store or open_store(settings)
         self._text_encoder = text_encoder
         self._image_text_encoder: ImageTextEncoder | None = None
+        self._translator = translator
+        self._translator_loaded = translator is not None
         self._credited_names = CreditedNamesCache(self.store)
+        self._encoder_default: tuple[FusionProfile | None] | None = None  # looked up once, on first use
+
+    @property
+    def translator(self) -> Translator | None:
+        """The configured ko→en translator (None when ``models.translator.backend`` is none), loaded once."""
+        if not self._translator_loaded:
+            self._translator = load_translator(self.settings.models.translator,
+                                               self.settings.models.local_files_only)
+            self._translator_loaded = True
+        return self._translator
+
+    @property
+    def english_only(self) -> tuple[str, ...]:
+        """Retrievers that read English only: the English-analysed fields, and CLIP unless it is multilingual."""
+        return ("bm25_en",) if self.settings.models.image_text.multilingual else ("bm25_en", "clip_vec")
+
+    def resolve_profile(self, name: str | None = None) -> FusionProfile:
+        """The named profile, or the default: a ``default.json`` in the profiles folder, the settings' own fusion
+        defaults where set, else the profile tuned for the encoder that built this index."""
+        if self._encoder_default is None:
+            recorded = self.store.encoders().get("text", {}).get("id")
+            self._encoder_default = (default_profile(self.settings, recorded),)
+        return resolve_profile(self.settings.ranking, {"profile": name}, default=self._encoder_default[0])
+
+    def translation_of(self, query: str, retrievers: list[str]) -> str | None:
+        """The English for ``query`` where an English-only retriever among ``retrievers`` needs it (the relevance
+        tooling collects runs retriever by retriever, without a plan)."""
+        needs = any(n in self.english_only for n in retrievers) and has_hangul(query)
+        if not needs or self.translator is None:
+            return None
+        return self.translator.translate([query])[0]
+
+    def translate(self, plan: QueryPlan) -> str | None:
+        """The English the English-only retrievers search with, translated in this process (None when not needed,
+        not configured, or failed — a failure becomes a notice)."""
+        if not plan.needs_english or self.translator is None:
+            return None
+        try:
+            return self.translator.translate([plan.query])[0]
+        except Exception as exc:  # noqa: BLE001 - any model failure leaves the Korean paths answering
+            plan.translation_failed(exc)
+            return None
 
     @property
     def text_encoder(self) -> TextEncoder:
@@ -205,25 +266,27 @@ class Searcher:
                        vectors: Mapping[str, QueryVector] | None = None,
                        english: str | None = None) -> list[Retriever]:
         """``vectors``: query vectors already encoded (by retriever name); missing ones are encoded here.
-        ``english``: a translation of the query for the English-analysed fields."""
+        ``english``: a translation of the query for the English-only retrievers (``english_only``)."""
         schema = index_schema(IndexName.SEGMENTS)
+        english_only = self.english_only
         out: list[Retriever] = []
         for name in names:
+            text = english if english and name in english_only else query
             if name in TEXT_RETRIEVERS:
                 fields = tuple(schema.text_fields(TEXT_RETRIEVERS[name]))
                 boosts = {f: FIELD_BOOSTS.get(f.split(".")[0], 1.0) for f in fields}
-                text = english if name == "bm25_en" and english else query
                 out.append(TextRetriever(name, text, fields, k, boosts))
             elif name == CREDITS_RETRIEVER:
                 out.append(TextRetriever(name, query, CREDITS_FIELDS, k))
             elif name in VECTOR_RETRIEVERS:
-                given = (vectors or {}).get(name) or self.encode_query(name, query)
+                given = (vectors or {}).get(name) or self.encode_query(name, text)
                 out.append(VectorRetriever(name, name, given.vector, k, encoder=given.encoder))
         return out
 
     def search(self, request: SearchRequest) -> SearchResponse:
-        """Plan and run a request in this process (query vectors encoded here)."""
-        return self.execute(self.plan(request))
+        """Plan and run a request in this process (query vectors and the translation computed here)."""
+        plan = self.plan(request)
+        return self.execute(plan, english=self.translate(plan))
 
     def plan(self, request: SearchRequest) -> QueryPlan:
         """Validate a request and decide its retrievers, weights (the profile's after its query rules, or the
@@ -238,14 +301,14 @@ class Searcher:
         names = [n for n in names if n in available]
         if not names:
             raise InvalidQuery(f"none of the requested retrievers is available here: {unavailable}")
-        profile = resolve_profile(self.settings.ranking, {"profile": request.profile})
+        profile = self.resolve_profile(request.profile)
         default = self._profile_weights(profile, query, names, notices) if request.weights is None else {}
         weights = self._weights(request, names, notices, default)
         names = [n for n in names if weights.get(n, 0) > 0]
         method = (request.fusion or profile.method).value
         normalization = (request.normalization or profile.normalization).value
         plan = QueryPlan(request, query, names, weights, method, normalization, profile.rrf_k,
-                         profile.missing.value, unavailable, notices)
+                         profile.missing.value, unavailable, notices, english_only=self.english_only)
         if not plan.searchable:
             notices.append("the query has no searchable words (only punctuation or symbols)")
         return plan

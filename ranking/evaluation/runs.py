@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
+from operator import itemgetter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,27 +50,17 @@ class Run:
         return cls(name, {q: RankedList(name, f.ids[:depth], np.asarray(f.scores[:depth], dtype=np.float64))
                           for q, f in fused.items()})
 
-    @classmethod
-    def from_lists(cls, name: str, lists: Mapping[str, Iterable]) -> Run:
-        """From ``{query id: [candidate with .id and .score]}`` (what a store search returns)."""
-        rankings = {}
-        for q, candidates in lists.items():
-            items = list(candidates)
-            rankings[q] = RankedList(name, [c.id for c in items],
-                                     np.array([c.score for c in items], dtype=np.float64))
-        return cls(name, rankings)
-
 
 def load_trec_run(path: Path | str, name: str | None = None) -> Run:
-    """A TREC run file. Each query's documents are ordered by score (descending; ties keep the file's rank
-    order). Not fatal, but reported: an empty file, NaN scores (excluded), a document listed twice for a query
+    """A TREC run file. Each query's documents are ordered as trec_eval orders them — score descending, ties by
+    document id descending (the rank column is ignored, as trec_eval ignores it). Not fatal, but reported: an empty file, NaN scores (excluded), a document listed twice for a query
     (the best kept)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise EvaluationInputError(path, f"cannot read run: {exc.strerror or exc}") from None
-    rows: dict[str, list[tuple[float, int, str]]] = {}
+    rows: dict[str, list[tuple[float, str]]] = {}
     tags: set[str] = set()
     not_finite = 0
     for number, line in enumerate(text.splitlines(), start=1):
@@ -81,13 +72,14 @@ def load_trec_run(path: Path | str, name: str | None = None) -> Run:
                                        number)
         query, _, doc, rank, score, tag = parts
         try:
-            rank_value, score_value = int(rank), float(score)
+            int(rank)
+            score_value = float(score)
         except ValueError:
             raise EvaluationInputError(path, f"rank {rank!r} or score {score!r} is not a number", number) from None
         if not math.isfinite(score_value):
             not_finite += 1
             continue
-        rows.setdefault(query, []).append((score_value, rank_value, doc))
+        rows.setdefault(query, []).append((score_value, doc))
         tags.add(tag)
     run_name = name or (tags.pop() if len(tags) == 1 else path.stem)
     warnings: list[str] = []
@@ -98,9 +90,10 @@ def load_trec_run(path: Path | str, name: str | None = None) -> Run:
     repeated = 0
     rankings: dict[str, RankedList] = {}
     for query, items in rows.items():
-        items.sort(key=lambda item: (-item[0], item[1]))
+        items.sort(key=itemgetter(1), reverse=True)
+        items.sort(key=lambda item: -item[0])  # stable: ties stay in descending id order
         ids, scores, seen = [], [], set()
-        for score_value, _, doc in items:
+        for score_value, doc in items:
             if doc in seen:
                 repeated += 1
                 continue
@@ -116,6 +109,8 @@ def load_trec_run(path: Path | str, name: str | None = None) -> Run:
 
 
 def save_trec_run(run: Run, path: Path | str, depth: int | None = None) -> Path:
+    """Write ``run`` with every score at full precision (``repr``): a rounded score can turn two different
+    scores into a tie, which trec_eval then breaks by document id rather than by the run's order."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tag = "".join(ch if not ch.isspace() else "_" for ch in run.name) or "run"
@@ -123,7 +118,7 @@ def save_trec_run(run: Run, path: Path | str, depth: int | None = None) -> Path:
         for query, ranking in run.rankings.items():
             for rank, (doc, score) in enumerate(zip(ranking.ids[:depth], ranking.scores[:depth], strict=True),
                                                 start=1):
-                out.write(f"{query} Q0 {doc} {rank} {score:.10g} {tag}\n")
+                out.write(f"{query} Q0 {doc} {rank} {float(score)!r} {tag}\n")
     return path
 
 

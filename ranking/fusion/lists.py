@@ -6,7 +6,7 @@ the per-hit matrices ``explain`` reads (raw, normalised, contributions, ranks) a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
@@ -29,6 +29,13 @@ class RankedList:
     def __len__(self) -> int:
         return len(self.ids)
 
+    @classmethod
+    def ordered(cls, name: str, ids: Sequence[str], scores: Sequence[float] | np.ndarray) -> RankedList:
+        """A list in ``total_order`` whatever order a retriever returned equal scores in."""
+        values = np.asarray(scores, dtype=np.float64)
+        order = total_order(ids, values)
+        return cls(name, [ids[i] for i in order], values[order])
+
 
 def as_ranked_lists(lists: Mapping[str, Any]) -> list[RankedList]:
     """Accept ``{name: [candidate with .id and .score]}``, ``{name: RankedList}`` or ``{name: (ids, scores)}``."""
@@ -47,13 +54,47 @@ def as_ranked_lists(lists: Mapping[str, Any]) -> list[RankedList]:
     return out
 
 
+def id_ranks(ids: Sequence[str]) -> np.ndarray:
+    """Each id's position in ascending string order (code points, which is UTF-8 byte order, as C's strcmp)."""
+    ascending = np.argsort(np.asarray(ids, dtype=object), kind="stable")
+    ranks = np.empty(len(ids), dtype=np.int64)
+    ranks[ascending] = np.arange(len(ids))
+    return ranks
+
+
+def total_order(ids: Sequence[str] | Callable[[], Sequence[str]], scores: np.ndarray) -> np.ndarray:
+    """Positions best first: score descending, then document id descending — trec_eval's own order
+    (``comp_sim_docno``), so a ranking never depends on the order its inputs arrived in, and metrics computed
+    here equal trec_eval's on the written run even where scores tie. ``ids`` may be a callable: the ids are
+    only needed when there are ties, and only the tied ones are compared."""
+    order = np.argsort(-scores, kind="stable")
+    ranked = scores[order]
+    if ranked.size < 2:
+        return order
+    same = ranked[1:] == ranked[:-1]
+    if not same.any():
+        return order
+    tied = np.zeros(order.size, dtype=bool)
+    tied[1:] = same
+    tied[:-1] |= same
+    at = np.flatnonzero(tied)
+    group = np.cumsum(np.concatenate(([True], ~same)))[at]  # which tied stretch each tied position is in
+    names = ids() if callable(ids) else ids
+    members = order[at]
+    ranks = id_ranks([names[i] for i in members])
+    order[at] = members[np.lexsort((-ranks, group))]
+    return order
+
+
 def clean_lists(lists: Sequence[RankedList]) -> tuple[list[RankedList], list[str], dict[str, list[str]]]:
     """Drop what a backend should not have sent, saying so: non-finite scores (excluded and reported) and
-    out-of-order scores (re-sorted, stable). Empty lists are left out. Repeated ids are handled by ``union``."""
+    out-of-order scores (re-sorted). Tied scores are put in ``total_order``, and lists are taken in name order
+    (so fused scores are summed in one order whatever order the lists came in). Empty lists are left out.
+    Repeated ids are handled by ``union``."""
     cleaned: list[RankedList] = []
     notices: list[str] = []
     excluded: dict[str, list[str]] = {}
-    for lst in lists:
+    for lst in sorted(lists, key=attrgetter("name")):
         ids, scores = lst.ids, np.asarray(lst.scores, dtype=np.float64)
         if len(ids) != len(scores):
             raise ValueError(f"list {lst.name!r} has {len(ids)} ids but {len(scores)} scores")
@@ -65,10 +106,12 @@ def clean_lists(lists: Sequence[RankedList]) -> tuple[list[RankedList], list[str
                            f"({', '.join(excluded[lst.name][:3])}{', ...' if bad.size > 3 else ''})")
             ids = [i for i, ok in zip(ids, finite, strict=True) if ok]
             scores = scores[finite]
-        if scores.size > 1 and (scores[1:] > scores[:-1]).any():
-            order = np.argsort(-scores, kind="stable")
-            notices.append(f"{lst.name}: candidates were not sorted by score; re-sorted")
-            ids, scores = [ids[i] for i in order], scores[order]
+        if scores.size > 1 and (scores[1:] >= scores[:-1]).any():
+            if (scores[1:] > scores[:-1]).any():
+                notices.append(f"{lst.name}: candidates were not sorted by score; re-sorted")
+            order = total_order(ids, scores)
+            if (order != np.arange(order.size)).any():
+                ids, scores = [ids[i] for i in order], scores[order]
         if ids:
             cleaned.append(lst if ids is lst.ids and scores is lst.scores else RankedList(lst.name, ids, scores))
     return cleaned, notices, excluded
@@ -76,7 +119,8 @@ def clean_lists(lists: Sequence[RankedList]) -> tuple[list[RankedList], list[str
 
 @dataclass
 class Union:
-    """The union of the lists' ids in first-seen order: union row i is ``every[positions[i]]`` (the lists'
+    """The union of the lists' ids in first-seen order (which never decides a ranking: see ``total_order``):
+    union row i is ``every[positions[i]]`` (the lists'
     ids concatenated); ``rows[j]`` maps list j's candidates to union rows."""
 
     every: list[str]
@@ -127,28 +171,6 @@ def union(lists: Sequence[RankedList], notices: list[str]) -> Union:
             lists[j] = RankedList(lst.name, [lst.ids[i] for i in keep], lst.scores[keep])
             rows[j] = r[keep]
     return Union(every, np.flatnonzero(is_first), rows, lists)
-
-
-def best_first(scores: np.ndarray, ties_likely: bool = False) -> np.ndarray:
-    """Order by fused score descending; ties keep first-seen order, as the reference does. A quicksort, then
-    the few tied stretches put in first-seen order; a stable sort (~3x slower) where ties are many, as in RRF."""
-    if ties_likely:
-        return np.argsort(-scores, kind="stable")
-    order = np.argsort(-scores)
-    ranked = scores[order]
-    same = ranked[1:] == ranked[:-1]
-    if not same.any():
-        return order
-    tied = np.zeros(order.size, dtype=bool)
-    tied[1:] = same
-    tied[:-1] |= same
-    at = np.flatnonzero(tied)
-    if at.size > order.size // 8:
-        return np.argsort(-scores, kind="stable")
-    group = np.cumsum(np.concatenate(([True], ~same)))[at]  # which tied stretch each tied position is in
-    members = order[at]
-    order[at] = members[np.lexsort((members, group))]
-    return order
 
 
 @dataclass
@@ -290,7 +312,7 @@ class FusedRanking:
 
 def ranked_output(parts: Contributions, scores: np.ndarray, method: str, normalization: str | None,
                   notices: list[str], excluded: dict[str, list[str]]) -> FusedRanking:
-    order = best_first(scores, ties_likely=method == "rrf")
+    order = total_order(lambda: parts.union.ids_at(np.arange(len(parts.union))), scores)
     return FusedRanking(parts.union.ids_at(order), np.take(scores, order),
                         [lst.name for lst in parts.union.lists], order, parts, method=method,
                         normalization=normalization, notices=notices, excluded=excluded)

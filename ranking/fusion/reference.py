@@ -33,7 +33,7 @@ def _weights(names: list[str], weights: Mapping[str, float] | None, unweighted: 
 
 def reference_weighted(lists: Mapping[str, list[tuple[str, float]]], weights: Mapping[str, float] | None = None,
                        normalization: str = "minmax", missing: str = "zero") -> list[tuple[str, float]]:
-    lists = {name: items for name, items in lists.items() if items}
+    lists = {name: _sorted(items, []) for name, items in sorted(lists.items()) if items}
     if not lists:
         return []
     w = _weights(list(lists), weights, 1.0 / len(lists))
@@ -63,7 +63,7 @@ def reference_weighted(lists: Mapping[str, list[tuple[str, float]]], weights: Ma
 
 def reference_rrf(lists: Mapping[str, list[tuple[str, float]]], weights: Mapping[str, float] | None = None,
                   k: int = 60) -> list[tuple[str, float]]:
-    lists = {name: items for name, items in lists.items() if items}
+    lists = {name: _sorted(items, []) for name, items in sorted(lists.items()) if items}
     w = _weights(list(lists), weights, 1.0)
     lists = {name: items for name, items in lists.items() if w[name] > 0}
     scores: dict[str, float] = {}
@@ -74,5 +74,6 @@ def reference_rrf(lists: Mapping[str, list[tuple[str, float]]], weights: Mapping
 
 
 def _sorted(fused: list[tuple[str, float]], first_seen: list[str]) -> list[tuple[str, float]]:
-    seen = {doc: i for i, doc in enumerate(first_seen)}
-    return sorted(fused, key=lambda item: (-item[1], seen[item[0]]))
+    """Score descending, ties by document id descending (trec_eval's comp_sim_docno)."""
+    by_id = sorted(fused, key=lambda item: item[0], reverse=True)
+    return sorted(by_id, key=lambda item: -item[1])

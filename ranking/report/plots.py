@@ -59,23 +59,39 @@ def per_query_deltas(deltas: np.ndarray, path: Path, metric: str, candidate: str
     return _save(fig, path)
 
 
+def zoomed_limits(values: Sequence[float], room: float = 0.35, least: float = 0.005) -> tuple[float, float]:
+    """Axis limits around ``values`` (not from 0): .963 against .982 must look different. Padding is ``room`` of
+    the spread on each side (at least ``least``), clipped to [0, 1] where the values are."""
+    lo, hi = (min(values), max(values)) if len(values) else (0.0, 1.0)
+    pad = max((hi - lo) * room, least)
+    bottom, top = lo - pad, hi + pad * 1.6  # room above for the printed values
+    if lo >= 0:
+        bottom = max(bottom, 0.0)
+    return bottom, top
+
+
 def metric_bars(means: Mapping[str, Mapping[str, float]], path: Path, title: str) -> Path:
-    """Grouped bars: one group per metric, one bar per run, values printed on the bars."""
+    """One panel per metric, one bar per run, values printed on the bars; each panel's axis is zoomed to its
+    values (and says so), since runs worth comparing differ in the second or third decimal."""
     runs = list(means)
     metrics = list(next(iter(means.values()))) if means else []
-    fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(metrics) * max(len(runs), 1) / 2 + 2), 3.8))
-    width = 0.8 / max(len(runs), 1)
-    for i, run in enumerate(runs):
-        x = np.arange(len(metrics)) + (i - (len(runs) - 1) / 2) * width
-        values = [means[run][m] for m in metrics]
-        bars = ax.bar(x, values, width=width * 0.95, label=run, color=BASELINE_COLOURS[i % len(BASELINE_COLOURS)])
+    panels = max(len(metrics), 1)
+    fig, axes = plt.subplots(1, panels, figsize=(max(6.0, 0.55 * len(runs) * panels + 1.5 * panels), 3.8),
+                             squeeze=False)
+    colours = [BASELINE_COLOURS[i % len(BASELINE_COLOURS)] for i in range(len(runs))]
+    for ax, metric in zip(axes[0], metrics, strict=False):
+        values = [means[run][metric] for run in runs]
+        bottom, top = zoomed_limits(values)
+        bars = ax.bar(np.arange(len(runs)), [v - bottom for v in values], bottom=bottom, width=0.8, color=colours)
         for bar, value in zip(bars, values, strict=True):
-            ax.text(bar.get_x() + bar.get_width() / 2, value + 0.01, f"{value:.3f}", ha="center", va="bottom",
-                    fontsize=7, rotation=90 if len(runs) > 5 else 0)
-    ax.set_xticks(np.arange(len(metrics)), metrics)
-    ax.set_ylim(0, min(1.15, max([v for r in means.values() for v in r.values()] + [0.1]) * 1.25))
-    ax.set_title(title, loc="left", fontsize=10)
-    ax.legend(frameon=False, ncols=min(len(runs), 4), loc="upper left", bbox_to_anchor=(0, -0.12))
+            ax.text(bar.get_x() + bar.get_width() / 2, value, f"{value:.3f}", ha="center", va="bottom",
+                    fontsize=7, rotation=90 if len(runs) > 4 else 0)
+        ax.set_ylim(bottom, top)
+        ax.set_xticks([])
+        ax.set_title(metric + ("" if bottom == 0 else f"  (axis from {bottom:.3f})"), fontsize=9)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=10, fontweight="bold")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colours]
+    fig.legend(handles, runs, frameon=False, ncols=min(len(runs), 4), loc="upper left", bbox_to_anchor=(0, 0.02))
     return _save(fig, path)
 
 

@@ -181,3 +181,22 @@ def _shown(path: Path) -> str:
 
 def _slug(name: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in name).strip("_") or "run"
+
+
+def fused_losses(fused: Sequence[Evaluation], singles: Sequence[Evaluation], metric: str, trials: int = 10_000,
+                 alpha: float = 0.05) -> list[str]:
+    """A warning per fused run that is significantly worse on ``metric`` than the best single list it fuses
+    (both tests below ``alpha``): its weights do not suit this collection, or its encoder."""
+    from ranking.evaluation.significance import compare_pair
+
+    if not singles:
+        return []
+    best = max(singles, key=lambda e: e.means.get(metric, 0.0))
+    warnings = []
+    for candidate in fused:
+        comparison = compare_pair(best, candidate, metric, trials)
+        if comparison.delta < 0 and comparison.significant(alpha):
+            warnings.append(f"{candidate.run} loses to its best single list {best.run} on {metric}: "
+                            f"{comparison.delta:+.4f} (t-test p={comparison.t_test_p:.3g}, randomisation "
+                            f"p={comparison.randomisation_p:.3g}) — tune a profile for this collection and encoder")
+    return warnings

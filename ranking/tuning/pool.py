@@ -1,6 +1,6 @@
 """Candidate pools: each query's per-list candidates, cleaned and unioned exactly as ``fuse`` does, held as one
 (candidates × lists) matrix so any number of weight vectors can be scored at once (a matrix product and a
-column-wise stable sort per query). The metric a pool gives for a weight vector equals evaluating ``fuse``'s
+column-wise stable sort per query over candidates held in descending id order, which is fuse's tie order). The metric a pool gives for a weight vector equals evaluating ``fuse``'s
 output with those weights (tested)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 from ranking.evaluation.judgments import Judgments
 from ranking.evaluation.metrics import Metric, ideal_gains, metric_values, parse_metric
 from ranking.evaluation.runs import Run
-from ranking.fusion.lists import RankedList, clean_lists, union
+from ranking.fusion.lists import RankedList, clean_lists, id_ranks, union
 from ranking.fusion.normalization import normaliser
 from ranking.fusion.rrf import rrf_terms
 from ranking.fusion.weighted import MissingPolicy, missing_policy
@@ -28,13 +28,11 @@ class QueryPool:
     grades: np.ndarray  # judged grade per candidate (0 unjudged)
     ideal: np.ndarray  # depth: the query's ideal grades
     relevant: int
+    by_id: np.ndarray  # candidates in descending id order: ``fuse``'s tie order (see ranking.fusion.lists)
 
-    def first_seen(self, taking_part: np.ndarray) -> np.ndarray:
-        """Each candidate's first position in the concatenation of the lists taking part (inf where none of
-        them returned it): ``fuse``'s tie order once zero-weight lists are left out."""
-        offsets = np.cumsum(np.where(taking_part, self.lengths, 0)) - np.where(taking_part, self.lengths, 0)
-        where = self.present & taking_part
-        return np.where(where, offsets + self.ranks, np.inf).min(axis=1)
+    def reachable(self, taking_part: np.ndarray) -> np.ndarray:
+        """The candidates some list taking part returned, in descending id order (zero-weight lists drop out)."""
+        return self.by_id[(self.present[self.by_id] & taking_part).any(axis=1)]
 
 
 @dataclass
@@ -53,7 +51,7 @@ class FusionSetting:
 class CandidatePool:
     def __init__(self, runs: Mapping[str, Run], judgments: Judgments, query_ids: Sequence[str],
                  setting: FusionSetting, depth: int) -> None:
-        self.lists = list(runs)
+        self.lists = sorted(runs)  # fuse sums lists in name order
         self.setting = setting
         self.depth = depth
         self.query_ids = [q for q in query_ids if any(g >= 1 for g in judgments.qrels.get(q, {}).values())]
@@ -71,6 +69,7 @@ class CandidatePool:
             ranks = np.zeros((0, len(self.lists)))
             lengths = np.zeros(len(self.lists))
             grades = np.zeros(0)
+            by_id = np.zeros(0, dtype=np.int64)
             if lists:
                 joined = union(lists, [])
                 n = len(joined)
@@ -89,16 +88,18 @@ class CandidatePool:
                         vals = rrf_terms(rows.size, float(setting.rrf_k))
                     columns[rows, j] = vals
                     present[rows, j] = True
-                grades = np.array([judged.get(d, 0) for d in joined.ids_at(np.arange(n))], dtype=np.float64)
+                ids = joined.ids_at(np.arange(n))
+                grades = np.array([judged.get(d, 0) for d in ids], dtype=np.float64)
+                by_id = np.argsort(-id_ranks(ids), kind="stable")
             self.pools.append(QueryPool(columns, present, ranks, lengths, grades,
                                         ideal_gains(judged.values(), depth),
-                                        sum(1 for g in judged.values() if g >= 1)))
+                                        sum(1 for g in judged.values() if g >= 1), by_id))
 
     def scores(self, weights: np.ndarray, metric: str | Metric) -> np.ndarray:
         """(queries × settings) metric values for each row of ``weights`` (settings × lists).
 
-        Lists a row weights 0 take no part, as in ``fuse``: their candidates drop out and the tie order is the
-        first-seen order among the lists that do. Rows are grouped by which lists take part."""
+        Lists a row weights 0 take no part, as in ``fuse``: their candidates drop out; ties go by descending
+        document id. Rows are grouped by which lists take part."""
         metric = parse_metric(metric)
         weights = np.atleast_2d(np.asarray(weights, dtype=np.float64))
         depth = min(self.depth, metric.k or self.depth)
@@ -116,8 +117,7 @@ class CandidatePool:
             gains = np.zeros((len(weights), depth))
             for p, taking_part in enumerate(patterns):
                 columns = np.flatnonzero(group == p)
-                key = pool.first_seen(taking_part)
-                reachable = np.argsort(key, kind="stable")[: int(np.isfinite(key).sum())]
+                reachable = pool.reachable(taking_part)
                 if reachable.size == 0:
                     continue
                 ranked = np.argsort(-fused[np.ix_(reachable, columns)], axis=0, kind="stable")[:depth]

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from ranking.errors import InvalidWeights
+from ranking.errors import EvaluationInputError, InvalidWeights
 from ranking.evaluation.judgments import Judgments
 from ranking.evaluation.metrics import Evaluation, Metric, depth_needed, evaluate, parse_metric
 from ranking.evaluation.runs import Run, fuse_runs
@@ -45,6 +46,32 @@ def split_queries(query_ids: Sequence[str], validation_fraction: float = 0.5, se
     train = [q for q in query_ids if group_of[q] in train_keys]
     validation = [q for q in query_ids if group_of[q] not in train_keys]
     return train, validation
+
+
+def groups_by_document_prefix(judgments: Judgments, separator: str) -> dict[str, str]:
+    """Query → group: its first relevant document's id up to the last ``separator`` (KorQuAD's ``<article>_<n>``
+    paragraphs), so ``split_queries`` keeps questions about one article on one side."""
+    groups = {}
+    for query, docs in judgments.qrels.items():
+        relevant = [d for d, g in docs.items() if g >= 1] or list(docs)
+        if relevant:
+            groups[query] = relevant[0].rsplit(separator, 1)[0]
+    return groups
+
+
+def read_groups(path: Path) -> dict[str, str]:
+    """Query → group from a two-column file (``query-id<TAB>group``; a header line is skipped)."""
+    groups = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        parts = line.split("\t") if "\t" in line else line.split()
+        if not parts or not line.strip():
+            continue
+        if len(parts) != 2:
+            raise EvaluationInputError(path, f"expected 'query-id<TAB>group', got {len(parts)} column(s)", number)
+        if number == 1 and parts[0].lower() in ("query-id", "query_id", "qid", "query"):
+            continue
+        groups[parts[0]] = parts[1]
+    return groups
 
 
 @dataclass
@@ -83,7 +110,7 @@ class SweepResult:
 def candidate_weights(lists: int, step: float | None, samples: int | None, seed: int) -> tuple[np.ndarray, str]:
     if samples:
         return simplex_random(lists, samples, seed), f"random {samples} points (seed {seed})"
-    step = step or 0.1
+    step = step or 0.05
     return simplex_grid(lists, step), f"grid step {step:g}"
 
 
@@ -103,12 +130,12 @@ def _pick(weights: np.ndarray, scores: np.ndarray) -> int:
 
 def sweep(runs: Mapping[str, Run], judgments: Judgments, train: Sequence[str], validation: Sequence[str] = (),
           metric: str = "ndcg@10", settings: Sequence[FusionSetting] = (FusionSetting(),),
-          step: float | None = 0.1, samples: int | None = None, seed: int = 0) -> SweepResult:
+          step: float | None = 0.05, samples: int | None = None, seed: int = 0) -> SweepResult:
     """Tune fusion weights over ``runs`` (one per retriever) on ``train``; report on ``validation``."""
     if len(runs) < 1:
         raise InvalidWeights("weight tuning needs at least one run")
     parsed = parse_metric(metric)
-    lists = list(runs)
+    lists = sorted(runs)  # the candidate pools' column order
     grid, search = candidate_weights(len(lists), step, samples, seed)
     depth = depth_needed([parsed], max(r.depth() for r in runs.values()) * len(runs))
     points: list[SweepPoint] = []
@@ -125,7 +152,7 @@ def sweep(runs: Mapping[str, Run], judgments: Judgments, train: Sequence[str], v
         if train_scores[pick] > best_score + 1e-12:
             best_index, best_score = len(points) - len(grid) + pick, float(train_scores[pick])
     result = SweepResult(parsed.name, lists, list(train), list(validation), points, points[best_index], search)
-    for name, run in runs.items():
+    for name, run in sorted(runs.items()):
         result.baselines[name] = _split_means(run, judgments, train, validation, parsed)
     rrf = FusionSetting(method="rrf", rrf_k=60)
     equal = np.full((1, len(lists)), 1.0 / len(lists))

@@ -71,7 +71,7 @@ def test_status_reports_counts_encoders_and_stage_versions(indexed):
     report = json.loads(run_cli("status", "--data-dir", str(indexed), "--json").stdout)
     assert report["store"]["counts"]["videos"] == 1 and report["store"]["counts"]["segments"] == 2
     assert report["store"]["encoders"]["text"]["dims"] == 384
-    assert report["stage_versions"] == {"metadata@1, scene_text@1, shots@2, text_vectors@1": 1}
+    assert report["stage_versions"] == {"metadata@1, scene_text@1, shots@2, text_vectors@2": 1}
     assert report["last_job"]["videos_ok"] == 1
 
 

@@ -147,4 +147,4 @@ def test_adding_stages_reruns_only_those_and_reuses_the_segments(ray_local, clip
     assert hits and hits[0].start_s >= 3.0 and "night" in (hits[0].text or "").lower()
     checkpoint = searcher.store.get(IndexName.VIDEOS, [hits[0].video_id])[hits[0].video_id]["stages"]
     assert {name: record["version"] for name, record in checkpoint.items()} == {
-        "shots": "2", "metadata": "1", "scene_text": "1", "text_vectors": "1"}
+        "shots": "2", "metadata": "1", "scene_text": "1", "text_vectors": "2"}

@@ -65,12 +65,12 @@ def test_explain_gives_raw_normalised_and_contributions_for_every_hit() -> None:
         "text_vec": [Candidate("b", 0.9), Candidate("d", 0.5)],
     }
     fused = fuse(lists, weights={"bm25_ko": 0.4, "text_vec": 0.6})
-    assert fused.ids == ["b", "a", "c", "d"]  # c and d tie at 0: first seen first
+    assert fused.ids == ["b", "a", "d", "c"]  # c and d tie at 0: the larger id first (trec_eval's order)
     b = fused.explain(0)
     assert b["bm25_ko"] == {"raw": 6.0, "normalised": pytest.approx(1 / 3), "contribution": pytest.approx(0.4 / 3),
                             "rank": 2}
     assert b["text_vec"] == {"raw": 0.9, "normalised": 1.0, "contribution": pytest.approx(0.6), "rank": 1}
-    d = fused.explain(3)
+    d = fused.explain(2)
     assert d["bm25_ko"] == {"raw": None, "normalised": None, "contribution": 0.0, "rank": None}
     every = fused.explanations()
     assert [e["id"] for e in every] == fused.ids
@@ -87,7 +87,8 @@ def test_missing_policies_change_what_an_absent_list_costs() -> None:
     weights = {"bm25": 0.5, "vec": 0.5}
     skip = fuse(lists, weights=weights, missing="skip")
     zero = fuse(lists, weights=weights, missing="zero")
-    assert skip.ids[0] == "solo" and skip.scores[0] == pytest.approx(1.0)  # judged by bm25 alone
+    # judged by one list alone, "solo" and "y" both score 1 (the tie goes to the larger id)
+    assert skip.ids[:2] == ["y", "solo"] and skip.scores[1] == pytest.approx(1.0)
     assert zero.ids.index("both") < zero.ids.index("solo")  # agreement wins when absence costs
     # With z-scores, "zero" gives an absent list its mean; "min" its worst score: "solo" drops.
     z_zero = fuse(lists, weights=weights, normalization="zscore", missing="zero")
@@ -147,7 +148,7 @@ def test_empty_and_degenerate_lists() -> None:
     assert fuse({}).ids == []
     assert fuse({"a": [], "b": []}, method="rrf").ids == []
     one = fuse({"a": [Candidate("x", 5.0), Candidate("y", 5.0)], "b": []})
-    assert one.ids == ["x", "y"] and one.lists == ["a"]  # equal scores: both 1 after min-max, order kept
+    assert one.ids == ["y", "x"] and one.lists == ["a"]  # equal scores: both 1 after min-max, larger id first
     only_nan = fuse({"a": [Candidate("x", float("nan"))]})
     assert only_nan.ids == [] and only_nan.excluded == {"a": ["x"]}
 
@@ -186,15 +187,16 @@ def test_accepts_id_score_tuples_and_ranked_lists() -> None:
 
 
 @pytest.mark.parametrize("distinct", [3, 40, 10_000])
-def test_best_first_orders_ties_by_first_seen_like_a_stable_sort(distinct: int) -> None:
-    from ranking.fusion.lists import best_first
+def test_total_order_is_score_then_descending_id(distinct: int) -> None:
+    from ranking.fusion.lists import total_order
 
     rng = np.random.default_rng(distinct)
     for _ in range(20):
         scores = rng.integers(0, distinct, 500).astype(np.float64) / 7
-        expected = np.argsort(-scores, kind="stable")
-        np.testing.assert_array_equal(best_first(scores), expected)
-        np.testing.assert_array_equal(best_first(scores, ties_likely=True), expected)
+        ids = [f"d{i:04d}" for i in rng.permutation(500)]
+        expected = sorted(range(500), key=lambda i: ids[i], reverse=True)
+        expected.sort(key=lambda i: -scores[i])
+        np.testing.assert_array_equal(total_order(ids, scores), expected)
 
 
 @pytest.mark.parametrize("method, normalization, missing", [

@@ -83,7 +83,7 @@ def test_run_files_round_trip_and_sort_by_score(tmp_path: Path) -> None:
     path.write_text("q1 Q0 d2 2 0.5 bm25\nq1 Q0 d1 1 0.9 bm25\nq1 Q0 d3 3 0.5 bm25\nq2 Q0 d4 1 3 bm25\n")
     run = load_trec_run(path)
     assert run.name == "bm25"
-    assert run.rankings["q1"].ids == ["d1", "d2", "d3"]  # by score; the tie keeps file rank order
+    assert run.rankings["q1"].ids == ["d1", "d3", "d2"]  # by score; ties by id descending, as trec_eval
     again = load_trec_run(save_trec_run(run, tmp_path / "again.run"))
     assert {q: r.ids for q, r in again.rankings.items()} == {q: r.ids for q, r in run.rankings.items()}
 

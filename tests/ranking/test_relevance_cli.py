@@ -93,7 +93,9 @@ def test_compare_reports_deltas_and_both_significance_tests(files, tmp_path) -> 
 
 def test_bad_inputs_get_one_line_and_warnings_not_tracebacks(files, tmp_path) -> None:
     lonely = invoke("compare", "-j", str(files["qrels"]), "-r", str(files["bm25"]), "--out", str(tmp_path / "c"))
-    assert lonely.exit_code == 2 and "at least two --run files" in lonely.output
+    said = " ".join(lonely.output.replace("│", " ").split())
+    assert lonely.exit_code == 2 and "at least two runs" in said and "--run" in said
+    assert "qrels" not in said  # the judgments are fine: the message names the input that is short
     broken = tmp_path / "broken.run"
     broken.write_text("q1 Q0 d1 one 0.5 x\n")
     bad = invoke("eval", "-j", str(files["qrels"]), "-r", str(broken), "--out", str(tmp_path / "e"))
@@ -119,3 +121,36 @@ def test_the_installed_command_runs(files, tmp_path) -> None:
                      str(tmp_path / "cli"), timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "cli" / "report.md").is_file() and "ndcg@10" in result.stdout
+
+
+def test_eval_warns_when_a_profile_loses_to_its_best_single_list(files, tmp_path) -> None:
+    from ranking.profiles import FusionProfile, save_profile
+
+    profiles = tmp_path / "profiles"
+    save_profile(FusionProfile(name="dense-heavy", weights={"bm25": 0.02, "dense": 0.98},
+                               normalization="max"), profiles)
+    save_profile(FusionProfile(name="balanced", weights={"bm25": 0.5, "dense": 0.5}), profiles)
+    # dense alone misses the relevant document on a third of the queries; bm25 alone on another third.
+    weak = save_trec_run(_worse_dense(files), tmp_path / "weak.run")
+    result = invoke("eval", "-j", str(files["qrels"]), "-r", f"bm25={files['bm25']}", "-r", f"dense={weak}",
+                    "--profile", "dense-heavy", "--profile", "balanced", "--profiles-dir", str(profiles),
+                    "--out", str(tmp_path / "eval"))
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "profile dense-heavy loses to its best single list bm25 on ndcg@10" in said
+    assert "profile balanced loses" not in said
+
+
+def _worse_dense(files):
+    """The planted dense run with its relevant documents pushed down on most queries: clearly worse than bm25."""
+    from ranking.evaluation.runs import Run
+    from ranking.fusion.lists import RankedList
+
+    dense = load_trec_run(files["dense"])
+    rankings = {}
+    for i, (query, ranking) in enumerate(dense.rankings.items()):
+        ids = [d for d in ranking.ids if not d.startswith("rel")]
+        relevant = [d for d in ranking.ids if d.startswith("rel")]
+        ids = ids[:25] + relevant + ids[25:] if i % 4 else list(ranking.ids)
+        rankings[query] = RankedList("dense", ids, ranking.scores[: len(ids)])
+    return Run("dense", rankings)

@@ -8,7 +8,7 @@ from math import comb
 import numpy as np
 import pytest
 
-from ranking.errors import InvalidWeights
+from ranking.errors import EvaluationInputError, InvalidWeights
 from ranking.evaluation.judgments import Judgments
 from ranking.evaluation.metrics import evaluate
 from ranking.evaluation.runs import Run, fuse_runs
@@ -132,7 +132,34 @@ def test_pool_with_three_lists_and_lists_left_out() -> None:
         pool = CandidatePool(runs, judgments, queries, setting, depth=50)
         by_pool = pool.scores(weights, "ndcg@10")
         for column, w in enumerate(weights):
-            fused = fuse_runs(runs, method=setting.method, weights=dict(zip(runs, w, strict=True)),
+            fused = fuse_runs(runs, method=setting.method, weights=dict(zip(pool.lists, w, strict=True)),
                               normalization=setting.normalization, missing=setting.missing)
             direct = evaluate(judgments, fused, ["ndcg@10"], queries).per_query["ndcg@10"]
             np.testing.assert_allclose(by_pool[:, column], direct, atol=1e-12, err_msg=f"{setting} {w}")
+
+
+def test_grouped_splits_from_a_file_or_document_ids_keep_groups_together(tmp_path) -> None:
+    from ranking.tuning.sweep import groups_by_document_prefix, read_groups
+
+    qrels = {f"q{i}": {f"article{i % 7}_{i % 3}": 1} for i in range(70)}
+    judgments = Judgments(qrels)
+    by_prefix = groups_by_document_prefix(judgments, "_")
+    assert by_prefix["q8"] == "article1"
+    path = tmp_path / "groups.tsv"
+    path.write_text("query-id\tgroup\n" + "".join(f"q{i}\tg{i % 5}\n" for i in range(70)))
+    from_file = read_groups(path)
+    for groups in (by_prefix, from_file):
+        train, validation = split_queries(list(qrels), 0.5, 3, groups)
+        assert train and validation
+        assert not {groups[q] for q in train} & {groups[q] for q in validation}
+    path.write_text("q1\tg1\textra\n")
+    with pytest.raises(EvaluationInputError, match="groups.tsv:1"):
+        read_groups(path)
+
+
+def test_bar_axes_zoom_to_the_values() -> None:
+    from ranking.report.plots import zoomed_limits
+
+    bottom, top = zoomed_limits([0.963, 0.982])
+    assert 0.9 < bottom < 0.963 and 0.982 < top < 1.02
+    assert zoomed_limits([0.0, 0.4])[0] == 0.0

