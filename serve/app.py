@@ -145,7 +145,7 @@ class ApiIngress:
     def __serve_build_asgi_app__(self):
         app = create_api(self._settings, self._backend)
         # human edits and judgments (serve/edits_api.py): answered 403 "switched off" without editor keys
-        desk = HandleDesk(self._editor, self._settings.serve.request_timeout_s) if self._editor else None
+        desk = HandleDesk(self._editor, self._settings.serve.request_timeout_s) if self._editor is not None else None
         install_edit_routes(app, self._settings, desk)
         return app
 
