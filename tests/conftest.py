@@ -42,7 +42,9 @@ def ray_local():
     from ray.data import DataContext
 
     if not ray.is_initialized():
-        ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
+        # address="local": a Ray of its own; without it ray.init() joins any Ray already running on the machine
+        ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level=logging.WARNING,
+                 log_to_driver=False)
     DataContext.get_current().enable_progress_bars = False
     yield ray
     ray.shutdown()

@@ -133,7 +133,7 @@ def test_status_and_dry_run_say_what_is_stale_and_why(ray_local, clip_factory, t
     run_ingest([clip], settings)
     before = _video(settings)
     env = {"VIDSEARCH_INGEST__STAGES": json.dumps(["shots", "metadata", "credits", "text_vectors"]),
-           "VIDSEARCH_LOG_LEVEL": "WARNING"}
+           "VIDSEARCH_LOG_LEVEL": "WARNING", "VIDSEARCH_RAY__ADDRESS": "local"}
     data = ["--data-dir", str(settings.data_dir)]
 
     status = run_cli("status", "--json", *data, env=env, timeout=300)
