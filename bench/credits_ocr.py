@@ -29,8 +29,8 @@ sys.path.insert(0, str(REPO))
 from bench.credits_rolls import cases, ensure_rendered  # noqa: E402
 from vidsearch.config import Settings  # noqa: E402
 from vidsearch.credits.pipeline import CreditExtractor  # noqa: E402
-from vidsearch.credits.render import CreditFont  # noqa: E402
-from vidsearch.credits.scoring import RollScore, score_lines, score_pairs  # noqa: E402
+from testkit.credits.render import CreditFont  # noqa: E402
+from testkit.credits.scoring import RollScore, score_lines, score_pairs  # noqa: E402
 from vidsearch.ocr.preprocess import binarize_for_ocr  # noqa: E402
 from vidsearch.ocr.tesseract import TesseractEngine  # noqa: E402
 

@@ -22,8 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.corpus import shared_eval  # noqa: E402
-from vidsearch.credits.filler import FillerSpec, Subtitle  # noqa: E402
-from vidsearch.credits.render import (  # noqa: E402
+from testkit.credits.filler import FillerSpec, Subtitle  # noqa: E402
+from testkit.credits.render import (  # noqa: E402
     CreditBackground,
     CreditFont,
     CreditLayout,
@@ -31,8 +31,8 @@ from vidsearch.credits.render import (  # noqa: E402
     CreditRollSpec,
     render_credit_roll,
 )
-from vidsearch.credits.sample import CreditSources, load_sources, sample_entries  # noqa: E402
-from vidsearch.credits.truth import CreditRollTruth  # noqa: E402
+from testkit.credits.sample import CreditSources, load_sources, sample_entries  # noqa: E402
+from testkit.credits.truth import CreditRollTruth  # noqa: E402
 
 SUBTITLES = ("오늘 정말 고마웠어요", "내일 다시 만나요", "I will see you tomorrow")
 

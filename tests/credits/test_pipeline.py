@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from vidsearch.credits.filler import FillerSpec, Subtitle
-from vidsearch.credits.render import (
+from testkit.credits.filler import FillerSpec, Subtitle
+from testkit.credits.render import (
     CreditBackground,
     CreditEntry,
     CreditFont,
@@ -16,7 +16,7 @@ from vidsearch.credits.render import (
     CreditRollSpec,
     render_footage,
 )
-from vidsearch.credits.scoring import score_lines, score_pairs
+from testkit.credits.scoring import score_lines, score_pairs
 from vidsearch.media.frames import Cv2FrameSource
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from vidsearch.credits.render import CreditEntry, CreditRollSpec
+from testkit.credits.render import CreditEntry, CreditRollSpec
 from vidsearch.credits.search import person_credits, search_credits
 from vidsearch.credits.stage import CreditStage, credit_pairs
 from vidsearch.documents import Credit, Segment, Video, credit_id, segment_id
@@ -194,7 +194,7 @@ def test_cli_person_and_search(store):
 def test_index_then_find_a_person_through_the_cli(roll_factory, stage_role_settings, tmp_path):
     """The whole path a user takes: ``vidsearch index`` with the credits stage, then credit and segment search.
     Role codes come from the real role mapper (on the taxonomy slice, to load in seconds)."""
-    from vidsearch.credits.filler import FillerSpec
+    from testkit.credits.filler import FillerSpec
 
     spec = CreditRollSpec(entries=ROLL, width=1280, height=720, fps=10, scroll_speed=0.15)
     path, truth = roll_factory("indexed-roll", spec, FillerSpec(seconds=6.0))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vidsearch.credits.render import CreditEntry
+from testkit.credits.render import CreditEntry
 
 # Korean crew titles as printed in broadcast end credits (from the list, plus common variants)
 KOREAN_CREW_ROLES = (

@@ -22,8 +22,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from vidsearch.credits.filler import FillerSpec, MovingColourField, filler_frames
-from vidsearch.credits.truth import CreditRollTruth, TruthLine
+from testkit.credits.filler import FillerSpec, MovingColourField, filler_frames
+from testkit.credits.truth import CreditRollTruth, TruthLine
 from vidsearch.media.synth import write_video
 
 NANUM_DIR = Path("/usr/share/fonts/truetype/nanum")
