@@ -118,6 +118,7 @@ class ReadLine:
     roll_y: float  # vertical position on its run (frame y + the run's scroll offset)
     first_s: float  # first and last sampled time it was entirely on screen
     last_s: float
+    best_s: float = -1.0  # when it is most readable: nearest the frame's centre (a card: mid-way); in [first, last]
     overlay: bool = False  # stayed put while the roll moved: a logo or caption, not a credit
     readable: bool = True  # False: the text read cannot be trusted (low confidence, not Hangul/Latin)
 
@@ -291,7 +292,7 @@ class SectionReader:
 
     @staticmethod
     def _span(track: _Track, obs: _Observation, timeline: list[tuple[float, FrameAlignment]],
-              detections: list[float]) -> tuple[float, float]:
+              detections: list[float]) -> tuple[float, float, float]:
         """Sampled times at which the piece is entirely on screen, from the run's offsets where they were measured,
         and never before the detection preceding its first sighting or after the one following its last (offsets
         are only known relative to what is visible: a logo alone on screen pins them while the roll still moves
@@ -302,9 +303,18 @@ class SectionReader:
         low, high = (max(earlier) if earlier else -np.inf), (min(later) if later else np.inf)
         top = obs.box.y0 + obs.offset
         bottom = obs.box.y1 + obs.offset
-        times = [t for t, a in timeline if a.run == obs.run and (a.measured or t == obs.t) and low < t < high
-                 and top - a.offset >= 0 and bottom - a.offset <= obs.frame_height]
-        return (min(times + seen), max(times + seen))
+        on_screen = [(t, a.offset) for t, a in timeline if a.run == obs.run and (a.measured or t == obs.t)
+                     and low < t < high and top - a.offset >= 0 and bottom - a.offset <= obs.frame_height]
+        times = [t for t, _ in on_screen]
+        first, last = min(times + seen), max(times + seen)
+        # most readable: the sample whose line centre is nearest the frame's centre; on a still card every
+        # sample ties, and the middle of its span wins (past a fade in, before a fade out)
+        middle, centre = (first + last) / 2, obs.frame_height / 2
+        band = 0.02 * obs.frame_height
+        candidates = on_screen or [(obs.t, obs.offset)]
+        best = min(candidates, key=lambda item: (round(abs(obs.roll_y - item[1] - centre) / band),
+                                                 abs(item[0] - middle)))[0]
+        return first, last, min(max(best, first), last)
 
     def _same_line(self, a: ReadLine, b: ReadLine) -> bool:
         if a.overlay != b.overlay or _similar(a.text, b.text) < self.settings.dedupe_similarity:
@@ -344,9 +354,9 @@ class SectionReader:
         owner = {id(o): track for track in tracks for o in track.observations}
         lines, overlays = [], []
         for line, obs in results:
-            first, last = self._span(owner[id(obs)], obs, timeline, detections)
+            first, last, best = self._span(owner[id(obs)], obs, timeline, detections)
             read = ReadLine(line.text.strip(), line.confidence, line.words, obs.box, obs.run, obs.roll_y, first, last,
-                            overlay=obs.static)
+                            best, overlay=obs.static)
             (overlays if obs.static else lines).append(read)
         log.debug("credits: read %d pieces from %d tracks (%d frames sampled, %d detected) in %.1f-%.1f s",
                   len(lines), len(tracks), sampled, detected, start_s, end_s)

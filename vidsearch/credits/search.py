@@ -42,7 +42,12 @@ class CreditHit(BaseModel):
     role_code: str | None = None
     role_label: str | None = None
     department: str | None = None
-    time_s: float
+    role_codes: list[str] = Field(default_factory=list)
+    role_status: str | None = Field(None, description="mapped | partial | unmapped | other_language | none")
+    kind: str = "person"
+    time_s: float = Field(description="when the credit is most readable; inside start_s..end_s")
+    start_s: float | None = Field(None, description="the credit is entirely on screen from start_s to end_s")
+    end_s: float | None = None
     score: float
     title: str | None = None
     programme_title: str | None = None
@@ -109,7 +114,9 @@ def search_credits(store: IndexBackend, query: str, k: int = 10,
         hits.append(CreditHit(
             credit_id=doc_id, video_id=doc["video_id"], segment_id=doc.get("segment_id"), name=doc["name"],
             role_text=doc["role_text"], role_code=doc.get("role_code"), role_label=doc.get("role_label"),
-            department=doc.get("department"), time_s=doc["time_s"], score=round(float(fused.scores[position]), 6),
+            department=doc.get("department"), role_codes=doc.get("role_codes") or [],
+            role_status=doc.get("role_status"), kind=doc.get("kind") or "person", time_s=doc["time_s"],
+            start_s=doc.get("start_s"), end_s=doc.get("end_s"), score=round(float(fused.scores[position]), 6),
             title=doc.get("title") or video.get("title"), programme_title=doc.get("programme_title"),
             channel=doc.get("channel"), air_date=doc.get("air_date"), video_path=video.get("path"),
         ))
