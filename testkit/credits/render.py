@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from typing import Literal
+
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -46,23 +49,28 @@ class CreditLayout(StrEnum):
     DOT_LEADER = "dot_leader"
     SLASH = "slash"
     HEADING_LIST = "heading_list"
+    COLUMNS = "columns"  # the role centred above its names, set in 2-3 columns
 
 
 class CreditMotion(StrEnum):
     SCROLL = "scroll"
-    CARDS = "cards"
+    CARDS = "cards"  # page by page, cut (or faded, ``fade_s``) from one card to the next
+    SCROLL_DOWN = "scroll_down"  # a roll moving down the screen: lines enter at the top
 
 
 class CreditBackground(StrEnum):
     BLACK = "black"
     MOVING_COLOUR = "moving_colour"
+    LIGHT = "light"  # dark text on a pale picture
+    BUSY = "busy"  # programme footage (moving shapes, full brightness) behind outlined text
 
 
 class CreditEntry(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    role: str = Field(min_length=1)
+    role: str = Field("", description="\"\": a roll that names no role (names only)")
     names: tuple[str, ...] = Field(min_length=1)
+    origins: tuple[str, ...] = Field((), description="per name: korean | foreign_hangul | latin | company")
 
 
 class CreditRollSpec(BaseModel):
@@ -83,6 +91,12 @@ class CreditRollSpec(BaseModel):
     role_scale: float = Field(0.85, gt=0.3, le=1.5, description="role text size relative to names")
     line_spacing: float = Field(1.75, ge=1.2)
     names_per_line: int = Field(1, ge=1, le=4)
+    columns: int = Field(3, ge=2, le=3, description="name columns of the columns layout")
+    name_separator: Literal["gap", "comma", "dot"] = Field(
+        "gap", description="how names on one row are set apart: a wide gap, ', ' or ' · '")
+    name_gap_em: float = Field(1.6, ge=1.0, le=6.0, description="the wide gap between names, in ems")
+    fade_s: float = Field(0.0, ge=0, description="cards fade in and out over this long")
+    cut_after_s: float | None = Field(None, gt=0, description="the video ends here, mid-roll")
     name_colour: tuple[int, int, int] = (255, 255, 255)  # RGB
     role_colour: tuple[int, int, int] = (200, 200, 200)
     scroll_speed: float = Field(0.1, gt=0, description="frame heights per second")
@@ -131,6 +145,46 @@ class _Fonts:
         self.role = ImageFont.truetype(str(spec.role_font or spec.font), self.role_px)
 
 
+def _name_pieces(spec: CreditRollSpec, fonts: _Fonts, names: tuple[str, ...], x: float, anchor: str
+                 ) -> list[_Piece]:
+    """Names of one row from ``x`` (anchor "ls": leftmost name starts there; "rs": the last ends there; "ms":
+    centred), set apart as the spec says: separate pieces a wide gap apart, or one piece joined by ', ' / ' · '."""
+    if spec.name_separator != "gap" or len(names) == 1:
+        joiner = {"gap": "", "comma": ", ", "dot": " · "}[spec.name_separator]
+        return [_Piece(joiner.join(names), x, anchor, False)]
+    gap = spec.name_gap_em * fonts.name_px
+    widths = [fonts.name.getlength(n) for n in names]
+    total = sum(widths) + gap * (len(names) - 1)
+    left = {"ls": x, "rs": x - total, "ms": x - total / 2}[anchor]
+    pieces = []
+    for name, width in zip(names, widths):
+        pieces.append(_Piece(name, left, "ls", False))
+        left += width + gap
+    return pieces
+
+
+def _chunks(spec: CreditRollSpec, fonts: _Fonts, names: tuple[str, ...], per_line: int, room: float
+            ) -> list[tuple[str, ...]]:
+    """Names grouped into rows of at most ``per_line``, and no wider than ``room`` (a column's width, or the
+    frame's): a roll never runs off the screen."""
+    gap = spec.name_gap_em * fonts.name_px if spec.layout is not CreditLayout.COLUMNS else 0.0
+    rows: list[list[str]] = []
+    width = 0.0
+    for name in names:
+        size = fonts.name.getlength(name)
+        if spec.layout is CreditLayout.COLUMNS:
+            fits = rows and len(rows[-1]) < per_line
+        else:
+            fits = rows and len(rows[-1]) < per_line and width + gap + size <= room
+        if fits:
+            rows[-1].append(name)
+            width += gap + size
+        else:
+            rows.append([name])
+            width = size
+    return [tuple(r) for r in rows]
+
+
 def _rows(spec: CreditRollSpec, fonts: _Fonts) -> list[_Row]:
     """Lay the entries out as rows of pieces (x positions; y comes later)."""
     w = spec.width
@@ -138,12 +192,19 @@ def _rows(spec: CreditRollSpec, fonts: _Fonts) -> list[_Row]:
     gap = fonts.name_px * 1.2
     rows: list[_Row] = []
     for e, entry in enumerate(spec.entries):
-        chunks = [entry.names[i:i + spec.names_per_line] for i in range(0, len(entry.names), spec.names_per_line)]
-        if spec.layout is CreditLayout.TWO_COLUMN:
+        per_line = spec.columns if spec.layout is CreditLayout.COLUMNS else spec.names_per_line
+        room = {CreditLayout.TWO_COLUMN: w * 0.47 - gap, CreditLayout.COLUMNS: w * 0.3 if spec.columns == 3 else w * 0.36,
+                }.get(spec.layout, w * 0.9)
+        chunks = _chunks(spec, fonts, entry.names, per_line, room)
+        if not entry.role:  # names only: centred rows
+            for chunk in chunks:
+                rows.append(_Row(_name_pieces(spec, fonts, chunk, w / 2, "ms"), " ".join(chunk), None, tuple(chunk),
+                                 "names", e, fonts.name_px))
+        elif spec.layout is CreditLayout.TWO_COLUMN:
             for c, chunk in enumerate(chunks):
                 role = entry.role if c == 0 else None
                 pieces = [_Piece(entry.role, gutter - gap, "rs", True)] if role else []
-                pieces.append(_Piece("   ".join(chunk), gutter + gap, "ls", False))
+                pieces += _name_pieces(spec, fonts, chunk, gutter + gap, "ls")
                 rows.append(_Row(pieces, " ".join(([role] if role else []) + list(chunk)), role, tuple(chunk),
                                  "pair" if role else "names", e, fonts.name_px))
         elif spec.layout is CreditLayout.DOT_LEADER:
@@ -163,12 +224,20 @@ def _rows(spec: CreditRollSpec, fonts: _Fonts) -> list[_Row]:
             names = " · ".join(entry.names)
             rows.append(_Row([_Piece(f"{entry.role} / {names}", w / 2, "ms", False)],
                              " ".join([entry.role, *entry.names]), entry.role, entry.names, "pair", e, fonts.name_px))
+        elif spec.layout is CreditLayout.COLUMNS:
+            rows.append(_Row([_Piece(entry.role, w / 2, "ms", True)], entry.role, entry.role, (), "heading", e,
+                             fonts.role_px))
+            step = w * (0.3 if spec.columns == 3 else 0.36)
+            centres = [w / 2 + step * (k - (spec.columns - 1) / 2) for k in range(spec.columns)]
+            for chunk in chunks:
+                pieces = [_Piece(name, centres[k], "ms", False) for k, name in enumerate(chunk)]
+                rows.append(_Row(pieces, " ".join(chunk), None, tuple(chunk), "names", e, fonts.name_px))
         else:  # HEADING_LIST
             rows.append(_Row([_Piece(entry.role, w / 2, "ms", True)], entry.role, entry.role, (), "heading", e,
                              fonts.role_px))
             for chunk in chunks:
-                rows.append(_Row([_Piece("    ".join(chunk), w / 2, "ms", False)], " ".join(chunk), None,
-                                 tuple(chunk), "names", e, fonts.name_px))
+                rows.append(_Row(_name_pieces(spec, fonts, chunk, w / 2, "ms"), " ".join(chunk), None, tuple(chunk),
+                                 "names", e, fonts.name_px))
     return rows
 
 
@@ -179,23 +248,36 @@ class _Canvas:
     shadow: np.ndarray | None  # (H, W) uint8 alpha of a dark drop shadow
 
 
-def _draw(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], baselines: list[float], height: int,
-          shadow: bool) -> _Canvas:
+def _colours(spec: CreditRollSpec) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """(name, role) RGB: on a light picture, white defaults become dark grey and black."""
+    if spec.background is CreditBackground.LIGHT:
+        name = (20, 20, 25) if spec.name_colour == (255, 255, 255) else spec.name_colour
+        role = (70, 70, 80) if spec.role_colour == (200, 200, 200) else spec.role_colour
+        return name, role
+    return spec.name_colour, spec.role_colour
+
+
+def _draw(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], baselines: list[float], height: int) -> _Canvas:
     layers = {kind: Image.new("L", (spec.width, height), 0) for kind in ("role", "name")}
+    busy = spec.background is CreditBackground.BUSY
+    shadow = spec.background in (CreditBackground.MOVING_COLOUR, CreditBackground.BUSY)
     shadow_layer = Image.new("L", (spec.width, height), 0) if shadow else None
-    offset = max(1, round(fonts.name_px / 16))
+    offset = 0 if busy else max(1, round(fonts.name_px / 16))
     for row, baseline in zip(rows, baselines):
         for piece in row.pieces:
             font = fonts.role if piece.role else fonts.name
             layer = layers["role" if piece.role else "name"]
             ImageDraw.Draw(layer).text((piece.x, baseline), piece.text, font=font, fill=255, anchor=piece.anchor)
-            if shadow_layer is not None:
-                ImageDraw.Draw(shadow_layer).text((piece.x + offset, baseline + offset), piece.text, font=font,
-                                                  fill=200, anchor=piece.anchor)
+            if shadow_layer is not None:  # a drop shadow; over busy footage a dark outline all round
+                ImageDraw.Draw(shadow_layer).text(
+                    (piece.x + offset, baseline + offset), piece.text, font=font, fill=230 if busy else 200,
+                    anchor=piece.anchor, stroke_width=max(1, round(fonts.name_px / 14)) if busy else 0,
+                    stroke_fill=230 if busy else 200)
     role_a = np.asarray(layers["role"], np.uint16)
     name_a = np.asarray(layers["name"], np.uint16)
-    role_bgr = np.array(spec.role_colour[::-1], np.uint16)
-    name_bgr = np.array(spec.name_colour[::-1], np.uint16)
+    name_rgb, role_rgb = _colours(spec)
+    role_bgr = np.array(role_rgb[::-1], np.uint16)
+    name_bgr = np.array(name_rgb[::-1], np.uint16)
     premultiplied = ((role_a[..., None] * role_bgr + name_a[..., None] * name_bgr) // 255).astype(np.uint8)
     alpha = np.minimum(role_a + name_a, 255).astype(np.uint8)
     return _Canvas(premultiplied, alpha, np.asarray(shadow_layer, np.uint8) if shadow_layer is not None else None)
@@ -205,22 +287,46 @@ class _Background:
     def __init__(self, spec: CreditRollSpec) -> None:
         self.spec = spec
         self.field = MovingColourField(spec.width, spec.height, spec.seed)
+        rng = np.random.default_rng(spec.seed + 1)
+        n = 14
+        self.start = rng.uniform(0, 1, (n, 2)) * (spec.width, spec.height)
+        self.velocity = rng.uniform(-0.25, 0.25, (n, 2)) * spec.height
+        self.radius = rng.uniform(0.05, 0.2, n) * spec.height
+        self.colour = rng.integers(0, 256, (n, 3))
+        self.colour[::4] = 250  # some white shapes: light text crosses light picture
+        yy = np.linspace(0, 1, spec.height, dtype=np.float32)[:, None, None]
+        xx = np.linspace(0, 1, spec.width, dtype=np.float32)[None, :, None]
+        self.pale = (228 + 18 * yy - 10 * xx + np.zeros((1, 1, 3), np.float32)).astype(np.float32)
 
     def frame(self, t: float) -> np.ndarray:
-        if self.spec.background is CreditBackground.BLACK:
+        kind = self.spec.background
+        if kind is CreditBackground.BLACK:
             return np.zeros((self.spec.height, self.spec.width, 3), np.uint8)
-        return self.field.frame(t)
+        if kind is CreditBackground.LIGHT:
+            drift = 6 * np.sin(0.5 * t)
+            return np.clip(self.pale + drift, 0, 255).astype(np.uint8)
+        frame = self.field.frame(t)
+        if kind is CreditBackground.BUSY:
+            frame = cv2.convertScaleAbs(frame, alpha=1.5, beta=20)  # full brightness, not dimmed for the text
+            centres = (self.start + self.velocity * t) % (self.spec.width, self.spec.height)
+            for (cx, cy), r, c in zip(centres, self.radius, self.colour):
+                cv2.circle(frame, (int(cx), int(cy)), int(r), tuple(int(v) for v in c), -1, cv2.LINE_AA)
+        return frame
 
 
-def _compose(background: np.ndarray, canvas: _Canvas, y: int, height: int) -> np.ndarray:
-    a = canvas.alpha[y:y + height]
-    colour = canvas.premultiplied[y:y + height]
-    if not background.any():
-        return colour.copy()
+def _compose(background: np.ndarray, canvas: _Canvas, y: int, height: int, opacity: float = 1.0) -> np.ndarray:
+    a = canvas.alpha[y:y + height].astype(np.uint16)
+    colour = canvas.premultiplied[y:y + height].astype(np.uint16)
+    if opacity < 1.0:
+        a = (a * opacity).astype(np.uint16)
+        colour = (colour * opacity).astype(np.uint16)
+    if not background.any() and opacity >= 1.0:
+        return colour.astype(np.uint8)
     out = background.astype(np.uint16)
     if canvas.shadow is not None:
-        out = out * (255 - canvas.shadow[y:y + height, :, None].astype(np.uint16)) // 255
-    out = out * (255 - a[..., None].astype(np.uint16)) // 255 + colour
+        shadow = (canvas.shadow[y:y + height, :, None].astype(np.float32) * opacity).astype(np.uint16)
+        out = out * (255 - shadow) // 255
+    out = out * (255 - a[..., None]) // 255 + colour
     return np.minimum(out, 255).astype(np.uint8)
 
 
@@ -244,10 +350,14 @@ class _Corner:
 
 def _scroll(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], background: _Background, corner: _Corner
             ) -> tuple[list[TruthLine], int, Iterator[np.ndarray]]:
+    """A roll moving up (lines enter at the bottom) or, for SCROLL_DOWN, down (the first line enters at the top:
+    the canvas holds the rows bottom to top and the window moves from its end to its start)."""
+    down = spec.motion is CreditMotion.SCROLL_DOWN
     pitch = fonts.name_px * spec.line_spacing
-    baselines, y = [], float(spec.height)  # one blank screen first: the roll enters from the bottom
-    for i, row in enumerate(rows):
-        if i and row.entry != rows[i - 1].entry:
+    order = list(reversed(rows)) if down else rows
+    baselines, y = [], float(spec.height)  # one blank screen first
+    for i, row in enumerate(order):
+        if i and row.entry != order[i - 1].entry:
             y += pitch * ENTRY_GAP
         y += pitch
         baselines.append(y)
@@ -256,17 +366,24 @@ def _scroll(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], background: _
     travel = height - spec.height
     n_frames = int(round((spec.lead_in_s + travel / speed + spec.tail_s) * spec.fps))
     lines = []
-    for row, baseline in zip(rows, baselines):
+    for row, baseline in zip(order, baselines):
         top, bottom = baseline - row.size_px * 1.05, baseline + row.size_px * 0.3
+        if down:  # window top = travel - s·v: the line is whole once the top passes it, until its bottom leaves
+            first, last = (travel - top) / speed, (travel + spec.height - bottom) / speed
+        else:
+            first, last = max(0.0, bottom - spec.height) / speed, top / speed
         lines.append(TruthLine(text=row.text, role=row.role, names=list(row.names), kind=row.kind, entry=row.entry,
-                               first_s=round(spec.lead_in_s + max(0.0, bottom - spec.height) / speed, 3),
-                               last_s=round(spec.lead_in_s + top / speed, 3)))
+                               first_s=round(spec.lead_in_s + max(0.0, first), 3),
+                               last_s=round(spec.lead_in_s + last, 3)))
+    if down:
+        lines.reverse()
 
     def frames() -> Iterator[np.ndarray]:
-        canvas = _draw(spec, fonts, rows, baselines, height, spec.background is CreditBackground.MOVING_COLOUR)
+        canvas = _draw(spec, fonts, order, baselines, height)
         for k in range(n_frames):
             t = k / spec.fps
-            offset = int(round(min(max(0.0, t - spec.lead_in_s) * speed, travel)))
+            moved = min(max(0.0, t - spec.lead_in_s) * speed, travel)
+            offset = int(round(travel - moved if down else moved))
             yield corner.apply(_compose(background.frame(t), canvas, offset, spec.height))
 
     return lines, n_frames, frames()
@@ -274,6 +391,8 @@ def _scroll(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], background: _
 
 def _cards(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], background: _Background, corner: _Corner
            ) -> tuple[list[TruthLine], int, Iterator[np.ndarray]]:
+    """Page by page: each card holds ``entries_per_card`` entries for ``card_seconds``, cut or faded (``fade_s``
+    in and out) into the next. A faded line counts as on screen while it is at least half opaque."""
     pitch = fonts.name_px * spec.line_spacing
     cards: list[list[_Row]] = []
     for i, row in enumerate(rows):
@@ -282,13 +401,14 @@ def _cards(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], background: _B
         cards[-1].append(row)
     lead, per_card = int(round(spec.lead_in_s * spec.fps)), int(round(spec.card_seconds * spec.fps))
     tail = int(round(spec.tail_s * spec.fps))
+    fade = min(spec.fade_s, spec.card_seconds / 3)
     lines = []
     for c, members in enumerate(cards):
         start = (lead + c * per_card) / spec.fps
         for row in members:
             lines.append(TruthLine(text=row.text, role=row.role, names=list(row.names), kind=row.kind,
-                                   entry=row.entry, first_s=round(start, 3),
-                                   last_s=round(start + (per_card - 1) / spec.fps, 3)))
+                                   entry=row.entry, first_s=round(start + fade / 2, 3),
+                                   last_s=round(start + (per_card - 1) / spec.fps - fade / 2, 3)))
 
     def baselines(members: list[_Row]) -> list[float]:
         gaps = len({r.entry for r in members}) - 1
@@ -301,16 +421,21 @@ def _cards(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], background: _B
             out.append(y - pitch * 0.25)
         return out
 
+    def opacity(j: int) -> float:
+        if fade <= 0:
+            return 1.0
+        t, end = j / spec.fps, (per_card - 1) / spec.fps
+        return float(min(1.0, t / fade, (end - t) / fade))
+
     def frames() -> Iterator[np.ndarray]:
-        shadow = spec.background is CreditBackground.MOVING_COLOUR
         k = 0
         for _ in range(lead):
             yield corner.apply(background.frame(k / spec.fps))
             k += 1
         for members in cards:
-            canvas = _draw(spec, fonts, members, baselines(members), spec.height, shadow)
-            for _ in range(per_card):
-                yield corner.apply(_compose(background.frame(k / spec.fps), canvas, 0, spec.height))
+            canvas = _draw(spec, fonts, members, baselines(members), spec.height)
+            for j in range(per_card):
+                yield corner.apply(_compose(background.frame(k / spec.fps), canvas, 0, spec.height, opacity(j)))
                 k += 1
         for _ in range(tail):
             yield corner.apply(background.frame(k / spec.fps))
@@ -326,22 +451,57 @@ def _encode(frames: Iterable[np.ndarray], path: Path, width: int, height: int, f
                 extra_args=("-g", str(gop), "-movflags", "+faststart"))
 
 
+def _roll(spec: CreditRollSpec) -> tuple[CreditRollTruth, int, Iterator[np.ndarray]]:
+    """The roll's truth (times from its first frame), frame count and frames; cut short at ``cut_after_s``."""
+    fonts = _Fonts(spec)
+    rows = _rows(spec, fonts)
+    layout = _cards if spec.motion is CreditMotion.CARDS else _scroll
+    lines, n_frames, frames = layout(spec, fonts, rows, _Background(spec), _Corner(spec))
+    if spec.cut_after_s is not None:  # the programme ends mid-roll: lines never whole on screen are not credits
+        n_frames = min(n_frames, int(round(spec.cut_after_s * spec.fps)))
+        end = (n_frames - 1) / spec.fps
+        lines = [line.model_copy(update={"last_s": min(line.last_s, round(end, 3))})
+                 for line in lines if line.first_s <= end]
+        frames = itertools.islice(frames, n_frames)
+    shown = {(line.entry, name) for line in lines for name in line.names}
+    entries = [(e.role, [n for n in e.names if (i, n) in shown]) for i, e in enumerate(spec.entries)]
+    origins = {n: o for e in spec.entries for n, o in zip(e.names, e.origins)}
+    truth = CreditRollTruth(path="", duration_s=n_frames / spec.fps, start_s=0.0, width=spec.width,
+                            height=spec.height, layout=spec.layout.value, motion=spec.motion.value,
+                            entries=entries, lines=lines, origins=origins)
+    return truth, n_frames, frames
+
+
 def render_credit_roll(spec: CreditRollSpec, path: Path | str, filler: FillerSpec | None = None) -> CreditRollTruth:
     """Render ``spec`` to an H.264 MP4 at ``path`` and return what is on screen when. With ``filler``, that much
     programme footage comes first (a programme's last minutes, then its credits); truth times are then video times."""
+    [truth] = render_programme([filler, spec] if filler is not None else [spec], path)
+    return truth
+
+
+def render_programme(parts: list[FillerSpec | CreditRollSpec], path: Path | str) -> list[CreditRollTruth]:
+    """Footage and rolls one after another in one H.264 file (two rolls in one programme, a roll then more
+    footage); one truth per roll, in video times. Every roll must share the first one's size and frame rate."""
     path = Path(path)
-    fonts = _Fonts(spec)
-    rows = _rows(spec, fonts)
-    layout = _scroll if spec.motion is CreditMotion.SCROLL else _cards
-    lines, n_frames, roll = layout(spec, fonts, rows, _Background(spec), _Corner(spec))
-    prelude = int(round(filler.seconds * spec.fps)) if filler is not None else 0
-    footage = filler_frames(filler, spec.width, spec.height, spec.fps) if filler is not None else iter(())
-    _encode(itertools.chain(footage, roll), path, spec.width, spec.height, spec.fps, spec.keyframe_interval_s,
-            spec.crf, spec.preset)
-    truth = CreditRollTruth(path=str(path), duration_s=(prelude + n_frames) / spec.fps, start_s=0.0,
-                            width=spec.width, height=spec.height, layout=spec.layout.value, motion=spec.motion.value,
-                            entries=[(e.role, list(e.names)) for e in spec.entries], lines=lines)
-    return truth.shifted(prelude / spec.fps) if prelude else truth
+    rolls = [p for p in parts if isinstance(p, CreditRollSpec)]
+    if not rolls:
+        raise ValueError("a programme needs at least one credit roll")
+    first = rolls[0]
+    if any((r.width, r.height, r.fps) != (first.width, first.height, first.fps) for r in rolls):
+        raise ValueError("every roll of one programme must share its size and frame rate")
+    streams, truths, frame = [], [], 0
+    for part in parts:
+        if isinstance(part, FillerSpec):
+            streams.append(filler_frames(part, first.width, first.height, first.fps))
+            frame += int(round(part.seconds * first.fps))
+        else:
+            truth, n_frames, frames = _roll(part)
+            streams.append(frames)
+            truths.append(truth.shifted(frame / first.fps, str(path)))
+            frame += n_frames
+    _encode(itertools.chain(*streams), path, first.width, first.height, first.fps, first.keyframe_interval_s,
+            first.crf, first.preset)
+    return [t.model_copy(update={"duration_s": frame / first.fps}) for t in truths]
 
 
 def render_footage(filler: FillerSpec, path: Path | str, width: int = 1280, height: int = 720, fps: float = 25.0,

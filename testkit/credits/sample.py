@@ -16,6 +16,46 @@ import numpy as np
 
 from testkit.credits.render import CreditEntry
 
+ORIGINS = ("korean", "foreign_hangul", "latin", "company")
+_PERSON_LIKE = re.compile(r"[\uac00-\ud7a3]{2,4}|[A-Z][a-z]+ [A-Z][a-z]+")  # the drama list's 제작사 holds producers too
+_LATIN_WORD = re.compile(r"[A-Z][a-z]+(?:[-'][A-Za-z][a-z]+)?")
+_HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]+")
+# Korean composite titles as rolls print them (a tight middle dot or slash between two jobs)
+COMPOSITE_ROLES = ("조연출·편집", "촬영·조명", "구성·연출", "분장·미용", "편집/CG", "음향·믹싱", "미술·소품")
+LATIN_COMPANIES = ("CJ ENM", "Studio Dragon", "Showbox", "Barunson E&A", "Lotte Entertainment", "Netflix",
+                   "MBC C&I", "SBS", "KBS Media", "Megabox Plus M")
+
+
+@dataclass(frozen=True)
+class Transliterations:
+    """Proper nouns (people, places) in Latin and Hangul, one word each, from the dev transliteration pairs."""
+
+    words: tuple[tuple[str, str], ...]  # (Latin, Hangul)
+    full: tuple[tuple[str, str], ...]  # multi-word entries whose words pair one to one
+
+    def name(self, rng: np.random.Generator) -> tuple[str, str]:
+        """A two- or three-word name (Latin, Hangul): a multi-word entry, or two single words put together."""
+        if self.full and rng.random() < 0.3:
+            return self.full[int(rng.integers(len(self.full)))]
+        parts = [self.words[int(rng.integers(len(self.words)))] for _ in range(2 if rng.random() < 0.85 else 3)]
+        return " ".join(p[0] for p in parts), " ".join(p[1] for p in parts)
+
+
+def load_transliterations(pairs_tsv: Path) -> Transliterations:
+    """Capitalised Latin words with their Hangul spelling (no loanwords in lower case, no digits)."""
+    words, full = [], []
+    with Path(pairs_tsv).open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            latin, hangul = (row.get("latin") or "").strip(), (row.get("hangul") or "").strip()
+            lw, hw = latin.split(), hangul.split()
+            if not lw or not all(_LATIN_WORD.fullmatch(w) for w in lw) or not all(_HANGUL_WORD.fullmatch(w) for w in hw):
+                continue
+            if len(lw) == 1 and len(hw) == 1 and 2 <= len(hw[0]) <= 5 and len(lw[0]) >= 3:
+                words.append((latin, hangul))
+            elif 2 <= len(lw) <= 3 and len(lw) == len(hw) and all(len(w) <= 6 for w in hw):
+                full.append((latin, hangul))
+    return Transliterations(tuple(sorted(set(words))), tuple(sorted(set(full))))
+
 # Korean crew titles as printed in broadcast end credits (from the issue's list, plus common variants)
 KOREAN_CREW_ROLES = (
     "연출", "조연출", "촬영", "촬영감독", "조명", "조명감독", "음향", "동시녹음", "편집", "미술", "미술감독", "분장",
@@ -94,4 +134,45 @@ def sample_entries(sources: CreditSources, seed: int, n_entries: int = 12, max_n
         else:
             names = tuple(str(n) for n in rng.choice(sources.names, size=count, replace=False))
         entries.append(CreditEntry(role=role, names=names))
+    return entries
+
+
+def sample_mixed_entries(sources: CreditSources, names: Transliterations, seed: int, n_entries: int = 10,
+                         max_names: int = 3, shares: dict[str, float] | None = None, english_share: float = 0.25,
+                         composite_share: float = 0.1, no_role_share: float = 0.0) -> list[CreditEntry]:
+    """A roll's credits with names of every origin: native Korean (drama list), Hangul-written foreign and
+    Latin names (transliteration pairs, some with a tight middle dot), and companies (drama list's production
+    companies, Latin company names); Korean, English and composite role titles; ``origins`` tag every name."""
+    rng = np.random.default_rng(seed)
+    shares = shares or {"korean": 0.4, "foreign_hangul": 0.3, "latin": 0.22, "company": 0.08}
+    kinds, weights = list(shares), np.asarray(list(shares.values()), float)
+    pool_ko, pool_en = list(sources.korean_roles), list(sources.english_roles)
+    companies = [c for c in list(sources.companies) + list(LATIN_COMPANIES) if not _PERSON_LIKE.fullmatch(c)]
+    entries = []
+    for _ in range(n_entries):
+        draw = rng.random()
+        if draw < no_role_share:
+            role = ""
+        elif draw < no_role_share + composite_share:
+            role = str(rng.choice(COMPOSITE_ROLES))
+        else:
+            pool = pool_en if pool_en and rng.random() < english_share else pool_ko
+            role = pool.pop(int(rng.integers(len(pool)))) if pool else str(rng.choice(sources.korean_roles))
+        count = int(rng.integers(1, max_names + 1))
+        chosen, origins = [], []
+        while len(chosen) < count:
+            origin = kinds[int(rng.choice(len(kinds), p=weights / weights.sum()))]
+            if origin == "korean":
+                name = str(rng.choice(sources.names))
+            elif origin == "company":
+                name = str(rng.choice(companies))
+            else:
+                latin, hangul = names.name(rng)
+                name = latin if origin == "latin" else hangul
+                if origin == "foreign_hangul" and rng.random() < 0.15:
+                    name = name.replace(" ", "·")  # "윌리엄·셰익스피어"
+            if name not in chosen:
+                chosen.append(name)
+                origins.append(origin)
+        entries.append(CreditEntry(role=role, names=tuple(chosen), origins=tuple(origins)))
     return entries

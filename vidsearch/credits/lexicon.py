@@ -57,6 +57,7 @@ COMPOUND_SURNAMES = ("남궁", "황보", "제갈", "선우", "독고", "사공",
 _HANGUL_NAME = re.compile(r"[\uac00-\ud7a3]{2,4}")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z.'\-]*")
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+_HANGUL_DOT = re.compile(r"(?<=[\uac00-\ud7a3])\s*[-:~]\s*(?=[\uac00-\ud7a3])")
 
 
 _KOREAN_ROLE_SET = frozenset(KOREAN_ROLE_WORDS)
@@ -151,7 +152,8 @@ def correct_english_role(text: str) -> str:
 def clean_role(text: str) -> str:
     """A role as printed, without decoration, and with OCR's stray spaces inside Korean compounds removed
     ("촬 영 감독" → "촬영감독") when the joined word is made of role words."""
-    tokens = strip_decoration(normalise(text)).split()
+    # a middle dot between two Korean jobs ("조연출·편집") is often read as a hyphen or colon
+    tokens = _HANGUL_DOT.sub("·", strip_decoration(normalise(text))).split()
     out: list[str] = []
     for token in tokens:
         if out and _HANGUL_RUN.fullmatch(token) and _HANGUL_RUN.fullmatch(out[-1]) \

@@ -9,6 +9,7 @@ project's weighted fusion, so a query naming both a role and a person ranks the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 import unicodedata
 from collections.abc import Sequence
@@ -28,9 +29,17 @@ CREDIT_RETRIEVERS: dict[str, tuple[tuple[str, ...], float]] = {
 PERSON_CANDIDATES = 1000
 
 
+_WORD_GAPS = re.compile(r"[\s·•・∙ㆍ]+")
+
+
+def name_spacing_free(name: str) -> str:
+    """A name without the spaces or middle dots between its words ("쥬세페 토르나토레", "쥬세페·토르나토레")."""
+    return _WORD_GAPS.sub("", name)
+
+
 def name_key(name: str) -> str:
-    """What makes two printed names the same person's: NFC, no spaces, case-folded."""
-    return unicodedata.normalize("NFC", name).replace(" ", "").casefold()
+    """What makes two printed names the same person's: NFC, no spaces or middle dots, case-folded."""
+    return name_spacing_free(unicodedata.normalize("NFC", name)).casefold()
 
 
 class CreditHit(BaseModel):
@@ -127,7 +136,8 @@ def person_credits(store: IndexBackend, name: str, filters: SearchFilters | None
     """Every video crediting exactly this name (spacing and case aside), with its roles and times."""
     query = _query(name)
     # "김 민수" and "김민수" are one name: search both spellings (a Korean name is analysed as one word)
-    spellings = list(dict.fromkeys([query, query.replace(" ", "")]))
+    # (and "쥬세페·토르나토레" is "쥬세페 토르나토레")
+    spellings = list(dict.fromkeys([query, name_spacing_free(query), _WORD_GAPS.sub(" ", query)]))
     retrievers = [TextRetriever(f"credit_name_{i}", q, _fields(("name",)), PERSON_CANDIDATES)
                   for i, q in enumerate(spellings)]
     lists = store.search(IndexName.CREDITS, retrievers, filters)

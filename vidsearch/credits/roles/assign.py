@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -20,6 +21,13 @@ import numpy as np
 
 from vidsearch.credits.roles.mapper import RoleMapper, RoleMatch
 from vidsearch.credits.roles.text import compact_key
+
+# titles whose job depends on the programme: a code for them would be a guess, so they stay unmapped
+AMBIGUOUS_TITLES = {
+    "진행": "the host (MC) of a show, or the production coordinator of a drama",
+    "제작": "the producer, or the production company it names",
+    "배역": "a cast list's character column, not a job",
+}
 
 # separators between the parts of a composite title: middle dots, slashes, commas, ampersands, "and"/"및"
 _COMPOSITE = re.compile(r"\s*[·•・∙ㆍ/／,，&＋+]\s*|\s+(?:and|및)\s+", re.IGNORECASE)
@@ -64,6 +72,9 @@ def other_script(text: str) -> bool:
     return False
 
 
+_AMBIGUOUS_KEYS = frozenset(compact_key(t) for t in AMBIGUOUS_TITLES)
+
+
 @dataclass(frozen=True)
 class _PartScore:
     match: RoleMatch | None
@@ -72,17 +83,39 @@ class _PartScore:
 
 
 def _score_parts(mapper: RoleMapper, parts: Sequence[str]) -> list[_PartScore]:
+    """Best match, its score and lead over the next concept, per part. An ambiguous title, or a best match that
+    is a whole department (EBU codes without a dot: 시각효과 → VISUAL EFFECT DEPARTMENT) rather than a role,
+    scores 0."""
     if not parts:
         return []
+    concepts_of = _key_concepts(mapper)
     out = []
-    for mapping in mapper.map(list(parts), top_k=2):
-        if not mapping.matches:
+    for part, mapping in zip(parts, mapper.map(list(parts), top_k=2), strict=True):
+        key = compact_key(part)
+        if not mapping.matches or key in _AMBIGUOUS_KEYS or "." not in mapping.matches[0].code:
             out.append(_PartScore(None, 0.0, 0.0))
             continue
         first = mapping.matches[0]
         second = mapping.matches[1].score if len(mapping.matches) > 1 else 0.0
-        out.append(_PartScore(first, first.score, first.score - second))
+        margin = first.score - second
+        if len(concepts_of.get(key, ())) == 1:  # the title as the taxonomy lists it, under one concept only
+            margin = 1.0
+        out.append(_PartScore(first, first.score, margin))
     return out
+
+
+_KEY_CONCEPTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _key_concepts(mapper: RoleMapper) -> dict[str, set[int]]:
+    """Compact key of every indexed label form and title → the concepts listing it (cached per index)."""
+    cached = _KEY_CONCEPTS.get(mapper.index)
+    if cached is None:
+        cached = {}
+        for key, concept in zip(mapper.index.keys.tolist(), mapper.index.concepts.tolist(), strict=True):
+            cached.setdefault(key, set()).add(concept)
+        _KEY_CONCEPTS[mapper.index] = cached
+    return cached
 
 
 class RoleAssigner:
