@@ -70,10 +70,12 @@ def test_stage_emits_one_credit_per_role_and_name(staged):
     for credit in work.credits:
         assert credit.video_id == work.video_id and credit.programme_title == "여행의 발견"
         assert credit.channel == "KBS2" and credit.air_date == dt.date(2024, 5, 1)
-        index = next(i for i, (role, names) in enumerate(truth.entries)
-                     if role == credit.role_text and credit.name in names)
-        first, last = truth.entry_span(index)
-        assert first - 0.6 <= credit.time_s <= last + 0.6
+        # every name its own moment: the credit's time is inside the span its own row is entirely on screen
+        [line] = [line for line in truth.lines if credit.name in line.names
+                  and truth.entries[line.entry][0] == credit.role_text]
+        assert credit.start_s <= credit.time_s <= credit.end_s
+        assert line.first_s - 0.3 <= credit.time_s <= line.last_s + 0.3
+        assert credit.kind == "person" and credit.role_status == "mapped"
         segment = next(s for s in work.segments if s.id == credit.segment_id)
         assert segment.start_s <= credit.time_s < segment.end_s
     assert work.ran["credits"] == CreditStage.version
@@ -104,7 +106,30 @@ def test_a_line_the_mapper_calls_unknown_keeps_its_text_and_gets_no_code(staged,
     credits = {c.role_text: c for c in stage.credits_for(work, reading)}
     assert credits["조 명"].role_code == "15.1"  # a letter-spaced Korean title
     assert credits[thanks].role_code is None and credits[thanks].role_label is None
-    assert credits[thanks].name == "김민수"  # the credit itself is kept
+    assert credits[thanks].role_codes == [] and credits[thanks].role_status == "unmapped"
+    assert credits[thanks].role_confidence is not None and credits[thanks].role_confidence < 0.81
+    assert credits[thanks].name == "김민수"  # the credit itself is kept, its raw title searchable
+
+
+def test_composite_titles_companies_and_names_without_roles(staged, stage_role_settings):
+    from vidsearch.credits.layout import CreditLine
+    from vidsearch.credits.pipeline import CreditReading
+
+    work, _ = staged
+    stage = CreditStage(stage_role_settings)
+    stage.extractor = object()
+    stage.load()
+    lines = [CreditLine("조연출·편집", ["쥬세페 토르나토레"], 1.0, 0.9, 2.0, start_time=0.5),
+             CreditLine("제작", ["초록뱀미디어", "CJ ENM"], 3.0, 0.9, 4.0, start_time=2.5),
+             CreditLine("", ["Michael Beugg"], 5.0, 0.9, 6.0, start_time=4.5)]
+    reading = CreditReading(path=work.video.path, duration_s=10.0, sections=[], lines=lines)
+    credits = {c.name: c for c in stage.credits_for(work, reading)}
+    composite = credits["쥬세페 토르나토레"]
+    assert composite.role_codes == ["20.17", "11.1"] and composite.role_status == "mapped"
+    assert (composite.start_s, composite.time_s, composite.end_s) == (0.5, 1.0, 2.0)
+    assert credits["초록뱀미디어"].kind == "company" and credits["CJ ENM"].kind == "company"
+    assert credits["초록뱀미디어"].role_code is None  # 제작: producer or production company — no guess
+    assert credits["Michael Beugg"].role_status == "none" and credits["Michael Beugg"].kind == "person"
 
 
 def test_segments_showing_credits_get_credits_text(staged):

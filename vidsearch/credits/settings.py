@@ -30,8 +30,8 @@ class CreditSettings(BaseModel):
         None, description="unknown-role threshold; None: the one calibrated when the model was trained")
     # codes are given only above both (calibrated on dev by bench/credits_roles_selective.py for the base
     # encoder so that mapped titles are >= 0.97 right); below them a title is stored "unmapped"
-    role_min_confidence: float = Field(0.9, ge=0, le=1.01, description="least mapper score to give a role code")
-    role_min_margin: float = Field(0.0, ge=0, le=1, description="least lead of the best role over the next one")
+    role_min_confidence: float = Field(0.81, ge=0, le=1.01, description="least mapper score to give a role code")
+    role_min_margin: float = Field(0.06, ge=0, le=1, description="least lead of the best role over the next one")
 
     # Finding credit sections: keyframes only, sparsely (see vidsearch/credits/sections.py)
     scan_interval_s: float = Field(4.0, gt=0, description="at most one keyframe per this many seconds is examined")
