@@ -19,6 +19,8 @@ _FIELD_SEPARATOR = re.compile(r"\s+[/|:：]\s+|\s*[|｜]\s*|\s*[:：]\s+|\s+/\s*
 _NAME_SEPARATOR = re.compile(r"\s*[,，、;]\s*|\s+[·•・∙ㆍ]\s*|\s*[·•・∙ㆍ]\s+|\s+[/|]\s+")
 _DECORATION = re.compile(r"^[\s.,·•:;|/\\\-_~'\"`#*<>\[\](){}]+|[\s.,·•:;|/\\\-_~'\"`#*<>\[\](){}]+$")
 _SPACES = re.compile(r"\s+")
+# a tight middle dot inside a Hangul name is often read as ":" or "-" ("윌리엄:로언"); Hangul names carry neither
+_TIGHT_DOT_MISREAD = re.compile(rf"(?<=[{HANGUL}])[:\-](?=[{HANGUL}])")
 _WIDE_GAP = re.compile(r" {2,}")
 # single letters Tesseract reads for a separator standing alone between Hangul words ("김민수 l 이영희")
 _LONE_BAR = re.compile(rf"(?<=[{HANGUL}])\s+[lI1|]\s+(?=[{HANGUL}])")
@@ -59,7 +61,7 @@ def split_names(text: str) -> list[str]:
     wide gaps ``join_words`` marks — never at a single space: "쥬세페 토르나토레", "Michael Beugg" and "CJ ENM"
     are one credit each. A middle dot set tight inside a name ("윌리엄·셰익스피어") is part of it. Spacing inside a
     name stays as read; no name is edited towards a lexicon."""
-    text = normalise(text)
+    text = _TIGHT_DOT_MISREAD.sub("·", normalise(text))
     names: list[str] = []
     for part in _NAME_SEPARATOR.split(text):
         part = strip_decoration(part)

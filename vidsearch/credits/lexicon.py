@@ -21,7 +21,7 @@ KOREAN_ROLE_WORDS = sorted({
     "디자인", "타이틀", "자막", "번역", "내레이션", "협찬", "후원", "기술", "영상", "중계", "카메라", "스태프", "코디",
     "헤어", "메이크업", "무술", "안무", "캐스팅", "마케팅", "홍보", "제공", "보조", "팀장", "스크립터", "스크립트",
     "그립", "데이터", "색보정", "믹싱", "사운드", "컴퓨터그래픽", "그래픽", "애니메이션", "원작", "각색", "프로덕션",
-    "라인프로듀서", "제작진", "출연진", "제작부", "연출부", "촬영부", "조명부", "미술부", "의상부", "분장부", "슈퍼바이저", "감수", "자문",
+    "라인프로듀서", "제작진", "출연진", "미용", "소품", "행정", "인턴", "제작부", "연출부", "촬영부", "조명부", "미술부", "의상부", "분장부", "슈퍼바이저", "감수", "자문",
 }, key=len, reverse=True)
 
 ENGLISH_ROLE_WORDS = {
@@ -57,6 +57,7 @@ COMPOUND_SURNAMES = ("남궁", "황보", "제갈", "선우", "독고", "사공",
 _HANGUL_NAME = re.compile(r"[\uac00-\ud7a3]{2,4}")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z.'\-]*")
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+_COMPOSITE = re.compile(r"[·•・∙ㆍ/]")
 _HANGUL_DOT = re.compile(r"(?<=[\uac00-\ud7a3])\s*[-:~]\s*(?=[\uac00-\ud7a3])")
 
 
@@ -77,6 +78,9 @@ def role_score(text: str) -> float:
     compact = text.replace(" ", "")
     if not compact:
         return 0.0
+    parts = [p for p in _COMPOSITE.split(compact) if p]
+    if len(parts) > 1:  # "분장·미용", "편집/CG": a composite title is a role when every part is one
+        return min(role_score(p) for p in parts)
     if _segments_into_roles(compact):
         return 1.0
     if len(compact) >= 4 and any(compact.endswith(word) for word in KOREAN_ROLE_WORDS if len(word) >= 2):
