@@ -1,9 +1,8 @@
 """Render end-credit rolls to H.264 video, with exact ground truth.
 
-No real credit-roll footage exists here, so tests, benchmarks and the demo render them: scrolling rolls or static
-cards, white on black or over a moving colour picture, in the layouts broadcasters use — two columns ("Role  Name",
-role right-aligned to a gutter), dot leaders ("Role ...... Name"), "역할 / 이름" lines, and a centred role heading
-followed by its names. Frames go through the ffmpeg CLI's libx264, so the video carries real compression artefacts.
+No real credit-roll footage exists here, so tests and benchmarks render them (the spec: ``spec.py``; the pictures
+behind: ``backgrounds.py``): rolls scrolling up or down, cards cut or faded, in the layouts broadcasters use — two
+columns ("Role  Name"), dot leaders, "역할 / 이름" lines, a role above its names, names in 2-3 columns. Frames go through the ffmpeg CLI's libx264, so the video carries real compression artefacts.
 
 The truth records every drawn line: its text, the role and names it carries, and the interval during which it is
 entirely on screen. ``render_programme`` puts a roll after non-credit filler (with optional subtitles), as at the
@@ -15,107 +14,29 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
-from typing import Literal
-
-import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from testkit.credits.filler import FillerSpec, MovingColourField, filler_frames
+from testkit.credits.backgrounds import _Background, _Canvas, _colours, _compose, _Corner
+from testkit.credits.filler import FillerSpec, filler_frames
+from testkit.credits.spec import (
+    NANUM_DIR,
+    CreditBackground,
+    CreditEntry,
+    CreditFont,
+    CreditLayout,
+    CreditMotion,
+    CreditRollSpec,
+)
 from testkit.credits.truth import CreditRollTruth, TruthLine
 from vidsearch.media.synth import write_video
 
-NANUM_DIR = Path("/usr/share/fonts/truetype/nanum")
+__all__ = ["NANUM_DIR", "CreditBackground", "CreditEntry", "CreditFont", "CreditLayout", "CreditMotion",
+           "CreditRollSpec", "render_credit_roll", "render_footage", "render_programme"]
+
 ENTRY_GAP = 0.6  # extra space between two credits, in line pitches
-
-
-class CreditFont(StrEnum):
-    GOTHIC = "NanumGothic.ttf"
-    GOTHIC_BOLD = "NanumGothicBold.ttf"
-    MYEONGJO = "NanumMyeongjo.ttf"
-    MYEONGJO_BOLD = "NanumMyeongjoBold.ttf"
-
-    @property
-    def path(self) -> Path:
-        return NANUM_DIR / self.value
-
-
-class CreditLayout(StrEnum):
-    TWO_COLUMN = "two_column"
-    DOT_LEADER = "dot_leader"
-    SLASH = "slash"
-    HEADING_LIST = "heading_list"
-    COLUMNS = "columns"  # the role centred above its names, set in 2-3 columns
-
-
-class CreditMotion(StrEnum):
-    SCROLL = "scroll"
-    CARDS = "cards"  # page by page, cut (or faded, ``fade_s``) from one card to the next
-    SCROLL_DOWN = "scroll_down"  # a roll moving down the screen: lines enter at the top
-
-
-class CreditBackground(StrEnum):
-    BLACK = "black"
-    MOVING_COLOUR = "moving_colour"
-    LIGHT = "light"  # dark text on a pale picture
-    BUSY = "busy"  # programme footage (moving shapes, full brightness) behind outlined text
-
-
-class CreditEntry(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    role: str = Field("", description="\"\": a roll that names no role (names only)")
-    names: tuple[str, ...] = Field(min_length=1)
-    origins: tuple[str, ...] = Field((), description="per name: korean | foreign_hangul | latin | company")
-
-
-class CreditRollSpec(BaseModel):
-    """Everything that decides how a roll looks. Sizes are fractions of the frame height."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    entries: list[CreditEntry] = Field(min_length=1)
-    layout: CreditLayout = CreditLayout.TWO_COLUMN
-    motion: CreditMotion = CreditMotion.SCROLL
-    background: CreditBackground = CreditBackground.BLACK
-    width: int = Field(1280, ge=320)
-    height: int = Field(720, ge=180)
-    fps: float = Field(25.0, gt=0, le=60)
-    font: Path = CreditFont.GOTHIC.path
-    role_font: Path | None = Field(None, description="default: the same as font")
-    text_size: float = Field(0.045, gt=0.01, lt=0.2)
-    role_scale: float = Field(0.85, gt=0.3, le=1.5, description="role text size relative to names")
-    line_spacing: float = Field(1.75, ge=1.2)
-    names_per_line: int = Field(1, ge=1, le=4)
-    columns: int = Field(3, ge=2, le=3, description="name columns of the columns layout")
-    name_separator: Literal["gap", "comma", "dot"] = Field(
-        "gap", description="how names on one row are set apart: a wide gap, ', ' or ' · '")
-    name_gap_em: float = Field(1.6, ge=1.0, le=6.0, description="the wide gap between names, in ems")
-    fade_s: float = Field(0.0, ge=0, description="cards fade in and out over this long")
-    cut_after_s: float | None = Field(None, gt=0, description="the video ends here, mid-roll")
-    name_colour: tuple[int, int, int] = (255, 255, 255)  # RGB
-    role_colour: tuple[int, int, int] = (200, 200, 200)
-    scroll_speed: float = Field(0.1, gt=0, description="frame heights per second")
-    card_seconds: float = Field(3.0, gt=0.2)
-    entries_per_card: int = Field(3, ge=1)
-    lead_in_s: float = Field(1.0, ge=0)
-    tail_s: float = Field(1.0, ge=0)
-    corner_text: str | None = Field(None, description="static text in the top-left corner, like a channel logo")
-    crf: int = Field(23, ge=0, le=51)
-    preset: str = "veryfast"
-    keyframe_interval_s: float = Field(2.0, gt=0)
-    seed: int = 0
-
-    @field_validator("font", "role_font")
-    @classmethod
-    def _font_exists(cls, value: Path | None) -> Path | None:
-        if value is not None and not Path(value).is_file():
-            raise ValueError(f"font file {value} does not exist (fonts-nanum: sudo apt-get install -y fonts-nanum)")
-        return value
 
 
 @dataclass
@@ -241,22 +162,6 @@ def _rows(spec: CreditRollSpec, fonts: _Fonts) -> list[_Row]:
     return rows
 
 
-@dataclass
-class _Canvas:
-    premultiplied: np.ndarray  # (H, W, 3) uint8 BGR colour x alpha
-    alpha: np.ndarray  # (H, W) uint8
-    shadow: np.ndarray | None  # (H, W) uint8 alpha of a dark drop shadow
-
-
-def _colours(spec: CreditRollSpec) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-    """(name, role) RGB: on a light picture, white defaults become dark grey and black."""
-    if spec.background is CreditBackground.LIGHT:
-        name = (20, 20, 25) if spec.name_colour == (255, 255, 255) else spec.name_colour
-        role = (70, 70, 80) if spec.role_colour == (200, 200, 200) else spec.role_colour
-        return name, role
-    return spec.name_colour, spec.role_colour
-
-
 def _draw(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], baselines: list[float], height: int) -> _Canvas:
     layers = {kind: Image.new("L", (spec.width, height), 0) for kind in ("role", "name")}
     busy = spec.background is CreditBackground.BUSY
@@ -281,71 +186,6 @@ def _draw(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], baselines: list
     premultiplied = ((role_a[..., None] * role_bgr + name_a[..., None] * name_bgr) // 255).astype(np.uint8)
     alpha = np.minimum(role_a + name_a, 255).astype(np.uint8)
     return _Canvas(premultiplied, alpha, np.asarray(shadow_layer, np.uint8) if shadow_layer is not None else None)
-
-
-class _Background:
-    def __init__(self, spec: CreditRollSpec) -> None:
-        self.spec = spec
-        self.field = MovingColourField(spec.width, spec.height, spec.seed)
-        rng = np.random.default_rng(spec.seed + 1)
-        n = 14
-        self.start = rng.uniform(0, 1, (n, 2)) * (spec.width, spec.height)
-        self.velocity = rng.uniform(-0.25, 0.25, (n, 2)) * spec.height
-        self.radius = rng.uniform(0.05, 0.2, n) * spec.height
-        self.colour = rng.integers(0, 256, (n, 3))
-        self.colour[::4] = 250  # some white shapes: light text crosses light picture
-        yy = np.linspace(0, 1, spec.height, dtype=np.float32)[:, None, None]
-        xx = np.linspace(0, 1, spec.width, dtype=np.float32)[None, :, None]
-        self.pale = (228 + 18 * yy - 10 * xx + np.zeros((1, 1, 3), np.float32)).astype(np.float32)
-
-    def frame(self, t: float) -> np.ndarray:
-        kind = self.spec.background
-        if kind is CreditBackground.BLACK:
-            return np.zeros((self.spec.height, self.spec.width, 3), np.uint8)
-        if kind is CreditBackground.LIGHT:
-            drift = 6 * np.sin(0.5 * t)
-            return np.clip(self.pale + drift, 0, 255).astype(np.uint8)
-        frame = self.field.frame(t)
-        if kind is CreditBackground.BUSY:
-            frame = cv2.convertScaleAbs(frame, alpha=1.5, beta=20)  # full brightness, not dimmed for the text
-            centres = (self.start + self.velocity * t) % (self.spec.width, self.spec.height)
-            for (cx, cy), r, c in zip(centres, self.radius, self.colour):
-                cv2.circle(frame, (int(cx), int(cy)), int(r), tuple(int(v) for v in c), -1, cv2.LINE_AA)
-        return frame
-
-
-def _compose(background: np.ndarray, canvas: _Canvas, y: int, height: int, opacity: float = 1.0) -> np.ndarray:
-    a = canvas.alpha[y:y + height].astype(np.uint16)
-    colour = canvas.premultiplied[y:y + height].astype(np.uint16)
-    if opacity < 1.0:
-        a = (a * opacity).astype(np.uint16)
-        colour = (colour * opacity).astype(np.uint16)
-    if not background.any() and opacity >= 1.0:
-        return colour.astype(np.uint8)
-    out = background.astype(np.uint16)
-    if canvas.shadow is not None:
-        shadow = (canvas.shadow[y:y + height, :, None].astype(np.float32) * opacity).astype(np.uint16)
-        out = out * (255 - shadow) // 255
-    out = out * (255 - a[..., None]) // 255 + colour
-    return np.minimum(out, 255).astype(np.uint8)
-
-
-class _Corner:
-    """Static corner text (a channel logo stand-in), drawn once and laid over every frame."""
-
-    def __init__(self, spec: CreditRollSpec) -> None:
-        self.alpha: np.ndarray | None = None
-        if spec.corner_text:
-            size = max(8, round(spec.height * 0.035))
-            layer = Image.new("L", (spec.width, spec.height), 0)
-            ImageDraw.Draw(layer).text((round(spec.width * 0.04), round(spec.height * 0.04)), spec.corner_text,
-                                       font=ImageFont.truetype(str(spec.font), size), fill=235, anchor="lt")
-            self.alpha = np.asarray(layer)
-
-    def apply(self, frame: np.ndarray) -> np.ndarray:
-        if self.alpha is not None:
-            np.maximum(frame, self.alpha[..., None], out=frame)
-        return frame
 
 
 def _scroll(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], background: _Background, corner: _Corner

@@ -52,6 +52,7 @@ def read_command(
         print(json.dumps({
             "sections": [[s.start_s, s.end_s] for s in reading.sections],
             "credits": [{"role": c.role_text, "names": c.names, "time_s": round(c.time, 2),
+                         "on_screen_s": [round(c.start_time, 2), round(c.end_time, 2)],
                          "confidence": round(c.confidence, 3)} for c in reading.lines],
             "unreadable": [{"time_s": round(u.time, 2), "reason": u.reason} for u in reading.unreadable],
             "seconds": {k: round(v, 3) for k, v in reading.seconds.items()},
