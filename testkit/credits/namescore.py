@@ -63,7 +63,7 @@ def score_names(truth: CreditRollTruth, credits: Sequence[ReadCredit], slack_s: 
                 time_slack_s: float = 0.05) -> dict[str, NameScore]:
     """NameScore per origin of the truth's names (plus "all", which also counts pair precision)."""
     scores: dict[str, NameScore] = {}
-    true_pairs = {pair_key(role, name) for role, names in truth.entries for name in names}
+    true_pairs = {(pair_key(role, "")[0], name_form(name)) for role, names in truth.entries for name in names}
     for line in truth.lines:
         role = truth.entries[line.entry][0]
         for name in line.names:
@@ -86,7 +86,7 @@ def score_names(truth: CreditRollTruth, credits: Sequence[ReadCredit], slack_s: 
             else:
                 guess = min(near, key=lambda c: edit_distance(target, name_form(c.name)), default=None)
                 score.errors.append(f"{name!r} ({origin}) read as {guess.name if guess else None!r}")
-            if any(pair_key(c.role, c.name) == pair_key(role, name) for c in exact):
+            if any(pair_key(c.role, "") == pair_key(role, "") for c in exact):  # names already equal
                 score.pairs_right += 1
             elif exact:
                 score.errors.append(f"{name!r} credited as {[c.role for c in exact]}, drawn under {role!r}")
@@ -94,7 +94,7 @@ def score_names(truth: CreditRollTruth, credits: Sequence[ReadCredit], slack_s: 
     for score in scores.values():
         overall.add(NameScore(**{k: getattr(score, k) for k in ("names", "exact", "chars", "edits", "timed",
                                                                   "pairs_right")}))
-    found = {pair_key(c.role, c.name) for c in credits}
+    found = {(pair_key(c.role, "")[0], name_form(c.name)) for c in credits}
     overall.found_pairs = len(found)
     overall.correct_found = len(found & true_pairs)
     scores["all"] = overall
