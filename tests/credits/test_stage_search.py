@@ -260,3 +260,35 @@ def test_a_query_naming_a_credited_person_leans_on_the_credit_lines(store, stage
     assert named.hits and "이영희" in named.hits[0].text and "bm25_credits" in named.hits[0].matched_by
     plain = searcher.search(SearchRequest(query="여행", retrievers=text_lists))
     assert "bm25_credits" not in plain.retrievers  # no credited name: the list has no weight and does not run
+
+
+def test_a_multi_word_name_is_one_person_and_hits_point_into_its_on_screen_span(tmp_path):
+    store = EmbeddedStore(tmp_path / "store")
+    store.ensure_indices({})
+    video = Video(id="film00000000000000000", path="/archive/film.mp4", content_hash="e" * 64, file_name="film.mp4",
+                  title="시네마 천국", duration_s=600, fps=25, width=1280, height=720, size_bytes=1)
+    credits = [Credit(id=credit_id(video.id, 0), video_id=video.id, time_s=560.5, start_s=558.0, end_s=563.0,
+                      role_text="감독", name="쥬세페 토르나토레", role_code="20.16", role_codes=["20.16"],
+                      role_status="mapped", line_text="감독 쥬세페 토르나토레"),
+               Credit(id=credit_id(video.id, 1), video_id=video.id, time_s=561.2, start_s=558.7, end_s=563.7,
+                      role_text="배역", name="Michael Beugg", role_status="unmapped", role_confidence=0.79,
+                      line_text="배역 Michael Beugg"),
+               Credit(id=credit_id(video.id, 2), video_id=video.id, time_s=562.0, start_s=559.5, end_s=564.5,
+                      role_text="제작", name="CJ ENM", kind="company", role_status="unmapped",
+                      line_text="제작 CJ ENM")]
+    store.commit_video(VideoBundle(video.id, video.to_doc(), {IndexName.CREDITS: [(c.id, c.to_doc()) for c in credits]},
+                                   frozenset({IndexName.CREDITS})))
+    store.refresh()
+    try:
+        for spelling in ("쥬세페 토르나토레", "쥬세페·토르나토레"):
+            [film] = person_credits(store, spelling).videos
+            assert film.roles == ["감독"] and film.times_s == [560.5]
+        assert person_credits(store, "토르나토레").videos == []  # a part of a name is not the person
+        hit = search_credits(store, "Michael Beugg").hits[0]
+        assert (hit.name, hit.role_text, hit.role_status) == ("Michael Beugg", "배역", "unmapped")
+        assert hit.start_s <= hit.time_s <= hit.end_s
+        company = search_credits(store, "CJ ENM").hits[0]
+        assert company.kind == "company" and company.role_code is None  # the raw title stays searchable
+        assert search_credits(store, "제작").hits[0].name == "CJ ENM"
+    finally:
+        store.close()
