@@ -22,6 +22,9 @@ from vidsearch.credits.reader import ReadLine
 
 
 _HANGUL_ONLY = re.compile(r"[\uac00-\ud7a3 ]+")
+# names without a role above them: Hangul words (a tight middle dot inside), Latin words, capitals (companies)
+_NAME_WORD = r"(?:[\uac00-\ud7a3]+(?:·[\uac00-\ud7a3]+)*|[A-Za-z][A-Za-z.'\-]*|[A-Z0-9&][A-Z0-9&.\-]+)"
+_NAME_SHAPE = re.compile(rf"{_NAME_WORD}(?: {_NAME_WORD})*")
 
 
 @dataclass
@@ -164,6 +167,8 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
 
     def emit(names: list[str], row: _Row, named: Sequence[ReadLine]) -> None:
         names = [n for n in names if n]
+        if role is None and not all(_NAME_SHAPE.fullmatch(n) for n in names):
+            return  # no role vouches for it: text not shaped like names (misread script, stray marks) is not a credit
         if names:
             out.append(CreditLine(role or "", names, row.best_s(named), row.confidence, row.last_s, row.text,
                                   row.first_s))
