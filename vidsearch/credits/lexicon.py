@@ -58,6 +58,7 @@ _HANGUL_NAME = re.compile(r"[\uac00-\ud7a3]{2,4}")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z.'\-]*")
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
 _COMPOSITE = re.compile(r"[·•・∙ㆍ/]")
+_KOREAN_COMPANY = re.compile(r"\S\s+(?:프로덕션|미디어|스튜디오|필름)$|엔터테인먼트|미디어$|픽[쳐처]스|\(주\)|㈜")
 _HANGUL_DOT = re.compile(r"(?<=[\uac00-\ud7a3])\s*[-:~]\s*(?=[\uac00-\ud7a3])")
 
 
@@ -83,6 +84,8 @@ def role_score(text: str) -> float:
         return min(role_score(p) for p in parts)
     if _segments_into_roles(compact):
         return 1.0
+    if _KOREAN_COMPANY.search(text):  # "이김 프로덕션", "초록뱀미디어": a company credited, not a job title
+        return 0.0
     if len(compact) >= 4 and any(compact.endswith(word) for word in KOREAN_ROLE_WORDS if len(word) >= 2):
         return 0.8  # 특수분장팀장, 보조출연 ...: ends in a role word, longer than a name
     words = [w.lower().strip(".,:") for w in _LATIN_WORD.findall(text)]

@@ -278,8 +278,17 @@ class SectionReader:
         for obs in observations:
             by_time.setdefault(obs.t, []).append(obs)
         times = sorted(by_time)
+
+        def same_card(first: list[_Observation], second: list[_Observation]) -> bool:
+            """Most of what one detection saw is again in the same place in the other: one card seen twice (a
+            fade makes alignment cut between them), not two cards sharing a logo."""
+            kept = sum(any(_box_iou(a.box, b.box) >= 0.6 for b in second) for a in first)
+            return len(first) >= 2 and kept >= 0.6 * len(first)
+
         for i, earlier in enumerate(times):
             for later in times[i + 1:]:
+                if by_time[earlier][0].run != by_time[later][0].run and same_card(by_time[earlier], by_time[later]):
+                    continue
                 for a in by_time[earlier]:
                     for b in by_time[later]:
                         apart = a.run != b.run or abs(b.offset - a.offset) > max(a.box.height, b.box.height)
