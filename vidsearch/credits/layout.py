@@ -22,8 +22,8 @@ from vidsearch.credits.reader import ReadLine
 
 
 _HANGUL_ONLY = re.compile(r"[\uac00-\ud7a3 ]+")
-# names without a role above them: Hangul words (a tight middle dot inside), Latin words, capitals (companies)
-_NAME_WORD = r"(?:[\uac00-\ud7a3]+(?:·[\uac00-\ud7a3]+)*|[A-Za-z][A-Za-z.'\-]*|[A-Z0-9&][A-Z0-9&.\-]+)"
+# names without a role above them: Hangul words (a tight middle dot inside), capitalised Latin words, acronyms
+_NAME_WORD = r"(?:[\uac00-\ud7a3]+(?:·[\uac00-\ud7a3]+)*|[A-Z][A-Za-z.'\-]*|(?=\S*[A-Z])[A-Z0-9&][A-Z0-9&.\-]+)"
 _NAME_SHAPE = re.compile(rf"{_NAME_WORD}(?: {_NAME_WORD})*")
 
 
