@@ -22,8 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.corpus import shared_eval  # noqa: E402
-from vidsearch.credits.filler import FillerSpec, Subtitle  # noqa: E402
-from vidsearch.credits.render import render_footage  # noqa: E402
+from testkit.credits.filler import FillerSpec, Subtitle  # noqa: E402
+from testkit.credits.render import render_footage  # noqa: E402
 from vidsearch.credits.sections import CreditLocator, text_lines  # noqa: E402
 from vidsearch.credits.settings import CreditSettings  # noqa: E402
 from vidsearch.media.frames import Cv2FrameSource, resize_to_width  # noqa: E402

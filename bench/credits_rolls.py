@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-import itertools
 import json
 import sys
 from dataclasses import dataclass
@@ -22,8 +21,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.corpus import shared_eval  # noqa: E402
-from vidsearch.credits.filler import FillerSpec, Subtitle  # noqa: E402
-from vidsearch.credits.render import (  # noqa: E402
+from testkit.credits.filler import FillerSpec, Subtitle  # noqa: E402
+from testkit.credits.render import (  # noqa: E402
     CreditBackground,
     CreditFont,
     CreditLayout,
@@ -31,8 +30,14 @@ from vidsearch.credits.render import (  # noqa: E402
     CreditRollSpec,
     render_credit_roll,
 )
-from vidsearch.credits.sample import CreditSources, load_sources, sample_entries  # noqa: E402
-from vidsearch.credits.truth import CreditRollTruth  # noqa: E402
+from testkit.credits.sample import (  # noqa: E402
+    CreditSources,
+    load_sources,
+    load_transliterations,
+    sample_entries,
+    sample_mixed_entries,
+)
+from testkit.credits.truth import CreditRollTruth  # noqa: E402
 
 SUBTITLES = ("오늘 정말 고마웠어요", "내일 다시 만나요", "I will see you tomorrow")
 
@@ -42,9 +47,10 @@ class RollCase:
     name: str
     spec: CreditRollSpec
     filler: FillerSpec | None
+    kind: str = ""  # the layout case (bench groups by it)
 
     def tags(self) -> dict[str, str]:
-        return {"layout": self.spec.layout.value, "motion": self.spec.motion.value,
+        return {"case": self.kind, "layout": self.spec.layout.value, "motion": self.spec.motion.value,
                 "background": self.spec.background.value, "height": f"{self.spec.height}p",
                 "font": Path(self.spec.font).stem, "filler": "yes" if self.filler else "no"}
 
@@ -71,29 +77,64 @@ def sources(split: str) -> CreditSources:
                         credits / "ebu_role_taxonomy" / "ebu_RoleCodeCS_flat.tsv")
 
 
+# (case name, spec overrides): the layouts real programmes use, each a way to break the pipeline
+LAYOUTS: list[tuple[str, dict]] = [
+    ("two_column", dict(layout=CreditLayout.TWO_COLUMN, names_per_line=2)),
+    ("role_above", dict(layout=CreditLayout.HEADING_LIST, names_per_line=2, background=CreditBackground.MOVING_COLOUR)),
+    ("columns3", dict(layout=CreditLayout.COLUMNS, columns=3, height=1080)),
+    ("columns2_light", dict(layout=CreditLayout.COLUMNS, columns=2, background=CreditBackground.LIGHT)),
+    ("cards_cut", dict(layout=CreditLayout.TWO_COLUMN, motion=CreditMotion.CARDS, entries_per_card=3)),
+    ("cards_fade", dict(layout=CreditLayout.COLUMNS, columns=3, motion=CreditMotion.CARDS, entries_per_card=2,
+                        fade_s=0.6, background=CreditBackground.MOVING_COLOUR)),
+    ("busy_video", dict(layout=CreditLayout.TWO_COLUMN, background=CreditBackground.BUSY)),
+    ("small_font", dict(layout=CreditLayout.TWO_COLUMN, text_size=0.032, names_per_line=2)),
+    ("fast_scroll", dict(layout=CreditLayout.HEADING_LIST, scroll_speed=0.25, names_per_line=2)),
+    ("dot_leader", dict(layout=CreditLayout.DOT_LEADER)),
+    ("slash_dots", dict(layout=CreditLayout.SLASH, name_separator="dot")),
+    ("scroll_down", dict(layout=CreditLayout.TWO_COLUMN, motion=CreditMotion.SCROLL_DOWN)),
+    ("names_only", dict(layout=CreditLayout.HEADING_LIST, names_per_line=2)),
+]
+QUICK = ("two_column", "columns3", "cards_fade", "busy_video", "small_font", "fast_scroll")
+
+
 def cases(split: str = "dev", quick: bool = False, seed: int = 7) -> list[RollCase]:
+    if split == "heldout":
+        return heldout_cases(seed)
+    credits = shared_eval() / "dev" / "credits"
     src = sources(split)
-    grid = list(itertools.product(CreditLayout, CreditMotion, CreditBackground, (720, 1080)))
-    if quick:  # two per layout, together covering both motions, backgrounds and sizes
-        black, colour = CreditBackground.BLACK, CreditBackground.MOVING_COLOUR
-        grid = [g for k, layout in enumerate(CreditLayout) for g in (
-            (layout, CreditMotion.SCROLL, (black, colour)[k % 2], (720, 1080)[k % 2]),
-            (layout, CreditMotion.CARDS, (colour, black)[k % 2], (1080, 720)[k % 2]))]
+    names = load_transliterations(credits / "muik_en_ko_transliteration" / "pairs.tsv")
     out = []
-    for i, (layout, motion, background, height) in enumerate(grid):
+    for i, (name, overrides) in enumerate(LAYOUTS):
+        if quick and name not in QUICK:
+            continue
         case_seed = seed * 1000 + i
-        entries = sample_entries(src, case_seed, n_entries=12 if motion is CreditMotion.SCROLL else 9,
-                                 max_names=3, english_share=0.3 if split == "dev" else 0.0)
+        motion = overrides.get("motion", CreditMotion.SCROLL)
+        entries = sample_mixed_entries(src, names, case_seed, n_entries=10 if motion is not CreditMotion.CARDS else 8,
+                                       no_role_share=1.0 if name == "names_only" else 0.0)
+        overrides = dict(overrides)
+        height = overrides.pop("height", 720)
         font = (CreditFont.GOTHIC, CreditFont.MYEONGJO)[i % 2].path
-        spec = CreditRollSpec(entries=entries, layout=layout, motion=motion, background=background,
-                              height=height, width=height * 16 // 9, font=font, seed=case_seed,
-                              names_per_line=1 + i % 2, corner_text="KBS 2" if i % 3 == 0 else None)
+        spec = CreditRollSpec(entries=entries, height=height, width=height * 16 // 9, font=font, seed=case_seed,
+                              corner_text="KBS 2" if i % 4 == 0 else None, **overrides)
         filler = None
-        if i % 2 == 1:
-            filler = FillerSpec(seconds=12.0, seed=case_seed,
+        if i % 3 == 1:
+            filler = FillerSpec(seconds=8.0, seed=case_seed,
                                 subtitles=[Subtitle(start_s=2.0, end_s=6.0, text=SUBTITLES[i % 3])])
-        out.append(RollCase(f"{split}-{i:02d}-{layout.value}-{motion.value}-{background.value}-{height}",
-                            spec, filler))
+        out.append(RollCase(f"{split}-{i:02d}-{name}", spec, filler, name))
+    return out
+
+
+def heldout_cases(seed: int) -> list[RollCase]:
+    """Acceptance only: held-out names and job titles in the first layouts."""
+    src = heldout_sources()
+    out = []
+    for i, (name, overrides) in enumerate(LAYOUTS[:8]):
+        case_seed = seed * 1000 + i
+        entries = sample_entries(src, case_seed, n_entries=10, max_names=3, english_share=0.0)
+        overrides = dict(overrides)
+        height = overrides.pop("height", 720)
+        spec = CreditRollSpec(entries=entries, height=height, width=height * 16 // 9, seed=case_seed, **overrides)
+        out.append(RollCase(f"heldout-{i:02d}-{name}", spec, None, name))
     return out
 
 

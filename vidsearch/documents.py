@@ -141,13 +141,18 @@ class Credit(Document):
 
     video_id: str
     segment_id: str | None = None
-    time_s: float
-    end_s: float | None = None
-    role_text: str
-    role_code: str | None = None
+    time_s: float  # when the credit's row is most readable (crossing the frame's centre; a card: mid-way)
+    end_s: float | None = None  # the row is entirely on screen from start_s to end_s
+    start_s: float | None = None
+    role_text: str  # as printed ("" when the roll names no role); searchable whether mapped or not
+    role_code: str | None = None  # the first of role_codes
+    role_codes: list[str] = Field(default_factory=list)  # a composite title ("조연출·편집") maps to several
     role_label: str | None = None
+    role_status: str | None = None  # mapped | partial | unmapped | other_language | none
+    role_confidence: float | None = None  # the mapper's score of the title's weakest part
     department: str | None = None
     name: str
+    kind: str = "person"  # person | company
     confidence: float = 0.0
     line_text: str | None = None
     title: str | None = None

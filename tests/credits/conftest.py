@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from vidsearch.config import Settings
-from vidsearch.credits.filler import FillerSpec
-from vidsearch.credits.render import CreditEntry, CreditRollSpec, render_credit_roll
+from testkit.credits.filler import FillerSpec
+from testkit.credits.render import CreditEntry, CreditRollSpec, render_credit_roll
 from vidsearch.credits.roles.sources import EBU_RELATIVE
 from vidsearch.credits.roles.taxonomy import DEFAULT_TITLE_FILES, load_taxonomy
-from vidsearch.credits.sample import CreditSources, load_sources, sample_entries
-from vidsearch.credits.truth import CreditRollTruth
+from testkit.credits.sample import CreditSources, load_sources, sample_entries
+from testkit.credits.truth import CreditRollTruth
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ W = 1280
 def piece(text: str, x0: int, x1: int, y: float, t: float = 0.0, run: int = 0, h: int = 32,
           confidence: float = 0.95) -> ReadLine:
     box = Box(x0, int(y - h / 2), x1, int(y + h / 2))
-    return ReadLine(text, confidence, (), box, run, y, t, t + 5.0)
+    return ReadLine(text, confidence, (), box, run, y, t, t + 5.0, t)
 
 
 def pairs(lines) -> list[tuple[str, list[str]]]:
@@ -28,9 +28,11 @@ def test_two_columns_with_continuation_rows():
     ]
     assert find_gutter(group_rows(pieces), W) == 645
     lines = parse_credit_lines(pieces, W)
-    assert pairs(lines) == [("연출", ["김민수"]), ("촬영감독", ["이영희", "박지성", "송혜교"]),
+    # every row is its own credit line, with its own time: rows under one role share the role, not the moment
+    assert pairs(lines) == [("연출", ["김민수"]), ("촬영감독", ["이영희", "박지성"]), ("촬영감독", ["송혜교"]),
                             ("Director of Photography", ["최민호"])]
-    assert [line.time for line in lines] == [1.0, 2.0, 3.0]
+    assert [line.time for line in lines] == [1.0, 2.0, 2.5, 3.0]
+    assert [(line.start_time, line.end_time) for line in lines][2] == (2.5, 7.5)
 
 
 def test_dot_leader_and_slash_lines_split_at_their_separators():
@@ -38,28 +40,30 @@ def test_dot_leader_and_slash_lines_split_at_their_separators():
               piece("조명 / 정우성 · 한가인", 430, 850, 160), piece("편집 ....... 김태희", 250, 1030, 220),
               piece("박지성", 920, 1030, 270)]  # a continuation right-aligned under the last name
     assert pairs(parse_credit_lines(pieces, W)) == [("Director of Photography", ["김민수"]),
-                                                    ("조명", ["정우성", "한가인"]), ("편집", ["김태희", "박지성"])]
+                                                    ("조명", ["정우성", "한가인"]), ("편집", ["김태희"]),
+                                                    ("편집", ["박지성"])]
 
 
 def test_heading_followed_by_a_centred_list():
     pieces = [piece("촬영감독", 580, 700, 100, h=27), piece("이영희", 590, 690, 140),
               piece("박지성    최민호", 520, 760, 185),
               piece("Gaffer", 600, 680, 260, h=27), piece("정우성", 590, 690, 300)]
-    assert pairs(parse_credit_lines(pieces, W)) == [("촬영감독", ["이영희", "박지성", "최민호"]),
+    assert pairs(parse_credit_lines(pieces, W)) == [("촬영감독", ["이영희"]), ("촬영감독", ["박지성", "최민호"]),
                                                     ("Gaffer", ["정우성"])]
 
 
 def test_a_smaller_unknown_word_above_names_is_their_heading():
     pieces = [piece("Greensman", 590, 690, 100, h=26), piece("이영희", 590, 690, 140, h=32),
               piece("김태희", 590, 690, 180, h=32)]
-    assert pairs(parse_credit_lines(pieces, W)) == [("Greensman", ["이영희", "김태희"])]
+    assert pairs(parse_credit_lines(pieces, W)) == [("Greensman", ["이영희"]), ("Greensman", ["김태희"])]
 
 
 def test_names_do_not_attach_across_runs_or_big_gaps():
     pieces = [piece("연출", 580, 700, 100, run=0), piece("김민수", 590, 690, 140, run=0),
               piece("이영희", 590, 690, 140, run=1),  # a new card: no heading for it
               piece("편집", 580, 700, 300, run=2), piece("김태희", 590, 690, 600, run=2)]
-    assert pairs(parse_credit_lines(pieces, W)) == [("연출", ["김민수"])]
+    # names that no role heads stay credits (a roll that names no roles), under the role ""
+    assert pairs(parse_credit_lines(pieces, W)) == [("연출", ["김민수"]), ("", ["이영희"]), ("", ["김태희"])]
 
 
 def test_role_without_names_is_not_a_credit():
@@ -77,5 +81,20 @@ def test_names_after_an_unreadable_row_do_not_join_the_role_above_it():
     unreadable.readable = False
     pieces = [piece("조연출", 590, 690, 100, h=27), piece("김민수", 590, 690, 140), unreadable,
               piece("더노드", 590, 690, 220), piece("박유환", 590, 690, 260)]
-    assert pairs(parse_credit_lines(pieces, W)) == [("조연출", ["김민수"])]
+    assert pairs(parse_credit_lines(pieces, W)) == [("조연출", ["김민수"]), ("", ["더노드"]), ("", ["박유환"])]
     assert [r.text for r in text_rows(pieces)] == ["조연출", "김민수", "더노드", "박유환"]
+
+
+def test_multi_token_names_stay_one_person_and_names_in_columns_are_not_roles():
+    pieces = [piece("감독", 600, 680, 100, h=27),
+              piece("쥬세페 토르나토레", 200, 500, 140), piece("Michael Beugg", 560, 760, 140),
+              piece("레오나르도 디카프리오", 820, 1100, 140),
+              piece("안예나", 200, 300, 180), piece("문소라", 560, 660, 180), piece("CJ ENM", 820, 940, 180)]
+    lines = parse_credit_lines(pieces, W)
+    assert pairs(lines) == [("감독", ["쥬세페 토르나토레", "Michael Beugg", "레오나르도 디카프리오"]),
+                            ("감독", ["안예나", "문소라", "CJ ENM"])]
+
+
+def test_a_roll_without_roles_keeps_its_names():
+    pieces = [piece("김민수", 590, 690, 100, 1.0), piece("Jane Doe", 570, 710, 150, 2.0)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("", ["김민수"]), ("", ["Jane Doe"])]

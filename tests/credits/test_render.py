@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from vidsearch.credits.filler import FillerSpec, Subtitle
-from vidsearch.credits.render import (
+from testkit.credits.filler import FillerSpec, Subtitle
+from testkit.credits.render import (
     CreditBackground,
     CreditEntry,
     CreditLayout,
@@ -50,7 +50,7 @@ def test_cards_show_their_lines_together(roll_factory, entries):
 
 @pytest.mark.parametrize("layout", list(CreditLayout))
 def test_every_layout_records_roles_and_names_per_line(layout):
-    from vidsearch.credits.render import _Fonts, _rows
+    from testkit.credits.render import _Fonts, _rows
 
     spec = CreditRollSpec(entries=[CreditEntry(role="조명", names=("정우성", "한가인", "송혜교"))], layout=layout)
     rows = _rows(spec, _Fonts(spec))

@@ -4,8 +4,8 @@ benchmark's Korean / English figures), and pair F1."""
 from __future__ import annotations
 
 from vidsearch.credits.layout import ReadText
-from vidsearch.credits.scoring import score_lines, score_pairs
-from vidsearch.credits.truth import CreditRollTruth, TruthLine
+from testkit.credits.scoring import score_lines, score_pairs
+from testkit.credits.truth import CreditRollTruth, TruthLine
 
 
 def _truth() -> CreditRollTruth:

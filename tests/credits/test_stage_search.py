@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from vidsearch.credits.render import CreditEntry, CreditRollSpec
+from testkit.credits.render import CreditEntry, CreditRollSpec
 from vidsearch.credits.search import person_credits, search_credits
 from vidsearch.credits.stage import CreditStage, credit_pairs
 from vidsearch.documents import Credit, Segment, Video, credit_id, segment_id
@@ -70,10 +70,12 @@ def test_stage_emits_one_credit_per_role_and_name(staged):
     for credit in work.credits:
         assert credit.video_id == work.video_id and credit.programme_title == "여행의 발견"
         assert credit.channel == "KBS2" and credit.air_date == dt.date(2024, 5, 1)
-        index = next(i for i, (role, names) in enumerate(truth.entries)
-                     if role == credit.role_text and credit.name in names)
-        first, last = truth.entry_span(index)
-        assert first - 0.6 <= credit.time_s <= last + 0.6
+        # every name its own moment: the credit's time is inside the span its own row is entirely on screen
+        [line] = [line for line in truth.lines if credit.name in line.names
+                  and truth.entries[line.entry][0] == credit.role_text]
+        assert credit.start_s <= credit.time_s <= credit.end_s
+        assert line.first_s - 0.3 <= credit.time_s <= line.last_s + 0.3
+        assert credit.kind == "person" and credit.role_status == "mapped"
         segment = next(s for s in work.segments if s.id == credit.segment_id)
         assert segment.start_s <= credit.time_s < segment.end_s
     assert work.ran["credits"] == CreditStage.version
@@ -104,7 +106,30 @@ def test_a_line_the_mapper_calls_unknown_keeps_its_text_and_gets_no_code(staged,
     credits = {c.role_text: c for c in stage.credits_for(work, reading)}
     assert credits["조 명"].role_code == "15.1"  # a letter-spaced Korean title
     assert credits[thanks].role_code is None and credits[thanks].role_label is None
-    assert credits[thanks].name == "김민수"  # the credit itself is kept
+    assert credits[thanks].role_codes == [] and credits[thanks].role_status == "unmapped"
+    assert credits[thanks].role_confidence is not None and credits[thanks].role_confidence < 0.81
+    assert credits[thanks].name == "김민수"  # the credit itself is kept, its raw title searchable
+
+
+def test_composite_titles_companies_and_names_without_roles(staged, stage_role_settings):
+    from vidsearch.credits.layout import CreditLine
+    from vidsearch.credits.pipeline import CreditReading
+
+    work, _ = staged
+    stage = CreditStage(stage_role_settings)
+    stage.extractor = object()
+    stage.load()
+    lines = [CreditLine("조연출·편집", ["쥬세페 토르나토레"], 1.0, 0.9, 2.0, start_time=0.5),
+             CreditLine("제작", ["초록뱀미디어", "CJ ENM"], 3.0, 0.9, 4.0, start_time=2.5),
+             CreditLine("", ["Michael Beugg"], 5.0, 0.9, 6.0, start_time=4.5)]
+    reading = CreditReading(path=work.video.path, duration_s=10.0, sections=[], lines=lines)
+    credits = {c.name: c for c in stage.credits_for(work, reading)}
+    composite = credits["쥬세페 토르나토레"]
+    assert composite.role_codes == ["20.17", "11.1"] and composite.role_status == "mapped"
+    assert (composite.start_s, composite.time_s, composite.end_s) == (0.5, 1.0, 2.0)
+    assert credits["초록뱀미디어"].kind == "company" and credits["CJ ENM"].kind == "company"
+    assert credits["초록뱀미디어"].role_code is None  # 제작: producer or production company — no guess
+    assert credits["Michael Beugg"].role_status == "none" and credits["Michael Beugg"].kind == "person"
 
 
 def test_segments_showing_credits_get_credits_text(staged):
@@ -194,7 +219,7 @@ def test_cli_person_and_search(store):
 def test_index_then_find_a_person_through_the_cli(roll_factory, stage_role_settings, tmp_path):
     """The whole path a user takes: ``vidsearch index`` with the credits stage, then credit and segment search.
     Role codes come from the real role mapper (on the taxonomy slice, to load in seconds)."""
-    from vidsearch.credits.filler import FillerSpec
+    from testkit.credits.filler import FillerSpec
 
     spec = CreditRollSpec(entries=ROLL, width=1280, height=720, fps=10, scroll_speed=0.15)
     path, truth = roll_factory("indexed-roll", spec, FillerSpec(seconds=6.0))
@@ -235,3 +260,35 @@ def test_a_query_naming_a_credited_person_leans_on_the_credit_lines(store, stage
     assert named.hits and "이영희" in named.hits[0].text and "bm25_credits" in named.hits[0].matched_by
     plain = searcher.search(SearchRequest(query="여행", retrievers=text_lists))
     assert "bm25_credits" not in plain.retrievers  # no credited name: the list has no weight and does not run
+
+
+def test_a_multi_word_name_is_one_person_and_hits_point_into_its_on_screen_span(tmp_path):
+    store = EmbeddedStore(tmp_path / "store")
+    store.ensure_indices({})
+    video = Video(id="film00000000000000000", path="/archive/film.mp4", content_hash="e" * 64, file_name="film.mp4",
+                  title="시네마 천국", duration_s=600, fps=25, width=1280, height=720, size_bytes=1)
+    credits = [Credit(id=credit_id(video.id, 0), video_id=video.id, time_s=560.5, start_s=558.0, end_s=563.0,
+                      role_text="감독", name="쥬세페 토르나토레", role_code="20.16", role_codes=["20.16"],
+                      role_status="mapped", line_text="감독 쥬세페 토르나토레"),
+               Credit(id=credit_id(video.id, 1), video_id=video.id, time_s=561.2, start_s=558.7, end_s=563.7,
+                      role_text="배역", name="Michael Beugg", role_status="unmapped", role_confidence=0.79,
+                      line_text="배역 Michael Beugg"),
+               Credit(id=credit_id(video.id, 2), video_id=video.id, time_s=562.0, start_s=559.5, end_s=564.5,
+                      role_text="제작", name="CJ ENM", kind="company", role_status="unmapped",
+                      line_text="제작 CJ ENM")]
+    store.commit_video(VideoBundle(video.id, video.to_doc(), {IndexName.CREDITS: [(c.id, c.to_doc()) for c in credits]},
+                                   frozenset({IndexName.CREDITS})))
+    store.refresh()
+    try:
+        for spelling in ("쥬세페 토르나토레", "쥬세페·토르나토레"):
+            [film] = person_credits(store, spelling).videos
+            assert film.roles == ["감독"] and film.times_s == [560.5]
+        assert person_credits(store, "토르나토레").videos == []  # a part of a name is not the person
+        hit = search_credits(store, "Michael Beugg").hits[0]
+        assert (hit.name, hit.role_text, hit.role_status) == ("Michael Beugg", "배역", "unmapped")
+        assert hit.start_s <= hit.time_s <= hit.end_s
+        company = search_credits(store, "CJ ENM").hits[0]
+        assert company.kind == "company" and company.role_code is None  # the raw title stays searchable
+        assert search_credits(store, "제작").hits[0].name == "CJ ENM"
+    finally:
+        store.close()

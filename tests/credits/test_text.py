@@ -24,10 +24,13 @@ def test_fields_split_at_leaders_slashes_bars_and_colons(text, fields):
 @pytest.mark.parametrize(("text", "names"), [
     ("김민수 · 이영희", ["김민수", "이영희"]),
     ("정우성, 한가인, 송혜교", ["정우성", "한가인", "송혜교"]),
-    ("이영희 박지성", ["이영희", "박지성"]),  # Korean names never contain a space
+    ("이영희   박지성", ["이영희", "박지성"]),  # a wide gap sets names apart
+    ("쥬세페 토르나토레", ["쥬세페 토르나토레"]),  # a single space does not: a Hangul-written foreign name
+    ("쥬세페 토르나토레   Michael Beugg", ["쥬세페 토르나토레", "Michael Beugg"]),
+    ("윌리엄·셰익스피어 · 짐 캐쉬", ["윌리엄·셰익스피어", "짐 캐쉬"]),  # a tight middle dot is inside a name
     ("Jane Doe, John Smith", ["Jane Doe", "John Smith"]),
     ("Jane Doe   John Smith", ["Jane Doe", "John Smith"]),  # set apart by a wide gap
-    ("한가 인 · 김 민 수", ["한가인", "김민수"]),  # syllables OCR split off
+    ("한가인 · 김 민 수", ["한가인", "김민수"]),  # a name read syllable by syllable
     ("CJ E&M 방송사업부문", ["CJ E&M 방송사업부문"]),
 ])
 def test_names_split_at_separators_and_gaps(text, names):
@@ -81,19 +84,16 @@ def test_a_title_one_syllable_off_a_known_one_is_corrected():
     assert clean_role("펴진") == "펴진"  # two syllables: too short to guess
 
 
-def test_misread_surnames_and_english_role_words_are_corrected():
-    from vidsearch.credits.layout import split_names
+def test_names_are_kept_as_read_and_english_role_words_are_corrected():
+    from vidsearch.credits.cleanup import split_names
 
-    assert split_names("한재석 김대주 검무열") == ["한재석", "김대주", "김무열"]  # 검 is no surname; 김 is
-    assert split_names("엄정화 뱍지성") == ["엄정화", "박지성"]
+    # no surname "correction": a first syllable that is no Korean surname is a foreign name, or the OCR's reading
+    assert split_names("검무열 · 프랑코 · 스탈디 · 로지에 · 브렌든 · 흥민지") == [
+        "검무열", "프랑코", "스탈디", "로지에", "브렌든", "흥민지"]
+    assert split_names("짐 캐쉬   팀 르두") == ["짐 캐쉬", "팀 르두"]
+    assert split_names("김민준황승언") == ["김민준황승언"]  # no gap on screen: not split by a surname list
     assert clean_role("Rigging Gatfer") == "Rigging Gaffer"
     assert clean_role("Graphic Designer") == "Graphic Designer"  # a right word is never "corrected"
-
-
-def test_names_marked_apart_keep_their_syllables_together_and_glued_names_split():
-    assert split_names("장미 인애 · 조수진") == ["장미인애", "조수진"]  # an OCR space inside a 4-syllable name
-    assert split_names("김민준황승언") == ["김민준", "황승언"]  # two names read without their gap
-    assert split_names("이영희 박지성") == ["이영희", "박지성"]
 
 
 def test_role_words_are_not_taken_for_misread_names():
@@ -101,9 +101,3 @@ def test_role_words_are_not_taken_for_misread_names():
 
     assert _classify_single("색보정", 27, 32) == ("heading", "색보정", [])
     assert _classify_single("백보정", 27, 32) == ("heading", "색보정", [])  # one syllable off a role title
-
-
-def test_a_changed_vowel_is_a_likelier_misreading_than_a_changed_initial():
-    from vidsearch.credits.lexicon import correct_korean_name
-
-    assert correct_korean_name("치종환") == "최종환"  # not 이종환, though 이 is the commoner surname

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from vidsearch.credits.render import CreditFont
+from testkit.credits.render import CreditFont
 
 
 def draw_frame(lines: Sequence[tuple[str, float, float]], size: tuple[int, int] = (1280, 720),

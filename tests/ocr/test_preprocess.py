@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from tests.ocr.conftest import draw_line
-from vidsearch.credits.filler import MovingColourField
+from testkit.credits.filler import MovingColourField
 from vidsearch.ocr.preprocess import binarize_for_ocr, colour_stats, erase_dot_leaders, otsu_three_class
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.ocr.conftest import draw_line
-from vidsearch.credits.render import CreditFont
+from testkit.credits.render import CreditFont
 from vidsearch.errors import MissingDependency
 from vidsearch.ocr.engine import OcrWord, join_words
 from vidsearch.ocr.preprocess import binarize_for_ocr

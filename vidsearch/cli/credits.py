@@ -4,7 +4,6 @@ render a credit roll from a role/name list (test footage); train, evaluate and t
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +13,6 @@ import typer
 from rich.table import Table
 
 from vidsearch.cli.core import ConfigOption, DataDirOption, clean_errors, console, settings_from
-from vidsearch.errors import InvalidQuery
 
 T = TypeVar("T")
 
@@ -54,6 +52,7 @@ def read_command(
         print(json.dumps({
             "sections": [[s.start_s, s.end_s] for s in reading.sections],
             "credits": [{"role": c.role_text, "names": c.names, "time_s": round(c.time, 2),
+                         "on_screen_s": [round(c.start_time, 2), round(c.end_time, 2)],
                          "confidence": round(c.confidence, 3)} for c in reading.lines],
             "unreadable": [{"time_s": round(u.time, 2), "reason": u.reason} for u in reading.unreadable],
             "seconds": {k: round(v, 3) for k, v in reading.seconds.items()},
@@ -119,33 +118,6 @@ def person_command(
         table.add_row(video.programme_title or video.title or video.video_id, video.channel or "",
                       str(video.air_date or ""), ", ".join(video.roles), ", ".join(_clock(t) for t in video.times_s))
     console.print(table)
-
-
-@app.command("render")
-@clean_errors
-def render_command(
-    entries: Annotated[Path, typer.Argument(help="TSV of role<TAB>name rows (one row per name)", exists=True)],
-    out: Annotated[Path, typer.Argument(help="the MP4 to write")],
-    layout: Annotated[str, typer.Option(help="two_column | dot_leader | slash | heading_list")] = "two_column",
-    motion: Annotated[str, typer.Option(help="scroll | cards")] = "scroll",
-    background: Annotated[str, typer.Option(help="black | moving_colour")] = "black",
-    height: Annotated[int, typer.Option(help="720 or 1080 (16:9)")] = 720,
-) -> None:
-    """Render a credit roll (H.264) from a role/name list and write its ground truth beside it (.json)."""
-    from vidsearch.credits.render import CreditEntry, CreditRollSpec, render_credit_roll
-
-    grouped: dict[str, list[str]] = {}
-    with entries.open(encoding="utf-8") as fh:
-        for row in csv.reader(fh, delimiter="\t"):
-            if len(row) >= 2 and row[0].strip() and row[1].strip():
-                grouped.setdefault(row[0].strip(), []).append(row[1].strip())
-    if not grouped:
-        raise InvalidQuery(f"{entries}: no role<TAB>name rows")
-    spec = CreditRollSpec(entries=[CreditEntry(role=r, names=tuple(n)) for r, n in grouped.items()], layout=layout,
-                          motion=motion, background=background, height=height, width=height * 16 // 9)
-    truth = render_credit_roll(spec, out)
-    out.with_suffix(".json").write_text(truth.model_dump_json(indent=2), encoding="utf-8")
-    console.print(f"wrote {out} ({truth.duration_s:.1f} s, {len(truth.lines)} lines) and {out.with_suffix('.json')}")
 
 
 # -- role mapper ---------------------------------------------------------------------------------------------

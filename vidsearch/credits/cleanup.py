@@ -16,9 +16,11 @@ _LEADER = re.compile(r"\s*(?:[.·•…_\-~]\s*){3,}\s*")  # a run of dots/dashe
 _LEADER_NOISE = re.compile(r"(?:(?<=\s)|^)(?:[.,·•°'`~+*_\-eocs]{1,2}\s+){2,}[.,·•°'`~+*_\-eocs]{1,2}(?=\s|$)")
 _BARE_SLASH = re.compile(rf"(?<=[{HANGUL}A-Za-z)])/(?=[{HANGUL}])|(?<=[{HANGUL}])/(?=[A-Za-z(])")
 _FIELD_SEPARATOR = re.compile(r"\s+[/|:：]\s+|\s*[|｜]\s*|\s*[:：]\s+|\s+/\s*|\s*/\s+")
-_NAME_SEPARATOR = re.compile(r"\s*[,，、·•・∙ㆍ;]\s*|\s+[/|]\s+")
+_NAME_SEPARATOR = re.compile(r"\s*[,，、;]\s*|\s+[·•・∙ㆍ]\s*|\s*[·•・∙ㆍ]\s+|\s+[/|]\s+")
 _DECORATION = re.compile(r"^[\s.,·•:;|/\\\-_~'\"`#*<>\[\](){}]+|[\s.,·•:;|/\\\-_~'\"`#*<>\[\](){}]+$")
 _SPACES = re.compile(r"\s+")
+# a tight middle dot inside a Hangul name is often read as ":" or "-" ("윌리엄:로언"); Hangul names carry neither
+_TIGHT_DOT_MISREAD = re.compile(rf"(?<=[{HANGUL}])[:\-](?=[{HANGUL}])")
 _WIDE_GAP = re.compile(r" {2,}")
 # single letters Tesseract reads for a separator standing alone between Hangul words ("김민수 l 이영희")
 _LONE_BAR = re.compile(rf"(?<=[{HANGUL}])\s+[lI1|]\s+(?=[{HANGUL}])")
@@ -55,45 +57,17 @@ def split_fields(text: str) -> list[str]:
 
 
 def split_names(text: str) -> list[str]:
-    """Names in one field: at commas, middle dots and wide gaps. Korean names have no spaces, so where the line
-    marks its names apart a Hangul part is one name ("장미 인애" → "장미인애"); where it does not, each Hangul
-    token is a name ("이영희 박지성")."""
-    text = normalise(text)
-    marked = bool(_NAME_SEPARATOR.search(text))
+    """Names in one field, split where the roll sets them apart — commas, spaced middle dots, slashes and the
+    wide gaps ``join_words`` marks — never at a single space: "쥬세페 토르나토레", "Michael Beugg" and "CJ ENM"
+    are one credit each. A middle dot set tight inside a name ("윌리엄·셰익스피어") is part of it. Spacing inside a
+    name stays as read; no name is edited towards a lexicon."""
+    text = _TIGHT_DOT_MISREAD.sub("·", normalise(text))
     names: list[str] = []
     for part in _NAME_SEPARATOR.split(text):
         part = strip_decoration(part)
-        if not part:
-            continue
-        tokens = _join_fragments(part.split(" "))
-        if all(re.fullmatch(rf"[{HANGUL}]{{1,6}}", t) for t in tokens):
-            for token in (["".join(tokens)] if marked else tokens):
-                names.extend(_split_glued(token))
-        else:
-            names.append(" ".join(tokens))
+        if part:
+            names.append(part)
     return names
-
-
-def _split_glued(token: str) -> list[str]:
-    """Two three-syllable names read without the gap between them ("김민준황승언") are two names."""
-    from vidsearch.credits.lexicon import SURNAMES
-
-    if len(token) == 6 and token[0] in SURNAMES and token[3] in SURNAMES:
-        return [token[:3], token[3:]]
-    return [token]
-
-
-def _join_fragments(tokens: list[str]) -> list[str]:
-    """A lone Hangul syllable is a piece of a neighbouring name OCR split off ("한가 인" → "한가인")."""
-    out: list[str] = []
-    for token in tokens:
-        if (out and re.fullmatch(rf"[{HANGUL}]", token) and re.fullmatch(rf"[{HANGUL}]{{1,3}}", out[-1])):
-            out[-1] += token
-        elif out and re.fullmatch(rf"[{HANGUL}]", out[-1]) and re.fullmatch(rf"[{HANGUL}]{{1,3}}", token):
-            out[-1] += token
-        else:
-            out.append(token)
-    return out
 
 
 def clean_text(text: str) -> str:

@@ -12,26 +12,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from vidsearch.credits.cleanup import clean_text, split_fields, split_names as _split_names
-from vidsearch.credits.lexicon import clean_role, correct_korean_name, correct_korean_role, name_score, role_score
+from vidsearch.credits.cleanup import clean_text, split_fields, split_names
+from vidsearch.credits.lexicon import clean_role, correct_korean_role, name_score, role_score
 from vidsearch.credits.reader import ReadLine
 
 
-def split_names(text: str) -> list[str]:
-    """Names in a names field, with misread surnames corrected."""
-    return [correct_korean_name(name) for name in _split_names(text)]
-
-
 _HANGUL_ONLY = re.compile(r"[\uac00-\ud7a3 ]+")
+# names without a role above them: Hangul words (a tight middle dot inside), capitalised Latin words, acronyms
+_NAME_WORD = r"(?:[\uac00-\ud7a3]+(?:·[\uac00-\ud7a3]+)*|[A-Z][A-Za-z.'\-]*|(?=\S*[A-Z])[A-Z0-9&][A-Z0-9&.\-]+)"
+_NAME_SHAPE = re.compile(rf"{_NAME_WORD}(?: {_NAME_WORD})*")
 
 
 @dataclass
 class CreditLine:
-    """A role and the names credited under it, with when it is first entirely on screen."""
+    """One row of a roll: the role it is credited under (as printed; "" on a roll that names no roles) and the
+    names on the row, with when the row is most readable (``time``) and the span it is entirely on screen."""
 
     role_text: str
     names: list[str]
@@ -39,6 +38,12 @@ class CreditLine:
     confidence: float
     end_time: float = 0.0
     line_text: str = ""
+    start_time: float = -1.0
+
+    def __post_init__(self) -> None:
+        if self.start_time < 0:
+            self.start_time = self.time
+        self.end_time = max(self.end_time, self.time)
 
 
 @dataclass
@@ -63,6 +68,12 @@ class _Row:
     @property
     def confidence(self) -> float:
         return float(np.mean([p.confidence for p in self.pieces]))
+
+    def best_s(self, pieces: Sequence[ReadLine] | None = None) -> float:
+        """When the row (or these of its pieces) is most readable, within when it is all on screen."""
+        chosen = [p for p in (pieces or self.pieces) if p.best_s >= 0] or list(self.pieces)
+        best = float(np.median([p.best_s if p.best_s >= 0 else (p.first_s + p.last_s) / 2 for p in chosen]))
+        return min(max(best, self.first_s), self.last_s)
 
 
 @dataclass(frozen=True)
@@ -94,7 +105,9 @@ def group_rows(pieces: Sequence[ReadLine]) -> list[_Row]:
 
 
 def find_gutter(rows: Sequence[_Row], frame_width: int) -> float | None:
-    """The x of the gap between a role column and a name column, if the section has one."""
+    """The x of the gap between a role column and a name column, if the section has one: most multi-piece rows
+    have a gap at the same x, and what stands left of it reads as role titles (names set in two or three columns
+    under a heading have gaps at the same x too, with names on both sides)."""
     multi = [r for r in rows if len(r.pieces) >= 2]
     if len(multi) < 2 and not (multi and len(rows) <= 2):
         return None
@@ -108,18 +121,16 @@ def find_gutter(rows: Sequence[_Row], frame_width: int) -> float | None:
     bin_width = 0.03 * frame_width
     bins = np.round(np.asarray(centres) / bin_width)
     values, counts = np.unique(bins, return_counts=True)
-    best = values[int(np.argmax(counts))]
-    support = [c for c, b in zip(centres, bins) if abs(b - best) <= 1]
-    if len(support) < max(1, 0.4 * len(multi)):
-        return None
-    return float(np.median(support))
-
-
-@dataclass
-class _Open:
-    role: str
-    names: list[str] = field(default_factory=list)
-    rows: list[_Row] = field(default_factory=list)
+    for best in values[np.argsort(-counts, kind="stable")][:3]:
+        support = [c for c, b in zip(centres, bins) if abs(b - best) <= 1]
+        if len(support) < max(1, 0.4 * len(multi)):
+            break
+        gutter = float(np.median(support))
+        lefts = [" ".join(p.text for p in r.pieces if p.box.x1 <= gutter) for r in rows]
+        lefts = [t for t in lefts if t.strip()]
+        if lefts and sum(role_score(clean_role(t)) >= 0.8 for t in lefts) >= 0.5 * len(lefts):
+            return gutter
+    return None
 
 
 def _classify_single(text: str, height: float, typical_height: float) -> tuple[str, str | None, list[str]]:
@@ -137,57 +148,49 @@ def _classify_single(text: str, height: float, typical_height: float) -> tuple[s
     role, name = role_score(corrected), max((name_score(n) for n in names), default=0.0)
     if role >= 0.8 and (role > name or corrected != fields[0]):  # "백보정" is 색보정 misread, not a name
         return "heading", corrected, []
-    if typical_height and height < 0.9 * typical_height and name < 1.0:
+    if typical_height and height < 0.9 * typical_height and name < 1.0 and len(names) == 1:
         return "heading", fields[0], []  # set smaller than the names around it, and no sure Korean name
-    if name >= 0.5:
-        return "names", None, names
-    return "unknown", None, []
+    return "names", None, names
 
 
 def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[CreditLine]:
+    """One CreditLine per row that carries names, each with its own time: rows under one role share the role,
+    never the moment. Names on a roll that states no role get the role ""."""
     rows = group_rows(pieces)
     if not rows:
         return []
     gutter = find_gutter(rows, frame_width)
     typical = float(np.median([r.height for r in rows]))
     out: list[CreditLine] = []
-    current: _Open | None = None
+    role: str | None = None
+    last: _Row | None = None
 
-    def close() -> None:
-        nonlocal current
-        if current is not None and current.names:
-            rows_ = current.rows
-            out.append(CreditLine(current.role, current.names, min(r.first_s for r in rows_),
-                                  float(np.mean([r.confidence for r in rows_])), max(r.last_s for r in rows_),
-                                  " / ".join(r.text for r in rows_)))
-        current = None
+    def emit(names: list[str], row: _Row, named: Sequence[ReadLine]) -> None:
+        names = [n for n in names if n]
+        if role is None and not all(_NAME_SHAPE.fullmatch(n) for n in names):
+            return  # no role vouches for it: text not shaped like names (misread script, stray marks) is not a credit
+        if names:
+            out.append(CreditLine(role or "", names, row.best_s(named), row.confidence, row.last_s, row.text,
+                                  row.first_s))
 
     for row in rows:
-        if current is not None and current.rows:
-            last = current.rows[-1]
-            if row.run != last.run or row.roll_y - last.roll_y > 3.5 * max(row.height, last.height):
-                close()
+        if last is not None and (row.run != last.run or row.roll_y - last.roll_y > 3.5 * max(row.height, last.height)):
+            role = None  # a new card or a wide gap: names after it do not inherit the role before it
         if not any(p.readable for p in row.pieces):
-            close()  # an unreadable row may be the next role: names after it must not join the one before
+            role, last = None, row  # an unreadable row may be the next role: names after it must not join
             continue
         row = _Row([p for p in row.pieces if p.readable], row.run, row.roll_y, row.height)
+        last = row
         left = [p for p in row.pieces if gutter is not None and p.box.x1 <= gutter]
         right = [p for p in row.pieces if gutter is not None and p.box.x0 >= gutter]
         if gutter is not None and len(left) + len(right) == len(row.pieces) and (left or right):
-            names = [n for p in right for n in split_names(p.text)]
             if left:
-                close()
-                current = _Open(clean_role(" ".join(p.text for p in left)), names, [row])
-            elif current is not None:
-                current.names.extend(names)
-                current.rows.append(row)
+                role = clean_role(" ".join(p.text for p in left))
+            emit([n for p in right for n in split_names(p.text)], row, right)
             continue
-        kind, role, names = _classify_single(row.text, row.height, typical)
+        kind, text_role, names = _classify_single(row.text, row.height, typical)
         if kind in ("pair", "heading"):
-            close()
-            current = _Open(clean_role(role or ""), names, [row])
-        elif kind == "names" and current is not None:
-            current.names.extend(names)
-            current.rows.append(row)
-    close()
+            role = clean_role(text_role or "")
+        if kind in ("pair", "names"):
+            emit(names, row, row.pieces)
     return out

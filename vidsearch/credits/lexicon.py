@@ -21,7 +21,7 @@ KOREAN_ROLE_WORDS = sorted({
     "디자인", "타이틀", "자막", "번역", "내레이션", "협찬", "후원", "기술", "영상", "중계", "카메라", "스태프", "코디",
     "헤어", "메이크업", "무술", "안무", "캐스팅", "마케팅", "홍보", "제공", "보조", "팀장", "스크립터", "스크립트",
     "그립", "데이터", "색보정", "믹싱", "사운드", "컴퓨터그래픽", "그래픽", "애니메이션", "원작", "각색", "프로덕션",
-    "라인프로듀서", "제작부", "연출부", "촬영부", "조명부", "미술부", "의상부", "분장부", "슈퍼바이저", "감수", "자문",
+    "라인프로듀서", "제작진", "출연진", "미용", "소품", "행정", "인턴", "제작부", "연출부", "촬영부", "조명부", "미술부", "의상부", "분장부", "슈퍼바이저", "감수", "자문",
 }, key=len, reverse=True)
 
 ENGLISH_ROLE_WORDS = {
@@ -48,7 +48,7 @@ ENGLISH_ROLE_WORDS = {
     "superviser", "supervisors", "directors", "producers", "editors", "operators", "assistants", "3d", "2d",
 }
 
-# most common first (the order breaks ties when correcting a misread surname)
+# common Korean surnames, most common first: a cue that a row holds names (never used to edit a name)
 SURNAME_ORDER = ("김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현"
                  "함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용예경봉사부가복태목형피두감음빈동온호범"
                  "좌팽승간상갈")
@@ -57,6 +57,9 @@ COMPOUND_SURNAMES = ("남궁", "황보", "제갈", "선우", "독고", "사공",
 _HANGUL_NAME = re.compile(r"[\uac00-\ud7a3]{2,4}")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z.'\-]*")
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+_COMPOSITE = re.compile(r"[·•・∙ㆍ/]")
+_KOREAN_COMPANY = re.compile(r"\S\s+(?:프로덕션|미디어|스튜디오|필름)$|엔터테인먼트|미디어$|픽[쳐처]스|\(주\)|㈜")
+_HANGUL_DOT = re.compile(r"(?<=[\uac00-\ud7a3])\s*[-:~]\s*(?=[\uac00-\ud7a3])")
 
 
 _KOREAN_ROLE_SET = frozenset(KOREAN_ROLE_WORDS)
@@ -76,8 +79,13 @@ def role_score(text: str) -> float:
     compact = text.replace(" ", "")
     if not compact:
         return 0.0
+    parts = [p for p in _COMPOSITE.split(compact) if p]
+    if len(parts) > 1:  # "분장·미용", "편집/CG": a composite title is a role when every part is one
+        return min(role_score(p) for p in parts)
     if _segments_into_roles(compact):
         return 1.0
+    if _KOREAN_COMPANY.search(text):  # "이김 프로덕션", "초록뱀미디어": a company credited, not a job title
+        return 0.0
     if len(compact) >= 4 and any(compact.endswith(word) for word in KOREAN_ROLE_WORDS if len(word) >= 2):
         return 0.8  # 특수분장팀장, 보조출연 ...: ends in a role word, longer than a name
     words = [w.lower().strip(".,:") for w in _LATIN_WORD.findall(text)]
@@ -134,26 +142,6 @@ def correct_korean_role(token: str) -> str:
     return near.pop() if len(near) == 1 else token
 
 
-def _jamo(syllable: str) -> tuple[int, int, int]:
-    code = ord(syllable) - 0xAC00
-    return code // 588, (code % 588) // 28, code % 28
-
-
-def correct_korean_name(token: str) -> str:
-    """A three-syllable Korean name whose first syllable is no surname, but one letter (jamo) away from one, has
-    that surname: Tesseract reads 김 as 검 or 깁, 최 as 치. A changed final or vowel is a likelier misreading than a
-    changed initial consonant; among equals the more common surname wins."""
-    if len(token) != 3 or not _HANGUL_RUN.fullmatch(token) or token[0] in SURNAMES or _segments_into_roles(token):
-        return token  # (a role word is no misread name: 색보정 is not 백보정)
-    first = _jamo(token[0])
-    candidates = []
-    for rank, surname in enumerate(SURNAME_ORDER):
-        differs = [a != b for a, b in zip(first, _jamo(surname))]
-        if sum(differs) == 1:
-            candidates.append((differs[0], rank, surname))  # initial changed sorts last
-    return min(candidates)[2] + token[1:] if candidates else token
-
-
 def correct_english_role(text: str) -> str:
     """A Latin word one letter away from exactly one role word becomes it ("Gatfer" → "Gaffer")."""
     def fix(match: re.Match) -> str:
@@ -171,7 +159,8 @@ def correct_english_role(text: str) -> str:
 def clean_role(text: str) -> str:
     """A role as printed, without decoration, and with OCR's stray spaces inside Korean compounds removed
     ("촬 영 감독" → "촬영감독") when the joined word is made of role words."""
-    tokens = strip_decoration(normalise(text)).split()
+    # a middle dot between two Korean jobs ("조연출·편집") is often read as a hyphen or colon
+    tokens = _HANGUL_DOT.sub("·", strip_decoration(normalise(text))).split()
     out: list[str] = []
     for token in tokens:
         if out and _HANGUL_RUN.fullmatch(token) and _HANGUL_RUN.fullmatch(out[-1]) \
@@ -183,3 +172,26 @@ def clean_role(text: str) -> str:
     if len(out) > 1 and all(_HANGUL_RUN.fullmatch(t) for t in out) and _segments_into_roles("".join(out)):
         return "".join(out)
     return correct_english_role(" ".join(correct_korean_role(t) for t in out))
+
+
+# words that make a credited name a company or group, not a person (a cue for the credit's kind, never an edit)
+_COMPANY_WORDS_KO = ("미디어", "엔터테인먼트", "프로덕션", "스튜디오", "픽쳐스", "픽처스", "필름", "방송", "컴퍼니",
+                     "코리아", "그룹", "재단", "협회", "위원회", "진흥원", "주식회사", "㈜", "(주)", "문화산업", "영상",
+                     "제작사", "이앤엠", "네트웍스", "네트워크", "콘텐츠", "컨텐츠")
+_COMPANY_WORDS_EN = {"inc", "inc.", "ltd", "ltd.", "co.", "corp", "corp.", "llc", "gmbh", "studio", "studios",
+                     "pictures", "films", "film", "entertainment", "media", "productions", "production",
+                     "broadcasting", "network", "networks", "company", "group", "foundation", "association",
+                     "records", "music", "contents", "lab", "labs", "house", "tv", "channel", "enm"}
+_ACRONYM = re.compile(r"[A-Z0-9&]{2,6}")
+
+
+def is_company(name: str) -> bool:
+    """A company or group: a company word ("초록뱀미디어", "Fox Searchlight Pictures") or an all-capitals
+    acronym ("SBS", "CJ ENM", "MBC C&I")."""
+    compact = name.replace(" ", "")
+    if any(word in compact for word in _COMPANY_WORDS_KO):
+        return True
+    words = name.split()
+    if any(w.lower().strip(",") in _COMPANY_WORDS_EN for w in words):
+        return True
+    return bool(words) and all(_ACRONYM.fullmatch(w) for w in words)

@@ -118,6 +118,7 @@ class ReadLine:
     roll_y: float  # vertical position on its run (frame y + the run's scroll offset)
     first_s: float  # first and last sampled time it was entirely on screen
     last_s: float
+    best_s: float = -1.0  # when it is most readable: nearest the frame's centre (a card: mid-way); in [first, last]
     overlay: bool = False  # stayed put while the roll moved: a logo or caption, not a credit
     readable: bool = True  # False: the text read cannot be trusted (low confidence, not Hangul/Latin)
 
@@ -146,23 +147,42 @@ class _DetectionSchedule:
         self.settings = settings
         self.run_start: dict[int, float] = {}
         self.last: dict[int, tuple[float, np.ndarray]] = {}
+        self.last_any = -np.inf
 
-    def due(self, t: float, alignment: FrameAlignment, mask: np.ndarray, moving: bool) -> bool:
+    def _storm(self, t: float) -> bool:
+        """Alignment cutting frame after frame (credits over busy moving video: the picture's edges move on
+        their own): no run ever settles, so detect every ``detect_interval_s`` regardless."""
+        recent = [start for start in self.run_start.values() if t - start <= 1.5]
+        return len(recent) >= 4
+
+    def due(self, t: float, alignment: FrameAlignment, mask: np.ndarray, moving: bool,
+            crossing_s: float = np.inf) -> bool:
+        """``crossing_s``: how long the roll takes to cross the frame; a fast roll is detected often enough to see
+        every line whole about three times."""
         s = self.settings
         start = self.run_start.setdefault(alignment.run, t)
-        if mask.mean() < 0.0005 or not alignment.measured or t - start < s.settle_s:
+        if mask.mean() < 0.0005:
+            return False
+        if self._storm(t):
+            if t - self.last_any >= s.detect_interval_s:
+                self.last_any = t
+                self.last[alignment.run] = (t, mask)
+                return True
+            return False
+        if not alignment.measured or t - start < s.settle_s:
             return False
         previous = self.last.get(alignment.run)
         if previous is None:
             due = True
         elif moving:
-            due = t - previous[0] >= s.detect_interval_s
+            due = t - previous[0] >= min(s.detect_interval_s, crossing_s / 3)
         else:
             seen = previous[1]
             overlap = float((seen & mask).sum()) / max(1.0, float((seen | mask).sum()))
             due = overlap < 0.85 or t - previous[0] >= 4 * s.detect_interval_s
         if due:
             self.last[alignment.run] = (t, mask)
+            self.last_any = t
         return due
 
 
@@ -230,8 +250,10 @@ class SectionReader:
             alignment = aligner.add(mask, frame.image.shape[0])
             timings["align"] = timings.get("align", 0.0) + time.perf_counter() - started
             timeline.append((frame.t, alignment))
-            moving = aligner.speed(alignment.run) > 0.005 * frame.image.shape[0]
-            if not schedule.due(frame.t, alignment, mask, moving):
+            speed = aligner.speed(alignment.run)  # frame pixels per sampled frame
+            moving = speed > 0.005 * frame.image.shape[0]
+            crossing = frame.image.shape[0] / (speed * s.align_fps) if moving else np.inf
+            if not schedule.due(frame.t, alignment, mask, moving, crossing):
                 continue
             detected += 1
             started = time.perf_counter()
@@ -256,8 +278,17 @@ class SectionReader:
         for obs in observations:
             by_time.setdefault(obs.t, []).append(obs)
         times = sorted(by_time)
+
+        def same_card(first: list[_Observation], second: list[_Observation]) -> bool:
+            """Most of what one detection saw is again in the same place in the other: one card seen twice (a
+            fade makes alignment cut between them), not two cards sharing a logo."""
+            kept = sum(any(_box_iou(a.box, b.box) >= 0.6 for b in second) for a in first)
+            return len(first) >= 2 and kept >= 0.6 * len(first)
+
         for i, earlier in enumerate(times):
             for later in times[i + 1:]:
+                if by_time[earlier][0].run != by_time[later][0].run and same_card(by_time[earlier], by_time[later]):
+                    continue
                 for a in by_time[earlier]:
                     for b in by_time[later]:
                         apart = a.run != b.run or abs(b.offset - a.offset) > max(a.box.height, b.box.height)
@@ -291,7 +322,7 @@ class SectionReader:
 
     @staticmethod
     def _span(track: _Track, obs: _Observation, timeline: list[tuple[float, FrameAlignment]],
-              detections: list[float]) -> tuple[float, float]:
+              detections: list[float]) -> tuple[float, float, float]:
         """Sampled times at which the piece is entirely on screen, from the run's offsets where they were measured,
         and never before the detection preceding its first sighting or after the one following its last (offsets
         are only known relative to what is visible: a logo alone on screen pins them while the roll still moves
@@ -302,9 +333,18 @@ class SectionReader:
         low, high = (max(earlier) if earlier else -np.inf), (min(later) if later else np.inf)
         top = obs.box.y0 + obs.offset
         bottom = obs.box.y1 + obs.offset
-        times = [t for t, a in timeline if a.run == obs.run and (a.measured or t == obs.t) and low < t < high
-                 and top - a.offset >= 0 and bottom - a.offset <= obs.frame_height]
-        return (min(times + seen), max(times + seen))
+        on_screen = [(t, a.offset) for t, a in timeline if a.run == obs.run and (a.measured or t == obs.t)
+                     and low < t < high and top - a.offset >= 0 and bottom - a.offset <= obs.frame_height]
+        times = [t for t, _ in on_screen]
+        first, last = min(times + seen), max(times + seen)
+        # most readable: the sample whose line centre is nearest the frame's centre; on a still card every
+        # sample ties, and the middle of its span wins (past a fade in, before a fade out)
+        middle, centre = (first + last) / 2, obs.frame_height / 2
+        band = 0.02 * obs.frame_height
+        candidates = on_screen or [(obs.t, obs.offset)]
+        best = min(candidates, key=lambda item: (round(abs(obs.roll_y - item[1] - centre) / band),
+                                                 abs(item[0] - middle)))[0]
+        return first, last, min(max(best, first), last)
 
     def _same_line(self, a: ReadLine, b: ReadLine) -> bool:
         if a.overlay != b.overlay or _similar(a.text, b.text) < self.settings.dedupe_similarity:
@@ -344,9 +384,9 @@ class SectionReader:
         owner = {id(o): track for track in tracks for o in track.observations}
         lines, overlays = [], []
         for line, obs in results:
-            first, last = self._span(owner[id(obs)], obs, timeline, detections)
+            first, last, best = self._span(owner[id(obs)], obs, timeline, detections)
             read = ReadLine(line.text.strip(), line.confidence, line.words, obs.box, obs.run, obs.roll_y, first, last,
-                            overlay=obs.static)
+                            best, overlay=obs.static)
             (overlays if obs.static else lines).append(read)
         log.debug("credits: read %d pieces from %d tracks (%d frames sampled, %d detected) in %.1f-%.1f s",
                   len(lines), len(tracks), sampled, detected, start_s, end_s)

@@ -9,6 +9,7 @@ project's weighted fusion, so a query naming both a role and a person ranks the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 import unicodedata
 from collections.abc import Sequence
@@ -28,9 +29,17 @@ CREDIT_RETRIEVERS: dict[str, tuple[tuple[str, ...], float]] = {
 PERSON_CANDIDATES = 1000
 
 
+_WORD_GAPS = re.compile(r"[\s·•・∙ㆍ]+")
+
+
+def name_spacing_free(name: str) -> str:
+    """A name without the spaces or middle dots between its words ("쥬세페 토르나토레", "쥬세페·토르나토레")."""
+    return _WORD_GAPS.sub("", name)
+
+
 def name_key(name: str) -> str:
-    """What makes two printed names the same person's: NFC, no spaces, case-folded."""
-    return unicodedata.normalize("NFC", name).replace(" ", "").casefold()
+    """What makes two printed names the same person's: NFC, no spaces or middle dots, case-folded."""
+    return name_spacing_free(unicodedata.normalize("NFC", name)).casefold()
 
 
 class CreditHit(BaseModel):
@@ -42,7 +51,12 @@ class CreditHit(BaseModel):
     role_code: str | None = None
     role_label: str | None = None
     department: str | None = None
-    time_s: float
+    role_codes: list[str] = Field(default_factory=list)
+    role_status: str | None = Field(None, description="mapped | partial | unmapped | other_language | none")
+    kind: str = "person"
+    time_s: float = Field(description="when the credit is most readable; inside start_s..end_s")
+    start_s: float | None = Field(None, description="the credit is entirely on screen from start_s to end_s")
+    end_s: float | None = None
     score: float
     title: str | None = None
     programme_title: str | None = None
@@ -109,7 +123,9 @@ def search_credits(store: IndexBackend, query: str, k: int = 10,
         hits.append(CreditHit(
             credit_id=doc_id, video_id=doc["video_id"], segment_id=doc.get("segment_id"), name=doc["name"],
             role_text=doc["role_text"], role_code=doc.get("role_code"), role_label=doc.get("role_label"),
-            department=doc.get("department"), time_s=doc["time_s"], score=round(float(fused.scores[position]), 6),
+            department=doc.get("department"), role_codes=doc.get("role_codes") or [],
+            role_status=doc.get("role_status"), kind=doc.get("kind") or "person", time_s=doc["time_s"],
+            start_s=doc.get("start_s"), end_s=doc.get("end_s"), score=round(float(fused.scores[position]), 6),
             title=doc.get("title") or video.get("title"), programme_title=doc.get("programme_title"),
             channel=doc.get("channel"), air_date=doc.get("air_date"), video_path=video.get("path"),
         ))
@@ -120,7 +136,8 @@ def person_credits(store: IndexBackend, name: str, filters: SearchFilters | None
     """Every video crediting exactly this name (spacing and case aside), with its roles and times."""
     query = _query(name)
     # "김 민수" and "김민수" are one name: search both spellings (a Korean name is analysed as one word)
-    spellings = list(dict.fromkeys([query, query.replace(" ", "")]))
+    # (and "쥬세페·토르나토레" is "쥬세페 토르나토레")
+    spellings = list(dict.fromkeys([query, name_spacing_free(query), _WORD_GAPS.sub(" ", query)]))
     retrievers = [TextRetriever(f"credit_name_{i}", q, _fields(("name",)), PERSON_CANDIDATES)
                   for i, q in enumerate(spellings)]
     lists = store.search(IndexName.CREDITS, retrievers, filters)

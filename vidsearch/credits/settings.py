@@ -27,6 +27,10 @@ class CreditSettings(BaseModel):
     role_top_k: int = Field(5, ge=1, description="matches returned per role text")
     role_min_score: float | None = Field(
         None, description="unknown-role threshold; None: the one calibrated when the model was trained")
+    # codes are given only above both (calibrated on dev by bench/credits_roles_selective.py for the base
+    # encoder so that mapped titles are >= 0.97 right); below them a title is stored "unmapped"
+    role_min_confidence: float = Field(0.81, ge=0, le=1.01, description="least mapper score to give a role code")
+    role_min_margin: float = Field(0.06, ge=0, le=1, description="least lead of the best role over the next one")
 
     # Finding credit sections: keyframes only, sparsely (see vidsearch/credits/sections.py)
     scan_interval_s: float = Field(4.0, gt=0, description="at most one keyframe per this many seconds is examined")
@@ -49,7 +53,8 @@ class CreditSettings(BaseModel):
     y_gap_threshold: float = Field(0.004, ge=0, description="fraction of frame height")
     x_gap_threshold: float = Field(0.045, ge=0, description="fraction of frame height")
     x_padding: float = Field(0.8, ge=0, description="times each line's detected height")
-    y_padding: float = Field(0.5, ge=0, description="times each line's detected height")
+    y_padding: float = Field(0.8, ge=0, description="times each line's detected height (DB kernels are shrunk: "
+                             "a tighter crop cuts Hangul finals, 운 read as 우)")
     exclude_top_height: float = Field(0.0, ge=0, lt=1, description="top share of the frame ignored (logos)")
     second_look_below: float = Field(0.8, ge=0, le=1, description="lines read below this confidence get a second look")
     dedupe_similarity: float = Field(0.75, ge=0, le=1, description="text similarity at which two reads are one line")

@@ -1,8 +1,9 @@
 """The ``credits`` stage: end-credit rolls → one Credit document per (role, name), and segments' credits_text.
 
-Each credit carries the role as printed, the EBU code/label/department ``vidsearch.credits.roles`` maps it
-to (none when the mapper calls it an unknown role), the video's programme metadata, the moment the line is
-first entirely on screen and the segment showing it. A video without credits yields none, silently;
+Each credit carries the role as printed, the EBU codes ``vidsearch.credits.roles.assign`` gives it (several for a
+composite title; none — status "unmapped", the raw title kept and searchable — below the calibrated confidence),
+whether the name is a person or a company, the video's programme metadata, the moment its row is most readable
+(``time_s``), the span the row is entirely on screen (``start_s``..``end_s``) and the segment showing it. A video without credits yields none, silently;
 unreadable text is logged, never indexed.
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from vidsearch.credits.layout import CreditLine
+from vidsearch.credits.lexicon import is_company
 from vidsearch.credits.pipeline import CreditExtractor, CreditReading
 from vidsearch.documents import Credit, Segment, credit_id
 from vidsearch.models.refs import ModelRef, ocr_engine_ref, role_mapper_ref, text_detector_ref
@@ -21,7 +23,7 @@ from vidsearch.schema import IndexName
 from vidsearch.stages.base import Stage, StageResources, VideoWork
 
 if TYPE_CHECKING:
-    from vidsearch.credits.roles import RoleMapper, RoleMatch
+    from vidsearch.credits.roles.assign import RoleAssignment
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +32,18 @@ def _key(text: str) -> str:
     return unicodedata.normalize("NFC", text).replace(" ", "").casefold()
 
 
-def credit_pairs(lines: Sequence[CreditLine]) -> list[tuple[CreditLine, str]]:
-    """(line, name) once per distinct (role, name), at its first appearance."""
-    seen: set[tuple[str, str]] = set()
+def credit_pairs(lines: Sequence[CreditLine], repeat_after_s: float = 30.0) -> list[tuple[CreditLine, str]]:
+    """(row, name) once per distinct (role, name) and showing: the same credit read twice (two detections of one
+    row) is one; shown again later (a second roll in the programme) it is another."""
+    last_seen: dict[tuple[str, str], float] = {}
     out = []
     for line in sorted(lines, key=lambda x: x.time):
         for name in line.names:
             key = (_key(line.role_text), _key(name))
-            if key not in seen:
-                seen.add(key)
+            previous = last_seen.get(key)
+            if previous is None or line.start_time - previous > repeat_after_s:
                 out.append((line, name))
+            last_seen[key] = max(previous or line.end_time, line.end_time)
     return out
 
 
@@ -52,7 +56,7 @@ def segment_at(segments: Sequence[Segment], t: float) -> Segment | None:
 
 class CreditStage(Stage):
     name = "credits"
-    version = "1"
+    version = "2"
     requires = ("shots",)
     owns: ClassVar[frozenset[IndexName]] = frozenset({IndexName.CREDITS})
     # credit documents carry the programme's metadata
@@ -71,10 +75,13 @@ class CreditStage(Stage):
     def load(self) -> None:
         if getattr(self, "extractor", None) is None:
             self.extractor = CreditExtractor.from_settings(self.settings)
-        if getattr(self, "mapper", None) is None:
+        if getattr(self, "assigner", None) is None:
             from vidsearch.credits.roles import load_role_mapper  # torch: imported when the stage loads
+            from vidsearch.credits.roles.assign import RoleAssigner
 
-            self.mapper: RoleMapper = load_role_mapper(self.settings)
+            credits = self.settings.credits
+            self.assigner = RoleAssigner(load_role_mapper(self.settings), credits.role_min_confidence,
+                                         credits.role_min_margin)
 
     def process(self, work: VideoWork) -> None:
         work.credits = []
@@ -92,20 +99,25 @@ class CreditStage(Stage):
     def credits_for(self, work: VideoWork, reading: CreditReading) -> list[Credit]:
         pairs = credit_pairs(reading.lines)
         roles = sorted({line.role_text for line, _ in pairs})
-        mapped: dict[str, RoleMatch | None] = {}
+        assigned: dict[str, RoleAssignment] = {}
         if roles:
-            mapped = {role: mapping.best for role, mapping in zip(roles, self.mapper.map(roles), strict=True)}
+            assigned = dict(zip(roles, self.assigner.assign(roles), strict=True))
         video = work.video
         credits = []
         for position, (line, name) in enumerate(pairs):
-            match = mapped.get(line.role_text)
+            role = assigned.get(line.role_text)
+            match = role.best if role else None
             segment = segment_at(work.segments, line.time)
             credits.append(Credit(
                 id=credit_id(video.id, position), video_id=video.id,
                 segment_id=segment.id if segment else None, time_s=round(line.time, 3),
-                end_s=round(line.end_time, 3) if line.end_time else None,
-                role_text=line.role_text, name=name, confidence=round(line.confidence, 4),
-                role_code=match.code if match else None, role_label=match.label if match else None,
+                start_s=round(line.start_time, 3), end_s=round(line.end_time, 3),
+                role_text=line.role_text, name=name, kind="company" if is_company(name) else "person",
+                confidence=round(line.confidence, 4),
+                role_code=match.code if match else None, role_codes=[m.code for m in role.codes] if role else [],
+                role_label=" · ".join(m.label for m in role.codes) if role and role.codes else None,
+                role_status=role.status.value if role else None,
+                role_confidence=role.confidence if role else None,
                 department=match.department if match else None, line_text=line.line_text or None,
                 title=video.title, programme_title=video.programme_title, channel=video.channel,
                 air_date=video.air_date,

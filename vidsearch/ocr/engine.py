@@ -61,18 +61,55 @@ class OcrEngine(Protocol):
 WIDE_GAP = "   "  # what a gap wider than a space becomes: credits set names apart with them
 
 
-def join_words(words: Sequence[OcrWord], line_height: float, space_gap: float = 0.32, wide_gap: float = 0.95) -> str:
+# ink gaps, in text heights: between syllables/letters of a word < INK_SPACE < a space < INK_WIDE < names apart
+INK_SPACE = 0.3
+INK_WIDE = 0.75
+
+
+def join_words(words: Sequence[OcrWord], line_height: float, space_gap: float = 0.32, wide_gap: float = 0.95,
+               ink_gaps: Sequence[float] | None = None) -> str:
     """Words → text, with a space only where the gap looks like one (Tesseract splits Korean words into pieces,
     "촬", "영", "감독", whose gaps are far narrower than a space) and three where the gap is wider than a
-    space: two names set apart on one line."""
+    space: two names set apart on one line. ``ink_gaps`` (one per pair of neighbours, in text heights, measured
+    on the image itself) replace the engine's word boxes, whose Hangul gaps are too noisy to tell a space from a
+    name boundary (a space inside "쥬세페 토르나토레" from the gap between two names)."""
     if not words:
         return ""
     ordered = sorted(words, key=lambda w: w.x0)
     parts = [ordered[0].text]
-    for previous, word in zip(ordered, ordered[1:]):
-        gap = (word.x0 - previous.x1) / max(1.0, line_height)
-        parts.append((WIDE_GAP if gap > wide_gap else " " if gap > space_gap else "") + word.text)
+    for k, (previous, word) in enumerate(zip(ordered, ordered[1:])):
+        if ink_gaps is not None:
+            gap, space, wide = ink_gaps[k], INK_SPACE, INK_WIDE
+        else:
+            gap, space, wide = (word.x0 - previous.x1) / max(1.0, line_height), space_gap, wide_gap
+        parts.append((WIDE_GAP if gap > wide else " " if gap > space else "") + word.text)
     return "".join(parts)
+
+
+def ink_gaps(image: np.ndarray, words: Sequence[OcrWord]) -> list[float] | None:
+    """For each pair of neighbouring words (in x order) the widest run of blank columns between their centres,
+    in units of the line's ink height — measured on the dark-on-white line image the engine read. None when the
+    image shows no ink."""
+    gray = image if image.ndim == 2 else image.min(axis=2)
+    ink = gray < 128
+    rows = np.flatnonzero(ink.any(axis=1))
+    if len(rows) == 0:
+        return None
+    # ink height from the rows most columns of text use (ignores a stray speck above or below)
+    profile = ink.sum(axis=1)
+    dense = np.flatnonzero(profile >= max(1, 0.1 * profile.max()))
+    height = float(max(4, dense[-1] - dense[0] + 1))
+    blank = ~ink.any(axis=0)
+    ordered = sorted(words, key=lambda w: w.x0)
+    out = []
+    for previous, word in zip(ordered, ordered[1:]):
+        a, b = int((previous.x0 + previous.x1) / 2), int((word.x0 + word.x1) / 2)
+        longest = run = 0
+        for empty in blank[max(0, a):max(0, b)]:
+            run = run + 1 if empty else 0
+            longest = max(longest, run)
+        out.append(longest / height)
+    return out
 
 
 class FallbackEngine:

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from vidsearch.errors import MissingDependency, VidsearchError
-from vidsearch.ocr.engine import OcrLine, OcrWord, join_words
+from vidsearch.ocr.engine import OcrLine, OcrWord, ink_gaps, join_words
 from vidsearch.ocr.settings import OcrSettings
 
 log = logging.getLogger(__name__)
@@ -131,13 +131,20 @@ class TesseractEngine:
                 again = self._read_words([paths[k] for k in suspect], workdir, primary)
                 for k, alternative in zip(suspect, again):
                     words[k] = _repair(words[k], alternative)
+            latin = next((lang for lang in self.settings.languages.split("+") if lang == "eng"), None)
+            digits = [k for k, line in enumerate(words) if any(_digit_garbage(w, line) for w in line)]
+            if digits and latin is not None and latin != self.settings.languages:
+                again = self._read_words([paths[k] for k in digits], workdir, latin)
+                for k, alternative in zip(digits, again):
+                    words[k] = _repair_digits(words[k], alternative)
             for index, line_words in zip(inked, words):
-                out[index] = _line(line_words)
+                out[index] = _line(line_words, images[index])
         return out
 
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _LATIN = re.compile(r"[A-Za-z]")
+_DIGIT = re.compile(r"[0-9]")
 
 
 def _latin_garbage(word: OcrWord, line: Sequence[OcrWord] = ()) -> bool:
@@ -167,10 +174,31 @@ def _repair(words: list[OcrWord], korean: list[OcrWord]) -> list[OcrWord]:
     return out
 
 
-def _line(words: list[OcrWord]) -> OcrLine:
+def _digit_garbage(word: OcrWord, line: Sequence[OcrWord] = ()) -> bool:
+    """Digits where a Latin word stood: kor+eng reads "Beugg" as "86499" and "SBS" as "505". Credits print few
+    numbers, and the word is only replaced when the English-only reading of its span is letters."""
+    return bool(_DIGIT.search(word.text)) and not _HANGUL.search(word.text) and len(word.text) >= 2
+
+
+def _repair_digits(words: list[OcrWord], english: list[OcrWord]) -> list[OcrWord]:
+    out: list[OcrWord] = []
+    for word in words:
+        inside = [k for k in english if word.x0 - 2 <= (k.x0 + k.x1) / 2 <= word.x1 + 2]
+        if _digit_garbage(word, words) and inside and all(_LATIN.search(k.text) and not _DIGIT.search(k.text)
+                                                          for k in inside) \
+                and float(np.mean([k.confidence for k in inside])) >= 0.5:
+            out.extend(inside)
+        else:
+            out.append(word)
+    return out
+
+
+def _line(words: list[OcrWord], image: np.ndarray | None = None) -> OcrLine:
+    """Words → one line; spaces from the gaps in ``image`` (the picture read) where given."""
     if not words:
         return OcrLine("", 0.0)
     text_height = max(8.0, float(np.median([w.height for w in words])))
     weights = np.array([max(1, len(w.text)) for w in words], np.float32)
     confidence = float(np.average([w.confidence for w in words], weights=weights))
-    return OcrLine(join_words(words, text_height), confidence, tuple(words))
+    gaps = ink_gaps(image, words) if image is not None else None
+    return OcrLine(join_words(words, text_height, ink_gaps=gaps), confidence, tuple(words))

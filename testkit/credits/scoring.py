@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from vidsearch.credits.cleanup import edit_distance
 from vidsearch.credits.layout import ReadText
 from vidsearch.credits.roles.text import language_of
-from vidsearch.credits.truth import CreditRollTruth
+from testkit.credits.truth import CreditRollTruth
 
 
 def pair_key(role: str, name: str) -> tuple[str, str]:

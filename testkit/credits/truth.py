@@ -33,6 +33,10 @@ class CreditRollTruth(BaseModel):
     motion: str
     entries: list[tuple[str, list[str]]]
     lines: list[TruthLine]
+    origins: dict[str, str] = {}  # name → korean | foreign_hangul | latin | company (when the sampler knew)
+
+    def origin(self, name: str) -> str:
+        return self.origins.get(name, "korean")
 
     def pairs(self) -> set[tuple[str, str]]:
         """Every (role, name) credited, as drawn."""

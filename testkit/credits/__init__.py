@@ -1,0 +1,1 @@
+"""Credit-roll composers, ground truth and scoring for tests and benchmarks."""
