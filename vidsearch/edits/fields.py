@@ -125,6 +125,9 @@ def find_role_codes(settings: Settings, words: str | None, limit: int = 50) -> l
 def role_fields(settings: Settings, code: str | None) -> dict[str, Any]:
     """The credit fields that follow a role code."""
     if code is None:
-        return {"role_code": None, "role_label": None, "department": None}
+        return {"role_code": None, "role_codes": [], "role_label": None, "department": None,
+                "role_status": "unmapped"}
     label, department = role_codes(settings)[code]
-    return {"role_code": code, "role_label": label, "department": department}
+    # an archivist's code is certain: the mapper's confidence and composite parts no longer apply
+    return {"role_code": code, "role_codes": [code], "role_label": label, "department": department,
+            "role_status": "mapped", "role_confidence": 1.0}
