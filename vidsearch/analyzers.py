@@ -165,10 +165,6 @@ class CompoundSplitter:
 COMPOUNDS = CompoundSplitter()
 
 
-def noun_parts(noun: str) -> tuple[str, ...]:
-    return COMPOUNDS.parts(noun)
-
-
 @lru_cache(maxsize=None)
 def analyzer(name: str) -> Callable[[str], list[str]]:
     """The analyzer for a mapping's analyzer name."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,16 +55,6 @@ class Box:
 
     def crop(self, image: np.ndarray) -> np.ndarray:
         return image[self.y0:self.y1, self.x0:self.x1]
-
-
-def union_all(boxes: Iterable[Box]) -> Box:
-    boxes = list(boxes)
-    if not boxes:
-        raise ValueError("union of no boxes")
-    out = boxes[0]
-    for box in boxes[1:]:
-        out = out.union(box)
-    return out
 
 
 def runs(active: np.ndarray, max_gap: int = 0, min_length: int = 1) -> list[tuple[int, int]]:

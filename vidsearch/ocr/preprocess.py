@@ -99,16 +99,6 @@ def _colour_text_channel(image: np.ndarray) -> tuple[np.ndarray, int]:
     return best[1], best[2]
 
 
-def text_channel(image: np.ndarray, stats: ColourStats | None = None) -> np.ndarray:
-    """The single channel in which text stands out most: grey for monochrome, min/max channel for colour."""
-    if image.ndim == 2:
-        return image
-    stats = stats or colour_stats(image)
-    if stats.monochrome:
-        return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    return _colour_text_channel(image)[0]
-
-
 def _text_is_light(binary: np.ndarray) -> bool:
     """Background owns the border: if the border is mostly 'on', the text is the dark class."""
     return _border_share(binary > 0) < 0.5
