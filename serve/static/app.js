@@ -1,6 +1,8 @@
 // vidsearch web page: text and face search over the /v1 API, live re-ranking, a video timeline view.
 // Plain ES module, no build step. Every string from the server goes through textContent, never innerHTML.
 
+import { h } from "/static/dom.js";
+
 const RETRIEVERS = {
   bm25_ko: { label: "Korean text", desc: "BM25 over on-screen text, credits and titles (Korean morphemes)" },
   bm25_en: { label: "English text", desc: "BM25 over English-analysed text (and the query's translation)" },
@@ -16,21 +18,6 @@ const state = {
   cursors: [null], pageIndex: 0, nextCursor: null, showWeaker: false,
 };
 
-function h(tag, props = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") el.className = value;
-    else if (key === "text") el.textContent = value;
-    else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-    else el.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
 
 function clock(seconds) {
   const s = Math.max(0, seconds || 0);

@@ -4,6 +4,8 @@
 // data-segment) and talks to the /v1 edit routes with the key from the page's API-key field (an editor key).
 // Every string from the server goes through textContent, never innerHTML.
 
+import { h } from "/static/dom.js";
+
 const $ = (id) => document.getElementById(id);
 const FIELDS = {
   segment: [["title", "Title"], ["synopsis", "Description"], ["ocr_text", "On-screen text (OCR)"],
@@ -11,21 +13,6 @@ const FIELDS = {
   credit: [["name", "Name"], ["role_text", "Role as credited"], ["role_code", "EBU role code"]],
 };
 
-function h(tag, props = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") el.className = value;
-    else if (key === "text") el.textContent = value;
-    else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-    else el.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
 
 async function api(path, options = {}) {
   const headers = new Headers(options.headers || {});
