@@ -51,9 +51,10 @@ def _cpu() -> float:
 def compose_programme(folder: Path, minutes: float) -> Path:
     """Faces (60%), captioned news scenes (30%), then a scrolling credit roll (10%), re-encoded as one H.264
     file at 10 fps: the parts come from the composers the face, OCR and credit tests use."""
-    from vidsearch.credits.render import CreditEntry, CreditRollSpec, render_credit_roll
-    from vidsearch.faces.composer import CropCache, plan_videos, render
-    from vidsearch.faces.devdata import photos_by_identity
+    from testkit.credits.render import render_credit_roll
+    from testkit.credits.spec import CreditEntry, CreditRollSpec
+    from testkit.faces.composer import CropCache, plan_videos, render
+    from testkit.faces.devdata import photos_by_identity
     from vidsearch.faces.models import load_face_model
     from vidsearch.media.synth import Scene, render_scenes
 

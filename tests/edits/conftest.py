@@ -90,7 +90,7 @@ def served_archive(tmp_path_factory, ray_local, shared) -> Iterator[ServedArchiv
     from vidsearch.cli.serve import start_local
     from vidsearch.config import IngestSettings, load_settings
     from vidsearch.demo import render_demo_video
-    from vidsearch.faces.devdata import EXAMPLES, HAMILTON_CLIP
+    from testkit.faces.devdata import EXAMPLES, HAMILTON_CLIP
     from vidsearch.store import open_store
 
     root = tmp_path_factory.mktemp("edits-served")
