@@ -1,6 +1,8 @@
 """Cursor paging for search (``search_after``-style): a page's cursor holds the rank key of its last hit — (score,
 segment id) — so the next page is the hits ranked strictly after it. New segments indexed between two page
-requests can shift offsets but never make a page repeat a hit already shown; ties in score break on the id."""
+requests can shift offsets but never make a page repeat a hit already shown. The order is the searcher's own total
+order (score descending, ties by segment id descending — trec_eval's rule, as ranking.fusion applies it), so a page
+lists exactly what the in-process search lists."""
 
 from __future__ import annotations
 
@@ -49,8 +51,9 @@ def fingerprint(request: ApiSearchRequest) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def rank_key(hit: Hit) -> tuple[float, str]:
-    return -hit.score, hit.segment_id
+def ranked_after(hit: Hit, cursor: Cursor) -> bool:
+    """Whether ``hit`` comes after the cursor's hit in the searcher's order (score desc, then segment id desc)."""
+    return hit.score < cursor.score or (hit.score == cursor.score and hit.segment_id < cursor.segment_id)
 
 
 def fetch_depth(request: ApiSearchRequest, cursor: Cursor | None, max_k: int) -> int:
@@ -63,10 +66,9 @@ def fetch_depth(request: ApiSearchRequest, cursor: Cursor | None, max_k: int) ->
 def page_of(response: SearchPage, request: ApiSearchRequest, cursor: Cursor | None, fetched: int,
             max_k: int) -> SearchPage:
     """The page after ``cursor`` from a response ranked ``fetched`` deep, with the cursor of the next page."""
-    ranked = sorted(response.hits, key=rank_key)
+    ranked = list(response.hits)  # already in the searcher's total order: never re-sorted here
     if cursor is not None:
-        after = (-cursor.score, cursor.segment_id)
-        ranked = [hit for hit in ranked if rank_key(hit) > after]
+        ranked = [hit for hit in ranked if ranked_after(hit, cursor)]
     page = ranked[: request.k]
     more = len(ranked) > request.k or (len(response.hits) >= fetched and fetched < max_k and len(page) == request.k)
     next_cursor = None
