@@ -83,9 +83,11 @@ class ServeSettings(BaseModel):
 
     ingress: DeploymentScaling = DeploymentScaling(num_cpus=0.1, max_ongoing_requests=256)
     # Two replicas of each deployment on the query path: one dying (or restarting) leaves the other answering.
-    searcher: DeploymentScaling = DeploymentScaling(min_replicas=2, max_replicas=2, num_cpus=0.25,
+    # 0.1 CPU each: a replica's reservation is logical, and two of each at 0.25 left a 2-CPU host too little for an
+    # admin ingest's probe tasks and stage actor (the job never got scheduled).
+    searcher: DeploymentScaling = DeploymentScaling(min_replicas=2, max_replicas=2, num_cpus=0.1,
                                                     max_ongoing_requests=128, request_timeout_s=20.0)
-    text_encoder: DeploymentScaling = DeploymentScaling(min_replicas=2, max_replicas=2, num_cpus=0.25,
+    text_encoder: DeploymentScaling = DeploymentScaling(min_replicas=2, max_replicas=2, num_cpus=0.1,
                                                         max_ongoing_requests=128, request_timeout_s=5.0)
     clip_encoder: DeploymentScaling = DeploymentScaling(num_cpus=0.25, max_ongoing_requests=128)
     translator: DeploymentScaling = DeploymentScaling(num_cpus=0.25, max_ongoing_requests=64)

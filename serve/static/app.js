@@ -221,7 +221,7 @@ function hitCard(hit, rank) {
 function splitByFloor(hits) {
   const floor = state.caps ? state.caps.relevance_floor : 0;
   const top = hits.length ? hits[0].score : 0;
-  const strong = hits.filter((hit, i) => i === 0 || hit.score >= floor * top);
+  const strong = hits.filter((hit, i) => i === 0 || top <= 0 || hit.score >= floor * top);
   return [strong, hits.slice(strong.length)];
 }
 
