@@ -218,12 +218,12 @@ def install_edit_routes(app: FastAPI, settings: Settings, desk: EditDeskBackend 
                                version=version)
         return _with_etag(state)
 
-    @router.patch("/segments/{item_id}", summary="Correct a segment's title, description (synopsis), OCR text, "
-                  "caption or keywords; searched at once")
-    async def edit_segment(item_id: ItemId, who: Editor, if_match: IfMatch = None,
+    @router.patch("/segments/{segment_id}", summary="Correct a segment's title, description (synopsis), OCR "
+                  "text, caption or keywords; searched at once")
+    async def edit_segment(segment_id: ItemId, who: Editor, if_match: IfMatch = None,
                            body: dict[str, Any] = Body(examples=[{"caption": "해운대 해수욕장", "reason": "OCR"}])
                            ) -> JSONResponse:
-        return await _edit("segment", item_id, body, who, if_match)
+        return await _edit("segment", segment_id, body, who, if_match)
 
     @router.patch("/credits/{item_id}", summary="Correct a credit's name, role text or role code")
     async def edit_credit(item_id: ItemId, who: Editor, if_match: IfMatch = None,

@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from vidsearch.errors import VidsearchError
 
@@ -204,14 +205,26 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem(422, _validation_summary(errors), title="Invalid request", instance=request.url.path,
                        errors=_plain_errors(errors))
 
+    def allowed_methods(request: Request) -> list[str]:
+        """Every method some route serves on this path: Starlette's 405 names only the first route that matched the
+        path, and the edit routes share paths with the search routes (GET and PATCH on a segment)."""
+        methods: set[str] = set()
+        for route in request.app.routes:
+            match, _ = route.matches({**request.scope, "method": "GET"})
+            if match != Match.NONE and getattr(route, "methods", None):
+                methods |= set(route.methods)
+        return sorted(methods)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no route {request.url.path!r}; the API is under /v1 (see /docs)"
+        headers = getattr(exc, "headers", None)
         if exc.status_code == 405 and detail == "Method Not Allowed":
             detail = f"{request.method} is not allowed on {request.url.path}"
-        return problem(exc.status_code, detail, instance=request.url.path, headers=getattr(exc, "headers", None))
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return problem(exc.status_code, detail, instance=request.url.path, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
