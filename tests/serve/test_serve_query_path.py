@@ -18,6 +18,7 @@ def _cli_env(settings) -> dict[str, str]:
             "VIDSEARCH_MODELS__IMAGE_TEXT__BACKEND": models.image_text.backend,
             "VIDSEARCH_MODELS__IMAGE_TEXT__MODEL": str(models.image_text.model),
             "VIDSEARCH_RANKING__PROFILES_DIR": str(settings.ranking.profiles_dir),
+            "VIDSEARCH_RANKING__NORMALIZATION": settings.ranking.normalization.value,
             "VIDSEARCH_LOG_LEVEL": "WARNING"}
 
 
