@@ -208,12 +208,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     def allowed_methods(request: Request) -> list[str]:
         """Every method some route serves on this path: Starlette's 405 names only the first route that matched the
         path, and the edit routes share paths with the search routes (GET and PATCH on a segment)."""
-        methods: set[str] = set()
-        for route in request.app.routes:
-            match, _ = route.matches({**request.scope, "method": "GET"})
-            if match != Match.NONE and getattr(route, "methods", None):
-                methods |= set(route.methods)
-        return sorted(methods)
+        methods = []
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+            scope = {**request.scope, "method": method}
+            if any(route.matches(scope)[0] == Match.FULL for route in request.app.routes):
+                methods.append(method)
+        return methods
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -121,3 +121,20 @@ def test_audit_log_time_bounds_at_the_ends_of_the_calendar(edit_api):
     everything = {"since": "0001-01-01T00:00:00", "until": "9999-12-31T23:59:59Z"}
     assert len(edit_api.get("/v1/edits", params=everything).json()) == 1
     assert edit_api.get("/v1/edits", params={"until": "2000-01-01T00:00:00+09:00"}).json() == []
+
+
+def test_a_405_lists_every_method_served_on_the_path(settings):
+    """The edit routes share paths with the search routes: a wrong method names all that the path serves."""
+    from fastapi.testclient import TestClient
+
+    from serve.api import create_api
+    from serve.edits_api import install_edit_routes
+
+    app = create_api(settings, None)
+    install_edit_routes(app, settings, None)
+    with TestClient(app) as client:
+        for path, allowed in [(f"/v1/segments/{SEG}", "GET, PATCH"), ("/v1/credits/c1", "PATCH, DELETE"),
+                              ("/v1/judgments", "GET, POST")]:
+            response = client.put(path, json={})
+            assert_problem(response, 405, "not allowed")
+            assert response.headers["allow"] == allowed, path
