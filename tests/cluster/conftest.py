@@ -87,11 +87,14 @@ def cli_env(cluster: LocalCluster, **extra: str) -> dict[str, str]:
 
 
 def start_cli(*args: str, env: dict[str, str], log: Path) -> subprocess.Popen:
-    """``python -m vidsearch ARGS`` as a child the test can kill; output to ``log``."""
+    """``python -m vidsearch ARGS`` as a child the test can kill.
+
+    Stdout goes to ``log`` and stderr to ``log`` + ``.stderr``, kept apart because Ray writes warnings to stderr
+    at any moment (a lost node is reported after the job's JSON summary), and the summary must parse.
+    """
     full = {**os.environ, "PYTHONPATH": str(REPO), "RAY_DATA_DISABLE_PROGRESS_BARS": "1", **env}
-    out = log.open("wb")
-    return subprocess.Popen([sys.executable, "-m", "vidsearch", *args], stdout=out, stderr=subprocess.STDOUT,
-                            env=full, cwd=REPO)
+    out, err = log.open("wb"), Path(f"{log}.stderr").open("wb")
+    return subprocess.Popen([sys.executable, "-m", "vidsearch", *args], stdout=out, stderr=err, env=full, cwd=REPO)
 
 
 def wait_until(predicate, timeout: float, every: float = 0.5) -> bool:

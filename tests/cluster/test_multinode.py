@@ -132,9 +132,10 @@ def test_a_worker_node_lost_mid_job_still_indexes_every_video_exactly_once(local
         if driver.poll() is None:
             driver.kill()
             driver.wait()
-    log = (tmp_path / "driver.log").read_text(errors="replace")
-    assert driver.returncode == 0, log[-4000:]
-    summary = json.loads(log[log.index("{\n"):])
+    stdout = (tmp_path / "driver.log").read_text(errors="replace")
+    stderr = (tmp_path / "driver.log.stderr").read_text(errors="replace")
+    assert driver.returncode == 0, stdout[-2000:] + stderr[-3000:]
+    summary = json.loads(stdout)
     assert summary["videos_ok"] == CLIPS and summary["videos_failed"] == [], summary
     docs = _store_docs(data)
     assert len(docs) == CLIPS  # each video id once

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 from pydantic import ValidationError
@@ -25,6 +25,18 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 ConfigOption = Annotated[Path | None, typer.Option("--config", help="TOML settings file", exists=True, dir_okay=False)]
 DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help="where the store and media cache live")]
+
+
+def stdout_reserved_for_json() -> TextIO:
+    """Keep the process's stdout for one JSON document and send everything else printed to stderr.
+
+    Ray forwards worker and raylet output to the driver's ``sys.stdout`` at any moment, even after the job (a lost
+    node is reported while Ray shuts down), which would break ``vidsearch index --json | jq``. Returns the real
+    stdout to write the document to; ``sys.stdout`` stays pointed at stderr until the process ends.
+    """
+    real = sys.stdout
+    sys.stdout = sys.stderr
+    return real
 
 
 def settings_from(config: Path | None, data_dir: Path | None, **overrides: Any) -> Settings:
@@ -205,9 +217,10 @@ def register(app: typer.Typer) -> None:
             else:
                 print_plan(plan, missing)
             return
+        document = stdout_reserved_for_json() if json_out else None
         summary = run_ingest(list(paths), settings, force=force)
-        if json_out:
-            print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
+        if document is not None:
+            print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2), file=document, flush=True)
         else:
             print_summary(summary)
         if summary.videos_ok == 0 and (summary.videos_failed or summary.missing_paths) \
