@@ -118,7 +118,7 @@ class Capabilities(BaseModel):
     features: dict[str, Feature]
     limits: dict[str, int]
     counts: dict[str, int]
-    relevance_floor: float = Field(description="the page hides hits below this fraction of the top score")
+    relevance_floor: float = Field(description="the page hides hits whose `relative` score is below this")
 
 
 class Readiness(BaseModel):

