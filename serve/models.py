@@ -52,8 +52,9 @@ class ApiSearchRequest(SearchRequest):
     explain: StrictBool = False
     weights: dict[str, Annotated[float, Strict()]] | None = Field(
         None, description="retriever → weight; overrides the profile (unknown retrievers are refused)")
-    cursor: str | None = Field(None, max_length=512, description="next_cursor of the previous page: the hits "
-                               "ranked after its last hit (search_after), so pages never repeat a hit")
+    cursor: str | None = Field(None, max_length=12_000, description="next_cursor of the previous page: the "
+                               "best-ranked hits not shown on the pages before, so pages never repeat or skip a "
+                               "hit, even while new segments are indexed")
 
     @field_validator("*", mode="before")
     @classmethod
@@ -117,7 +118,7 @@ class Capabilities(BaseModel):
     features: dict[str, Feature]
     limits: dict[str, int]
     counts: dict[str, int]
-    relevance_floor: float = Field(description="the page hides hits below this fraction of the top score")
+    relevance_floor: float = Field(description="the page hides hits whose `relative` score is below this")
 
 
 class Readiness(BaseModel):

@@ -65,6 +65,22 @@ def clip_factory(tmp_path_factory) -> Callable[..., Path]:
     return make
 
 
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium driven by Playwright (Playwright's own browser download fails here), one per
+    test module: the page tests of tests/serve and tests/edits."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
 def two_scene_clip(words: tuple[str, str], seconds: float = 4.0) -> list[Scene]:
     return [Scene((words[0],), (20, 30, 90), (90, 40, 120), seconds),
             Scene((words[1],), (200, 120, 30), (240, 200, 80), seconds)]

@@ -67,6 +67,9 @@ class Hit(BaseModel):
     segment_id: str
     video_id: str
     score: float
+    relative: float | None = Field(None, description="the score rescaled over this search's fused candidates: 1 = "
+                                   "the best, 0 = the weakest; unlike the score, the same scale under any "
+                                   "normalisation or fusion (the page's relevance floor reads it)")
     start_s: float
     end_s: float
     title: str | None = None
@@ -338,6 +341,8 @@ class Searcher:
         segments = self.store.get(IndexName.SEGMENTS, ids)
         videos = self.store.get(IndexName.VIDEOS, list({s["video_id"] for s in segments.values()}))
         members = {name: {c.id for c in cands} for name, cands in lists.items()}
+        relative = _relative_scores(fused.scores)
+        floors = _list_floors(fused) if explain else {}
         hits = []
         for position, doc_id in enumerate(ids):
             segment = segments.get(doc_id)
@@ -348,12 +353,46 @@ class Searcher:
                                          segment.get("credits_text")) if t)
             hits.append(Hit(
                 segment_id=doc_id, video_id=segment["video_id"], score=round(float(fused.scores[position]), 6),
+                relative=round(float(relative[position]), 6),
                 start_s=segment["start_s"], end_s=segment["end_s"], title=video.get("title") or segment.get("title"),
                 file_name=video.get("file_name"), video_path=video.get("path"), thumbnail=segment.get("thumbnail"),
                 text=text or None, matched_by=[n for n, ids_ in members.items() if doc_id in ids_],
-                explain=fused.explain(position) if explain else None,
+                explain=_with_lift(fused.explain(position), fused.weights, floors) if explain else None,
             ))
         return hits
+
+
+def _relative_scores(scores: np.ndarray) -> np.ndarray:
+    """Fused scores min-max rescaled over every fused candidate (best first). Z-scores are negative below the
+    mean and BM25-heavy fusions run past 1, so a share of the top score means nothing in general; this rescaling is
+    unchanged by any shift or scale of the scores, which is all that tells the normalisations apart."""
+    if not len(scores):
+        return scores
+    top, bottom = float(scores[0]), float(scores[-1])
+    if top <= bottom:
+        return np.ones_like(scores, dtype=float)
+    return (scores - bottom) / (top - bottom)
+
+
+def _list_floors(fused) -> dict[str, float]:
+    """Each list's lowest normalised value among its candidates (0 under min-max, below 0 under z-score)."""
+    normalised = fused.normalised
+    if not normalised.size:
+        return {}
+    return {name: float(np.nanmin(normalised[:, j])) for j, name in enumerate(fused.lists)
+            if not np.isnan(normalised[:, j]).all()}
+
+
+def _with_lift(explained: dict[str, dict], weights: Mapping[str, float], floors: Mapping[str, float]) -> dict:
+    """``lift``: what a list raised the hit above that list's weakest candidate, weight × (normalised − the list's
+    lowest), 0 where the list did not return the hit. Never negative under any normalisation (a z-scored
+    contribution is negative for a hit below the list's mean, however well it matched), so "why it matched" can
+    show each list's share of it."""
+    for name, values in explained.items():
+        norm = values.get("normalised")
+        values["lift"] = (weights.get(name, 0.0) * (norm - floors.get(name, 0.0))
+                          if norm is not None and not math.isnan(norm) else 0.0)
+    return explained
 
 
 def _ms(started: float) -> float:

@@ -68,9 +68,10 @@ class ServeSettings(BaseModel):
     request_timeout_s: float = Field(30.0, gt=0, description="how long the ingress waits for a deployment "
                                      "(each deployment's own request_timeout_s overrides it)")
     retry_after_s: int = Field(2, ge=1, description="Retry-After sent with a 503 while a deployment restarts")
-    relevance_floor: float = Field(0.35, ge=0, le=1, description="the page hides hits scoring below this fraction "
-                                   "of the top hit behind 'show weaker matches' (bench/serve_relevance_floor.py "
-                                   "chooses it on dev judgments; 0.35 is not yet tuned)")
+    relevance_floor: float = Field(0.45, ge=0, le=1, description="the page hides hits whose relative score (the "
+                                   "fused score rescaled over the search's candidates: 1 = best, 0 = weakest) is "
+                                   "below this, behind 'show weaker matches'; 0.45 chosen on korquad dev "
+                                   "judgments by bench/serve_relevance_floor.py")
     query_cache_size: int = Field(2048, ge=0, description="query vectors each searcher replica keeps (0: off)")
     colocate_encoders: bool = Field(False, description="encode queries inside the searcher replicas instead of "
                                     "separate encoder deployments: one hop less on a small machine, but no "

@@ -146,6 +146,7 @@ async function search(query, { quiet = false, page = 0 } = {}) {
   state.lastQuery = query;
   $("empty").hidden = true;
   $("face-query").hidden = true;
+  $("results").setAttribute("aria-busy", "true");  // until renderHits (or the error) is on the page
   if (!quiet) setStatus(h("span", { text: "Searching…" }));
   if (state.controller) state.controller.abort();
   state.controller = new AbortController();
@@ -168,19 +169,27 @@ async function search(query, { quiet = false, page = 0 } = {}) {
     });
     renderHits(response);
   } catch (error) {
-    if (error.name !== "AbortError") showError(error);
+    if (error.name !== "AbortError") {
+      showError(error);
+      $("results").setAttribute("aria-busy", "false");
+    }
   }
 }
 
+// Each retriever's share of what lifted the hit: its weighted score above that retriever's weakest candidate
+// (the server's explain "lift", never negative), so the chips read the same under min-max, z-score or RRF fusion —
+// a z-scored contribution is negative for any hit below the list's mean, however well it matched.
 function whyMatched(hit) {
   const parts = [];
   if (hit.explain) {
-    const entries = Object.entries(hit.explain).filter(([name, v]) => v.contribution > 0 || hit.matched_by.includes(name));
-    const total = entries.reduce((sum, [, v]) => sum + v.contribution, 0) || 1;
-    const bar = h("div", { class: "bar", title: "share of the score from each retriever" });
+    const lift = (v) => Math.max(0, v.lift ?? v.contribution ?? 0);
+    const entries = Object.entries(hit.explain).filter(([name, v]) => lift(v) > 0 || hit.matched_by.includes(name));
+    const total = entries.reduce((sum, [, v]) => sum + lift(v), 0);
+    const share = (v) => (total > 0 ? lift(v) / total : 1 / entries.length);
+    const bar = h("div", { class: "bar", title: "share of the match from each retriever" });
     for (const [name, v] of entries) {
       const seg = h("span");
-      seg.style.width = `${(100 * v.contribution) / total}%`;
+      seg.style.width = `${100 * share(v)}%`;
       seg.style.background = colour(name);
       bar.append(seg);
     }
@@ -188,8 +197,10 @@ function whyMatched(hit) {
     parts.push(h("div", { class: "chips" }, entries.map(([name, v]) => {
       const swatch = h("span", { class: "swatch" });
       swatch.style.background = colour(name);
-      return h("span", { class: "chip", title: `raw score ${v.raw === null ? "—" : v.raw.toFixed(3)}` },
-        swatch, `${label(name)} ${v.contribution.toFixed(2)}`);
+      const rank = v.rank ? `rank ${v.rank} in this list, ` : "not in this list's candidates, ";
+      return h("span", { class: "chip", "data-retriever": name, "data-share": share(v).toFixed(4),
+        title: `${rank}raw score ${v.raw === null ? "—" : v.raw.toFixed(3)}` },
+        swatch, `${label(name)} ${Math.round(100 * share(v))}%`);
     })));
   } else {
     parts.push(h("div", { class: "chips" }, hit.matched_by.map((n) => h("span", { class: "chip", text: label(n) }))));
@@ -199,6 +210,7 @@ function whyMatched(hit) {
 
 function hitCard(hit, rank) {
   const card = h("article", { class: "card", tabindex: "0", "data-segment": hit.segment_id,
+    "data-relative": hit.relative === null || hit.relative === undefined ? null : String(hit.relative),
     "aria-label": `${hit.title || hit.file_name || hit.video_id} ${clock(hit.start_s)}` },
     h("div", { class: "thumb" },
       h("img", { src: mediaUrl(hit), alt: "", loading: "lazy" }),
@@ -216,13 +228,14 @@ function hitCard(hit, rank) {
   return card;
 }
 
-// Hits scoring below this share of the top hit are kept behind "show weaker matches": vector retrieval always
-// returns k neighbours, however unrelated.
+// Hits below the relevance floor are kept behind "show weaker matches": vector retrieval always returns k
+// neighbours, however unrelated. The floor reads each hit's `relative` score (the server rescales the fused scores
+// of a search onto 1 = best … 0 = weakest candidate), not a share of the top score: z-scores can be negative.
 function splitByFloor(hits) {
   const floor = state.caps ? state.caps.relevance_floor : 0;
-  const top = hits.length ? hits[0].score : 0;
-  const strong = hits.filter((hit, i) => i === 0 || top <= 0 || hit.score >= floor * top);
-  return [strong, hits.slice(strong.length)];
+  const rel = (hit) => (hit.relative === null || hit.relative === undefined ? 1 : hit.relative);
+  const cut = hits.findIndex((hit, i) => i > 0 && rel(hit) < floor);  // ranked best first: one cut
+  return cut < 0 ? [hits, []] : [hits.slice(0, cut), hits.slice(cut)];
 }
 
 function renderHits(response) {
@@ -248,6 +261,11 @@ function renderHits(response) {
     cards.push(h("div", { class: "weaker-row" }, toggle), weaker);
   }
   grid.replaceChildren(...cards);
+  // what tests and decorators (edit.js) wait on: the page is rendered, for this query and page
+  grid.dataset.query = response.query;
+  grid.dataset.page = String(state.pageIndex);
+  grid.dataset.renders = String(Number(grid.dataset.renders || 0) + 1);
+  grid.setAttribute("aria-busy", "false");
   renderPager(response);
   state.weights = { ...response.weights };
   syncSliders(response.weights);

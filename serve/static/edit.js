@@ -177,11 +177,29 @@ function tools(segmentId, card, index) {
   return h("div", { class: "edit-tools" }, buttons);
 }
 
+// The judgments made on this page, by query and segment: app.js re-renders the cards (paging, re-ranking, a new
+// search for the same words), and a re-rendered card must still show how it was judged.
+const judged = new Map();
+const judgedKey = (query, segmentId) => `${query}\u0000${segmentId}`;
+
+function resultsQuery() {
+  const results = $("results");
+  return (results && results.dataset.query) || ($("query") ? $("query").value.trim() : "");
+}
+
+function markJudged(card, relevance) {
+  card.classList.toggle("judged-relevant", relevance > 0);
+  card.classList.toggle("judged-not", relevance === 0);
+  card.setAttribute("data-judged", String(relevance));
+}
+
 function decorate() {
   const cards = [...document.querySelectorAll("#results .card[data-segment]")];
+  const query = resultsQuery();
   cards.forEach((card, i) => {
-    if (card.querySelector(".edit-tools")) return;
-    (card.querySelector(".body") || card).append(tools(card.dataset.segment, card, i));
+    if (!card.querySelector(".edit-tools")) (card.querySelector(".body") || card).append(tools(card.dataset.segment, card, i));
+    const relevance = judged.get(judgedKey(query, card.dataset.segment));
+    if (relevance !== undefined && card.getAttribute("data-judged") !== String(relevance)) markJudged(card, relevance);
   });
   for (const figure of document.querySelectorAll("#strip figure[data-segment]")) {
     if (!figure.querySelector(".edit-tools")) figure.append(tools(figure.dataset.segment, null, 0));
@@ -191,12 +209,15 @@ function decorate() {
 async function judge(card, segmentId, relevance, index) {
   const ranking = [...document.querySelectorAll("#results .card[data-segment]")].map((c) => c.dataset.segment);
   const profile = $("profile") ? $("profile").value : "";
+  const query = resultsQuery();
   try {
     await api("/v1/judgments", { method: "POST", json: {
-      query: $("query").value.trim(), doc_id: segmentId, relevance, profile: profile || null, ranking, rank: index + 1 } });
-    card.classList.toggle("judged-relevant", relevance > 0);
-    card.classList.toggle("judged-not", relevance === 0);
-    card.setAttribute("data-judged", String(relevance));
+      query, doc_id: segmentId, relevance, profile: profile || null, ranking, rank: index + 1 } });
+    judged.set(judgedKey(query, segmentId), relevance);
+    // the card clicked may have been replaced by a re-render meanwhile: mark the one on the page now
+    const shown = [...document.querySelectorAll("#results .card[data-segment]")]
+      .filter((c) => c.dataset.segment === segmentId);
+    for (const current of new Set([card, ...shown])) markJudged(current, relevance);
   } catch (error) {
     openPanel("Relevance judgment");
     failed(error);

@@ -104,8 +104,6 @@ def served_archive(tmp_path_factory, ray_local, shared) -> Iterator[ServedArchiv
         ingest={"stages": [*IngestSettings().stages, "faces"]},
         credits={"eval_dir": shared / "eval"},
         edits={"editor_api_keys": EDITOR_KEYS},
-        # min-max fusion, as tests/serve sets it: the page's relevance floor is a share of the top min-max score
-        ranking={"normalization": "minmax"},
         serve={"port": _free_port(), "admin_api_keys": [ADMIN_KEY]},
     )
     summary = run_ingest([video, hamilton, cut], settings)

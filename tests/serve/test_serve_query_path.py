@@ -18,8 +18,10 @@ def _cli_env(settings) -> dict[str, str]:
             "VIDSEARCH_MODELS__IMAGE_TEXT__BACKEND": models.image_text.backend,
             "VIDSEARCH_MODELS__IMAGE_TEXT__MODEL": str(models.image_text.model),
             "VIDSEARCH_RANKING__PROFILES_DIR": str(settings.ranking.profiles_dir),
-            "VIDSEARCH_RANKING__NORMALIZATION": settings.ranking.normalization.value,
-            "VIDSEARCH_LOG_LEVEL": "WARNING"}
+            "VIDSEARCH_LOG_LEVEL": "WARNING",
+            # only what the server was given: a set normalisation would replace the encoder's default profile
+            **({"VIDSEARCH_RANKING__NORMALIZATION": settings.ranking.normalization.value}
+               if "normalization" in settings.ranking.model_fields_set else {})}
 
 
 def _answer(body: dict) -> tuple:
