@@ -44,7 +44,8 @@ class Archive:
                                       "role_title_files": json.loads(self.env["VIDSEARCH_CREDITS__ROLE_TITLE_FILES"])})
 
     def index(self, *flags: str) -> dict:
-        done = run_cli("index", str(self.videos), "--json", *flags, env=self.env)
+        # minutes each on a busy 2-core machine: OCR of the roll, the role mapper, face detection
+        done = run_cli("index", str(self.videos), "--json", *flags, env=self.env, timeout=1800)
         assert done.returncode == 0, done.stderr[-3000:]
         return json.loads(done.stdout)
 
