@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import hmac
 import json
+from collections.abc import Iterable
 from http import HTTPStatus
 
 from fastapi import HTTPException, Request, Security
 from fastapi.security import APIKeyHeader
+from pydantic import SecretStr
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serve.problems import PROBLEM_JSON
@@ -39,17 +41,21 @@ def _matches(given: str, keys: list) -> bool:
 
 
 class AccessKeys:
-    def __init__(self, settings: ServeSettings) -> None:
+    """Roles: a search key reads; an editor key (``edits.editor_api_keys``) reads and edits — an archivist
+    searches to find what to correct; an admin key reads and runs admin routes. Only admin keys see file paths."""
+
+    def __init__(self, settings: ServeSettings, editor_keys: Iterable[SecretStr] = ()) -> None:
         self.admin_keys = list(settings.admin_api_keys)
         self.search_keys = list(settings.search_api_keys)
+        self.editor_keys = list(editor_keys)
 
     async def reader(self, key: str | None = Security(_KEY_HEADER)) -> None:
         if not self.search_keys:
             return
         if not key:
             raise Unauthorized("this server requires an API key for search: send it in the X-API-Key header")
-        if not _matches(key, self.search_keys + self.admin_keys):
-            raise Forbidden("the X-API-Key is not a valid search or admin key")
+        if not _matches(key, self.search_keys + self.editor_keys + self.admin_keys):
+            raise Forbidden("the X-API-Key is not a valid search, editor or admin key")
 
     async def is_admin(self, request: Request) -> bool:
         """Whether the caller holds an admin key (it then sees server file paths); never refuses a request, so it

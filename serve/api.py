@@ -92,7 +92,7 @@ def create_api(settings: Settings, backend: SearchBackend) -> FastAPI:
         responses=_problems(500, 503),
     )
     install_problem_handlers(app)
-    keys = AccessKeys(limits)
+    keys = AccessKeys(limits, settings.edits.editor_api_keys.values())  # editors search too
     app.add_middleware(BodyLimits, json_bytes=limits.max_json_bytes, upload_bytes=limits.max_upload_bytes,
                        upload_paths=("/v1/search/face",))
     app.add_middleware(SecurityHeaders)

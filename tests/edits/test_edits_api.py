@@ -6,6 +6,7 @@ from __future__ import annotations
 import concurrent.futures
 
 import httpx
+import pytest
 
 from tests.edits.conftest import ADMIN_KEY, EDITOR_KEYS
 from tests.edits.test_edit_layer import found
@@ -138,3 +139,57 @@ def test_a_405_lists_every_method_served_on_the_path(settings):
             response = client.put(path, json={})
             assert_problem(response, 405, "not allowed")
             assert response.headers["allow"] == allowed, path
+
+
+SEARCH_KEY = "search-key-0123456789"
+
+
+@pytest.mark.slow  # the searcher service warms up its analysers and encoder in this process
+def test_with_search_keys_an_editor_key_searches_reads_and_edits_but_is_no_admin(archive):
+    """The roles with search keys configured: a search key reads, an editor key reads *and* edits (an archivist
+    searches to find what to correct), an admin key administers; nobody else gets anything. The full API — the
+    real searcher in this process (as with serve.search_in_ingress) and the edit routes — over the archive."""
+    from fastapi.testclient import TestClient
+    from pydantic import SecretStr
+
+    from serve.api import create_api
+    from serve.app import HandleBackend, InProcessHandle
+    from serve.edits_api import InProcessDesk, install_edit_routes
+    from serve.searcher import SearchService
+    from vidsearch.edits.desk import EditDesk
+
+    settings, store = archive
+    settings = settings.model_copy(update={
+        "edits": settings.edits.model_copy(update={
+            "editor_api_keys": {name: SecretStr(key) for name, key in EDITOR_KEYS.items()}}),
+        "serve": settings.serve.model_copy(update={
+            "search_api_keys": [SecretStr(SEARCH_KEY)], "admin_api_keys": [SecretStr(ADMIN_KEY)],
+            "colocate_encoders": True})})
+    searcher = InProcessHandle(SearchService.func_or_class(settings))
+    app = create_api(settings, HandleBackend(searcher, searcher, settings.serve))
+    install_edit_routes(app, settings, InProcessDesk(EditDesk(store, settings)))
+    editor, searcher_key = {"X-API-Key": EDITOR_KEYS["alice"]}, {"X-API-Key": SEARCH_KEY}
+
+    def hits(client: TestClient, query: str, headers: dict) -> list[str]:
+        answer = client.post("/v1/search", json={"query": query, "k": 3, "retrievers": ["bm25_ko", "bm25_en"]},
+                             headers=headers)
+        assert answer.status_code == 200, answer.text
+        return [h["segment_id"] for h in answer.json()["hits"]]
+
+    with TestClient(app) as client:
+        assert_problem(client.post("/v1/search", json={"query": "palace"}), 401, "API key")
+        assert_problem(client.post("/v1/search", json={"query": "palace"}, headers={"X-API-Key": "guess"}), 403,
+                       "search, editor or admin key")
+        assert hits(client, "palace", editor)[0] == "vid1.s0001"  # an editor finds what to correct ...
+        assert client.get(f"/v1/segments/{SEG}", headers=editor).status_code == 200  # ... opens it ...
+        assert client.get("/v1/capabilities", headers=editor).status_code == 200
+        edited = client.patch(f"/v1/segments/{SEG}", json={"caption": "해운대 해수욕장"}, headers=editor)
+        assert edited.status_code == 200, edited.text  # ... corrects it ...
+        assert hits(client, "해운대", editor)[0] == SEG  # ... and finds it by the corrected word
+        assert hits(client, "해운대", searcher_key)[0] == SEG
+        assert_problem(client.patch(f"/v1/segments/{SEG}", json={"caption": "x"}, headers=searcher_key), 403,
+                       "not an editor key")
+        assert client.get(f"/v1/edits/segment/{SEG}", headers=searcher_key).json()["version"] == 1
+        assert_problem(client.get("/v1/admin/jobs", headers=editor), 403, "not an admin key")
+        hit = client.post("/v1/search", json={"query": "palace", "k": 1}, headers=editor).json()["hits"][0]
+        assert hit["video_path"] is None  # server paths stay admin-only

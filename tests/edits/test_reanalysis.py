@@ -65,3 +65,13 @@ def test_role_title_mapping_codes_every_credit_with_the_title_now_and_after_rean
 
     titles.map("음향효과맨", None, who="alice", reason="wrong code")
     assert store.get(IndexName.CREDITS, ["vid1.c0001"])["vid1.c0001"].get("role_code") is None
+
+
+def test_one_edit_of_two_fields_flags_only_the_field_whose_machine_value_changed(archive):
+    settings, store = archive
+    layer = EditLayer(store, settings)
+    layer.edit(EditTarget.SEGMENT, "vid1.s0001", {"caption": "palace lanterns", "title": "궁궐 야경"}, who="alice")
+    report = reanalyse(store, settings, captions=[CAPTIONS[0], "a palace at night (new model)", CAPTIONS[2]])
+    assert report.flagged == ["segment vid1.s0001: caption"]
+    state = layer.state(EditTarget.SEGMENT, "vid1.s0001")
+    assert state.review == ["caption"] and state.edited == ["caption", "title"]  # the title's machine value held

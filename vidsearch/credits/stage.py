@@ -18,7 +18,8 @@ from vidsearch.credits.layout import CreditLine
 from vidsearch.credits.lexicon import is_company
 from vidsearch.credits.pipeline import CreditExtractor, CreditReading
 from vidsearch.documents import Credit, Segment, credit_id
-from vidsearch.models.refs import ModelRef, ocr_engine_ref, role_mapper_ref, text_detector_ref
+from vidsearch.models.refs import (ModelRef, ocr_engine_ref, role_mapper_ref, site_role_titles_ref,
+                                   text_detector_ref)
 from vidsearch.schema import IndexName
 from vidsearch.stages.base import Stage, StageResources, VideoWork
 
@@ -67,7 +68,9 @@ class CreditStage(Stage):
     def model_refs(self) -> list[ModelRef]:
         if not self.settings.credits.enabled:
             return []
-        return [text_detector_ref(self.settings), ocr_engine_ref(self.settings), role_mapper_ref(self.settings)]
+        site_titles = site_role_titles_ref(self.settings)  # archivists' role-title mappings the mapper learns
+        return [text_detector_ref(self.settings), ocr_engine_ref(self.settings), role_mapper_ref(self.settings),
+                *([site_titles] if site_titles else [])]
 
     def resources(self) -> StageResources:
         return StageResources(num_cpus=1.0, memory_mb=1500)

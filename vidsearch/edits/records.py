@@ -115,8 +115,12 @@ class ItemEdits:
         return {name: change.new for name, (_, change) in self.latest.items() if not change.follows_machine}
 
     def review_fields(self) -> list[str]:
+        """Edited fields whose own machine value changed under a flagged record. One record may edit several
+        fields; only those re-analysis changed are listed (all of them when the item itself went missing)."""
         return sorted(name for name, (record, change) in self.latest.items()
-                      if record.review and not change.follows_machine)
+                      if record.review and not change.follows_machine
+                      and (not record.machine_now
+                           or record.machine_now.get(name, change.machine) != change.machine))
 
     def at_version(self, version: int) -> dict[str, FieldChange]:
         """Per field, the change in force at ``version`` (fields absent followed the machine then)."""

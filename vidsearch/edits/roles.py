@@ -1,6 +1,7 @@
 """Role titles the mapper left without a code: a curation queue (most frequent first, with the mapper's top-5),
 and mapping a title to an EBU code for the whole archive — every credit with that title takes the code, now and
-after any re-analysis, and the title joins the site's title list (a TSV the mapper's title files can include)."""
+after any re-analysis, and the title joins the site's title list, which the role mapper indexes
+(``vidsearch.credits.roles.site``), so a re-analysis codes the title by itself."""
 
 from __future__ import annotations
 
@@ -60,7 +61,11 @@ def _mapper(settings, wait_s: float):
     """The role mapper, or None if it is still loading after ``wait_s`` or cannot load (logged once)."""
     from vidsearch.credits.roles.recipe import load_role_mapper
 
-    key = settings.credits.model_dump_json()
+    from vidsearch.credits.roles.site import site_role_titles_path
+    from vidsearch.models.checksum import path_signature
+
+    # a new site title changes the mapper: the next queue loads it afresh (with the title in its index)
+    key = settings.credits.model_dump_json() + path_signature(str(site_role_titles_path(settings)))
     future = _LOADING.get(key)
     if future is None:
         future = _LOADING[key] = _LOADER.submit(load_role_mapper, settings)
@@ -187,7 +192,9 @@ class RoleTitles:
         return self._mapping(key, edits.records[-1].context.get("title", title), 0)
 
     def site_titles_path(self) -> Path:
-        return self.settings.edits.site_role_titles or self.settings.data_dir / "site_role_titles.tsv"
+        from vidsearch.credits.roles.site import site_role_titles_path
+
+        return site_role_titles_path(self.settings)
 
     def _site_title(self, code: str | None, title: str) -> None:
         """Put (code, title) in the site's title list — the authored-title TSV format the mapper reads — or take
@@ -199,7 +206,7 @@ class RoleTitles:
             with path.open(encoding="utf-8", newline="") as handle:
                 rows = [r for r in csv.reader(handle, delimiter="\t") if r and not r[0].startswith("#")]
         rows = [r for r in rows if len(r) < 2 or title_key(r[1]) != title_key(title)]
-        rows += [[code, title.strip()]] if code is not None else []
+        rows += [[code, " ".join(title.split())]] if code is not None else []  # one line, one cell
         with path.open("w", encoding="utf-8", newline="") as handle:
             handle.write("# role titles mapped by archivists (vidsearch edits); code<TAB>title\n")
             csv.writer(handle, delimiter="\t", lineterminator="\n").writerows(rows)

@@ -154,6 +154,17 @@ def role_mapper_ref(settings: Settings) -> ModelRef:
     return ModelRef("role_mapper", f"untrained-{credits.role_encoder}", base, checksum)
 
 
+def site_role_titles_ref(settings: Settings) -> ModelRef | None:
+    """The site's role titles (archivists' mappings) the role mapper indexes: a model input of the credit stage,
+    so a new mapping reruns it. None while the site has none."""
+    from vidsearch.credits.roles.site import site_role_titles_path, site_titles_checksum
+
+    checksum = site_titles_checksum(settings)
+    if checksum is None:
+        return None
+    return ModelRef("role_titles", "site", str(site_role_titles_path(settings)), checksum)
+
+
 def configured_models(settings: Settings) -> list[ModelRef]:
     """Every model the configuration names, whether or not a configured stage uses it."""
     refs = [text_encoder_ref(settings), image_text_ref(settings), captioner_ref(settings),

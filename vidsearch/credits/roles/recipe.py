@@ -26,6 +26,7 @@ from vidsearch.credits.roles.dataset import (
 from vidsearch.credits.roles.encoders import ProjectedEncoder, RoleEncoder, base_encoder, with_char_channel
 from vidsearch.credits.roles.evaluation import RankingMetrics, metrics_by_language, unknown_rate
 from vidsearch.credits.roles.mapper import MODEL_FILE, RoleMapper, read_manifest
+from vidsearch.credits.roles.site import site_role_titles_path, with_site_titles
 from vidsearch.credits.roles.taxonomy import DEFAULT_TITLE_FILES, RoleTaxonomy, load_taxonomy
 from vidsearch.models.cache import cached
 from vidsearch.models.checksum import path_signature
@@ -226,12 +227,17 @@ def load_role_mapper(settings: Settings) -> RoleMapper:
     ``<data_dir>/models/credit_roles``), else the untrained base encoder with a threshold calibrated on the
     shipped titles and non-role lines. One per settings per process."""
     folder, local = role_model_dir(settings), settings.models.local_files_only
-    key = (settings.credits.model_dump_json(), str(folder), local, path_signature(str(folder)))
-    return cached("role_mapper", key, lambda: _load_role_mapper(settings.credits, folder, local))
+    site = site_role_titles_path(settings)  # titles archivists mapped: the mapper learns them (site.py)
+    key = (settings.credits.model_dump_json(), str(folder), local, path_signature(str(folder)),
+           str(site), path_signature(str(site)))
+    return cached("role_mapper", key, lambda: _load_role_mapper(settings.credits, folder, local, site))
 
 
-def _load_role_mapper(credits: CreditSettings, folder: Path, local_files_only: bool) -> RoleMapper:
+def _load_role_mapper(credits: CreditSettings, folder: Path, local_files_only: bool,
+                      site_titles: Path | None = None) -> RoleMapper:
     taxonomy = load_role_taxonomy(credits)
+    if site_titles is not None:
+        taxonomy = with_site_titles(taxonomy, site_titles)
     if (folder / MODEL_FILE).is_file():
         return RoleMapper.load(folder, taxonomy, local_files_only, credits.role_min_score)
     log.warning("no trained role model in %s (run `vidsearch credits train`); mapping with the base %s "

@@ -230,6 +230,7 @@ class RoleTaxonomy:
 
     def __init__(self, roles: Sequence[Role], titles: Sequence[RoleTitle], spellings: dict[str, str]):
         self.roles = {role.code: role for role in roles}
+        self.spellings = dict(spellings)  # kept so a taxonomy can be rebuilt with more titles (the site's)
         groups: dict[tuple[bool, str], list[Role]] = defaultdict(list)
         for role in roles:
             groups[("." not in role.code, role.label.casefold())].append(role)
