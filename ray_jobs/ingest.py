@@ -38,7 +38,14 @@ from vidsearch.sources.objects import ObjectEntry, is_object_uri
 from vidsearch.sources.objects import exists as objects_exist
 from vidsearch.store.base import SearchFilters
 from ray_jobs.discover import Discovery, discover, discover_objects, split_inputs
-from ray_jobs.placement import StageGroup, group_remote_args, placement_report, plan_placement, worker_label
+from ray_jobs.placement import (
+    StageGroup,
+    group_remote_args,
+    placement_report,
+    plan_placement,
+    pool_sizes,
+    worker_label,
+)
 from ray_jobs.plan import Plan, plan_ingest, probe_files, probe_rows
 from ray_jobs.sink import IndexSink, VideoOutcome
 
@@ -283,8 +290,8 @@ def _analyse(work: list, groups: list[StageGroup], settings: Settings,
              models: dict[str, str]) -> list[VideoOutcome]:
     rows = [{"video_id": w.video_id, "work": pickle.dumps(w, protocol=5)} for w in work]
     ds = ray.data.from_items(rows, override_num_blocks=len(rows))
-    workers = max(1, min(settings.ray.workers, len(rows)))
-    for position, group in enumerate(groups):
+    for position, (group, pool) in enumerate(zip(groups, pool_sizes(groups, settings), strict=True)):
+        workers = max(1, min(pool, len(rows)))
         ds = ds.map_batches(
             StageGroupActor,
             fn_constructor_kwargs={"settings": settings, "names": list(group.names),
