@@ -34,7 +34,7 @@ from vidsearch.stages import build_stages
 from vidsearch.stages.base import StageFailure
 from vidsearch.store import open_store
 from vidsearch.sources.cache import ObjectCache
-from vidsearch.sources.objects import ObjectEntry, is_object_uri
+from vidsearch.sources.objects import ObjectEntry, is_object_uri, sidecar_uris
 from vidsearch.sources.objects import exists as objects_exist
 from vidsearch.store.base import SearchFilters
 from ray_jobs.discover import Discovery, discover, discover_objects, split_inputs
@@ -102,8 +102,7 @@ def localised(work, settings: Settings, cache: ObjectCache):
         return
     entry = ObjectEntry(uri, work.video.size_bytes or 0)
     with cache.hold(entry, settings.sources, expected_sha256=work.video.content_hash) as local:
-        stem = uri.rsplit(".", 1)[0] if "." in uri.rsplit("/", 1)[-1] else uri
-        for sidecar in dict.fromkeys([stem + settings.media.sidecar_suffix, uri + settings.media.sidecar_suffix]):
+        for sidecar in sidecar_uris(uri, settings.media.sidecar_suffix):  # what metadata fingerprinted
             cache.fetch_beside(local, sidecar, settings.sources)
         work.video.path = str(local.path)
         try:
