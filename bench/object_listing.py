@@ -2,6 +2,7 @@
 
     PYTHONPATH=$PWD nice -n 10 .venv/bin/python bench/object_listing.py              # 10,000 and 100,000 keys
     PYTHONPATH=$PWD .venv/bin/python bench/object_listing.py --keys 20000 --small 2000 --no-ray
+    PYTHONPATH=$PWD .venv/bin/python bench/object_listing.py --only "sharded Ray tasks" --out /tmp/sharded.json
 
 The keys (``archive/<0-9>/programme_NNNNNNN.mp4``, every seventh a ``.json`` the listing skips) are served over
 the S3 wire protocol on 127.0.0.1 by testkit's ListObjectsV2 page server (``testkit/s3_listing.py``: moto would
@@ -97,6 +98,8 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--server", choices=("pages", "moto"), default="pages")
     parser.add_argument("--no-ray", action="store_true", help="skip the sharded (Ray task) listing")
+    parser.add_argument("--only", choices=MODES, action="append", help="run only this way of listing (repeatable)")
+    parser.add_argument("--out", type=Path, default=RESULTS / "object_listing.json")
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--uri", help=argparse.SUPPRESS)
     parser.add_argument("--measure", choices=("rss", "heap"), help=argparse.SUPPRESS)
@@ -108,7 +111,7 @@ def main() -> None:
 
     from testkit.s3_listing import ListingS3
 
-    modes = [m for m in MODES if not (args.no_ray and m == "sharded Ray tasks")]
+    modes = [m for m in MODES if not (args.no_ray and m == "sharded Ray tasks") and (not args.only or m in args.only)]
     rows = []
     for keys in (args.small, args.keys):
         with ListingS3(args.server, keys) as server:
@@ -130,8 +133,8 @@ def main() -> None:
         print(f"  {mode:<20} resident {small['rss_peak_mib']:>6.1f} -> {large['rss_peak_mib']:>6.1f} MiB   "
               f"heap {small['heap_peak_mib']:>6.1f} -> {large['heap_peak_mib']:>6.1f} MiB "
               f"({large['heap_peak_mib'] / max(small['heap_peak_mib'], 0.1):.1f}x)")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "object_listing.json").write_text(json.dumps({"server": args.server, "rows": rows}, indent=2))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"server": args.server, "rows": rows}, indent=2))
 
 
 if __name__ == "__main__":
