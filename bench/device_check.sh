@@ -94,6 +94,10 @@ if not any(folder.glob("*.mp4")):
     make_videos(folder, int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
 EOF
 echo "[]" >"$OUT/ray_scaling.json"
+# the pool size is what this part varies: a cluster shape from the environment (a k8s pod's ConfigMap) would
+# override VIDSEARCH_RAY__WORKERS
+unset VIDSEARCH_RAY__CLUSTER__CPU_NODES VIDSEARCH_RAY__CLUSTER__CPUS_PER_NODE VIDSEARCH_RAY__CLUSTER__GPU_NODES \
+  VIDSEARCH_RAY__CLUSTER__GPUS_PER_NODE
 for workers in 1 2 4 8; do
   if (( $(left) < 20 )); then say "SKIP $workers workers: the ${BUDGET}-s budget is spent"; continue; fi
   rm -rf "$OUT/scaling-data"

@@ -141,7 +141,7 @@ def main() -> None:
         clips = make_videos(folder, args.videos, args.seconds, args.height)
         paths = loop_videos(clips, args.loops)
         video_s = args.videos * args.seconds * args.loops
-        ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
+        ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
         DataContext.get_current().enable_progress_bars = False
         ingest(clips[:1], 1)  # warm Ray's worker pool before timing
         for path in paths:  # and the page cache

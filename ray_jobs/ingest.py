@@ -34,11 +34,18 @@ from vidsearch.stages import build_stages
 from vidsearch.stages.base import StageFailure
 from vidsearch.store import open_store
 from vidsearch.sources.cache import ObjectCache
-from vidsearch.sources.objects import ObjectEntry, is_object_uri
+from vidsearch.sources.objects import ObjectEntry, is_object_uri, sidecar_uris
 from vidsearch.sources.objects import exists as objects_exist
 from vidsearch.store.base import SearchFilters
 from ray_jobs.discover import Discovery, discover, discover_objects, split_inputs
-from ray_jobs.placement import StageGroup, group_remote_args, placement_report, plan_placement, worker_label
+from ray_jobs.placement import (
+    StageGroup,
+    group_remote_args,
+    placement_report,
+    plan_placement,
+    pool_sizes,
+    worker_label,
+)
 from ray_jobs.plan import Plan, plan_ingest, probe_files, probe_rows
 from ray_jobs.sink import IndexSink, VideoOutcome
 
@@ -95,8 +102,7 @@ def localised(work, settings: Settings, cache: ObjectCache):
         return
     entry = ObjectEntry(uri, work.video.size_bytes or 0)
     with cache.hold(entry, settings.sources, expected_sha256=work.video.content_hash) as local:
-        stem = uri.rsplit(".", 1)[0] if "." in uri.rsplit("/", 1)[-1] else uri
-        for sidecar in dict.fromkeys([stem + settings.media.sidecar_suffix, uri + settings.media.sidecar_suffix]):
+        for sidecar in sidecar_uris(uri, settings.media.sidecar_suffix):  # what metadata fingerprinted
             cache.fetch_beside(local, sidecar, settings.sources)
         work.video.path = str(local.path)
         try:
@@ -283,8 +289,8 @@ def _analyse(work: list, groups: list[StageGroup], settings: Settings,
              models: dict[str, str]) -> list[VideoOutcome]:
     rows = [{"video_id": w.video_id, "work": pickle.dumps(w, protocol=5)} for w in work]
     ds = ray.data.from_items(rows, override_num_blocks=len(rows))
-    workers = max(1, min(settings.ray.workers, len(rows)))
-    for position, group in enumerate(groups):
+    for position, (group, pool) in enumerate(zip(groups, pool_sizes(groups, settings), strict=True)):
+        workers = max(1, min(pool, len(rows)))
         ds = ds.map_batches(
             StageGroupActor,
             fn_constructor_kwargs={"settings": settings, "names": list(group.names),

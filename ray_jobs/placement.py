@@ -9,6 +9,7 @@ or, with ``ray.gpu_fallback = "cpu"``, runs that stage on CPUs and says so.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -76,6 +77,25 @@ def group_remote_args(group: StageGroup, settings: Settings) -> dict:
             args["label_selector"] = dict(settings.ray.gpu_labels)
         return args
     return {"scheduling_strategy": "SPREAD"} if settings.ray.spread else {}
+
+
+def pool_sizes(groups: list[StageGroup], settings: Settings) -> list[int]:
+    """Most actors per stage group. Without ``ray.cluster``: ``ray.workers`` each. With it, what the
+    cluster holds at its largest: CPU groups share the CPU nodes (each node keeps room for one write task, so
+    writes never wait behind actors), a GPU group gets as many actors as its GPU ask fits on the GPU nodes."""
+    shape = settings.ray.cluster
+    if shape is None:
+        return [settings.ray.workers] * len(groups)
+    cpu_groups = sum(1 for g in groups if g.num_gpus <= 0) or 1
+    per_node = math.floor((shape.cpus_per_node - settings.ray.write_cpus) / settings.ray.cpus_per_worker)
+    cpu_actors = max(1, shape.cpu_nodes * max(per_node, 0) // cpu_groups)
+    sizes = []
+    for group in groups:
+        if group.num_gpus > 0:
+            sizes.append(max(1, shape.gpu_nodes * math.floor(shape.gpus_per_node / group.num_gpus)))
+        else:
+            sizes.append(cpu_actors)
+    return sizes
 
 
 def worker_label(group: StageGroup, host: str, pid: int) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,10 +25,10 @@ from vidsearch.errors import MediaError, MissingDependency
 from vidsearch.media.probe import VideoProbe, probe_video
 from vidsearch.schema import IndexName
 from vidsearch.sources.cache import ObjectCache
-from vidsearch.sources.objects import ObjectEntry
+from vidsearch.sources.objects import ObjectEntry, is_object_uri
 from vidsearch.sources.settings import SourceSettings
 from vidsearch.stages.base import Stage, VideoWork
-from vidsearch.stages.graph import CheckpointTooNew, StageGraph
+from vidsearch.stages.graph import CheckpointTooNew, StageGraph, StageInputs
 from vidsearch.store.base import IndexBackend
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,20 @@ def probe_files(rows: Iterable[dict], cpus: float, *, spread: bool = False) -> l
     return results
 
 
+OBJECT_INPUT_THREADS = 16  # per-video inputs of object URIs (sidecar GETs) fetched at once while planning
+
+
+def video_inputs(graph: StageGraph, probes: list[VideoProbe]) -> list[dict[str, StageInputs]]:
+    """Each video's stage inputs, in order. Object URIs stay URIs (their sidecars are objects); their inputs
+    are fetched by several threads at once, since each can be a request to the store."""
+    paths: list[Path | str] = [p.path if is_object_uri(p.path) else Path(p.path) for p in probes]
+    if not any(isinstance(p, str) for p in paths):
+        return [graph.inputs_for(p) for p in paths]
+    first = graph.inputs_for(paths[0])  # fills the graph's per-stage parts (model checksums) once
+    with ThreadPoolExecutor(OBJECT_INPUT_THREADS) as pool:
+        return [first, *pool.map(graph.inputs_for, paths[1:])]
+
+
 def plan_ingest(probes: list[dict], stages: list[Stage], store: IndexBackend, settings: Settings,
                 force: bool = False) -> Plan:
     plan = Plan()
@@ -128,10 +143,9 @@ def plan_ingest(probes: list[dict], stages: list[Stage], store: IndexBackend, se
     same_content: dict[str, list[str]] = {}
     for path, original in plan.duplicates:
         same_content.setdefault(original, []).append(path)
-    for probe in unique:
+    for probe, current in zip(unique, video_inputs(graph, unique), strict=True):
         old = existing.get(probe.video_id) or {}
         checkpoint = dict(old.get("stages", {}))
-        current = graph.inputs_for(Path(probe.path))
         if force:
             stale = {s.name: "forced (--force)" for s in stages}
         else:

@@ -105,10 +105,22 @@ class StoreSettings(BaseModel):
     busy_timeout_s: float = Field(60.0, gt=0, description="how long a writer waits for the store's lock")
 
 
+class RayClusterShape(BaseModel):
+    """The most worker nodes a Ray cluster autoscales to and what one node brings. Set (k8s/batch-scale.yaml
+    fills it from the same numbers as the RayCluster's groups), it sizes the stage actor pools from the
+    cluster instead of the fixed ``ray.workers``, so the pools and the autoscaler cannot disagree."""
+
+    cpu_nodes: int = Field(ge=0, description="most CPU worker nodes (the cpu group's maxReplicas)")
+    cpus_per_node: float = Field(gt=0, description="Ray CPUs of one CPU worker node (its container's cpu limit)")
+    gpu_nodes: int = Field(0, ge=0, description="most GPU worker nodes (the gpu group's maxReplicas)")
+    gpus_per_node: float = Field(0, ge=0, description="GPUs of one GPU worker node")
+
+
 class RaySettings(BaseModel):
     address: str | None = Field(None, description="None: start a local Ray; 'auto' or ray://host:10001: a cluster")
     num_cpus: int | None = Field(None, ge=1, description="CPUs for a local Ray (default: all)")
-    workers: int = Field(2, ge=1, description="most actors per stage group")
+    workers: int = Field(2, ge=1, description="most actors per stage group (unless ray.cluster is set)")
+    cluster: RayClusterShape | None = Field(None, description="autoscaling cluster's shape; sizes the pools")
     cpus_per_worker: float = Field(0.5, gt=0, description="fractional so writer tasks always find a CPU; "
                                    "Ray keeps as many idle task workers as whole CPUs stay unclaimed, so 2 x 0.75 "
                                    "on 2 CPUs had it restart a worker process (~2 s) for every write")

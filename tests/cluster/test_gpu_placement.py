@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ray_jobs.placement import group_remote_args, plan_placement, stage_groups
+from ray_jobs.placement import StageGroup, group_remote_args, plan_placement, pool_sizes, stage_groups
 from tests.conftest import run_cli, two_scene_clip
+from vidsearch.config import RayClusterShape
 from vidsearch.errors import ConfigurationError
 from vidsearch.stages import build_stages
 
@@ -23,6 +24,20 @@ def test_gpu_stages_get_their_own_group_with_gpus_and_labels(settings):
     assert group_remote_args(groups[1], settings) == {"num_gpus": 1.0,
                                                       "label_selector": {"vidsearch/accelerator": "gpu"}}
     assert group_remote_args(groups[0], settings) == {"scheduling_strategy": "SPREAD"}
+
+
+def test_actor_pools_are_sized_from_the_cluster_shape_when_it_is_given(settings):
+    groups = [StageGroup(("shots", "metadata")), StageGroup(("faces",), 1.0), StageGroup(("text_vectors",))]
+    fixed = _settings(settings, workers=3)
+    assert pool_sizes(groups, fixed) == [3, 3, 3]  # no shape: the laptop's fixed count
+    shape = RayClusterShape(cpu_nodes=20, cpus_per_node=8, gpu_nodes=4, gpus_per_node=2)
+    sized = _settings(settings, workers=3, cluster=shape, cpus_per_worker=1.0, write_cpus=0.5)
+    # 7 actors per 8-CPU node (one write task's room kept), shared by the two CPU groups; 2 per 2-GPU node
+    assert pool_sizes(groups, sized) == [70, 8, 70]
+    half_gpu = [StageGroup(("faces",), 0.5)]
+    assert pool_sizes(half_gpu, sized) == [16]
+    no_gpu_nodes = _settings(settings, cluster=shape.model_copy(update={"gpu_nodes": 0}))
+    assert pool_sizes(half_gpu, no_gpu_nodes) == [1]  # still one actor: it waits for a GPU node
 
 
 def test_no_gpu_in_the_cluster_is_a_clear_error_or_a_cpu_fallback(ray_local, settings):

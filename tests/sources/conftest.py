@@ -10,14 +10,14 @@ from testkit.s3 import MotoS3
 from vidsearch.media.synth import Scene, render_scenes
 
 BUCKET = "archive"
-PROGRAMMES = 20  # tiny clips; the 100-object case is bench/object_listing.py's and the slow test's
+PROGRAMMES = 99  # tiny clips; with the corrupt object, the 100 video inputs of the issue's bad-input case
 
 
 def render_programmes(folder: Path, count: int) -> list[Path]:
-    """Distinct 2-s clips (each its own words and colours, so no two hash alike)."""
+    """Distinct 1-s 160x90 clips (each its own words and colours, so no two hash alike)."""
     paths = []
     for i in range(count):
-        scene = Scene((f"뉴스 {i}", f"news {i}"), ((i * 37) % 255, 40, 90), (90, (i * 53) % 255, 120), 2.0)
+        scene = Scene((f"뉴스 {i}", f"news {i}"), ((i * 37) % 255, 40, 90), (90, (i * 53) % 255, 120), 1.0)
         paths.append(render_scenes(folder / f"prog{i:03d}.mp4", [scene], size=(160, 90), fps=5))
     return paths
 

@@ -30,6 +30,8 @@ def _no_secret(result, s3, *extra: str) -> None:
 
 @pytest.mark.slow
 def test_a_bucket_prefix_is_indexed_and_the_corrupt_object_named_by_uri(s3, archive, tmp_path):
+    """A corrupt object among 100 video inputs: 99 indexed, 1 reported by its URI."""
+    assert sorted(archive.values()).count("video") + sorted(archive.values()).count("corrupt") == 100
     data = tmp_path / "data"
     result = run_cli("index", f"s3://{BUCKET}/news/", "--data-dir", str(data), "--json", env=_env(s3),
                      timeout=420)

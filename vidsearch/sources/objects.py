@@ -211,6 +211,29 @@ def list_pages(uri: str, sources: SourceSettings, extensions: tuple[str, ...], *
         raise ObjectStoreError(uri, reason) from None
 
 
+def sidecar_uris(uri: str, suffix: str) -> list[str]:
+    """Where a metadata sidecar of an object may live, in the order a local file's are looked for:
+    ``<stem><suffix>`` then ``<file name><suffix>``."""
+    name = uri.rsplit("/", 1)[-1]
+    stem = uri.rsplit(".", 1)[0] if "." in name else uri
+    return list(dict.fromkeys([stem + suffix, uri + suffix]))
+
+
+def read_small(uri: str, sources: SourceSettings) -> bytes | None:
+    """The bytes of a small object (a metadata sidecar) in one request; None when there is no such object.
+    Raises ``UnreadableObject`` when the store refuses or cannot be reached."""
+    fs, path = filesystem(uri, sources)
+    try:
+        return fs.cat_file(path)
+    except Exception as exc:  # a store's refusal becomes one clear line naming the URI; a bug stays a bug
+        kind, reason = failure_kind(exc)
+        if kind == "missing":
+            return None
+        if kind == "error":
+            raise
+        raise UnreadableObject(uri, reason) from None
+
+
 def exists(uri: str, sources: SourceSettings, extensions: tuple[str, ...]) -> bool:
     """Whether anything lives at a URI (an object, or keys under the prefix): one listing request, made before a
     job starts so an unreachable store or bad credentials fail in seconds. Raises ``ObjectStoreError``."""

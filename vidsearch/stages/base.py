@@ -109,8 +109,9 @@ class Stage(ABC):
         """Every model this stage's output depends on, named and checksummed without loading it."""
         return []
 
-    def video_inputs(self, path: Path) -> dict[str, str]:
-        """Per-video inputs besides the video's content (whose hash is the video id), e.g. a sidecar's hash."""
+    def video_inputs(self, path: Path | str) -> dict[str, str]:
+        """Per-video inputs besides the video's content (whose hash is the video id), e.g. a sidecar's hash.
+        ``path`` is a local path, or an object URI (a ``str``) for an object-storage input."""
         return {}
 
     def resources(self) -> StageResources:

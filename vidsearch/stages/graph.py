@@ -174,8 +174,8 @@ class StageGraph:
             self._static[stage.name] = (models, output_settings(self.settings, stage.affects))
         return self._static[stage.name]
 
-    def inputs_for(self, video_path: Path) -> dict[str, StageInputs]:
-        """Every configured stage's inputs (and so fingerprint) for the video at this path."""
+    def inputs_for(self, video_path: Path | str) -> dict[str, StageInputs]:
+        """Every configured stage's inputs (and so fingerprint) for the video at this path (or object URI)."""
         out: dict[str, StageInputs] = {}
         for stage in self.stages:
             models, settings = self._static_parts(stage)

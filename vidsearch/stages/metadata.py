@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from vidsearch.documents import ProgrammeInfo
+from vidsearch.sources.objects import UnreadableObject, is_object_uri, read_small, sidecar_uris
 from vidsearch.stages.base import Stage, StageResources, VideoWork
 
 _SEPARATORS = re.compile(r"[_\-.]+")
@@ -43,6 +44,10 @@ def read_sidecar(path: Path) -> ProgrammeInfo:
         raise ValueError(f"metadata sidecar {path} is invalid: {problems}") from None
 
 
+def _digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()[:32]
+
+
 class MetadataStage(Stage):
     name = "metadata"
     version = "1"
@@ -50,15 +55,29 @@ class MetadataStage(Stage):
     writes = frozenset({"title", "programme_title", "channel", "air_date", "synopsis"})
     affects = ("media.sidecar_suffix",)
 
-    def video_inputs(self, path: Path) -> dict[str, str]:
+    def video_inputs(self, path: Path | str) -> dict[str, str]:
         """The file name (the title without a sidecar) and the sidecar's content hash: an edited, added or
-        removed sidecar reruns this stage and what reads the title."""
+        removed sidecar reruns this stage and what reads the title. For an object URI the sidecar is the
+        object beside it (the one ingest copies next to the cached video), read from the store."""
+        if isinstance(path, str) and is_object_uri(path):
+            return {"file_name": path.rsplit("/", 1)[-1], "sidecar": self._object_sidecar_digest(path)}
+        path = Path(path)
         sidecar = sidecar_path(path, self.settings.media.sidecar_suffix)
         try:
-            digest = "sha256:" + hashlib.sha256(sidecar.read_bytes()).hexdigest()[:32] if sidecar else "none"
+            digest = _digest(sidecar.read_bytes()) if sidecar else "none"
         except OSError as exc:
             digest = f"unreadable ({exc.__class__.__name__})"
         return {"file_name": path.name, "sidecar": digest}
+
+    def _object_sidecar_digest(self, uri: str) -> str:
+        try:
+            for candidate in sidecar_uris(uri, self.settings.media.sidecar_suffix):
+                data = read_small(candidate, self.settings.sources)
+                if data is not None:
+                    return _digest(data)
+        except UnreadableObject as exc:
+            return f"unreadable ({exc.__class__.__name__})"
+        return "none"
 
     def resources(self) -> StageResources:
         return StageResources(num_cpus=0.1)
