@@ -76,7 +76,7 @@ def main() -> None:
     result = {"machine": machine(), "clients": args.clients, "seconds_per_config": args.seconds,
               "rounds": args.rounds, "encoder": args.encoder, "via": "deployment handle",
               "method": "configurations interleaved round-robin so machine-load drift hits all alike"}
-    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
     quiet = LoggingConfig(enable_access_log=False, log_level="WARNING")
     serve.start(http_options={"host": "127.0.0.1", "port": 0}, logging_config=quiet)
     settings = load_settings(log_level="WARNING", models={"text": {"backend": args.encoder}})

@@ -72,7 +72,7 @@ def main() -> None:
     queries = bench_queries(args.requests)
     result = {"machine": machine(), "segments": args.segments, "requests_per_path": args.requests,
               "encoder": f"{args.encoder} (one thread) in both paths", "workloads": {}}
-    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
     searcher = Searcher(settings)
     try:
         url = start_local(settings)

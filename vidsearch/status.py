@@ -11,6 +11,7 @@ from typing import Any
 
 from vidsearch.config import Settings
 from vidsearch.schema import IndexName
+from vidsearch.sources.objects import ObjectStoreError, is_object_uri
 from vidsearch.stages import build_stages
 from vidsearch.stages.graph import CheckpointTooNew, StageGraph
 from vidsearch.store import open_store
@@ -22,17 +23,23 @@ def _version(record: Any) -> str:
 
 def staleness(videos: list[tuple[str, dict]], graph: StageGraph) -> dict[str, Any]:
     """Per stage, the stored videos whose output is stale and why; videos whose file is gone (they cannot be
-    rerun from here), refused checkpoints, and problems stages worked around (an invalid sidecar)."""
+    rerun from here), refused checkpoints, and problems stages worked around (an invalid sidecar).
+
+    Object-storage videos (``s3://…``) are not fetched: their fingerprints read the sidecar objects beside them, and
+    a bucket that cannot be reached puts them under ``unreachable`` instead of calling them missing.
+    """
     stale: dict[str, list[dict[str, str]]] = {s.name: [] for s in graph.stages}
-    missing, refused, problems = [], [], []
+    missing, refused, problems, unreachable = [], [], [], []
     for video_id, doc in videos:
-        path = Path(doc.get("path", ""))
+        raw = doc.get("path", "")
+        remote = is_object_uri(raw)
+        path: Path | str = raw if remote else Path(raw)
         checkpoint = doc.get("stages", {})
         for name, record in checkpoint.items():
             if isinstance(record, dict) and record.get("problem"):
                 problems.append({"video_id": video_id, "path": str(path), "stage": name,
                                  "problem": record["problem"]})
-        if not path.is_file():
+        if not remote and not path.is_file():
             missing.append({"video_id": video_id, "path": str(path)})
             continue
         try:
@@ -40,9 +47,13 @@ def staleness(videos: list[tuple[str, dict]], graph: StageGraph) -> dict[str, An
         except CheckpointTooNew as exc:
             refused.append({"video_id": video_id, "path": str(path), "reason": str(exc)})
             continue
+        except ObjectStoreError as exc:
+            unreachable.append({"video_id": video_id, "path": str(path), "reason": exc.reason})
+            continue
         for name, reason in reasons.items():
             stale[name].append({"video_id": video_id, "path": str(path), "reason": reason})
-    return {"by_stage": stale, "missing_files": missing, "refused": refused, "problems": problems}
+    return {"by_stage": stale, "missing_files": missing, "refused": refused, "problems": problems,
+            "unreachable": unreachable}
 
 
 def collect_status(settings: Settings) -> dict[str, Any]:

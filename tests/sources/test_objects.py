@@ -129,6 +129,7 @@ def test_a_sidecar_object_is_part_of_the_metadata_fingerprint_as_a_local_sidecar
     from vidsearch.schema import IndexName
     from vidsearch.stages import build_stages
     from vidsearch.stages.graph import StageGraph
+    from vidsearch.status import staleness
     from vidsearch.store import open_store
 
     client = s3.client()
@@ -171,6 +172,14 @@ def test_a_sidecar_object_is_part_of_the_metadata_fingerprint_as_a_local_sidecar
     assert (graph.inputs_for(uri)["metadata"].fingerprint == graph.inputs_for(local)["metadata"].fingerprint)
 
     client.put_object(Bucket=BUCKET, Key="meta/prog.json", Body=b'{"programme_title": "edited"}')
+    store = open_store(settings)
+    try:
+        videos = list(store.scan(IndexName.VIDEOS))
+    finally:
+        store.close()
+    report = staleness(videos, graph)  # what `vidsearch status` shows: the object is there, its sidecar changed
+    assert report["missing_files"] == [] and report["unreachable"] == []
+    assert [item["path"] for item in report["by_stage"]["metadata"]] == [uri]
     assert [w.pending for w in plan().work] == [["metadata"]]
     client.delete_object(Bucket=BUCKET, Key="meta/prog.json")
     client.put_object(Bucket=BUCKET, Key="meta/prog.mp4.json", Body=sidecar)  # <file name>.json also counts

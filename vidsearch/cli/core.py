@@ -118,6 +118,9 @@ def print_staleness(stale: dict) -> None:
     for item in stale["missing_files"]:
         console.print(f"  [yellow]file gone[/yellow] {item['path']} ({item['video_id']}): cannot be checked",
                       highlight=False)
+    for item in stale.get("unreachable", []):
+        console.print(f"  [yellow]unreachable[/yellow] {item['path']} ({item['video_id']}): "
+                      f"{escape(item['reason'])}", highlight=False)
     for item in stale["refused"]:
         console.print(f"  [red]refused[/red] {escape(item['reason'])}", highlight=False)
     for item in stale["problems"]:
