@@ -37,7 +37,9 @@ class FaceSettings(BaseModel):
 
     # quality gate (before embedding)
     min_face_px: int = Field(36, ge=8, description="smallest face side, in pixels of the original frame")
-    min_sharpness: float = Field(15.0, ge=0, description="variance of the Laplacian of the aligned face")
+    min_sharpness: float = Field(
+        5.0, ge=0, description="variance of the Laplacian of the aligned face; on dev, faces down to 5 embed as "
+        "close to their own identity as sharp ones (bench/faces_calibrate.py), and a refused face never embeds")
     min_det_score: float | None = Field(None, description="detector score floor (None: backend default)")
     max_yaw: float = Field(0.75, gt=0, le=1, description="extreme-pose gate on the landmark yaw proxy (0..1)")
 
