@@ -18,7 +18,8 @@ and different-person pairs, the distance at the level each threshold is applied:
   ``identity_distance``).
 
 At each level the chosen threshold is the largest one whose false-merge rate over different-person pairs stays
-within ``--merge-rate`` (look-alike pairs are among them; see ``choose``). It also reports, per sharpness band of
+within ``--merge-rate`` (see ``choose``) and at which no single pair of different people merges in more than
+``--pair-share`` of its samples (``worst_pair``: the dev look-alikes decide it). It also reports, per sharpness band of
 the captured faces, how well their embeddings still match their own identity (where the quality gate's
 ``min_sharpness`` belongs). Prints the distributions, the shipped and the
 chosen thresholds, and the split/merge rates of each. Writes bench/results/faces_calibrate.json.
@@ -76,8 +77,10 @@ def _d(a: np.ndarray, b: np.ndarray) -> float:
     return float(distance_of(float(np.clip(a @ b, -1.0, 1.0))))
 
 
-def level_pairs(found, rng: random.Random, samples: int) -> dict[str, tuple[list[float], list[float]]]:
-    """Same-person and different-person distances at each level (see the module docstring)."""
+def level_pairs(found, rng: random.Random, samples: int,
+                pair_of: dict[str, list[tuple[str, str]]] | None = None) -> dict[str, tuple[list[float], list[float]]]:
+    """Same-person and different-person distances at each level (see the module docstring); ``pair_of``
+    collects, per level, the (unordered) pair of people behind each different-person distance."""
     names = sorted(n for n, faces in found.items() if len({k for k, _ in faces}) >= 2)
     levels: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in ("face", "query", "linkage",
                                                                                   "centroid")}
@@ -90,6 +93,9 @@ def level_pairs(found, rng: random.Random, samples: int) -> dict[str, tuple[list
         for b in names:
             same = a == b
             for _ in range(samples if same else max(1, samples // 4)):
+                if not same and pair_of is not None:
+                    for level in levels:
+                        pair_of.setdefault(level, []).append(tuple(sorted((a, b))))
                 fa, fb = rng.sample(found[a], 2) if same else (rng.choice(found[a]), rng.choice(found[b]))
                 levels["face"][0 if same else 1].append(_d(fa[1], fb[1]))
                 query = next((v for k, v in found[a] if k == 0), None)
@@ -129,6 +135,18 @@ def by_sharpness(found, faces, edges=(0, 3, 5, 8, 12, 15, 25, 50, 1e9)) -> list[
     return rows
 
 
+def worst_pair(different: np.ndarray, pairs: list[tuple[str, str]], share: float) -> tuple[float, tuple]:
+    """The largest threshold at which no single pair of different people merges in more than ``share`` of its
+    samples, and that pair: an overall rate hides the one look-alike pair that always merges, and a video
+    that casts both then holds one person for two."""
+    by_pair: dict[tuple, list[float]] = {}
+    for d, pair in zip(different, pairs, strict=True):
+        by_pair.setdefault(pair, []).append(float(d))
+    limits = {pair: float(np.quantile(ds, share)) for pair, ds in by_pair.items()}
+    pair = min(limits, key=limits.get)
+    return round(limits[pair], 3), pair
+
+
 def choose(same: np.ndarray, different: np.ndarray, merge_rate: float) -> float:
     """The largest threshold merging at most ``merge_rate`` of different-person pairs. Not the midpoint between
     the two distributions: dev's same-person side (a few portraits per person) is narrower than real footage's
@@ -148,6 +166,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=120, help="same-person samples per identity and level")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--merge-rate", type=float, default=0.005)
+    parser.add_argument("--pair-share", type=float, default=0.05,
+                        help="most a single pair of different people may merge in its samples")
     args = parser.parse_args()
     settings = FaceSettings()
     model = load_face_model(settings)
@@ -155,7 +175,8 @@ def main() -> None:
     started = time.perf_counter()
     faces: list = []
     found = embed_captures(model, photos_by_identity(), args.captures, args.seed, faces)
-    levels = level_pairs(found, random.Random(args.seed), args.samples)
+    pair_of: dict[str, list[tuple[str, str]]] = {}
+    levels = level_pairs(found, random.Random(args.seed), args.samples, pair_of)
     uses = {"face": "track_split_distance", "query": "match_distance", "linkage": "cluster_distance",
             "centroid": "identity_distance"}
     current = {"face": shipped.match_distance, "query": shipped.match_distance,
@@ -168,17 +189,21 @@ def main() -> None:
           f"shipped (split/merge) | chosen (split/merge)")
     for level, (same, different) in levels.items():
         same, different = np.array(same), np.array(different)
-        chosen = choose(same, different, args.merge_rate)
+        overall = choose(same, different, args.merge_rate)
+        pair_limit, pair = worst_pair(different, pair_of[level], args.pair_share)
+        chosen = min(overall, pair_limit)
         row = {"same": [round(float(x), 3) for x in np.quantile(same, [0.5, 0.95, 0.99, 1.0])],
                "different": [round(float(x), 3) for x in np.quantile(different, [0, 0.005, 0.01, 0.05, 0.5])],
                "pairs": [len(same), len(different)], "setting": uses[level],
-               "shipped": rates(same, different, current[level]), "chosen": rates(same, different, chosen)}
+               "shipped": rates(same, different, current[level]), "chosen": rates(same, different, chosen),
+               "overall_rule": overall, "worst_pair_rule": pair_limit, "worst_pair": list(pair)}
         result["levels"][level] = row
         s, d, a, b = row["same"], row["different"], row["shipped"], row["chosen"]
         print(f"{level:>9} {uses[level]:>21} | {s[0]:.3f} {s[1]:.3f} {s[2]:.3f} {s[3]:.3f} | "
               f"{d[0]:.3f} {d[1]:.3f} {d[2]:.3f} {d[3]:.3f} {d[4]:.3f} | {a['threshold']:.3f} "
               f"({a['split_rate']:.3f}/{a['merge_rate']:.3f}) | {b['threshold']:.3f} "
-              f"({b['split_rate']:.3f}/{b['merge_rate']:.3f})")
+              f"({b['split_rate']:.3f}/{b['merge_rate']:.3f}) [overall {overall:.3f}, worst pair {pair_limit:.3f} "
+              f"{'/'.join(pair)}]")
     result["by_sharpness"] = by_sharpness(found, faces)
     print("sharpness band | faces | own-identity distance p50 p95 | nearest other p5 | closer to another")
     for row in result["by_sharpness"]:
