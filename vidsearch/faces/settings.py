@@ -54,7 +54,8 @@ class FaceSettings(BaseModel):
         3.0, gt=0, description="a track embeds a checkpoint face this often; links between checkpoints are "
         "verified by it (and bisected where it jumped)")
     track_split_distance: float | None = Field(
-        None, description="checkpoint-to-checkpoint distance above which a track is split (None: match distance)")
+        None, description="checkpoint-to-checkpoint distance above which a track is split (None: the backend's, "
+        "else the match distance)")
     faces_per_track: int = Field(3, ge=1, description="best checkpoint faces averaged into a track's vector")
 
     # persons within a video

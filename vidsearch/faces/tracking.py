@@ -164,7 +164,7 @@ class FaceTracker:
         self.cut_threshold = cut_threshold
         self.boundaries = sorted(float(b) for b in boundaries if b > 0)
         self.split_distance = (settings.track_split_distance if settings.track_split_distance is not None
-                               else limits.match_distance)
+                               else limits.split_distance or limits.match_distance)
         # a track ending this soon after its last checkpoint is not checked again: a face that changed within
         # the last moments of a shot without a cut is rare, and one embedding per ending track is not
         self._close_check_s = settings.track_check_s / 3
