@@ -1,11 +1,14 @@
 """Faces on broadcast-like editing, every measure per editing condition beside its target.
 
-    python bench/faces_broadcast.py [--conditions varied,same_background,...] [--videos 2] [--duration 40]
-                                    [--split dev|heldout]
+    python bench/faces_broadcast.py [--conditions varied,same_background,...] [--videos 3] [--duration 40]
+                                    [--cast 6] [--roster 0] [--capture 1.0] [--[no-]lookalikes]
+                                    [--split dev|heldout] [--out NAME.json]
 
 Per condition (``testkit.faces.broadcast``: varied backgrounds, one studio backdrop with cuts between people
 framed alike, two faces per shot, turned heads, small faces in wide shots, crossfades) it composes seeded videos
-from a roster of six people, runs the real shots and faces stages on each (``FaceStage.analyse``: tracks end at
+casting ``--cast`` people each from every eligible dev person (``--roster N``: N regulars, so people recur),
+with one dev look-alike pair per video and each entrance lit and recorded differently (``--capture``), runs the
+real shots and faces stages on each (``FaceStage.analyse``: tracks end at
 the shots stage's boundaries), commits each video as ingest does, links identities once after the commits
 (``link_after_ingest``) and measures:
 

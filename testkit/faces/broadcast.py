@@ -89,7 +89,7 @@ def cast_of(rng: random.Random, eligible: list[str], cast: int, pair: Sequence[s
 
 
 def _faces(condition: str, rng: random.Random, chosen: list[str], pools: Mapping[str, list[LabelledPhoto]],
-           previous: tuple[str, ...], capture_strength: float = 0.0) -> tuple[Placement, ...]:
+           previous: tuple[str, ...], capture_strength: float = 0.0) -> tuple[_Placement, ...]:
     """One shot's faces. Single-face shots never repeat the previous shot's person: every cut is a change of
     person at the same place, the case that must not be tracked across."""
     def photo(name: str) -> LabelledPhoto:
