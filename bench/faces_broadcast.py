@@ -1,11 +1,14 @@
 """Faces on broadcast-like editing, every measure per editing condition beside its target.
 
-    python bench/faces_broadcast.py [--conditions varied,same_background,...] [--videos 2] [--duration 40]
-                                    [--split dev|heldout]
+    python bench/faces_broadcast.py [--conditions varied,same_background,...] [--videos 3] [--duration 40]
+                                    [--cast 6] [--roster 0] [--capture 1.0] [--[no-]lookalikes]
+                                    [--split dev|heldout] [--out NAME.json]
 
 Per condition (``testkit.faces.broadcast``: varied backgrounds, one studio backdrop with cuts between people
 framed alike, two faces per shot, turned heads, small faces in wide shots, crossfades) it composes seeded videos
-from a roster of six people, runs the real shots and faces stages on each (``FaceStage.analyse``: tracks end at
+casting ``--cast`` people each from every eligible dev person (``--roster N``: N regulars, so people recur),
+with one dev look-alike pair per video and each entrance lit and recorded differently (``--capture``), runs the
+real shots and faces stages on each (``FaceStage.analyse``: tracks end at
 the shots stage's boundaries), commits each video as ingest does, links identities once after the commits
 (``link_after_ingest``) and measures:
 
@@ -65,7 +68,9 @@ def covered(span: tuple[float, float], found: list[tuple[float, float]], share: 
 
 
 def run_condition(condition: str, people, args, work: Path, crops, settings: Settings) -> dict:
-    videos = plan_condition(people, condition, args.videos, args.duration, cast=4, seed=args.seed, roster=6)
+    videos = plan_condition(people, condition, args.videos, args.duration, cast=args.cast, seed=args.seed,
+                            roster=args.roster or None, capture_strength=args.capture,
+                            lookalikes=args.lookalikes and args.split == "dev")
     store = EmbeddedStore(settings.store_dir / condition, settings.store)
     shots, faces, meta = ShotStage(settings), FaceStage(settings), MetadataStage(settings)
     store.ensure_indices({"face": {"id": faces.model.identity, "dims": faces.model.dims}})
@@ -180,17 +185,28 @@ def _relink_in_other_orders(store: EmbeddedStore, settings: Settings, expected: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conditions", default=",".join(CONDITIONS))
-    parser.add_argument("--videos", type=int, default=2)
+    parser.add_argument("--videos", type=int, default=3)
     parser.add_argument("--duration", type=float, default=40.0)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--cast", type=int, default=6, help="people cast per video")
+    parser.add_argument("--roster", type=int, default=0,
+                        help="regulars the casts are drawn from (0: every eligible person; a small roster makes "
+                             "people recur)")
+    parser.add_argument("--capture", type=float, default=1.0,
+                        help="spread of lighting/recording per entrance (testkit Capture; 0: photos as they are)")
+    parser.add_argument("--lookalikes", action=argparse.BooleanOptionalAction, default=True,
+                        help="cast one look-alike pair per video (dev only)")
     parser.add_argument("--split", choices=("dev", "heldout"), default="dev")
+    parser.add_argument("--out", default="", help="results file name under bench/results/")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="faces-broadcast-"))
     settings = Settings(data_dir=work / "data", log_level="WARNING")
     people = photos_by_identity() if args.split == "dev" else heldout_people()
     crops = CropCache(FaceStage(settings).model)
     limits = thresholds(settings.faces)
-    print(f"split {args.split}; {args.videos} videos x {args.duration:.0f} s per condition; thresholds: match "
+    print(f"split {args.split}; {len(people)} people, cast {args.cast}, roster {args.roster or 'all'}, capture "
+          f"{args.capture}, look-alikes {args.lookalikes and args.split == 'dev'}", flush=True)
+    print(f"{args.videos} videos x {args.duration:.0f} s per condition; thresholds: match "
           f"{limits.match_distance}, cluster {limits.cluster_distance}, identity {limits.identity_distance}; "
           f"sample {settings.faces.sample_fps} fps, detect width {settings.faces.detect_width}", flush=True)
     results = []
@@ -209,8 +225,10 @@ def main() -> None:
     for row in results:
         print(" | ".join(f"{str(row[key]):>{w}}" for _, key, w in columns))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    name = "faces_broadcast.json" if args.split == "dev" else "faces_broadcast_heldout.json"
-    (RESULTS / name).write_text(json.dumps({"split": args.split, "videos": args.videos,
+    name = args.out or ("faces_broadcast.json" if args.split == "dev" else "faces_broadcast_heldout.json")
+    (RESULTS / name).write_text(json.dumps({"split": args.split, "videos": args.videos, "cast": args.cast,
+                                            "roster": args.roster, "capture": args.capture,
+                                            "lookalikes": args.lookalikes,
                                             "duration_s": args.duration, "targets": TARGETS,
                                             "conditions": results}, indent=2))
 

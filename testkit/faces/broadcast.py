@@ -12,7 +12,11 @@ assumption a tracker that links by box overlap makes. These conditions drop it:
 * ``crossfade`` — dissolves of 0.8 s between people framed alike on one backdrop (no hard cut at all).
 
 Each person's first photo never appears (it is the search query), and every entrance picks a photo at random
-from the rest, so one person's tracks come from different pictures (pose, lighting, age).
+from the rest, so one person's tracks come from different pictures (pose, lighting, age). With
+``capture_strength`` > 0 each entrance is also lit and recorded differently (``Capture``: brightness, gamma,
+colour cast, side light, lost resolution, JPEG): the dev photos alone vary one person far less than real
+footage does. ``lookalikes`` casts, in every video, one pair of different people the face model finds closest
+among the dev photos (``LOOKALIKES``), so a threshold that merges look-alikes shows up.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 
-from testkit.faces.composer import ComposedShot, ComposedVideo, Placement, plan_videos
+from testkit.faces.composer import Capture, ComposedShot, ComposedVideo, plan_videos
+from testkit.faces.composer import Placement as _Placement
 from testkit.faces.devdata import LabelledPhoto
 
 CONDITIONS = ("varied", "same_background", "two_faces", "profile", "small", "crossfade")
@@ -29,11 +34,17 @@ _STUDIOS = [(70, 60, 110), (40, 70, 110), (90, 90, 90), (30, 60, 60)]
 _CENTRE = (0.5, 0.45)
 _TWO = [(0.3, 0.45), (0.7, 0.45)]
 _PANEL = [(0.15, 0.55), (0.38, 0.55), (0.62, 0.55), (0.85, 0.55)]
+# Pairs of different dev people whose photos lie closest with dlib's descriptor (0.36–0.42, as close as one
+# person's own photos): Matt Damon / Leonardo DiCaprio, Marissa Mayer / Scarlett Johansson, Scarlett
+# Johansson / Rose Leslie, Angelina Jolie / Marissa Mayer.
+LOOKALIKES = (("deepface-img29", "deepface-img34"), ("Marissa", "Scarlett"), ("Scarlett", "rose_leslie"),
+              ("Angelina", "Marissa"))
 
 
 def plan_condition(people: Mapping[str, Sequence[LabelledPhoto]], condition: str, count: int,
                    duration_s: float = 40.0, cast: int = 4, seed: int = 11,
-                   roster: int | None = None) -> list[ComposedVideo]:
+                   roster: int | None = None, capture_strength: float = 0.0,
+                   lookalikes: bool = False) -> list[ComposedVideo]:
     """``count`` seeded videos of ``condition`` (one of ``CONDITIONS``), each casting ``cast`` people from a
     ``roster`` of regulars (default: everyone eligible) — a small roster makes people recur across videos."""
     if condition not in CONDITIONS:
@@ -43,7 +54,8 @@ def plan_condition(people: Mapping[str, Sequence[LabelledPhoto]], condition: str
             regulars = sorted(random.Random(f"varied/{seed}").sample(
                 sorted(n for n, p in people.items() if len(p) >= 2), roster))
             people = {name: people[name] for name in regulars}
-        videos = plan_videos(people, count, duration_s, cast=cast, seed=seed)
+        videos = plan_videos(people, count, duration_s, cast=cast, seed=seed, capture_strength=capture_strength,
+                             lookalikes=LOOKALIKES if lookalikes else ())
         for video in videos:
             video.name = f"varied-{video.name}"
         return videos
@@ -53,14 +65,15 @@ def plan_condition(people: Mapping[str, Sequence[LabelledPhoto]], condition: str
         eligible = sorted(rng.sample(eligible, min(roster, len(eligible))))
     pools = {name: list(people[name][1:]) for name in eligible}
     videos = []
+    pairs = [p for p in LOOKALIKES if all(n in pools for n in p)] if lookalikes else []
     for v in range(count):
-        chosen = rng.sample(eligible, min(cast, len(eligible)))
+        chosen = cast_of(rng, eligible, cast, pairs[v % len(pairs)] if pairs else ())
         studio = rng.choice(_STUDIOS)
         shots: list[ComposedShot] = []
         t, previous = 0.0, ()
         while t < duration_s - 1e-6:
             length = min(rng.choice([3.0, 4.0, 5.0, 6.0]), duration_s - t)
-            faces = _faces(condition, rng, chosen, pools, previous)
+            faces = _faces(condition, rng, chosen, pools, previous, capture_strength)
             fade = 0.8 if condition == "crossfade" and shots else 0.0
             shots.append(ComposedShot(round(t, 3), round(t + length, 3), studio, faces, fade))
             previous = tuple(p.photo.identity for p in faces)
@@ -69,12 +82,22 @@ def plan_condition(people: Mapping[str, Sequence[LabelledPhoto]], condition: str
     return videos
 
 
+def cast_of(rng: random.Random, eligible: list[str], cast: int, pair: Sequence[str] = ()) -> list[str]:
+    """``cast`` people drawn from ``eligible``, ``pair`` (look-alikes) among them."""
+    rest = [n for n in eligible if n not in pair]
+    return list(pair) + rng.sample(rest, max(0, min(cast - len(pair), len(rest))))
+
+
 def _faces(condition: str, rng: random.Random, chosen: list[str], pools: Mapping[str, list[LabelledPhoto]],
-           previous: tuple[str, ...]) -> tuple[Placement, ...]:
+           previous: tuple[str, ...], capture_strength: float = 0.0) -> tuple[_Placement, ...]:
     """One shot's faces. Single-face shots never repeat the previous shot's person: every cut is a change of
     person at the same place, the case that must not be tracked across."""
     def photo(name: str) -> LabelledPhoto:
         return rng.choice(pools[name])
+
+    def Placement(*args, **kwargs) -> _Placement:  # noqa: N802 — every entrance gets its own capture
+        capture = Capture.random(rng, capture_strength) if capture_strength else None
+        return _Placement(*args, **kwargs, capture=capture)
 
     others = [n for n in chosen if n not in previous] or chosen
     if condition in ("same_background", "crossfade"):

@@ -27,6 +27,52 @@ from vidsearch.faces.persons import merge_spans
 
 
 @dataclass(frozen=True)
+class Capture:
+    """Lighting and recording of one entrance, applied to the face crop: the dev photos are sharp, evenly lit
+    portraits, so without this one person's faces vary far less than a real programme's (or a public face
+    set's) and thresholds chosen on them split real people."""
+
+    gain: float = 1.0  # brightness factor
+    gamma: float = 1.0  # >1 darkens the mid-tones, <1 lifts them
+    cast: tuple[float, float, float] = (1.0, 1.0, 1.0)  # per-channel (B, G, R) factors: tungsten, daylight
+    side_light: float = 0.0  # -1..1: one half of the face darker (key light from the other side)
+    resolution: float = 1.0  # the face was recorded at this fraction of its size, then scaled back (soft)
+    jpeg: int = 0  # re-encoded at this JPEG quality (0: not)
+
+    @staticmethod
+    def random(rng: random.Random, strength: float = 1.0) -> Capture:
+        """A seeded capture; ``strength`` 0 gives the photo as is, 1 the spread of an archive's programmes."""
+        def spread(width: float) -> float:
+            return rng.uniform(-width, width) * strength
+
+        return Capture(gain=1.0 + spread(0.35), gamma=float(np.exp(spread(0.4))),
+                       cast=(1.0 + spread(0.12), 1.0, 1.0 + spread(0.12)), side_light=spread(0.5),
+                       resolution=1.0 - rng.uniform(0.0, 0.65) * strength,
+                       jpeg=rng.choice([0, 0, 60, 35]) if strength else 0)
+
+
+def captured(crop: np.ndarray, capture: Capture) -> np.ndarray:
+    """``crop`` as ``capture`` records it."""
+    out = crop.astype(np.float32) / 255.0
+    size = crop.shape[0]
+    if capture.side_light:
+        ramp = np.linspace(-1.0, 1.0, crop.shape[1], dtype=np.float32)[None, :, None]
+        out *= 1.0 - 0.45 * np.clip(ramp * capture.side_light, 0.0, 1.0)
+    out = np.power(np.clip(out * capture.gain, 0.0, 1.0), capture.gamma)
+    out *= np.array(capture.cast, np.float32)[None, None, :]
+    out = np.clip(out * 255.0, 0, 255).astype(np.uint8)
+    if capture.resolution < 0.999:
+        small = max(12, int(round(size * capture.resolution)))
+        out = cv2.resize(cv2.resize(out, (small, small), interpolation=cv2.INTER_AREA), (size, size),
+                         interpolation=cv2.INTER_LINEAR)
+    if capture.jpeg:
+        ok, data = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, capture.jpeg])
+        if ok:
+            out = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    return out
+
+
+@dataclass(frozen=True)
 class Placement:
     photo: LabelledPhoto
     x: float  # centre, as a fraction of the frame width
@@ -34,6 +80,7 @@ class Placement:
     size: int  # side of the face crop in pixels (the face fills about half of it)
     drift: tuple[float, float] = (0.0, 0.0)  # pixels per second
     yaw: float = 0.0  # head turn, -1..1: the crop is warped in perspective so one side recedes (0 = as shot)
+    capture: Capture | None = None  # how this entrance was lit and recorded (None: as the photo is)
 
 
 @dataclass(frozen=True)
@@ -111,14 +158,15 @@ class CropCache:
         self.model = model
         self._crops: dict[tuple[Path, int], np.ndarray] = {}
 
-    def get(self, photo: Path, size: int, yaw: float = 0.0) -> np.ndarray:
-        key = (photo, size, yaw)
+    def get(self, photo: Path, size: int, yaw: float = 0.0, capture: Capture | None = None) -> np.ndarray:
+        key = (photo, size, yaw, capture)
         if key not in self._crops:
-            base = (photo, 256, 0.0)
+            base = (photo, 256, 0.0, None)
             if base not in self._crops:
                 self._crops[base] = face_crop(photo, self.model, 256)
             crop = turned(self._crops[base], yaw) if yaw else self._crops[base]
-            self._crops[key] = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
+            crop = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
+            self._crops[key] = captured(crop, capture) if capture is not None else crop
         return self._crops[key]
 
 
@@ -171,7 +219,7 @@ def _picture(video: ComposedVideo, shot: ComposedShot, t: float, crops: CropCach
     """One frame of ``shot`` at video time ``t`` (the same colour always gives the same studio backdrop)."""
     frame = _background(shot.background, video.width, video.height, seed=sum(shot.background)).copy()
     for placement in shot.faces:
-        _paste(frame, crops.get(placement.photo.path, placement.size, placement.yaw),
+        _paste(frame, crops.get(placement.photo.path, placement.size, placement.yaw, placement.capture),
                video._centre(placement, t - shot.start_s))
     return frame
 
@@ -212,16 +260,21 @@ _SLOTS = [(0.22, 0.45), (0.5, 0.5), (0.78, 0.45)]
 
 
 def plan_videos(people: Mapping[str, Sequence[LabelledPhoto]], count: int, duration_s: float = 60.0,
-                cast: int = 5, seed: int = 7) -> list[ComposedVideo]:
+                cast: int = 5, seed: int = 7, capture_strength: float = 0.0,
+                lookalikes: Sequence[tuple[str, str]] = ()) -> list[ComposedVideo]:
     """Seeded videos: each casts ``cast`` of the people (at least two photos each), shows one to three of them
     per shot (sometimes nobody) with a random photo on each entrance, never a person's first photo (kept out
-    of every video to serve as that person's query)."""
+    of every video to serve as that person's query). ``capture_strength``: each entrance lit and recorded
+    differently (``Capture.random``); ``lookalikes``: video v also casts pair v (cycling) when both are eligible."""
     rng = random.Random(seed)
     eligible = sorted(name for name, photos in people.items() if len(photos) >= 2)
     pools = {name: list(people[name][1:]) for name in eligible}
+    pairs = [p for p in lookalikes if all(n in pools for n in p)]
     videos = []
     for v in range(count):
-        chosen = rng.sample(eligible, min(cast, len(eligible)))
+        pair = pairs[v % len(pairs)] if pairs else ()
+        rest = [n for n in eligible if n not in pair]
+        chosen = list(pair) + rng.sample(rest, max(0, min(cast - len(pair), len(rest))))
         shots: list[ComposedShot] = []
         t = 0.0
         while t < duration_s - 1e-6:
@@ -230,7 +283,8 @@ def plan_videos(people: Mapping[str, Sequence[LabelledPhoto]], count: int, durat
             slots = rng.sample(_SLOTS, len(shown))
             faces = tuple(
                 Placement(rng.choice(pools[name]), x, y, rng.choice([110, 130, 150]),
-                          (rng.uniform(-12, 12), rng.uniform(-6, 6)))
+                          (rng.uniform(-12, 12), rng.uniform(-6, 6)),
+                          capture=Capture.random(rng, capture_strength) if capture_strength else None)
                 for name, (x, y) in zip(shown, slots, strict=True))
             previous = shots[-1].background if shots else None
             colour = rng.choice([c for c in _COLOURS if c != previous])  # a cut changes the picture

@@ -110,3 +110,26 @@ def test_strays_join_the_nearest_person_only_where_distance_and_frames_allow():
     groups = relink_strays([big_a, big_b, [glimpse], [clash]], [stray, far], 0.38)
     ids = sorted(sorted(t.id for t in g) for g in groups)
     assert ids == [[0, 1, 3], [2, 5], [4]]
+
+
+def test_refused_faces_never_carry_a_track_across_a_cut(alike, face_model, face_limits):
+    """Every face refused by the gate (nothing is ever embedded for linking): boxes overlap across each cut,
+    yet the change of face ends the track, and each person's softly filmed tracks still make persons."""
+    found = _analyse(alike, face_model, face_limits, min_sharpness=1e9)
+    assert found.stats.faces_passed == 0 and found.stats.faces_detected > 0
+    assert len(found.tracks) >= len(alike.shots)
+    assert _pure(alike, found.tracks)
+    assert found.persons, "tracks filmed only softly still form persons"
+    assert all(not t.candidates and t.stray_face is not None for p in found.persons for t in p.tracks)
+    assert all(p.exemplars and p.exemplars[0].thumbnail for p in found.persons)  # a thumbnail to show
+    truth, labels, _ = sighting_labels(alike, found.persons)
+    precision, _, _ = pairwise_scores(truth, labels)
+    assert precision == 1.0  # no person holds two people
+
+
+def test_a_face_that_changed_at_the_same_place_ends_the_track_without_an_embedding(alike, face_model,
+                                                                                    face_limits):
+    """Checkpoints every 1000 s and no shot boundaries: the appearance check alone must split at each cut."""
+    found = _analyse(alike, face_model, face_limits, track_check_s=1000.0, min_sharpness=1e9)
+    assert _pure(alike, found.tracks)
+    assert found.stats.splits >= len(alike.shots) - 1

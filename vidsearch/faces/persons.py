@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from vidsearch.documents import Appearance, Person, Segment, person_id
-from vidsearch.faces.clustering import cluster_tracks
+from vidsearch.faces.clustering import cluster_tracks, cluster_vectors, co_occurring
 from vidsearch.faces.models import distance_of, normalised
 from vidsearch.faces.tracking import FaceCandidate, FaceTrack
 
@@ -73,13 +73,16 @@ def group_persons(
         members.setdefault(int(label), []).append(track)
     groups = relink_strays(list(members.values()), [t for t in tracks if t.stray_vector is not None],
                            cluster_distance)
+    placed = {id(t) for g in groups for t in g}
+    groups += stray_persons([t for t in tracks if t.stray_face is not None and id(t) not in placed],
+                            cluster_distance)
     groups = sorted(groups, key=lambda ts: min(t.first_t for t in ts))
     persons = []
     for group in groups:
         face_count = sum(len(t.sightings) for t in group)
         if face_count < min_faces:
             continue
-        faces = [c for t in group for c in t.candidates]
+        faces = [c for t in group for c in t.candidates] or [t.stray_face for t in group if t.stray_face]
         if not faces:
             continue
         vector = normalised(np.mean([c.embedding for c in faces], axis=0))[0]
@@ -129,6 +132,21 @@ def relink_strays(groups: list[list[FaceTrack]], strays: Sequence[FaceTrack],
         if target is not None:
             target.append(track)
     return groups
+
+
+def stray_persons(strays: Sequence[FaceTrack], distance: float, min_sightings: int = 3) -> list[list[FaceTrack]]:
+    """Persons made of the tracks no face of which passed the gate and that joined nobody: someone filmed only
+    softly (a low-resolution insert, a dim studio) is still someone, and leaving them out loses every
+    appearance of theirs. Only tracks on screen for ``min_sightings`` samples count (a passing blur is not a
+    person); they cluster among themselves like any tracks."""
+    strays = [t for t in strays if len(t.sightings) >= min_sightings]
+    if not strays:
+        return []
+    labels = cluster_vectors(np.stack([t.stray_vector for t in strays]), distance, co_occurring(strays))
+    grouped: dict[int, list[FaceTrack]] = {}
+    for track, label in zip(strays, labels, strict=True):
+        grouped.setdefault(int(label), []).append(track)
+    return list(grouped.values())
 
 
 def _nearest(vector: np.ndarray, groups: Sequence[list[FaceTrack]], tracks: Sequence[FaceTrack],

@@ -37,7 +37,9 @@ class FaceSettings(BaseModel):
 
     # quality gate (before embedding)
     min_face_px: int = Field(36, ge=8, description="smallest face side, in pixels of the original frame")
-    min_sharpness: float = Field(15.0, ge=0, description="variance of the Laplacian of the aligned face")
+    min_sharpness: float = Field(
+        5.0, ge=0, description="variance of the Laplacian of the aligned face; on dev, faces down to 5 embed as "
+        "close to their own identity as sharp ones (bench/faces_calibrate.py), and a refused face never embeds")
     min_det_score: float | None = Field(None, description="detector score floor (None: backend default)")
     max_yaw: float = Field(0.75, gt=0, le=1, description="extreme-pose gate on the landmark yaw proxy (0..1)")
 
@@ -52,7 +54,8 @@ class FaceSettings(BaseModel):
         3.0, gt=0, description="a track embeds a checkpoint face this often; links between checkpoints are "
         "verified by it (and bisected where it jumped)")
     track_split_distance: float | None = Field(
-        None, description="checkpoint-to-checkpoint distance above which a track is split (None: match distance)")
+        None, description="checkpoint-to-checkpoint distance above which a track is split (None: the backend's, "
+        "else the match distance)")
     faces_per_track: int = Field(3, ge=1, description="best checkpoint faces averaged into a track's vector")
 
     # persons within a video

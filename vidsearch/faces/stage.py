@@ -30,7 +30,8 @@ def shot_boundaries(segments: Sequence[Segment]) -> list[float]:
 
 class FaceStage(Stage):
     name = "faces"
-    version = "2"  # 2: tracks end at shot boundaries and split where the embedding jumps
+    version = "3"  # 2: tracks end at shot boundaries and split where the embedding jumps; 3: appearance
+    # changes end tracks (refused faces too), soft-only persons, dev-chosen thresholds and sharpness floor
     requires = ("shots",)  # segments must exist to receive person_ids
     owns = frozenset({IndexName.PERSONS})
     writes = frozenset({"persons", "person_ids"})

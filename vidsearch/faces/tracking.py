@@ -45,6 +45,11 @@ _LOOK_PX = 24  # side of the grey thumbnail an aligned face's appearance is comp
 # the split goes without bisecting. It never replaces an embedding check: composed videos repeat one photo per
 # entrance, so a high correlation there says less about real footage than it seems to.
 _STEADY_LOOK = 0.9
+# Below this correlation with the track's previous sighting a face is not the same face, whatever the boxes
+# say: a cut between people framed alike that the shots stage missed. This check needs no embedding, so it
+# also guards the faces the quality gate refuses (blurry, turned), which are never embedded and would otherwise
+# carry a track across a cut unchecked. A false split costs one embedding and a track that clustering rejoins.
+_CHANGED_LOOK = 0.8
 
 
 def appearance(chip: np.ndarray) -> np.ndarray:
@@ -96,7 +101,12 @@ class FaceTrack:
     vector: np.ndarray | None = None  # set when the track closes, if any face passed the gate
     # a track no face of which passed the gate: its best face's embedding, only to re-link it to a person
     stray_vector: np.ndarray | None = None
-    fallback: tuple[float, np.ndarray] | None = None  # (rank, chip) of its best refused face until it closes
+    # (rank, chip, sighting) of its best refused face until it closes
+    fallback: tuple[float, np.ndarray, Sighting] | None = None
+    # that face, embedded when it closed (thumbnail included): a person is made of such tracks only when no
+    # sharper face of theirs exists in the video
+    stray_face: FaceCandidate | None = None
+    recent_look: np.ndarray | None = None  # appearance of its latest sighting (refused faces too), while open
 
     @property
     def first_t(self) -> float:
@@ -154,7 +164,7 @@ class FaceTracker:
         self.cut_threshold = cut_threshold
         self.boundaries = sorted(float(b) for b in boundaries if b > 0)
         self.split_distance = (settings.track_split_distance if settings.track_split_distance is not None
-                               else limits.match_distance)
+                               else limits.split_distance or limits.match_distance)
         # a track ending this soon after its last checkpoint is not checked again: a face that changed within
         # the last moments of a shot without a cut is rare, and one embedding per ending track is not
         self._close_check_s = settings.track_check_s / 3
@@ -231,9 +241,16 @@ class FaceTracker:
         taken_tracks: set[int] = set()
         taken_faces: set[int] = set()
         pending: dict[int, np.ndarray] = {}  # face index → embedding computed for a check
+        looks = [appearance(chip) if face.side >= _STRAY_MIN_PX else None
+                 for face, chip in zip(faces, chips, strict=True)]
+        changed: set[int] = set()  # tracks whose place now shows another face
         pairs = np.argwhere(overlaps >= s.track_iou).tolist()
         for ti, fi in sorted(pairs, key=lambda p: -overlaps[p[0], p[1]]):
             if ti in taken_tracks or fi in taken_faces:
+                continue
+            previous = tracks[ti].recent_look
+            if previous is not None and looks[fi] is not None and float(previous @ looks[fi]) < _CHANGED_LOOK:
+                changed.add(ti)
                 continue
             if overlaps[ti, fi] < s.track_iou_sure and not self._same_face(
                 tracks[ti], ti, fi, chips, judged, overlaps, pending
@@ -241,10 +258,15 @@ class FaceTracker:
                 continue
             taken_tracks.add(ti)
             taken_faces.add(fi)
-            self._extend(tracks[ti], frame, index, faces[fi], chips[fi], judged[fi], pending.get(fi))
+            self._extend(tracks[ti], frame, index, faces[fi], chips[fi], judged[fi], pending.get(fi), looks[fi])
+        gone = [tracks[ti] for ti in sorted(changed - taken_tracks)]
+        if gone:
+            self.stats.splits += len(gone)
+            self._close(gone)
         for fi, face in enumerate(faces):
             if fi not in taken_faces:
-                self._extend(self._new_track(), frame, index, face, chips[fi], judged[fi], pending.get(fi))
+                self._extend(self._new_track(), frame, index, face, chips[fi], judged[fi], pending.get(fi),
+                             looks[fi])
 
     def _same_face(
         self,
@@ -287,22 +309,31 @@ class FaceTracker:
         chip: np.ndarray,
         quality: FaceQuality,
         embedding: np.ndarray | None = None,
+        look: np.ndarray | None = None,
     ) -> None:
         sighting = Sighting(frame.t, index, face.box, quality)
         track.sightings.append(sighting)
+        if look is None and face.side >= _STRAY_MIN_PX:
+            look = appearance(chip)
+        track.recent_look = look
         if not quality.passed:
             if not track.candidates and face.side >= _STRAY_MIN_PX and (
                     track.fallback is None or quality.rank > track.fallback[0]):
-                track.fallback = (quality.rank, chip)
+                if track.fallback is not None:
+                    track.fallback[2].thumbnail = b""
+                sighting.thumbnail = thumbnail_of(frame.image, face.box, self.settings.thumbnail_size)
+                track.fallback = (quality.rank, chip, sighting)
             return
         track.fallback = None
         sighting.chip = chip
-        sighting.look = appearance(chip)
+        sighting.look = look if look is not None else appearance(chip)
         sighting.thumbnail = thumbnail_of(frame.image, face.box, self.settings.thumbnail_size)
         last = track.last_checkpoint
         if last is None:  # a new face: embed it at once, it is every later check's reference
             self._checkpoint(track, sighting, embedding)
-        elif embedding is not None or frame.t - last.t >= self.settings.track_check_s - 1e-6:
+        elif (embedding is not None or frame.t - last.t >= self.settings.track_check_s - 1e-6
+              or (last.look is not None and float(last.look @ sighting.look) < _STEADY_LOOK)):
+            # due, or the face drifted from the last checkpoint (a dissolve): check it by embedding now
             self._check(track, sighting, embedding)
 
     def _checkpoint(self, track: FaceTrack, sighting: Sighting, embedding: np.ndarray | None = None) -> None:
@@ -369,10 +400,13 @@ class FaceTracker:
                     self._close([tail])
                     continue
             self._open.remove(track)
+            track.recent_look = None
+            if not track.candidates and track.fallback is not None and len(track.sightings) >= 2:
+                rank, chip, best = track.fallback
+                track.stray_vector = self._embed([chip])[0]
+                track.stray_face = FaceCandidate(best.t, rank, None, best.thumbnail, track.stray_vector)
             for sighting in track.sightings:
                 sighting.chip, sighting.look, sighting.thumbnail = None, None, b""
-            if not track.candidates and track.fallback is not None and len(track.sightings) >= 2:
-                track.stray_vector = self._embed([track.fallback[1]])[0]
             track.fallback = None
             if track.candidates:
                 best = sorted(track.candidates, key=lambda c: -c.rank)[: self.settings.faces_per_track]

@@ -92,6 +92,7 @@ class Thresholds:
     cluster_distance: float
     identity_distance: float
     min_det_score: float
+    split_distance: float | None = None  # the backend's; FaceSettings.track_split_distance overrides it
 
 
 def calibration_of(settings: FaceSettings) -> Calibration:
@@ -110,5 +111,6 @@ def thresholds(settings: FaceSettings, model: FaceModel | None = None) -> Thresh
     names = ("match_distance", "cluster_distance", "identity_distance", "min_det_score")
     configured = {name: getattr(settings, name) for name in names}
     return Thresholds(
-        **{name: getattr(calibration, name) if value is None else value for name, value in configured.items()}
+        **{name: getattr(calibration, name) if value is None else value for name, value in configured.items()},
+        split_distance=calibration.split_distance,
     )

@@ -24,6 +24,9 @@ class Calibration:
     identity_distance: float  # a new person ↔ a person already in an archive identity
     min_det_score: float  # detector score floor of the quality gate
     source: str
+    # checkpoint ↔ checkpoint within a track; None: the match distance. A false split costs one embedding and
+    # a track clustering rejoins, a missed one a person holding two people, so it may sit lower than match
+    split_distance: float | None = None
 
 
 @dataclass(slots=True)
