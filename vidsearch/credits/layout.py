@@ -133,9 +133,11 @@ def find_gutter(rows: Sequence[_Row], frame_width: int) -> float | None:
     return None
 
 
-def _classify_single(text: str, height: float, typical_height: float) -> tuple[str, str | None, list[str]]:
+def _classify_single(text: str, height: float, typical_height: float, after_heading: bool = False
+                     ) -> tuple[str, str | None, list[str]]:
     """One row of text with no column structure → ("pair", role, names) | ("heading", role, []) |
-    ("names", None, names) | ("unknown", None, [])."""
+    ("names", None, names) | ("unknown", None, []). ``after_heading``: the row above was a role heading, so small
+    type here is a name set under it (a Latin name's box is shorter than a Hangul one's), not another heading."""
     fields = split_fields(text)
     if len(fields) >= 2:
         return "pair", fields[0], split_names(" · ".join(fields[1:]))
@@ -148,7 +150,7 @@ def _classify_single(text: str, height: float, typical_height: float) -> tuple[s
     role, name = role_score(corrected), max((name_score(n) for n in names), default=0.0)
     if role >= 0.8 and (role > name or corrected != fields[0]):  # "백보정" is 색보정 misread, not a name
         return "heading", corrected, []
-    if typical_height and height < 0.9 * typical_height and name < 1.0 and len(names) == 1:
+    if typical_height and height < 0.9 * typical_height and name < 1.0 and len(names) == 1 and not after_heading:
         return "heading", fields[0], []  # set smaller than the names around it, and no sure Korean name
     return "names", None, names
 
@@ -164,6 +166,7 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
     out: list[CreditLine] = []
     role: str | None = None
     last: _Row | None = None
+    previous = ""  # how the row above was classified
 
     def emit(names: list[str], row: _Row, named: Sequence[ReadLine]) -> None:
         names = [n for n in names if n]
@@ -177,7 +180,7 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
         if last is not None and (row.run != last.run or row.roll_y - last.roll_y > 3.5 * max(row.height, last.height)):
             role = None  # a new card or a wide gap: names after it do not inherit the role before it
         if not any(p.readable for p in row.pieces):
-            role, last = None, row  # an unreadable row may be the next role: names after it must not join
+            role, last, previous = None, row, ""  # an unreadable row may be the next role: names must not join
             continue
         row = _Row([p for p in row.pieces if p.readable], row.run, row.roll_y, row.height)
         last = row
@@ -186,9 +189,11 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
         if gutter is not None and len(left) + len(right) == len(row.pieces) and (left or right):
             if left:
                 role = clean_role(" ".join(p.text for p in left))
+            previous = "pair"
             emit([n for p in right for n in split_names(p.text)], row, right)
             continue
-        kind, text_role, names = _classify_single(row.text, row.height, typical)
+        kind, text_role, names = _classify_single(row.text, row.height, typical, previous == "heading")
+        previous = kind
         if kind in ("pair", "heading"):
             role = clean_role(text_role or "")
         if kind in ("pair", "names"):
