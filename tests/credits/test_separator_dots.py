@@ -73,3 +73,10 @@ def test_a_slash_the_engine_dropped_is_restored_and_letters_are_not_slashes(font
     assert find_dropped_slashes(line, [OcrWord("everything", 0, line.shape[1], 0.9)]) == []
     letters = _line("Vivy Lilly Iris Xavier Kyle", font, 40)
     assert find_dropped_slashes(letters, []) == []
+
+
+def test_a_blob_inside_a_word_read_without_punctuation_is_not_a_dot():
+    image = _line("Adolf · Peter", CreditFont.GOTHIC, 40)
+    (dot,) = find_separator_dots(image)
+    whole = [OcrWord("Charlottetown", dot.x0 - 80, dot.x1 + 40, 0.96)]
+    assert [w.text for w in place_separator_dots(whole, [dot])] == ["Charlottetown"]

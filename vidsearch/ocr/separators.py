@@ -70,8 +70,8 @@ def find_separator_dots(image: np.ndarray) -> list[SeparatorDot]:
     dots = []
     for i in range(1, count):
         x, y, w, h = (int(v) for v in stats[i, :4])
-        if not is_dot_blob(w, h, float(centroids[i][1]), top, ink_height):
-            continue
+        if not is_dot_blob(w, h, float(centroids[i][1]), top, ink_height) or stats[i, cv2.CC_STAT_AREA] < 0.6 * w * h:
+            continue  # (a round dot fills most of its box; a broken thin stroke of a serif "w" does not)
         column = labels[:, x:x + w]
         if ((column != i) & (column > 0)).any():
             continue  # other ink above or below: a colon, an "i", part of a syllable
@@ -134,6 +134,9 @@ def place_separator_dots(words: Sequence[OcrWord], dots: Sequence[SeparatorDot])
     out = sorted(words, key=lambda w: w.x0)
     for dot in dots:
         margin = max(2, (dot.x1 - dot.x0))
+        if any(w.x0 < dot.x0 - margin and w.x1 > dot.x1 + margin and not any(c in _DOT_READS for c in w.text)
+               for w in out):
+            continue  # inside a word read without punctuation there: a piece of a letter, not a dot
         kept: list[OcrWord] = []
         for word in out:
             overlaps = word.x0 <= dot.x1 + margin and word.x1 >= dot.x0 - margin
