@@ -119,8 +119,6 @@ def test_the_gap_cropping_method_reads_the_roll_too(extractor, programme, credit
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="issue 12 open: credits.y_padding 0.8 (restores Hangul finals under DB's shrunk kernels) "
-                          "over-pads EAST boxes, which are not shrunk; 2 of 6 lines missed on 2026-12-06", strict=False)
 def test_the_east_path_feeds_the_same_reader(extractor, roll_factory, entries, tmp_path):
     """EAST through OpenCV dnn, with a graph of EAST's layout whose hand-set filter marks bright pixels as text
     (no real EAST weights can be had here): the reader crops and reads a white-on-black roll through it."""
