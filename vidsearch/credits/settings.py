@@ -41,8 +41,9 @@ class CreditSettings(BaseModel):
     subtitle_zone: float = Field(0.2, ge=0, lt=0.5, description="bottom share of the frame where subtitles sit")
     min_section_s: float = Field(3.0, ge=0, description="shorter runs of text are not credits")
     section_gap_s: float = Field(10.0, ge=0, description="text runs closer than this form one section")
-    section_reach_samples: int = Field(2, ge=1, description="a section reaches out this many scan samples past its "
-                                       "first and last credit-like ones (1: a card between two samples is missed)")
+    section_reach_samples: int = Field(2, ge=1, description="a section reaches out up to this many scan samples past "
+                                       "its first and last credit-like ones, past blank ones only (1: a card between "
+                                       "two samples is missed)")
 
     # Reading a section (vidsearch/credits/reader.py)
     align_fps: float = Field(4.0, gt=0, le=30, description="frames per second sampled to follow the roll")
