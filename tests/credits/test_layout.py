@@ -98,3 +98,16 @@ def test_multi_token_names_stay_one_person_and_names_in_columns_are_not_roles():
 def test_a_roll_without_roles_keeps_its_names():
     pieces = [piece("김민수", 590, 690, 100, 1.0), piece("Jane Doe", 570, 710, 150, 2.0)]
     assert pairs(parse_credit_lines(pieces, W)) == [("", ["김민수"]), ("", ["Jane Doe"])]
+
+
+def test_a_small_type_row_is_a_heading_only_if_names_follow():
+    """Latin names set in the same type as Hangul ones have shorter boxes: a last "Hans Georg Dehmelt" under a
+    list is a name, while a short "Anchor" with names under it is the heading."""
+    def piece(text, y, height, x0=300, x1=700):
+        return ReadLine(text, 0.95, (), Box(x0, y - height // 2, x1, y + height // 2), 0, float(y), 1.0, 5.0, 3.0)
+
+    lines = parse_credit_lines([piece("조명", 100, 50), piece("김혜은", 155, 50), piece("Hans Georg Dehmelt", 210, 38),
+                                piece("Anchor", 300, 38), piece("Burfordville Icon", 355, 38),
+                                piece("작가", 445, 50), piece("유소정", 500, 50)], 1280)
+    assert [(c.role_text, c.names) for c in lines] == [("조명", ["김혜은"]), ("조명", ["Hans Georg Dehmelt"]),
+                                                      ("Anchor", ["Burfordville Icon"]), ("작가", ["유소정"])]

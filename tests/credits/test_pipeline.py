@@ -51,9 +51,7 @@ def test_scrolling_roll_after_a_programme_is_found_and_read(extractor, programme
 @pytest.mark.slow
 @pytest.mark.parametrize(("layout", "background", "font"), [
     (CreditLayout.HEADING_LIST, CreditBackground.MOVING_COLOUR, CreditFont.MYEONGJO),
-    pytest.param(CreditLayout.SLASH, CreditBackground.BLACK, CreditFont.GOTHIC, marks=pytest.mark.xfail(
-        reason="issue 12 open: a spaced middle dot between names is erased as a speck, its gap then reads as a "
-               "space inside one name (F1 0.77 < 0.8 on 2026-12-06)", strict=False)),
+    (CreditLayout.SLASH, CreditBackground.BLACK, CreditFont.GOTHIC),
 ])
 def test_static_cards_are_read(extractor, roll_factory, entries, layout, background, font):
     spec = CreditRollSpec(entries=entries(20 + len(layout), n=6, english_share=0.2), layout=layout,
@@ -121,8 +119,6 @@ def test_the_gap_cropping_method_reads_the_roll_too(extractor, programme, credit
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="issue 12 open: credits.y_padding 0.8 (restores Hangul finals under DB's shrunk kernels) "
-                          "over-pads EAST boxes, which are not shrunk; 2 of 6 lines missed on 2026-12-06", strict=False)
 def test_the_east_path_feeds_the_same_reader(extractor, roll_factory, entries, tmp_path):
     """EAST through OpenCV dnn, with a graph of EAST's layout whose hand-set filter marks bright pixels as text
     (no real EAST weights can be had here): the reader crops and reads a white-on-black roll through it."""

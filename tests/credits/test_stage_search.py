@@ -280,10 +280,12 @@ def test_a_multi_word_name_is_one_person_and_hits_point_into_its_on_screen_span(
                                    frozenset({IndexName.CREDITS})))
     store.refresh()
     try:
-        for spelling in ("쥬세페 토르나토레", "쥬세페·토르나토레"):
+        for spelling in ("쥬세페 토르나토레", "쥬세페·토르나토레", "쥬세페토르나토레"):
             [film] = person_credits(store, spelling).videos
             assert film.roles == ["감독"] and film.times_s == [560.5]
         assert person_credits(store, "토르나토레").videos == []  # a part of a name is not the person
+        [film] = person_credits(store, "michaelbeugg").videos  # typed without its space, in lower case
+        assert film.roles == ["배역"]
         hit = search_credits(store, "Michael Beugg").hits[0]
         assert (hit.name, hit.role_text, hit.role_status) == ("Michael Beugg", "배역", "unmapped")
         assert hit.start_s <= hit.time_s <= hit.end_s

@@ -133,9 +133,12 @@ def find_gutter(rows: Sequence[_Row], frame_width: int) -> float | None:
     return None
 
 
-def _classify_single(text: str, height: float, typical_height: float) -> tuple[str, str | None, list[str]]:
+def _classify_single(text: str, height: float, typical_height: float, after_heading: bool = False
+                     ) -> tuple[str, str | None, list[str]]:
     """One row of text with no column structure → ("pair", role, names) | ("heading", role, []) |
-    ("names", None, names) | ("unknown", None, [])."""
+    ("names", None, names) | ("unknown", None, []) | ("small", text, names): smaller type than the rows around,
+    a heading only if names follow it (``parse_credit_lines`` decides). ``after_heading``: the row above was a role heading, so small
+    type here is a name set under it (a Latin name's box is shorter than a Hangul one's), not another heading."""
     fields = split_fields(text)
     if len(fields) >= 2:
         return "pair", fields[0], split_names(" · ".join(fields[1:]))
@@ -148,14 +151,15 @@ def _classify_single(text: str, height: float, typical_height: float) -> tuple[s
     role, name = role_score(corrected), max((name_score(n) for n in names), default=0.0)
     if role >= 0.8 and (role > name or corrected != fields[0]):  # "백보정" is 색보정 misread, not a name
         return "heading", corrected, []
-    if typical_height and height < 0.9 * typical_height and name < 1.0 and len(names) == 1:
-        return "heading", fields[0], []  # set smaller than the names around it, and no sure Korean name
+    if typical_height and height < 0.9 * typical_height and name < 1.0 and len(names) == 1 and not after_heading:
+        return "small", fields[0], names  # set smaller than the names around it, and no sure Korean name
     return "names", None, names
 
 
 def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[CreditLine]:
     """One CreditLine per row that carries names, each with its own time: rows under one role share the role,
-    never the moment. Names on a roll that states no role get the role ""."""
+    never the moment. Names on a roll that states no role get the role "". A row in smaller type than the rest
+    is a role heading only if names follow it; otherwise (a Latin name last in its list) it is names."""
     rows = group_rows(pieces)
     if not rows:
         return []
@@ -164,33 +168,55 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
     out: list[CreditLine] = []
     role: str | None = None
     last: _Row | None = None
+    previous = ""  # how the row above was classified
+    pending: tuple[_Row, str, list[str], str | None] | None = None  # a small-type row: (row, text, names, role)
 
-    def emit(names: list[str], row: _Row, named: Sequence[ReadLine]) -> None:
+    def emit(names: list[str], row: _Row, named: Sequence[ReadLine], under: str | None) -> None:
         names = [n for n in names if n]
-        if role is None and not all(_NAME_SHAPE.fullmatch(n) for n in names):
+        if under is None and not all(_NAME_SHAPE.fullmatch(n) for n in names):
             return  # no role vouches for it: text not shaped like names (misread script, stray marks) is not a credit
         if names:
-            out.append(CreditLine(role or "", names, row.best_s(named), row.confidence, row.last_s, row.text,
+            out.append(CreditLine(under or "", names, row.best_s(named), row.confidence, row.last_s, row.text,
                                   row.first_s))
+
+    def settle(heading: bool) -> None:
+        """The small-type row above turned out a heading (names follow) or names (anything else follows)."""
+        nonlocal pending, role
+        if pending is not None:
+            small, text, names, under = pending
+            if heading:
+                role = clean_role(text)
+            else:
+                emit(names, small, small.pieces, under)
+        pending = None
 
     for row in rows:
         if last is not None and (row.run != last.run or row.roll_y - last.roll_y > 3.5 * max(row.height, last.height)):
+            settle(False)
             role = None  # a new card or a wide gap: names after it do not inherit the role before it
         if not any(p.readable for p in row.pieces):
-            role, last = None, row  # an unreadable row may be the next role: names after it must not join
+            settle(False)
+            role, last, previous = None, row, ""  # an unreadable row may be the next role: names must not join
             continue
         row = _Row([p for p in row.pieces if p.readable], row.run, row.roll_y, row.height)
         last = row
         left = [p for p in row.pieces if gutter is not None and p.box.x1 <= gutter]
         right = [p for p in row.pieces if gutter is not None and p.box.x0 >= gutter]
         if gutter is not None and len(left) + len(right) == len(row.pieces) and (left or right):
+            settle(not left)
             if left:
                 role = clean_role(" ".join(p.text for p in left))
-            emit([n for p in right for n in split_names(p.text)], row, right)
+            previous = "pair"
+            emit([n for p in right for n in split_names(p.text)], row, right, role)
             continue
-        kind, text_role, names = _classify_single(row.text, row.height, typical)
-        if kind in ("pair", "heading"):
+        kind, text_role, names = _classify_single(row.text, row.height, typical, previous == "heading")
+        settle(kind == "names")
+        if kind == "small":
+            pending, kind = (row, text_role or "", names, role), "heading"
+        elif kind in ("pair", "heading"):
             role = clean_role(text_role or "")
+        previous = kind
         if kind in ("pair", "names"):
-            emit(names, row, row.pieces)
+            emit(names, row, row.pieces, role)
+    settle(False)
     return out

@@ -215,7 +215,8 @@ class SectionReader:
         self.cropper = HeatmapCropper(CropperParams(
             method=CropMethod(settings.crop_method), threshold=settings.heatmap_threshold,
             y_gap_threshold=settings.y_gap_threshold, x_gap_threshold=settings.x_gap_threshold,
-            x_padding=settings.x_padding, y_padding=settings.y_padding,
+            x_padding=settings.x_padding,
+            y_padding=settings.y_padding if getattr(detector, "shrunk_boxes", True) else settings.y_padding_unshrunk,
             exclude_top_height=settings.exclude_top_height))
 
     # -- sampling, alignment and detection -------------------------------------------------------------------

@@ -37,6 +37,14 @@ def name_spacing_free(name: str) -> str:
     return _WORD_GAPS.sub("", name)
 
 
+def _edge_pieces(compact: str) -> str:
+    """A name typed without its spaces ("쥬세페토르나토레") shares its first or last word with the credit as printed
+    ("쥬세페 토르나토레"): every prefix and suffix as a query word finds it, and ``name_key`` then keeps only the
+    exact name."""
+    pieces = [compact[:k] for k in range(1, len(compact))] + [compact[k:] for k in range(1, len(compact))]
+    return " ".join(dict.fromkeys(pieces))
+
+
 def name_key(name: str) -> str:
     """What makes two printed names the same person's: NFC, no spaces or middle dots, case-folded."""
     return name_spacing_free(unicodedata.normalize("NFC", name)).casefold()
@@ -138,6 +146,8 @@ def person_credits(store: IndexBackend, name: str, filters: SearchFilters | None
     # "김 민수" and "김민수" are one name: search both spellings (a Korean name is analysed as one word)
     # (and "쥬세페·토르나토레" is "쥬세페 토르나토레")
     spellings = list(dict.fromkeys([query, name_spacing_free(query), _WORD_GAPS.sub(" ", query)]))
+    if not _WORD_GAPS.search(query) and len(query) >= 3:
+        spellings.append(_edge_pieces(query))
     retrievers = [TextRetriever(f"credit_name_{i}", q, _fields(("name",)), PERSON_CANDIDATES)
                   for i, q in enumerate(spellings)]
     lists = store.search(IndexName.CREDITS, retrievers, filters)

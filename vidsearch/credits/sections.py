@@ -5,7 +5,8 @@ own, so the scan demuxes the file (cheap), decodes at most one keyframe per ``sc
 small picture, and runs the text detector at ``scan_width``. A frame is credit-like when it shows at least
 ``min_text_lines`` lines of text above the subtitle zone (a subtitle is one or two lines at the bottom; a credit
 card or roll fills the screen). Runs of credit-like samples, bridged across short gaps, become sections; their
-ends reach out to the neighbouring samples, and the reader finds the exact moment text starts. Where keyframes
+ends reach out to the neighbouring samples, and past a blank one (``section_reach_samples``: a card shown only
+between two samples is seen by neither), and the reader finds the exact moment text starts. Where keyframes
 are sparser than ``scan_max_keyframe_gap_s``, the gaps are sampled by seeking instead.
 """
 
@@ -137,10 +138,22 @@ class CreditLocator:
         sections = []
         for group in groups:
             first, last = group[0], group[-1]
-            start = samples[first - 1].t if first > 0 else 0.0
-            end = samples[last + 1].t if last + 1 < len(samples) else duration_s
-            spacing = (end - start) / (last - first + 2)
+            # a card shown between two samples is seen by neither: past a blank neighbour (the black between two
+            # cards, a fade's trough) reach out further; a neighbour showing text (footage, subtitles) is the edge
+            reach = s.section_reach_samples
+            low, high = first - 1, last + 1
+            while first - low < reach and low >= 0 and samples[low].lines == 0:
+                low -= 1
+            while high - last < reach and high < len(samples) and samples[high].lines == 0:
+                high += 1
+            start = samples[low].t if low >= 0 else 0.0
+            end = samples[high].t if high < len(samples) else duration_s
+            before = samples[first - 1].t if first > 0 else 0.0
+            after = samples[last + 1].t if last + 1 < len(samples) else duration_s
+            spacing = (after - before) / (last - first + 2)
             if len(group) * spacing < s.min_section_s:
                 continue
+            if sections:  # never read the same stretch twice (groups are more than section_gap_s apart)
+                start = max(start, sections[-1].end_s)
             sections.append(CreditSection(round(start, 3), round(end, 3), len(group)))
         return sections

@@ -41,6 +41,9 @@ class CreditSettings(BaseModel):
     subtitle_zone: float = Field(0.2, ge=0, lt=0.5, description="bottom share of the frame where subtitles sit")
     min_section_s: float = Field(3.0, ge=0, description="shorter runs of text are not credits")
     section_gap_s: float = Field(10.0, ge=0, description="text runs closer than this form one section")
+    section_reach_samples: int = Field(2, ge=1, description="a section reaches out up to this many scan samples past "
+                                       "its first and last credit-like ones, past blank ones only (1: a card between "
+                                       "two samples is missed)")
 
     # Reading a section (vidsearch/credits/reader.py)
     align_fps: float = Field(4.0, gt=0, le=30, description="frames per second sampled to follow the roll")
@@ -55,6 +58,8 @@ class CreditSettings(BaseModel):
     x_padding: float = Field(0.8, ge=0, description="times each line's detected height")
     y_padding: float = Field(0.8, ge=0, description="times each line's detected height (DB kernels are shrunk: "
                              "a tighter crop cuts Hangul finals, 운 read as 우)")
+    y_padding_unshrunk: float = Field(0.5, ge=0, description="y_padding for a detector whose boxes cover the "
+                                      "whole ink (EAST): 0.8 there reaches into the neighbouring lines")
     exclude_top_height: float = Field(0.0, ge=0, lt=1, description="top share of the frame ignored (logos)")
     second_look_below: float = Field(0.8, ge=0, le=1, description="lines read below this confidence get a second look")
     dedupe_similarity: float = Field(0.75, ge=0, le=1, description="text similarity at which two reads are one line")

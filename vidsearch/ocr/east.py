@@ -82,6 +82,7 @@ def paint_heatmap(scores: np.ndarray, boxes: RotatedBoxes, width: int, height: i
 
 class EastTextDetector:
     name = "east"
+    shrunk_boxes = False
 
     def __init__(self, model: Path, max_side: int = 960, threads: int = 1, min_score: float = 0.5) -> None:
         model = Path(model)

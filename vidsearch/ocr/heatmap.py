@@ -50,6 +50,7 @@ class Heatmap:
 
 class TextDetector(Protocol):
     name: str
+    shrunk_boxes: bool  # its text regions come out smaller than the ink (DB's kernels): crops need more padding
 
     def heatmaps(self, images: Sequence[np.ndarray]) -> list[Heatmap]:
         """One map per BGR frame; frames of one size are run as one batch."""
@@ -77,6 +78,7 @@ class DbTextDetector:
     """PP-OCR DB (differentiable binarisation) probability map. Its text kernels come out shrunk: the cropper pads."""
 
     name = "db"
+    shrunk_boxes = True
     _MEAN, _STD = 0.5, 0.5  # PP-OCR det normalisation (rapidocr config.yaml)
 
     def __init__(self, model: Path | None = None, max_side: int = 960, threads: int = 1) -> None:

@@ -132,6 +132,23 @@ def erase_dot_leaders(binary: np.ndarray, min_run: int = 4) -> np.ndarray:
     return out
 
 
+def _middle_dot(binary: np.ndarray, labels: np.ndarray, stats: np.ndarray, label: int) -> bool:
+    """A small blob at mid-height of the line with no ink above or below it: a middle dot between names, which
+    is text (it sets names apart), not compression noise."""
+    from vidsearch.ocr.separators import is_dot_blob
+
+    ink_rows = np.flatnonzero((binary == 0).any(axis=1))
+    profile = (binary == 0).sum(axis=1)
+    dense = np.flatnonzero(profile >= max(1, 0.1 * profile.max()))
+    if len(ink_rows) == 0 or len(dense) == 0:
+        return False
+    x, y, w, h = (int(v) for v in stats[label, :4])
+    if not is_dot_blob(w, h, y + h / 2, int(dense[0]), max(4, int(dense[-1] - dense[0] + 1))):
+        return False
+    column = labels[:, x:x + w]
+    return not ((column != label) & (column > 0)).any()
+
+
 def remove_specks(binary: np.ndarray) -> np.ndarray:
     """White out ink that is not text: specks (compression noise, < 2% of the largest glyph part) and bits of
     neighbouring lines cut by the crop edge (touching the border, under a third of the tallest part's height)."""
@@ -145,6 +162,8 @@ def remove_specks(binary: np.ndarray) -> np.ndarray:
     x, y = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
     touches = (x == 0) | (y == 0) | (x + stats[1:, cv2.CC_STAT_WIDTH] >= w) | (y + heights >= h)
     drop = (areas < 0.02 * areas.max()) | (touches & (heights < heights.max() / 3))
+    for k in np.flatnonzero(drop & ~touches):
+        drop[k] = not _middle_dot(binary, labels, stats, k + 1)
     if not drop.any():
         return binary
     out = binary.copy()
