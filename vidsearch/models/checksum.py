@@ -20,10 +20,11 @@ _MEMORY: dict[tuple[str, str], str] = {}
 _LOCK = threading.Lock()
 
 
-def _files(path: Path) -> list[Path]:
+def _files(path: Path, exclude: frozenset[str] = frozenset()) -> list[Path]:
     if path.is_file():
         return [path]
-    return sorted(p for p in path.rglob("*") if p.is_file() and ".cache" not in p.relative_to(path).parts)
+    return sorted(p for p in path.rglob("*") if p.is_file() and ".cache" not in p.relative_to(path).parts
+                  and p.relative_to(path).as_posix() not in exclude)
 
 
 def _signature(path: Path, files: list[Path]) -> str:
@@ -49,10 +50,14 @@ def _load_table(table: Path) -> dict[str, dict[str, str]]:
         return {}
 
 
-def path_checksum(path: Path, cache_dir: Path | None = None) -> str:
-    """sha256 over the relative names and bytes of every file under ``path`` (or of the one file)."""
+def path_checksum(path: Path, cache_dir: Path | None = None, exclude: frozenset[str] = frozenset()) -> str:
+    """sha256 over the relative names and bytes of every file under ``path`` (or of the one file).
+
+    ``exclude``: relative names of files that are caches derived from the rest (rewriting one must not look like a
+    new model).
+    """
     path = path.expanduser().resolve()
-    files = _files(path)
+    files = _files(path, exclude)
     signature = _signature(path, files)
     key = (str(path), signature)
     with _LOCK:

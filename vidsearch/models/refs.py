@@ -146,7 +146,12 @@ def ocr_engine_ref(settings: Settings) -> ModelRef:
 def role_mapper_ref(settings: Settings) -> ModelRef:
     folder = (settings.credits.role_model_dir or settings.models_dir / "credit_roles").expanduser()
     if folder.is_dir() and any(folder.iterdir()):
-        return ModelRef("role_mapper", "trained", str(folder.resolve()), path_checksum(folder, settings.models_dir))
+        from vidsearch.credits.roles.mapper import INDEX_FILE
+
+        # the cached title index is rebuilt in the folder whenever the taxonomy changes (a site mapping); the
+        # taxonomy is its own input of the credit stage, so the cache must not count as a new model as well
+        checksum = path_checksum(folder, settings.models_dir, exclude=frozenset({INDEX_FILE}))
+        return ModelRef("role_mapper", "trained", str(folder.resolve()), checksum)
     credits = settings.credits
     base = credits.role_encoder_model or credits.role_encoder
     checksum = (source_checksum(base, settings.models_dir) if credits.role_encoder == "sentence-transformers"

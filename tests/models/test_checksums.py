@@ -1,0 +1,29 @@
+"""A model folder's checksum names the model, not the caches the product writes beside it: a cache rebuilt in the
+folder must not make every video's stage look stale."""
+
+from __future__ import annotations
+
+import os
+
+from vidsearch.config import Settings
+from vidsearch.credits.roles.mapper import INDEX_FILE
+from vidsearch.models.refs import role_mapper_ref
+
+
+def test_rewriting_the_trained_role_mappers_title_index_is_not_a_new_model(tmp_path):
+    folder = tmp_path / "credit_roles"
+    folder.mkdir()
+    (folder / "model.json").write_text('{"threshold": 0.5}', encoding="utf-8")
+    (folder / "head.npz").write_bytes(b"trained weights")
+    (folder / INDEX_FILE).write_bytes(b"title vectors for taxonomy A")
+    settings = Settings(data_dir=tmp_path / "data", credits={"role_model_dir": folder})
+    before = role_mapper_ref(settings)
+    assert before.backend == "trained" and before.checksum.startswith("sha256:")
+
+    # a site mapping changes the taxonomy: RoleMapper.load rewrites the cached index in the model folder
+    (folder / INDEX_FILE).write_bytes(b"title vectors for taxonomy A plus one site title")
+    os.utime(folder / INDEX_FILE, ns=(1, 1))
+    assert role_mapper_ref(settings).checksum == before.checksum
+
+    (folder / "head.npz").write_bytes(b"retrained weights")  # the model itself changed: that is a new model
+    assert role_mapper_ref(settings).checksum != before.checksum
