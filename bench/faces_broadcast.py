@@ -29,6 +29,7 @@ bench/results/faces_broadcast[_heldout].json.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 import tempfile
@@ -41,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ray_jobs.sink import bundle_for  # noqa: E402
 from testkit.faces.broadcast import CONDITIONS, plan_condition  # noqa: E402
 from testkit.faces.composer import CropCache, render  # noqa: E402
-from testkit.faces.devdata import heldout_people, photos_by_identity  # noqa: E402
+from testkit.faces.devdata import LabelledPhoto, eval_root, photos_by_identity  # noqa: E402
 from testkit.faces.evaluation import pairwise_scores, sighting_labels  # noqa: E402
 from vidsearch.config import Settings  # noqa: E402
 from vidsearch.faces.linking import link_after_ingest, link_identities  # noqa: E402
@@ -60,6 +61,21 @@ RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {"f1_min": 0.95, "recall_at_10": 0.95, "precision": 0.95, "one_identity": 0.95, "mixed_identities": 0,
            "mixed_persons": 0, "order_identical": True, "realtime_x": 4.0}
 
+
+
+HELDOUT_LFW10 = Path("heldout/faces/lfw10")
+
+
+def heldout_people(root: Path | None = None) -> dict[str, list[LabelledPhoto]]:
+    """LFW's 10 people x 10 photos (``heldout/``): for a final acceptance measurement only — never tuning,
+    thresholds or tests (benchmarks read it only behind ``--split heldout``)."""
+    folder = (root or eval_root()) / HELDOUT_LFW10
+    grouped: dict[str, list[LabelledPhoto]] = {}
+    with (folder / "identities.tsv").open() as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            grouped.setdefault(row["identity"], []).append(LabelledPhoto(folder / row["file"], row["identity"],
+                                                                          "lfw10"))
+    return {name: sorted(photos, key=lambda p: str(p.path)) for name, photos in sorted(grouped.items())}
 
 def covered(span: tuple[float, float], found: list[tuple[float, float]], share: float = 0.5) -> bool:
     length = span[1] - span[0]

@@ -106,18 +106,3 @@ def photos_by_identity(root: Path | None = None) -> dict[str, list[LabelledPhoto
     for photo in labelled_photos(root):
         grouped.setdefault(photo.identity, []).append(photo)
     return grouped
-
-
-HELDOUT_LFW10 = Path("heldout/faces/lfw10")
-
-
-def heldout_people(root: Path | None = None) -> dict[str, list[LabelledPhoto]]:
-    """LFW's 10 people x 10 photos (``heldout/``): for a final acceptance measurement only — never tuning,
-    thresholds or tests (benchmarks read it only behind ``--split heldout``)."""
-    folder = (root or eval_root()) / HELDOUT_LFW10
-    grouped: dict[str, list[LabelledPhoto]] = {}
-    with (folder / "identities.tsv").open() as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            grouped.setdefault(row["identity"], []).append(LabelledPhoto(folder / row["file"], row["identity"],
-                                                                          "lfw10"))
-    return {name: sorted(photos, key=lambda p: str(p.path)) for name, photos in sorted(grouped.items())}
