@@ -27,9 +27,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
+from vidsearch.faces.appearance import CHANGED_LOOK, STEADY_LOOK, appearance, one_clear_step
 from vidsearch.faces.detection import FaceFinder, iou_matrix, thumbnail_of
 from vidsearch.faces.models import DetectedFace, FaceModel, Thresholds, distance_of, normalised
 from vidsearch.faces.quality import FaceQuality, QualityGate
@@ -38,36 +38,6 @@ from vidsearch.media.frames import Frame
 from vidsearch.media.shots import cut_score, frame_signature
 
 _STRAY_MIN_PX = 24  # refused faces smaller than this are not worth an embedding even to re-link a track
-_LOOK_PX = 24  # side of the grey thumbnail an aligned face's appearance is compared on
-# Normalised correlation of two aligned faces' appearance. On composed dev videos, faces of one person within
-# 3 s correlate ≥ 0.976 (95 % of pairs); faces of different people at the same place ≤ 0.72. It only places a
-# split the embeddings already demanded: a change between two checkpoints at one single step below it is where
-# the split goes without bisecting. It never replaces an embedding check: composed videos repeat one photo per
-# entrance, so a high correlation there says less about real footage than it seems to.
-_STEADY_LOOK = 0.9
-# Below this correlation with the track's previous sighting a face is not the same face, whatever the boxes
-# say: a cut between people framed alike that the shots stage missed. This check needs no embedding, so it
-# also guards the faces the quality gate refuses (blurry, turned), which are never embedded and would otherwise
-# carry a track across a cut unchecked. A false split costs one embedding and a track that clustering rejoins.
-_CHANGED_LOOK = 0.8
-
-
-def appearance(chip: np.ndarray) -> np.ndarray:
-    """Zero-mean unit vector of the aligned face's centre in grey, ``_LOOK_PX`` square: cheap to compare."""
-    grey = cv2.cvtColor(chip, cv2.COLOR_BGR2GRAY) if chip.ndim == 3 else chip
-    h, w = grey.shape
-    grey = cv2.resize(grey[h // 6: h - h // 6, w // 6: w - w // 6], (_LOOK_PX, _LOOK_PX),
-                      interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
-    grey -= grey.mean()
-    return grey / max(float(np.linalg.norm(grey)), 1e-6)
-
-
-def _one_clear_step(looks: list[np.ndarray | None]) -> int | None:
-    """Index k where looks[k-1] → looks[k] is the only step whose correlation falls below ``_STEADY_LOOK``."""
-    if any(look is None for look in looks) or len(looks) < 2:
-        return None
-    low = [k for k in range(1, len(looks)) if float(looks[k - 1] @ looks[k]) < _STEADY_LOOK]
-    return low[0] if len(low) == 1 else None
 
 
 @dataclass(slots=True)
@@ -249,7 +219,7 @@ class FaceTracker:
             if ti in taken_tracks or fi in taken_faces:
                 continue
             previous = tracks[ti].recent_look
-            if previous is not None and looks[fi] is not None and float(previous @ looks[fi]) < _CHANGED_LOOK:
+            if previous is not None and looks[fi] is not None and float(previous @ looks[fi]) < CHANGED_LOOK:
                 changed.add(ti)
                 continue
             if overlaps[ti, fi] < s.track_iou_sure and not self._same_face(
@@ -332,7 +302,7 @@ class FaceTracker:
         if last is None:  # a new face: embed it at once, it is every later check's reference
             self._checkpoint(track, sighting, embedding)
         elif (embedding is not None or frame.t - last.t >= self.settings.track_check_s - 1e-6
-              or (last.look is not None and float(last.look @ sighting.look) < _STEADY_LOOK)):
+              or (last.look is not None and float(last.look @ sighting.look) < STEADY_LOOK)):
             # due, or the face drifted from the last checkpoint (a dissolve): check it by embedding now
             self._check(track, sighting, embedding)
 
@@ -361,7 +331,7 @@ class FaceTracker:
         between = [s for s in track.sightings if reference.t < s.t < sighting.t and s.chip is not None]
         lo, hi = -1, len(between)  # between[:lo+1] look like the reference, between[hi:] like the new face
         known: dict[int, np.ndarray] = {}
-        step = _one_clear_step([reference.look, *(b.look for b in between), sighting.look])
+        step = one_clear_step([reference.look, *(b.look for b in between), sighting.look])
         if step is not None:  # the appearance changed at one place only: split there, no bisection
             lo, hi = step - 1, step
         while hi - lo > 1:
