@@ -208,21 +208,25 @@ def create_api(settings: Settings, backend: SearchBackend) -> FastAPI:
             return view
         return view.model_copy(update={"video": view.video.without_paths()})
 
+    def media_image(relative: str, missing: str) -> FileResponse:
+        """An image of the media cache, refused unless it resolves inside the cache. Thumbnails are
+        content-addressed files that never change: the browser may keep them."""
+        media = settings.media_dir.resolve()
+        path = (media / relative).resolve()
+        kind = IMAGE_TYPES.get(path.suffix.lower())
+        if not path.is_relative_to(media) or kind is None or not path.is_file():
+            raise NotFound(missing)
+        cache = "private" if limits.search_api_keys else "public"
+        return FileResponse(path, media_type=kind,
+                            headers={"Cache-Control": f"{cache}, max-age={limits.static_max_age_s}"})
+
     @app.get("/v1/thumbnails/{doc_id}", tags=["documents"], dependencies=reader,
              responses={200: {"content": {"image/jpeg": {}}, "description": "the thumbnail image"},
                         **_problems(404, 422)},
              response_class=FileResponse, summary="A segment's thumbnail, or a person's n-th exemplar face")
     async def thumbnail(doc_id: DocId, n: Annotated[int, Query(ge=0, le=999)] = 0) -> FileResponse:
         relative = await backend.thumbnail(doc_id, n)
-        media = settings.media_dir.resolve()
-        path = (media / relative).resolve()
-        kind = IMAGE_TYPES.get(path.suffix.lower())
-        if not path.is_relative_to(media) or kind is None or not path.is_file():
-            raise NotFound(f"the thumbnail of {doc_id!r} is missing from the media cache")
-        # thumbnails are content-addressed files that never change: let the browser keep them
-        cache = "private" if limits.search_api_keys else "public"
-        return FileResponse(path, media_type=kind,
-                            headers={"Cache-Control": f"{cache}, max-age={limits.static_max_age_s}"})
+        return media_image(relative, f"the thumbnail of {doc_id!r} is missing from the media cache")
 
     @app.get("/v1/media/{video_id}/{name}", tags=["documents"], dependencies=reader,
              responses={200: {"content": {"image/jpeg": {}}, "description": "the image"}, **_problems(404, 422)},
@@ -231,14 +235,7 @@ def create_api(settings: Settings, backend: SearchBackend) -> FastAPI:
                      "by the API process itself, long-cached (no search replica involved)")
     async def media_file(video_id: DocId, name: Annotated[str, PathParam(pattern=MEDIA_NAME_PATTERN)]
                          ) -> FileResponse:
-        media = settings.media_dir.resolve()
-        path = (media / video_id / name).resolve()
-        kind = IMAGE_TYPES.get(path.suffix.lower())
-        if not path.is_relative_to(media) or kind is None or not path.is_file():
-            raise NotFound(f"{video_id}/{name} is not in the media cache")
-        cache = "private" if limits.search_api_keys else "public"
-        return FileResponse(path, media_type=kind,
-                            headers={"Cache-Control": f"{cache}, max-age={limits.static_max_age_s}"})
+        return media_image(f"{video_id}/{name}", f"{video_id}/{name} is not in the media cache")
 
     # -- admin ------------------------------------------------------------------------------------------------
     @app.post("/v1/admin/ingest", tags=["admin"], response_model=IngestJob, status_code=202, dependencies=admin,
