@@ -94,6 +94,7 @@ class SearchService:
         self._pool = ThreadPoolExecutor(settings.serve.store_threads, thread_name_prefix="store")
         self._encoder_timeout_s = settings.serve.text_encoder.request_timeout_s or settings.serve.request_timeout_s
         self._vector_cache = QueryVectorCache(settings.serve.query_cache_size)
+        self._searching = 0  # searches in flight in this replica
         self.counts = {index.value: self.store.count(index) for index in IndexName}
         # Load the segment index, the query analysers (Kiwi takes seconds to start), the default profile and the
         # credited names its query rules look for, before traffic arrives (no model runs here: planning only).
@@ -112,8 +113,15 @@ class SearchService:
     @travels
     async def search(self, request: SearchRequest) -> SearchPage:
         self._refuse_unknown_weights(request)
-        if not self.encoders and self.translator is None:  # every model in this replica: one trip to the pool
-            return await self._in_pool(self._search_here, request)
+        if not self.encoders and self.translator is None:  # every model in this replica
+            # An idle replica searches right here (the event loop waits for nothing else; a request arriving now
+            # waits one search at most); with searches in flight, in the store pool, one trip each.
+            idle = self._searching == 0
+            self._searching += 1
+            try:
+                return self._search_here(request) if idle else await self._in_pool(self._search_here, request)
+            finally:
+                self._searching -= 1
         # In the pool: a profile's query rules may reload the credited names from the store (every few minutes).
         plan = await self._in_pool(self.searcher.plan, request)
         english_call = (self.translator.translate.remote(plan.query)
