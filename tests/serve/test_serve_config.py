@@ -112,15 +112,21 @@ def test_small_clusters_run_the_searcher_in_the_ingress(tmp_path, monkeypatch):
 
 
 def test_the_proxy_environment_installs_the_replica_loss_guard(tmp_path):
-    from serve.proxy_guard import PROXY_CALLBACK, PROXY_CALLBACK_ENV, ReplicaLossAs503, proxy_middlewares
+    from serve.proxy_guard import (
+        PROXY_CALLBACK,
+        PROXY_CALLBACK_ENV,
+        BodyWithRequest,
+        ReplicaLossAs503,
+        proxy_middlewares,
+    )
     from ray.serve._private.http_util import validate_http_proxy_callback_return
 
     from serve.proxy_guard import proxy_environment
 
     env = proxy_environment(Settings(data_dir=tmp_path, serve={"retry_after_s": 7}).serve)
     assert env[PROXY_CALLBACK_ENV] == PROXY_CALLBACK and env["VIDSEARCH_SERVE__RETRY_AFTER_S"] == "7"
-    (middleware,) = validate_http_proxy_callback_return(proxy_middlewares())  # what the proxy accepts
-    assert middleware.cls is ReplicaLossAs503
+    middlewares = validate_http_proxy_callback_return(proxy_middlewares())  # what the proxy accepts
+    assert [m.cls for m in middlewares] == [ReplicaLossAs503, BodyWithRequest]
 
 
 def test_a_request_the_proxy_could_not_answer_is_a_503_problem():
@@ -178,3 +184,37 @@ def test_a_local_ray_is_our_own_and_on_loopback(tmp_path):
     assert local["include_dashboard"] is False
     cluster = ray_init_kwargs(Settings(data_dir=tmp_path, ray={"address": "ray://head:10001"}), num_cpus=2)
     assert cluster["address"] == "ray://head:10001" and "num_cpus" not in cluster
+
+
+def test_a_small_body_travels_with_the_request_and_is_replayed_in_the_ingress():
+    """Proxy side reads a declared-length body into the scope; the ingress side gives it to the app as its first
+    message and passes later receive() calls (the disconnect) to the real channel; big bodies are untouched."""
+    import asyncio
+
+    from serve.proxy_guard import SCOPE_BODY, BodyWithRequest, ReplayBody
+
+    def run(body: bytes, chunks: list[bytes], limit: int = 64) -> tuple[dict, list[dict]]:
+        incoming = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+                    for i, c in enumerate(chunks)] + [{"type": "http.disconnect"}]
+        seen: dict = {}
+
+        async def receive() -> dict:
+            return incoming.pop(0)
+
+        async def app(scope, receive, send) -> None:  # the ingress's view, through ReplayBody
+            seen["scope"] = scope
+            seen["messages"] = [await receive(), await receive()]
+
+        async def proxy(scope, receive, send) -> None:  # Serve ships the scope; the replica gets a receive back
+            await ReplayBody(app)(scope, receive, send)
+
+        scope = {"type": "http", "headers": [(b"content-length", str(len(body)).encode())]}
+        asyncio.run(BodyWithRequest(proxy, limit=limit)(scope, receive, None))
+        return seen["scope"], seen["messages"]
+
+    scope, (first, after) = run(b'{"query": "x"}', [b'{"query"', b': "x"}'])
+    assert scope[SCOPE_BODY] == b'{"query": "x"}' and first == {"type": "http.request", "body": b'{"query": "x"}',
+                                                                 "more_body": False}
+    assert after == {"type": "http.disconnect"}
+    scope, (first, _) = run(b"y" * 100, [b"y" * 100], limit=64)
+    assert SCOPE_BODY not in scope and first["body"] == b"y" * 100
