@@ -8,9 +8,10 @@ BM25 Korean + BM25 English + text vectors, fused):
    (target: p99 ≤ 2 s, 0 errors). Clients cycle a pool of 400 queries, so the query-vector cache hits as it would
    on popular queries; ``--query-cache 0`` measures without it.
 
-    nice -n 10 .venv/bin/python bench/serve_load.py                       # defaults: 60 ratio queries, 64 clients x 30 s
-    nice -n 10 .venv/bin/python bench/serve_load.py --split-query-path --ray-serve-defaults   # the previous defaults
-    nice -n 10 .venv/bin/python bench/serve_load.py --replicas 1 --query-cache 0 --split-query-path --separate-encoders --ray-serve-defaults   # the old setup
+    nice -n 10 .venv/bin/python bench/serve_load.py        # defaults: 60 ratio queries, 64 clients x 30 s
+    nice -n 10 .venv/bin/python bench/serve_load.py --split-query-path --ray-serve-defaults   # previous defaults
+    nice -n 10 .venv/bin/python bench/serve_load.py --replicas 1 --query-cache 0 --split-query-path \
+        --separate-encoders --ray-serve-defaults                                             # the old setup
 
 Variant flags say which change buys what: ``--replicas`` (searcher and text encoder replicas), ``--query-cache``,
 ``--colocate-encoders`` / ``--separate-encoders``, ``--search-in-ingress`` / ``--split-query-path``,

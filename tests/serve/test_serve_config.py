@@ -51,8 +51,8 @@ def test_optional_deployments_only_when_their_models_are_configured(tmp_path):
 
 def test_app_builder_reads_a_toml_file(tmp_path):
     toml = tmp_path / "vidsearch.toml"
-    toml.write_text(f'data_dir = "{tmp_path}"\n[serve]\nsearch_in_ingress = false\n[serve.text_encoder]\nmin_replicas = 2\nmax_replicas = 5\n'
-                    "target_ongoing_requests = 3\n", encoding="utf-8")
+    toml.write_text(f'data_dir = "{tmp_path}"\n[serve]\nsearch_in_ingress = false\n[serve.text_encoder]\n'
+                    "min_replicas = 2\nmax_replicas = 5\ntarget_ongoing_requests = 3\n", encoding="utf-8")
     deployments = _deployments(app_builder({"config_file": str(toml)}))
     scaling = deployments["text_encoder"]._deployment_config.autoscaling_config
     assert (scaling.min_replicas, scaling.max_replicas, scaling.target_ongoing_requests) == (2, 5, 3)
