@@ -8,11 +8,14 @@ BM25 Korean + BM25 English + text vectors, fused):
    (target: p99 ≤ 2 s, 0 errors). Clients cycle a pool of 400 queries, so the query-vector cache hits as it would
    on popular queries; ``--query-cache 0`` measures without it.
 
-    nice -n 10 .venv/bin/python bench/serve_load.py                       # defaults: 60 ratio queries, 64 clients x 30 s
-    nice -n 10 .venv/bin/python bench/serve_load.py --replicas 1 --query-cache 0 --separate-encoders   # the old setup
+    nice -n 10 .venv/bin/python bench/serve_load.py        # defaults: 60 ratio queries, 64 clients x 30 s
+    nice -n 10 .venv/bin/python bench/serve_load.py --split-query-path --ray-serve-defaults   # previous defaults
+    nice -n 10 .venv/bin/python bench/serve_load.py --replicas 1 --query-cache 0 --split-query-path \
+        --separate-encoders --ray-serve-defaults                                             # the old setup
 
 Variant flags say which change buys what: ``--replicas`` (searcher and text encoder replicas), ``--query-cache``,
-``--colocate-encoders`` / ``--separate-encoders``, ``--search-in-ingress``, ``--max-queued`` (admission control: beyond it a 503).
+``--colocate-encoders`` / ``--separate-encoders``, ``--search-in-ingress`` / ``--split-query-path``,
+``--ray-serve-defaults``, ``--max-queued`` (admission control: beyond it a 503).
 Builds (once, under --data-dir) a synthetic 12k-segment index (bench/serve_common.py), starts Ray + Serve on
 127.0.0.1 and drives it with httpx from this process. Writes bench/results/serve_load.json.
 """
@@ -110,7 +113,13 @@ def main() -> None:
     hops = parser.add_mutually_exclusive_group()
     hops.add_argument("--colocate-encoders", dest="colocate", action="store_true", default=None)
     hops.add_argument("--separate-encoders", dest="colocate", action="store_false")
-    parser.add_argument("--search-in-ingress", action="store_true", help="searcher + encoders in the ingress")
+    path = parser.add_mutually_exclusive_group()  # neither: the default (in the ingress on ≤ 4-CPU clusters)
+    path.add_argument("--search-in-ingress", dest="in_ingress", action="store_true", default=None,
+                      help="searcher + encoders in the ingress")
+    path.add_argument("--split-query-path", dest="in_ingress", action="store_false",
+                      help="ingress → searcher → encoder deployments (the cluster layout)")
+    parser.add_argument("--ray-serve-defaults", action="store_true",
+                        help="none of serve.ray_serve_env's switches (Ray Serve's own defaults)")
     parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "vidsearch-bench-serve")
     args = parser.parse_args()
 
@@ -129,14 +138,16 @@ def main() -> None:
         update["query_cache_size"] = args.query_cache
     if args.colocate is not None:
         update["colocate_encoders"] = args.colocate
-    if args.search_in_ingress:
-        update["search_in_ingress"] = True
+    if args.in_ingress is not None:
+        update["search_in_ingress"] = args.in_ingress
+    if args.ray_serve_defaults:
+        update["ray_serve_env"] = {}
     if args.max_queued is not None:
         update["ingress"] = serve_settings.ingress.model_copy(update={"max_queued_requests": args.max_queued})
     settings = settings.model_copy(update={"serve": serve_settings.model_copy(update=update)})
     variant = {"replicas": settings.serve.searcher.max_replicas, "query_cache": settings.serve.query_cache_size,
                "colocate_encoders": settings.serve.colocate_encoders,
-               "search_in_ingress": settings.serve.search_in_ingress,
+               "search_in_ingress": settings.serve.search_in_ingress, "ray_serve_env": settings.serve.ray_serve_env,
                "ingress_max_queued": settings.serve.ingress.max_queued_requests}
     pool = bench_queries(400 + args.ratio_queries)
     load_queries, ratio_queries = pool[:400], pool[400:]
@@ -148,6 +159,9 @@ def main() -> None:
 
     try:
         url = start_local(settings, num_cpus=2)
+        from serve.app import search_in_ingress
+
+        variant["search_in_ingress"] = f"{search_in_ingress(settings.serve)} ({settings.serve.search_in_ingress})"
         with httpx.Client(base_url=url, timeout=60) as http:  # every replica loaded and warm
             for query in load_queries[:20]:
                 http.post("/v1/search", json={"query": query, "k": 10}).raise_for_status()

@@ -28,6 +28,7 @@ from serve.models import (
     VideoView,
 )
 from serve.paging import Cursor, fetch_depth, page_of
+from serve.proxy_guard import ReplayBody
 from serve.problems import PROBLEM_JSON, Problem, install_problem_handlers, problem
 from vidsearch.config import Settings
 from vidsearch.documents import Person
@@ -96,6 +97,7 @@ def create_api(settings: Settings, backend: SearchBackend) -> FastAPI:
     app.add_middleware(BodyLimits, json_bytes=limits.max_json_bytes, upload_bytes=limits.max_upload_bytes,
                        upload_paths=("/v1/search/face",))
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(ReplayBody)  # a body Serve's proxy sent along with the request (serve/proxy_guard.py)
     if limits.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -38,7 +39,7 @@ from serve.problems import ServiceUnavailable, as_vidsearch_error, raise_if_prob
 from serve.searcher import SearchService
 from vidsearch.config import Settings, load_settings
 from vidsearch.documents import Person
-from vidsearch.serve_settings import ServeSettings
+from vidsearch.serve_settings import DeploymentScaling, ServeSettings
 from vidsearch.faces.search import PhotoSearchResult
 from vidsearch.search import SearchRequest, SearchResponse
 
@@ -150,28 +151,56 @@ class ApiIngress:
         return app
 
 
+def cluster_cpus() -> float:
+    """CPUs of the Ray cluster this process is connected to (this machine's when Ray is not started yet)."""
+    import ray
+
+    if ray.is_initialized():
+        return float(ray.cluster_resources().get("CPU", 0.0))
+    return float(os.cpu_count() or 1)
+
+
+def search_in_ingress(settings: ServeSettings) -> bool:
+    """The query path's shape: ``serve.search_in_ingress``, or when unset, in the ingress on a small cluster (each
+    hop between replicas costs ~6 ms on 2 cores: with three hops the HTTP route was ~2.6x the in-process search,
+    with one ~1.4x; bench/serve_hops.py)."""
+    if settings.search_in_ingress is not None:
+        return settings.search_in_ingress
+    return cluster_cpus() <= settings.small_cluster_cpus
+
+
+def _options(settings: ServeSettings, scaling: DeploymentScaling) -> dict[str, Any]:
+    """A deployment's options: its scaling, and the Ray Serve switches of ``serve.ray_serve_env``."""
+    options = scaling.deployment_options()
+    if settings.ray_serve_env:
+        options["ray_actor_options"] = {**options["ray_actor_options"],
+                                        "runtime_env": {"env_vars": dict(settings.ray_serve_env)}}
+    return options
+
+
 def build_app(settings: Settings) -> Application:
     """Compose the deployments with their scaling settings."""
     scaling = settings.serve
-    colocated = scaling.colocate_encoders or scaling.search_in_ingress
+    in_ingress = search_in_ingress(scaling)
+    colocated = scaling.colocate_encoders or in_ingress
     encoders = {}
     if not colocated:
-        encoders["text_vec"] = TextQueryEncoder.options(**scaling.text_encoder.deployment_options()).bind(settings)
+        encoders["text_vec"] = TextQueryEncoder.options(**_options(scaling, scaling.text_encoder)).bind(settings)
         if settings.models.image_text.backend != "none":
-            clip = ClipTextQueryEncoder.options(**scaling.clip_encoder.deployment_options()).bind(settings)
+            clip = ClipTextQueryEncoder.options(**_options(scaling, scaling.clip_encoder)).bind(settings)
             encoders["clip_vec"] = clip
     translator = None
     if settings.models.translator.backend != "none":
-        translator = QueryTranslator.options(**scaling.translator.deployment_options()).bind(settings)
+        translator = QueryTranslator.options(**_options(scaling, scaling.translator)).bind(settings)
     faces = None
     if FACE_STAGE in settings.ingest.stages:
-        faces = FaceQueryEncoder.options(**scaling.face_encoder.deployment_options()).bind(settings)
+        faces = FaceQueryEncoder.options(**_options(scaling, scaling.face_encoder)).bind(settings)
     jobs = IngestJobs.bind(settings)
     editor = EditorService.bind(settings) if settings.edits.editor_api_keys else None
-    ingress = ApiIngress.options(**scaling.ingress.deployment_options())
-    if scaling.search_in_ingress:
+    ingress = ApiIngress.options(**_options(scaling, scaling.ingress))
+    if in_ingress:
         return ingress.bind(settings, None, jobs, translator, faces, editor=editor)
-    searcher = SearchService.options(**scaling.searcher.deployment_options()).bind(settings, encoders, translator,
+    searcher = SearchService.options(**_options(scaling, scaling.searcher)).bind(settings, encoders, translator,
                                                                                    faces)
     return ingress.bind(settings, searcher, jobs, editor=editor)
 

@@ -70,9 +70,11 @@ def fingerprint(request: ApiSearchRequest) -> bytes:
 
 def fetch_depth(request: ApiSearchRequest, cursor: Cursor | None, max_k: int) -> int:
     """How many ranked hits to ask the searcher for: the pages already shown, this page, and one page of slack
-    for segments indexed since (the hits not shown yet then still fill this page)."""
-    shown = len(cursor.shown) if cursor else 0
-    return min(max_k, shown + 2 * request.k + 1)
+    for segments indexed since (the hits not shown yet then still fill this page). A first page needs no slack:
+    one hit beyond it says whether there is a next page."""
+    if cursor is None:
+        return min(max_k, request.k + 1)
+    return min(max_k, len(cursor.shown) + 2 * request.k + 1)
 
 
 def page_of(response: SearchPage, request: ApiSearchRequest, cursor: Cursor | None, fetched: int,

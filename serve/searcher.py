@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -39,20 +40,23 @@ class QueryVectorCache:
     def __init__(self, size: int) -> None:
         self._size = size
         self._vectors: OrderedDict[tuple[str, str], QueryVector] = OrderedDict()
+        self._lock = threading.Lock()  # searches in the store threads use it too
 
     def get(self, key: tuple[str, str]) -> QueryVector | None:
-        vector = self._vectors.get(key)
-        if vector is not None:
-            self._vectors.move_to_end(key)
-        return vector
+        with self._lock:
+            vector = self._vectors.get(key)
+            if vector is not None:
+                self._vectors.move_to_end(key)
+            return vector
 
     def put(self, key: tuple[str, str], vector: QueryVector) -> None:
         if self._size <= 0:
             return
-        self._vectors[key] = vector
-        self._vectors.move_to_end(key)
-        while len(self._vectors) > self._size:
-            self._vectors.popitem(last=False)
+        with self._lock:
+            self._vectors[key] = vector
+            self._vectors.move_to_end(key)
+            while len(self._vectors) > self._size:
+                self._vectors.popitem(last=False)
 
 
 class UnknownRetriever(VidsearchError):
@@ -90,16 +94,16 @@ class SearchService:
         self._pool = ThreadPoolExecutor(settings.serve.store_threads, thread_name_prefix="store")
         self._encoder_timeout_s = settings.serve.text_encoder.request_timeout_s or settings.serve.request_timeout_s
         self._vector_cache = QueryVectorCache(settings.serve.query_cache_size)
+        self._searching = 0  # searches in flight in this replica
         self.counts = {index.value: self.store.count(index) for index in IndexName}
         # Load the segment index, the query analysers (Kiwi takes seconds to start), the default profile and the
         # credited names its query rules look for, before traffic arrives (no model runs here: planning only).
         self.searcher.plan(SearchRequest(query="준비 warm-up", k=1))
         warm_up = SearchRequest(query="준비 warm-up", k=1, weights=dict.fromkeys(TEXT_RETRIEVERS, 1.0))
         self.searcher.execute(self.searcher.plan(warm_up))
-        if settings.serve.colocate_encoders:  # load the query models now, not on the first request
-            for name in self.searcher.available_retrievers()[0]:
-                if name in ENCODER_DEPLOYMENTS:
-                    self.searcher.encode_query(name, "준비 warm-up")
+        for name in self.searcher.available_retrievers()[0]:  # colocated query models: loaded now, not on the
+            if name in ENCODER_DEPLOYMENTS and name not in self.encoders:  # first request
+                self.searcher.encode_query(name, "준비 warm-up")
         log.info("searcher ready over %s", self.counts)
 
     async def _in_pool(self, fn, *args):
@@ -109,6 +113,15 @@ class SearchService:
     @travels
     async def search(self, request: SearchRequest) -> SearchPage:
         self._refuse_unknown_weights(request)
+        if not self.encoders and self.translator is None:  # every model in this replica
+            # An idle replica searches right here (the event loop waits for nothing else; a request arriving now
+            # waits one search at most); with searches in flight, in the store pool, one trip each.
+            idle = self._searching == 0
+            self._searching += 1
+            try:
+                return self._search_here(request) if idle else await self._in_pool(self._search_here, request)
+            finally:
+                self._searching -= 1
         # In the pool: a profile's query rules may reload the credited names from the store (every few minutes).
         plan = await self._in_pool(self.searcher.plan, request)
         english_call = (self.translator.translate.remote(plan.query)
@@ -147,6 +160,33 @@ class SearchService:
         response = await self._in_pool(self.searcher.execute, plan, vectors, english)
         return SearchPage(**dict(response), degraded=degraded)
 
+    def _search_here(self, request: SearchRequest) -> SearchPage:
+        """Plan, encode and run a search in one store thread (colocated encoders, no translator): each hand-off
+        between the event loop and the pool costs a wake-up, several of them on a busy 2-core host."""
+        plan = self.searcher.plan(request)
+        vectors: dict[str, QueryVector] = {}
+        degraded: list[str] = []
+        for name in plan.vector_retrievers:
+            try:
+                vectors[name] = self._encoded_here(name, plan.query)
+            except VidsearchError:
+                raise
+            except Exception as exc:  # a failing model: the BM25 retrievers still answer, and say so
+                log.warning("query encoder for %s failed (%s): answering without it", name, exc)
+                degraded.append(name)
+                plan.notices.append(f"{name} left out: its query encoder failed ({type(exc).__name__}); the other "
+                                    "retrievers answered")
+        if degraded:
+            _drop_retrievers(plan, degraded)
+        return SearchPage(**dict(self.searcher.execute(plan, vectors)), degraded=degraded)
+
+    def _encoded_here(self, name: str, text: str) -> QueryVector:
+        vector = self._vector_cache.get((name, text))
+        if vector is None:
+            vector = self.searcher.encode_query(name, text)
+            self._vector_cache.put((name, text), vector)
+        return vector
+
     async def _start_encoding(self, name: str, text: str, vectors: dict[str, QueryVector],
                               calls: dict[str, tuple[str, Any]]) -> None:
         """A cached vector, one encoded in this replica (colocated encoders), or a call to the encoder's replica."""
@@ -154,8 +194,7 @@ class SearchService:
         if cached is not None:
             vectors[name] = cached
         elif name not in self.encoders:  # encoders colocated in this replica (serve.colocate_encoders)
-            vectors[name] = await self._in_pool(self.searcher.encode_query, name, text)
-            self._vector_cache.put((name, text), vectors[name])
+            vectors[name] = await self._in_pool(self._encoded_here, name, text)
         else:
             calls[name] = (text, self.encoders[name].encode.remote(text))
 

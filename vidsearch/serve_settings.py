@@ -9,6 +9,11 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr, model_validator
 
 
+# Ray Serve's own "throughput optimised" switches, less direct ingress (that needs a load balancer in front).
+FAST_HOP_ENV = {"RAY_SERVE_USE_GRPC_BY_DEFAULT": "1", "RAY_SERVE_RUN_USER_CODE_IN_SEPARATE_THREAD": "0",
+                "RAY_SERVE_RUN_ROUTER_IN_SEPARATE_LOOP": "0"}
+
+
 class DeploymentScaling(BaseModel):
     """Replica count and autoscaling for one deployment. ``min_replicas == max_replicas`` fixes the count."""
 
@@ -45,6 +50,16 @@ class DeploymentScaling(BaseModel):
         return options
 
 
+class IngressScaling(DeploymentScaling):
+    """The ingress's own defaults (a partial override, e.g. only ``max_queued_requests``, keeps them): two
+    replicas — with the searcher in the ingress they are the query path, and one dying leaves the other."""
+
+    min_replicas: int = Field(2, ge=0)
+    max_replicas: int = Field(2, ge=1)
+    num_cpus: float = Field(0.1, ge=0, description="Ray CPU reservation per replica (fractional on small hosts)")
+    max_ongoing_requests: int = Field(256, ge=1, description="requests a replica accepts before callers queue")
+
+
 class QueryBatching(BaseModel):
     """``@serve.batch`` parameters for a query encoder; defaults chosen by bench/serve_batching.py."""
 
@@ -76,13 +91,23 @@ class ServeSettings(BaseModel):
     colocate_encoders: bool = Field(False, description="encode queries inside the searcher replicas instead of "
                                     "separate encoder deployments: one hop less on a small machine, but no "
                                     "degraded BM25-only answers while an encoder restarts")
-    search_in_ingress: bool = Field(False, description="run the searcher and its encoders inside each ingress "
-                                    "replica: two hops less on a small machine; a replica failure then takes its "
-                                    "in-flight searches with it, and there is no degraded mode")
+    search_in_ingress: bool | None = Field(None, description="run the searcher and its encoders inside each "
+                                           "ingress replica (the route is then proxy → ingress only); null: on "
+                                           "clusters of at most small_cluster_cpus CPUs. An ingress replica dying "
+                                           "then answers its in-flight searches 503 + Retry-After, and there is no "
+                                           "BM25-only degraded mode (no separate encoder to lose)")
+    small_cluster_cpus: int = Field(4, ge=0, description="search_in_ingress = null: a Ray cluster with at most "
+                                    "this many CPUs runs the searcher in the ingress (each hop costs ~6 ms there, "
+                                    "as much as a third of a search)")
+    ray_serve_env: dict[str, str] = Field(
+        default_factory=lambda: dict(FAST_HOP_ENV), description="Ray Serve switches set in the environment of "
+        "the HTTP proxies and the query path's replicas (started by vidsearch serve; on a cluster set them in the "
+        "Ray pods' environment too): proxy → replica calls over gRPC, user code and routers on the replica's own "
+        "event loop — ~2.5 ms less per hop on 2 cores (bench/serve_hops.py); {} keeps Ray's defaults")
     static_max_age_s: int = Field(86400, ge=0, description="Cache-Control max-age of the page's files and "
                                   "thumbnails (thumbnail names are content-addressed)")
 
-    ingress: DeploymentScaling = DeploymentScaling(num_cpus=0.1, max_ongoing_requests=256)
+    ingress: IngressScaling = IngressScaling()
     # Two replicas of each deployment on the query path: one dying (or restarting) leaves the other answering.
     # 0.1 CPU each: a replica's reservation is logical, and two of each at 0.25 left a 2-CPU host too little for an
     # admin ingest's probe tasks and stage actor (the job never got scheduled).

@@ -96,8 +96,11 @@ def served(tmp_path_factory, ray_local, shared, tiny_translator_dir, tiny_clip_d
         ranking={"profiles_dir": root / "profiles"},
         models={"translator": {"backend": "transformers", "model": str(tiny_translator_dir)},
                 "image_text": {"backend": "transformers", "model": str(tiny_clip_dir)}},
+        # the split query path (searcher and encoder deployments), which small hosts do not run by default: its
+        # degraded mode and encoder failures are what the resilience test kills; test_serve_ingress_failover.py
+        # deploys the small-host default (the searcher in the ingress) beside it
         serve={"port": _free_port(), "admin_api_keys": [ADMIN_KEY], "cors_origins": [ALLOWED_ORIGIN],
-               "ingest_roots": [str(root / "videos")]},
+               "ingest_roots": [str(root / "videos")], "search_in_ingress": False},
     )
     hamilton = shared / "eval" / HAMILTON_CLIP
     summary = run_ingest([video, hamilton], settings)

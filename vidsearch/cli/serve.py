@@ -66,11 +66,15 @@ def start_local(settings, *, num_cpus: int | None = None) -> str:
     from ray.serve.schema import LoggingConfig
 
     from serve.app import build_app
+    from serve.proxy_guard import proxy_environment
 
     check_port_free(settings.serve.host, settings.serve.port)
     init_ray(settings, num_cpus=num_cpus)
     quiet = LoggingConfig(enable_access_log=False, log_level="WARNING")
-    serve.start(http_options={"host": settings.serve.host, "port": settings.serve.port}, logging_config=quiet)
+    # the proxies inherit the controller's environment: a replica dying mid-request → 503, not a bare 500
+    guard = {"runtime_env": {"env_vars": proxy_environment(settings.serve)}}
+    serve.start(http_options={"host": settings.serve.host, "port": settings.serve.port}, logging_config=quiet,
+                controller_options=guard)
     serve.run(build_app(settings), name="vidsearch", route_prefix="/", logging_config=quiet)
     return f"http://{settings.serve.host}:{settings.serve.port}"
 
