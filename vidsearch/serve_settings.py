@@ -60,6 +60,26 @@ class IngressScaling(DeploymentScaling):
     max_ongoing_requests: int = Field(256, ge=1, description="requests a replica accepts before callers queue")
 
 
+class QueryPathScaling(DeploymentScaling):
+    """Searcher and text encoder on the split query path: two replicas each, so one dying (or restarting) leaves
+    the other answering. 0.1 CPU each: a replica's reservation is logical, and two of each at 0.25 left a 2-CPU
+    host too little for an admin ingest's probe tasks and stage actor. Own class, like ``IngressScaling``, so a
+    partial override (``VIDSEARCH_SERVE__SEARCHER__MAX_QUEUED_REQUESTS=8``) keeps the other defaults."""
+
+    min_replicas: int = Field(2, ge=0)
+    max_replicas: int = Field(2, ge=1)
+    num_cpus: float = Field(0.1, ge=0, description="Ray CPU reservation per replica (fractional on small hosts)")
+    max_ongoing_requests: int = Field(128, ge=1, description="requests a replica accepts before callers queue")
+
+
+class SearcherScaling(QueryPathScaling):
+    request_timeout_s: float | None = Field(20.0, gt=0, description="how long a caller waits for the searcher")
+
+
+class TextEncoderScaling(QueryPathScaling):
+    request_timeout_s: float | None = Field(5.0, gt=0, description="how long a caller waits for the encoder")
+
+
 class QueryBatching(BaseModel):
     """``@serve.batch`` parameters for a query encoder; defaults chosen by bench/serve_batching.py."""
 
@@ -108,13 +128,8 @@ class ServeSettings(BaseModel):
                                   "thumbnails (thumbnail names are content-addressed)")
 
     ingress: IngressScaling = IngressScaling()
-    # Two replicas of each deployment on the query path: one dying (or restarting) leaves the other answering.
-    # 0.1 CPU each: a replica's reservation is logical, and two of each at 0.25 left a 2-CPU host too little for an
-    # admin ingest's probe tasks and stage actor (the job never got scheduled).
-    searcher: DeploymentScaling = DeploymentScaling(min_replicas=2, max_replicas=2, num_cpus=0.1,
-                                                    max_ongoing_requests=128, request_timeout_s=20.0)
-    text_encoder: DeploymentScaling = DeploymentScaling(min_replicas=2, max_replicas=2, num_cpus=0.1,
-                                                        max_ongoing_requests=128, request_timeout_s=5.0)
+    searcher: SearcherScaling = SearcherScaling()
+    text_encoder: TextEncoderScaling = TextEncoderScaling()
     clip_encoder: DeploymentScaling = DeploymentScaling(num_cpus=0.25, max_ongoing_requests=128)
     translator: DeploymentScaling = DeploymentScaling(num_cpus=0.25, max_ongoing_requests=64)
     face_encoder: DeploymentScaling = DeploymentScaling(num_cpus=0.25, max_ongoing_requests=32)

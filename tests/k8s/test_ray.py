@@ -155,6 +155,21 @@ def test_serve_config_is_one_ray_serve_accepts(stack):
     assert config["http_options"]["host"] == "0.0.0.0"  # the proxies must answer the pod IP, not loopback
 
 
+def test_every_query_pod_gives_its_proxy_what_vidsearch_serve_gives_it(stack):
+    """The proxies a RayService starts read their environment from the pod: the replica-loss guard (503, not a bare
+    500) and the hop switches must be there, equal to what `vidsearch serve` sets locally."""
+    from serve.proxy_guard import proxy_environment
+    from vidsearch.serve_settings import ServeSettings
+
+    wanted = {k: v for k, v in proxy_environment(ServeSettings()).items() if not k.startswith("VIDSEARCH_")}
+    spec = only(stack, "RayService")["spec"]["rayClusterConfig"]
+    templates = [spec["headGroupSpec"]["template"]] + [g["template"] for g in spec["workerGroupSpecs"]]
+    for template in templates:
+        for container in template["spec"]["containers"]:
+            env = {e["name"]: e.get("value") for e in container.get("env", [])}
+            assert {k: env.get(k) for k in wanted} == wanted, container["name"]
+
+
 def test_the_serve_config_check_catches_a_misspelt_key(stack):
     from ray.serve.schema import ServeDeploySchema
 

@@ -85,6 +85,19 @@ def test_two_replicas_on_the_query_path_and_a_timeout_per_deployment(tmp_path):
     assert settings.serve.text_encoder.request_timeout_s < settings.serve.searcher.request_timeout_s
 
 
+def test_a_partial_scaling_override_keeps_the_other_defaults(monkeypatch, tmp_path):
+    """Setting one field of a deployment's scaling must not reset its replica count or timeout to the base class's."""
+    monkeypatch.setenv("VIDSEARCH_SERVE__SEARCHER__MAX_QUEUED_REQUESTS", "8")
+    monkeypatch.setenv("VIDSEARCH_SERVE__TEXT_ENCODER__NUM_CPUS", "0.2")
+    monkeypatch.setenv("VIDSEARCH_SERVE__INGRESS__MAX_QUEUED_REQUESTS", "64")
+    serve = Settings(data_dir=tmp_path).serve
+    assert (serve.searcher.max_queued_requests, serve.searcher.min_replicas, serve.searcher.max_replicas) == (8, 2, 2)
+    assert serve.searcher.request_timeout_s == 20.0 and serve.searcher.max_ongoing_requests == 128
+    assert (serve.text_encoder.num_cpus, serve.text_encoder.max_replicas, serve.text_encoder.request_timeout_s) == (
+        0.2, 2, 5.0)
+    assert (serve.ingress.max_queued_requests, serve.ingress.max_replicas) == (64, 2)
+
+
 def test_fewer_hops_on_a_small_machine(tmp_path):
     from serve.app import build_app
 
