@@ -17,7 +17,9 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from vidsearch.faces.models import FaceModel, distance_of, normalised
+from vidsearch.faces.models import FaceModel, Thresholds, distance_of, normalised
+from vidsearch.faces.settings import FaceSettings
+from vidsearch.faces.tracking import FaceTrack, TrackingStats
 
 # (rotation degrees, scale, shift x, shift y in pixels of a 150 px chip, mirrored): small changes of the
 # alignment the descriptor should not care about; the first is the face as it is
@@ -87,3 +89,25 @@ def recheck(model: FaceModel, chips: Sequence[np.ndarray | None], vectors: np.nd
     apart = [(i, j) for i, j in pairs
              if float(distance_of(float(np.clip(steady[i] @ steady[j], -1.0, 1.0)))) > recheck_distance]
     return apart, len(involved) * (max(1, min(jitters, len(_JITTERS))) - (1 if reuse else 0))
+
+
+def recheck_tracks(tracks: Sequence[FaceTrack], model: FaceModel, settings: FaceSettings, limits: Thresholds,
+                   stats: TrackingStats) -> set[tuple[int, int]]:
+    """Pairs of track ids the re-check keeps apart; frees every kept chip. Only tracks seen in more than one
+    sample (one alone never forms a person) whose best face is at least ``recheck_min_face_px`` are checked."""
+    apart: set[tuple[int, int]] = set()
+    if limits.recheck_distance is not None and settings.recheck_jitters:
+        usable = [t for t in tracks if t.vector is not None and len(t.sightings) > 1 and t.best_face is not None
+                  and t.best_face.side >= settings.recheck_min_face_px]
+        if len(usable) > 1:
+            best = [t.best_face for t in usable]
+            pairs, embedded = recheck(model, [b.chip for b in best], np.stack([t.vector for t in usable]),
+                                      limits.cluster_distance, settings.recheck_band, limits.recheck_distance,
+                                      settings.recheck_jitters, [b.embedding for b in best])
+            apart = {(usable[i].id, usable[j].id) for i, j in pairs}
+            stats.rechecked += embedded
+            stats.cannot_links += len(apart)
+    for track in tracks:
+        for candidate in track.candidates:
+            candidate.chip = None
+    return apart

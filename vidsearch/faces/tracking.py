@@ -322,10 +322,9 @@ class FaceTracker:
             embedding = self._embed([sighting.chip])[0]
         track.candidates.append(FaceCandidate(sighting.t, sighting.quality.rank, sighting.chip,
                                               sighting.thumbnail, embedding, sighting.look, sighting.quality.side))
-        best = max(track.candidates, key=lambda c: c.rank)
-        for candidate in track.candidates:  # only the best face's chip is kept, for a re-check
-            if candidate is not best:
-                candidate.chip = None
+        best = max(track.candidates, key=lambda c: c.rank)  # only the best face keeps its chip (a re-check)
+        for candidate in track.candidates:
+            candidate.chip = candidate.chip if candidate is best else None
         for earlier in track.sightings:  # chips before a checkpoint are never needed again
             if earlier.t <= sighting.t:
                 earlier.chip = earlier.look = None
