@@ -62,7 +62,12 @@ print(json.dumps({"cpu_s": cpu, "persons": len(found.persons), "embeddings": fou
 def old_tree(ref: str, into: Path) -> Path:
     archive = into / "old.tar"
     with archive.open("wb") as fh:
-        subprocess.run(["git", "-C", str(REPO), "archive", ref, "vidsearch", "ray_jobs"], stdout=fh, check=True)
+        # every top-level package the old vidsearch imports (its config imports serve.settings): one from this
+        # tree would import this tree's vidsearch modules into the old one
+        listed = subprocess.run(["git", "-C", str(REPO), "ls-tree", "--name-only", ref], capture_output=True,
+                                text=True, check=True).stdout.split()
+        packages = [name for name in ("vidsearch", "ray_jobs", "serve", "ranking") if name in listed]
+        subprocess.run(["git", "-C", str(REPO), "archive", ref, *packages], stdout=fh, check=True)
     with tarfile.open(archive) as tar:
         tar.extractall(into / "old", filter="data")
     return into / "old"

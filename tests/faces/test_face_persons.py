@@ -117,6 +117,47 @@ def test_faces_seen_together_are_not_merged_even_when_close():
     assert cluster_vectors(np.stack([a, b]), 0.4, apart=[(0, 1)]).tolist() == [0, 1]
 
 
+def test_a_face_seen_with_a_crowd_of_look_alikes_never_joins_them():
+    """Hard cannot-link: B shares a frame with A0 only, and lies 0.25 from twenty other faces of A. A soft
+    penalty (that one pair's distance set to 2.0) is outvoted: the mean B↔A is (2.0 + 19 × 0.25) / 20 < 0.4."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    centre = rng.normal(size=64)
+    centre /= np.linalg.norm(centre)
+    crowd = []
+    for _ in range(20):
+        v = centre + rng.normal(scale=0.01, size=64)
+        crowd.append(v / np.linalg.norm(v))
+    side = rng.normal(size=64)
+    side -= (side @ centre) * centre
+    side /= np.linalg.norm(side)
+    b = np.cos(0.25) * centre + np.sin(0.25) * side  # ~0.25 from every face of the crowd
+    vectors = np.stack([*crowd, b])
+    assert cluster_vectors(vectors, 0.4).tolist() == [0] * 21  # without the constraint B is one of them
+    labels = cluster_vectors(vectors, 0.4, apart=[(0, 20)]).tolist()
+    assert labels[20] != labels[0]
+    assert len(set(labels[:20])) == 1  # the crowd itself still merges
+
+
+def test_constrained_linkage_equals_plain_average_linkage_without_constraints():
+    import numpy as np
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import pdist
+
+    from vidsearch.faces.clustering import average_linkage
+
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(5, 16))
+    points = np.concatenate([c + rng.normal(scale=0.3, size=(6, 16)) for c in centres])
+    square = np.sqrt(((points[:, None] - points[None]) ** 2).sum(-1))
+    ours = average_linkage([[i] for i in range(len(points))], square, np.zeros((30, 30), bool), 2.0)
+    theirs = fcluster(linkage(pdist(points), "average"), t=2.0, criterion="distance")
+    assert sorted(map(sorted, ours)) == sorted(
+        sorted(np.flatnonzero(theirs == k).tolist()) for k in set(theirs.tolist()))
+    assert 1 < len(ours) < 30  # the cut falls inside the tree, so the comparison means something
+
+
 def test_iou():
     import numpy as np
 

@@ -187,3 +187,43 @@ def test_a_query_from_another_face_model_is_refused(archive):
     )
     with pytest.raises(EncoderMismatch):
         store.search(IndexName.PERSONS, [retriever])
+
+
+def test_a_look_alike_beside_the_person_in_one_video_is_not_returned_too(tmp_path):
+    """Persons of one video were told apart by clustering: a photo is at most one of them. The look-alike in
+    the same video (just inside the match distance) is dropped; a look-alike alone in its video is not (nothing
+    there is nearer), nor a second person of one video within the sure distance (one person split in two)."""
+    from vidsearch.documents import Appearance, Person, person_id
+    from vidsearch.faces.search import match_persons
+    from vidsearch.store.embedded.store import EmbeddedStore
+
+    rng = np.random.default_rng(11)
+    query = rng.normal(size=128)
+    query /= np.linalg.norm(query)
+    side = rng.normal(size=(4, 128))
+
+    def at(distance: float, k: int) -> list[float]:
+        s = side[k] - (side[k] @ query) * query
+        s /= np.linalg.norm(s)
+        angle = 2 * np.arcsin(distance / 2)  # chord length → angle on the unit sphere
+        return (np.cos(angle) * query + np.sin(angle) * s).tolist()
+
+    layout = [("v1", 0.20), ("v1", 0.39), ("v2", 0.39), ("v3", 0.18), ("v3", 0.30)]
+    store = EmbeddedStore(tmp_path / "store")
+    try:
+        store.ensure_indices({"face": {"id": "test", "dims": 128}})
+        docs = []
+        for k, (video, distance) in enumerate(layout):
+            person = Person(id=person_id(video, k), video_id=video, cluster=k, face_count=3,
+                            appearances=[Appearance(start_s=float(k), end_s=k + 0.5)],
+                            face_vec=at(distance, k % 4))
+            docs.append((person.id, person.to_doc()))
+        store.upsert(IndexName.PERSONS, docs)
+        store.refresh()
+        found = {m.video_id: sorted(round(p.distance, 2) for p in m.persons)
+                 for m in match_persons(store, query, "test", 10, 0.40, sure_distance=0.34)}
+        loose = {m.video_id: len(m.persons) for m in match_persons(store, query, "test", 10, 0.40)}
+    finally:
+        store.close()
+    assert found == {"v1": [0.2], "v2": [0.39], "v3": [0.18, 0.3]}
+    assert loose == {"v1": 2, "v2": 1, "v3": 2}  # without a sure distance every match within 0.40 counts

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from vidsearch.faces.models import FaceModel, Thresholds
 from vidsearch.faces.persons import PersonCluster, group_persons
+from vidsearch.faces.recheck import recheck_tracks
 from vidsearch.faces.settings import FaceSettings
 from vidsearch.faces.tracking import FaceTrack, FaceTracker, TrackingStats
 from vidsearch.media.frames import Frame
@@ -31,6 +32,7 @@ def analyse_frames(frames: Iterable[Frame], model: FaceModel, settings: FaceSett
     for frame in frames:
         tracker.add(frame)
     tracks = tracker.finish()
+    apart = recheck_tracks(tracks, model, settings, limits, tracker.stats)
     persons = group_persons(tracks, limits.cluster_distance, 1.0 / settings.sample_fps, settings.merge_gap_s,
-                            duration_s, settings.min_person_faces, settings.thumbnails_per_person)
+                            duration_s, settings.min_person_faces, settings.thumbnails_per_person, apart)
     return VideoFaces(tracks, persons, tracker.stats, time.perf_counter() - started)

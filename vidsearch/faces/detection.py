@@ -5,8 +5,9 @@ full passes a face is either already tracked or new, and a new one can only be f
 pass (``detect_width``) runs on the first frame, after every shot boundary and every ``full_detect_every``
 sampled frames; the frames between get a pass on a downscaled copy (``coarse_detect_width``, which finds the
 large faces) and, for each open track the coarse pass did not find again, a full-resolution pass over a small
-region around its last box. A small face that enters mid-shot is therefore found up to ``full_detect_every``
-samples late; a face present since the cut is found at once.
+region around its last box. A tracked face found by neither means the picture changed (a cut the shots stage
+missed, a wide shot after a close-up): that frame gets a full pass at once. A small face that enters mid-shot is
+therefore found up to ``full_detect_every`` samples late; a face present since a cut is found at once.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ class FaceFinder:
         self.full_passes = 0
         self.coarse_passes = 0
         self.region_passes = 0
+        self.lost = False  # the last ``between`` lost a tracked face: the picture changed, search it in full
 
     @property
     def staged(self) -> bool:
@@ -86,15 +88,21 @@ class FaceFinder:
         return self.model.detect(image, self.settings.detect_width)
 
     def between(self, image: np.ndarray, tracked: Sequence[np.ndarray]) -> list[DetectedFace]:
-        """The coarse pass, plus a region pass for each tracked box the coarse pass did not find again."""
+        """The coarse pass, plus a region pass for each tracked box the coarse pass did not find again. Sets
+        ``lost`` when a tracked face is found by neither: a face that vanished between two samples means the
+        picture changed (a cut the shots stage missed, a wide shot after a close-up), and faces too small
+        for the coarse pass may have come with it."""
         self.coarse_passes += 1
+        self.lost = False
         found = self.model.detect(image, self.settings.coarse_detect_width)
         for box in tracked:
             if any(iou(box, face.box) >= _SAME_FACE_IOU for face in found):
                 continue
-            for face in self._region(image, box):
-                if all(iou(face.box, other.box) < _SAME_FACE_IOU for other in found):
-                    found.append(face)
+            again = [face for face in self._region(image, box)
+                     if all(iou(face.box, other.box) < _SAME_FACE_IOU for other in found)]
+            # a smaller face where the tracked one was (a wide shot after a close-up) is not it found again
+            self.lost |= not any(iou(box, face.box) >= _SAME_FACE_IOU for face in again)
+            found += again
         return found
 
     def _region(self, image: np.ndarray, box: np.ndarray) -> list[DetectedFace]:

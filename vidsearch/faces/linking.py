@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from vidsearch.errors import StoreError
+from vidsearch.faces.clustering import average_linkage
 from vidsearch.faces.models import distance_of
 from vidsearch.schema import IndexName
 from vidsearch.store.base import IndexBackend
@@ -189,39 +190,13 @@ def _cluster(indices: list[int], members: Sequence[_Member], vectors: np.ndarray
     pair = np.asarray(distance_of(np.clip(sub @ sub.T, -1.0, 1.0)), np.float64)
     local = {i: k for k, i in enumerate(indices)}
     m = len(clusters)
-    sums = np.zeros((m, m))
     blocked = np.zeros((m, m), bool)
     for a in range(m):
         for b in range(a + 1, m):
-            sums[a, b] = sums[b, a] = _sum(pair, clusters[a], clusters[b], local)
             blocked[a, b] = blocked[b, a] = _apart(clusters[a], clusters[b], members, pair, local,
                                                    same_video_distance)
-    sizes = np.array([len(c) for c in clusters], np.float64)
-    alive = np.ones(m, bool)
-    while True:
-        mean = sums / np.outer(sizes, sizes)
-        mean[~alive, :] = np.inf
-        mean[:, ~alive] = np.inf
-        mean[blocked] = np.inf
-        np.fill_diagonal(mean, np.inf)
-        a, b = np.unravel_index(int(np.argmin(mean)), mean.shape)
-        if not np.isfinite(mean[a, b]) or mean[a, b] > distance:
-            break
-        a, b = min(a, b), max(a, b)
-        clusters[a] = clusters[a] + clusters[b]
-        sums[a, :] += sums[b, :]
-        sums[:, a] = sums[a, :]
-        blocked[a, :] |= blocked[b, :]
-        blocked[:, a] = blocked[a, :]
-        sizes[a] += sizes[b]
-        alive[b] = False
-    return [sorted(clusters[k]) for k in range(m) if alive[k]]
-
-
-def _sum(pair: np.ndarray, a: Iterable[int], b: Iterable[int], local: dict[int, int]) -> float:
-    rows = [local[i] for i in a]
-    cols = [local[j] for j in b]
-    return float(pair[np.ix_(rows, cols)].sum())
+    merged = average_linkage([[local[i] for i in c] for c in clusters], pair, blocked, distance)
+    return [sorted(indices[k] for k in c) for c in merged]
 
 
 def _apart(a: list[int], b: list[int], members: Sequence[_Member], pair: np.ndarray, local: dict[int, int],

@@ -8,7 +8,7 @@ a person's spans closer than ``merge_gap_s`` merge into one appearance (a look a
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,15 +64,17 @@ def group_persons(
     duration_s: float | None = None,
     min_faces: int = 1,
     exemplars: int = 3,
+    apart_ids: Collection[tuple[int, int]] = (),
 ) -> list[PersonCluster]:
-    """Cluster the tracks that have vectors, then re-link strays; persons numbered by first appearance."""
+    """Cluster the tracks that have vectors, then re-link strays; persons numbered by first appearance.
+    ``apart_ids``: pairs of track ids that must not share a person (besides tracks seen in one frame)."""
     usable = [t for t in tracks if t.vector is not None]
-    labels = cluster_tracks(usable, cluster_distance)
+    labels = cluster_tracks(usable, cluster_distance, apart_ids)
     members: dict[int, list[FaceTrack]] = {}
     for track, label in zip(usable, labels, strict=True):
         members.setdefault(int(label), []).append(track)
     groups = relink_strays(list(members.values()), [t for t in tracks if t.stray_vector is not None],
-                           cluster_distance)
+                           cluster_distance, apart_ids)
     placed = {id(t) for g in groups for t in g}
     groups += stray_persons([t for t in tracks if t.stray_face is not None and id(t) not in placed],
                             cluster_distance)
@@ -102,13 +104,16 @@ def _centroid(group: Sequence[FaceTrack]) -> np.ndarray:
     return normalised(np.mean([c.embedding for t in group for c in t.candidates], axis=0))[0]
 
 
-def _share_a_frame(a: Sequence[FaceTrack], b: Sequence[FaceTrack]) -> bool:
+def _kept_apart(a: Sequence[FaceTrack], b: Sequence[FaceTrack], apart_ids: Collection[tuple[int, int]]) -> bool:
+    """Whether a track of ``a`` shares a frame with one of ``b``, or a re-check kept two of them apart."""
     frames = set().union(*(t.frames for t in a))
-    return any(frames & t.frames for t in b)
+    if any(frames & t.frames for t in b):
+        return True
+    return any((x.id, y.id) in apart_ids or (y.id, x.id) in apart_ids for x in a for y in b)
 
 
 def relink_strays(groups: list[list[FaceTrack]], strays: Sequence[FaceTrack],
-                  distance: float) -> list[list[FaceTrack]]:
+                  distance: float, apart_ids: Collection[tuple[int, int]] = ()) -> list[list[FaceTrack]]:
     """Fold what clustering left stranded into the nearest person when the distance allows: a person of one
     track with at most two embedded faces (a glimpse whose average linkage fell just short) joins the nearest
     established person within ``distance`` of its centroid, and a track none of whose faces passed the quality gate
@@ -122,13 +127,13 @@ def relink_strays(groups: list[list[FaceTrack]], strays: Sequence[FaceTrack],
     for group in sorted(groups, key=lambda g: min(t.first_t for t in g)):
         if not glimpse(group):
             continue
-        target = _nearest(_centroid(group), established, group, distance)
+        target = _nearest(_centroid(group), established, group, distance, apart_ids)
         if target is not None:
             target.extend(group)
             group.clear()
     groups = [g for g in groups if g]
     for track in strays:
-        target = _nearest(track.stray_vector, groups, [track], distance) if groups else None
+        target = _nearest(track.stray_vector, groups, [track], distance, apart_ids) if groups else None
         if target is not None:
             target.append(track)
     return groups
@@ -150,11 +155,11 @@ def stray_persons(strays: Sequence[FaceTrack], distance: float, min_sightings: i
 
 
 def _nearest(vector: np.ndarray, groups: Sequence[list[FaceTrack]], tracks: Sequence[FaceTrack],
-             distance: float) -> list[FaceTrack] | None:
+             distance: float, apart_ids: Collection[tuple[int, int]] = ()) -> list[FaceTrack] | None:
     best, best_d = None, distance
     for group in groups:
         d = float(distance_of(float(_centroid(group) @ vector)))
-        if d <= best_d and not _share_a_frame(group, tracks):
+        if d <= best_d and not _kept_apart(group, tracks, apart_ids):
             best, best_d = group, d
     return best
 

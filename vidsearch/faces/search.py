@@ -31,6 +31,7 @@ from vidsearch.store.base import IndexBackend, SearchFilters, VectorRetriever
 PHOTO_MAX_SIDE = 800  # photos are detected with their longer side scaled to at most this (faces from ~20 px)
 _SMALL_PHOTO = 800  # narrower photos are doubled before detection so small faces are found and measured
 _CANDIDATES_PER_VIDEO = 5  # person candidates fetched per requested video (a video holds several persons)
+_SAME_VIDEO_MARGIN = 0.03  # a second person of one video this much farther than its nearest is someone else
 
 
 class QueryFace(BaseModel):
@@ -202,7 +203,8 @@ def search_encoded(
     check_search_limits(settings, k, max_distance)
     max_distance = encoded.match_distance if max_distance is None else max_distance
     videos = match_persons(
-        store, encoded.vector, encoded.encoder, k or settings.faces.search_k, max_distance, filters
+        store, encoded.vector, encoded.encoder, k or settings.faces.search_k, max_distance, filters,
+        sure_distance=min(max_distance, thresholds(settings.faces).identity_distance),
     )
     return PhotoSearchResult(
         photo=encoded.photo,
@@ -239,7 +241,13 @@ def match_persons(
     k: int,
     max_distance: float,
     filters: SearchFilters | None = None,
+    sure_distance: float | None = None,
 ) -> list[VideoMatch]:
+    """Videos whose persons lie within ``max_distance`` of the face. Persons of one video were told apart by
+    clustering, so a face is at most one of them: beside a video's nearest person, another is returned only
+    when it lies within ``sure_distance`` (as near as persons linked into one identity: one person split in two)
+    or within ``_SAME_VIDEO_MARGIN`` of the nearest. A look-alike just inside ``max_distance`` of a photo of
+    someone in the same video is not returned as well."""
     near = [
         (pid, d)
         for pid, d in nearest_persons(store, vector, encoder, k * _CANDIDATES_PER_VIDEO, filters)
@@ -247,11 +255,15 @@ def match_persons(
     ]
     if not near:
         return []
+    sure = max_distance if sure_distance is None else sure_distance
     persons = store.get(IndexName.PERSONS, [pid for pid, _ in near])
     by_video: dict[str, list[PersonMatch]] = {}
-    for pid, distance in near:
+    for pid, distance in sorted(near, key=lambda item: item[1]):
         body = persons.get(pid)
         if body is None:  # deleted between the search and the fetch
+            continue
+        matched = by_video.get(body["video_id"])
+        if matched and distance > sure and distance > matched[0].distance + _SAME_VIDEO_MARGIN:
             continue
         by_video.setdefault(body["video_id"], []).append(
             PersonMatch(

@@ -57,6 +57,16 @@ class FaceSettings(BaseModel):
         None, description="checkpoint-to-checkpoint distance above which a track is split (None: the backend's, "
         "else the match distance)")
     faces_per_track: int = Field(3, ge=1, description="best checkpoint faces averaged into a track's vector")
+    recheck_jitters: int = Field(
+        4, ge=0, le=8, description="two tracks whose distance lies within recheck_band of the cluster "
+        "distance are embedded again as the mean of this many jittered copies of their best face; beyond the "
+        "backend's recheck distance they never form one person (0: no re-check; backends that cannot jitter "
+        "never re-check)")
+    recheck_band: float = Field(0.06, ge=0, le=1, description="the uncertain band: from this far below the "
+                                "cluster distance to 0.02 above it")
+    recheck_min_face_px: int = Field(
+        60, ge=8, description="tracks whose best face is smaller are not re-checked: the re-check distance was "
+        "measured on faces of 63-76 px, and smaller faces of one person spread farther apart jittered")
 
     # persons within a video
     match_distance: float | None = Field(
@@ -64,7 +74,9 @@ class FaceSettings(BaseModel):
     )
     cluster_distance: float | None = Field(None, description="track clustering distance (None: backend's)")
     merge_gap_s: float = Field(2.0, ge=0, description="appearances closer than this merge into one")
-    min_person_faces: int = Field(1, ge=1, description="persons seen in fewer faces are dropped")
+    min_person_faces: int = Field(
+        2, ge=1, description="persons seen in fewer faces are dropped: one sampled frame (under a second on "
+        "screen) is a dissolve's blend of two people or a flash, not an appearance")
     thumbnails_per_person: int = Field(3, ge=0)
     thumbnail_size: int = Field(160, ge=32)
 

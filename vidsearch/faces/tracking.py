@@ -61,6 +61,7 @@ class FaceCandidate:
     thumbnail: bytes
     embedding: np.ndarray | None = None
     look: np.ndarray | None = None  # appearance of the aligned face, to tell cheaply whether it changed
+    side: float = 0.0  # face side in pixels of the frame
 
 
 @dataclass
@@ -98,6 +99,11 @@ class FaceTrack:
         return [c for c in self.candidates if c.embedding is not None]
 
     @property
+    def best_face(self) -> FaceCandidate | None:
+        """The best embedded face, whose aligned chip is kept from close until persons are formed (a re-check)."""
+        return next((c for c in self.candidates if c.chip is not None), None)
+
+    @property
     def last_checkpoint(self) -> FaceCandidate | None:
         return self.candidates[-1] if self.candidates else None
 
@@ -110,6 +116,8 @@ class TrackingStats:
     embeddings: int = 0  # embeddings computed
     cuts: int = 0
     splits: int = 0  # tracks split where the embedding jumped
+    rechecked: int = 0  # embeddings of jittered copies to re-check uncertain track pairs
+    cannot_links: int = 0  # track pairs the re-check kept apart
     detect_s: float = 0.0
     align_s: float = 0.0
     embed_s: float = 0.0
@@ -166,6 +174,9 @@ class FaceTracker:
             self._last_full = index
         else:
             faces = self.finder.between(frame.image, [t.last_box for t in self._open])
+            if self.finder.lost:  # a tracked face vanished: the picture changed, search all of it now
+                faces = self.finder.full(frame.image)
+                self._last_full = index
         self.stats.detect_s += time.perf_counter() - started
         self.stats.faces_detected += len(faces)
         if not faces:
@@ -309,8 +320,11 @@ class FaceTracker:
     def _checkpoint(self, track: FaceTrack, sighting: Sighting, embedding: np.ndarray | None = None) -> None:
         if embedding is None:
             embedding = self._embed([sighting.chip])[0]
-        track.candidates.append(FaceCandidate(sighting.t, sighting.quality.rank, None, sighting.thumbnail,
-                                              embedding, sighting.look))
+        track.candidates.append(FaceCandidate(sighting.t, sighting.quality.rank, sighting.chip,
+                                              sighting.thumbnail, embedding, sighting.look, sighting.quality.side))
+        best = max(track.candidates, key=lambda c: c.rank)  # only the best face keeps its chip (a re-check)
+        for candidate in track.candidates:
+            candidate.chip = candidate.chip if candidate is best else None
         for earlier in track.sightings:  # chips before a checkpoint are never needed again
             if earlier.t <= sighting.t:
                 earlier.chip = earlier.look = None

@@ -93,6 +93,7 @@ class Thresholds:
     identity_distance: float
     min_det_score: float
     split_distance: float | None = None  # the backend's; FaceSettings.track_split_distance overrides it
+    recheck_distance: float | None = None  # the backend's jittered re-check of uncertain track pairs
 
 
 def calibration_of(settings: FaceSettings) -> Calibration:
@@ -113,4 +114,5 @@ def thresholds(settings: FaceSettings, model: FaceModel | None = None) -> Thresh
     return Thresholds(
         **{name: getattr(calibration, name) if value is None else value for name, value in configured.items()},
         split_distance=calibration.split_distance,
+        recheck_distance=calibration.recheck_distance if settings.recheck_jitters else None,
     )

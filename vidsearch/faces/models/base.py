@@ -27,6 +27,10 @@ class Calibration:
     # checkpoint ↔ checkpoint within a track; None: the match distance. A false split costs one embedding and
     # a track clustering rejoins, a missed one a person holding two people, so it may sit lower than match
     split_distance: float | None = None
+    # two tracks whose distance lies near the cluster distance are embedded again as the mean over jittered
+    # copies of their best face (``vidsearch.faces.recheck``: steadier than one pass); beyond this jittered
+    # distance they never join one person. None: not calibrated for this backend, no re-check
+    recheck_distance: float | None = None
 
 
 @dataclass(slots=True)

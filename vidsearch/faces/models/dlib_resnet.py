@@ -46,6 +46,7 @@ CALIBRATION = Calibration(
     identity_distance=0.34,
     min_det_score=0.0,  # dlib's own HOG threshold; 0.2 drops marginal detections that are rarely faces
     split_distance=0.37,
+    recheck_distance=0.36,
     source="dev identities with recorded captures, bench/faces_calibrate.py (≤ 0.5 % false merges overall, "
            "≤ 5 % for any pair of people)",
 )
@@ -138,3 +139,4 @@ class DlibFaceModel:
         with self._lock:
             vectors = self._descriptor.compute_face_descriptor(rgb)
         return normalised(np.array([np.asarray(v) for v in vectors], np.float32))
+
