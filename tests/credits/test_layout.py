@@ -111,3 +111,23 @@ def test_a_small_type_row_is_a_heading_only_if_names_follow():
                                 piece("작가", 445, 50), piece("유소정", 500, 50)], 1280)
     assert [(c.role_text, c.names) for c in lines] == [("조명", ["김혜은"]), ("조명", ["Hans Georg Dehmelt"]),
                                                       ("Anchor", ["Burfordville Icon"]), ("작가", ["유소정"])]
+
+
+def test_headings_above_three_name_columns_do_not_make_a_role_gutter():
+    """Centred headings stand left of the outer column gap too; when half the rows are headings they used to
+    carry the vote, the gap became a role/name gutter and the left and middle names became roles (columns3)."""
+    w = 1920
+    pieces = [piece("안무", 908, 1014, 100), piece("Winckless Zanuck", 181, 590, 150),
+              piece("이준혁", 881, 1042, 150), piece("홍자매", 1456, 1619, 150),
+              piece("CG", 915, 1006, 220), piece("들리브 가이벨", 235, 536, 270), piece("남지연", 885, 1041, 270),
+              piece("음악감독", 872, 1049, 340), piece("엄현경", 306, 465, 390),
+              piece("작가", 905, 1023, 460), piece("박철민", 306, 467, 510), piece("Bering Donofrio", 777, 1145, 510),
+              piece("Netflix", 1453, 1623, 510),
+              piece("음향", 906, 1020, 580), piece("오주은", 302, 469, 630), piece("Millay Thornberry", 758, 1162, 630),
+              piece("Animatics animator", 769, 1157, 700), piece("Bellatrix Darien Phuket", 129, 648, 750),
+              piece("노광수", 877, 1045, 750), piece("장미인애", 1435, 1643, 750)]
+    assert find_gutter(group_rows(pieces), w) is None
+    assert pairs(parse_credit_lines(pieces, w)) == [
+        ("안무", ["Winckless Zanuck", "이준혁", "홍자매"]), ("CG", ["들리브 가이벨", "남지연"]), ("음악감독", ["엄현경"]),
+        ("작가", ["박철민", "Bering Donofrio", "Netflix"]), ("음향", ["오주은", "Millay Thornberry"]),
+        ("Animatics animator", ["Bellatrix Darien Phuket", "노광수", "장미인애"])]

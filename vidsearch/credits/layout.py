@@ -126,7 +126,11 @@ def find_gutter(rows: Sequence[_Row], frame_width: int) -> float | None:
         if len(support) < max(1, 0.4 * len(multi)):
             break
         gutter = float(np.median(support))
-        lefts = [" ".join(p.text for p in r.pieces if p.box.x1 <= gutter) for r in rows]
+        # judged on the rows the gutter splits: centred headings above 2-3 name columns stand left of the
+        # outer column gap too, and would outvote the names standing there
+        split = [r for r in rows
+                 if any(p.box.x1 <= gutter for p in r.pieces) and any(p.box.x0 >= gutter for p in r.pieces)]
+        lefts = [" ".join(p.text for p in r.pieces if p.box.x1 <= gutter) for r in split]
         lefts = [t for t in lefts if t.strip()]
         if lefts and sum(role_score(clean_role(t)) >= 0.8 for t in lefts) >= 0.5 * len(lefts):
             return gutter
