@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vidsearch.credits.layout import find_gutter, group_rows, parse_credit_lines, text_rows
+from vidsearch.credits.lexicon import correct_korean_role
 from vidsearch.credits.reader import ReadLine
 from vidsearch.ocr.geometry import Box
 
@@ -131,3 +132,24 @@ def test_headings_above_three_name_columns_do_not_make_a_role_gutter():
         ("안무", ["Winckless Zanuck", "이준혁", "홍자매"]), ("CG", ["들리브 가이벨", "남지연"]), ("음악감독", ["엄현경"]),
         ("작가", ["박철민", "Bering Donofrio", "Netflix"]), ("음향", ["오주은", "Millay Thornberry"]),
         ("Animatics animator", ["Bellatrix Darien Phuket", "노광수", "장미인애"])]
+
+
+def test_a_two_syllable_heading_one_letter_off_is_the_role_and_a_surname_word_is_left_alone():
+    """"출연" read "굴연" (cards_fade) left its name without a role; "기은" starts with a surname: not a title."""
+    pieces = [piece("굴연", 604, 678, 100, h=40), piece("사미자", 590, 690, 150, h=40),
+              piece("작가", 604, 678, 240, h=40), piece("Headland Andrea", 500, 780, 290, h=40)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("출연", ["사미자"]), ("작가", ["Headland Andrea"])]
+    assert correct_korean_role("기은") == "기은" and correct_korean_role("연줄") == "연줄"
+
+
+def test_latin_names_in_a_names_only_roll_are_not_smaller_headings():
+    """A Latin line's box is shorter than a Hangul one in the same type: judged against the Hangul rows, the
+    last Latin name of a names-only roll became the heading of the Korean name under it (names_only)."""
+    pieces = [piece("예당엔터테인먼트", 448, 693, 100, h=52), piece("배해선", 733, 840, 100, h=52),
+              piece("West Hollywood", 402, 650, 160, h=36), piece("Rayville Vest", 693, 883, 160, h=36),
+              piece("Liberty Lake", 412, 595, 220, h=40), piece("박철민", 587, 696, 280, h=58),
+              piece("모빌 카운티", 486, 656, 340, h=42), piece("조윤우", 691, 798, 340, h=42),
+              piece("Herriman Glass", 526, 756, 400, h=36), piece("이철향", 588, 697, 460, h=55)]
+    assert pairs(parse_credit_lines(pieces, W)) == [
+        ("", ["예당엔터테인먼트", "배해선"]), ("", ["West Hollywood", "Rayville Vest"]), ("", ["Liberty Lake"]),
+        ("", ["박철민"]), ("", ["모빌 카운티", "조윤우"]), ("", ["Herriman Glass"]), ("", ["이철향"])]

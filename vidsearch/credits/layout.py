@@ -160,6 +160,25 @@ def _classify_single(text: str, height: float, typical_height: float, after_head
     return "names", None, names
 
 
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def _is_latin(row: _Row) -> bool:
+    return not _HANGUL.search(row.text)
+
+
+def _typical_heights(rows: Sequence[_Row]) -> dict[bool, float]:
+    """The usual row height for Latin-only rows and for the others, each from its own rows where there are at
+    least three: a Latin line's box (no Hangul block, few descenders) is shorter than a Hangul one in the same
+    type, so a names-only roll's Latin names would all look like smaller headings next to Hangul rows."""
+    overall = float(np.median([r.height for r in rows]))
+    out = {}
+    for latin in (True, False):
+        heights = [r.height for r in rows if _is_latin(r) == latin]
+        out[latin] = float(np.median(heights)) if len(heights) >= 3 else overall
+    return out
+
+
 def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[CreditLine]:
     """One CreditLine per row that carries names, each with its own time: rows under one role share the role,
     never the moment. Names on a roll that states no role get the role "". A row in smaller type than the rest
@@ -168,7 +187,7 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
     if not rows:
         return []
     gutter = find_gutter(rows, frame_width)
-    typical = float(np.median([r.height for r in rows]))
+    typical = _typical_heights(rows)
     out: list[CreditLine] = []
     role: str | None = None
     last: _Row | None = None
@@ -213,7 +232,8 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
             previous = "pair"
             emit([n for p in right for n in split_names(p.text)], row, right, role)
             continue
-        kind, text_role, names = _classify_single(row.text, row.height, typical, previous == "heading")
+        kind, text_role, names = _classify_single(row.text, row.height, typical[_is_latin(row)],
+                                                  previous == "heading")
         settle(kind == "names")
         if kind == "small":
             pending, kind = (row, text_role or "", names, role), "heading"

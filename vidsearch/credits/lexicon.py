@@ -132,14 +132,36 @@ def _korean_role_vocabulary() -> dict[int, tuple[str, ...]]:
     return {n: tuple(sorted(ws)) for n, ws in by_length.items()}
 
 
+def _jamo(syllable: str) -> tuple[int, int, int]:
+    index = ord(syllable) - 0xAC00
+    return index // 588, index % 588 // 28, index % 28
+
+
+def _one_jamo_apart(a: str, b: str) -> bool:
+    """Same length, one syllable differing in one letter (initial, vowel or final): what OCR confuses."""
+    if len(a) != len(b):
+        return False
+    differing = [(x, y) for x, y in zip(a, b) if x != y]
+    if len(differing) != 1:
+        return False
+    x, y = differing[0]
+    return sum(p != q for p, q in zip(_jamo(x), _jamo(y))) == 1
+
+
 def correct_korean_role(token: str) -> str:
     """A Korean title one syllable away from exactly one known title (and at least three long) is that title:
-    "촬영강독" → "촬영감독". Shorter words are left alone (two syllables apart from a role are often a name)."""
-    if len(token) < 3 or not _HANGUL_RUN.fullmatch(token) or _segments_into_roles(token):
+    "촬영강독" → "촬영감독". A two-syllable word is corrected only one letter off a two-syllable title and when it
+    does not start with a surname ("굴연" → "출연"; "기은" may be a name): shorter words are often names."""
+    if len(token) < 2 or not _HANGUL_RUN.fullmatch(token) or _segments_into_roles(token):
         return token
     vocabulary = _korean_role_vocabulary()
-    near = {w for n in (len(token) - 1, len(token), len(token) + 1) for w in vocabulary.get(n, ())
-            if edit_distance(token, w) == 1}
+    if len(token) == 2:
+        if token[0] in SURNAMES:
+            return token
+        near = {w for w in vocabulary.get(2, ()) if _one_jamo_apart(token, w)}
+    else:
+        near = {w for n in (len(token) - 1, len(token), len(token) + 1) for w in vocabulary.get(n, ())
+                if edit_distance(token, w) == 1}
     return near.pop() if len(near) == 1 else token
 
 
