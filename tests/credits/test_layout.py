@@ -153,3 +153,16 @@ def test_latin_names_in_a_names_only_roll_are_not_smaller_headings():
     assert pairs(parse_credit_lines(pieces, W)) == [
         ("", ["예당엔터테인먼트", "배해선"]), ("", ["West Hollywood", "Rayville Vest"]), ("", ["Liberty Lake"]),
         ("", ["박철민"]), ("", ["모빌 카운티", "조윤우"]), ("", ["Herriman Glass"]), ("", ["이철향"])]
+
+
+def test_names_beside_an_unreadable_role_do_not_inherit_the_role_above():
+    """Over busy video a role can be unreadable while its names read fine: they are credited under no role
+    rather than under the role of the rows above (busy_video: 전영신 under 기획 instead of 음향)."""
+    pieces = [piece("기획", 541, 611, 100), piece("Battleford Bandello", 677, 963, 100),
+              piece("송주환", 671, 778, 150), piece("8", 540, 615, 210, confidence=0.42),
+              piece("조복래", 670, 778, 210), piece("전영신", 673, 776, 260),
+              piece("Tailor", 529, 611, 320), piece("지상학", 673, 777, 320)]
+    for p in pieces:
+        p.readable = p.confidence >= 0.55
+    assert pairs(parse_credit_lines(pieces, W)) == [("기획", ["Battleford Bandello"]), ("기획", ["송주환"]),
+                                                    ("", ["조복래"]), ("", ["전영신"]), ("Tailor", ["지상학"])]

@@ -130,7 +130,7 @@ def find_gutter(rows: Sequence[_Row], frame_width: int) -> float | None:
         # outer column gap too, and would outvote the names standing there
         split = [r for r in rows
                  if any(p.box.x1 <= gutter for p in r.pieces) and any(p.box.x0 >= gutter for p in r.pieces)]
-        lefts = [" ".join(p.text for p in r.pieces if p.box.x1 <= gutter) for r in split]
+        lefts = [" ".join(p.text for p in r.pieces if p.box.x1 <= gutter and p.readable) for r in split]
         lefts = [t for t in lefts if t.strip()]
         if lefts and sum(role_score(clean_role(t)) >= 0.8 for t in lefts) >= 0.5 * len(lefts):
             return gutter
@@ -221,6 +221,9 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
             settle(False)
             role, last, previous = None, row, ""  # an unreadable row may be the next role: names must not join
             continue
+        if gutter is not None and any(not p.readable and p.box.x1 <= gutter for p in row.pieces):
+            settle(False)
+            role = None  # the role column holds text that could not be read: a new role, not the one above
         row = _Row([p for p in row.pieces if p.readable], row.run, row.roll_y, row.height)
         last = row
         left = [p for p in row.pieces if gutter is not None and p.box.x1 <= gutter]

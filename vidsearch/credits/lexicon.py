@@ -47,6 +47,7 @@ ENGLISH_ROLE_WORDS = {
     "format", "deviser", "reporter", "correspondent", "anchor", "journalist", "editorial", "researcher", "stand-in",
     "double", "extras", "performer", "actor", "actress", "model", "colour", "color", "timing", "grading",
     "superviser", "supervisors", "directors", "producers", "editors", "operators", "assistants", "3d", "2d",
+    "tailor", "cutter", "seamstress", "milliner", "armourer", "armorer", "buyer", "standby", "commentator",
 }
 
 # common Korean surnames, most common first: a cue that a row holds names (never used to edit a name)
