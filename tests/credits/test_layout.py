@@ -166,3 +166,14 @@ def test_names_beside_an_unreadable_role_do_not_inherit_the_role_above():
         p.readable = p.confidence >= 0.55
     assert pairs(parse_credit_lines(pieces, W)) == [("기획", ["Battleford Bandello"]), ("기획", ["송주환"]),
                                                     ("", ["조복래"]), ("", ["전영신"]), ("Tailor", ["지상학"])]
+
+
+def test_a_centred_row_of_names_in_a_two_column_roll_is_not_a_pair():
+    """An entry with no role, centred in a two-column roll, straddles the gutter: "김민수   Michael Beugg" is
+    two names, not the role 김민수 (issue 12 (e)); roles still pair."""
+    pieces = [piece("김민수", 520, 625, 100), piece("Michael Beugg", 665, 860, 100),
+              piece("연출", 540, 610, 160), piece("쥬세페 토르나토레", 680, 960, 160),
+              piece("편집", 540, 610, 220), piece("이영희", 680, 780, 220),
+              piece("Gaffer", 520, 610, 280), piece("송혜교", 680, 780, 280)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("", ["김민수", "Michael Beugg"]), ("연출", ["쥬세페 토르나토레"]),
+                                                    ("편집", ["이영희"]), ("Gaffer", ["송혜교"])]

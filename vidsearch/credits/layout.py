@@ -179,6 +179,14 @@ def _typical_heights(rows: Sequence[_Row]) -> dict[bool, float]:
     return out
 
 
+def _names_across(left: Sequence[ReadLine]) -> bool:
+    """The left side of a row split by the gutter is a name, not a role: it reads as a personal name (a Korean
+    name with a surname, capitalised Latin words) and not as a title — a centred names-only row straddling the
+    gutter. Geometry cannot tell: a centred pair of names ends about where the role column does."""
+    text = " ".join(p.text for p in left)
+    return role_score(clean_role(text)) < 0.5 and name_score(text) >= 0.7
+
+
 def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[CreditLine]:
     """One CreditLine per row that carries names, each with its own time: rows under one role share the role,
     never the moment. Names on a roll that states no role get the role "". A row in smaller type than the rest
@@ -228,6 +236,11 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
         last = row
         left = [p for p in row.pieces if gutter is not None and p.box.x1 <= gutter]
         right = [p for p in row.pieces if gutter is not None and p.box.x0 >= gutter]
+        if left and right and _names_across(left):
+            settle(False)
+            role, previous = None, "names"  # a centred row of names that no role heads straddles the gutter
+            emit([n for p in left + right for n in split_names(p.text)], row, row.pieces, None)
+            continue
         if gutter is not None and len(left) + len(right) == len(row.pieces) and (left or right):
             settle(not left)
             if left:
