@@ -177,3 +177,13 @@ def test_a_centred_row_of_names_in_a_two_column_roll_is_not_a_pair():
               piece("Gaffer", 520, 610, 280), piece("송혜교", 680, 780, 280)]
     assert pairs(parse_credit_lines(pieces, W)) == [("", ["김민수", "Michael Beugg"]), ("연출", ["쥬세페 토르나토레"]),
                                                     ("편집", ["이영희"]), ("Gaffer", ["송혜교"])]
+
+
+def test_names_read_as_one_piece_across_the_gutter_head_no_role():
+    """The detector may take a centred "김민수   Michael Beugg" as one piece across the gutter: names under no
+    role, not a continuation of the role above (a continuation stands in the name column)."""
+    pieces = [piece("편집", 540, 610, 100), piece("이영희", 680, 780, 100),
+              piece("연출", 540, 610, 160), piece("쥬세페 토르나토레", 680, 960, 160),
+              piece("김민수   Michael Beugg", 520, 860, 230)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("편집", ["이영희"]), ("연출", ["쥬세페 토르나토레"]),
+                                                    ("", ["김민수", "Michael Beugg"])]

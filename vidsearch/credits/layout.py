@@ -255,6 +255,8 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
             pending, kind = (row, text_role or "", names, role), "heading"
         elif kind in ("pair", "heading"):
             role = clean_role(text_role or "")
+        elif kind == "names" and gutter is not None and any(p.box.x0 < gutter < p.box.x1 for p in row.pieces):
+            role = None  # names set across the gutter are centred, under no role: never a name column's row
         previous = kind
         if kind in ("pair", "names"):
             emit(names, row, row.pieces, role)
