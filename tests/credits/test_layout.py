@@ -187,3 +187,10 @@ def test_names_read_as_one_piece_across_the_gutter_head_no_role():
               piece("김민수   Michael Beugg", 520, 860, 230)]
     assert pairs(parse_credit_lines(pieces, W)) == [("편집", ["이영희"]), ("연출", ["쥬세페 토르나토레"]),
                                                     ("", ["김민수", "Michael Beugg"])]
+
+
+def test_an_unknown_latin_title_beside_a_name_stays_a_role():
+    """Capitalised Latin words left of the gutter may be a title the lexicon lacks: still a role."""
+    pieces = [piece("연출", 540, 610, 100), piece("이영희", 680, 780, 100),
+              piece("Greens Master", 420, 610, 160), piece("안승훈", 680, 780, 160)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("연출", ["이영희"]), ("Greens Master", ["안승훈"])]

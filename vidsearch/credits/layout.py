@@ -180,11 +180,12 @@ def _typical_heights(rows: Sequence[_Row]) -> dict[bool, float]:
 
 
 def _names_across(left: Sequence[ReadLine]) -> bool:
-    """The left side of a row split by the gutter is a name, not a role: it reads as a personal name (a Korean
-    name with a surname, capitalised Latin words) and not as a title — a centred names-only row straddling the
-    gutter. Geometry cannot tell: a centred pair of names ends about where the role column does."""
+    """The left side of a row split by the gutter is a name, not a role: it reads as Korean personal names (a
+    surname first) and not as a title — a centred names-only row straddling the gutter. Geometry cannot tell (a
+    centred pair of names ends about where the role column does), and capitalised Latin words may be a title
+    the lexicon lacks ("Foam Technician"), so those stay roles."""
     text = " ".join(p.text for p in left)
-    return role_score(clean_role(text)) < 0.5 and name_score(text) >= 0.7
+    return role_score(clean_role(text)) < 0.5 and name_score(text) >= 1.0
 
 
 def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[CreditLine]:

@@ -48,6 +48,7 @@ ENGLISH_ROLE_WORDS = {
     "double", "extras", "performer", "actor", "actress", "model", "colour", "color", "timing", "grading",
     "superviser", "supervisors", "directors", "producers", "editors", "operators", "assistants", "3d", "2d",
     "tailor", "cutter", "seamstress", "milliner", "armourer", "armorer", "buyer", "standby", "commentator",
+    "technician", "clerk", "clerck", "payroll",
 }
 
 # common Korean surnames, most common first: a cue that a row holds names (never used to edit a name)
