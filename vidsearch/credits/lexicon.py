@@ -157,6 +157,8 @@ def correct_korean_role(token: str) -> str:
     if len(token) < 2 or not _HANGUL_RUN.fullmatch(token) or _segments_into_roles(token):
         return token
     vocabulary = _korean_role_vocabulary()
+    if token in vocabulary.get(len(token), ()):
+        return token  # a known title as printed (녹음실장 is not a misread 녹음팀장)
     if len(token) == 2:
         if token[0] in SURNAMES:
             return token
