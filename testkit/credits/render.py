@@ -190,11 +190,18 @@ def _draw(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], baselines: list
 
 def _scroll(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], background: _Background, corner: _Corner
             ) -> tuple[list[TruthLine], int, Iterator[np.ndarray]]:
-    """A roll moving up (lines enter at the bottom) or, for SCROLL_DOWN, down (the first line enters at the top:
-    the canvas holds the rows bottom to top and the window moves from its end to its start)."""
+    """A roll moving up (lines enter at the bottom) or, for SCROLL_DOWN, down (the first credit enters at the
+    top: the canvas holds the credits bottom to top and the window moves from its end to its start). Each credit
+    still reads top to bottom — its role row above the rows that continue its names — as on a real page; rows
+    reversed one by one would set a role's continuation names above it, under the credit before."""
     down = spec.motion is CreditMotion.SCROLL_DOWN
     pitch = fonts.name_px * spec.line_spacing
-    order = list(reversed(rows)) if down else rows
+    order = rows
+    if down:
+        by_entry: dict[int, list[_Row]] = {}
+        for row in rows:
+            by_entry.setdefault(row.entry, []).append(row)
+        order = [row for entry in reversed(list(by_entry)) for row in by_entry[entry]]
     baselines, y = [], float(spec.height)  # one blank screen first
     for i, row in enumerate(order):
         if i and row.entry != order[i - 1].entry:
@@ -216,7 +223,7 @@ def _scroll(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], background: _
                                first_s=round(spec.lead_in_s + max(0.0, first), 3),
                                last_s=round(spec.lead_in_s + last, 3)))
     if down:
-        lines.reverse()
+        lines.sort(key=lambda line: line.entry)  # credits in their order, each one's rows top to bottom
 
     def frames() -> Iterator[np.ndarray]:
         canvas = _draw(spec, fonts, order, baselines, height)

@@ -165,7 +165,9 @@ def sample_mixed_entries(sources: CreditSources, names: Transliterations, seed: 
             if origin == "korean":
                 name = str(rng.choice(sources.names))
             elif origin == "company":
-                name = str(rng.choice(companies))
+                # a wiki cell may hold the company and, on a second line, its producer: the roll shows the company
+                # (a line break inside one drawn name also makes the text shaper fail)
+                name = str(rng.choice(companies)).splitlines()[0].strip()
             else:
                 latin, hangul = names.name(rng)
                 name = latin if origin == "latin" else hangul

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vidsearch.credits.layout import find_gutter, group_rows, parse_credit_lines, text_rows
+from vidsearch.credits.lexicon import correct_korean_role
 from vidsearch.credits.reader import ReadLine
 from vidsearch.ocr.geometry import Box
 
@@ -111,3 +112,85 @@ def test_a_small_type_row_is_a_heading_only_if_names_follow():
                                 piece("작가", 445, 50), piece("유소정", 500, 50)], 1280)
     assert [(c.role_text, c.names) for c in lines] == [("조명", ["김혜은"]), ("조명", ["Hans Georg Dehmelt"]),
                                                       ("Anchor", ["Burfordville Icon"]), ("작가", ["유소정"])]
+
+
+def test_headings_above_three_name_columns_do_not_make_a_role_gutter():
+    """Centred headings stand left of the outer column gap too; when half the rows are headings they used to
+    carry the vote, the gap became a role/name gutter and the left and middle names became roles (columns3)."""
+    w = 1920
+    pieces = [piece("안무", 908, 1014, 100), piece("Winckless Zanuck", 181, 590, 150),
+              piece("이준혁", 881, 1042, 150), piece("홍자매", 1456, 1619, 150),
+              piece("CG", 915, 1006, 220), piece("들리브 가이벨", 235, 536, 270), piece("남지연", 885, 1041, 270),
+              piece("음악감독", 872, 1049, 340), piece("엄현경", 306, 465, 390),
+              piece("작가", 905, 1023, 460), piece("박철민", 306, 467, 510), piece("Bering Donofrio", 777, 1145, 510),
+              piece("Netflix", 1453, 1623, 510),
+              piece("음향", 906, 1020, 580), piece("오주은", 302, 469, 630), piece("Millay Thornberry", 758, 1162, 630),
+              piece("Animatics animator", 769, 1157, 700), piece("Bellatrix Darien Phuket", 129, 648, 750),
+              piece("노광수", 877, 1045, 750), piece("장미인애", 1435, 1643, 750)]
+    assert find_gutter(group_rows(pieces), w) is None
+    assert pairs(parse_credit_lines(pieces, w)) == [
+        ("안무", ["Winckless Zanuck", "이준혁", "홍자매"]), ("CG", ["들리브 가이벨", "남지연"]), ("음악감독", ["엄현경"]),
+        ("작가", ["박철민", "Bering Donofrio", "Netflix"]), ("음향", ["오주은", "Millay Thornberry"]),
+        ("Animatics animator", ["Bellatrix Darien Phuket", "노광수", "장미인애"])]
+
+
+def test_a_two_syllable_heading_one_letter_off_is_the_role_and_a_surname_word_is_left_alone():
+    """"출연" read "굴연" (cards_fade) left its name without a role; "기은" starts with a surname: not a title."""
+    pieces = [piece("굴연", 604, 678, 100, h=40), piece("사미자", 590, 690, 150, h=40),
+              piece("작가", 604, 678, 240, h=40), piece("Headland Andrea", 500, 780, 290, h=40)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("출연", ["사미자"]), ("작가", ["Headland Andrea"])]
+    assert correct_korean_role("기은") == "기은" and correct_korean_role("연줄") == "연줄"
+
+
+def test_latin_names_in_a_names_only_roll_are_not_smaller_headings():
+    """A Latin line's box is shorter than a Hangul one in the same type: judged against the Hangul rows, the
+    last Latin name of a names-only roll became the heading of the Korean name under it (names_only)."""
+    pieces = [piece("예당엔터테인먼트", 448, 693, 100, h=52), piece("배해선", 733, 840, 100, h=52),
+              piece("West Hollywood", 402, 650, 160, h=36), piece("Rayville Vest", 693, 883, 160, h=36),
+              piece("Liberty Lake", 412, 595, 220, h=40), piece("박철민", 587, 696, 280, h=58),
+              piece("모빌 카운티", 486, 656, 340, h=42), piece("조윤우", 691, 798, 340, h=42),
+              piece("Herriman Glass", 526, 756, 400, h=36), piece("이철향", 588, 697, 460, h=55)]
+    assert pairs(parse_credit_lines(pieces, W)) == [
+        ("", ["예당엔터테인먼트", "배해선"]), ("", ["West Hollywood", "Rayville Vest"]), ("", ["Liberty Lake"]),
+        ("", ["박철민"]), ("", ["모빌 카운티", "조윤우"]), ("", ["Herriman Glass"]), ("", ["이철향"])]
+
+
+def test_names_beside_an_unreadable_role_do_not_inherit_the_role_above():
+    """Over busy video a role can be unreadable while its names read fine: they are credited under no role
+    rather than under the role of the rows above (busy_video: 전영신 under 기획 instead of 음향)."""
+    pieces = [piece("기획", 541, 611, 100), piece("Battleford Bandello", 677, 963, 100),
+              piece("송주환", 671, 778, 150), piece("8", 540, 615, 210, confidence=0.42),
+              piece("조복래", 670, 778, 210), piece("전영신", 673, 776, 260),
+              piece("Tailor", 529, 611, 320), piece("지상학", 673, 777, 320)]
+    for p in pieces:
+        p.readable = p.confidence >= 0.55
+    assert pairs(parse_credit_lines(pieces, W)) == [("기획", ["Battleford Bandello"]), ("기획", ["송주환"]),
+                                                    ("", ["조복래"]), ("", ["전영신"]), ("Tailor", ["지상학"])]
+
+
+def test_a_centred_row_of_names_in_a_two_column_roll_is_not_a_pair():
+    """An entry with no role, centred in a two-column roll, straddles the gutter: "김민수   Michael Beugg" is
+    two names, not the role 김민수 (issue 12 (e)); roles still pair."""
+    pieces = [piece("김민수", 520, 625, 100), piece("Michael Beugg", 665, 860, 100),
+              piece("연출", 540, 610, 160), piece("쥬세페 토르나토레", 680, 960, 160),
+              piece("편집", 540, 610, 220), piece("이영희", 680, 780, 220),
+              piece("Gaffer", 520, 610, 280), piece("송혜교", 680, 780, 280)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("", ["김민수", "Michael Beugg"]), ("연출", ["쥬세페 토르나토레"]),
+                                                    ("편집", ["이영희"]), ("Gaffer", ["송혜교"])]
+
+
+def test_names_read_as_one_piece_across_the_gutter_head_no_role():
+    """The detector may take a centred "김민수   Michael Beugg" as one piece across the gutter: names under no
+    role, not a continuation of the role above (a continuation stands in the name column)."""
+    pieces = [piece("편집", 540, 610, 100), piece("이영희", 680, 780, 100),
+              piece("연출", 540, 610, 160), piece("쥬세페 토르나토레", 680, 960, 160),
+              piece("김민수   Michael Beugg", 520, 860, 230)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("편집", ["이영희"]), ("연출", ["쥬세페 토르나토레"]),
+                                                    ("", ["김민수", "Michael Beugg"])]
+
+
+def test_an_unknown_latin_title_beside_a_name_stays_a_role():
+    """Capitalised Latin words left of the gutter may be a title the lexicon lacks: still a role."""
+    pieces = [piece("연출", 540, 610, 100), piece("이영희", 680, 780, 100),
+              piece("Greens Master", 420, 610, 160), piece("안승훈", 680, 780, 160)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("연출", ["이영희"]), ("Greens Master", ["안승훈"])]

@@ -80,3 +80,17 @@ def test_1080p_roll(roll_factory):
 def test_a_missing_font_is_rejected_naming_the_package(tmp_path):
     with pytest.raises(ValidationError, match="fonts-nanum"):
         CreditRollSpec(entries=[CreditEntry(role="연출", names=("김민수",))], font=tmp_path / "none.ttf")
+
+
+def test_a_roll_scrolling_down_shows_credits_in_order_each_read_top_to_bottom(roll_factory):
+    """Scrolling down, the first credit enters first (at the top), and each credit keeps its role row above the
+    rows that continue its names: a downward roll enters a credit's last row first, then its role row."""
+    spec = CreditRollSpec(entries=[CreditEntry(role="연출", names=("김민수", "이영희")),
+                                   CreditEntry(role="편집", names=("박지성", "한가인"))],
+                          motion=CreditMotion.SCROLL_DOWN, names_per_line=1, width=960, height=540, fps=10)
+    path, truth = roll_factory("scroll-down", spec)
+    assert [(line.entry, line.role, line.names) for line in truth.lines] == [
+        (0, "연출", ["김민수"]), (0, None, ["이영희"]), (1, "편집", ["박지성"]), (1, None, ["한가인"])]
+    role_row, continuation, next_role, _ = truth.lines
+    assert continuation.first_s < role_row.first_s < next_role.first_s  # below enters first; credit 0 before 1
+    assert _brightness_at(path, 0.2) < 0.1 < _brightness_at(path, (role_row.first_s + role_row.last_s) / 2)

@@ -82,6 +82,8 @@ def test_a_title_one_syllable_off_a_known_one_is_corrected():
     assert clean_role("미술감둑") == "미술감독"
     assert clean_role("김민수") == "김민수" and clean_role("조명희") == "조명희"  # names are not roles
     assert clean_role("펴진") == "펴진"  # two syllables: too short to guess
+    # a title as printed is kept even where another title is one syllable away (issue 12 (g))
+    assert clean_role("녹음실장") == "녹음실장" and clean_role("녹음팀장") == "녹음팀장"
 
 
 def test_names_are_kept_as_read_and_english_role_words_are_corrected():

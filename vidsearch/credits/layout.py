@@ -126,7 +126,11 @@ def find_gutter(rows: Sequence[_Row], frame_width: int) -> float | None:
         if len(support) < max(1, 0.4 * len(multi)):
             break
         gutter = float(np.median(support))
-        lefts = [" ".join(p.text for p in r.pieces if p.box.x1 <= gutter) for r in rows]
+        # judged on the rows the gutter splits: centred headings above 2-3 name columns stand left of the
+        # outer column gap too, and would outvote the names standing there
+        split = [r for r in rows
+                 if any(p.box.x1 <= gutter for p in r.pieces) and any(p.box.x0 >= gutter for p in r.pieces)]
+        lefts = [" ".join(p.text for p in r.pieces if p.box.x1 <= gutter and p.readable) for r in split]
         lefts = [t for t in lefts if t.strip()]
         if lefts and sum(role_score(clean_role(t)) >= 0.8 for t in lefts) >= 0.5 * len(lefts):
             return gutter
@@ -156,6 +160,34 @@ def _classify_single(text: str, height: float, typical_height: float, after_head
     return "names", None, names
 
 
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def _is_latin(row: _Row) -> bool:
+    return not _HANGUL.search(row.text)
+
+
+def _typical_heights(rows: Sequence[_Row]) -> dict[bool, float]:
+    """The usual row height for Latin-only rows and for the others, each from its own rows where there are at
+    least three: a Latin line's box (no Hangul block, few descenders) is shorter than a Hangul one in the same
+    type, so a names-only roll's Latin names would all look like smaller headings next to Hangul rows."""
+    overall = float(np.median([r.height for r in rows]))
+    out = {}
+    for latin in (True, False):
+        heights = [r.height for r in rows if _is_latin(r) == latin]
+        out[latin] = float(np.median(heights)) if len(heights) >= 3 else overall
+    return out
+
+
+def _names_across(left: Sequence[ReadLine]) -> bool:
+    """The left side of a row split by the gutter is a name, not a role: it reads as Korean personal names (a
+    surname first) and not as a title — a centred names-only row straddling the gutter. Geometry cannot tell (a
+    centred pair of names ends about where the role column does), and capitalised Latin words may be a title
+    the lexicon lacks ("Foam Technician"), so those stay roles."""
+    text = " ".join(p.text for p in left)
+    return role_score(clean_role(text)) < 0.5 and name_score(text) >= 1.0
+
+
 def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[CreditLine]:
     """One CreditLine per row that carries names, each with its own time: rows under one role share the role,
     never the moment. Names on a roll that states no role get the role "". A row in smaller type than the rest
@@ -164,7 +196,7 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
     if not rows:
         return []
     gutter = find_gutter(rows, frame_width)
-    typical = float(np.median([r.height for r in rows]))
+    typical = _typical_heights(rows)
     out: list[CreditLine] = []
     role: str | None = None
     last: _Row | None = None
@@ -198,10 +230,18 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
             settle(False)
             role, last, previous = None, row, ""  # an unreadable row may be the next role: names must not join
             continue
+        if gutter is not None and any(not p.readable and p.box.x1 <= gutter for p in row.pieces):
+            settle(False)
+            role = None  # the role column holds text that could not be read: a new role, not the one above
         row = _Row([p for p in row.pieces if p.readable], row.run, row.roll_y, row.height)
         last = row
         left = [p for p in row.pieces if gutter is not None and p.box.x1 <= gutter]
         right = [p for p in row.pieces if gutter is not None and p.box.x0 >= gutter]
+        if left and right and _names_across(left):
+            settle(False)
+            role, previous = None, "names"  # a centred row of names that no role heads straddles the gutter
+            emit([n for p in left + right for n in split_names(p.text)], row, row.pieces, None)
+            continue
         if gutter is not None and len(left) + len(right) == len(row.pieces) and (left or right):
             settle(not left)
             if left:
@@ -209,12 +249,15 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
             previous = "pair"
             emit([n for p in right for n in split_names(p.text)], row, right, role)
             continue
-        kind, text_role, names = _classify_single(row.text, row.height, typical, previous == "heading")
+        kind, text_role, names = _classify_single(row.text, row.height, typical[_is_latin(row)],
+                                                  previous == "heading")
         settle(kind == "names")
         if kind == "small":
             pending, kind = (row, text_role or "", names, role), "heading"
         elif kind in ("pair", "heading"):
             role = clean_role(text_role or "")
+        elif kind == "names" and gutter is not None and any(p.box.x0 < gutter < p.box.x1 for p in row.pieces):
+            role = None  # names set across the gutter are centred, under no role: never a name column's row
         previous = kind
         if kind in ("pair", "names"):
             emit(names, row, row.pieces, role)

@@ -35,7 +35,8 @@ ENGLISH_ROLE_WORDS = {
     "starring", "presenter", "host", "consultant", "technical", "crew", "department", "unit", "accountant",
     "animation", "animator", "choreographer", "dresser", "props", "property", "set", "decorator", "location",
     "locations", "scout", "driver", "catering", "publicist", "researcher", "archive", "clearance", "legal",
-    "special", "senior", "chief", "head", "first", "second", "key", "best", "boy", "dolly", "steadicam", "focus",
+    "special", "senior", "chief", "head", "first", "second", "key", "best", "boy", "dolly", "steadicam", "steadycam",
+    "focus",
     "puller", "loader", "script", "continuity", "dialogue", "foley", "dubbing", "vision", "mixer", "broadcast",
     "graphic", "motion", "video", "audio", "junior", "line", "floor", "studio", "stage", "sales", "rigging",
     "teleprompter", "genny", "crane", "aerial", "drone", "marine", "wrangler", "medic", "nurse", "security",
@@ -46,6 +47,8 @@ ENGLISH_ROLE_WORDS = {
     "format", "deviser", "reporter", "correspondent", "anchor", "journalist", "editorial", "researcher", "stand-in",
     "double", "extras", "performer", "actor", "actress", "model", "colour", "color", "timing", "grading",
     "superviser", "supervisors", "directors", "producers", "editors", "operators", "assistants", "3d", "2d",
+    "tailor", "cutter", "seamstress", "milliner", "armourer", "armorer", "buyer", "standby", "commentator",
+    "technician", "clerk", "clerck", "payroll",
 }
 
 # common Korean surnames, most common first: a cue that a row holds names (never used to edit a name)
@@ -131,14 +134,38 @@ def _korean_role_vocabulary() -> dict[int, tuple[str, ...]]:
     return {n: tuple(sorted(ws)) for n, ws in by_length.items()}
 
 
+def _jamo(syllable: str) -> tuple[int, int, int]:
+    index = ord(syllable) - 0xAC00
+    return index // 588, index % 588 // 28, index % 28
+
+
+def _one_jamo_apart(a: str, b: str) -> bool:
+    """Same length, one syllable differing in one letter (initial, vowel or final): what OCR confuses."""
+    if len(a) != len(b):
+        return False
+    differing = [(x, y) for x, y in zip(a, b) if x != y]
+    if len(differing) != 1:
+        return False
+    x, y = differing[0]
+    return sum(p != q for p, q in zip(_jamo(x), _jamo(y))) == 1
+
+
 def correct_korean_role(token: str) -> str:
     """A Korean title one syllable away from exactly one known title (and at least three long) is that title:
-    "촬영강독" → "촬영감독". Shorter words are left alone (two syllables apart from a role are often a name)."""
-    if len(token) < 3 or not _HANGUL_RUN.fullmatch(token) or _segments_into_roles(token):
+    "촬영강독" → "촬영감독". A two-syllable word is corrected only one letter off a two-syllable title and when it
+    does not start with a surname ("굴연" → "출연"; "기은" may be a name): shorter words are often names."""
+    if len(token) < 2 or not _HANGUL_RUN.fullmatch(token) or _segments_into_roles(token):
         return token
     vocabulary = _korean_role_vocabulary()
-    near = {w for n in (len(token) - 1, len(token), len(token) + 1) for w in vocabulary.get(n, ())
-            if edit_distance(token, w) == 1}
+    if token in vocabulary.get(len(token), ()):
+        return token  # a known title as printed (녹음실장 is not a misread 녹음팀장)
+    if len(token) == 2:
+        if token[0] in SURNAMES:
+            return token
+        near = {w for w in vocabulary.get(2, ()) if _one_jamo_apart(token, w)}
+    else:
+        near = {w for n in (len(token) - 1, len(token), len(token) + 1) for w in vocabulary.get(n, ())
+                if edit_distance(token, w) == 1}
     return near.pop() if len(near) == 1 else token
 
 

@@ -286,6 +286,17 @@ class SectionReader:
             kept = sum(any(_box_iou(a.box, b.box) >= 0.6 for b in second) for a in first)
             return len(first) >= 2 and kept >= 0.6 * len(first)
 
+        def rolls_on(obs: _Observation) -> bool:
+            """The same picture is seen again where the roll carried it (its roll position, another place in the
+            frame): a roll line. Two lines alike in shape ("촬영감독", "조명감독") crossing one frame place at
+            different times otherwise look like a logo that stayed put."""
+            return any(other.run == obs.run and abs(other.box.cy - obs.box.cy) > max(other.box.height, obs.box.height)
+                       and abs(other.roll_y - obs.roll_y) <= 0.5 * max(other.box.height, obs.box.height)
+                       and other.box.x_overlap(obs.box) >= 0.5 * max(1, min(other.box.width, obs.box.width))
+                       and _same_picture(obs.crop, other.crop)
+                       for t in times if t != obs.t for other in by_time[t])
+
+        candidates: list[tuple[_Observation, _Observation]] = []
         for i, earlier in enumerate(times):
             for later in times[i + 1:]:
                 if by_time[earlier][0].run != by_time[later][0].run and same_card(by_time[earlier], by_time[later]):
@@ -294,7 +305,11 @@ class SectionReader:
                     for b in by_time[later]:
                         apart = a.run != b.run or abs(b.offset - a.offset) > max(a.box.height, b.box.height)
                         if apart and _box_iou(a.box, b.box) >= 0.6 and _same_picture(a.crop, b.crop):
-                            a.static = b.static = True
+                            candidates.append((a, b))
+        moving: dict[int, bool] = {}
+        for a, b in candidates:
+            if not any(moving.setdefault(id(o), rolls_on(o)) for o in (a, b)):
+                a.static = b.static = True
 
     @staticmethod
     def _track(observations: Iterable[_Observation]) -> list[_Track]:

@@ -43,7 +43,20 @@ def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: i
         if alternate is not None:
             looks.append((i, 2, binarize_for_ocr(alternate, line_height_px)))
     if looks:
+        candidates: dict[int, list[CropReading]] = {}
         for (i, source, _), line in zip(looks, engine.read_lines([image for _, _, image in looks])):
-            if line.confidence > out[i].line.confidence:
-                out[i] = CropReading(line, source)
+            candidates.setdefault(i, [out[i]]).append(CropReading(line, source))
+        for i, readings in candidates.items():
+            out[i] = _vote(readings)
     return out
+
+
+def _vote(readings: Sequence[CropReading]) -> CropReading:
+    """The text most of the looks agree on (spaces aside), its surest reading; with no agreement the surest
+    reading. Tesseract's confidence is no guide between two one-letter-apart reads (안흥진 0.85 against 안홍진),
+    while the same misread seldom survives a change of binarisation and size."""
+    groups: dict[str, list[CropReading]] = {}
+    for reading in readings:
+        groups.setdefault(reading.line.text.replace(" ", ""), []).append(reading)
+    best = max(groups.values(), key=lambda g: (len(g), max(r.line.confidence for r in g)))
+    return max(best, key=lambda r: r.line.confidence)
