@@ -17,11 +17,12 @@ import logging
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from ranking.feedback import FeedbackSettings, rocchio
 from ranking.fusion import fuse
 from ranking.profiles import FusionProfile, resolve_profile
 from vidsearch.config import FusionMethod, Normalization, Settings
@@ -116,6 +117,7 @@ class QueryPlan:
     missing: str  # how a list that lacks a candidate scores it (the profile's MissingPolicy)
     unavailable: dict[str, str]
     notices: list[str] = field(default_factory=list)
+    feedback: FeedbackSettings | None = None  # the profile's dense pseudo-relevance feedback, if any
     started: float = field(default_factory=time.perf_counter)
 
     @property
@@ -311,7 +313,9 @@ class Searcher:
         method = (request.fusion or profile.method).value
         normalization = (request.normalization or profile.normalization).value
         plan = QueryPlan(request, query, names, weights, method, normalization, profile.rrf_k,
-                         profile.missing.value, unavailable, notices, english_only=self.english_only)
+                         profile.missing.value, unavailable, notices, english_only=self.english_only,
+                         feedback=profile.feedback if profile.feedback and profile.feedback.retriever in names
+                         else None)
         if not plan.searchable:
             notices.append("the query has no searchable words (only punctuation or symbols)")
         return plan
@@ -328,8 +332,28 @@ class Searcher:
         lists = self.store.search(IndexName.SEGMENTS, retrievers, request.filters)
         fused = fuse(lists, method=plan.fusion, weights=plan.weights, normalization=plan.normalization,
                      rrf_k=plan.rrf_k, missing=plan.missing)
+        if plan.feedback is not None:
+            lists = self.with_feedback(plan.feedback, retrievers, fused.ids, lists, request.filters)
+            fused = fuse(lists, method=plan.fusion, weights=plan.weights, normalization=plan.normalization,
+                         rrf_k=plan.rrf_k, missing=plan.missing)
         hits = self._hits(fused.ids[: request.k], fused, lists, request.explain)
         return self._response(plan, hits, english)
+
+    def feedback_vector(self, feedback: FeedbackSettings, query: np.ndarray, first_pass: list[str]) -> np.ndarray:
+        """The query vector moved toward the stored vectors of the first pass's top ``feedback.depth``
+        documents (ranking/feedback.py); documents without that vector are skipped."""
+        top = first_pass[: feedback.depth]
+        stored = self.store.get(IndexName.SEGMENTS, top, with_vectors=True) if top else {}
+        docs = [stored[d][feedback.retriever] for d in top if stored.get(d, {}).get(feedback.retriever) is not None]
+        return rocchio(query, docs, feedback.weight)
+
+    def with_feedback(self, feedback: FeedbackSettings, retrievers: list[Retriever], first_pass: list[str],
+                      lists: Mapping[str, list], filters: SearchFilters | None = None) -> dict[str, list]:
+        """``lists`` with the feedback retriever's list searched again with the moved query vector."""
+        [first] = [r for r in retrievers if r.name == feedback.retriever and isinstance(r, VectorRetriever)]
+        moved = replace(first, vector=self.feedback_vector(feedback, first.vector, first_pass))
+        again = self.store.search(IndexName.SEGMENTS, [moved], filters)
+        return {**lists, **again}
 
     @staticmethod
     def _response(plan: QueryPlan, hits: list[Hit], english: str | None) -> SearchResponse:
