@@ -34,10 +34,11 @@ from bench.ranking_data import (  # noqa: E402
     text_encoder,
 )
 from ranking.evaluation import evaluate, fuse_runs  # noqa: E402
+from vidsearch.relevance.feedback import tune_with_feedback  # noqa: E402
 from vidsearch.relevance.retrieval import QueryVectorLookup, collect_runs, feedback_run  # noqa: E402
 from ranking.evaluation.significance import compare  # noqa: E402
 from ranking.feedback import FeedbackSettings  # noqa: E402
-from ranking.profiles import FusionProfile, save_profile  # noqa: E402
+from ranking.profiles import save_profile  # noqa: E402
 from ranking.report.reports import sweep_report  # noqa: E402
 from ranking.tuning import FusionSetting, split_queries, sweep  # noqa: E402
 from ranking.tuning.sweep import validation_evaluations  # noqa: E402
@@ -89,26 +90,6 @@ def feedback_rerun(searcher, collection: Collection, query_ids: list[str], runs,
                                         candidates)
 
 
-def with_feedback_tuning(runs, judgments, train, validation, best, feedback, rerun):
-    """Tune with feedback: the no-feedback weights give the first pass of a feedback run, the weights are tuned
-    again over BM25 + that run, and the product's own answer (first pass and second pass with the re-tuned
-    weights) is what is reported. ``rerun(profiles)`` → feedback runs per profile name."""
-    fb = rerun(_profile("first-pass", best, feedback=None))
-    fb_runs = {**runs, feedback.retriever: fb}
-    result = sweep(fb_runs, judgments, train, validation, "ndcg@10", SETTINGS, step=0.05)
-    final = _profile("feedback", result.best, feedback)
-    product = rerun(final)
-    product_runs = {**runs, feedback.retriever: product}
-    return result, final, product_runs
-
-
-def _profile(name: str, point, feedback: FeedbackSettings | None) -> FusionProfile:
-    setting = point.setting
-    return FusionProfile(name=name, method=setting.method, weights=point.weights,
-                         normalization=setting.normalization, missing=setting.missing, rrf_k=setting.rrf_k,
-                         feedback=feedback)
-
-
 def other_splits(collection: Collection, runs, judged: list[str], seeds: range) -> dict:
     """The same tuning on other random halves: is "tuned ≥ best single" a property of the method or of one
     lucky split? Validation nDCG@10 differences per seed."""
@@ -122,6 +103,8 @@ def other_splits(collection: Collection, runs, judged: list[str], seeds: range) 
         rows.append({"seed": seed, "tuned": round(best.validation, 4), "best_single": round(top, 4),
                      "rrf": round(result.baselines["rrf k=60"][1], 4), "setting": best.setting.label(),
                      "weights": best.weights})
+    if not rows:
+        return {"splits": 0}
     deltas = np.array([r["tuned"] - r["best_single"] for r in rows])
     rrf = np.array([r["rrf"] - r["best_single"] for r in rows])
     return {"splits": len(rows), "tuned_minus_best_single_mean": round(float(deltas.mean()), 4),
@@ -142,8 +125,9 @@ def dev_benchmark(collection: Collection, encoder, args) -> dict:
     feedback_summary = {}
     if args.feedback is not None:
         rerun = feedback_rerun(searcher, collection, judged, runs, args.feedback, args.candidates)
-        fb_result, final, product_runs = with_feedback_tuning(runs, collection.judgments, train, validation,
-                                                              result.best, args.feedback, rerun)
+        tuning = tune_with_feedback(runs, collection.judgments, train, validation, args.feedback, rerun,
+                                    settings=SETTINGS, step=args.step)
+        fb_result, final, product_runs = tuning.result, tuning.profile, tuning.runs
         fused = fuse_runs(product_runs, "tuned linear + feedback", method=final.method.value, weights=final.weights,
                           normalization=final.normalization.value, missing=final.missing.value)
         evaluations["tuned linear + feedback"] = evaluate(collection.judgments, fused, METRICS, validation)
@@ -195,7 +179,8 @@ def heldout_benchmark(dev: Collection, held: Collection, encoder, args) -> dict:
     final = None
     if args.feedback is not None:  # tuned on the dev training half exactly as the dev benchmark does
         rerun = feedback_rerun(dev_searcher, dev, judged, dev_runs, args.feedback, args.candidates)
-        _, final, _ = with_feedback_tuning(dev_runs, dev.judgments, train, [], best, args.feedback, rerun)
+        final = tune_with_feedback(dev_runs, dev.judgments, train, [], args.feedback, rerun, settings=SETTINGS,
+                                   step=args.step).profile
     dev_searcher.store.close()
     held_queries = [q for q in held.judgments.query_ids() if q in held.queries]
     shipped = encoder_profile(encoder.identity)
@@ -300,6 +285,8 @@ def main() -> None:
             print(f"tuned {summary['tuned']['weights']} ({summary['tuned']['setting']}); tuned ≥ best single on "
                   f"validation: {summary['target_met']}", flush=True)
             other = summary["other_splits"]
+            if not other["splits"]:
+                continue
             print(f"over {other['splits']} other splits: tuned − best single nDCG@10 mean "
                   f"{other['tuned_minus_best_single_mean']:+.4f} (min {other['tuned_minus_best_single_min']:+.4f}), "
                   f"≥ on {other['tuned_at_least_best_single']}; RRF − best single mean "
