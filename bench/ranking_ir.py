@@ -90,9 +90,10 @@ def feedback_rerun(searcher, collection: Collection, query_ids: list[str], runs,
                                         candidates)
 
 
-def other_splits(collection: Collection, runs, judged: list[str], seeds: range) -> dict:
+def other_splits(collection: Collection, runs, judged: list[str], seeds: range, feedback=None, rerun=None) -> dict:
     """The same tuning on other random halves: is "tuned ≥ best single" a property of the method or of one
-    lucky split? Validation nDCG@10 differences per seed."""
+    lucky split? Validation nDCG@10 differences per seed; with ``feedback``, also tuned with feedback (both rounds
+    on the training half) measured as the searcher runs it."""
     rows = []
     for seed in seeds:
         train, validation = split_queries(judged, 0.5, seed, collection.groups)
@@ -103,11 +104,24 @@ def other_splits(collection: Collection, runs, judged: list[str], seeds: range) 
         rows.append({"seed": seed, "tuned": round(best.validation, 4), "best_single": round(top, 4),
                      "rrf": round(result.baselines["rrf k=60"][1], 4), "setting": best.setting.label(),
                      "weights": best.weights})
+        if feedback is not None:
+            tuning = tune_with_feedback(runs, collection.judgments, train, [], feedback, rerun, settings=SETTINGS,
+                                        step=0.05)
+            p = tuning.profile
+            fused = fuse_runs(tuning.runs, "feedback", method=p.method.value, weights=p.weights,
+                              normalization=p.normalization.value, missing=p.missing.value)
+            rows[-1]["tuned_with_feedback"] = round(
+                evaluate(collection.judgments, fused, ["ndcg@10"], validation).means["ndcg@10"], 4)
     if not rows:
         return {"splits": 0}
     deltas = np.array([r["tuned"] - r["best_single"] for r in rows])
     rrf = np.array([r["rrf"] - r["best_single"] for r in rows])
-    return {"splits": len(rows), "tuned_minus_best_single_mean": round(float(deltas.mean()), 4),
+    extra = {}
+    if feedback is not None:
+        gains = np.array([r["tuned_with_feedback"] - r["tuned"] for r in rows])
+        extra = {"feedback_minus_tuned_mean": round(float(gains.mean()), 4),
+                 "feedback_better_on": int((gains > 0).sum())}
+    return {**extra, "splits": len(rows), "tuned_minus_best_single_mean": round(float(deltas.mean()), 4),
             "tuned_minus_best_single_min": round(float(deltas.min()), 4),
             "tuned_at_least_best_single": int((deltas >= 0).sum()),
             "rrf_minus_best_single_mean": round(float(rrf.mean()), 4), "per_split": rows}
@@ -122,7 +136,7 @@ def dev_benchmark(collection: Collection, encoder, args) -> dict:
     evaluations = validation_evaluations(result, runs, collection.judgments, METRICS, "tuned linear")
     out = RESULTS / f"ranking_ir_{collection.name}_{args.encoder}{_passage_suffix(args)}{_feedback_suffix(args)}"
     profile = result.profile(f"{collection.name}-hybrid", judgments=str(collection.judgments.source))
-    feedback_summary = {}
+    feedback_summary, rerun = {}, None
     if args.feedback is not None:
         rerun = feedback_rerun(searcher, collection, judged, runs, args.feedback, args.candidates)
         tuning = tune_with_feedback(runs, collection.judgments, train, validation, args.feedback, rerun,
@@ -137,6 +151,7 @@ def dev_benchmark(collection: Collection, encoder, args) -> dict:
         profile = profile.model_copy(update={"feedback": args.feedback})
         feedback_summary = {"feedback": args.feedback.model_dump(), "weights": final.weights,
                             "setting": fb_result.best.setting.label()}
+    others = other_splits(collection, runs, judged, range(1, 1 + args.repeats), args.feedback, rerun)
     searcher.store.close()
     save_profile(profile, out)
     bm25 = retriever_names(collection)[0]
@@ -165,7 +180,7 @@ def dev_benchmark(collection: Collection, encoder, args) -> dict:
                                  "t_test_p": vs_best.t_test_p, "randomisation_p": vs_best.randomisation_p,
                                  "better_same_worse": [vs_best.wins, vs_best.ties, vs_best.losses]},
         "target_met": means[tuned_name]["ndcg@10"] >= max(singles.values()),
-        "other_splits": other_splits(collection, runs, judged, range(1, 1 + args.repeats)),
+        "other_splits": others,
         "report": str(out.relative_to(RESULTS.parent.parent) / "report.md"),
     }, result
 
@@ -287,6 +302,9 @@ def main() -> None:
             other = summary["other_splits"]
             if not other["splits"]:
                 continue
+            if "feedback_minus_tuned_mean" in other:
+                print(f"over {other['splits']} other splits: with feedback − tuned without "
+                      f"{other['feedback_minus_tuned_mean']:+.4f} nDCG@10, better on {other['feedback_better_on']}")
             print(f"over {other['splits']} other splits: tuned − best single nDCG@10 mean "
                   f"{other['tuned_minus_best_single_mean']:+.4f} (min {other['tuned_minus_best_single_min']:+.4f}), "
                   f"≥ on {other['tuned_at_least_best_single']}; RRF − best single mean "
