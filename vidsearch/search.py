@@ -17,12 +17,12 @@ import logging
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from ranking.feedback import FeedbackSettings, rocchio
+from ranking.feedback import FeedbackSettings
 from ranking.fusion import fuse
 from ranking.profiles import FusionProfile, resolve_profile
 from vidsearch.config import FusionMethod, Normalization, Settings
@@ -32,6 +32,7 @@ from vidsearch.encoders.image_text import ImageTextEncoder, load_image_text_enco
 from vidsearch.encoders.text import TextEncoder, load_text_encoder
 from vidsearch.errors import InvalidQuery
 from vidsearch.schema import IndexName, index_schema
+from vidsearch.search_feedback import search_again
 from vidsearch.store import open_store
 from vidsearch.store.base import IndexBackend, Retriever, SearchFilters, TextRetriever, VectorRetriever
 from vidsearch.translator import Translator, has_hangul, load_translator
@@ -333,27 +334,11 @@ class Searcher:
         fused = fuse(lists, method=plan.fusion, weights=plan.weights, normalization=plan.normalization,
                      rrf_k=plan.rrf_k, missing=plan.missing)
         if plan.feedback is not None:
-            lists = self.with_feedback(plan.feedback, retrievers, fused.ids, lists, request.filters)
+            lists = search_again(self.store, plan.feedback, retrievers, fused.ids, lists, request.filters)
             fused = fuse(lists, method=plan.fusion, weights=plan.weights, normalization=plan.normalization,
                          rrf_k=plan.rrf_k, missing=plan.missing)
         hits = self._hits(fused.ids[: request.k], fused, lists, request.explain)
         return self._response(plan, hits, english)
-
-    def feedback_vector(self, feedback: FeedbackSettings, query: np.ndarray, first_pass: list[str]) -> np.ndarray:
-        """The query vector moved toward the stored vectors of the first pass's top ``feedback.depth``
-        documents (ranking/feedback.py); documents without that vector are skipped."""
-        top = first_pass[: feedback.depth]
-        stored = self.store.get(IndexName.SEGMENTS, top, with_vectors=True) if top else {}
-        docs = [stored[d][feedback.retriever] for d in top if stored.get(d, {}).get(feedback.retriever) is not None]
-        return rocchio(query, docs, feedback.weight)
-
-    def with_feedback(self, feedback: FeedbackSettings, retrievers: list[Retriever], first_pass: list[str],
-                      lists: Mapping[str, list], filters: SearchFilters | None = None) -> dict[str, list]:
-        """``lists`` with the feedback retriever's list searched again with the moved query vector."""
-        [first] = [r for r in retrievers if r.name == feedback.retriever and isinstance(r, VectorRetriever)]
-        moved = replace(first, vector=self.feedback_vector(feedback, first.vector, first_pass))
-        again = self.store.search(IndexName.SEGMENTS, [moved], filters)
-        return {**lists, **again}
 
     @staticmethod
     def _response(plan: QueryPlan, hits: list[Hit], english: str | None) -> SearchResponse:

@@ -17,6 +17,7 @@ from ranking.evaluation.runs import Run
 from ranking.fusion.lists import RankedList
 from ranking.profiles import FusionProfile
 from vidsearch.schema import IndexName
+from vidsearch.search_feedback import search_again
 from vidsearch.store.base import IndexBackend, Retriever, SearchFilters
 
 
@@ -52,7 +53,7 @@ def feedback_run(searcher: Searcher, queries: Mapping[str, str], runs: Mapping[s
     for query_id, text in queries.items():
         first = profile.fuse({name: run.get(query_id) for name, run in runs.items()}, text)
         retrievers = searcher.retrievers_for(text, [feedback.retriever], candidates)
-        found = searcher.with_feedback(feedback, retrievers, first.ids, {})[feedback.retriever]
+        found = search_again(searcher.store, feedback, retrievers, first.ids, {})[feedback.retriever]
         rankings[query_id] = RankedList.ordered(feedback.retriever, [c.id for c in found], [c.score for c in found])
         if progress is not None:
             progress(1)
