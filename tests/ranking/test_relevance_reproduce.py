@@ -101,5 +101,9 @@ def test_the_docs_cli_blocks_reproduce_on_a_dev_slice(shared, tmp_path) -> None:
     assert set(profile.weights) <= {"bm25_ko", "text_vec"}
     held = json.loads((work / "relevance/report/korquad-heldout/results.json").read_text())["means"]
     assert {"bm25_ko", "text_vec", "profile korquad-hybrid"} <= set(held)
+    assert read_profile(work / "relevance/profiles/scifact-feedback.json").feedback.depth == 3
+    test = json.loads((work / "relevance/report/scifact-test/results.json").read_text())["means"]
+    assert {"profile scifact-hybrid", "profile scifact-feedback"} <= set(test)
+    assert (runs / "scifact-test" / "profile-scifact-feedback.run").is_file()
     compared = (work / "relevance/report/scifact-test-compare/report.md").read_text()
     assert "profile scifact-hybrid" in compared and "randomisation" in compared.lower()

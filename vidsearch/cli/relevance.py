@@ -40,7 +40,7 @@ def _split(text: str | None) -> list[str] | None:
     return [part.strip() for part in text.split(",") if part.strip()] if text else None
 
 
-def _inputs(config, data_dir, judgments, runs, queries, retrievers, candidates, save_runs):
+def _inputs(config, data_dir, judgments, runs, queries, retrievers, candidates, save_runs, with_index=None):
     from vidsearch.relevance.inputs import gather_inputs
 
     settings = settings_from(config, data_dir)
@@ -49,7 +49,7 @@ def _inputs(config, data_dir, judgments, runs, queries, retrievers, candidates, 
                   console=err, transient=True, disable=bool(total)) as bar:
         task = bar.add_task("queries", total=None)
         inputs = gather_inputs(settings, judgments, runs or [], queries, _split(retrievers), candidates,
-                               save_runs, progress=lambda n: bar.advance(task, n))
+                               save_runs, progress=lambda n: bar.advance(task, n), with_index=with_index)
     return settings, inputs
 
 
@@ -73,18 +73,61 @@ def _print_notes(notes: list[str], info: list[str] = ()) -> None:
         console.print(f"[yellow]warning[/yellow] {note}", highlight=False)
 
 
-def _with_profiles(settings, inputs, names: list[str] | None, profiles_dir: Path | None) -> dict:
-    """The input runs plus, per named profile, the runs fused as that profile fuses them."""
-    from ranking.evaluation import fuse_runs
+def _profiles(config, data_dir, names: list[str] | None, profiles_dir: Path | None) -> list:
     from vidsearch.relevance.inputs import profiles_named
 
+    return profiles_named(settings_from(config, data_dir), names or [], profiles_dir)
+
+
+def _feedback_runs(profiles: list):
+    """While the index is open: each feedback profile's vector list searched again after its first pass."""
+    def compute(searcher, queries, runs, depth, judgments):
+        from vidsearch.relevance.retrieval import feedback_run
+
+        return {p.name: feedback_run(searcher, queries, runs, p, depth) for p in profiles
+                if p.feedback is not None and p.feedback.retriever in runs}
+    return compute if any(p.feedback is not None for p in profiles) else None
+
+
+def _with_profiles(inputs, profiles: list, save_runs: Path | None = None) -> dict:
+    """The input runs plus, per profile, the runs fused as that profile fuses them (with its feedback run where
+    the runs came from the index; ``save_runs``: also written there as ``profile-NAME.run``)."""
+    from ranking.evaluation import fuse_runs
+    from ranking.evaluation.runs import save_trec_run
+
     runs = dict(inputs.runs)
-    for fusion in profiles_named(settings, names or [], profiles_dir):
-        runs[f"profile {fusion.name}"] = fuse_runs(inputs.runs, f"profile {fusion.name}", method=fusion.method.value,
-                                                   weights=fusion.weights or None,
-                                                   normalization=fusion.normalization.value,
-                                                   missing=fusion.missing.value, rrf_k=fusion.rrf_k)
+    derived = inputs.derived or {}
+    for fusion in profiles:
+        lists = dict(inputs.runs)
+        if fusion.feedback is not None:
+            if fusion.name in derived:
+                lists[fusion.feedback.retriever] = derived[fusion.name]
+            else:
+                inputs.notes.append(f"profile {fusion.name}: its feedback searches the index again, which run "
+                                    "files cannot; fused here without feedback")
+        name = f"profile {fusion.name}"
+        runs[name] = fuse_runs(lists, name, method=fusion.method.value, weights=fusion.weights or None,
+                               normalization=fusion.normalization.value, missing=fusion.missing.value,
+                               rrf_k=fusion.rrf_k)
+        if save_runs is not None and inputs.source != "run files":
+            save_trec_run(runs[name], save_runs / f"profile-{fusion.name}.run")
     return runs
+
+
+def _parse_feedback(text: str | None):
+    if text is None:
+        return None
+    from pydantic import ValidationError
+
+    from ranking.feedback import FeedbackSettings
+
+    depth, _, weight = text.partition(":")
+    try:
+        return FeedbackSettings(depth=int(depth), weight=float(weight) if weight else 1.0)
+    except (ValueError, ValidationError) as exc:
+        reason = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else "not numbers"
+        raise typer.BadParameter(f"{text!r}: expected DEPTH[:WEIGHT], e.g. 3:1.0 ({reason})",
+                                 param_hint="--feedback") from None
 
 
 @app.command()
@@ -138,8 +181,10 @@ def evaluate_command(
     from ranking.report.reports import eval_report, fused_losses
 
     metric_names = [parse_metric(m).name for m in _split(metrics) or []]
-    settings, inputs = _inputs(config, data_dir, judgments, run, queries, retrievers, candidates, save_runs)
-    runs = _with_profiles(settings, inputs, profile, profiles_dir)
+    profiles = _profiles(config, data_dir, profile, profiles_dir)
+    settings, inputs = _inputs(config, data_dir, judgments, run, queries, retrievers, candidates, save_runs,
+                               _feedback_runs(profiles))
+    runs = _with_profiles(inputs, profiles, save_runs)
     evaluations = [evaluate(inputs.judgments, r, metric_names) for r in runs.values()]
     notes = list(dict.fromkeys(inputs.notes + [w for e in evaluations for w in e.warnings]))
     singles = [e for e in evaluations if e.run in inputs.runs]
@@ -177,11 +222,14 @@ def sweep(
     save_profile: Annotated[str | None, typer.Option("--save-profile", help="save the tuned weights as this "
                                                                             "profile")] = None,
     profiles_dir: ProfilesDirOption = None,
+    feedback: Annotated[str | None, typer.Option(
+        "--feedback", help="DEPTH[:WEIGHT]: tune with dense pseudo-relevance feedback from the fused top DEPTH "
+                           "documents (runs from the index only); the saved profile carries it")] = None,
     out: OutOption = Path("relevance-report/sweep"), config: ConfigOption = None, data_dir: DataDirOption = None,
 ) -> None:
     """Tune fusion weights on part of the judged queries and report them on the rest."""
     from ranking.errors import InvalidProfile
-    from ranking.evaluation import parse_metric
+    from ranking.evaluation import evaluate, fuse_runs, parse_metric
     from ranking.profiles import save_profile as write_profile
     from ranking.report.reports import sweep_report
     from ranking.tuning import FusionSetting, split_queries
@@ -190,32 +238,65 @@ def sweep(
 
     target = parse_metric(metric).name
     names = list(dict.fromkeys([target, *[parse_metric(m).name for m in _split(report_metrics) or []]]))
-    settings, inputs = _inputs(config, data_dir, judgments, run, queries, retrievers, candidates, save_runs)
+    feedback_settings = _parse_feedback(feedback)
+    if feedback_settings is not None and run:
+        raise typer.BadParameter("feedback searches the index again: leave out --run (runs come from the index)",
+                                 param_hint="--feedback")
     fusion_settings = [FusionSetting("weighted", n, m) for n in _split(normalization) or ["minmax"]
                        for m in _split(missing) or ["zero"]]
     if rrf:
         fusion_settings.append(FusionSetting("rrf", rrf_k=rrf_k))
-    query_groups = read_groups(groups) if groups else None
-    if group_by_doc_prefix:
-        query_groups = groups_by_document_prefix(inputs.judgments, group_by_doc_prefix)
-    train, held = split_queries(inputs.judgments.query_ids(), validation, seed, query_groups)
-    result = run_sweep(inputs.runs, inputs.judgments, train, held, target, fusion_settings,
-                       step=None if samples else step, samples=samples, seed=seed)
+    search = {"step": None if samples else step, "samples": samples, "seed": seed}
+
+    def split(judged):
+        query_groups = read_groups(groups) if groups else None
+        if group_by_doc_prefix:
+            query_groups = groups_by_document_prefix(judged, group_by_doc_prefix)
+        return (*split_queries(judged.query_ids(), validation, seed, query_groups), query_groups)
+
+    def tune_with_index(searcher, queries, runs, depth, judged):  # feedback: two rounds while the index is open
+        from vidsearch.relevance.feedback import tune_with_feedback
+        from vidsearch.relevance.retrieval import feedback_run
+
+        train_, held_, _ = split(judged)
+        return tune_with_feedback(runs, judged, train_, held_, feedback_settings,
+                                  lambda p: feedback_run(searcher, queries, runs, p, depth), target,
+                                  fusion_settings, **search)
+
+    settings, inputs = _inputs(config, data_dir, judgments, run, queries, retrievers, candidates, save_runs,
+                               tune_with_index if feedback_settings is not None else None)
+    train, held, query_groups = split(inputs.judgments)
     tuned_name = f"tuned ({save_profile})" if save_profile else "tuned"
-    evaluations = validation_evaluations(result, inputs.runs, inputs.judgments, names, tuned_name)
+    if feedback_settings is None:
+        result = run_sweep(inputs.runs, inputs.judgments, train, held, target, fusion_settings, **search)
+        evaluations = validation_evaluations(result, inputs.runs, inputs.judgments, names, tuned_name)
+        tuned = result.profile(save_profile or "tuned", judgments=str(judgments))
+    else:
+        tuning = inputs.derived
+        result = tuning.result
+        evaluations = validation_evaluations(tuning.without, inputs.runs, inputs.judgments, names,
+                                             "tuned without feedback")
+        product = {n: r.subset(held) for n, r in tuning.runs.items()}
+        evaluations[tuned_name] = evaluate(inputs.judgments, fuse_runs(
+            product, tuned_name, method=tuning.profile.method.value, weights=tuning.profile.weights,
+            normalization=tuning.profile.normalization.value, missing=tuning.profile.missing.value,
+            rrf_k=tuning.profile.rrf_k), names, held)
+        tuned = result.profile(save_profile or "tuned", judgments=str(judgments)).model_copy(
+            update={"feedback": feedback_settings})
     saved = None
     if save_profile:
         directory = profiles_dir or settings.ranking.profiles_dir
         if directory is None:
             raise InvalidProfile(save_profile, "nowhere to save it: pass --profiles-dir or set "
                                                "VIDSEARCH_RANKING__PROFILES_DIR")
-        saved = write_profile(result.profile(save_profile, judgments=str(judgments)), directory)
+        saved = write_profile(tuned, directory)
     path = sweep_report(result, evaluations, out, "Fusion weight sweep", tuned_name, inputs.context(),
                         inputs.notes, saved)
     best = result.best
     console.print(f"best on {len(train)} training queries: {best.setting.label()} "
                   f"{', '.join(f'{k}={v:.2f}' for k, v in best.weights.items())} → {target} {best.train:.4f}; "
-                  f"on {len(held)} validation queries {best.validation:.4f}"
+                  f"on {len(held)} validation queries {evaluations[tuned_name].means[target]:.4f}"
+                  f"{f' with feedback {feedback}' if feedback_settings else ''}"
                   f"{' (split by group)' if query_groups else ''}", highlight=False)
     _print_means({name: e.means for name, e in evaluations.items()})
     _print_notes(inputs.notes, inputs.info)
@@ -244,8 +325,9 @@ def compare(
                                  f"{len(run or [])} --run and {len(profile or [])} --profile",
                                  param_hint="--run")
     metric_names = [parse_metric(m).name for m in _split(metrics) or []]
+    profiles = _profiles(config, data_dir, profile, profiles_dir)
     settings, inputs = _inputs(config, data_dir, judgments, run, None, None, None, None)
-    runs = _with_profiles(settings, inputs, profile, profiles_dir)
+    runs = _with_profiles(inputs, profiles)
     evaluations = [evaluate(inputs.judgments, r, metric_names) for r in runs.values()]
     path, comparisons = compare_report(evaluations, out, "Run comparison", metric_names, trials, seed,
                                        inputs.context(), inputs.notes)

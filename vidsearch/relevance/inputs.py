@@ -4,9 +4,10 @@ configured index with the searcher's retrievers), and the notes a report should 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ranking.errors import EvaluationInputError
 from ranking.evaluation.judgments import Judgments, load_judgments, load_queries
@@ -20,6 +21,10 @@ from vidsearch.store.base import IndexBackend
 log = logging.getLogger(__name__)
 
 
+# (searcher, queries, runs, depth, judgments) → anything; runs while the index is open
+WithIndex = Callable[..., Any]
+
+
 @dataclass
 class RelevanceInputs:
     judgments: Judgments
@@ -27,6 +32,7 @@ class RelevanceInputs:
     source: str  # "run files" or "index at <path>"
     notes: list[str] = field(default_factory=list)  # problems with the inputs a reader should weigh
     info: list[str] = field(default_factory=list)  # what was done (runs saved, retrievers left out)
+    derived: Any = None  # what ``with_index`` computed while the index was open (feedback runs)
 
     def context(self) -> list[str]:
         return [f"- judgments: `{self.judgments.source}` ({len(self.judgments.query_ids())} queries with a "
@@ -44,9 +50,11 @@ def parse_run_argument(text: str) -> tuple[str | None, Path]:
 def gather_inputs(settings: Settings, judgments_path: Path, run_arguments: Sequence[str] = (),
                   queries_path: Path | None = None, retrievers: Sequence[str] | None = None,
                   candidates: int | None = None, save_runs: Path | None = None,
-                  progress=None) -> RelevanceInputs:
+                  progress=None, with_index: WithIndex | None = None) -> RelevanceInputs:
     """Judgments plus runs: the given run files, or (with no run files) each query through the configured
-    index's retrievers. Unknown judged documents, empty runs and NaN scores become notes, not failures."""
+    index's retrievers. Unknown judged documents, empty runs and NaN scores become notes, not failures.
+    ``with_index(searcher, queries, runs, depth, judgments)`` runs while the index is open (runs from the index
+    only); what it returns is ``derived``."""
     judgments = load_judgments(judgments_path)
     notes = list(judgments.report.warnings())
     runs: dict[str, Run] = {}
@@ -59,6 +67,7 @@ def gather_inputs(settings: Settings, judgments_path: Path, run_arguments: Seque
         notes += run.warnings
     source = "run files"
     info: list[str] = []
+    derived = None
     if not runs:
         queries = load_queries(queries_path) if queries_path is not None else dict(judgments.queries)
         if not queries:
@@ -69,7 +78,8 @@ def gather_inputs(settings: Settings, judgments_path: Path, run_arguments: Seque
         if missing_text:
             notes.append(f"{len(missing_text)} judged queries have no text and were not searched")
         queries = {q: queries[q] for q in judged if q in queries}
-        runs, source, left_out = _runs_from_index(settings, queries, retrievers, candidates, progress)
+        runs, source, left_out, derived = _runs_from_index(settings, queries, retrievers, candidates, progress,
+                                                           lambda *a: with_index(*a, judgments) if with_index else None)
         info += left_out
         if save_runs is not None:
             for run in runs.values():
@@ -80,11 +90,14 @@ def gather_inputs(settings: Settings, judgments_path: Path, run_arguments: Seque
     for run in runs.values():
         if not run.rankings:
             notes.append(f"run {run.name} has no results at all")
-    return RelevanceInputs(judgments, runs, source, list(dict.fromkeys(notes)), info)
+    inputs = RelevanceInputs(judgments, runs, source, list(dict.fromkeys(notes)), info)
+    inputs.derived = derived if source != "run files" else None
+    return inputs
 
 
 def _runs_from_index(settings: Settings, queries: dict[str, str], retrievers: Sequence[str] | None,
-                     candidates: int | None, progress) -> tuple[dict[str, Run], str, list[str]]:
+                     candidates: int | None, progress, then: Callable[..., Any]
+                     ) -> tuple[dict[str, Run], str, list[str], Any]:
     """Each query through the searcher's retrievers — by default the available ones that have indexed text to
     search (no all-zero ``bm25_credits`` row on a collection without credits). The same path as a search:
     Korean queries are translated for the English-only retrievers where a translator is configured."""
@@ -109,11 +122,12 @@ def _runs_from_index(settings: Settings, queries: dict[str, str], retrievers: Se
         depth = candidates or settings.search.candidates
         runs = collect_runs(searcher.store, queries, lambda text: searcher.retrievers_for(
             text, names, depth, english=searcher.translation_of(text, names)), progress=progress)
+        for name in names:
+            runs.setdefault(name, Run(name, {}))
+        derived = then(searcher, queries, runs, depth)
     finally:
         searcher.store.close()
-    for name in names:
-        runs.setdefault(name, Run(name, {}))
-    return runs, f"the {settings.store_backend.value} index at {settings.data_dir}", left_out
+    return runs, f"the {settings.store_backend.value} index at {settings.data_dir}", left_out, derived
 
 
 

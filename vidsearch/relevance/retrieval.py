@@ -9,12 +9,15 @@ evaluation measures the product, not a look-alike.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ranking.evaluation.runs import Run
 from ranking.fusion.lists import RankedList
+from ranking.profiles import FusionProfile
 from vidsearch.schema import IndexName
+from vidsearch.search_feedback import search_again
 from vidsearch.store.base import IndexBackend, Retriever, SearchFilters
 
 
@@ -31,6 +34,30 @@ def collect_runs(store: IndexBackend, queries: Mapping[str, str], retrievers_for
         if progress is not None:
             progress(1)
     return {name: Run(name, r) for name, r in rankings.items()}
+
+
+if TYPE_CHECKING:
+    from vidsearch.search import Searcher
+
+
+def feedback_run(searcher: Searcher, queries: Mapping[str, str], runs: Mapping[str, Run], profile: FusionProfile,
+                 candidates: int, progress: Callable[[int], None] | None = None) -> Run:
+    """The profile's feedback list (``profile.feedback.retriever``) searched again as the searcher does it: each
+    query's ``runs`` fused with ``profile`` (the first pass), the query vector moved toward the fused top
+    documents, the vector list searched again. Fusing ``runs`` with this run in place of the feedback retriever's
+    own gives the searcher's answer for a profile with feedback."""
+    feedback = profile.feedback
+    if feedback is None:
+        raise ValueError(f"profile {profile.name!r} has no feedback settings")
+    rankings: dict[str, RankedList] = {}
+    for query_id, text in queries.items():
+        first = profile.fuse({name: run.get(query_id) for name, run in runs.items()}, text)
+        retrievers = searcher.retrievers_for(text, [feedback.retriever], candidates)
+        found = search_again(searcher.store, feedback, retrievers, first.ids, {})[feedback.retriever]
+        rankings[query_id] = RankedList.ordered(feedback.retriever, [c.id for c in found], [c.score for c in found])
+        if progress is not None:
+            progress(1)
+    return Run(feedback.retriever, rankings)
 
 
 class QueryVectorLookup:
