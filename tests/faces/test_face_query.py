@@ -9,8 +9,8 @@ import pytest
 from vidsearch.config import Settings
 from vidsearch.faces.models import distance_of, normalised
 from vidsearch.faces.recheck import embed_steady, jittered
-from vidsearch.faces.search import encode_photo, faces_in_photo
 from vidsearch.faces.photos import read_photo
+from vidsearch.faces.search import encode_photo, faces_in_photo, query_vector
 from vidsearch.faces.settings import FaceSettings
 
 
@@ -36,11 +36,10 @@ def test_the_query_face_is_the_mean_of_its_jittered_copies_unless_set_to_one_pas
 
 
 def test_one_pass_only_where_the_backend_has_no_jittered_calibration(face_model, people):
-    from vidsearch.faces.search import query_vector
-
     chip = _chip(face_model, people["Mark"][0])
     assert np.allclose(query_vector(face_model, chip, 4, False), face_model.embed([chip])[0], atol=1e-6)
-    assert np.allclose(query_vector(face_model, chip, 4, True), embed_steady(face_model, [chip], 4)[0], atol=1e-6)
+    steady = embed_steady(face_model, [chip], 4)[0]
+    assert np.allclose(query_vector(face_model, chip, 4, True), steady, atol=1e-6)
 
 
 @pytest.mark.slow
@@ -67,7 +66,8 @@ def test_a_steady_query_lies_nearer_its_own_person_and_no_nearer_to_others(face_
         for jittered_query, query in ((False, single[(who, n)]), (True, steady[(who, n)])):
             near = _distance(query, centres[who])
             own[jittered_query].append(near)
-            margin[jittered_query].append(min(_distance(query, c) for o, c in centres.items() if o != who) - near)
+            nearest_other = min(_distance(query, c) for o, c in centres.items() if o != who)
+            margin[jittered_query].append(nearest_other - near)
     assert len(own[True]) >= 50
     assert np.mean(own[True]) < np.mean(own[False]) - 0.005
     assert np.mean(margin[True]) >= np.mean(margin[False])
