@@ -25,6 +25,7 @@ from vidsearch.faces.models import DetectedFace, FaceModel, distance_of_score, l
 from vidsearch.faces.persons import merge_spans
 from vidsearch.faces.photos import read_photo
 from vidsearch.faces.quality import QualityGate
+from vidsearch.faces.recheck import embed_steady
 from vidsearch.schema import IndexName
 from vidsearch.store.base import IndexBackend, SearchFilters, VectorRetriever
 
@@ -153,11 +154,20 @@ def encode_photo(
         photo=label,
         faces=listed,
         chosen=chosen,
-        vector=model.embed([chip])[0],
+        vector=query_vector(model, chip, fs.query_jitters, model.calibration.recheck_distance is not None),
         encoder=model.identity,
         match_distance=limits.match_distance,
         warnings=warnings,
     )
+
+
+def query_vector(model: FaceModel, chip: np.ndarray, jitters: int, steady: bool) -> np.ndarray:
+    """The query face's embedding: the mean over ``jitters`` fixed jittered copies where the backend is
+    calibrated for jittered embeddings (``steady``), else one pass. Person vectors average several faces of a
+    track, so a single pass of one photo is the noisiest side of the comparison."""
+    if steady and jitters > 1:
+        return embed_steady(model, [chip], jitters)[0]
+    return model.embed([chip])[0]
 
 
 def check_search_limits(settings: Settings, k: int | None, max_distance: float | None) -> None:

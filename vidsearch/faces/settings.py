@@ -90,3 +90,7 @@ class FaceSettings(BaseModel):
         50_000_000, ge=10_000, description="largest photo (width x height) accepted"
     )
     search_k: int = Field(10, ge=1, le=1000, description="videos returned by default")
+    query_jitters: int = Field(
+        4, ge=0, le=8, description="the query photo's face is embedded as the mean of this many jittered copies "
+        "(the re-check's fixed set): one photo's single pass wanders as far as look-alikes lie apart (0 or 1: "
+        "one pass; backends without a re-check distance always embed once)")
