@@ -138,11 +138,29 @@ def heldout_cases(seed: int) -> list[RollCase]:
     return out
 
 
-def ensure_rendered(case: RollCase, work: Path) -> tuple[Path, CreditRollTruth]:
-    """The case's video and truth, rendered unless a file for exactly this spec is already in ``work`` (the
-    file name carries a hash of the spec, so a changed sampler or renderer setting never reuses a stale roll)."""
+RENDERER = REPO / "testkit" / "credits"
+
+
+def renderer_version(folder: Path = RENDERER) -> str:
+    """A digest of the renderer's own source (testkit/credits/*.py): a changed renderer draws a different roll
+    from the same spec, so it must never reuse a roll an older renderer drew."""
+    digest = hashlib.sha1()
+    for path in sorted(folder.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def roll_key(case: RollCase) -> str:
+    """What a rendered roll depends on: its spec, its filler and the renderer's source."""
     spec_json = case.spec.model_dump_json() + (case.filler.model_dump_json() if case.filler else "")
-    video = work / f"{case.name}-{hashlib.sha1(spec_json.encode()).hexdigest()[:10]}.mp4"
+    return hashlib.sha1((spec_json + renderer_version()).encode()).hexdigest()[:10]
+
+
+def ensure_rendered(case: RollCase, work: Path) -> tuple[Path, CreditRollTruth]:
+    """The case's video and truth, rendered unless a file for exactly this spec and renderer is already in
+    ``work`` (the file name carries a hash of both, so a changed sampler, renderer setting or renderer code never
+    reuses a stale roll)."""
+    video = work / f"{case.name}-{roll_key(case)}.mp4"
     truth_path = video.with_suffix(".json")
     if video.is_file() and truth_path.is_file():
         return video, CreditRollTruth.model_validate_json(truth_path.read_text(encoding="utf-8"))

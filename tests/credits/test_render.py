@@ -94,3 +94,19 @@ def test_a_roll_scrolling_down_shows_credits_in_order_each_read_top_to_bottom(ro
     role_row, continuation, next_role, _ = truth.lines
     assert continuation.first_s < role_row.first_s < next_role.first_s  # below enters first; credit 0 before 1
     assert _brightness_at(path, 0.2) < 0.1 < _brightness_at(path, (role_row.first_s + role_row.last_s) / 2)
+
+
+def test_a_changed_renderer_never_reuses_a_rendered_roll(tmp_path):
+    # the bench's roll cache is keyed by the spec AND the renderer's source: the same spec drawn by changed
+    # renderer code gets a new file name (a stale scroll_down roll was once benched after a renderer fix)
+    import shutil
+
+    from bench.credits_rolls import RENDERER, renderer_version
+
+    copy = tmp_path / "credits"
+    shutil.copytree(RENDERER, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = renderer_version(copy)
+    assert renderer_version(copy) == before == renderer_version(RENDERER)
+    render = copy / "render.py"
+    render.write_text(render.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert renderer_version(copy) != before

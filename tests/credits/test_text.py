@@ -103,3 +103,25 @@ def test_role_words_are_not_taken_for_misread_names():
 
     assert _classify_single("색보정", 27, 32) == ("heading", "색보정", [])
     assert _classify_single("백보정", 27, 32) == ("heading", "색보정", [])  # one syllable off a role title
+
+
+def test_a_serif_capital_j_read_as_a_bracket_is_restored():
+    # a Latin word that opened no bracket ends in "]": Myeongjo's descending J ("KPJ" → "KP]" → stripped to "KP")
+    assert split_names("KP]") == ["KPJ"]
+    assert split_names("KP], SBS") == ["KPJ", "SBS"]
+    assert normalise("제작 KP]") == "제작 KPJ"
+    assert normalise("Ra]") == "Raj"
+    # brackets that are brackets stay brackets (and are stripped as decoration, not turned into letters)
+    assert split_names("[KBS]") == ["KBS"]
+    assert split_names("김민수]") == ["김민수"]
+
+
+def test_kpj_in_myeongjo_read_by_tesseract_keeps_its_j():
+    from tests.ocr.conftest import draw_line
+    from testkit.credits.render import CreditFont
+    from vidsearch.ocr.preprocess import binarize_for_ocr
+    from vidsearch.ocr.tesseract import TesseractEngine
+
+    image = binarize_for_ocr(draw_line("KPJ", font_px=32, font=CreditFont.MYEONGJO))
+    (line,) = TesseractEngine().read_lines([image])
+    assert split_names(line.text) == ["KPJ"], line.text

@@ -25,6 +25,9 @@ _WIDE_GAP = re.compile(r" {2,}")
 # single letters Tesseract reads for a separator standing alone between Hangul words ("김민수 l 이영희")
 _LONE_BAR = re.compile(rf"(?<=[{HANGUL}])\s+[lI1|]\s+(?=[{HANGUL}])")
 _LATIN_DIGIT = re.compile(r"(?<=[A-Za-z])[01](?=[A-Za-z])")
+# a descending capital J in serif faces (Myeongjo) is read as "]" by kor and eng alike ("KPJ" → "KP]", which
+# decoration stripping then cut to "KP"): a closing bracket glued to a Latin word that opened none is that J
+_BRACKET_J = re.compile(r"(?<![^\s(])([^\s\[\]]*[A-Za-z])\](?=[\s,·/|]|$)")
 _HANGUL_SPLIT = re.compile(rf"(?<![{HANGUL}])([{HANGUL}])((?:\s[{HANGUL}]){{1,3}})(?![{HANGUL}])")
 _PUNCT = {"‧": "·", "⋅": "·", "•": "·", "・": "·", "ㆍ": "·", "–": "-", "—": "-", "―": "-", "‥": "..",
           "…": "...", "／": "/", "｜": "|", "：": ":", "，": ","}
@@ -38,6 +41,7 @@ def normalise(text: str) -> str:
     text = _SPACES.sub(" ", text).strip()
     text = _LONE_BAR.sub(" | ", text)
     text = _LATIN_DIGIT.sub(lambda m: "o" if m.group() == "0" else "l", text)
+    text = _BRACKET_J.sub(lambda m: m.group(1) + ("j" if m.group(1)[-1].islower() else "J"), text)
     # "김 민 수" (one name read syllable by syllable) → "김민수"
     text = _HANGUL_SPLIT.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""), text)
     return text
