@@ -17,7 +17,8 @@ Variant flags say which change buys what: ``--replicas`` (searcher and text enco
 ``--colocate-encoders`` / ``--separate-encoders``, ``--search-in-ingress`` / ``--split-query-path``,
 ``--ray-serve-defaults``, ``--max-queued`` (admission control: beyond it a 503).
 Builds (once, under --data-dir) a synthetic 12k-segment index (bench/serve_common.py), starts Ray + Serve on
-127.0.0.1 and drives it with httpx from this process. Writes bench/results/serve_load.json.
+127.0.0.1 and drives it with httpx from this process. Writes the run to bench/results/serve_load_last.json
+(not committed); bench/results/serve_load.json is the committed, curated history of runs the docs cite.
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ def main() -> None:
     print(f"{run['clients']} clients x {run['wall_s']} s: p99 {run['p99_ms'] / 1000:.2f} s (target <= "
           f"{P99_TARGET_S} s), p50 {run['p50_ms']:.0f} ms, max {run['max_ms']:.0f} ms, {run['requests_per_s']} req/s, "
           f"{run['errors']} errors of {run['requests']} (target 0) {run['statuses']}")
-    print(f"wrote {write_result('serve_load', result)}")
+    print(f"wrote {write_result('serve_load_last', result)}")
 
 
 if __name__ == "__main__":
