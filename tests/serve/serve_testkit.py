@@ -94,3 +94,25 @@ def is_loopback(address: str) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return ip.is_loopback
+
+
+def serve_replicas(app: str, deployment: str) -> list:
+    """This test process's Serve replica processes of one deployment (found by their process title), to kill."""
+    import psutil
+
+    title = f"ServeReplica:{app}:{deployment}"
+    found = []
+    for process in psutil.Process().children(recursive=True):
+        try:
+            if any(title in part for part in process.cmdline()):
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+def running_replicas(app: str, deployment: str) -> int:
+    """Replicas of a deployment Serve reports RUNNING."""
+    from ray import serve
+
+    return serve.status().applications[app].deployments[deployment].replica_states.get("RUNNING", 0)

@@ -14,9 +14,9 @@ import time
 import uuid
 
 import httpx
-import psutil
 import pytest
 
+from tests.serve.serve_testkit import running_replicas, serve_replicas
 from vidsearch.demo import DEMO_QUERIES
 
 pytestmark = pytest.mark.slow
@@ -24,24 +24,6 @@ pytestmark = pytest.mark.slow
 APP, PREFIX = "failover", "/failover"
 CLIENTS = 8
 RESTART_BOUND_S = 90
-
-
-def _ingress_replicas() -> list[psutil.Process]:
-    title = f"ServeReplica:{APP}:ingress"
-    found = []
-    for process in psutil.Process().children(recursive=True):
-        try:
-            if any(title in part for part in process.cmdline()):
-                found.append(process)
-        except psutil.Error:
-            continue
-    return found
-
-
-def _running() -> int:
-    from ray import serve
-
-    return serve.status().applications[APP].deployments["ingress"].replica_states.get("RUNNING", 0)
 
 
 @pytest.fixture
@@ -66,7 +48,7 @@ def test_killing_an_ingress_replica_gives_503s_never_a_500(default_path):
 
     deployments = set(serve.status().applications[APP].deployments)
     assert deployments == {"ingress", "ingest_jobs"}, "proxy → ingress is the whole query path"
-    replicas = _ingress_replicas()
+    replicas = serve_replicas(APP, "ingress")
     assert len(replicas) == 2, "two ingress replicas: one dying leaves the other answering"
     queries = [demo.query for demo in DEMO_QUERIES]
     answers: list[tuple[float, int, dict, dict]] = []  # started, status, body, headers
@@ -95,7 +77,7 @@ def test_killing_an_ingress_replica_gives_503s_never_a_500(default_path):
         while time.monotonic() - killed_at < RESTART_BOUND_S:
             time.sleep(1)
             recent = [a for a in answers if a[0] > max(killed_at, time.monotonic() - 3)]
-            if _running() >= 2 and recent and all(a[1] == 200 for a in recent):
+            if running_replicas(APP, "ingress") >= 2 and recent and all(a[1] == 200 for a in recent):
                 recovered_at = time.monotonic()
                 break
         time.sleep(2)

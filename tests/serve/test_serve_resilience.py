@@ -18,6 +18,7 @@ import httpx
 import psutil
 import pytest
 
+from tests.serve.serve_testkit import running_replicas, serve_replicas
 from vidsearch.demo import DEMO_QUERIES
 
 pytestmark = pytest.mark.slow  # shares the served demo fixture
@@ -26,32 +27,13 @@ CLIENTS = 8
 RESTART_BOUND_S = 90  # Serve's health check notices a dead replica and starts another (model load included)
 
 
-def _replicas(deployment: str) -> list[psutil.Process]:
-    title = f"ServeReplica:vidsearch:{deployment}"
-    found = []
-    for process in psutil.Process().children(recursive=True):
-        try:
-            if any(title in part for part in process.cmdline()):
-                found.append(process)
-        except psutil.Error:
-            continue
-    return found
-
-
-def _running(deployment: str) -> int:
-    from ray import serve
-
-    status = serve.status().applications["vidsearch"].deployments[deployment]
-    return status.replica_states.get("RUNNING", 0)
-
-
 def test_killing_replicas_under_load_never_gives_a_500(served):
     serve_settings = served.settings.serve
     encoder_timeout = serve_settings.text_encoder.request_timeout_s or serve_settings.request_timeout_s
     searcher_timeout = serve_settings.searcher.request_timeout_s or serve_settings.request_timeout_s
     assert encoder_timeout + 5 < searcher_timeout, "a degraded answer must come before the ingress gives up"
     hang_s = encoder_timeout + 10  # every encoding call sent meanwhile times out: those answers must degrade
-    encoders, searchers = _replicas("text_encoder"), _replicas("searcher")
+    encoders, searchers = serve_replicas("vidsearch", "text_encoder"), serve_replicas("vidsearch", "searcher")
     assert len(encoders) >= 2 and len(searchers) >= 2, "the query path runs 2 replicas of each by default"
     queries = [demo.query for demo in DEMO_QUERIES]
     answers: list[tuple[float, int, dict, dict, float]] = []  # started, status, body, headers, finished
@@ -91,7 +73,8 @@ def test_killing_replicas_under_load_never_gives_a_500(served):
             # answers to requests sent after the kill only: a replica not yet seen dead must not count as recovered
             recent = [a for a in answers if a[0] > max(killed_at, time.monotonic() - 3)]
             complete = [a for a in recent if a[1] == 200 and not a[2].get("degraded")]
-            if _running("text_encoder") >= 2 and _running("searcher") >= 2 and complete:
+            restarted = all(running_replicas("vidsearch", d) >= 2 for d in ("text_encoder", "searcher"))
+            if restarted and complete:
                 recovered_at = time.monotonic()
                 break
         time.sleep(2)
