@@ -64,8 +64,12 @@ class UnknownRetriever(VidsearchError):
     title = "Unknown retriever"
 
 
-def _drop_retrievers(plan: QueryPlan, names: list[str]) -> None:
-    """Run ``plan`` without ``names``: the remaining weights keep their proportions."""
+def _drop_retrievers(plan: QueryPlan, left_out: dict[str, str]) -> None:
+    """Run ``plan`` without the retrievers in ``left_out`` (name → why its query encoder is missing), saying so
+    in the plan's notices: the remaining weights keep their proportions."""
+    names = list(left_out)
+    for name, why in left_out.items():
+        plan.notices.append(f"{name} left out: its query encoder {why}; the other retrievers answered")
     plan.retrievers = [n for n in plan.retrievers if n not in names]
     kept = {n: w for n, w in plan.weights.items() if n not in names}
     total = sum(kept.values())
@@ -143,7 +147,7 @@ class SearchService:
                 plan.translation_failed(exc)
             for name in waiting:
                 await self._start_encoding(name, plan.text_for(name, english), vectors, calls)
-        degraded: list[str] = []
+        left_out: dict[str, str] = {}
         for name, (text, call) in calls.items():
             try:
                 vectors[name] = await asyncio.wait_for(call, timeout=self._encoder_timeout_s)
@@ -152,20 +156,18 @@ class SearchService:
                 call.cancel()
                 reason = replica_failure(exc) or type(exc).__name__
                 log.warning("query encoder for %s unavailable (%s): answering without it", name, reason)
-                degraded.append(name)
-                plan.notices.append(f"{name} left out: its query encoder is unavailable ({reason}); the other "
-                                    "retrievers answered")
-        if degraded:
-            _drop_retrievers(plan, degraded)
+                left_out[name] = f"is unavailable ({reason})"
+        if left_out:
+            _drop_retrievers(plan, left_out)
         response = await self._in_pool(self.searcher.execute, plan, vectors, english)
-        return SearchPage(**dict(response), degraded=degraded)
+        return SearchPage(**dict(response), degraded=list(left_out))
 
     def _search_here(self, request: SearchRequest) -> SearchPage:
         """Plan, encode and run a search in one store thread (colocated encoders, no translator): each hand-off
         between the event loop and the pool costs a wake-up, several of them on a busy 2-core host."""
         plan = self.searcher.plan(request)
         vectors: dict[str, QueryVector] = {}
-        degraded: list[str] = []
+        left_out: dict[str, str] = {}
         for name in plan.vector_retrievers:
             try:
                 vectors[name] = self._encoded_here(name, plan.query)
@@ -173,12 +175,10 @@ class SearchService:
                 raise
             except Exception as exc:  # a failing model: the BM25 retrievers still answer, and say so
                 log.warning("query encoder for %s failed (%s): answering without it", name, exc)
-                degraded.append(name)
-                plan.notices.append(f"{name} left out: its query encoder failed ({type(exc).__name__}); the other "
-                                    "retrievers answered")
-        if degraded:
-            _drop_retrievers(plan, degraded)
-        return SearchPage(**dict(self.searcher.execute(plan, vectors)), degraded=degraded)
+                left_out[name] = f"failed ({type(exc).__name__})"
+        if left_out:
+            _drop_retrievers(plan, left_out)
+        return SearchPage(**dict(self.searcher.execute(plan, vectors)), degraded=list(left_out))
 
     def _encoded_here(self, name: str, text: str) -> QueryVector:
         vector = self._vector_cache.get((name, text))
