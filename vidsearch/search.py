@@ -32,6 +32,7 @@ from vidsearch.encoders.image_text import ImageTextEncoder, load_image_text_enco
 from vidsearch.encoders.text import TextEncoder, load_text_encoder
 from vidsearch.errors import InvalidQuery
 from vidsearch.schema import IndexName, index_schema
+from vidsearch.search_explain import list_floors, relative_scores, with_lift
 from vidsearch.search_feedback import search_again
 from vidsearch.store import open_store
 from vidsearch.store.base import IndexBackend, Retriever, SearchFilters, TextRetriever, VectorRetriever
@@ -350,8 +351,8 @@ class Searcher:
         segments = self.store.get(IndexName.SEGMENTS, ids)
         videos = self.store.get(IndexName.VIDEOS, list({s["video_id"] for s in segments.values()}))
         members = {name: {c.id for c in cands} for name, cands in lists.items()}
-        relative = _relative_scores(fused.scores)
-        floors = _list_floors(fused) if explain else {}
+        relative = relative_scores(fused.scores)
+        floors = list_floors(fused) if explain else {}
         hits = []
         for position, doc_id in enumerate(ids):
             segment = segments.get(doc_id)
@@ -366,42 +367,9 @@ class Searcher:
                 start_s=segment["start_s"], end_s=segment["end_s"], title=video.get("title") or segment.get("title"),
                 file_name=video.get("file_name"), video_path=video.get("path"), thumbnail=segment.get("thumbnail"),
                 text=text or None, matched_by=[n for n, ids_ in members.items() if doc_id in ids_],
-                explain=_with_lift(fused.explain(position), fused.weights, floors) if explain else None,
+                explain=with_lift(fused.explain(position), fused.weights, floors) if explain else None,
             ))
         return hits
-
-
-def _relative_scores(scores: np.ndarray) -> np.ndarray:
-    """Fused scores min-max rescaled over every fused candidate (best first). Z-scores are negative below the
-    mean and BM25-heavy fusions run past 1, so a share of the top score means nothing in general; this rescaling is
-    unchanged by any shift or scale of the scores, which is all that tells the normalisations apart."""
-    if not len(scores):
-        return scores
-    top, bottom = float(scores[0]), float(scores[-1])
-    if top <= bottom:
-        return np.ones_like(scores, dtype=float)
-    return (scores - bottom) / (top - bottom)
-
-
-def _list_floors(fused) -> dict[str, float]:
-    """Each list's lowest normalised value among its candidates (0 under min-max, below 0 under z-score)."""
-    normalised = fused.normalised
-    if not normalised.size:
-        return {}
-    return {name: float(np.nanmin(normalised[:, j])) for j, name in enumerate(fused.lists)
-            if not np.isnan(normalised[:, j]).all()}
-
-
-def _with_lift(explained: dict[str, dict], weights: Mapping[str, float], floors: Mapping[str, float]) -> dict:
-    """``lift``: what a list raised the hit above that list's weakest candidate, weight × (normalised − the list's
-    lowest), 0 where the list did not return the hit. Never negative under any normalisation (a z-scored
-    contribution is negative for a hit below the list's mean, however well it matched), so "why it matched" can
-    show each list's share of it."""
-    for name, values in explained.items():
-        norm = values.get("normalised")
-        values["lift"] = (weights.get(name, 0.0) * (norm - floors.get(name, 0.0))
-                          if norm is not None and not math.isnan(norm) else 0.0)
-    return explained
 
 
 def _ms(started: float) -> float:

@@ -38,7 +38,7 @@ class _Quiet:
 
 def handle(state: ClusterState, method: str, parts: list[str], params: dict[str, str], body: Any
            ) -> tuple[int, Any]:
-    from testkit.elasticsearch.fault_state import EsError
+    from testkit.elasticsearch.fault_index import EsError
 
     head = parts[0]
     if head == "_cluster" and len(parts) >= 2 and parts[1] == "health":
@@ -94,7 +94,7 @@ def shard_rows(state: ClusterState, expr: str) -> list[dict[str, Any]]:
 
 
 def start_reindex(state: ClusterState, params: dict[str, str], body: dict[str, Any]) -> tuple[int, Any]:
-    from testkit.elasticsearch.fault_state import EsError
+    from testkit.elasticsearch.fault_index import EsError
 
     source, dest = body["source"], body["dest"]
     indices = state.resolve(source["index"])
@@ -151,7 +151,7 @@ def _response(task: dict[str, Any]) -> dict[str, Any]:
 
 
 def poll_task(state: ClusterState, task_id: str) -> tuple[int, Any]:
-    from testkit.elasticsearch.fault_state import EsError
+    from testkit.elasticsearch.fault_index import EsError
 
     task = state.tasks.get(task_id)
     if task is None:

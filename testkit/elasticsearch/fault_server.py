@@ -26,7 +26,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import orjson
 
-from testkit.elasticsearch.fault_state import ClusterState, EsError
+from testkit.elasticsearch.fault_index import EsError
+from testkit.elasticsearch.fault_state import ClusterState
 
 
 @dataclass

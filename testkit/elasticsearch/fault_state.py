@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from testkit.elasticsearch import fault_cluster
+from testkit.elasticsearch.fault_index import EsError, Index, not_found
 from testkit.elasticsearch.fault_query import matches
 
 if TYPE_CHECKING:
@@ -27,65 +28,9 @@ if TYPE_CHECKING:
 _SHARDS = {"total": 1, "successful": 1, "failed": 0}
 
 
-class EsError(Exception):
-    def __init__(self, status: int, kind: str, reason: str) -> None:
-        super().__init__(reason)
-        self.status, self.kind, self.reason = status, kind, reason
-
-
-def _not_found(name: str) -> EsError:
-    return EsError(404, "index_not_found_exception", f"no such index [{name}]")
-
-
-class _Index:
-    def __init__(self, name: str, body: dict[str, Any]) -> None:
-        self.name = name
-        self.mappings: dict[str, Any] = body.get("mappings", {"properties": {}})
-        self.settings: dict[str, Any] = {k: v for k, v in body.get("settings", {}).items() if k != "analysis"}
-        self.analysis = body.get("settings", {}).get("analysis", {})
-        self.aliases: set[str] = set(body.get("aliases", {}))
-        self.docs: dict[str, tuple[int, bytes | None]] = {}
-        self.visible: dict[str, tuple[int, bytes | None]] = {}  # as of the last refresh
-        self.tombstones: dict[str, tuple[int, float]] = {}  # deleted id → (version, when)
-        self.count = 0
-
-    def flat_settings(self) -> dict[str, Any]:
-        """``{"index": {...}}`` and dotted ``index.x`` keys alike, as ES normalises them."""
-        out = dict(self.settings.get("index", {})) if isinstance(self.settings.get("index"), dict) else {}
-        out.update({k.removeprefix("index."): v for k, v in self.settings.items() if k != "index"})
-        return out
-
-    def near_real_time(self) -> bool:
-        """Refresh off: writes are searchable only after an explicit refresh. (With a refresh interval the
-        stand-in shows writes at once: it does not model the interval's delay.)"""
-        return str(self.flat_settings().get("refresh_interval")) == "-1"
-
-    def searchable(self) -> dict[str, tuple[int, bytes | None]]:
-        return self.visible if self.near_real_time() else self.docs
-
-    def refresh(self) -> None:
-        self.visible = dict(self.docs)
-
-    def tombstone(self, doc_id: str) -> int | None:
-        """The version of a recent delete, within ``index.gc_deletes`` (default 60s)."""
-        found = self.tombstones.get(doc_id)
-        if found is None:
-            return None
-        keep = _seconds(str(self.flat_settings().get("gc_deletes", "60s")))
-        return found[0] if time.monotonic() - found[1] <= keep else None
-
-
-def _seconds(duration: str) -> float:
-    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
-    for unit in ("ms", "s", "m", "h", "d"):
-        if duration.endswith(unit) and duration[: -len(unit)].isdigit():
-            return int(duration[: -len(unit)]) * units[unit]
-    return float(duration)
-
-
 class ClusterState:
     def __init__(self, store_sources: bool = True) -> None:
-        self.indices: dict[str, _Index] = {}
+        self.indices: dict[str, Index] = {}
         self.store_sources = store_sources
         self._pits: dict[str, list[tuple[str, str, int, bytes | None]]] = {}
         self._seq = itertools.count()
@@ -94,8 +39,8 @@ class ClusterState:
         self.tasks: dict[str, Any] = {}  # _reindex tasks (fault_cluster)
 
     # -- names ----------------------------------------------------------------------------------------------
-    def resolve(self, expr: str, missing_ok: bool = False) -> list[_Index]:
-        out: list[_Index] = []
+    def resolve(self, expr: str, missing_ok: bool = False) -> list[Index]:
+        out: list[Index] = []
         for part in expr.split(","):
             if part in ("_all", "*"):
                 out += self.indices.values()
@@ -103,14 +48,14 @@ class ClusterState:
             hits = [i for i in self.indices.values()
                     if fnmatch.fnmatchcase(i.name, part) or any(fnmatch.fnmatchcase(a, part) for a in i.aliases)]
             if not hits and "*" not in part and not missing_ok:
-                raise _not_found(part)
+                raise not_found(part)
             out += hits
         return list({i.name: i for i in out}.values())
 
-    def write_index(self, name: str) -> _Index:
+    def write_index(self, name: str) -> Index:
         found = self.resolve(name, missing_ok=True)
         if not found:  # ES auto-creates a plain index on first write
-            found = [self.indices.setdefault(name, _Index(name, {}))]
+            found = [self.indices.setdefault(name, Index(name, {}))]
         if len(found) > 1:
             raise EsError(400, "illegal_argument_exception", f"no write index is defined for alias [{name}]")
         return found[0]
@@ -155,7 +100,7 @@ class ClusterState:
                 return 200, {"acknowledged": True}
             found = self.resolve(name, missing_ok=True)
             if not found:
-                raise _not_found(name)
+                raise not_found(name)
             return 200, {i.name: {"mappings": i.mappings, "aliases": {a: {} for a in i.aliases}} for i in found}
         if verb == "_alias":
             return self._get_alias(name, parts[2] if len(parts) > 2 else "*")
@@ -217,10 +162,10 @@ class ClusterState:
             if alias in self.indices:
                 raise EsError(400, "invalid_alias_name_exception",
                               f"Invalid alias name [{alias}]: an index or data stream exists with the same name")
-        self.indices[name] = _Index(name, body)
+        self.indices[name] = Index(name, body)
         return 200, {"acknowledged": True, "shards_acknowledged": True, "index": name}
 
-    def _merge_mapping(self, index: _Index, body: dict[str, Any]) -> None:
+    def _merge_mapping(self, index: Index, body: dict[str, Any]) -> None:
         props = index.mappings.setdefault("properties", {})
         for field, spec in body.get("properties", {}).items():
             old = props.get(field)
