@@ -13,7 +13,7 @@ from vidsearch.errors import MissingDependency
 from vidsearch.ocr.engine import OcrWord, join_words
 from vidsearch.ocr.preprocess import binarize_for_ocr
 from vidsearch.ocr.settings import OcrSettings
-from vidsearch.ocr.tesseract import TesseractEngine, _installed_languages, check_tesseract, parse_tsv
+from vidsearch.ocr.tesseract import TesseractEngine, _list_languages, check_tesseract, parse_tsv
 
 LINES = ["촬영감독 김민수", "Director of Photography", "조명 정우성", "편집 박지성", "음악감독 한가인",
          "Production Manager"]
@@ -71,13 +71,13 @@ def test_missing_korean_data_names_tesseract_ocr_kor(tmp_path: Path, monkeypatch
     source = Path("/usr/share/tesseract-ocr/5/tessdata")
     (tmp_path / "eng.traineddata").symlink_to(source / "eng.traineddata")
     monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
-    _installed_languages.cache_clear()
+    _list_languages.cache_clear()
     try:
         with pytest.raises(MissingDependency, match="tesseract-ocr-kor"):
             TesseractEngine(OcrSettings(languages="kor+eng"))
         TesseractEngine(OcrSettings(languages="eng"))  # what is installed still works
     finally:
-        _installed_languages.cache_clear()
+        _list_languages.cache_clear()
     assert "TESSDATA_PREFIX" in os.environ
 
 

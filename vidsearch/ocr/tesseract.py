@@ -24,6 +24,7 @@ import numpy as np
 
 from vidsearch.errors import MissingDependency, VidsearchError
 from vidsearch.ocr.engine import OcrLine, OcrWord, ink_gaps, join_words
+from vidsearch.ocr.korean_model import EXTENDED_LANGUAGE, SOURCE_LANGUAGE, ModelBuildRefused, extended_tessdata
 from vidsearch.ocr.separators import find_dropped_slashes, find_separator_dots, place_separator_dots
 from vidsearch.ocr.settings import OcrSettings
 
@@ -37,14 +38,43 @@ class TesseractFailed(VidsearchError):
     title = "OCR failed"
 
 
+_TESSDATA_DIR = re.compile(r'languages in "(.+?)"')
+
+
 @functools.cache
-def _installed_languages(cmd: str) -> frozenset[str]:
+def _list_languages(cmd: str) -> tuple[frozenset[str], Path | None]:
+    """(installed languages, the tessdata folder they are in)."""
     exe = shutil.which(cmd)
     if exe is None:
         raise MissingDependency(f"the tesseract program ({cmd!r})", "sudo apt-get install -y tesseract-ocr tesseract-ocr-kor")
     proc = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=60)
-    lines = (proc.stdout + proc.stderr).splitlines()
-    return frozenset(line.strip() for line in lines if line.strip() and " " not in line.strip())
+    output = proc.stdout + proc.stderr
+    folder = _TESSDATA_DIR.search(output)
+    languages = frozenset(line.strip() for line in output.splitlines() if line.strip() and " " not in line.strip())
+    return languages, Path(folder.group(1)) if folder else None
+
+
+def _installed_languages(cmd: str) -> frozenset[str]:
+    return _list_languages(cmd)[0]
+
+
+@functools.cache
+def _model_choice(cmd: str, languages: str, extend_korean: bool, model_dir: Path) -> tuple[str, Path | None]:
+    """(languages to pass to tesseract, ``--tessdata-dir`` or None): ``kor`` becomes the extended ``korx`` where it
+    can be built; otherwise plain ``kor``, with one warning saying why."""
+    wanted = languages.split("+")
+    if not extend_korean or SOURCE_LANGUAGE not in wanted:
+        return languages, None
+    source_dir = _list_languages(cmd)[1]
+    try:
+        if source_dir is None:
+            raise ModelBuildRefused("tesseract did not say where its language data is")
+        folder = extended_tessdata(source_dir, model_dir, wanted)
+    except (ModelBuildRefused, OSError) as exc:
+        log.warning("OCR: reading Korean with plain %r — the extended model (rare syllables such as 옌 뮈 캥 윅) "
+                    "is unavailable: %s", SOURCE_LANGUAGE, exc)
+        return languages, None
+    return "+".join(EXTENDED_LANGUAGE if lang == SOURCE_LANGUAGE else lang for lang in wanted), folder
 
 
 def check_tesseract(cmd: str, languages: str) -> None:
@@ -81,11 +111,17 @@ class TesseractEngine:
         self.batched = batched
         check_tesseract(self.settings.tesseract_cmd, self.settings.languages)
         self._exe = shutil.which(self.settings.tesseract_cmd) or self.settings.tesseract_cmd
+        s = self.settings
+        self.languages, self._tessdata = _model_choice(s.tesseract_cmd, s.languages, s.extend_korean,
+                                                       s.tesseract_model_dir)
 
     def _run(self, source: str, workdir: Path, languages: str | None = None) -> str:
         s = self.settings
         env = {**os.environ, "OMP_THREAD_LIMIT": str(s.tesseract_threads)}
-        cmd = [self._exe, source, "stdout", "-l", languages or s.languages, "--psm", str(s.tesseract_psm), "tsv"]
+        cmd = [self._exe, source, "stdout", "-l", languages or self.languages, "--psm", str(s.tesseract_psm)]
+        if self._tessdata is not None:
+            cmd += ["--tessdata-dir", str(self._tessdata)]
+        cmd.append("tsv")
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=s.tesseract_timeout_s, env=env,
                                   cwd=workdir)
@@ -126,15 +162,15 @@ class TesseractEngine:
                     raise TesseractFailed(f"could not write line image {path}")
                 paths.append(path)
             words = self._read_words(paths, workdir)
-            primary = self.settings.languages.split("+")[0]
+            primary = self.languages.split("+")[0]
             suspect = [k for k, line in enumerate(words) if any(_latin_garbage(w, line) for w in line)]
-            if suspect and primary != self.settings.languages:
+            if suspect and primary != self.languages:
                 again = self._read_words([paths[k] for k in suspect], workdir, primary)
                 for k, alternative in zip(suspect, again):
                     words[k] = _repair(words[k], alternative)
-            latin = next((lang for lang in self.settings.languages.split("+") if lang == "eng"), None)
+            latin = next((lang for lang in self.languages.split("+") if lang == "eng"), None)
             digits = [k for k, line in enumerate(words) if any(_digit_garbage(w, line) for w in line)]
-            if digits and latin is not None and latin != self.settings.languages:
+            if digits and latin is not None and latin != self.languages:
                 again = self._read_words([paths[k] for k in digits], workdir, latin)
                 for k, alternative in zip(digits, again):
                     words[k] = _repair_digits(words[k], alternative)
