@@ -53,7 +53,7 @@ def main() -> None:
     precision_b = before["all"]["correct_found"] / max(before["all"]["found_pairs"], 1)
     precision_a = after["all"]["correct_found"] / max(after["all"]["found_pairs"], 1)
     print(f"\npair precision {precision_b:.3f} → {precision_a:.3f}; CPU-s per roll-s {cpu_b / roll_b:.3f} → "
-          f"{cpu_a / roll_a:.3f} (ratio {cpu_a / roll_a / (cpu_b / roll_b):.2f}x, same rolls, runs interleaved)")
+          f"{cpu_a / roll_a:.3f} (ratio {cpu_a / roll_a / (cpu_b / roll_b):.2f}x on the same rolls)")
 
 
 if __name__ == "__main__":

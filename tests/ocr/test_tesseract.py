@@ -98,3 +98,15 @@ def test_korean_names_misread_as_latin_by_kor_eng_are_reread_in_korean(tesseract
 
     edits = sum(edit_distance(line.text.replace(" ", ""), names[i // 2].replace(" ", "")) for i, line in enumerate(reads))
     assert edits <= 0.05 * sum(2 * len(n.replace(" ", "")) for n in names)
+
+
+def test_latin_letters_glued_to_hangul_are_read_in_english(tesseract):
+    """kor+eng reads the Latin end of a Korean company name as digits (피닉스C&M → 피닉스<&4 / 피닉스6&4, the word
+    box starting inside the C); the end's own glyphs are cut out and read English-only. Real digits stay digits.
+    (Other fonts fail otherwise — the whole word read as Latin, 스 read as A — and are left to the second look.)"""
+    names = ["피닉스C&M", "시즌2", "제3자", "KBS2TV"]
+    drawn = [(CreditFont.GOTHIC, 26), (CreditFont.GOTHIC, 32), (CreditFont.GOTHIC_BOLD, 32),
+             (CreditFont.MYEONGJO_BOLD, 32)]
+    images = [binarize_for_ocr(draw_line(name, px, font=font), 48) for font, px in drawn for name in names]
+    read = [line.text.replace(" ", "") for line in tesseract.read_lines(images)]
+    assert read == names * len(drawn), read

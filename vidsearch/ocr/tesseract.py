@@ -174,12 +174,88 @@ class TesseractEngine:
                 again = self._read_words([paths[k] for k in digits], workdir, latin)
                 for k, alternative in zip(digits, again):
                     words[k] = _repair_digits(words[k], alternative)
+            if latin is not None and latin != self.languages:
+                self._reread_latin_ends(words, [images[i] for i in inked], workdir, latin)
             for index, line_words in zip(inked, words):
                 out[index] = _line(line_words, images[index])
         return out
 
 
+    def _reread_latin_ends(self, words: list[list[OcrWord]], images: Sequence[np.ndarray], workdir: Path,
+                           latin: str) -> None:
+        """Latin letters glued to Hangul in one word (피닉스C&M, JTBC스튜디오) that the Korean model read as digits
+        ("피닉스6&4"): the end's own glyphs are cut out and read English-only; the read replaces the end when it is
+        letters as many as the glyphs it replaces."""
+        todo: list[tuple[int, int, slice, int, np.ndarray]] = []
+        for k, line in enumerate(words):
+            for j, word in enumerate(line):
+                end = _digit_end(word.text)
+                if end is None:
+                    continue
+                cut = _glyph_span(images[k], word, end)
+                if cut is not None:
+                    todo.append((k, j, end, cut[0], images[k][:, cut[0]:cut[1]]))
+        if not todo:
+            return
+        paths = []
+        for n, (*_, crop) in enumerate(todo):
+            path = workdir / f"end{n:05d}.png"
+            padded = cv2.copyMakeBorder(crop, 0, 0, 12, 12, cv2.BORDER_CONSTANT, value=255)
+            if not cv2.imwrite(str(path), padded):
+                raise TesseractFailed(f"could not write line image {path}")
+            paths.append(path)
+        for (k, j, end, _, _), again in zip(todo, self._read_words(paths, workdir, latin)):
+            text = "".join(w.text for w in again)
+            word = words[k][j]
+            wanted = len(word.text[end])
+            if len(text) != wanted or _DIGIT.search(text) or not _LATIN.search(text):
+                continue
+            confidence = float(np.mean([w.confidence for w in again]))
+            if confidence < 0.5:
+                continue
+            kept = len(word.text) - wanted
+            mixed = (word.confidence * kept + confidence * wanted) / len(word.text)
+            words[k][j] = OcrWord(word.text[:end.start] + text + word.text[end.stop:], word.x0, word.x1, mixed,
+                                  word.height)
+
+
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_NOT_HANGUL_END = re.compile(r"^[^\uac00-\ud7a3\s]{2,}|[^\uac00-\ud7a3\s]{2,}$")
+
+
+def _digit_end(text: str) -> slice | None:
+    """The run of two or more non-Hangul characters at either end of a Hangul word, when it holds a digit; the
+    whole word when it is such a run itself (Tesseract often boxes the Latin end of 피닉스C&M as its own word)."""
+    if not _HANGUL.search(text):
+        return slice(0, len(text)) if _digit_garbage(OcrWord(text, 0, 0, 0)) else None
+    for match in _NOT_HANGUL_END.finditer(text):
+        if _DIGIT.search(match.group()):
+            return slice(match.start(), match.end())
+    return None
+
+
+def _glyph_span(image: np.ndarray, word: OcrWord, end: slice) -> tuple[int, int] | None:
+    """Columns of the word's end: as many ink runs (glyphs) as the end has characters, counted from that side of
+    the word's box. None when the word's ink does not split into enough runs."""
+    gray = image if image.ndim == 2 else image.min(axis=2)
+    x0, x1 = max(0, int(word.x0)), min(gray.shape[1], int(np.ceil(word.x1)))
+    columns = (gray[:, x0:x1] < 128).any(axis=0).astype(np.int8)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], columns, [0]))))
+    runs = list(zip(edges[::2], edges[1::2]))
+    count = end.stop - end.start
+    if end.start == 0 and end.stop == len(word.text):
+        # Tesseract's box may start or end inside a glyph (the C of 피닉스C&M): widen it to blank columns
+        ink = (gray < 128).any(axis=0)
+        while 0 < x0 < len(ink) and ink[x0] and ink[x0 - 1]:
+            x0 -= 1
+        while x1 < len(ink) and ink[x1 - 1] and ink[x1]:
+            x1 += 1
+        return (x0, x1) if runs else None
+    if len(runs) <= count:
+        return None
+    if end.start == 0:
+        return x0, x0 + (runs[count - 1][1] + runs[count][0]) // 2
+    return x0 + (runs[-count - 1][1] + runs[-count][0]) // 2, x1
 _LATIN = re.compile(r"[A-Za-z]")
 _DIGIT = re.compile(r"[0-9]")
 
