@@ -110,3 +110,11 @@ def test_latin_letters_glued_to_hangul_are_read_in_english(tesseract):
     images = [binarize_for_ocr(draw_line(name, px, font=font), 48) for font, px in drawn for name in names]
     read = [line.text.replace(" ", "") for line in tesseract.read_lines(images)]
     assert read == names * len(drawn), read
+
+
+def test_a_latin_start_boxed_across_the_whole_line_is_cut_at_the_hangul_after_it(tesseract):
+    """Tesseract boxes the "118<" it reads for JTBC (JTBC스튜디오) across the whole line, while 스튜디오 is boxed
+    right: the Latin start is cut back to its neighbours before its glyphs are re-read English-only."""
+    drawn = [(CreditFont.GOTHIC, 32, 40), (CreditFont.GOTHIC_BOLD, 32, 40), (CreditFont.GOTHIC_BOLD, 26, 48)]
+    images = [binarize_for_ocr(draw_line("JTBC스튜디오", px, font=font), height) for font, px, height in drawn]
+    assert [line.text for line in tesseract.read_lines(images)] == ["JTBC스튜디오"] * len(drawn)

@@ -192,7 +192,7 @@ class TesseractEngine:
                 end = _digit_end(word.text)
                 if end is None:
                     continue
-                cut = _glyph_span(images[k], word, end)
+                cut = _glyph_span(images[k], _clipped(word, line), end)
                 if cut is not None:
                     todo.append((k, j, end, cut[0], images[k][:, cut[0]:cut[1]]))
         if not todo:
@@ -232,6 +232,20 @@ def _digit_end(text: str) -> slice | None:
         if _DIGIT.search(match.group()):
             return slice(match.start(), match.end())
     return None
+
+
+def _clipped(word: OcrWord, line: Sequence[OcrWord]) -> OcrWord:
+    """The word's box cut back to its neighbours' boxes: Tesseract often boxes the Latin start of a mixed line
+    (SBS플러스 read as "585") across the whole line, while the Hangul words after it are boxed right."""
+    x0, x1 = word.x0, word.x1
+    for other in line:
+        if other is word:
+            continue
+        if other.x0 > word.x0 + 1:
+            x1 = min(x1, other.x0)
+        elif other.x1 < word.x1 - 1:
+            x0 = max(x0, other.x1)
+    return OcrWord(word.text, x0, max(x0 + 1, x1), word.confidence, word.height)
 
 
 def _glyph_span(image: np.ndarray, word: OcrWord, end: slice) -> tuple[int, int] | None:
