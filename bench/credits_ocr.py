@@ -56,7 +56,9 @@ def name_row(score: NameScore) -> dict:
         return round(x, 4) if x is not None else None
     return {"names": score.names, "exact": r(score.ratio("exact", "names")), "cer": r(score.cer),
             "pairs": r(score.ratio("pairs_right", "names")), "timed": r(score.ratio("timed", "exact")),
-            "pair_precision": r(score.pair_precision)}
+            "pair_precision": r(score.pair_precision),
+            "counts": {k: getattr(score, k) for k in ("names", "exact", "chars", "edits", "timed", "pairs_right",
+                                                      "found_pairs", "correct_found")}}
 
 
 def fmt(value: float | None, target: float, lower_is_better: bool = False) -> str:
@@ -120,7 +122,8 @@ def total(by_case: dict[str, NameScore]) -> NameScore:
 
 def write(args: argparse.Namespace, rows: list[dict], by_case: dict[str, NameScore], by_origin: dict[str, NameScore],
           lines_total: RollScore, cpu_total: float, roll_total: float, roles: dict | None) -> Path:
-    result = {"split": args.split, "rolls": len(rows), "targets": TARGETS, "overall": name_row(total(by_case)),
+    result = {"split": args.split, "ocr_model": "kor" if args.plain_kor else "korx (extended, if it builds)",
+              "rolls": len(rows), "targets": TARGETS, "overall": name_row(total(by_case)),
               "line_cer": round(lines_total.cer, 4), "cpu_per_roll_s": round(cpu_total / max(roll_total, 1e-9), 3),
               "by_case": {k: name_row(v) for k, v in by_case.items()},
               "by_origin": {k: name_row(v) for k, v in sorted(by_origin.items())}, "roles_on_rolls": roles,
@@ -141,9 +144,13 @@ def main() -> None:
     parser.add_argument("--roles", action="store_true", help="also map the role titles read (loads the mapper)")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--errors", action="store_true", help="print every misread name and wrong pair")
+    parser.add_argument("--plain-kor", action="store_true",
+                        help="read with Debian's kor as shipped, not the extended korx (ocr.extend_korean=false)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     settings = Settings(data_dir=args.work / "data", log_level="WARNING")
+    if args.plain_kor:
+        settings.ocr = settings.ocr.model_copy(update={"extend_korean": False})
     extractor = CreditExtractor.from_settings(settings)
 
     by_case: dict[str, NameScore] = {}

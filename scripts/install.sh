@@ -19,4 +19,7 @@ python3 -m venv .venv
 # torch first, pinned: any other version (or one pulled in by a dependency) brings GBs of CUDA packages.
 .venv/bin/pip install -q torch==2.13.0
 .venv/bin/pip install -q -e '.[dev]'
+# Build the extended Korean OCR model (korx: Debian's kor with the syllables its network can spell; < 1 s) now,
+# so the first ingest does not; it falls back to plain kor with a warning if the tools refuse.
+.venv/bin/python -c "from vidsearch.ocr.tesseract import TesseractEngine; print('OCR languages:', TesseractEngine().languages)"
 echo "vidsearch installed: $(.venv/bin/vidsearch --help >/dev/null && echo ok) — .venv/bin/vidsearch doctor checks the rest"

@@ -13,7 +13,7 @@ from vidsearch.errors import MissingDependency
 from vidsearch.ocr.engine import OcrWord, join_words
 from vidsearch.ocr.preprocess import binarize_for_ocr
 from vidsearch.ocr.settings import OcrSettings
-from vidsearch.ocr.tesseract import TesseractEngine, _installed_languages, check_tesseract, parse_tsv
+from vidsearch.ocr.tesseract import TesseractEngine, _list_languages, check_tesseract, parse_tsv
 
 LINES = ["촬영감독 김민수", "Director of Photography", "조명 정우성", "편집 박지성", "음악감독 한가인",
          "Production Manager"]
@@ -71,13 +71,13 @@ def test_missing_korean_data_names_tesseract_ocr_kor(tmp_path: Path, monkeypatch
     source = Path("/usr/share/tesseract-ocr/5/tessdata")
     (tmp_path / "eng.traineddata").symlink_to(source / "eng.traineddata")
     monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
-    _installed_languages.cache_clear()
+    _list_languages.cache_clear()
     try:
         with pytest.raises(MissingDependency, match="tesseract-ocr-kor"):
             TesseractEngine(OcrSettings(languages="kor+eng"))
         TesseractEngine(OcrSettings(languages="eng"))  # what is installed still works
     finally:
-        _installed_languages.cache_clear()
+        _list_languages.cache_clear()
     assert "TESSDATA_PREFIX" in os.environ
 
 
@@ -98,3 +98,23 @@ def test_korean_names_misread_as_latin_by_kor_eng_are_reread_in_korean(tesseract
 
     edits = sum(edit_distance(line.text.replace(" ", ""), names[i // 2].replace(" ", "")) for i, line in enumerate(reads))
     assert edits <= 0.05 * sum(2 * len(n.replace(" ", "")) for n in names)
+
+
+def test_latin_letters_glued_to_hangul_are_read_in_english(tesseract):
+    """kor+eng reads the Latin end of a Korean company name as digits (피닉스C&M → 피닉스<&4 / 피닉스6&4, the word
+    box starting inside the C); the end's own glyphs are cut out and read English-only. Real digits stay digits.
+    (Other fonts fail otherwise — the whole word read as Latin, 스 read as A — and are left to the second look.)"""
+    names = ["피닉스C&M", "시즌2", "제3자", "KBS2TV"]
+    drawn = [(CreditFont.GOTHIC, 26), (CreditFont.GOTHIC, 32), (CreditFont.GOTHIC_BOLD, 32),
+             (CreditFont.MYEONGJO_BOLD, 32)]
+    images = [binarize_for_ocr(draw_line(name, px, font=font), 48) for font, px in drawn for name in names]
+    read = [line.text.replace(" ", "") for line in tesseract.read_lines(images)]
+    assert read == names * len(drawn), read
+
+
+def test_a_latin_start_boxed_across_the_whole_line_is_cut_at_the_hangul_after_it(tesseract):
+    """Tesseract boxes the "118<" it reads for JTBC (JTBC스튜디오) across the whole line, while 스튜디오 is boxed
+    right: the Latin start is cut back to its neighbours before its glyphs are re-read English-only."""
+    drawn = [(CreditFont.GOTHIC, 32, 40), (CreditFont.GOTHIC_BOLD, 32, 40), (CreditFont.GOTHIC_BOLD, 26, 48)]
+    images = [binarize_for_ocr(draw_line("JTBC스튜디오", px, font=font), height) for font, px, height in drawn]
+    assert [line.text for line in tesseract.read_lines(images)] == ["JTBC스튜디오"] * len(drawn)

@@ -136,7 +136,9 @@ def text_detector_ref(settings: Settings) -> ModelRef:
 
 def ocr_engine_ref(settings: Settings) -> ModelRef:
     ocr = settings.ocr
-    tesseract = f"{_tesseract_version(ocr.tesseract_cmd)} [{ocr.languages}]"
+    # korx (vidsearch/ocr/korean_model.py) reads what kor cannot: results differ, so the reference says so
+    extended = "; kor read as korx" if ocr.extend_korean and "kor" in ocr.languages.split("+") else ""
+    tesseract = f"{_tesseract_version(ocr.tesseract_cmd)} [{ocr.languages}{extended}]"
     if ocr.engine == "clova":
         return ModelRef("ocr", "clova", ocr.clova_url or "(no url)",
                         f"service; fallback {tesseract}" if ocr.fallback_to_tesseract else "service")

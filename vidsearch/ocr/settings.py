@@ -11,6 +11,10 @@ from pydantic import BaseModel, Field, SecretStr
 class OcrSettings(BaseModel):
     engine: Literal["tesseract", "clova"] = "tesseract"
     languages: str = Field("kor+eng", description="Tesseract language data to use")
+    extend_korean: bool = Field(True, description="read 'kor' with korx: Debian's model with every KS X 1001 "
+                                "syllable its network can spell added to its charset (vidsearch/ocr/korean_model.py)")
+    tesseract_model_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "vidsearch" / "tessdata",
+                                      description="where the extended Korean model is built (once per source model)")
     tesseract_cmd: str = "tesseract"
     tesseract_psm: int = Field(7, ge=0, le=13, description="page segmentation mode per crop (7: one text line)")
     tesseract_batch_size: int = Field(400, ge=1, description="line crops read per tesseract process")

@@ -24,6 +24,7 @@ import numpy as np
 
 from vidsearch.errors import MissingDependency, VidsearchError
 from vidsearch.ocr.engine import OcrLine, OcrWord, ink_gaps, join_words
+from vidsearch.ocr.korean_model import EXTENDED_LANGUAGE, SOURCE_LANGUAGE, ModelBuildRefused, extended_tessdata
 from vidsearch.ocr.separators import find_dropped_slashes, find_separator_dots, place_separator_dots
 from vidsearch.ocr.settings import OcrSettings
 
@@ -37,14 +38,43 @@ class TesseractFailed(VidsearchError):
     title = "OCR failed"
 
 
+_TESSDATA_DIR = re.compile(r'languages in "(.+?)"')
+
+
 @functools.cache
-def _installed_languages(cmd: str) -> frozenset[str]:
+def _list_languages(cmd: str) -> tuple[frozenset[str], Path | None]:
+    """(installed languages, the tessdata folder they are in)."""
     exe = shutil.which(cmd)
     if exe is None:
         raise MissingDependency(f"the tesseract program ({cmd!r})", "sudo apt-get install -y tesseract-ocr tesseract-ocr-kor")
     proc = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=60)
-    lines = (proc.stdout + proc.stderr).splitlines()
-    return frozenset(line.strip() for line in lines if line.strip() and " " not in line.strip())
+    output = proc.stdout + proc.stderr
+    folder = _TESSDATA_DIR.search(output)
+    languages = frozenset(line.strip() for line in output.splitlines() if line.strip() and " " not in line.strip())
+    return languages, Path(folder.group(1)) if folder else None
+
+
+def _installed_languages(cmd: str) -> frozenset[str]:
+    return _list_languages(cmd)[0]
+
+
+@functools.cache
+def _model_choice(cmd: str, languages: str, extend_korean: bool, model_dir: Path) -> tuple[str, Path | None]:
+    """(languages to pass to tesseract, ``--tessdata-dir`` or None): ``kor`` becomes the extended ``korx`` where it
+    can be built; otherwise plain ``kor``, with one warning saying why."""
+    wanted = languages.split("+")
+    if not extend_korean or SOURCE_LANGUAGE not in wanted:
+        return languages, None
+    source_dir = _list_languages(cmd)[1]
+    try:
+        if source_dir is None:
+            raise ModelBuildRefused("tesseract did not say where its language data is")
+        folder = extended_tessdata(source_dir, model_dir, wanted)
+    except (ModelBuildRefused, OSError) as exc:
+        log.warning("OCR: reading Korean with plain %r — the extended model (rare syllables such as 옌 뮈 캥 윅) "
+                    "is unavailable: %s", SOURCE_LANGUAGE, exc)
+        return languages, None
+    return "+".join(EXTENDED_LANGUAGE if lang == SOURCE_LANGUAGE else lang for lang in wanted), folder
 
 
 def check_tesseract(cmd: str, languages: str) -> None:
@@ -81,11 +111,17 @@ class TesseractEngine:
         self.batched = batched
         check_tesseract(self.settings.tesseract_cmd, self.settings.languages)
         self._exe = shutil.which(self.settings.tesseract_cmd) or self.settings.tesseract_cmd
+        s = self.settings
+        self.languages, self._tessdata = _model_choice(s.tesseract_cmd, s.languages, s.extend_korean,
+                                                       s.tesseract_model_dir)
 
     def _run(self, source: str, workdir: Path, languages: str | None = None) -> str:
         s = self.settings
         env = {**os.environ, "OMP_THREAD_LIMIT": str(s.tesseract_threads)}
-        cmd = [self._exe, source, "stdout", "-l", languages or s.languages, "--psm", str(s.tesseract_psm), "tsv"]
+        cmd = [self._exe, source, "stdout", "-l", languages or self.languages, "--psm", str(s.tesseract_psm)]
+        if self._tessdata is not None:
+            cmd += ["--tessdata-dir", str(self._tessdata)]
+        cmd.append("tsv")
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=s.tesseract_timeout_s, env=env,
                                   cwd=workdir)
@@ -126,24 +162,114 @@ class TesseractEngine:
                     raise TesseractFailed(f"could not write line image {path}")
                 paths.append(path)
             words = self._read_words(paths, workdir)
-            primary = self.settings.languages.split("+")[0]
+            primary = self.languages.split("+")[0]
             suspect = [k for k, line in enumerate(words) if any(_latin_garbage(w, line) for w in line)]
-            if suspect and primary != self.settings.languages:
+            if suspect and primary != self.languages:
                 again = self._read_words([paths[k] for k in suspect], workdir, primary)
                 for k, alternative in zip(suspect, again):
                     words[k] = _repair(words[k], alternative)
-            latin = next((lang for lang in self.settings.languages.split("+") if lang == "eng"), None)
+            latin = next((lang for lang in self.languages.split("+") if lang == "eng"), None)
             digits = [k for k, line in enumerate(words) if any(_digit_garbage(w, line) for w in line)]
-            if digits and latin is not None and latin != self.settings.languages:
+            if digits and latin is not None and latin != self.languages:
                 again = self._read_words([paths[k] for k in digits], workdir, latin)
                 for k, alternative in zip(digits, again):
                     words[k] = _repair_digits(words[k], alternative)
+            if latin is not None and latin != self.languages:
+                self._reread_latin_ends(words, [images[i] for i in inked], workdir, latin)
             for index, line_words in zip(inked, words):
                 out[index] = _line(line_words, images[index])
         return out
 
 
+    def _reread_latin_ends(self, words: list[list[OcrWord]], images: Sequence[np.ndarray], workdir: Path,
+                           latin: str) -> None:
+        """Latin letters glued to Hangul in one word (피닉스C&M, JTBC스튜디오) that the Korean model read as digits
+        ("피닉스6&4"): the end's own glyphs are cut out and read English-only; the read replaces the end when it is
+        letters as many as the glyphs it replaces."""
+        todo: list[tuple[int, int, slice, int, np.ndarray]] = []
+        for k, line in enumerate(words):
+            for j, word in enumerate(line):
+                end = _digit_end(word.text)
+                if end is None:
+                    continue
+                cut = _glyph_span(images[k], _clipped(word, line), end)
+                if cut is not None:
+                    todo.append((k, j, end, cut[0], images[k][:, cut[0]:cut[1]]))
+        if not todo:
+            return
+        paths = []
+        for n, (*_, crop) in enumerate(todo):
+            path = workdir / f"end{n:05d}.png"
+            padded = cv2.copyMakeBorder(crop, 0, 0, 12, 12, cv2.BORDER_CONSTANT, value=255)
+            if not cv2.imwrite(str(path), padded):
+                raise TesseractFailed(f"could not write line image {path}")
+            paths.append(path)
+        for (k, j, end, _, _), again in zip(todo, self._read_words(paths, workdir, latin)):
+            text = "".join(w.text for w in again)
+            word = words[k][j]
+            wanted = len(word.text[end])
+            if len(text) != wanted or _DIGIT.search(text) or not _LATIN.search(text):
+                continue
+            confidence = float(np.mean([w.confidence for w in again]))
+            if confidence < 0.5:
+                continue
+            kept = len(word.text) - wanted
+            mixed = (word.confidence * kept + confidence * wanted) / len(word.text)
+            words[k][j] = OcrWord(word.text[:end.start] + text + word.text[end.stop:], word.x0, word.x1, mixed,
+                                  word.height)
+
+
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_NOT_HANGUL_END = re.compile(r"^[^\uac00-\ud7a3\s]{2,}|[^\uac00-\ud7a3\s]{2,}$")
+
+
+def _digit_end(text: str) -> slice | None:
+    """The run of two or more non-Hangul characters at either end of a Hangul word, when it holds a digit; the
+    whole word when it is such a run itself (Tesseract often boxes the Latin end of 피닉스C&M as its own word)."""
+    if not _HANGUL.search(text):
+        return slice(0, len(text)) if _digit_garbage(OcrWord(text, 0, 0, 0)) else None
+    for match in _NOT_HANGUL_END.finditer(text):
+        if _DIGIT.search(match.group()):
+            return slice(match.start(), match.end())
+    return None
+
+
+def _clipped(word: OcrWord, line: Sequence[OcrWord]) -> OcrWord:
+    """The word's box cut back to its neighbours' boxes: Tesseract often boxes the Latin start of a mixed line
+    (SBS플러스 read as "585") across the whole line, while the Hangul words after it are boxed right."""
+    x0, x1 = word.x0, word.x1
+    for other in line:
+        if other is word:
+            continue
+        if other.x0 > word.x0 + 1:
+            x1 = min(x1, other.x0)
+        elif other.x1 < word.x1 - 1:
+            x0 = max(x0, other.x1)
+    return OcrWord(word.text, x0, max(x0 + 1, x1), word.confidence, word.height)
+
+
+def _glyph_span(image: np.ndarray, word: OcrWord, end: slice) -> tuple[int, int] | None:
+    """Columns of the word's end: as many ink runs (glyphs) as the end has characters, counted from that side of
+    the word's box. None when the word's ink does not split into enough runs."""
+    gray = image if image.ndim == 2 else image.min(axis=2)
+    x0, x1 = max(0, int(word.x0)), min(gray.shape[1], int(np.ceil(word.x1)))
+    columns = (gray[:, x0:x1] < 128).any(axis=0).astype(np.int8)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], columns, [0]))))
+    runs = list(zip(edges[::2], edges[1::2]))
+    count = end.stop - end.start
+    if end.start == 0 and end.stop == len(word.text):
+        # Tesseract's box may start or end inside a glyph (the C of 피닉스C&M): widen it to blank columns
+        ink = (gray < 128).any(axis=0)
+        while 0 < x0 < len(ink) and ink[x0] and ink[x0 - 1]:
+            x0 -= 1
+        while x1 < len(ink) and ink[x1 - 1] and ink[x1]:
+            x1 += 1
+        return (x0, x1) if runs else None
+    if len(runs) <= count:
+        return None
+    if end.start == 0:
+        return x0, x0 + (runs[count - 1][1] + runs[count][0]) // 2
+    return x0 + (runs[-count - 1][1] + runs[-count][0]) // 2, x1
 _LATIN = re.compile(r"[A-Za-z]")
 _DIGIT = re.compile(r"[0-9]")
 
