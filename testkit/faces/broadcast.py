@@ -36,9 +36,10 @@ _TWO = [(0.3, 0.45), (0.7, 0.45)]
 _PANEL = [(0.15, 0.55), (0.38, 0.55), (0.62, 0.55), (0.85, 0.55)]
 # Pairs of different dev people whose photos lie closest with dlib's descriptor (0.36–0.42, as close as one
 # person's own photos): Matt Damon / Leonardo DiCaprio, Marissa Mayer / Scarlett Johansson, Scarlett
-# Johansson / Rose Leslie, Angelina Jolie / Marissa Mayer.
+# Johansson / Rose Leslie, Angelina Jolie / Marissa Mayer, and Angelina Jolie / Katy Perry (the closest pair of
+# all face to face and centroid to centroid, bench/faces_calibrate.py: cast from the fifth video on).
 LOOKALIKES = (("deepface-img29", "deepface-img34"), ("Marissa", "Scarlett"), ("Scarlett", "rose_leslie"),
-              ("Angelina", "Marissa"))
+              ("Angelina", "Marissa"), ("Angelina", "deepface-img26"))
 
 
 def plan_condition(people: Mapping[str, Sequence[LabelledPhoto]], condition: str, count: int,
