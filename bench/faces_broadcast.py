@@ -1,7 +1,8 @@
 """Faces on broadcast-like editing, every measure per editing condition beside its target.
 
     python bench/faces_broadcast.py [--conditions varied,same_background,...] [--videos 3] [--duration 40]
-                                    [--cast 6] [--roster 0] [--capture 1.0] [--[no-]lookalikes]
+                                    [--cast 6] [--roster 0] [--capture 1.0] [--capture-resolution X]
+                                    [--[no-]lookalikes]
                                     [--split dev|heldout] [--out NAME.json]
 
 Per condition (``testkit.faces.broadcast``: varied backgrounds, one studio backdrop with cuts between people
@@ -13,6 +14,8 @@ the shots stage's boundaries), commits each video as ingest does, links identiti
 (``link_after_ingest``) and measures:
 
 * shots: true cuts found by the shots stage (for information: the faces stage must not rely on them);
+* entrances whose face was recorded narrower than the quality gate's ``min_face_px`` (``--capture`` above 1
+  records some at a few pixels: nothing is left to identify them by; for information);
 * per-video clustering pairwise F1 over every sighting (min over the condition's videos; target ≥ 0.95);
   mixed persons: persons whose sightings show two people, ≥ 10 % each (target 0);
 * search by photo (each person's held-out photo, never shown): recall@10 of true appearances (a true span
@@ -83,10 +86,23 @@ def covered(span: tuple[float, float], found: list[tuple[float, float]], share: 
     return length <= 0 or overlap >= share * length
 
 
+def recorded_face_px(face) -> float:
+    """How many pixels wide the face was recorded (a crop's face is about half of it; a capture's lost
+    resolution records it smaller and scales it back): below the gate's ``min_face_px`` no detail of it
+    is left to identify, however large it is shown."""
+    side = face.size / 2
+    if face.capture is None:
+        return side
+    return side * max(12, round(face.size * face.capture.resolution)) / face.size
+
+
 def run_condition(condition: str, people, args, work: Path, crops, settings: Settings) -> dict:
     videos = plan_condition(people, condition, args.videos, args.duration, cast=args.cast, seed=args.seed,
                             roster=args.roster or None, capture_strength=args.capture,
-                            lookalikes=args.lookalikes and args.split == "dev")
+                            lookalikes=args.lookalikes and args.split == "dev",
+                            capture_resolution=args.capture_resolution)
+    entrances = [face for video in videos for shot in video.shots for face in shot.faces]
+    below = sum(1 for face in entrances if recorded_face_px(face) < settings.faces.min_face_px)
     store = EmbeddedStore(settings.store_dir / condition, settings.store)
     shots, faces, meta = ShotStage(settings), FaceStage(settings), MetadataStage(settings)
     store.ensure_indices({"face": {"id": faces.model.identity, "dims": faces.model.dims}})
@@ -156,6 +172,7 @@ def run_condition(condition: str, people, args, work: Path, crops, settings: Set
     return {
         "condition": condition, "videos": rows,
         "cuts_found_by_shots_stage": f"{cuts_found}/{cuts_true}",
+        "entrances_below_gate": f"{below}/{len(entrances)}",
         "f1_min": min(r["pairwise_f1"] for r in rows),
         "f1_mean": round(sum(r["pairwise_f1"] for r in rows) / len(rows), 4),
         "mixed_persons": mixed_persons,
@@ -210,6 +227,9 @@ def main() -> None:
                              "people recur)")
     parser.add_argument("--capture", type=float, default=1.0,
                         help="spread of lighting/recording per entrance (testkit Capture; 0: photos as they are)")
+    parser.add_argument("--capture-resolution", type=float, default=None,
+                        help="strength of the lost resolution alone (default: --capture); above 1 part of the "
+                             "entrances are recorded with faces a few pixels wide (testkit Capture.random)")
     parser.add_argument("--lookalikes", action=argparse.BooleanOptionalAction, default=True,
                         help="cast one look-alike pair per video (dev only)")
     parser.add_argument("--split", choices=("dev", "heldout"), default="dev")
@@ -221,7 +241,8 @@ def main() -> None:
     crops = CropCache(FaceStage(settings).model)
     limits = thresholds(settings.faces)
     print(f"split {args.split}; {len(people)} people, cast {args.cast}, roster {args.roster or 'all'}, capture "
-          f"{args.capture}, look-alikes {args.lookalikes and args.split == 'dev'}", flush=True)
+          f"{args.capture} (resolution {args.capture if args.capture_resolution is None else args.capture_resolution}"
+          f"), look-alikes {args.lookalikes and args.split == 'dev'}", flush=True)
     print(f"{args.videos} videos x {args.duration:.0f} s per condition; thresholds: match "
           f"{limits.match_distance}, cluster {limits.cluster_distance}, identity {limits.identity_distance}; "
           f"sample {settings.faces.sample_fps} fps, detect width {settings.faces.detect_width}", flush=True)
@@ -231,6 +252,7 @@ def main() -> None:
         results.append(result)
         print(json.dumps({k: v for k, v in result.items() if k != "videos"}), flush=True)
     columns = [("condition", "condition", 16), ("cuts (shots stage)", "cuts_found_by_shots_stage", 10),
+               ("faces recorded < gate", "entrances_below_gate", 8),
                ("F1 min", "f1_min", 7), ("mixed persons", "mixed_persons", 7), ("recall@10", "recall_at_10", 9),
                ("precision", "precision", 9), ("one identity", "one_identity", 8),
                ("mixed identities", "mixed_identities", 8), ("order-identical", "order_identical", 8),
@@ -244,6 +266,7 @@ def main() -> None:
     name = args.out or ("faces_broadcast.json" if args.split == "dev" else "faces_broadcast_heldout.json")
     (RESULTS / name).write_text(json.dumps({"split": args.split, "videos": args.videos, "cast": args.cast,
                                             "roster": args.roster, "capture": args.capture,
+                                            "capture_resolution": args.capture_resolution,
                                             "lookalikes": args.lookalikes,
                                             "duration_s": args.duration, "targets": TARGETS,
                                             "conditions": results}, indent=2))

@@ -147,6 +147,17 @@ def worst_pair(different: np.ndarray, pairs: list[tuple[str, str]], share: float
     return round(limits[pair], 3), pair
 
 
+def closest_pairs(different: np.ndarray, pairs: list[tuple[str, str]], share: float,
+                  count: int = 8) -> list[tuple[float, tuple]]:
+    """The ``count`` pairs of different people that merge first (their ``share`` quantile of distance): the
+    look-alikes a bench should cast together."""
+    by_pair: dict[tuple, list[float]] = {}
+    for d, pair in zip(different, pairs, strict=True):
+        by_pair.setdefault(pair, []).append(float(d))
+    limits = sorted((round(float(np.quantile(ds, share)), 3), pair) for pair, ds in by_pair.items())
+    return limits[:count]
+
+
 def choose(same: np.ndarray, different: np.ndarray, merge_rate: float) -> float:
     """The largest threshold merging at most ``merge_rate`` of different-person pairs. Not the midpoint between
     the two distributions: dev's same-person side (a few portraits per person) is narrower than real footage's
@@ -196,7 +207,8 @@ def main() -> None:
                "different": [round(float(x), 3) for x in np.quantile(different, [0, 0.005, 0.01, 0.05, 0.5])],
                "pairs": [len(same), len(different)], "setting": uses[level],
                "shipped": rates(same, different, current[level]), "chosen": rates(same, different, chosen),
-               "overall_rule": overall, "worst_pair_rule": pair_limit, "worst_pair": list(pair)}
+               "overall_rule": overall, "worst_pair_rule": pair_limit, "worst_pair": list(pair),
+               "closest_pairs": [[d, *p] for d, p in closest_pairs(different, pair_of[level], args.pair_share)]}
         result["levels"][level] = row
         s, d, a, b = row["same"], row["different"], row["shipped"], row["chosen"]
         print(f"{level:>9} {uses[level]:>21} | {s[0]:.3f} {s[1]:.3f} {s[2]:.3f} {s[3]:.3f} | "
@@ -204,6 +216,8 @@ def main() -> None:
               f"({a['split_rate']:.3f}/{a['merge_rate']:.3f}) | {b['threshold']:.3f} "
               f"({b['split_rate']:.3f}/{b['merge_rate']:.3f}) [overall {overall:.3f}, worst pair {pair_limit:.3f} "
               f"{'/'.join(pair)}]")
+        print(f"{'':>9} closest pairs ({args.pair_share:.0%} quantile): "
+              + ", ".join(f"{a}/{b} {d:.3f}" for d, a, b in row["closest_pairs"]))
     result["by_sharpness"] = by_sharpness(found, faces)
     print("sharpness band | faces | own-identity distance p50 p95 | nearest other p5 | closer to another")
     for row in result["by_sharpness"]:

@@ -36,15 +36,16 @@ _TWO = [(0.3, 0.45), (0.7, 0.45)]
 _PANEL = [(0.15, 0.55), (0.38, 0.55), (0.62, 0.55), (0.85, 0.55)]
 # Pairs of different dev people whose photos lie closest with dlib's descriptor (0.36–0.42, as close as one
 # person's own photos): Matt Damon / Leonardo DiCaprio, Marissa Mayer / Scarlett Johansson, Scarlett
-# Johansson / Rose Leslie, Angelina Jolie / Marissa Mayer.
+# Johansson / Rose Leslie, Angelina Jolie / Marissa Mayer, and Angelina Jolie / Katy Perry (the closest pair of
+# all face to face and centroid to centroid, bench/faces_calibrate.py: cast from the fifth video on).
 LOOKALIKES = (("deepface-img29", "deepface-img34"), ("Marissa", "Scarlett"), ("Scarlett", "rose_leslie"),
-              ("Angelina", "Marissa"))
+              ("Angelina", "Marissa"), ("Angelina", "deepface-img26"))
 
 
 def plan_condition(people: Mapping[str, Sequence[LabelledPhoto]], condition: str, count: int,
                    duration_s: float = 40.0, cast: int = 4, seed: int = 11,
                    roster: int | None = None, capture_strength: float = 0.0,
-                   lookalikes: bool = False) -> list[ComposedVideo]:
+                   lookalikes: bool = False, capture_resolution: float | None = None) -> list[ComposedVideo]:
     """``count`` seeded videos of ``condition`` (one of ``CONDITIONS``), each casting ``cast`` people from a
     ``roster`` of regulars (default: everyone eligible) — a small roster makes people recur across videos."""
     if condition not in CONDITIONS:
@@ -55,7 +56,7 @@ def plan_condition(people: Mapping[str, Sequence[LabelledPhoto]], condition: str
                 sorted(n for n, p in people.items() if len(p) >= 2), roster))
             people = {name: people[name] for name in regulars}
         videos = plan_videos(people, count, duration_s, cast=cast, seed=seed, capture_strength=capture_strength,
-                             lookalikes=LOOKALIKES if lookalikes else ())
+                             lookalikes=LOOKALIKES if lookalikes else (), capture_resolution=capture_resolution)
         for video in videos:
             video.name = f"varied-{video.name}"
         return videos
@@ -73,7 +74,7 @@ def plan_condition(people: Mapping[str, Sequence[LabelledPhoto]], condition: str
         t, previous = 0.0, ()
         while t < duration_s - 1e-6:
             length = min(rng.choice([3.0, 4.0, 5.0, 6.0]), duration_s - t)
-            faces = _faces(condition, rng, chosen, pools, previous, capture_strength)
+            faces = _faces(condition, rng, chosen, pools, previous, capture_strength, capture_resolution)
             fade = 0.8 if condition == "crossfade" and shots else 0.0
             shots.append(ComposedShot(round(t, 3), round(t + length, 3), studio, faces, fade))
             previous = tuple(p.photo.identity for p in faces)
@@ -89,14 +90,15 @@ def cast_of(rng: random.Random, eligible: list[str], cast: int, pair: Sequence[s
 
 
 def _faces(condition: str, rng: random.Random, chosen: list[str], pools: Mapping[str, list[LabelledPhoto]],
-           previous: tuple[str, ...], capture_strength: float = 0.0) -> tuple[_Placement, ...]:
+           previous: tuple[str, ...], capture_strength: float = 0.0,
+           capture_resolution: float | None = None) -> tuple[_Placement, ...]:
     """One shot's faces. Single-face shots never repeat the previous shot's person: every cut is a change of
     person at the same place, the case that must not be tracked across."""
     def photo(name: str) -> LabelledPhoto:
         return rng.choice(pools[name])
 
     def Placement(*args, **kwargs) -> _Placement:  # noqa: N802 — every entrance gets its own capture
-        capture = Capture.random(rng, capture_strength) if capture_strength else None
+        capture = Capture.random(rng, capture_strength, capture_resolution) if capture_strength else None
         return _Placement(*args, **kwargs, capture=capture)
 
     others = [n for n in chosen if n not in previous] or chosen

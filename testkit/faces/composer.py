@@ -40,14 +40,19 @@ class Capture:
     jpeg: int = 0  # re-encoded at this JPEG quality (0: not)
 
     @staticmethod
-    def random(rng: random.Random, strength: float = 1.0) -> Capture:
-        """A seeded capture; ``strength`` 0 gives the photo as is, 1 the spread of an archive's programmes."""
+    def random(rng: random.Random, strength: float = 1.0, resolution_strength: float | None = None) -> Capture:
+        """A seeded capture; ``strength`` 0 gives the photo as is, 1 the spread of an archive's programmes.
+        ``resolution_strength`` (default ``strength``) scales the lost resolution alone: above 1 the loss passes
+        the whole picture (``1 - 0.65 * 2`` is negative, clamped to a 12 px crop: a face a few pixels wide, far
+        below the quality gate's ``min_face_px``), so a lighting stress can keep resolution at 1. The draws are
+        the same either way: one seed gives one lighting."""
         def spread(width: float) -> float:
             return rng.uniform(-width, width) * strength
 
+        lost = strength if resolution_strength is None else resolution_strength
         return Capture(gain=1.0 + spread(0.35), gamma=float(np.exp(spread(0.4))),
                        cast=(1.0 + spread(0.12), 1.0, 1.0 + spread(0.12)), side_light=spread(0.5),
-                       resolution=1.0 - rng.uniform(0.0, 0.65) * strength,
+                       resolution=1.0 - rng.uniform(0.0, 0.65) * lost,
                        jpeg=rng.choice([0, 0, 60, 35]) if strength else 0)
 
 
@@ -261,11 +266,13 @@ _SLOTS = [(0.22, 0.45), (0.5, 0.5), (0.78, 0.45)]
 
 def plan_videos(people: Mapping[str, Sequence[LabelledPhoto]], count: int, duration_s: float = 60.0,
                 cast: int = 5, seed: int = 7, capture_strength: float = 0.0,
-                lookalikes: Sequence[tuple[str, str]] = ()) -> list[ComposedVideo]:
+                lookalikes: Sequence[tuple[str, str]] = (),
+                capture_resolution: float | None = None) -> list[ComposedVideo]:
     """Seeded videos: each casts ``cast`` of the people (at least two photos each), shows one to three of them
     per shot (sometimes nobody) with a random photo on each entrance, never a person's first photo (kept out
     of every video to serve as that person's query). ``capture_strength``: each entrance lit and recorded
-    differently (``Capture.random``); ``lookalikes``: video v also casts pair v (cycling) when both are eligible."""
+    differently (``Capture.random``; ``capture_resolution``: its lost-resolution strength); ``lookalikes``:
+    video v also casts pair v (cycling) when both are eligible."""
     rng = random.Random(seed)
     eligible = sorted(name for name, photos in people.items() if len(photos) >= 2)
     pools = {name: list(people[name][1:]) for name in eligible}
@@ -284,7 +291,8 @@ def plan_videos(people: Mapping[str, Sequence[LabelledPhoto]], count: int, durat
             faces = tuple(
                 Placement(rng.choice(pools[name]), x, y, rng.choice([110, 130, 150]),
                           (rng.uniform(-12, 12), rng.uniform(-6, 6)),
-                          capture=Capture.random(rng, capture_strength) if capture_strength else None)
+                          capture=Capture.random(rng, capture_strength, capture_resolution)
+                          if capture_strength else None)
                 for name, (x, y) in zip(shown, slots, strict=True))
             previous = shots[-1].background if shots else None
             colour = rng.choice([c for c in _COLOURS if c != previous])  # a cut changes the picture

@@ -65,16 +65,31 @@ def group_persons(
     min_faces: int = 1,
     exemplars: int = 3,
     apart_ids: Collection[tuple[int, int]] = (),
+    single_distance: float | None = None,
 ) -> list[PersonCluster]:
     """Cluster the tracks that have vectors, then re-link strays; persons numbered by first appearance.
-    ``apart_ids``: pairs of track ids that must not share a person (besides tracks seen in one frame)."""
+    ``apart_ids``: pairs of track ids that must not share a person (besides tracks seen in one frame).
+    ``single_distance`` (below ``cluster_distance``): a track seen in one sample only — in a dissolve, the
+    blend of two people — does not cluster; it joins the nearest person within this distance of its face, else
+    stays alone (and is dropped below ``min_faces``). Under lighting spread such a blend clustered at 0.385 into
+    another person of a crossfade (a mixed person). None: it clusters like any track."""
     usable = [t for t in tracks if t.vector is not None]
+    singles: list[FaceTrack] = []
+    if single_distance is not None and single_distance < cluster_distance:
+        singles = [t for t in usable if len(t.sightings) == 1]
+        usable = [t for t in usable if len(t.sightings) > 1]
     labels = cluster_tracks(usable, cluster_distance, apart_ids)
     members: dict[int, list[FaceTrack]] = {}
     for track, label in zip(usable, labels, strict=True):
         members.setdefault(int(label), []).append(track)
     groups = relink_strays(list(members.values()), [t for t in tracks if t.stray_vector is not None],
                            cluster_distance, apart_ids)
+    for track in singles:
+        target = _nearest(track.vector, groups, [track], single_distance, apart_ids) if groups else None
+        if target is not None:
+            target.append(track)
+        else:
+            groups.append([track])
     placed = {id(t) for g in groups for t in g}
     groups += stray_persons([t for t in tracks if t.stray_face is not None and id(t) not in placed],
                             cluster_distance)

@@ -1,0 +1,57 @@
+"""A track seen in one sample only (in a dissolve, the blend of two people) joins a person only when its face
+lies within the single-sample distance of that person; it never clusters at the looser track-to-track
+distance (under a doubled lighting spread such a blend clustered at 0.385 into another person of a crossfade)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vidsearch.faces.persons import group_persons
+from vidsearch.faces.tracking import FaceCandidate, FaceTrack, Sighting
+
+
+def _track(ident: int, frames: list[int], vector: np.ndarray) -> FaceTrack:
+    track = FaceTrack(ident, [Sighting(f * 0.5, f, np.zeros(4, np.float32), None) for f in frames])
+    track.candidates = [FaceCandidate(f * 0.5, 1.0, None, b"", vector) for f in frames[:3]]
+    track.vector = vector
+    return track
+
+
+def _at(distance: float, centre: np.ndarray, side: np.ndarray) -> np.ndarray:
+    angle = 2 * np.arcsin(distance / 2)  # chord length of unit vectors → angle between them
+    return np.cos(angle) * centre + np.sin(angle) * side
+
+
+def _person_and_a_blend(blend_distance: float) -> list[FaceTrack]:
+    rng = np.random.default_rng(11)
+    centre = rng.normal(size=64)
+    centre /= np.linalg.norm(centre)
+    side = rng.normal(size=64)
+    side -= (side @ centre) * centre
+    side /= np.linalg.norm(side)
+    return [_track(0, [0, 1, 2, 3], centre), _track(1, [10, 11, 12], centre),
+            _track(2, [20], _at(blend_distance, centre, side))]
+
+
+def test_a_one_sample_blend_beyond_the_single_distance_joins_nobody():
+    tracks = _person_and_a_blend(0.385)
+    before = group_persons(tracks, 0.39, 0.5, 2.0, min_faces=2)  # clustered like any track: a mixed person
+    assert [sorted(t.id for t in p.tracks) for p in before] == [[0, 1, 2]]
+    after = group_persons(tracks, 0.39, 0.5, 2.0, min_faces=2, single_distance=0.37)
+    assert [sorted(t.id for t in p.tracks) for p in after] == [[0, 1]]  # alone, one sample: dropped
+    kept = group_persons(tracks, 0.39, 0.5, 2.0, min_faces=1, single_distance=0.37)
+    assert sorted(sorted(t.id for t in p.tracks) for p in kept) == [[0, 1], [2]]
+
+
+def test_a_one_sample_track_of_the_person_still_joins_them():
+    tracks = _person_and_a_blend(0.30)
+    persons = group_persons(tracks, 0.39, 0.5, 2.0, min_faces=2, single_distance=0.37)
+    assert [sorted(t.id for t in p.tracks) for p in persons] == [[0, 1, 2]]
+
+
+def test_a_one_sample_track_never_joins_a_person_seen_in_its_frame():
+    tracks = _person_and_a_blend(0.10)
+    tracks[2].sightings[0] = Sighting(0.0, 0, np.zeros(4, np.float32), None)  # same frame as track 0
+    persons = group_persons(tracks, 0.39, 0.5, 2.0, min_faces=1, single_distance=0.37)
+    by_track = {t.id: p.cluster for p in persons for t in p.tracks}
+    assert by_track[2] != by_track[0]
