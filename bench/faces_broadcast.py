@@ -6,7 +6,8 @@
                                     [--split dev|heldout] [--out NAME.json]
 
 Per condition (``testkit.faces.broadcast``: varied backgrounds, one studio backdrop with cuts between people
-framed alike, two faces per shot, turned heads, small faces in wide shots, crossfades) it composes seeded videos
+framed alike, two faces per shot, turned heads, small faces in wide shots, crossfades, look-alikes in
+different videos) it composes seeded videos
 casting ``--cast`` people each from every eligible dev person (``--roster N``: N regulars, so people recur),
 with one dev look-alike pair per video and each entrance lit and recorded differently (``--capture``), runs the
 real shots and faces stages on each (``FaceStage.analyse``: tracks end at
@@ -19,7 +20,10 @@ the shots stage's boundaries), commits each video as ingest does, links identiti
 * per-video clustering pairwise F1 over every sighting (min over the condition's videos; target ≥ 0.95);
   mixed persons: persons whose sightings show two people, ≥ 10 % each (target 0);
 * search by photo (each person's held-out photo, never shown): recall@10 of true appearances (a true span
-  counts as found when a returned span covers half of it) and precision of the returned spans (target ≥ 0.95);
+  counts as found when a returned span covers half of it) and precision of the returned spans (target ≥ 0.95),
+  as shipped and, beside it from the same store, without the overlap band's nearest-identity rule
+  (``faces.exclusive_match_distance=2``); ``lookalike_apart`` (no video casts both of a look-alike pair) also
+  searches every double's photo, cast or not;
 * identities across videos: share of people seen in ≥ 2 videos whose persons form exactly one identity holding
   nobody else (target ≥ 0.95), identities mixing people (target 0), and whether linking the same commits in
   reverse order, in two jobs (two workers finishing in either order), gives identical identities;
