@@ -9,7 +9,11 @@ assumption a tracker that links by box overlap makes. These conditions drop it:
 * ``two_faces`` — an interview: two people per shot on one backdrop, swapping sides between shots;
 * ``profile`` — heads turned (a perspective warp of the photo, yaw 0.35–0.6) on one backdrop;
 * ``small`` — a panel show: wide shots of three or four small faces (42–48 px) between close-ups;
-* ``crossfade`` — dissolves of 0.8 s between people framed alike on one backdrop (no hard cut at all).
+* ``crossfade`` — dissolves of 0.8 s between people framed alike on one backdrop (no hard cut at all);
+* ``lookalike_apart`` — the newsreader set again, but the two people of a look-alike pair are never cast in the
+  same video: each video holds one of some pairs, whose doubles are in other videos (or in none). Every other
+  condition casts both of a pair together, so a search rule that keeps one person per video hides the
+  look-alike; here the look-alike is alone in its programme, as it will be in real archives.
 
 Each person's first photo never appears (it is the search query), and every entrance picks a photo at random
 from the rest, so one person's tracks come from different pictures (pose, lighting, age). With
@@ -28,7 +32,7 @@ from testkit.faces.composer import Capture, ComposedShot, ComposedVideo, plan_vi
 from testkit.faces.composer import Placement as _Placement
 from testkit.faces.devdata import LabelledPhoto
 
-CONDITIONS = ("varied", "same_background", "two_faces", "profile", "small", "crossfade")
+CONDITIONS = ("varied", "same_background", "two_faces", "profile", "small", "crossfade", "lookalike_apart")
 
 _STUDIOS = [(70, 60, 110), (40, 70, 110), (90, 90, 90), (30, 60, 60)]
 _CENTRE = (0.5, 0.45)
@@ -68,7 +72,10 @@ def plan_condition(people: Mapping[str, Sequence[LabelledPhoto]], condition: str
     videos = []
     pairs = [p for p in LOOKALIKES if all(n in pools for n in p)] if lookalikes else []
     for v in range(count):
-        chosen = cast_of(rng, eligible, cast, pairs[v % len(pairs)] if pairs else ())
+        if condition == "lookalike_apart":
+            chosen = cast_apart(rng, eligible, cast, pairs, v)
+        else:
+            chosen = cast_of(rng, eligible, cast, pairs[v % len(pairs)] if pairs else ())
         studio = rng.choice(_STUDIOS)
         shots: list[ComposedShot] = []
         t, previous = 0.0, ()
@@ -89,6 +96,22 @@ def cast_of(rng: random.Random, eligible: list[str], cast: int, pair: Sequence[s
     return list(pair) + rng.sample(rest, max(0, min(cast - len(pair), len(rest))))
 
 
+def cast_apart(rng: random.Random, eligible: list[str], cast: int, pairs: Sequence[Sequence[str]],
+               index: int) -> list[str]:
+    """One member of each look-alike pair — the first for even videos, the second for odd ones, alternating
+    along the pairs — skipping anyone who is a double of someone already chosen, then others up to ``cast``.
+    So a pair's two people are never in one video, and consecutive videos hold the other member."""
+    members = {n for pair in pairs for n in pair}
+    chosen: list[str] = []
+    for i, pair in enumerate(pairs):
+        name = pair[(index + i) % 2]
+        if name not in chosen and not any({name, other} == set(p) for other in chosen for p in pairs):
+            chosen.append(name)
+    chosen = chosen[:cast]
+    rest = [n for n in eligible if n not in members]
+    return chosen + rng.sample(rest, max(0, min(cast - len(chosen), len(rest))))
+
+
 def _faces(condition: str, rng: random.Random, chosen: list[str], pools: Mapping[str, list[LabelledPhoto]],
            previous: tuple[str, ...], capture_strength: float = 0.0,
            capture_resolution: float | None = None) -> tuple[_Placement, ...]:
@@ -102,6 +125,9 @@ def _faces(condition: str, rng: random.Random, chosen: list[str], pools: Mapping
         return _Placement(*args, **kwargs, capture=capture)
 
     others = [n for n in chosen if n not in previous] or chosen
+    if condition == "lookalike_apart":  # the cast in turn, so every look-alike cast is on screen
+        after = chosen.index(previous[0]) + 1 if previous else 0
+        return (Placement(photo(chosen[after % len(chosen)]), *_CENTRE, 140),)
     if condition in ("same_background", "crossfade"):
         return (Placement(photo(rng.choice(others)), *_CENTRE, 140),)
     if condition == "two_faces":

@@ -36,3 +36,17 @@ def test_recorded_face_px_counts_what_the_capture_kept(tmp_path):
     crop[40:100, 40:100] = 30
     soft = captured(crop, Capture(resolution=-0.2))
     assert soft.shape == crop.shape and np.abs(soft.astype(int) - crop).max() > 20  # detail really lost
+
+
+def test_lookalike_apart_never_casts_a_pair_together_and_shows_every_double(people):
+    """The bench condition must not share the search rule's assumption (a look-alike always beside its
+    double): no video holds both of a pair, and across the videos each double is on screen somewhere."""
+    from testkit.faces.broadcast import LOOKALIKES, plan_condition
+
+    videos = plan_condition(people, "lookalike_apart", 3, duration_s=30.0, cast=6, seed=11, lookalikes=True)
+    shown = [set(video.truth()) for video in videos]
+    for pair in LOOKALIKES:
+        assert not any(set(pair) <= cast for cast in shown), pair
+    doubles = {n for pair in LOOKALIKES for n in pair}
+    assert doubles <= set().union(*shown)
+    assert all(len(video.shots[0].faces) == 1 for video in videos)  # the newsreader set, one face a shot

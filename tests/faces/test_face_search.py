@@ -227,3 +227,75 @@ def test_a_look_alike_beside_the_person_in_one_video_is_not_returned_too(tmp_pat
         store.close()
     assert found == {"v1": [0.2], "v2": [0.39], "v3": [0.18, 0.3]}
     assert loose == {"v1": 2, "v2": 1, "v3": 2}  # without a sure distance every match within 0.40 counts
+
+
+def test_a_look_alike_alone_in_its_video_is_not_returned_when_another_identity_is_nearer(tmp_path):
+    """A look-alike alone in its programme has no nearer person of its video to hide it. In the overlap band
+    (beyond the exclusive distance, within the match distance) a person is returned only when its archive
+    identity is the nearest one to the photo: the look-alike's identity is not; the same person's farther
+    appearance (linked into the nearest identity) and a band match with nothing nearer are."""
+    from vidsearch.config import Settings
+    from vidsearch.documents import Appearance, Person, person_id
+    from vidsearch.faces.search import EncodedPhoto, match_persons, search_encoded
+    from vidsearch.store.embedded.store import EmbeddedStore
+
+    rng = np.random.default_rng(13)
+    query = rng.normal(size=128)
+    query /= np.linalg.norm(query)
+
+    def at(distance: float) -> list[float]:
+        s = rng.normal(size=128)
+        s -= (s @ query) * query
+        s /= np.linalg.norm(s)
+        angle = 2 * np.arcsin(distance / 2)
+        return (np.cos(angle) * query + np.sin(angle) * s).tolist()
+
+    # (video, distance to the photo, identity)
+    layout = [("own", 0.22, "id-own"), ("double", 0.385, "id-double"), ("own-far", 0.385, "id-own"),
+              ("within", 0.35, "id-other")]
+    store = EmbeddedStore(tmp_path / "store")
+    try:
+        store.ensure_indices({"face": {"id": "test", "dims": 128}})
+        docs = []
+        for k, (video, distance, identity) in enumerate(layout):
+            person = Person(id=person_id(video, k), video_id=video, cluster=k, face_count=3,
+                            appearances=[Appearance(start_s=float(k), end_s=k + 0.5)],
+                            face_vec=at(distance), identity_id=identity)
+            docs.append((person.id, person.to_doc()))
+        store.upsert(IndexName.PERSONS, docs)
+        store.refresh()
+
+        def found(**kwargs) -> set[str]:
+            return {m.video_id for m in match_persons(store, query, "test", 10, 0.40, sure_distance=0.34,
+                                                      **kwargs)}
+
+        assert found() == {"own", "double", "own-far", "within"}  # one person per video alone keeps the double
+        assert found(exclusive_distance=0.37) == {"own", "own-far", "within"}
+        # search_encoded applies it by default (dlib: the band starts at the split distance, 0.37)
+        encoded = EncodedPhoto(photo="q.jpg", faces=[], chosen=0, vector=query, encoder="test",
+                               match_distance=0.40)
+        settings = Settings(data_dir=tmp_path / "data")
+        off = Settings(data_dir=tmp_path / "data", faces={"exclusive_match_distance": 2.0})
+        assert {v.video_id for v in search_encoded(encoded, settings, store).videos} == {"own", "own-far",
+                                                                                          "within"}
+        assert "double" in {v.video_id for v in search_encoded(encoded, off, store).videos}
+        # with the nearest person gone, the double is the nearest identity: a band match with nothing nearer
+        store.delete(IndexName.PERSONS, [person_id("own", 0), person_id("own-far", 2), person_id("within", 3)])
+        store.refresh()
+        assert found(exclusive_distance=0.37) == {"double"}
+    finally:
+        store.close()
+
+
+def test_the_overlap_band_starts_at_the_backends_split_distance():
+    from vidsearch.faces.models import Thresholds
+    from vidsearch.faces.search import exclusive_match_distance
+
+    dlib = Thresholds(match_distance=0.40, cluster_distance=0.39, identity_distance=0.34, min_det_score=0.0,
+                      split_distance=0.37)
+    assert exclusive_match_distance(None, dlib, 0.40) == 0.37
+    assert exclusive_match_distance(0.38, dlib, 0.40) == 0.38
+    assert exclusive_match_distance(2.0, dlib, 0.40) is None  # off
+    assert exclusive_match_distance(None, dlib, 0.36) is None  # a tighter search has no band
+    uncalibrated = Thresholds(match_distance=1.0, cluster_distance=0.95, identity_distance=0.95, min_det_score=0.5)
+    assert exclusive_match_distance(None, uncalibrated, 1.0) is None

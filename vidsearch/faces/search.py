@@ -21,7 +21,14 @@ from vidsearch.config import Settings
 from vidsearch.documents import Appearance
 from vidsearch.errors import InvalidQuery
 from vidsearch.faces.errors import FaceIndexOutOfRange, FaceTooSmall, NoFaceFound
-from vidsearch.faces.models import DetectedFace, FaceModel, distance_of_score, load_face_model, thresholds
+from vidsearch.faces.models import (
+    DetectedFace,
+    FaceModel,
+    Thresholds,
+    distance_of_score,
+    load_face_model,
+    thresholds,
+)
 from vidsearch.faces.persons import merge_spans
 from vidsearch.faces.photos import read_photo
 from vidsearch.faces.quality import QualityGate
@@ -212,9 +219,12 @@ def search_encoded(
     started = time.perf_counter() if started is None else started
     check_search_limits(settings, k, max_distance)
     max_distance = encoded.match_distance if max_distance is None else max_distance
+    limits = thresholds(settings.faces)
     videos = match_persons(
         store, encoded.vector, encoded.encoder, k or settings.faces.search_k, max_distance, filters,
-        sure_distance=min(max_distance, thresholds(settings.faces).identity_distance),
+        sure_distance=min(max_distance, limits.identity_distance),
+        exclusive_distance=exclusive_match_distance(settings.faces.exclusive_match_distance, limits,
+                                                    max_distance),
     )
     return PhotoSearchResult(
         photo=encoded.photo,
@@ -226,6 +236,14 @@ def search_encoded(
         took_ms=round((time.perf_counter() - started) * 1000, 1),
         videos=videos,
     )
+
+
+def exclusive_match_distance(configured: float | None, limits: Thresholds, max_distance: float) -> float | None:
+    """Where the overlap band starts: the configured distance, else the backend's split distance (a face
+    against a centroid, below the nearest look-alike pair; dlib 0.37). None (no band): the backend has no
+    such calibration, or the band would start at or beyond ``max_distance``."""
+    start = limits.split_distance if configured is None else configured
+    return start if start is not None and start < max_distance else None
 
 
 def nearest_persons(
@@ -244,6 +262,18 @@ def nearest_persons(
     return [(c.id, distance_of_score(c.score)) for c in found]
 
 
+def _identity_of(person_id: str, body: dict) -> str:
+    """The archive identity a person belongs to (itself while identities are not linked)."""
+    return body.get("identity_id") or f"person:{person_id}"
+
+
+def _nearest_identity(near: list[tuple[str, float]], persons: dict[str, dict]) -> str | None:
+    for pid, _ in sorted(near, key=lambda item: item[1]):
+        if pid in persons:
+            return _identity_of(pid, persons[pid])
+    return None
+
+
 def match_persons(
     store: IndexBackend,
     vector: np.ndarray,
@@ -252,12 +282,18 @@ def match_persons(
     max_distance: float,
     filters: SearchFilters | None = None,
     sure_distance: float | None = None,
+    exclusive_distance: float | None = None,
 ) -> list[VideoMatch]:
     """Videos whose persons lie within ``max_distance`` of the face. Persons of one video were told apart by
     clustering, so a face is at most one of them: beside a video's nearest person, another is returned only
     when it lies within ``sure_distance`` (as near as persons linked into one identity: one person split in two)
     or within ``_SAME_VIDEO_MARGIN`` of the nearest. A look-alike just inside ``max_distance`` of a photo of
-    someone in the same video is not returned as well."""
+    someone in the same video is not returned as well.
+
+    A look-alike alone in its video has no nearer person beside it, so across the archive: a match farther
+    than ``exclusive_distance`` (the overlap band, where one person's farthest true photos and the nearest
+    look-alikes both lie) is returned only when its archive identity is the nearest identity to the face —
+    when a person of another identity lies nearer, the photo is that one's (``_nearest_identity``)."""
     near = [
         (pid, d)
         for pid, d in nearest_persons(store, vector, encoder, k * _CANDIDATES_PER_VIDEO, filters)
@@ -267,10 +303,14 @@ def match_persons(
         return []
     sure = max_distance if sure_distance is None else sure_distance
     persons = store.get(IndexName.PERSONS, [pid for pid, _ in near])
+    nearest_identity = _nearest_identity(near, persons)
     by_video: dict[str, list[PersonMatch]] = {}
     for pid, distance in sorted(near, key=lambda item: item[1]):
         body = persons.get(pid)
         if body is None:  # deleted between the search and the fetch
+            continue
+        if (exclusive_distance is not None and distance > exclusive_distance
+                and _identity_of(pid, body) != nearest_identity):
             continue
         matched = by_video.get(body["video_id"])
         if matched and distance > sure and distance > matched[0].distance + _SAME_VIDEO_MARGIN:

@@ -90,6 +90,11 @@ class FaceSettings(BaseModel):
         50_000_000, ge=10_000, description="largest photo (width x height) accepted"
     )
     search_k: int = Field(10, ge=1, le=1000, description="videos returned by default")
+    exclusive_match_distance: float | None = Field(
+        None, ge=0, le=2, description="a person matched farther than this (and within the match distance) is "
+        "returned only when its archive identity is the nearest identity to the photo: a look-alike alone in "
+        "its video lies in the same band as a person's farthest true photos (None: the backend's split "
+        "distance, dlib 0.37; 2: off)")
     query_jitters: int = Field(
         4, ge=0, le=8, description="the query photo's face is embedded as the mean of this many jittered copies "
         "(the re-check's fixed set): one photo's single pass wanders as far as look-alikes lie apart (0 or 1: "
