@@ -93,6 +93,10 @@ LAYOUTS: list[tuple[str, dict]] = [
     ("slash_dots", dict(layout=CreditLayout.SLASH, name_separator="dot")),
     ("scroll_down", dict(layout=CreditLayout.TWO_COLUMN, motion=CreditMotion.SCROLL_DOWN)),
     ("names_only", dict(layout=CreditLayout.HEADING_LIST, names_per_line=2)),
+    # footage busier than the roll: faster shapes, textured patches (stripes, grids, lettered signs) some moving up
+    # like the text, and a slower roll — edges of the picture outnumber the text's
+    ("busy_texture", dict(layout=CreditLayout.HEADING_LIST, names_per_line=2, background=CreditBackground.BUSY,
+                          footage_speed=2.0, footage_texture=10, scroll_speed=0.07)),
 ]
 QUICK = ("two_column", "columns3", "cards_fade", "busy_video", "small_font", "fast_scroll")
 

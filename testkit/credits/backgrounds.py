@@ -36,10 +36,11 @@ class _Background:
         rng = np.random.default_rng(spec.seed + 1)
         n = 14
         self.start = rng.uniform(0, 1, (n, 2)) * (spec.width, spec.height)
-        self.velocity = rng.uniform(-0.25, 0.25, (n, 2)) * spec.height
+        self.velocity = rng.uniform(-0.25, 0.25, (n, 2)) * spec.height * spec.footage_speed
         self.radius = rng.uniform(0.05, 0.2, n) * spec.height
         self.colour = rng.integers(0, 256, (n, 3))
         self.colour[::4] = 250  # some white shapes: light text crosses light picture
+        self.patches = [_Patch(spec, np.random.default_rng(spec.seed + 2 + k)) for k in range(spec.footage_texture)]
         yy = np.linspace(0, 1, spec.height, dtype=np.float32)[:, None, None]
         xx = np.linspace(0, 1, spec.width, dtype=np.float32)[None, :, None]
         self.pale = (228 + 18 * yy - 10 * xx + np.zeros((1, 1, 3), np.float32)).astype(np.float32)
@@ -57,7 +58,50 @@ class _Background:
             centres = (self.start + self.velocity * t) % (self.spec.width, self.spec.height)
             for (cx, cy), r, c in zip(centres, self.radius, self.colour):
                 cv2.circle(frame, (int(cx), int(cy)), int(r), tuple(int(v) for v in c), -1, cv2.LINE_AA)
+            for patch in self.patches:
+                patch.draw(frame, t)
         return frame
+
+
+class _Patch:
+    """A textured thing in the footage (stripes, a grid, a sign with letters) moving on its own path: many strong
+    edges, some drifting upwards about as fast as a roll, so edge density alone cannot tell text from footage."""
+
+    def __init__(self, spec: CreditRollSpec, rng: np.random.Generator) -> None:
+        h, w = spec.height, spec.width
+        self.size = (int(rng.uniform(0.08, 0.3) * w), int(rng.uniform(0.05, 0.25) * h))
+        self.start = rng.uniform(0, 1, 2) * (w, h)
+        self.velocity = np.array([rng.uniform(-0.2, 0.2) * h, rng.uniform(-0.3, 0.15) * h]) * spec.footage_speed
+        self.wrap = (w, h)
+        pw, ph = self.size
+        kind = int(rng.integers(0, 3))
+        tile = np.zeros((ph, pw, 3), np.uint8)
+        tile[:] = rng.integers(0, 256, 3)
+        ink = tuple(int(v) for v in rng.integers(0, 256, 3))
+        step = max(3, int(rng.uniform(0.006, 0.02) * h))
+        if kind == 0:  # stripes
+            for x in range(0, pw, 2 * step):
+                tile[:, x:x + step] = ink
+        elif kind == 1:  # a grid (windows, tiles)
+            for y in range(0, ph, 2 * step):
+                tile[y:y + step // 2 + 1] = ink
+            for x in range(0, pw, 2 * step):
+                tile[:, x:x + step // 2 + 1] = ink
+        else:  # a sign: rows of Latin letters and digits
+            letters = "ABCDEFGHKMNPRSTUVWXYZ0123456789"
+            size = max(8, step * 2)
+            for y in range(size, ph, int(size * 1.6)):
+                text = "".join(rng.choice(list(letters), 12))
+                cv2.putText(tile, text, (2, y), cv2.FONT_HERSHEY_SIMPLEX, size / 30, ink, max(1, size // 12),
+                            cv2.LINE_AA)
+        self.tile = tile
+
+    def draw(self, frame: np.ndarray, t: float) -> None:
+        x, y = ((self.start + self.velocity * t) % self.wrap).astype(int)
+        pw, ph = self.size
+        fh, fw = frame.shape[:2]
+        x1, y1 = min(fw, x + pw), min(fh, y + ph)
+        frame[y:y1, x:x1] = self.tile[:y1 - y, :x1 - x]
 
 
 def _compose(background: np.ndarray, canvas: _Canvas, y: int, height: int, opacity: float = 1.0) -> np.ndarray:

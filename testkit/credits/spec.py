@@ -82,6 +82,10 @@ class CreditRollSpec(BaseModel):
     entries_per_card: int = Field(3, ge=1)
     lead_in_s: float = Field(1.0, ge=0)
     tail_s: float = Field(1.0, ge=0)
+    footage_speed: float = Field(1.0, gt=0, le=8, description="busy footage: how fast its shapes move (1: up to a "
+                                 "quarter frame height per second)")
+    footage_texture: int = Field(0, ge=0, le=40, description="busy footage: striped and lettered patches moving "
+                                 "through it (edge-dense like foliage, crowds, signs: edges text also has)")
     corner_text: str | None = Field(None, description="static text in the top-left corner, like a channel logo")
     crf: int = Field(23, ge=0, le=51)
     preset: str = "veryfast"

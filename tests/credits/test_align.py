@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -74,3 +75,33 @@ def test_the_next_card_of_the_same_layout_is_a_cut():
         card_b[y:y + 14, 104:216] = rng.random((14, 112)) < 0.6
     alignments = align_frames([card_a, card_a, card_b, card_b], frame_height=720)
     assert [a.run for a in alignments] == [0, 0, 1, 1]
+
+
+def _footage(rng: np.random.Generator, shape: tuple[int, int] = (360, 320), shapes: int = 30) -> np.ndarray:
+    """Edges of busy footage: outlines of shapes that move their own way (new places every frame)."""
+    mask = np.zeros(shape, np.uint8)
+    for _ in range(shapes):
+        centre = (int(rng.integers(0, shape[1])), int(rng.integers(0, shape[0])))
+        cv2.circle(mask, centre, int(rng.integers(10, 60)), 1, 3)
+    return mask.astype(bool)
+
+
+def test_a_roll_over_busy_footage_is_followed_as_one_run():
+    """Shape edges of the footage outnumber the text's and move their own way: the whole mask finds too little
+    of the previous frame again, but the edges that moved with the roll over the last frames are all found."""
+    rng = np.random.default_rng(3)
+    roll = _roll()
+    speed = 9.0
+    masks = [roll[int(k * speed):int(k * speed) + 360] | _footage(rng) for k in range(40)]
+    alignments = align_frames(masks, frame_height=360)
+    assert len({a.run for a in alignments[3:]}) == 1  # a few frames to learn what follows the roll
+    moved = alignments[-1].offset - alignments[3].offset
+    assert moved == pytest.approx(36 * speed, abs=6.0)
+
+
+def test_a_cut_between_cards_over_busy_footage_is_still_a_cut():
+    rng = np.random.default_rng(4)
+    card_a, card_b = _roll(seed=1)[:360], _roll(seed=2)[:360]
+    masks = [card_a | _footage(rng) for _ in range(5)] + [card_b | _footage(rng) for _ in range(5)]
+    runs = [a.run for a in align_frames(masks, frame_height=720)]
+    assert runs[5] != runs[4] and len(set(runs[7:])) == 1 and runs[2] == runs[4]

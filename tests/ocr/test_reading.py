@@ -31,3 +31,51 @@ def test_read_crops_keeps_one_reading_per_crop_in_order(tesseract, below):
     crops = [draw_line(text, font_px=32) for text in ("촬영감독 김민수", "Director of Photography")]
     readings = read_crops(tesseract, crops, 40, second_look_below=below)
     assert [r.line.text for r in readings] == ["촬영감독 김민수", "Director of Photography"]
+
+
+def test_sightings_vote_over_a_sure_misread_of_the_best_placed_one():
+    """Over busy footage the sighting nearest mid-screen can be misread surely (Colma read Colima at 0.92);
+    the other sightings of the line, read once each, outvote it."""
+    from vidsearch.ocr.reading import vote_lines
+
+    ballots = [(OcrLine("Colima", 0.92), 0), (OcrLine("Colma", 0.85), 1), (OcrLine("Col ma", 0.80), 2)]
+    line, source = vote_lines(ballots)
+    assert (line.text, source) == ("Colma", 1)
+    # empty reads do not vote (two of them are no agreement); with no two agreeing the surest reading stands
+    assert vote_lines([(OcrLine("", 0.0), 0), (OcrLine("", 0.0), 1), (OcrLine("김민주", 0.6), 2)])[1] == 2
+    assert vote_lines([(OcrLine("김민수", 0.5), 0), (OcrLine("김민주", 0.9), 1), (OcrLine("김민지", 0.8), 2)])[1] == 1
+
+
+def test_read_sightings_with_real_tesseract_follows_the_majority_of_sightings(tesseract):
+    """The best-placed sighting shows a different picture (as a shape crossing a letter makes Tesseract read
+    another name); two later sightings show the line as it is: the line is read as they show it, from one of
+    them, and a line seen once or twice is read from its first sighting as before."""
+    from vidsearch.ocr.reading import read_sightings
+
+    right, wrong = draw_line("김민자", font_px=36), draw_line("김민지", font_px=36)
+    other = draw_line("촬영감독", font_px=36)
+    readings = read_sightings(tesseract, [[wrong, right, right], [other], [other, other]], 40,
+                              second_look_below=0.0)
+    assert [line.text for line, _ in readings] == ["김민자", "촬영감독", "촬영감독"]
+    assert readings[0][1] in (1, 2) and readings[1][1] == 0 and readings[2][1] == 0
+
+
+def test_an_implausible_reading_does_not_vote_while_a_plausible_one_exists():
+    """Over busy footage 'Cutter' was read 00009, Cutter, 60009, Cutter, 60009: digit reads are no credit line."""
+    from vidsearch.ocr.reading import vote_lines
+
+    ballots = [(OcrLine(text, conf), k) for k, (text, conf) in
+               enumerate([("00009", 0.58), ("Cutter", 0.40), ("60009", 0.49), ("Cutter", 0.73), ("60009", 0.66)])]
+    assert vote_lines(ballots, min_confidence=0.0)[0].text == "60009"  # summed confidence keeps the digits
+    assert vote_lines(ballots, plausible=lambda text: not text.isdigit()) == ballots[3]
+    digits_only = ballots[:1] + ballots[2:3]
+    assert vote_lines(digits_only, plausible=lambda text: not text.isdigit())[0].text == "00009"
+
+
+def test_guesses_do_not_outvote_a_sure_reading():
+    """small_font: the role 구성ㆍ연출 read surely from its best sighting, and 'FAAS' at 0.3–0.4 from four others."""
+    from vidsearch.ocr.reading import vote_lines
+
+    ballots = [(OcrLine("구성ㆍ연출", 0.81), 0)] + [(OcrLine("FAAS", c), k) for k, c in enumerate((.38, .37, .29, .29), 1)]
+    assert vote_lines(ballots)[0].text == "구성ㆍ연출"
+    assert vote_lines(ballots[1:])[0].text == "FAAS"  # guesses alone still give a reading

@@ -6,6 +6,11 @@ intersection over union — computed for all shifts at once from one matrix prod
 pull towards the previous shift (rolls scroll at a steady speed, and line pitches make some wrong shifts almost as
 good). A pair where that shift finds less than ``min_recall`` of the previous frame's text again — or, standing
 still, where the two pictures overlap less than ``still_min_iou`` — is a cut: a new card, or another roll.
+
+Over busy moving footage the picture's own edges outnumber the text's, so the whole mask finds too little of the
+previous frame again and every frame would look like a cut. Before calling a cut, the aligner therefore asks again
+with only the edges that followed the roll from the frame before the previous one to the previous one (what moved
+with the text; the footage moves its own way): if nearly all of those are found again, the roll goes on.
 """
 
 from __future__ import annotations
@@ -80,12 +85,19 @@ class OnlineAligner:
     """Aligns frames as they are decoded, so a section is read in one pass without keeping its frames."""
 
     def __init__(self, max_shift_fraction: float = 0.35, min_recall: float = 0.8, still_min_iou: float = 0.85,
-                 prior_weight: float = 0.15) -> None:
+                 prior_weight: float = 0.15, followed_min_recall: float = 0.85, followed_min_share: float = 0.002,
+                 followed_max_part: float = 0.7) -> None:
         self.max_shift_fraction = max_shift_fraction
         self.min_recall = min_recall
         self.still_min_iou = still_min_iou
         self.prior_weight = prior_weight
+        self.followed_min_recall = followed_min_recall  # share of the followed edges found again to go on
+        self.followed_min_share = followed_min_share  # least share of the mask the followed edges must cover
+        self.followed_max_part = followed_max_part  # the followed edges are at most this part of the previous
+        # frame's for the roll to be followed through a low overall recall (else the picture is plain: a cut)
         self._previous: np.ndarray | None = None
+        self._pair: np.ndarray | None = None  # previous frame's edges that were also in the frame before it
+        self._followed: np.ndarray | None = None  # ... and in the one before that (what moves with the roll)
         self._previous_shift = 0
         self._last: FrameAlignment | None = None
         self._shifts: dict[int, list[float]] = {}
@@ -95,9 +107,34 @@ class OnlineAligner:
         shifts = self._shifts.get(run)
         return float(np.median(np.abs(shifts))) if shifts else 0.0
 
+    def _follow(self, followed: np.ndarray | None, mask: np.ndarray, max_shift: int) -> tuple[int, float, float] | None:
+        """(shift index offset, shift, recall) of the edges that followed the roll, if they are found again in
+        ``mask``; None if there are too few of them or they are lost (a real cut)."""
+        if followed is None or followed.mean() < self.followed_min_share:
+            return None
+        shifts = np.arange(-max_shift, max_shift + 1)
+        iou, recall = shift_scores(followed, mask, shifts)
+        penalty = self.prior_weight * np.abs(shifts - self._previous_shift) / max_shift
+        best = int(np.argmax(recall - penalty))
+        if recall[best] < self.followed_min_recall:
+            return None
+        return int(shifts[best]), _subcell(recall, best), float(recall[best])
+
+    @staticmethod
+    def _kept(previous: np.ndarray, mask: np.ndarray, shift: int) -> np.ndarray:
+        """Edges of ``mask`` that were in ``previous`` ``shift`` rows lower (one row of slack): they moved with the
+        roll."""
+        moved = np.zeros_like(mask)
+        h = mask.shape[0]
+        j0, j1 = max(0, -shift), min(h, h - shift)
+        if j1 > j0:
+            moved[j0:j1] = previous[j0 + shift:j1 + shift]
+        moved = cv2.dilate(moved.astype(np.uint8), np.ones((3, 1), np.uint8)).astype(bool)
+        return mask & moved
+
     def add(self, mask: np.ndarray, frame_height: int) -> FrameAlignment:
-        previous, last = self._previous, self._last
-        self._previous = mask
+        previous, last, followed, pair = self._previous, self._last, self._followed, self._pair
+        self._previous, self._followed, self._pair = mask, None, None
         if previous is None or last is None or previous.shape != mask.shape:
             self._last = FrameAlignment(0 if last is None else last.run + 1, 0.0, 0.0, 1.0, measured=False)
             return self._last
@@ -122,13 +159,25 @@ class OnlineAligner:
             # Standing still must mean the same picture: a card against itself overlaps almost entirely, the
             # next card of the same layout (centred lines at the same heights) only in part
             still = shifts[best] == 0 and iou[best] < self.still_min_iou
-            if recall[best] < self.min_recall or still:
+            # only where much of the previous picture did not follow the roll (footage moving its own way): on
+            # a still or plain background every edge follows, and a low recall is a real cut
+            busy = followed is not None and followed.sum() < self.followed_max_part * previous.sum()
+            kept = self._follow(followed, mask, max_shift) if busy and (recall[best] < self.min_recall or still) \
+                else None
+            if kept is not None:  # busy footage around text that goes on moving with the roll
+                self._previous_shift = kept[0]
+                shift = (kept[0] + kept[1]) * scale
+                self._last = FrameAlignment(last.run, last.offset + shift, shift, kept[2])
+            elif recall[best] < self.min_recall or still:
                 self._previous_shift = 0
                 self._last = FrameAlignment(last.run + 1, 0.0, 0.0, float(recall[best]), measured=False)
             else:
                 self._previous_shift = int(shifts[best])
                 shift = (self._previous_shift + _subcell(iou, best)) * scale
                 self._last = FrameAlignment(last.run, last.offset + shift, shift, float(recall[best]))
+            moved = self._previous_shift if kept is not None else int(shifts[best])
+            self._pair = self._kept(previous, mask, moved)
+            self._followed = self._kept(pair, mask, moved) if pair is not None else None
         self._shifts.setdefault(self._last.run, []).append(self._last.shift)
         return self._last
 

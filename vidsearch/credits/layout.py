@@ -108,12 +108,15 @@ def find_gutter(rows: Sequence[_Row], frame_width: int) -> float | None:
     """The x of the gap between a role column and a name column, if the section has one: most multi-piece rows
     have a gap at the same x, and what stands left of it reads as role titles (names set in two or three columns
     under a heading have gaps at the same x too, with names on both sides)."""
-    multi = [r for r in rows if len(r.pieces) >= 2]
+    # only pieces read as text: detections in the footage around a roll (shapes read '' or '>') would place a
+    # gutter where no column is, and a role column would then seem to hold unreadable text
+    multi = [[p for p in r.pieces if p.readable] for r in rows]
+    multi = [pieces for pieces in multi if len(pieces) >= 2]
     if len(multi) < 2 and not (multi and len(rows) <= 2):
         return None
     centres = []
-    for row in multi:
-        for left, right in zip(row.pieces, row.pieces[1:]):
+    for pieces in multi:
+        for left, right in zip(pieces, pieces[1:]):
             if right.box.x0 > left.box.x1:
                 centres.append((left.box.x1 + right.box.x0) / 2)
     if not centres:

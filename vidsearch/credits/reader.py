@@ -22,13 +22,15 @@ import cv2
 import numpy as np
 
 from vidsearch.credits.align import FrameAlignment, OnlineAligner, edge_mask
+from vidsearch.credits.cleanup import clean_text, letter_share
+from vidsearch.credits.schedule import DetectionSchedule
 from vidsearch.credits.settings import CreditSettings
 from vidsearch.media.frames import Cv2FrameSource, Frame
 from vidsearch.ocr.cropper import CropMethod, CropperParams, HeatmapCropper
 from vidsearch.ocr.engine import OcrEngine, OcrLine, OcrWord
 from vidsearch.ocr.geometry import Box
 from vidsearch.ocr.heatmap import TextDetector
-from vidsearch.ocr.reading import read_crops
+from vidsearch.ocr.reading import read_sightings
 
 log = logging.getLogger(__name__)
 
@@ -138,52 +140,10 @@ class SectionReading:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-class _DetectionSchedule:
-    """When to run the detector: once a run's text has settled (continuity with the previous frame, and
-    ``settle_s`` into the run), then every ``detect_interval_s`` while it scrolls; on a still picture, again only
-    when its text changed (text appearing after black belongs to the same run) — and never on an empty frame."""
-
-    def __init__(self, settings: CreditSettings) -> None:
-        self.settings = settings
-        self.run_start: dict[int, float] = {}
-        self.last: dict[int, tuple[float, np.ndarray]] = {}
-        self.last_any = -np.inf
-
-    def _storm(self, t: float) -> bool:
-        """Alignment cutting frame after frame (credits over busy moving video: the picture's edges move on
-        their own): no run ever settles, so detect every ``detect_interval_s`` regardless."""
-        recent = [start for start in self.run_start.values() if t - start <= 1.5]
-        return len(recent) >= 4
-
-    def due(self, t: float, alignment: FrameAlignment, mask: np.ndarray, moving: bool,
-            crossing_s: float = np.inf) -> bool:
-        """``crossing_s``: how long the roll takes to cross the frame; a fast roll is detected often enough to see
-        every line whole about three times."""
-        s = self.settings
-        start = self.run_start.setdefault(alignment.run, t)
-        if mask.mean() < 0.0005:
-            return False
-        if self._storm(t):
-            if t - self.last_any >= s.detect_interval_s:
-                self.last_any = t
-                self.last[alignment.run] = (t, mask)
-                return True
-            return False
-        if not alignment.measured or t - start < s.settle_s:
-            return False
-        previous = self.last.get(alignment.run)
-        if previous is None:
-            due = True
-        elif moving:
-            due = t - previous[0] >= min(s.detect_interval_s, crossing_s / 3)
-        else:
-            seen = previous[1]
-            overlap = float((seen & mask).sum()) / max(1.0, float((seen | mask).sum()))
-            due = overlap < 0.85 or t - previous[0] >= 4 * s.detect_interval_s
-        if due:
-            self.last[alignment.run] = (t, mask)
-            self.last_any = t
-        return due
+def _letters(text: str) -> bool:
+    """A reading the pipeline would keep: credit lines are mostly Hangul or Latin letters."""
+    cleaned = clean_text(text)
+    return bool(cleaned) and letter_share(cleaned) >= 0.6
 
 
 def _similar(a: str, b: str) -> float:
@@ -237,7 +197,7 @@ class SectionReader:
                 ) -> tuple[list[_Observation], list[tuple[float, FrameAlignment]], int, int]:
         s = self.settings
         aligner = OnlineAligner()
-        schedule = _DetectionSchedule(s)
+        schedule = DetectionSchedule(s)
         timeline: list[tuple[float, FrameAlignment]] = []
         observations: list[_Observation] = []
         pending: list[tuple[Frame, FrameAlignment]] = []  # GAP needs a section's frames together
@@ -324,17 +284,24 @@ class SectionReader:
         return tracks
 
     # -- reading ----------------------------------------------------------------------------------------------
+    def _sightings(self, track: _Track) -> list[_Observation]:
+        """The best-placed sighting, then others of it entirely on screen, each the farthest in time from those
+        already taken (different footage behind them), up to ``vote_sightings`` (at least two: the second is the
+        alternate for a second look)."""
+        ranked = track.ranked()
+        taken, others = [ranked[0]], [o for o in ranked[1:] if o.fully_visible()]
+        while others and len(taken) < max(2, self.settings.vote_sightings):
+            far = max(others, key=lambda o: min(abs(o.t - x.t) for x in taken))
+            taken.append(far)
+            others.remove(far)
+        return taken
+
     def _read(self, tracks: list[_Track]) -> list[tuple[OcrLine, _Observation]]:
-        """One read per track, all in one batch; unsure reads get a second look (``read_crops``), with the
-        sighting of the line farthest in time from the chosen one as the alternate."""
-        chosen = [t.ranked()[0] for t in tracks]
-        alternates: list[_Observation | None] = []
-        for track, obs in zip(tracks, chosen):
-            others = [o for o in track.observations if o is not obs and o.fully_visible()]
-            alternates.append(max(others, key=lambda o: abs(o.t - obs.t)) if others else None)
-        readings = read_crops(self.engine, [o.crop for o in chosen], self.line_height_px,
-                              self.settings.second_look_below, [a.crop if a else None for a in alternates])
-        return [(r.line, alternates[i] if r.source == 2 else chosen[i]) for i, r in enumerate(readings)]
+        """One reading per track, all in two batches: its sightings vote (``read_sightings``)."""
+        sightings = [self._sightings(t) for t in tracks]
+        readings = read_sightings(self.engine, [[o.crop for o in s] for s in sightings], self.line_height_px,
+                                  self.settings.second_look_below, plausible=_letters)
+        return [(line, sightings[i][k]) for i, (line, k) in enumerate(readings)]
 
     @staticmethod
     def _span(track: _Track, obs: _Observation, timeline: list[tuple[float, FrameAlignment]],

@@ -61,5 +61,8 @@ class CreditSettings(BaseModel):
     y_padding_unshrunk: float = Field(0.5, ge=0, description="y_padding for a detector whose boxes cover the "
                                       "whole ink (EAST): 0.8 there reaches into the neighbouring lines")
     exclude_top_height: float = Field(0.0, ge=0, lt=1, description="top share of the frame ignored (logos)")
+    vote_sightings: int = Field(5, ge=1, le=8, description="a line seen this many times or more is read from up "
+                                "to this many sightings, spread over its passage, and the readings vote (1: one "
+                                "sighting, nearest mid-screen)")
     second_look_below: float = Field(0.9, ge=0, le=1, description="lines read below this confidence get a second look")
     dedupe_similarity: float = Field(0.75, ge=0, le=1, description="text similarity at which two reads are one line")

@@ -1,11 +1,15 @@
 """Reading line crops with a second look: the batch is read binarised; lines the engine was unsure of (a weak
 line, or one weak word) are read again — the same crop left grey for the engine to binarise its own way, the same
 crop binarised smaller (Tesseract misses some serif lines at one size and reads them at another), and another
-sighting of the line when the caller has one — and the surest reading wins. Both passes are batched."""
+sighting of the line when the caller has one — and the surest reading wins. Both passes are batched.
+
+A line seen several times (a roll carries it across the screen) can also be read from each sighting and the
+readings voted on (``read_sightings``): over busy footage one sighting's misread (a shape crossing a letter) is
+seldom repeated by the others, while Tesseract is often sure of it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,3 +64,43 @@ def _vote(readings: Sequence[CropReading]) -> CropReading:
         groups.setdefault(reading.line.text.replace(" ", ""), []).append(reading)
     best = max(groups.values(), key=lambda g: (len(g), max(r.line.confidence for r in g)))
     return max(best, key=lambda r: r.line.confidence)
+
+
+def read_sightings(engine: OcrEngine, sightings: Sequence[Sequence[np.ndarray]], line_height_px: int = 40,
+                   second_look_below: float = 0.8, plausible: Callable[[str], bool] | None = None
+                   ) -> list[tuple[OcrLine, int]]:
+    """One reading per line from its sightings (best first; each a crop), with the index of the sighting the
+    reading came from. The first sighting is read with a second look (the second sighting as its alternate); a
+    line with three or more sightings has the others read once too, and the readings vote (``vote_lines``;
+    ``plausible`` as there). All reads go out in two batches."""
+    first = read_crops(engine, [s[0] for s in sightings], line_height_px, second_look_below,
+                       [s[1] if len(s) > 1 else None for s in sightings])
+    extra = [(i, k) for i, s in enumerate(sightings) if len(s) > 2 for k in range(1, len(s))]
+    lines = engine.read_lines([binarize_for_ocr(sightings[i][k], line_height_px) for i, k in extra]) if extra else []
+    ballots: list[list[tuple[OcrLine, int]]] = [
+        [(r.line, 1 if r.source == 2 else 0)] for i, r in enumerate(first)]
+    for (i, k), line in zip(extra, lines):
+        if not (k == 1 and first[i].source == 2):  # that sighting already voted, through the second look
+            ballots[i].append((line, k))
+    return [vote_lines(b, plausible) if len(b) > 1 else b[0] for b in ballots]
+
+
+def vote_lines(ballots: Sequence[tuple[OcrLine, int]], plausible: Callable[[str], bool] | None = None,
+               min_confidence: float = 0.5) -> tuple[OcrLine, int]:
+    """The text most sightings agree on (spaces aside), ties broken by the summed confidence; its surest reading.
+    An empty read does not vote; nor, while others remain, does a guess (below ``min_confidence``: a small grey
+    role read 'FAAS' at 0.3–0.4 from four sightings, 구성ㆍ연출 at 0.81 from one) or a reading the caller finds
+    implausible (a credit line read as digits, 'Cutter' as 60009). With no two agreeing, the surest reading."""
+    groups: dict[str, list[tuple[OcrLine, int]]] = {}
+    voting = [b for b in ballots if b[0].text.replace(" ", "")]
+    for keep in (lambda b: b[0].confidence >= min_confidence, lambda b: plausible is None or plausible(b[0].text)):
+        if any(keep(b) for b in voting):
+            voting = [b for b in voting if keep(b)]
+    for ballot in voting:
+        groups.setdefault(ballot[0].text.replace(" ", ""), []).append(ballot)
+    if not groups:
+        return ballots[0]
+    best = max(groups.values(), key=lambda g: (len(g), sum(line.confidence for line, _ in g)))
+    if len(best) < 2:
+        return max((g[0] for g in groups.values()), key=lambda b: b[0].confidence)
+    return max(best, key=lambda b: b[0].confidence)
