@@ -146,7 +146,7 @@ def _print_dev(report: dict) -> None:
         ratios = [values[2] / values[0], values[3] / values[1]]
         print(f"{protocol:34} {values[0]:8.3f} {values[1]:8.3f} {values[2]:11.3f} {values[3]:11.3f} "
               f"{ratios[0]:9.2f} {ratios[1]:9.2f}")
-    print(f"\ntrained mapper, top-1 / top-5 / MRR (n)")
+    print("\ntrained mapper, top-1 / top-5 / MRR (n)")
     for protocol in ("in_taxonomy_one_ocr_error", "not_in_taxonomy", "not_in_taxonomy_one_ocr_error"):
         side = report["rows"]["trained"][protocol]
         print(f"{protocol:34}", "  ".join(
