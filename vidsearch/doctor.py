@@ -43,7 +43,21 @@ def _tesseract(settings: Settings) -> str:
     missing = [lang for lang in settings.ocr.languages.split("+") if lang not in languages]
     if missing:
         raise OSError(f"language data missing: {', '.join(missing)} (have {', '.join(sorted(languages))})")
-    return f"Tesseract {pytesseract.get_tesseract_version()} with {settings.ocr.languages}"
+    return f"Tesseract {pytesseract.get_tesseract_version()} with {settings.ocr.languages}{_korean_model(settings)}"
+
+
+def _korean_model(settings: Settings) -> str:
+    """Which Korean model the OCR really reads with: the extended ``korx`` or, where it could not be built,
+    plain ``kor`` (the warning logged above says why)."""
+    from vidsearch.ocr.tesseract import TesseractEngine
+
+    if "kor" not in settings.ocr.languages.split("+"):
+        return ""
+    if "korx" in TesseractEngine(settings.ocr).languages.split("+"):
+        return "; Korean read as korx (rare syllables such as 옌 뮈 캥 윅 included)"
+    if settings.ocr.extend_korean:
+        return "; Korean read as plain kor: the extended korx could not be built (see the warning)"
+    return "; Korean read as plain kor (ocr.extend_korean is off)"
 
 
 def _fonts() -> str:

@@ -78,6 +78,12 @@ def test_status_reports_counts_encoders_and_stage_versions(indexed):
 def test_doctor_passes_here_and_names_the_fix_when_something_is_missing(indexed, tmp_path):
     result = run_cli("doctor", "--data-dir", str(indexed))
     assert result.returncode == 0, result.stdout
+    assert "Korean read as korx" in result.stdout
+    no_cache = tmp_path / "a-file"
+    no_cache.write_text("not a folder")
+    plain = run_cli("doctor", "--data-dir", str(indexed), env={"VIDSEARCH_OCR__TESSERACT_MODEL_DIR": str(no_cache)})
+    assert plain.returncode == 0, plain.stdout
+    assert "Korean read as plain kor: the extended korx could not be built" in plain.stdout
     broken = run_cli("doctor", "--data-dir", str(indexed), env={"VIDSEARCH_OCR__TESSERACT_CMD": "no-tesseract"})
     assert broken.returncode == 1
     assert "FAIL tesseract" in broken.stdout and "apt-get install -y tesseract-ocr" in broken.stdout
