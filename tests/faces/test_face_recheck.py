@@ -14,7 +14,7 @@ from vidsearch.faces.analysis import analyse_frames
 from vidsearch.faces.persons import group_persons
 from vidsearch.faces.recheck import jittered, recheck, uncertain_pairs
 from vidsearch.faces.settings import FaceSettings
-from vidsearch.faces.tracking import FaceCandidate, FaceTrack, Sighting
+from vidsearch.faces.tracks import FaceCandidate, FaceTrack, Sighting
 from vidsearch.media.frames import Cv2FrameSource
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from vidsearch.faces.persons import group_persons
-from vidsearch.faces.tracking import FaceCandidate, FaceTrack, Sighting
+from vidsearch.faces.tracks import FaceCandidate, FaceTrack, Sighting
 
 
 def _track(ident: int, frames: list[int], vector: np.ndarray) -> FaceTrack:

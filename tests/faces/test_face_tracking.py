@@ -11,7 +11,7 @@ from testkit.faces.evaluation import majority_identity, pairwise_scores, sightin
 from vidsearch.faces.analysis import analyse_frames
 from vidsearch.faces.persons import relink_strays
 from vidsearch.faces.settings import FaceSettings
-from vidsearch.faces.tracking import FaceCandidate, FaceTrack, Sighting
+from vidsearch.faces.tracks import FaceCandidate, FaceTrack, Sighting
 from vidsearch.media.frames import Cv2FrameSource
 
 _STUDIO = (70, 60, 110)

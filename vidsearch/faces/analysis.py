@@ -11,7 +11,8 @@ from vidsearch.faces.models import FaceModel, Thresholds
 from vidsearch.faces.persons import PersonCluster, group_persons
 from vidsearch.faces.recheck import recheck_tracks
 from vidsearch.faces.settings import FaceSettings
-from vidsearch.faces.tracking import FaceTrack, FaceTracker, TrackingStats
+from vidsearch.faces.tracking import FaceTracker
+from vidsearch.faces.tracks import FaceTrack, TrackingStats
 from vidsearch.media.frames import Frame
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
-from vidsearch.faces.tracking import FaceTrack
+from vidsearch.faces.tracks import FaceTrack
 
 def cluster_vectors(
     vectors: np.ndarray, distance: float, apart: Sequence[tuple[int, int]] = ()

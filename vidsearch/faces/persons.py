@@ -17,7 +17,7 @@ import numpy as np
 from vidsearch.documents import Appearance, Person, Segment, person_id
 from vidsearch.faces.clustering import cluster_tracks, cluster_vectors, co_occurring
 from vidsearch.faces.models import distance_of, normalised
-from vidsearch.faces.tracking import FaceCandidate, FaceTrack
+from vidsearch.faces.tracks import FaceCandidate, FaceTrack
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from vidsearch.faces.models import FaceModel, Thresholds, distance_of, normalised
 from vidsearch.faces.settings import FaceSettings
-from vidsearch.faces.tracking import FaceTrack, TrackingStats
+from vidsearch.faces.tracks import FaceTrack, TrackingStats
 
 # (rotation degrees, scale, shift x, shift y in pixels of a 150 px chip, mirrored): small changes of the
 # alignment the descriptor should not care about; the first is the face as it is
