@@ -99,7 +99,8 @@ LAYOUTS: list[tuple[str, dict]] = [
     ("busy_texture", dict(layout=CreditLayout.HEADING_LIST, names_per_line=2, background=CreditBackground.BUSY,
                           footage_speed=2.0, footage_texture=10, scroll_speed=0.07)),
     # film-style crew lists (FILM_CREW_ROLES: team/rank titles and loanword jobs the layout's role lexicon lacks,
-    # several shaped like a Korean name), mostly native Korean names: pairing must follow the roll's own structure
+    # several shaped like a Korean name; mixed Korean/Latin titles), mostly native Korean names, some credits with
+    # a line that credits no one ("in association with") under the role: pairing must follow the roll's structure
     ("film_role_above", dict(layout=CreditLayout.HEADING_LIST, names_per_line=2)),
     ("film_cards", dict(layout=CreditLayout.COLUMNS, columns=3, motion=CreditMotion.CARDS, entries_per_card=2,
                         fade_s=0.6, background=CreditBackground.MOVING_COLOUR)),
@@ -127,7 +128,8 @@ def cases(split: str = "dev", quick: bool = False, seed: int = 7) -> list[RollCa
         entries = sample_mixed_entries(src, names, case_seed, n_entries=10 if motion is not CreditMotion.CARDS else 8,
                                        no_role_share=1.0 if name == "names_only" else 0.0,
                                        shares=FILM_SHARES if film else None,
-                                       role_pool=FILM_CREW_ROLES if film else None)
+                                       role_pool=FILM_CREW_ROLES if film else None,
+                                       connective_share=0.2 if film else 0.0)
         overrides = dict(overrides)
         height = overrides.pop("height", 720)
         font = (CreditFont.GOTHIC, CreditFont.MYEONGJO)[i % 2].path

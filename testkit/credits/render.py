@@ -106,6 +106,14 @@ def _chunks(spec: CreditRollSpec, fonts: _Fonts, names: tuple[str, ...], per_lin
     return [tuple(r) for r in rows]
 
 
+def _connective(entry: CreditEntry, e: int, width: int, fonts: _Fonts) -> list[_Row]:
+    """The line between a heading and its names that credits no one ("in association with"), if the entry has one."""
+    if not entry.connective:
+        return []
+    return [_Row([_Piece(entry.connective, width / 2, "ms", True)], entry.connective, None, (), "connective", e,
+                 fonts.role_px)]
+
+
 def _rows(spec: CreditRollSpec, fonts: _Fonts) -> list[_Row]:
     """Lay the entries out as rows of pieces (x positions; y comes later)."""
     w = spec.width
@@ -148,6 +156,7 @@ def _rows(spec: CreditRollSpec, fonts: _Fonts) -> list[_Row]:
         elif spec.layout is CreditLayout.COLUMNS:
             rows.append(_Row([_Piece(entry.role, w / 2, "ms", True)], entry.role, entry.role, (), "heading", e,
                              fonts.role_px))
+            rows += _connective(entry, e, w, fonts)
             step = w * (0.3 if spec.columns == 3 else 0.36)
             centres = [w / 2 + step * (k - (spec.columns - 1) / 2) for k in range(spec.columns)]
             for chunk in chunks:
@@ -156,6 +165,7 @@ def _rows(spec: CreditRollSpec, fonts: _Fonts) -> list[_Row]:
         else:  # HEADING_LIST
             rows.append(_Row([_Piece(entry.role, w / 2, "ms", True)], entry.role, entry.role, (), "heading", e,
                              fonts.role_px))
+            rows += _connective(entry, e, w, fonts)
             for chunk in chunks:
                 rows.append(_Row(_name_pieces(spec, fonts, chunk, w / 2, "ms"), " ".join(chunk), None, tuple(chunk),
                                  "names", e, fonts.name_px))

@@ -33,7 +33,11 @@ FILM_CREW_ROLES = (
     "주제가", "현장음", "후반작업", "예고편", "포스터", "배급", "투자", "제작투자", "책임투자", "제작자", "회계",
     "케이터링", "지미집", "의상실장", "헤어실장", "소품팀", "제작관리", "자료조사", "성우", "촬영", "조명", "편집",
     "각본", "음악", "미술감독", "동시녹음", "특수분장", "색보정", "믹싱", "시각효과", "스크립터",
+    # mixed Korean/Latin and spaced titles
+    "VFX 슈퍼바이저", "라인 PD", "DI 컬러리스트", "B캠 촬영", "CG 팀장", "프로덕션 디자이너", "사운드 디자인",
 )
+# lines set between a role and its names that credit no one
+CONNECTIVES = ("with", "and", "in association with", "together with", "그리고", "featuring")
 LATIN_COMPANIES = ("CJ ENM", "Studio Dragon", "Showbox", "Barunson E&A", "Lotte Entertainment", "Netflix",
                    "MBC C&I", "SBS", "KBS Media", "Megabox Plus M")
 
@@ -152,11 +156,13 @@ def sample_entries(sources: CreditSources, seed: int, n_entries: int = 12, max_n
 def sample_mixed_entries(sources: CreditSources, names: Transliterations, seed: int, n_entries: int = 10,
                          max_names: int = 3, shares: dict[str, float] | None = None, english_share: float = 0.25,
                          composite_share: float = 0.1, no_role_share: float = 0.0,
-                         role_pool: tuple[str, ...] | None = None) -> list[CreditEntry]:
+                         role_pool: tuple[str, ...] | None = None, connective_share: float = 0.0
+                         ) -> list[CreditEntry]:
     """A roll's credits with names of every origin: native Korean (drama list), Hangul-written foreign and
     Latin names (transliteration pairs, some with a tight middle dot), and companies (drama list's production
     companies, Latin company names); Korean, English and composite role titles; ``origins`` tag every name.
-    ``role_pool``: draw the titles from this list instead (e.g. ``FILM_CREW_ROLES``), no English or composites."""
+    ``role_pool``: draw the titles from this list instead (e.g. ``FILM_CREW_ROLES``), no English or composites;
+    ``connective_share``: that share of credits sets a line crediting no one (``CONNECTIVES``) above its names."""
     rng = np.random.default_rng(seed)
     shares = shares or {"korean": 0.4, "foreign_hangul": 0.3, "latin": 0.22, "company": 0.08}
     kinds, weights = list(shares), np.asarray(list(shares.values()), float)
@@ -192,5 +198,6 @@ def sample_mixed_entries(sources: CreditSources, names: Transliterations, seed: 
             if name not in chosen:
                 chosen.append(name)
                 origins.append(origin)
-        entries.append(CreditEntry(role=role, names=tuple(chosen), origins=tuple(origins)))
+        connective = str(rng.choice(CONNECTIVES)) if connective_share and rng.random() < connective_share else ""
+        entries.append(CreditEntry(role=role, names=tuple(chosen), origins=tuple(origins), connective=connective))
     return entries

@@ -49,6 +49,9 @@ class CreditEntry(BaseModel):
     role: str = Field("", description="\"\": a roll that names no role (names only)")
     names: tuple[str, ...] = Field(min_length=1)
     origins: tuple[str, ...] = Field((), description="per name: korean | foreign_hangul | latin | company")
+    connective: str = Field("", description="a line under the role that credits no one (\"with\", \"in "
+                            "association with\", \"그리고\"), drawn in the role style above the names where a "
+                            "role heads its names")
 
 
 class CreditRollSpec(BaseModel):

@@ -1,6 +1,7 @@
 """Film-style crew titles the role lexicon does not know (팀/실장 ranks, loanword jobs, distributors), several shaped
 like a Korean name (조감독, 제작팀, 조명팀): rendered, read by real Tesseract, and paired by the roll's own
-structure — flush columns either side of a gutter, blocks opened by their heading — not by the lexicon."""
+structure — flush columns either side of a gutter, blocks opened by their heading — not by the lexicon; a line
+that credits no one ("in association with", "그리고") is no credit."""
 
 from __future__ import annotations
 
@@ -16,16 +17,17 @@ from testkit.credits.render import (
 from testkit.credits.scoring import score_pairs
 from vidsearch.credits.lexicon import role_score
 
-# (title, names): most titles unknown to the lexicon, two known ones among them as real lists have
+# (title, names): most titles unknown to the lexicon, two known ones among them as real lists have; names of equal
+# widths (two, three and five syllables) whose centred pairs line up like flush columns; lines crediting no one
 FILM = [
     CreditEntry(role="제작팀", names=("김민수", "이영희")),
-    CreditEntry(role="조감독", names=("박서준",)),
+    CreditEntry(role="조감독", names=("박서준",), connective="그리고"),
     CreditEntry(role="스턴트", names=("최우식", "정유미", "한지민")),
     CreditEntry(role="촬영", names=("강동원",)),
-    CreditEntry(role="조명팀", names=("윤여정", "송강호")),
+    CreditEntry(role="조명팀", names=("로건 스킬먼", "콜먼 카운티")),
     CreditEntry(role="메이킹", names=("배두나",)),
-    CreditEntry(role="편집", names=("전도연", "유아인")),
-    CreditEntry(role="배급", names=("오정세",)),
+    CreditEntry(role="편집", names=("이엘", "구원")),
+    CreditEntry(role="배급", names=("오정세",), connective="in association with"),
 ]
 # names of one width set in centred pairs line up like two flush columns; a few wider names break the line-up
 NAMES_ONLY = [CreditEntry(role="", names=names) for names in

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidsearch.credits.cleanup import clean_text, split_fields, split_names
-from vidsearch.credits.lexicon import clean_role, correct_korean_role, name_score, role_score
+from vidsearch.credits.lexicon import clean_role, correct_korean_role, is_connective, name_score, role_score
 from vidsearch.credits.reader import ReadLine
 from vidsearch.credits.structure import block_openers, column_edges, headed_blocks, on_edges
 
@@ -204,9 +204,9 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
     gutter = find_gutter(rows, frame_width)
     edges = column_edges(rows, gutter, frame_width) if gutter is not None else None
     headings, in_blocks = headed_blocks(rows, block_openers(rows)) if gutter is None else ([False] * len(rows), False)
-    # set in blocks that no heading opens (names only): type smaller than the rest is a name (a Latin or
-    # Hangul-written foreign name's box is shorter), never a heading over the names after it
-    small_heads = not in_blocks or any(headings)
+    # set in blocks, one heading each (or none: names only): a row in smaller type than the rest inside a block is
+    # a name (a Latin or Hangul-written foreign name's box is shorter) or a connective ("그리고"), never a heading
+    small_heads = not in_blocks
     typical = _typical_heights(rows)
     out: list[CreditLine] = []
     role: str | None = None
@@ -215,7 +215,7 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
     pending: tuple[_Row, str, list[str], str | None] | None = None  # a small-type row: (row, text, names, role)
 
     def emit(names: list[str], row: _Row, named: Sequence[ReadLine], under: str | None) -> None:
-        names = [n for n in names if n]
+        names = [n for n in names if n and not is_connective(n)]  # "in association with" credits no one
         if under is None and not all(_NAME_SHAPE.fullmatch(n) for n in names):
             return  # no role vouches for it: text not shaped like names (misread script, stray marks) is not a credit
         if names:

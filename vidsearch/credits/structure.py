@@ -24,6 +24,7 @@ from vidsearch.credits.reader import ReadLine
 
 ALIGN_TOLERANCE = 0.012  # of the frame width: how far apart the edges of one column's pieces may be
 EDGE_TOLERANCE = 0.006  # of the frame width: a row's pieces stand on the column edges (not a centred pair near them)
+MAX_ACROSS = 0.1  # share of rows whose text may cross a two-column gutter (a names-only row between credits)
 BLOCK_GAP = 1.3  # a gap this many usual row pitches or more opens a new block
 KNOWN_HEADINGS = 0.3  # share of block openers the lexicon must know for the section to be set in headed blocks
 PERSONAL_OPENERS = 0.5  # ... or it knows some, and at most this share read like personal names (a names-only roll)
@@ -38,15 +39,19 @@ class RowLike(Protocol):
 
 def column_edges(rows: Sequence[RowLike], gutter: float, frame_width: int) -> tuple[float, float] | None:
     """(role column's right edge, name column's left edge) when the rows split by ``gutter`` are set flush right
-    and flush left against it, with titles of varying length on the left; else None."""
-    lefts, rights = [], []
+    and flush left against it, with titles of varying length on the left, and hardly any text crosses it; else
+    None."""
+    lefts, rights, across = [], [], 0
     for row in rows:
         left = [p for p in row.pieces if p.readable and p.box.x1 <= gutter]
         right = [p for p in row.pieces if p.readable and p.box.x0 >= gutter]
-        if left and right:
+        if any(p.readable and p.box.x0 < gutter < p.box.x1 for p in row.pieces):
+            across += 1
+        elif left and right:
             lefts.append(max(left, key=lambda p: p.box.x1))
             rights.append(min(right, key=lambda p: p.box.x0))
-    if len(lefts) < 3:
+    # text crossing the gap (centred headings, single centred names) says the gap is between two centred names
+    if len(lefts) < 3 or across > MAX_ACROSS * len(rows):
         return None
     tolerance = ALIGN_TOLERANCE * frame_width
     end, start = float(np.median([p.box.x1 for p in lefts])), float(np.median([p.box.x0 for p in rights]))
