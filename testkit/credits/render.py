@@ -36,7 +36,6 @@ from vidsearch.media.synth import write_video
 __all__ = ["NANUM_DIR", "CreditBackground", "CreditEntry", "CreditFont", "CreditLayout", "CreditMotion",
            "CreditRollSpec", "render_credit_roll", "render_footage", "render_programme"]
 
-ENTRY_GAP = 0.6  # extra space between two credits, in line pitches
 
 
 @dataclass
@@ -215,7 +214,7 @@ def _scroll(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], background: _
     baselines, y = [], float(spec.height)  # one blank screen first
     for i, row in enumerate(order):
         if i and row.entry != order[i - 1].entry:
-            y += pitch * ENTRY_GAP
+            y += pitch * spec.entry_gap
         y += pitch
         baselines.append(y)
     height = int(y + pitch + spec.height)
@@ -269,11 +268,11 @@ def _cards(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], background: _B
 
     def baselines(members: list[_Row]) -> list[float]:
         gaps = len({r.entry for r in members}) - 1
-        y = (spec.height - len(members) * pitch - pitch * ENTRY_GAP * gaps) / 2
+        y = (spec.height - len(members) * pitch - pitch * spec.entry_gap * gaps) / 2
         out = []
         for j, row in enumerate(members):
             if j and row.entry != members[j - 1].entry:
-                y += pitch * ENTRY_GAP
+                y += pitch * spec.entry_gap
             y += pitch
             out.append(y - pitch * 0.25)
         return out

@@ -71,6 +71,7 @@ class CreditRollSpec(BaseModel):
     text_size: float = Field(0.045, gt=0.01, lt=0.2)
     role_scale: float = Field(0.85, gt=0.3, le=1.5, description="role text size relative to names")
     line_spacing: float = Field(1.75, ge=1.2)
+    entry_gap: float = Field(0.6, ge=0, le=3, description="extra space between two credits, in line pitches")
     names_per_line: int = Field(1, ge=1, le=4)
     columns: int = Field(3, ge=2, le=3, description="name columns of the columns layout")
     name_separator: Literal["gap", "comma", "dot"] = Field(

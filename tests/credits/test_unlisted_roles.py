@@ -29,6 +29,10 @@ FILM = [
     CreditEntry(role="편집", names=("이엘", "구원")),
     CreditEntry(role="배급", names=("오정세",), connective="in association with"),
 ]
+# no title the lexicon knows, several holding a job word (제작, 의상, 촬영), set close together
+UNKNOWN_TIGHT = [CreditEntry(role=role, names=names) for role, names in
+                 (("제작실장", ("김민수", "이영희")), ("의상팀", ("박서준",)), ("포커스풀러", ("최우식", "정유미")),
+                  ("촬영팀", ("강동원", "한지민", "윤여정")), ("차량", ("송강호",)), ("예고편", ("배두나", "유아인")))]
 # names of one width set in centred pairs line up like two flush columns; a few wider names break the line-up
 NAMES_ONLY = [CreditEntry(role="", names=names) for names in
               (("김민수", "이영희"), ("박서준",), ("최우식", "정유미", "한지민"), ("강동원", "윤여정"), ("송강호",),
@@ -65,6 +69,17 @@ def test_a_block_opened_by_an_unlisted_title_is_headed_by_it(extractor, roll_fac
                           entries_per_card=2, card_seconds=2.5, fade_s=0.5 if motion is CreditMotion.CARDS else 0,
                           scroll_speed=0.15, width=1280, height=720, fps=10)
     score = _pairs(extractor, roll_factory, f"film-{layout}-{motion}", spec)
+    assert score.correct_pairs == score.true_pairs == score.found_pairs, score.errors
+
+
+@pytest.mark.slow
+def test_blocks_set_close_together_under_titles_the_lexicon_lacks(extractor, roll_factory):
+    """A quarter line between credits still opens a block (rows of one block sit within 7 % of their pitch), and
+    titles holding a job word vote for headed blocks where the lexicon knows none of them whole."""
+    assert all(role_score(e.role) < 0.8 for e in UNKNOWN_TIGHT)
+    spec = CreditRollSpec(entries=UNKNOWN_TIGHT, layout=CreditLayout.HEADING_LIST, names_per_line=2, entry_gap=0.25,
+                          scroll_speed=0.15, width=1280, height=720, fps=10)
+    score = _pairs(extractor, roll_factory, "film-unknown-tight", spec)
     assert score.correct_pairs == score.true_pairs == score.found_pairs, score.errors
 
 

@@ -19,13 +19,13 @@ from typing import Protocol
 
 import numpy as np
 
-from vidsearch.credits.lexicon import clean_role, name_score, role_score
+from vidsearch.credits.lexicon import KOREAN_ROLE_WORDS, clean_role, name_score, role_score
 from vidsearch.credits.reader import ReadLine
 
 ALIGN_TOLERANCE = 0.012  # of the frame width: how far apart the edges of one column's pieces may be
 EDGE_TOLERANCE = 0.006  # of the frame width: a row's pieces stand on the column edges (not a centred pair near them)
 MAX_ACROSS = 0.1  # share of rows whose text may cross a two-column gutter (a names-only row between credits)
-BLOCK_GAP = 1.3  # a gap this many usual row pitches or more opens a new block
+BLOCK_GAP = 1.2  # a gap this many usual row pitches or more opens a new block (rows of one block: within 1.07)
 KNOWN_HEADINGS = 0.3  # share of block openers the lexicon must know for the section to be set in headed blocks
 PERSONAL_OPENERS = 0.5  # ... or it knows some, and at most this share read like personal names (a names-only roll)
 
@@ -86,11 +86,18 @@ def block_openers(rows: Sequence[RowLike]) -> list[bool]:
     return opens
 
 
+def _has_role_word(text: str) -> bool:
+    """A title the lexicon knows, or one holding a job word inside it (제작실장, 의상팀, VFX 슈퍼바이저): a vote
+    for a section set under headings, never a judgement on one line (a name may hold one: 조명희)."""
+    compact = text.replace(" ", "")
+    return role_score(text) >= 0.8 or any(word in compact for word in KOREAN_ROLE_WORDS if len(word) >= 2)
+
+
 def headed_blocks(rows: Sequence[RowLike], opens: Sequence[bool]) -> tuple[list[bool], bool]:
     """Per row, whether it is the role heading of its block; and whether the section is set in blocks at all
     (two or more blocks of several rows). Headings only where the section is set in headed blocks: each block
-    opened by a single line, and either a fair share of those lines titles the lexicon knows, or some known and
-    most not shaped like personal names (a names-only roll's blocks open with names: the lexicon knows none of
+    opened by a single line, and either a fair share of those lines titles or holding a job word, or some
+    titles the lexicon knows and most lines not shaped like personal names (a names-only roll's blocks open with names: the lexicon knows none of
     them as titles, and most look like names)."""
     openers = [i for i in range(len(rows)) if opens[i] and i + 1 < len(rows) and not opens[i + 1]]
     none = [False] * len(rows)
@@ -101,8 +108,9 @@ def headed_blocks(rows: Sequence[RowLike], opens: Sequence[bool]) -> tuple[list[
         return none, True
     texts = [clean_role(" ".join(p.text for p in rows[i].pieces if p.readable)) for i in single]
     known = sum(role_score(t) >= 0.8 for t in texts)
+    titled = sum(_has_role_word(t) for t in texts)
     personal = sum(name_score(t) >= 0.7 for t in texts)
-    if known < KNOWN_HEADINGS * len(single) and not (known and personal <= PERSONAL_OPENERS * len(single)):
+    if titled < KNOWN_HEADINGS * len(single) and not (known and personal <= PERSONAL_OPENERS * len(single)):
         return none, True
     chosen = set(single)
     return [i in chosen for i in range(len(rows))], True
