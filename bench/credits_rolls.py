@@ -31,6 +31,7 @@ from testkit.credits.render import (  # noqa: E402
     render_credit_roll,
 )
 from testkit.credits.sample import (  # noqa: E402
+    FILM_CREW_ROLES,
     CreditSources,
     load_sources,
     load_transliterations,
@@ -97,7 +98,19 @@ LAYOUTS: list[tuple[str, dict]] = [
     # like the text, and a slower roll — edges of the picture outnumber the text's
     ("busy_texture", dict(layout=CreditLayout.HEADING_LIST, names_per_line=2, background=CreditBackground.BUSY,
                           footage_speed=2.0, footage_texture=10, scroll_speed=0.07)),
+    # film-style crew lists (FILM_CREW_ROLES: team/rank titles and loanword jobs the layout's role lexicon lacks,
+    # several shaped like a Korean name; mixed Korean/Latin titles), mostly native Korean names, some credits with
+    # a line that credits no one ("in association with") under the role: pairing must follow the roll's structure
+    ("film_role_above", dict(layout=CreditLayout.HEADING_LIST, names_per_line=2)),
+    ("film_cards", dict(layout=CreditLayout.COLUMNS, columns=3, motion=CreditMotion.CARDS, entries_per_card=2,
+                        fade_s=0.6, background=CreditBackground.MOVING_COLOUR)),
+    ("film_two_column", dict(layout=CreditLayout.TWO_COLUMN, motion=CreditMotion.CARDS, entries_per_card=3)),
+    ("film_columns2_light", dict(layout=CreditLayout.COLUMNS, columns=2, background=CreditBackground.LIGHT)),
+    # credits set close together: a third of a line more between two credits than between two rows of one
+    ("film_tight", dict(layout=CreditLayout.HEADING_LIST, names_per_line=3, entry_gap=0.3)),
 ]
+FILM = ("film_role_above", "film_cards", "film_two_column", "film_columns2_light", "film_tight")
+FILM_SHARES = {"korean": 0.7, "foreign_hangul": 0.15, "latin": 0.1, "company": 0.05}
 QUICK = ("two_column", "columns3", "cards_fade", "busy_video", "small_font", "fast_scroll")
 
 
@@ -113,8 +126,12 @@ def cases(split: str = "dev", quick: bool = False, seed: int = 7) -> list[RollCa
             continue
         case_seed = seed * 1000 + i
         motion = overrides.get("motion", CreditMotion.SCROLL)
+        film = name in FILM
         entries = sample_mixed_entries(src, names, case_seed, n_entries=10 if motion is not CreditMotion.CARDS else 8,
-                                       no_role_share=1.0 if name == "names_only" else 0.0)
+                                       no_role_share=1.0 if name == "names_only" else 0.0,
+                                       shares=FILM_SHARES if film else None,
+                                       role_pool=FILM_CREW_ROLES if film else None,
+                                       connective_share=0.2 if film else 0.0)
         overrides = dict(overrides)
         height = overrides.pop("height", 720)
         font = (CreditFont.GOTHIC, CreditFont.MYEONGJO)[i % 2].path

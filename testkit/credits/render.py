@@ -36,7 +36,6 @@ from vidsearch.media.synth import write_video
 __all__ = ["NANUM_DIR", "CreditBackground", "CreditEntry", "CreditFont", "CreditLayout", "CreditMotion",
            "CreditRollSpec", "render_credit_roll", "render_footage", "render_programme"]
 
-ENTRY_GAP = 0.6  # extra space between two credits, in line pitches
 
 
 @dataclass
@@ -106,6 +105,14 @@ def _chunks(spec: CreditRollSpec, fonts: _Fonts, names: tuple[str, ...], per_lin
     return [tuple(r) for r in rows]
 
 
+def _connective(entry: CreditEntry, e: int, width: int, fonts: _Fonts) -> list[_Row]:
+    """The line between a heading and its names that credits no one ("in association with"), if the entry has one."""
+    if not entry.connective:
+        return []
+    return [_Row([_Piece(entry.connective, width / 2, "ms", True)], entry.connective, None, (), "connective", e,
+                 fonts.role_px)]
+
+
 def _rows(spec: CreditRollSpec, fonts: _Fonts) -> list[_Row]:
     """Lay the entries out as rows of pieces (x positions; y comes later)."""
     w = spec.width
@@ -148,6 +155,7 @@ def _rows(spec: CreditRollSpec, fonts: _Fonts) -> list[_Row]:
         elif spec.layout is CreditLayout.COLUMNS:
             rows.append(_Row([_Piece(entry.role, w / 2, "ms", True)], entry.role, entry.role, (), "heading", e,
                              fonts.role_px))
+            rows += _connective(entry, e, w, fonts)
             step = w * (0.3 if spec.columns == 3 else 0.36)
             centres = [w / 2 + step * (k - (spec.columns - 1) / 2) for k in range(spec.columns)]
             for chunk in chunks:
@@ -156,6 +164,7 @@ def _rows(spec: CreditRollSpec, fonts: _Fonts) -> list[_Row]:
         else:  # HEADING_LIST
             rows.append(_Row([_Piece(entry.role, w / 2, "ms", True)], entry.role, entry.role, (), "heading", e,
                              fonts.role_px))
+            rows += _connective(entry, e, w, fonts)
             for chunk in chunks:
                 rows.append(_Row(_name_pieces(spec, fonts, chunk, w / 2, "ms"), " ".join(chunk), None, tuple(chunk),
                                  "names", e, fonts.name_px))
@@ -205,7 +214,7 @@ def _scroll(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], background: _
     baselines, y = [], float(spec.height)  # one blank screen first
     for i, row in enumerate(order):
         if i and row.entry != order[i - 1].entry:
-            y += pitch * ENTRY_GAP
+            y += pitch * spec.entry_gap
         y += pitch
         baselines.append(y)
     height = int(y + pitch + spec.height)
@@ -259,11 +268,11 @@ def _cards(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], background: _B
 
     def baselines(members: list[_Row]) -> list[float]:
         gaps = len({r.entry for r in members}) - 1
-        y = (spec.height - len(members) * pitch - pitch * ENTRY_GAP * gaps) / 2
+        y = (spec.height - len(members) * pitch - pitch * spec.entry_gap * gaps) / 2
         out = []
         for j, row in enumerate(members):
             if j and row.entry != members[j - 1].entry:
-                y += pitch * ENTRY_GAP
+                y += pitch * spec.entry_gap
             y += pitch
             out.append(y - pitch * 0.25)
         return out

@@ -22,6 +22,22 @@ _LATIN_WORD = re.compile(r"[A-Z][a-z]+(?:[-'][A-Za-z][a-z]+)?")
 _HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]+")
 # Korean composite titles as rolls print them (a tight middle dot or slash between two jobs)
 COMPOSITE_ROLES = ("조연출·편집", "촬영·조명", "구성·연출", "분장·미용", "편집/CG", "음향·믹싱", "미술·소품")
+# Film and broadcast crew titles as Korean end credits print them, many of which the layout's role lexicon does not
+# know (team and rank suffixes 팀/실장/부장/기사, loanword jobs, investors and distributors): authored here, not taken
+# from the lexicon, so a dev roll does not share the pipeline's idea of what a role looks like. Several read like
+# a Korean name to a surname test (조감독, 제작팀, 조명팀, 차량, 배급).
+FILM_CREW_ROLES = (
+    "조감독", "제작실장", "제작부장", "제작팀", "연출팀", "촬영팀", "조명팀", "미술팀", "의상팀", "분장팀", "그립팀",
+    "포커스풀러", "붐오퍼레이터", "동시녹음기사", "스틸", "메이킹", "현장편집", "로케이션", "섭외", "차량", "발전차",
+    "렌탈", "데이터매니저", "무술팀", "스턴트", "캐스팅디렉터", "프로덕션디자이너", "컨셉아트", "작곡", "편곡",
+    "주제가", "현장음", "후반작업", "예고편", "포스터", "배급", "투자", "제작투자", "책임투자", "제작자", "회계",
+    "케이터링", "지미집", "의상실장", "헤어실장", "소품팀", "제작관리", "자료조사", "성우", "촬영", "조명", "편집",
+    "각본", "음악", "미술감독", "동시녹음", "특수분장", "색보정", "믹싱", "시각효과", "스크립터",
+    # mixed Korean/Latin and spaced titles
+    "VFX 슈퍼바이저", "라인 PD", "DI 컬러리스트", "B캠 촬영", "CG 팀장", "프로덕션 디자이너", "사운드 디자인",
+)
+# lines set between a role and its names that credit no one
+CONNECTIVES = ("with", "and", "in association with", "together with", "그리고", "featuring")
 LATIN_COMPANIES = ("CJ ENM", "Studio Dragon", "Showbox", "Barunson E&A", "Lotte Entertainment", "Netflix",
                    "MBC C&I", "SBS", "KBS Media", "Megabox Plus M")
 
@@ -139,14 +155,20 @@ def sample_entries(sources: CreditSources, seed: int, n_entries: int = 12, max_n
 
 def sample_mixed_entries(sources: CreditSources, names: Transliterations, seed: int, n_entries: int = 10,
                          max_names: int = 3, shares: dict[str, float] | None = None, english_share: float = 0.25,
-                         composite_share: float = 0.1, no_role_share: float = 0.0) -> list[CreditEntry]:
+                         composite_share: float = 0.1, no_role_share: float = 0.0,
+                         role_pool: tuple[str, ...] | None = None, connective_share: float = 0.0
+                         ) -> list[CreditEntry]:
     """A roll's credits with names of every origin: native Korean (drama list), Hangul-written foreign and
     Latin names (transliteration pairs, some with a tight middle dot), and companies (drama list's production
-    companies, Latin company names); Korean, English and composite role titles; ``origins`` tag every name."""
+    companies, Latin company names); Korean, English and composite role titles; ``origins`` tag every name.
+    ``role_pool``: draw the titles from this list instead (e.g. ``FILM_CREW_ROLES``), no English or composites;
+    ``connective_share``: that share of credits sets a line crediting no one (``CONNECTIVES``) above its names."""
     rng = np.random.default_rng(seed)
     shares = shares or {"korean": 0.4, "foreign_hangul": 0.3, "latin": 0.22, "company": 0.08}
     kinds, weights = list(shares), np.asarray(list(shares.values()), float)
     pool_ko, pool_en = list(sources.korean_roles), list(sources.english_roles)
+    if role_pool is not None:
+        pool_ko, pool_en, composite_share = list(role_pool), [], 0.0
     companies = [c for c in list(sources.companies) + list(LATIN_COMPANIES) if not _PERSON_LIKE.fullmatch(c)]
     entries = []
     for _ in range(n_entries):
@@ -176,5 +198,6 @@ def sample_mixed_entries(sources: CreditSources, names: Transliterations, seed: 
             if name not in chosen:
                 chosen.append(name)
                 origins.append(origin)
-        entries.append(CreditEntry(role=role, names=tuple(chosen), origins=tuple(origins)))
+        connective = str(rng.choice(CONNECTIVES)) if connective_share and rng.random() < connective_share else ""
+        entries.append(CreditEntry(role=role, names=tuple(chosen), origins=tuple(origins), connective=connective))
     return entries

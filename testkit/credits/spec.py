@@ -49,6 +49,9 @@ class CreditEntry(BaseModel):
     role: str = Field("", description="\"\": a roll that names no role (names only)")
     names: tuple[str, ...] = Field(min_length=1)
     origins: tuple[str, ...] = Field((), description="per name: korean | foreign_hangul | latin | company")
+    connective: str = Field("", description="a line under the role that credits no one (\"with\", \"in "
+                            "association with\", \"그리고\"), drawn in the role style above the names where a "
+                            "role heads its names")
 
 
 class CreditRollSpec(BaseModel):
@@ -68,6 +71,7 @@ class CreditRollSpec(BaseModel):
     text_size: float = Field(0.045, gt=0.01, lt=0.2)
     role_scale: float = Field(0.85, gt=0.3, le=1.5, description="role text size relative to names")
     line_spacing: float = Field(1.75, ge=1.2)
+    entry_gap: float = Field(0.6, ge=0, le=3, description="extra space between two credits, in line pitches")
     names_per_line: int = Field(1, ge=1, le=4)
     columns: int = Field(3, ge=2, le=3, description="name columns of the columns layout")
     name_separator: Literal["gap", "comma", "dot"] = Field(

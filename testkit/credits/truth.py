@@ -11,7 +11,7 @@ class TruthLine(BaseModel):
     text: str  # what a reader reads: role and names separated by single spaces, no dot leaders or slashes
     role: str | None  # the role this line states (None for a continuation line of names)
     names: list[str]
-    kind: str  # "pair" (role and names), "heading" (a role above its list), "names"
+    kind: str  # "pair" (role and names), "heading" (a role above its list), "names", "connective" (credits no one)
     entry: int  # index of the credit entry it belongs to
     first_s: float  # entirely on screen from ...
     last_s: float  # ... to (inclusive)

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidsearch.credits.cleanup import clean_text, split_fields, split_names
-from vidsearch.credits.lexicon import clean_role, correct_korean_role, name_score, role_score
+from vidsearch.credits.lexicon import clean_role, correct_korean_role, is_connective, name_score, role_score
 from vidsearch.credits.reader import ReadLine
+from vidsearch.credits.structure import block_openers, column_edges, headed_blocks, on_edges
 
 
 _HANGUL_ONLY = re.compile(r"[\uac00-\ud7a3 ]+")
@@ -137,6 +138,8 @@ def find_gutter(rows: Sequence[_Row], frame_width: int) -> float | None:
         lefts = [t for t in lefts if t.strip()]
         if lefts and sum(role_score(clean_role(t)) >= 0.8 for t in lefts) >= 0.5 * len(lefts):
             return gutter
+        if column_edges(rows, gutter, frame_width) is not None:
+            return gutter  # titles the lexicon lacks, set flush right against names set flush left
     return None
 
 
@@ -199,6 +202,11 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
     if not rows:
         return []
     gutter = find_gutter(rows, frame_width)
+    edges = column_edges(rows, gutter, frame_width) if gutter is not None else None
+    headings, in_blocks = headed_blocks(rows, block_openers(rows)) if gutter is None else ([False] * len(rows), False)
+    # set in blocks, one heading each (or none: names only): a row in smaller type than the rest inside a block is
+    # a name (a Latin or Hangul-written foreign name's box is shorter) or a connective ("그리고"), never a heading
+    small_heads = not in_blocks
     typical = _typical_heights(rows)
     out: list[CreditLine] = []
     role: str | None = None
@@ -207,7 +215,7 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
     pending: tuple[_Row, str, list[str], str | None] | None = None  # a small-type row: (row, text, names, role)
 
     def emit(names: list[str], row: _Row, named: Sequence[ReadLine], under: str | None) -> None:
-        names = [n for n in names if n]
+        names = [n for n in names if n and not is_connective(n)]  # "in association with" credits no one
         if under is None and not all(_NAME_SHAPE.fullmatch(n) for n in names):
             return  # no role vouches for it: text not shaped like names (misread script, stray marks) is not a credit
         if names:
@@ -225,7 +233,7 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
                 emit(names, small, small.pieces, under)
         pending = None
 
-    for row in rows:
+    for i, row in enumerate(rows):
         if last is not None and (row.run != last.run or row.roll_y - last.roll_y > 3.5 * max(row.height, last.height)):
             settle(False)
             role = None  # a new card or a wide gap: names after it do not inherit the role before it
@@ -240,7 +248,7 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
         last = row
         left = [p for p in row.pieces if gutter is not None and p.box.x1 <= gutter]
         right = [p for p in row.pieces if gutter is not None and p.box.x0 >= gutter]
-        if left and right and _names_across(left):
+        if left and right and _names_across(left) and not on_edges(left, right, edges, frame_width):
             settle(False)
             role, previous = None, "names"  # a centred row of names that no role heads straddles the gutter
             emit([n for p in left + right for n in split_names(p.text)], row, row.pieces, None)
@@ -254,6 +262,10 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
             continue
         kind, text_role, names = _classify_single(row.text, row.height, typical[_is_latin(row)],
                                                   previous == "heading")
+        if headings[i] and kind in ("names", "small"):
+            kind, text_role = "heading", row.text  # opens a block set under a heading: its title, known or not
+        elif kind == "small" and not small_heads:
+            kind = "names"
         settle(kind == "names")
         if kind == "small":
             pending, kind = (row, text_role or "", names, role), "heading"

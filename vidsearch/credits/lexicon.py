@@ -99,6 +99,19 @@ def role_score(text: str) -> float:
     return 0.0
 
 
+# lines a roll sets between a role and its names that credit no one
+CONNECTIVES = frozenset({"and", "with", "in association with", "together with", "featuring", "feat.", "also",
+                         "and introducing", "introducing", "as", "by", "그리고", "및", "외", "외 다수", "함께"})
+_LOWER_WORDS = re.compile(r"[a-z][a-z.'\-]*(?: [a-z][a-z.'\-]*)*")
+
+
+def is_connective(text: str) -> bool:
+    """"in association with", "그리고", "with": a connecting phrase, or Latin words with no capital at all (names
+    and companies are capitalised), never a credited name."""
+    compact = " ".join(strip_decoration(normalise(text)).split())
+    return compact.lower() in CONNECTIVES or bool(_LOWER_WORDS.fullmatch(compact))
+
+
 def is_korean_name(token: str) -> bool:
     if not _HANGUL_NAME.fullmatch(token) or role_score(token) >= 0.8:
         return False

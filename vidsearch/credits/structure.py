@@ -1,0 +1,116 @@
+"""A roll's own structure, read from geometry rather than from what the words mean.
+
+The role lexicon knows broadcast job titles, but real film and broadcast credits print many it does not (팀/실장/부장
+ranks, loanword jobs, investors and distributors), and some of those read like a Korean personal name to a surname
+test (조감독, 제작팀, 조명팀). Where the text cannot tell a title from a name, the layout still can:
+
+- **Two columns**: the role column is set flush right against the gutter and the name column flush left from it,
+  so the pieces left of the gutter end at one x and those right of it start at one x, while the titles' own
+  starts vary with their length. Centred name columns end and start wherever each name's length puts them.
+- **Blocks**: credits are set in blocks, one role each, with more space between blocks than between the rows of
+  one block (or a cut between cards). Where blocks open with a single line and a fair share of those lines are
+  titles the lexicon knows, the opening line of every block is that block's role heading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from vidsearch.credits.lexicon import KOREAN_ROLE_WORDS, clean_role, name_score, role_score
+from vidsearch.credits.reader import ReadLine
+
+ALIGN_TOLERANCE = 0.012  # of the frame width: how far apart the edges of one column's pieces may be
+EDGE_TOLERANCE = 0.006  # of the frame width: a row's pieces stand on the column edges (not a centred pair near them)
+MAX_ACROSS = 0.1  # share of rows whose text may cross a two-column gutter (a names-only row between credits)
+BLOCK_GAP = 1.2  # a gap this many usual row pitches or more opens a new block (rows of one block: within 1.07)
+KNOWN_HEADINGS = 0.3  # share of block openers the lexicon must know for the section to be set in headed blocks
+PERSONAL_OPENERS = 0.5  # ... or it knows some, and at most this share read like personal names (a names-only roll)
+
+
+class RowLike(Protocol):
+    pieces: list[ReadLine]
+    run: int
+    roll_y: float
+    height: float
+
+
+def column_edges(rows: Sequence[RowLike], gutter: float, frame_width: int) -> tuple[float, float] | None:
+    """(role column's right edge, name column's left edge) when the rows split by ``gutter`` are set flush right
+    and flush left against it, with titles of varying length on the left, and hardly any text crosses it; else
+    None."""
+    lefts, rights, across = [], [], 0
+    for row in rows:
+        left = [p for p in row.pieces if p.readable and p.box.x1 <= gutter]
+        right = [p for p in row.pieces if p.readable and p.box.x0 >= gutter]
+        if any(p.readable and p.box.x0 < gutter < p.box.x1 for p in row.pieces):
+            across += 1
+        elif left and right:
+            lefts.append(max(left, key=lambda p: p.box.x1))
+            rights.append(min(right, key=lambda p: p.box.x0))
+    # text crossing the gap (centred headings, single centred names) says the gap is between two centred names
+    if len(lefts) < 3 or across > MAX_ACROSS * len(rows):
+        return None
+    tolerance = ALIGN_TOLERANCE * frame_width
+    end, start = float(np.median([p.box.x1 for p in lefts])), float(np.median([p.box.x0 for p in rights]))
+    flush = [left for left, right in zip(lefts, rights)
+             if abs(left.box.x1 - end) <= tolerance and abs(right.box.x0 - start) <= tolerance]
+    # centred pairs of names of one width line up too, but then their starts do as well, and pairs of other
+    # widths do not: a two-column roll has (nearly) every split row flush, with titles of several lengths
+    if len(flush) < 3 or len(flush) < 0.8 * len(lefts) or np.ptp([p.box.x0 for p in flush]) <= tolerance:
+        return None
+    return end, start
+
+
+def on_edges(left: Sequence[ReadLine], right: Sequence[ReadLine], edges: tuple[float, float] | None,
+             frame_width: int) -> bool:
+    """The row's text stands on both column edges: a title and its names, whatever the title's words."""
+    if edges is None or not left or not right:
+        return False
+    tolerance = EDGE_TOLERANCE * frame_width
+    return abs(max(p.box.x1 for p in left) - edges[0]) <= tolerance \
+        and abs(min(p.box.x0 for p in right) - edges[1]) <= tolerance
+
+
+def block_openers(rows: Sequence[RowLike]) -> list[bool]:
+    """Per row: it opens a block (first of its run, or after a gap wider than the usual row pitch)."""
+    gaps = [b.roll_y - a.roll_y for a, b in zip(rows, rows[1:]) if a.run == b.run]
+    # the usual pitch is the shorter one: a roll of one-name credits has more gaps between blocks than in them
+    pitch = float(np.percentile(gaps, 20)) if gaps else 0.0
+    opens = []
+    for i, row in enumerate(rows):
+        before = rows[i - 1] if i else None
+        opens.append(before is None or before.run != row.run or row.roll_y - before.roll_y > BLOCK_GAP * pitch)
+    return opens
+
+
+def _has_role_word(text: str) -> bool:
+    """A title the lexicon knows, or one holding a job word inside it (제작실장, 의상팀, VFX 슈퍼바이저): a vote
+    for a section set under headings, never a judgement on one line (a name may hold one: 조명희)."""
+    compact = text.replace(" ", "")
+    return role_score(text) >= 0.8 or any(word in compact for word in KOREAN_ROLE_WORDS if len(word) >= 2)
+
+
+def headed_blocks(rows: Sequence[RowLike], opens: Sequence[bool]) -> tuple[list[bool], bool]:
+    """Per row, whether it is the role heading of its block; and whether the section is set in blocks at all
+    (two or more blocks of several rows). Headings only where the section is set in headed blocks: each block
+    opened by a single line, and either a fair share of those lines titles or holding a job word, or some
+    titles the lexicon knows and most lines not shaped like personal names (a names-only roll's blocks open with names: the lexicon knows none of
+    them as titles, and most look like names)."""
+    openers = [i for i in range(len(rows)) if opens[i] and i + 1 < len(rows) and not opens[i + 1]]
+    none = [False] * len(rows)
+    if len(openers) < 2:
+        return none, False
+    single = [i for i in openers if len([p for p in rows[i].pieces if p.readable]) == 1]
+    if len(single) < 2 or len(single) < 0.8 * len(openers):
+        return none, True
+    texts = [clean_role(" ".join(p.text for p in rows[i].pieces if p.readable)) for i in single]
+    known = sum(role_score(t) >= 0.8 for t in texts)
+    titled = sum(_has_role_word(t) for t in texts)
+    personal = sum(name_score(t) >= 0.7 for t in texts)
+    if titled < KNOWN_HEADINGS * len(single) and not (known and personal <= PERSONAL_OPENERS * len(single)):
+        return none, True
+    chosen = set(single)
+    return [i in chosen for i in range(len(rows))], True
