@@ -196,7 +196,7 @@ class SectionReader:
     def _sample(self, path: Path, start_s: float, end_s: float, timings: dict[str, float]
                 ) -> tuple[list[_Observation], list[tuple[float, FrameAlignment]], int, int]:
         s = self.settings
-        aligner = OnlineAligner()
+        aligner = OnlineAligner(steady_speed=s.align_steady_speed)
         schedule = DetectionSchedule(s)
         timeline: list[tuple[float, FrameAlignment]] = []
         observations: list[_Observation] = []
@@ -208,7 +208,7 @@ class SectionReader:
             sampled += 1
             started = time.perf_counter()
             mask = edge_mask(frame.image)
-            alignment = aligner.add(mask, frame.image.shape[0])
+            alignment = aligner.add(mask, frame.image.shape[0], frame.t)
             timings["align"] = timings.get("align", 0.0) + time.perf_counter() - started
             timeline.append((frame.t, alignment))
             speed = aligner.speed(alignment.run)  # frame pixels per sampled frame

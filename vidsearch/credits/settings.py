@@ -47,6 +47,9 @@ class CreditSettings(BaseModel):
 
     # Reading a section (vidsearch/credits/reader.py)
     align_fps: float = Field(4.0, gt=0, le=30, description="frames per second sampled to follow the roll")
+    align_steady_speed: bool = Field(False, description="before calling a cut over busy footage, test whether the "
+                                     "edges that moved at one steady speed over the last frames go on (follows "
+                                     "rolls over footage busier than the text; off: dev bench reads no better yet)")
     detect_interval_s: float = Field(2.0, gt=0, description="most seconds between detector runs on a moving roll")
     read_detector_side: int = Field(1280, ge=64, description="detector input's longest side while reading "
                                     "credits: role titles are small, often grey (PP-OCR's own default is ~1300x736)")
