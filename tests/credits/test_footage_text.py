@@ -84,3 +84,36 @@ def test_a_short_run_before_the_main_roll_is_read_by_the_main_roll_where_it_cove
 def test_no_main_roll_among_still_cards():
     cards = [(t * 0.25, FrameAlignment(int(t // 12), 0.0, 0.0, 1.0, measured=t % 12 > 0)) for t in range(48)]
     assert main_roll(cards, HEIGHT) is None
+
+
+def _read(text: str, confidence: float, x0: int, width: int, roll_y: float, first: float, last: float, run: int = 0):
+    from vidsearch.credits.reader import ReadLine
+
+    y0 = int(roll_y) - 15
+    return ReadLine(text, confidence, (), Box(x0, y0, x0 + width, y0 + 30), run, roll_y, first, last, first)
+
+
+def test_two_reads_at_one_place_of_the_roll_at_one_time_are_one_line():
+    """Tracking split a line over busy footage; the two tracks were read differently (이덕희 / 에텍회): one line,
+    the surer read. A role and its name on one row, a piece of a row, and a later card at the same place stay."""
+    from vidsearch.credits.places import same_place
+
+    line = _read("이덕희", 0.97, 672, 110, 713.5, 13.25, 24.0)
+    split = _read("에텍회", 0.64, 664, 112, 714.4, 15.0, 18.5)
+    assert same_place(line, split) and same_place(split, line)
+    role = _read("미술", 0.97, 560, 100, 714.0, 13.0, 23.5)  # its box reaches a little into the name's
+    assert not same_place(line, role)
+    row = _read("박희권   최유정", 0.9, 560, 300, 714.0, 13.0, 23.5)
+    assert not same_place(row, line)
+    assert not same_place(line, _read("에텍회", 0.64, 664, 112, 714.4, 15.0, 18.5, run=1))
+    assert not same_place(line, _read("이정진", 0.9, 672, 110, 713.0, 24.5, 30.0))
+
+
+def test_the_reader_keeps_the_surer_read_of_a_split_line(credit_settings):
+    from vidsearch.credits.reader import SectionReader
+
+    reader = SectionReader(credit_settings.credits, detector=None, engine=None)  # dedupe needs neither
+    kept = reader._dedupe([_read("에텍회", 0.64, 664, 112, 714.4, 15.0, 18.5),
+                           _read("이덕희", 0.97, 672, 110, 713.5, 13.25, 24.0),
+                           _read("미술", 0.97, 560, 100, 714.0, 13.0, 23.5)])
+    assert sorted(k.text for k in kept) == sorted(["미술", "이덕희"])

@@ -24,6 +24,7 @@ import numpy as np
 from vidsearch.credits.align import FrameAlignment, OnlineAligner, edge_mask
 from vidsearch.credits.cleanup import clean_text, letter_share
 from vidsearch.credits.footage import covered_by_main_roll, main_roll, off_the_roll
+from vidsearch.credits.places import covers, same_place
 from vidsearch.credits.schedule import DetectionSchedule
 from vidsearch.credits.settings import CreditSettings
 from vidsearch.media.frames import Cv2FrameSource, Frame
@@ -152,17 +153,6 @@ def _similar(a: str, b: str) -> float:
     if not a or not b:
         return 0.0
     return difflib.SequenceMatcher(None, a, b).ratio()
-
-
-def _covers(whole: ReadLine, part: ReadLine) -> bool:
-    """``part`` is a piece of the same row that ``whole`` spans, and its text is inside whole's."""
-    if whole.run != part.run or whole.overlay != part.overlay or whole.box.width <= part.box.width:
-        return False
-    if abs(whole.roll_y - part.roll_y) > 0.5 * max(whole.height, part.height) and not whole.overlay:
-        return False
-    inner = part.text.replace(" ", "")
-    return bool(inner) and whole.box.x_overlap(part.box) >= 0.85 * part.box.width \
-        and inner in whole.text.replace(" ", "")
 
 
 class SectionReader:
@@ -338,7 +328,11 @@ class SectionReader:
         return first, last, min(max(best, first), last)
 
     def _same_line(self, a: ReadLine, b: ReadLine) -> bool:
-        if a.overlay != b.overlay or _similar(a.text, b.text) < self.settings.dedupe_similarity:
+        if a.overlay != b.overlay:
+            return False
+        if not a.overlay and same_place(a, b):  # one place on the roll holds one line, however it was read
+            return True
+        if _similar(a.text, b.text) < self.settings.dedupe_similarity:
             return False
         if a.overlay:  # overlays stay put on the screen
             return _box_iou(a.box, b.box) >= 0.5
@@ -355,9 +349,9 @@ class SectionReader:
                 duplicate.first_s = min(duplicate.first_s, line.first_s)
                 duplicate.last_s = max(duplicate.last_s, line.last_s)
         # one detection cut "박희권   최유정" as one piece, another as two: keep the whole, drop the parts
-        parts = [b for b in kept if any(a is not b and _covers(a, b) for a in kept)]
+        parts = [b for b in kept if any(a is not b and covers(a, b) for a in kept)]
         for part in parts:
-            whole = next(a for a in kept if a is not part and _covers(a, part))
+            whole = next(a for a in kept if a is not part and covers(a, part))
             whole.first_s, whole.last_s = min(whole.first_s, part.first_s), max(whole.last_s, part.last_s)
         return sorted((x for x in kept if not any(x is p for p in parts)), key=lambda x: (x.run, x.roll_y, x.box.x0))
 
@@ -375,10 +369,11 @@ class SectionReader:
         by_time: dict[float, list[_Observation]] = {}
         for obs in observations:
             by_time.setdefault(obs.t, []).append(obs)
-        tracks = [t for t in tracks if not off_the_roll(t, timeline, by_time, _same_picture)]
-        main = main_roll(timeline, observations[0].frame_height) if observations else None
-        if main is not None:
-            tracks = [t for t in tracks if not covered_by_main_roll(t, main, timeline, set(by_time))]
+        if self.settings.align_steady_speed and observations:  # offsets good enough to say where the roll was
+            tracks = [t for t in tracks if not off_the_roll(t, timeline, by_time, _same_picture)]
+            main = main_roll(timeline, observations[0].frame_height)
+            if main is not None:
+                tracks = [t for t in tracks if not covered_by_main_roll(t, main, timeline, set(by_time))]
         started = time.perf_counter()
         results = self._read(tracks) if tracks else []
         timings["ocr"] = time.perf_counter() - started
