@@ -105,3 +105,49 @@ def test_a_cut_between_cards_over_busy_footage_is_still_a_cut():
     masks = [card_a | _footage(rng) for _ in range(5)] + [card_b | _footage(rng) for _ in range(5)]
     runs = [a.run for a in align_frames(masks, frame_height=720)]
     assert runs[5] != runs[4] and len(set(runs[7:])) == 1 and runs[2] == runs[4]
+
+
+def _busier_footage(rng: np.random.Generator, frames: int, shape: tuple[int, int] = (360, 320),
+                    patches: int = 40) -> list[np.ndarray]:
+    """Edges of footage busier than the roll: striped patches, each moving at its own steady velocity (some
+    sideways, some up or down), covering about a fifth of the frame in edges."""
+    h, w = shape
+    start = rng.uniform(0, 1, (patches, 2)) * (w, h)
+    velocity = rng.uniform(-14, 14, (patches, 2))
+    size = rng.integers(20, 70, (patches, 2))
+    out = []
+    for k in range(frames):
+        mask = np.zeros(shape, bool)
+        for (x, y), (pw, ph) in zip((start + velocity * k) % (w, h), size):
+            x, y = int(x), int(y)
+            mask[y:y + ph:4, x:x + pw] = True
+            mask[y:y + ph, x:x + pw:5] = True
+        out.append(mask)
+    return out
+
+
+def test_a_roll_over_footage_busier_than_the_text_is_followed_at_its_steady_speed():
+    """Footage edges outnumber the text's many times over, and by chance 'follow' any shift for a frame: the
+    pair tests call a cut nearly every frame. Only the roll moves at one steady speed over several frames."""
+    rng = np.random.default_rng(11)
+    roll = _roll(height=3000)
+    speed = 6.5
+    footage = _busier_footage(rng, 60)
+    text = [roll[int(round(k * speed)):int(round(k * speed)) + 360] for k in range(60)]
+    masks = [t | f for t, f in zip(text, footage)]
+    assert np.mean(footage) > 1.5 * np.mean(text)  # the footage's edges outnumber the text's
+    without = align_frames(masks, frame_height=360)
+    assert len({a.run for a in without}) > 10  # the pair tests alone cut it up
+    alignments = align_frames(masks, frame_height=360, steady_speed=True)
+    assert len({a.run for a in alignments[8:]}) == 1
+    moved = alignments[-1].offset - alignments[8].offset
+    assert moved == pytest.approx(51 * speed, abs=6.0)
+
+
+def test_cards_over_busier_footage_still_cut_with_the_steady_speed_test():
+    rng = np.random.default_rng(12)
+    card_a, card_b = _roll(seed=1)[:360], _roll(seed=2)[:360]
+    footage = _busier_footage(rng, 16)
+    masks = [card_a | footage[k] for k in range(8)] + [card_b | footage[8 + k] for k in range(8)]
+    runs = [a.run for a in align_frames(masks, frame_height=720, steady_speed=True)]
+    assert runs[8] != runs[7]

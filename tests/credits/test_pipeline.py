@@ -105,6 +105,21 @@ def test_the_reader_reads_each_line_once(extractor, programme):
     assert frames  # the truth's times are inside the video
 
 
+def test_a_roll_still_moving_where_its_section_ends_is_read_to_its_end(extractor, programme):
+    """The scan places a section's end only roughly (over busy footage it missed a roll's last 15 s): the reader
+    follows the roll on while it keeps moving, and stops where it ends."""
+    path, truth = programme
+    cut = (truth.lines[0].first_s + truth.lines[-1].first_s) / 2
+    late = [n for line in truth.lines if line.first_s > cut + 1.0 for n in line.names]
+    assert late
+    section = extractor.reader.read(path, truth.start_s, cut, follow_until_s=truth.duration_s + 30)
+    read = " ".join(line.text for line in section.lines).replace(" ", "")
+    assert all(name.replace(" ", "") in read for name in late), (late, read)
+    assert cut < section.end_s <= truth.duration_s + 0.5
+    short = extractor.reader.read(path, truth.start_s, cut)  # not followed: what the section alone holds
+    assert not any(name.replace(" ", "") in " ".join(x.text for x in short.lines).replace(" ", "") for name in late[-1:])
+
+
 @pytest.mark.slow
 def test_the_gap_cropping_method_reads_the_roll_too(extractor, programme, credit_settings):
     from vidsearch.credits.reader import SectionReader

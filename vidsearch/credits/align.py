@@ -11,6 +11,12 @@ Over busy moving footage the picture's own edges outnumber the text's, so the wh
 previous frame again and every frame would look like a cut. Before calling a cut, the aligner therefore asks again
 with only the edges that followed the roll from the frame before the previous one to the previous one (what moved
 with the text; the footage moves its own way): if nearly all of those are found again, the roll goes on.
+
+Footage busier still (stripes, grids, signs: a fifth of the frame in edges) defeats that test too: by chance much
+of the footage "follows" any shift for one frame, and once a cut is called the chain is lost. The last resort
+(``RollPersistence``) uses what only a roll does: it moves at one steady speed. Edges found at the same place on
+the roll in each of the last frames, at one speed, are the roll's text (footage coincides with that by chance
+only rarely, and shapes that move sideways never); if the current frame shows them again, the roll goes on.
 """
 
 from __future__ import annotations
@@ -72,6 +78,107 @@ def _subcell(values: np.ndarray, peak: int) -> float:
     return 0.0 if denominator >= 0 else float(np.clip(0.5 * (left - right) / denominator, -0.5, 0.5))
 
 
+def _rows_moved(mask: np.ndarray, d: int) -> np.ndarray:
+    """``out[y] = mask[y + d]`` (False outside): where content that scrolled up by ``d`` rows came from."""
+    out = np.zeros_like(mask)
+    h = mask.shape[0]
+    if abs(d) < h:
+        out[max(0, -d):min(h, h - d)] = mask[max(0, d):min(h, h + d)]
+    return out
+
+
+class RollPersistence:
+    """Steady-speed test over the last ``depth`` frames: is the roll still moving on, and by how much?"""
+
+    def __init__(self, depth: int = 4, min_found: float = 0.75, min_share: float = 0.002,
+                 search_every: int = 6) -> None:
+        self.depth = depth
+        self.min_found = min_found  # share of the steady edges found again in the current frame
+        self.min_share = min_share  # least share of the frame the steady edges must cover (text, not chance)
+        self.search_every = search_every  # a search over all speeds (no usable hint) at most once per this many
+        self.history: list[np.ndarray] = []  # the last ``depth`` masks, oldest first
+        self.times: list[float] = []  # their times (sampled frames are not evenly spaced in a video's frames)
+        self.hint: float | None = None  # the roll's last speed, mask rows per unit of time
+        self._since_search = search_every
+
+    def push(self, mask: np.ndarray, t: float) -> None:
+        if self.history and self.history[-1].shape != mask.shape:
+            self.history, self.times = [], []
+        self.history = (self.history + [mask])[-self.depth:]
+        self.times = (self.times + [t])[-self.depth:]
+
+    def steady(self, speed: float) -> np.ndarray:
+        """Edges of the last frame that were where a roll at ``speed`` carried them from, in each earlier frame."""
+        last = self.history[-1].copy()
+        for older, t in zip(self.history[:-1], self.times[:-1]):
+            last &= _rows_moved(older, int(round(speed * (self.times[-1] - t))))
+        return last
+
+    def _best(self, mask: np.ndarray, shifts: np.ndarray, step: float) -> tuple[float, float, np.ndarray] | None:
+        """(shift, share found, steady edges) of the speed whose steady edges ``mask`` shows most of, ``shifts`` (this
+        step's) to choose from; None if none is found well enough."""
+        best: tuple[int, float, float, np.ndarray] | None = None
+        for d in shifts:
+            if abs(d) < 1:
+                continue
+            steady = self.steady(d / step)
+            count = int(steady.sum())
+            if count < self.min_share * mask.size:
+                continue
+            found = int((steady & _rows_moved(mask, -int(round(d)))).sum())
+            if found >= self.min_found * count and (best is None or found > best[0]):
+                best = (found, float(d), found / count, steady)
+        return None if best is None else best[1:]
+
+    def follow(self, mask: np.ndarray, t: float, max_shift: int) -> tuple[float, float] | None:
+        """(shift in mask rows since the last frame, share found again) if the steady edges of the last frames go
+        on in ``mask`` at one speed; None otherwise (a cut, or footage only)."""
+        if len(self.history) < self.depth or self.history[-1].shape != mask.shape or t <= self.times[-1]:
+            return None
+        step = t - self.times[-1]
+        best = None
+        if self.hint is not None and abs(self.hint * step) >= 1:
+            guess = self.hint * step
+            best = self._best(mask, np.arange(guess - 2.0, guess + 2.01, 0.25), step)
+        if best is None and self._since_search >= self.search_every:
+            self._since_search = 0
+            coarse = self._coarse_shift(mask, max_shift, step)
+            if coarse is not None:
+                best = self._best(mask, np.arange(coarse - 1.0, coarse + 1.01, 0.25), step)
+        self._since_search += 1
+        if best is None:
+            return None
+        shift, share, steady = best
+        # this step's shift to a fraction of a row, from the steady edges alone (the footage's do not pull it)
+        shifts = np.arange(int(round(shift)) - 2, int(round(shift)) + 3)
+        _, recall = shift_scores(steady, mask, shifts)
+        peak = int(np.argmax(recall))
+        shift = float(shifts[peak] + _subcell(recall, peak))
+        self.hint = shift / step
+        return shift, share
+
+    def _coarse_shift(self, mask: np.ndarray, max_shift: int, step: float) -> float | None:
+        """Whole-row shift of this step whose steady edges are most found again, on masks narrowed 4x (cheap)."""
+        def narrow(m: np.ndarray) -> np.ndarray:
+            w = m.shape[1] // 4 * 4
+            return m[:, :w].reshape(m.shape[0], -1, 4).any(axis=2)
+        frames = [narrow(m) for m in self.history]
+        current = narrow(mask)
+        span = max(step, self.times[-1] - self.times[0])
+        limit = min(max_shift, int(mask.shape[0] / 2 * step / span))  # the steady edges must stay on screen
+        best, best_found = None, 0
+        for d in range(-limit, limit + 1):
+            if abs(d) < 1:
+                continue
+            steady = frames[-1].copy()
+            for older, t in zip(frames[:-1], self.times[:-1]):
+                steady &= _rows_moved(older, int(round(d / step * (self.times[-1] - t))))
+            found = int((steady & _rows_moved(current, -d)).sum())
+            if found > best_found:
+                best, best_found = float(d), found
+        return best
+
+
 @dataclass(frozen=True)
 class FrameAlignment:
     run: int  # frames of one run show one continuous picture of text (a roll, or one card)
@@ -86,7 +193,7 @@ class OnlineAligner:
 
     def __init__(self, max_shift_fraction: float = 0.35, min_recall: float = 0.8, still_min_iou: float = 0.85,
                  prior_weight: float = 0.15, followed_min_recall: float = 0.85, followed_min_share: float = 0.002,
-                 followed_max_part: float = 0.7) -> None:
+                 followed_max_part: float = 0.7, steady_speed: bool = False) -> None:
         self.max_shift_fraction = max_shift_fraction
         self.min_recall = min_recall
         self.still_min_iou = still_min_iou
@@ -101,6 +208,9 @@ class OnlineAligner:
         self._previous_shift = 0
         self._last: FrameAlignment | None = None
         self._shifts: dict[int, list[float]] = {}
+        self.persistence = RollPersistence()
+        self.steady_speed = steady_speed  # the last resort above (RollPersistence) is tried before a cut
+        self._frames = 0
 
     def speed(self, run: int) -> float:
         """Median |shift| per sampled frame of a run so far, in frame pixels (0 for a still card)."""
@@ -132,7 +242,16 @@ class OnlineAligner:
         moved = cv2.dilate(moved.astype(np.uint8), np.ones((3, 1), np.uint8)).astype(bool)
         return mask & moved
 
-    def add(self, mask: np.ndarray, frame_height: int) -> FrameAlignment:
+    def add(self, mask: np.ndarray, frame_height: int, t: float | None = None) -> FrameAlignment:
+        """``t``: the frame's time (sampled frames of a video are not evenly spaced); None: evenly spaced."""
+        t = float(self._frames) if t is None else t
+        self._frames += 1
+        try:
+            return self._add(mask, frame_height, t)
+        finally:
+            self.persistence.push(mask, t)
+
+    def _add(self, mask: np.ndarray, frame_height: int, t: float) -> FrameAlignment:
         previous, last, followed, pair = self._previous, self._last, self._followed, self._pair
         self._previous, self._followed, self._pair = mask, None, None
         if previous is None or last is None or previous.shape != mask.shape:
@@ -162,12 +281,18 @@ class OnlineAligner:
             # only where much of the previous picture did not follow the roll (footage moving its own way): on
             # a still or plain background every edge follows, and a low recall is a real cut
             busy = followed is not None and followed.sum() < self.followed_max_part * previous.sum()
-            kept = self._follow(followed, mask, max_shift) if busy and (recall[best] < self.min_recall or still) \
+            cut = recall[best] < self.min_recall or still
+            kept = self._follow(followed, mask, max_shift) if busy and cut else None
+            steady = self.persistence.follow(mask, t, max_shift) if self.steady_speed and cut and kept is None \
                 else None
             if kept is not None:  # busy footage around text that goes on moving with the roll
                 self._previous_shift = kept[0]
                 shift = (kept[0] + kept[1]) * scale
                 self._last = FrameAlignment(last.run, last.offset + shift, shift, kept[2])
+            elif steady is not None:  # busier footage still: the roll's steady edges go on
+                self._previous_shift = int(round(steady[0]))
+                shift = steady[0] * scale
+                self._last = FrameAlignment(last.run, last.offset + shift, shift, steady[1])
             elif recall[best] < self.min_recall or still:
                 self._previous_shift = 0
                 self._last = FrameAlignment(last.run + 1, 0.0, 0.0, float(recall[best]), measured=False)
@@ -175,14 +300,17 @@ class OnlineAligner:
                 self._previous_shift = int(shifts[best])
                 shift = (self._previous_shift + _subcell(iou, best)) * scale
                 self._last = FrameAlignment(last.run, last.offset + shift, shift, float(recall[best]))
-            moved = self._previous_shift if kept is not None else int(shifts[best])
+            if self._last.measured and abs(self._last.shift) >= scale and len(self.persistence.times):
+                step = t - self.persistence.times[-1]
+                self.persistence.hint = self._last.shift / scale / step if step > 0 else None
+            moved = self._previous_shift if kept is not None or steady is not None else int(shifts[best])
             self._pair = self._kept(previous, mask, moved)
             self._followed = self._kept(pair, mask, moved) if pair is not None else None
         self._shifts.setdefault(self._last.run, []).append(self._last.shift)
         return self._last
 
 
-def align_frames(masks: list[np.ndarray], frame_height: int) -> list[FrameAlignment]:
-    """Offsets and runs for frames in time order (masks from ``edge_mask``)."""
-    aligner = OnlineAligner()
+def align_frames(masks: list[np.ndarray], frame_height: int, steady_speed: bool = False) -> list[FrameAlignment]:
+    """Offsets and runs for frames in time order (masks from ``edge_mask``), evenly spaced in time."""
+    aligner = OnlineAligner(steady_speed=steady_speed)
     return [aligner.add(mask, frame_height) for mask in masks]

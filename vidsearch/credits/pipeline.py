@@ -82,8 +82,10 @@ class CreditExtractor:
             sections = report.sections
             seconds["locate"] = report.seconds
         reading = CreditReading(str(path), duration_s, sections, [])
-        for section in sections:
-            result = self.reader.read(path, section.start_s, section.end_s)
+        for k, section in enumerate(sections):
+            until = min(sections[k + 1].start_s if k + 1 < len(sections) else duration_s,
+                        section.end_s + self.settings.credits.follow_roll_s)
+            result = self.reader.read(path, section.start_s, section.end_s, until)
             for key, value in result.seconds.items():
                 seconds[key] = seconds.get(key, 0.0) + value
             started = time.perf_counter()

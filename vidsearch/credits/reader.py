@@ -23,6 +23,8 @@ import numpy as np
 
 from vidsearch.credits.align import FrameAlignment, OnlineAligner, edge_mask
 from vidsearch.credits.cleanup import clean_text, letter_share
+from vidsearch.credits.footage import covered_by_main_roll, main_roll, off_the_roll
+from vidsearch.credits.places import covers, same_place
 from vidsearch.credits.schedule import DetectionSchedule
 from vidsearch.credits.settings import CreditSettings
 from vidsearch.media.frames import Cv2FrameSource, Frame
@@ -153,17 +155,6 @@ def _similar(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b).ratio()
 
 
-def _covers(whole: ReadLine, part: ReadLine) -> bool:
-    """``part`` is a piece of the same row that ``whole`` spans, and its text is inside whole's."""
-    if whole.run != part.run or whole.overlay != part.overlay or whole.box.width <= part.box.width:
-        return False
-    if abs(whole.roll_y - part.roll_y) > 0.5 * max(whole.height, part.height) and not whole.overlay:
-        return False
-    inner = part.text.replace(" ", "")
-    return bool(inner) and whole.box.x_overlap(part.box) >= 0.85 * part.box.width \
-        and inner in whole.text.replace(" ", "")
-
-
 class SectionReader:
     def __init__(self, settings: CreditSettings, detector: TextDetector, engine: OcrEngine,
                  line_height_px: int = 40, decode_threads: int = 1) -> None:
@@ -193,10 +184,12 @@ class SectionReader:
                                         crop.box.crop(frame.image).copy(), frame.image.shape[0]))
         return out
 
-    def _sample(self, path: Path, start_s: float, end_s: float, timings: dict[str, float]
+    def _sample(self, path: Path, start_s: float, end_s: float, timings: dict[str, float],
+                follow_until_s: float | None = None
                 ) -> tuple[list[_Observation], list[tuple[float, FrameAlignment]], int, int]:
+        """Past ``end_s`` (up to ``follow_until_s``) only while the roll moving at ``end_s`` goes on moving."""
         s = self.settings
-        aligner = OnlineAligner()
+        aligner = OnlineAligner(steady_speed=s.align_steady_speed)
         schedule = DetectionSchedule(s)
         timeline: list[tuple[float, FrameAlignment]] = []
         observations: list[_Observation] = []
@@ -204,15 +197,20 @@ class SectionReader:
         sampled = detected = 0
         source = Cv2FrameSource(path, self.decode_threads)
         clock = time.perf_counter()
-        for frame in source.sample(s.align_fps, start_s, end_s):
+        rolling: int | None = None  # the run moving at end_s, followed past it
+        for frame in source.sample(s.align_fps, start_s, max(end_s, follow_until_s or end_s)):
             sampled += 1
             started = time.perf_counter()
             mask = edge_mask(frame.image)
-            alignment = aligner.add(mask, frame.image.shape[0])
+            alignment = aligner.add(mask, frame.image.shape[0], frame.t)
             timings["align"] = timings.get("align", 0.0) + time.perf_counter() - started
-            timeline.append((frame.t, alignment))
             speed = aligner.speed(alignment.run)  # frame pixels per sampled frame
             moving = speed > 0.005 * frame.image.shape[0]
+            if frame.t <= end_s:
+                rolling = alignment.run if moving and alignment.measured else None
+            elif rolling is None or alignment.run != rolling or not alignment.measured or mask.mean() < 0.0005:
+                break
+            timeline.append((frame.t, alignment))
             crossing = frame.image.shape[0] / (speed * s.align_fps) if moving else np.inf
             if not schedule.due(frame.t, alignment, mask, moving, crossing):
                 continue
@@ -330,7 +328,11 @@ class SectionReader:
         return first, last, min(max(best, first), last)
 
     def _same_line(self, a: ReadLine, b: ReadLine) -> bool:
-        if a.overlay != b.overlay or _similar(a.text, b.text) < self.settings.dedupe_similarity:
+        if a.overlay != b.overlay:
+            return False
+        if not a.overlay and same_place(a, b):  # one place on the roll holds one line, however it was read
+            return True
+        if _similar(a.text, b.text) < self.settings.dedupe_similarity:
             return False
         if a.overlay:  # overlays stay put on the screen
             return _box_iou(a.box, b.box) >= 0.5
@@ -347,19 +349,31 @@ class SectionReader:
                 duplicate.first_s = min(duplicate.first_s, line.first_s)
                 duplicate.last_s = max(duplicate.last_s, line.last_s)
         # one detection cut "박희권   최유정" as one piece, another as two: keep the whole, drop the parts
-        parts = [b for b in kept if any(a is not b and _covers(a, b) for a in kept)]
+        parts = [b for b in kept if any(a is not b and covers(a, b) for a in kept)]
         for part in parts:
-            whole = next(a for a in kept if a is not part and _covers(a, part))
+            whole = next(a for a in kept if a is not part and covers(a, part))
             whole.first_s, whole.last_s = min(whole.first_s, part.first_s), max(whole.last_s, part.last_s)
         return sorted((x for x in kept if not any(x is p for p in parts)), key=lambda x: (x.run, x.roll_y, x.box.x0))
 
-    def read(self, path: Path | str, start_s: float, end_s: float) -> SectionReading:
+    def read(self, path: Path | str, start_s: float, end_s: float, follow_until_s: float | None = None
+             ) -> SectionReading:
+        """``follow_until_s``: a roll still moving at ``end_s`` is read on until it stops, cuts or this time (a
+        sparse scan places a section's end only roughly, and over busy footage it misses a roll's last lines)."""
         timings: dict[str, float] = {}
-        observations, timeline, sampled, detected = self._sample(Path(path), start_s, end_s, timings)
+        observations, timeline, sampled, detected = self._sample(Path(path), start_s, end_s, timings, follow_until_s)
+        end_s = max(end_s, timeline[-1][0]) if timeline else end_s
         self._mark_static(observations)
         # a line is read only where some detection saw it whole; a piece cut by the frame edge is another
         # track's partial view (its picture differs, so tracking kept it apart) or a line never fully shown
         tracks = [t for t in self._track(observations) if any(o.fully_visible() or o.static for o in t.observations)]
+        by_time: dict[float, list[_Observation]] = {}
+        for obs in observations:
+            by_time.setdefault(obs.t, []).append(obs)
+        if self.settings.align_steady_speed and observations:  # offsets good enough to say where the roll was
+            tracks = [t for t in tracks if not off_the_roll(t, timeline, by_time, _same_picture)]
+            main = main_roll(timeline, observations[0].frame_height)
+            if main is not None:
+                tracks = [t for t in tracks if not covered_by_main_roll(t, main, timeline, set(by_time))]
         started = time.perf_counter()
         results = self._read(tracks) if tracks else []
         timings["ocr"] = time.perf_counter() - started
