@@ -40,6 +40,10 @@ CHIP_PADDING = 0.25
 # trade every unseen person's recall for one look-alike pair's precision). Not midpoints between
 # same and different: dev's few portraits per person vary less than real footage (the first calibration, at
 # dev's midpoints, split people of a public face set).
+# Scale: dlib's documented 0.6 (and ENVIRONMENT.md's same 0.34-0.44 / others 0.76-0.87) are distances between
+# its raw descriptors, whose norm is ~1.5; on our unit vectors 0.6 is ~0.40, where dev's photos separate best
+# (bench/faces_embed_path.py: raw 0.61, unit 0.39). The pipeline's embedding equals dlib's own path exactly
+# (tests/faces/test_face_models.py); composing, H.264 and face size cost no separation, lighting some.
 CALIBRATION = Calibration(
     match_distance=0.40,
     cluster_distance=0.39,
