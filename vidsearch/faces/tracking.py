@@ -16,7 +16,7 @@ few embeddings instead of one per frame — without ever following one face into
   at most ``track_check_s`` later, and only new faces, checkpoints and uncertain ones are embedded.
 
 A track's vector is the normalised mean of its best ``faces_per_track`` checkpoint embeddings, the best one
-averaged with its mirror image's (``mirror_best_face``). With tracking off
+averaged with its mirror image's where ``mirror_best_face`` is on (off by default). With tracking off
 every face that passes the quality gate is its own track and is embedded: the baseline the benchmark compares
 against.
 """
