@@ -1,6 +1,6 @@
 """Face thresholds chosen from dev distance distributions at the level each one is used, not by hand.
 
-    python bench/faces_calibrate.py [--captures 4] [--seed 5] [--merge-rate 0.005]
+    python bench/faces_calibrate.py [--captures 4] [--seed 5] [--merge-rate 0.005] [--no-mirror]
 
 Every dev identity's photos (``../shared/eval/dev/faces``, never heldout) are cropped as the composer shows
 them (140 px, the face about half of it) and recorded ``--captures`` times each with a random lighting and
@@ -16,6 +16,9 @@ and different-person pairs, the distance at the level each threshold is applied:
   per-video clustering's ``cluster_distance``);
 * ``centroid`` — one group's centroid against another's (3 faces each: persons of different videos,
   ``identity_distance``).
+
+At the group levels each face is the mean of its embedding and its mirror image's, as a track's best face is in
+the pipeline (``mirror_best_face``; ``--no-mirror`` measures single embeddings, as before stop 15).
 
 At each level the chosen threshold is the largest one whose false-merge rate over different-person pairs stays
 within ``--merge-rate`` (see ``choose``) and at which no single pair of different people merges in more than
@@ -48,10 +51,11 @@ from vidsearch.faces.settings import FaceSettings  # noqa: E402
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def embed_captures(model, people, captures: int, seed: int,
-                   sharpness_of: list | None = None) -> dict[str, list[tuple[int, np.ndarray]]]:
+def embed_captures(model, people, captures: int, seed: int, sharpness_of: list | None = None,
+                   mirrored: dict | None = None) -> dict[str, list[tuple[int, np.ndarray]]]:
     """Identity → (photo index, embedding) of every captured face found; ``sharpness_of`` collects
-    (identity, sharpness, embedding) of each."""
+    (identity, sharpness, embedding) of each; ``mirrored`` the same entries as the pipeline's track vectors
+    hold a best face: the mean of its embedding and its mirror image's (``mirror_best_face``)."""
     crops = CropCache(model)
     rng = random.Random(seed)
     found: dict[str, list[tuple[int, np.ndarray]]] = {}
@@ -68,6 +72,9 @@ def embed_captures(model, people, captures: int, seed: int,
                 chip = model.align(canvas, face)
                 vector = model.embed([chip])[0]
                 found.setdefault(name, []).append((k, vector))
+                if mirrored is not None:
+                    flipped = model.embed([np.ascontiguousarray(chip[:, ::-1])])[0]
+                    mirrored.setdefault(name, []).append((k, normalised(vector + flipped)[0]))
                 if sharpness_of is not None:
                     sharpness_of.append((name, sharpness(chip), vector))
     return found
@@ -78,15 +85,19 @@ def _d(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def level_pairs(found, rng: random.Random, samples: int,
-                pair_of: dict[str, list[tuple[str, str]]] | None = None) -> dict[str, tuple[list[float], list[float]]]:
+                pair_of: dict[str, list[tuple[str, str]]] | None = None,
+                grouped=None) -> dict[str, tuple[list[float], list[float]]]:
     """Same-person and different-person distances at each level (see the module docstring); ``pair_of``
-    collects, per level, the (unordered) pair of people behind each different-person distance."""
+    collects, per level, the (unordered) pair of people behind each different-person distance; ``grouped``:
+    the faces' vectors as tracks hold them (index for index with ``found``; default ``found``), used at every
+    level but ``face`` (checkpoint to checkpoint, single embeddings)."""
+    grouped = grouped or found
     names = sorted(n for n, faces in found.items() if len({k for k, _ in faces}) >= 2)
     levels: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in ("face", "query", "linkage",
                                                                                   "centroid")}
 
     def group(name: str, size: int, exclude_photo: int | None = None) -> list[np.ndarray]:
-        pool = [v for k, v in found[name] if k != exclude_photo]
+        pool = [v for k, v in grouped[name] if k != exclude_photo]
         return [pool[i] for i in rng.sample(range(len(pool)), min(size, len(pool)))]
 
     for a in names:
@@ -104,12 +115,12 @@ def level_pairs(found, rng: random.Random, samples: int,
                     levels["query"][0 if same else 1].append(_d(query, normalised(np.mean(person, 0))[0]))
                 ga, gb = group(a, 2), group(b, 2)
                 if same:  # two disjoint groups of one person
-                    pool = rng.sample(found[a], min(len(found[a]), 4))
+                    pool = rng.sample(grouped[a], min(len(grouped[a]), 4))
                     ga, gb = [v for _, v in pool[:2]], [v for _, v in pool[2:]] or [pool[0][1]]
                 levels["linkage"][0 if same else 1].append(float(np.mean([_d(x, y) for x in ga for y in gb])))
                 ca, cb = group(a, 3), group(b, 3)
                 if same:
-                    pool = rng.sample(found[a], min(len(found[a]), 6))
+                    pool = rng.sample(grouped[a], min(len(grouped[a]), 6))
                     ca, cb = [v for _, v in pool[:3]], [v for _, v in pool[3:]] or [pool[0][1]]
                 levels["centroid"][0 if same else 1].append(
                     _d(normalised(np.mean(ca, 0))[0], normalised(np.mean(cb, 0))[0]))
@@ -179,15 +190,18 @@ def main() -> None:
     parser.add_argument("--merge-rate", type=float, default=0.005)
     parser.add_argument("--pair-share", type=float, default=0.05,
                         help="most a single pair of different people may merge in its samples")
+    parser.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=FaceSettings().mirror_best_face,
+                        help="group levels use faces averaged with their mirror image, as track vectors do")
     args = parser.parse_args()
-    settings = FaceSettings()
+    settings = FaceSettings(mirror_best_face=args.mirror)
     model = load_face_model(settings)
     shipped = thresholds(settings)
     started = time.perf_counter()
     faces: list = []
-    found = embed_captures(model, photos_by_identity(), args.captures, args.seed, faces)
+    mirrored: dict | None = {} if settings.mirror_best_face else None
+    found = embed_captures(model, photos_by_identity(), args.captures, args.seed, faces, mirrored)
     pair_of: dict[str, list[tuple[str, str]]] = {}
-    levels = level_pairs(found, random.Random(args.seed), args.samples, pair_of)
+    levels = level_pairs(found, random.Random(args.seed), args.samples, pair_of, mirrored)
     uses = {"face": "track_split_distance", "query": "match_distance", "linkage": "cluster_distance",
             "centroid": "identity_distance"}
     current = {"face": shipped.match_distance, "query": shipped.match_distance,

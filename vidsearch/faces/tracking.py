@@ -15,7 +15,8 @@ few embeddings instead of one per frame — without ever following one face into
   checked once more. So every link but those of a track's last moments is covered by an embedding comparison
   at most ``track_check_s`` later, and only new faces, checkpoints and uncertain ones are embedded.
 
-A track's vector is the normalised mean of its best ``faces_per_track`` checkpoint embeddings. With tracking off
+A track's vector is the normalised mean of its best ``faces_per_track`` checkpoint embeddings, the best one
+averaged with its mirror image's where ``mirror_best_face`` is on (off by default). With tracking off
 every face that passes the quality gate is its own track and is embedded: the baseline the benchmark compares
 against.
 """
@@ -306,8 +307,19 @@ class FaceTracker:
             track.fallback = None
             if track.candidates:
                 best = sorted(track.candidates, key=lambda c: -c.rank)[: self.settings.faces_per_track]
-                track.vector = normalised(np.mean([c.embedding for c in best], axis=0))[0]
+                vectors = [c.embedding for c in best]
+                if self.settings.mirror_best_face and best[0].chip is not None:
+                    vectors[0] = normalised(vectors[0] + self._mirrored(best[0].chip))[0]
+                track.vector = normalised(np.mean(vectors, axis=0))[0]
             self._closed.append(track)
+
+    def _mirrored(self, chip: np.ndarray) -> np.ndarray:
+        """The embedding of the face's mirror image (counted apart from the checkpoint embeddings)."""
+        started = time.perf_counter()
+        vector = self.model.embed([np.ascontiguousarray(chip[:, ::-1])])[0]
+        self.stats.embed_s += time.perf_counter() - started
+        self.stats.mirrored += 1
+        return vector
 
     def _embed(self, chips: list[np.ndarray]) -> np.ndarray:
         started = time.perf_counter()

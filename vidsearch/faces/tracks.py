@@ -88,6 +88,7 @@ class TrackingStats:
     cuts: int = 0
     splits: int = 0  # tracks split where the embedding jumped
     rechecked: int = 0  # embeddings of jittered copies to re-check uncertain track pairs
+    mirrored: int = 0  # embeddings of tracks' best faces mirrored (at most one per track; mirror_best_face)
     cannot_links: int = 0  # track pairs the re-check kept apart
     detect_s: float = 0.0
     align_s: float = 0.0

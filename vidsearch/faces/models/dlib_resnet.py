@@ -34,12 +34,17 @@ CHIP_PADDING = 0.25
 # merges in more than 5 % of its samples (an overall rate hid Mayer/Johansson, who then formed one person in
 # every video casting both). Mean distance between two groups of faces (per-video average linkage): overall
 # 0.425, worst pair 0.390 → 0.39. Centroid to centroid (identities across videos): 0.370 / 0.343 → 0.34.
+# (With mirror_best_face, measured mirrored: linkage 0.420 / 0.388 → 0.39, centroid 0.373 / 0.349 → 0.35.)
 # Track splits (checkpoint to checkpoint): worst pair 0.374 → 0.37 (0.40 let Johansson become Mayer at a
 # cut on one backdrop; within a shot one person's checkpoints lie far closer than two photos do, and a false
 # split is rejoined by clustering). Search stays at 0.40 (overall rule 0.396; the worst-pair rule, 0.371, would
 # trade every unseen person's recall for one look-alike pair's precision). Not midpoints between
 # same and different: dev's few portraits per person vary less than real footage (the first calibration, at
 # dev's midpoints, split people of a public face set).
+# Scale: dlib's documented 0.6 (and ENVIRONMENT.md's same 0.34-0.44 / others 0.76-0.87) are distances between
+# its raw descriptors, whose norm is ~1.5; on our unit vectors 0.6 is ~0.40, where dev's photos separate best
+# (bench/faces_embed_path.py: raw 0.61, unit 0.39). The pipeline's embedding equals dlib's own path exactly
+# (tests/faces/test_face_models.py); composing, H.264 and face size cost no separation, lighting some.
 CALIBRATION = Calibration(
     match_distance=0.40,
     cluster_distance=0.39,
