@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from testkit.faces.composer import Capture, ComposedShot, ComposedVideo, Placement, render
+from tests.faces.synthetic_tracks import at_angle, track_of, unit_pair
 from vidsearch.faces.analysis import analyse_frames
 from vidsearch.faces.persons import group_persons
 from vidsearch.faces.recheck import jittered, recheck, uncertain_pairs
 from vidsearch.faces.settings import FaceSettings
-from vidsearch.faces.tracks import FaceCandidate, FaceTrack, Sighting
 from vidsearch.media.frames import Cv2FrameSource
 
 
@@ -56,26 +56,14 @@ def test_the_recheck_parts_look_alikes_and_never_one_persons_pictures(face_model
     assert embedded > 0
 
 
-def _track(ident: int, frames: list[int], vector: np.ndarray) -> FaceTrack:
-    track = FaceTrack(ident, [Sighting(f * 0.5, f, np.zeros(4, np.float32), None) for f in frames])
-    track.candidates = [FaceCandidate(f * 0.5, 1.0, None, b"", vector) for f in frames[:3]]
-    track.vector = vector
-    return track
-
-
 def test_a_pair_kept_apart_by_the_recheck_never_shares_a_person():
-    rng = np.random.default_rng(5)
-    a = rng.normal(size=32)
-    a /= np.linalg.norm(a)
-    side = rng.normal(size=32)
-    side -= (side @ a) * a
-    side /= np.linalg.norm(side)
+    a, side = unit_pair(5, 32)
 
     def near(angle: float) -> np.ndarray:
-        return np.cos(angle) * a + np.sin(angle) * side
+        return at_angle(angle, a, side)
 
-    tracks = [_track(0, [0, 1, 2], near(0.0)), _track(1, [10, 11, 12], near(0.05)),
-              _track(2, [20, 21, 22], near(0.2)), _track(3, [30], near(0.1))]  # 3: a one-face glimpse
+    tracks = [track_of(0, [0, 1, 2], near(0.0)), track_of(1, [10, 11, 12], near(0.05)),
+              track_of(2, [20, 21, 22], near(0.2)), track_of(3, [30], near(0.1))]  # 3: a one-face glimpse
     together = group_persons(tracks, 0.39, 0.5, 2.0)
     assert len(together) == 1
     apart = group_persons(tracks, 0.39, 0.5, 2.0, apart_ids={(2, 0)})

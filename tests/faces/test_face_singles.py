@@ -7,30 +7,14 @@ from __future__ import annotations
 import numpy as np
 
 from vidsearch.faces.persons import group_persons
-from vidsearch.faces.tracks import FaceCandidate, FaceTrack, Sighting
-
-
-def _track(ident: int, frames: list[int], vector: np.ndarray) -> FaceTrack:
-    track = FaceTrack(ident, [Sighting(f * 0.5, f, np.zeros(4, np.float32), None) for f in frames])
-    track.candidates = [FaceCandidate(f * 0.5, 1.0, None, b"", vector) for f in frames[:3]]
-    track.vector = vector
-    return track
-
-
-def _at(distance: float, centre: np.ndarray, side: np.ndarray) -> np.ndarray:
-    angle = 2 * np.arcsin(distance / 2)  # chord length of unit vectors → angle between them
-    return np.cos(angle) * centre + np.sin(angle) * side
+from tests.faces.synthetic_tracks import at_distance, track_of, unit_pair
+from vidsearch.faces.tracks import FaceTrack, Sighting
 
 
 def _person_and_a_blend(blend_distance: float) -> list[FaceTrack]:
-    rng = np.random.default_rng(11)
-    centre = rng.normal(size=64)
-    centre /= np.linalg.norm(centre)
-    side = rng.normal(size=64)
-    side -= (side @ centre) * centre
-    side /= np.linalg.norm(side)
-    return [_track(0, [0, 1, 2, 3], centre), _track(1, [10, 11, 12], centre),
-            _track(2, [20], _at(blend_distance, centre, side))]
+    centre, side = unit_pair(11, 64)
+    return [track_of(0, [0, 1, 2, 3], centre), track_of(1, [10, 11, 12], centre),
+            track_of(2, [20], at_distance(blend_distance, centre, side))]
 
 
 def test_a_one_sample_blend_beyond_the_single_distance_joins_nobody():
