@@ -17,7 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidsearch.credits.cleanup import clean_text, split_fields, split_names
-from vidsearch.credits.lexicon import clean_role, correct_korean_role, is_connective, name_score, role_score
+from vidsearch.credits.lexicon import (
+    clean_role,
+    correct_korean_role,
+    is_connective,
+    name_score,
+    repair_role,
+    role_score,
+)
 from vidsearch.credits.reader import ReadLine
 from vidsearch.credits.structure import block_openers, column_edges, headed_blocks, on_edges
 
@@ -219,7 +226,8 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
         if under is None and not all(_NAME_SHAPE.fullmatch(n) for n in names):
             return  # no role vouches for it: text not shaped like names (misread script, stray marks) is not a credit
         if names:
-            out.append(CreditLine(under or "", names, row.best_s(named), row.confidence, row.last_s, row.text,
+            # the layout set ``under`` as the role: undo a misread of it ("그럽텀" for 그립팀), never of a name
+            out.append(CreditLine(repair_role(under or ""), names, row.best_s(named), row.confidence, row.last_s, row.text,
                                   row.first_s))
 
     def settle(heading: bool) -> None:
