@@ -261,6 +261,27 @@ def _title_vocabulary() -> frozenset[str]:
     return frozenset(words)
 
 
+@functools.cache
+def _taxonomy_titles() -> frozenset[str]:
+    """Every title and variant the role taxonomy lists (Korean and English files), compacted: spaces removed,
+    lower case."""
+    titles = set()
+    for path in (_TITLES_FILE, _TITLES_FILE.with_name("en_roles.tsv")):
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("#") or "\t" not in line:
+                    continue
+                for title in line.rstrip("\n").split("\t", 1)[1].replace("\t", "|").split("|"):
+                    if title.strip():
+                        titles.add(title.replace(" ", "").lower())
+    return frozenset(titles)
+
+
+def is_known_title(text: str) -> bool:
+    """A title the layout lexicon reads as one, or one the role taxonomy lists ("라인 PD", "프로덕션 디자이너")."""
+    return role_score(text) >= 0.8 or text.replace(" ", "").lower() in _taxonomy_titles()
+
+
 def _jamo_close(read: str, title: str) -> bool:
     """Same length (three syllables or more), every differing syllable one letter off, and either one syllable
     differing or, in a three-syllable title, two that differ only in the vowel with the first syllable agreeing:
@@ -295,3 +316,14 @@ def repair_role(title: str) -> str:
     acronym one letter off a role acronym, and Hangul one letter off per syllable of a title the lexicon or the
     role taxonomy knows ("그럽텀" → "그립팀"). Only for text the layout calls a role: a name is never edited."""
     return " ".join(_repair_token(t) for t in title.split())
+
+
+# what a roll prints after (or between) its credits that credits no one: copyright and presentation lines
+_BOILERPLATE = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all\s+rights\s+reserved|^presented\s+by$|저작권|"
+                          r"무단\s*(?:복제|전재)", re.IGNORECASE)
+
+
+def is_boilerplate(text: str) -> bool:
+    """"© 2024 Studio Dragon. All rights reserved.", "Presented by", "저작권은 ...에 있습니다": company
+    boilerplate, never a role or a name."""
+    return bool(_BOILERPLATE.search(" ".join(normalise(text).split())))
