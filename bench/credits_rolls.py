@@ -31,7 +31,9 @@ from testkit.credits.render import (  # noqa: E402
     render_credit_roll,
 )
 from testkit.credits.sample import (  # noqa: E402
+    BOILERPLATE,
     FILM_CREW_ROLES,
+    SPACED_ROLES,
     CreditSources,
     load_sources,
     load_transliterations,
@@ -108,8 +110,20 @@ LAYOUTS: list[tuple[str, dict]] = [
     ("film_columns2_light", dict(layout=CreditLayout.COLUMNS, columns=2, background=CreditBackground.LIGHT)),
     # credits set close together: a third of a line more between two credits than between two rows of one
     ("film_tight", dict(layout=CreditLayout.HEADING_LIST, names_per_line=3, entry_gap=0.3)),
+    # pairing assumptions real credits break (after the cases above, so their seeds and figures stay comparable):
+    # a title set over two lines (SPACED_ROLES) ...
+    ("film_role_wrapped", dict(layout=CreditLayout.HEADING_LIST, names_per_line=2, wrap_roles=True)),
+    # ... the role printed to the right of its names, and company boilerplate after the last credit
+    ("film_role_right", dict(layout=CreditLayout.TWO_COLUMN, role_side="right", names_per_line=2,
+                             closing_lines=BOILERPLATE[:2])),
+    # "A, B and C" on one line under the heading, then boilerplate
+    ("film_and", dict(layout=CreditLayout.HEADING_LIST, names_per_line=3, name_separator="and",
+                      closing_lines=BOILERPLATE[2:])),
+    # "A & B" beside the role
+    ("film_amp", dict(layout=CreditLayout.TWO_COLUMN, names_per_line=2, name_separator="amp")),
 ]
-FILM = ("film_role_above", "film_cards", "film_two_column", "film_columns2_light", "film_tight")
+FILM = ("film_role_above", "film_cards", "film_two_column", "film_columns2_light", "film_tight", "film_role_wrapped",
+        "film_role_right", "film_and", "film_amp")
 FILM_SHARES = {"korean": 0.7, "foreign_hangul": 0.15, "latin": 0.1, "company": 0.05}
 QUICK = ("two_column", "columns3", "cards_fade", "busy_video", "small_font", "fast_scroll")
 
@@ -130,7 +144,8 @@ def cases(split: str = "dev", quick: bool = False, seed: int = 7) -> list[RollCa
         entries = sample_mixed_entries(src, names, case_seed, n_entries=10 if motion is not CreditMotion.CARDS else 8,
                                        no_role_share=1.0 if name == "names_only" else 0.0,
                                        shares=FILM_SHARES if film else None,
-                                       role_pool=FILM_CREW_ROLES if film else None,
+                                       role_pool=(SPACED_ROLES if name == "film_role_wrapped" else
+                                                  FILM_CREW_ROLES if film else None),
                                        connective_share=0.2 if film else 0.0)
         overrides = dict(overrides)
         height = overrides.pop("height", 720)

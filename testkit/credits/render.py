@@ -69,8 +69,11 @@ def _name_pieces(spec: CreditRollSpec, fonts: _Fonts, names: tuple[str, ...], x:
                  ) -> list[_Piece]:
     """Names of one row from ``x`` (anchor "ls": leftmost name starts there; "rs": the last ends there; "ms":
     centred), set apart as the spec says: separate pieces a wide gap apart, or one piece joined by ', ' / ' · '."""
+    if spec.name_separator in ("and", "amp") and len(names) >= 2:
+        last = {"and": " and ", "amp": " & "}[spec.name_separator]
+        return [_Piece(", ".join(names[:-1]) + last + names[-1], x, anchor, False)]
     if spec.name_separator != "gap" or len(names) == 1:
-        joiner = {"gap": "", "comma": ", ", "dot": " · "}[spec.name_separator]
+        joiner = {"gap": "", "comma": ", ", "dot": " · ", "and": "", "amp": ""}[spec.name_separator]
         return [_Piece(joiner.join(names), x, anchor, False)]
     gap = spec.name_gap_em * fonts.name_px
     widths = [fonts.name.getlength(n) for n in names]
@@ -129,10 +132,13 @@ def _rows(spec: CreditRollSpec, fonts: _Fonts) -> list[_Row]:
                 rows.append(_Row(_name_pieces(spec, fonts, chunk, w / 2, "ms"), " ".join(chunk), None, tuple(chunk),
                                  "names", e, fonts.name_px))
         elif spec.layout is CreditLayout.TWO_COLUMN:
+            right = spec.role_side == "right"  # names flush right against the gutter, the role after them
             for c, chunk in enumerate(chunks):
                 role = entry.role if c == 0 else None
-                pieces = [_Piece(entry.role, gutter - gap, "rs", True)] if role else []
-                pieces += _name_pieces(spec, fonts, chunk, gutter + gap, "ls")
+                pieces = [_Piece(entry.role, gutter + gap if right else gutter - gap, "ls" if right else "rs",
+                                 True)] if role else []
+                pieces += _name_pieces(spec, fonts, chunk, gutter - gap if right else gutter + gap,
+                                       "rs" if right else "ls")
                 rows.append(_Row(pieces, " ".join(([role] if role else []) + list(chunk)), role, tuple(chunk),
                                  "pair" if role else "names", e, fonts.name_px))
         elif spec.layout is CreditLayout.DOT_LEADER:
@@ -153,8 +159,7 @@ def _rows(spec: CreditRollSpec, fonts: _Fonts) -> list[_Row]:
             rows.append(_Row([_Piece(f"{entry.role} / {names}", w / 2, "ms", False)],
                              " ".join([entry.role, *entry.names]), entry.role, entry.names, "pair", e, fonts.name_px))
         elif spec.layout is CreditLayout.COLUMNS:
-            rows.append(_Row([_Piece(entry.role, w / 2, "ms", True)], entry.role, entry.role, (), "heading", e,
-                             fonts.role_px))
+            rows += _headings(spec, entry, e, w, fonts)
             rows += _connective(entry, e, w, fonts)
             step = w * (0.3 if spec.columns == 3 else 0.36)
             centres = [w / 2 + step * (k - (spec.columns - 1) / 2) for k in range(spec.columns)]
@@ -162,13 +167,23 @@ def _rows(spec: CreditRollSpec, fonts: _Fonts) -> list[_Row]:
                 pieces = [_Piece(name, centres[k], "ms", False) for k, name in enumerate(chunk)]
                 rows.append(_Row(pieces, " ".join(chunk), None, tuple(chunk), "names", e, fonts.name_px))
         else:  # HEADING_LIST
-            rows.append(_Row([_Piece(entry.role, w / 2, "ms", True)], entry.role, entry.role, (), "heading", e,
-                             fonts.role_px))
+            rows += _headings(spec, entry, e, w, fonts)
             rows += _connective(entry, e, w, fonts)
             for chunk in chunks:
                 rows.append(_Row(_name_pieces(spec, fonts, chunk, w / 2, "ms"), " ".join(chunk), None, tuple(chunk),
                                  "names", e, fonts.name_px))
+    for k, text in enumerate(spec.closing_lines):  # credit no one: drawn, left out of the truth
+        rows.append(_Row([_Piece(text, w / 2, "ms", True)], text, None, (), "boilerplate", len(spec.entries) + k,
+                         fonts.role_px))
     return rows
+
+
+def _headings(spec: CreditRollSpec, entry: CreditEntry, e: int, width: int, fonts: _Fonts) -> list[_Row]:
+    """The role centred above its names: one line, or (``wrap_roles``, a title with a space) two, broken at the
+    last space — both lines state the one role."""
+    parts = entry.role.rsplit(" ", 1) if spec.wrap_roles and " " in entry.role else [entry.role]
+    return [_Row([_Piece(part, width / 2, "ms", True)], part, entry.role, (), "heading", e, fonts.role_px)
+            for part in parts]
 
 
 def _draw(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], baselines: list[float], height: int) -> _Canvas:
@@ -313,6 +328,7 @@ def _roll(spec: CreditRollSpec) -> tuple[CreditRollTruth, int, Iterator[np.ndarr
     rows = _rows(spec, fonts)
     layout = _cards if spec.motion is CreditMotion.CARDS else _scroll
     lines, n_frames, frames = layout(spec, fonts, rows, _Background(spec), _Corner(spec))
+    lines = [line for line in lines if line.kind != "boilerplate"]
     if spec.cut_after_s is not None:  # the programme ends mid-roll: lines never whole on screen are not credits
         n_frames = min(n_frames, int(round(spec.cut_after_s * spec.fps)))
         end = (n_frames - 1) / spec.fps

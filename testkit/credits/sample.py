@@ -36,6 +36,13 @@ FILM_CREW_ROLES = (
     # mixed Korean/Latin and spaced titles
     "VFX 슈퍼바이저", "라인 PD", "DI 컬러리스트", "B캠 촬영", "CG 팀장", "프로덕션 디자이너", "사운드 디자인",
 )
+# titles with a space in them, which a roll may set over two lines (Korean film titles and English ones)
+SPACED_ROLES = tuple(r for r in FILM_CREW_ROLES if " " in r) + (
+    "Production Designer", "Director of Photography", "Sound Mixer", "Costume Designer", "Script Supervisor",
+    "Visual Effects Supervisor", "Casting Director", "Location Manager", "Stunt Coordinator")
+# what a roll prints after its credits that credits no one: company boilerplate
+BOILERPLATE = ("© 2024 Studio Dragon. All rights reserved.", "Presented by", "Copyright © 2023 CJ ENM",
+               "이 영화의 저작권은 제작사에 있습니다", "All Rights Reserved")
 # lines set between a role and its names that credit no one
 CONNECTIVES = ("with", "and", "in association with", "together with", "그리고", "featuring")
 LATIN_COMPANIES = ("CJ ENM", "Studio Dragon", "Showbox", "Barunson E&A", "Lotte Entertainment", "Netflix",

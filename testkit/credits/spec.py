@@ -74,9 +74,17 @@ class CreditRollSpec(BaseModel):
     entry_gap: float = Field(0.6, ge=0, le=3, description="extra space between two credits, in line pitches")
     names_per_line: int = Field(1, ge=1, le=4)
     columns: int = Field(3, ge=2, le=3, description="name columns of the columns layout")
-    name_separator: Literal["gap", "comma", "dot"] = Field(
-        "gap", description="how names on one row are set apart: a wide gap, ', ' or ' · '")
+    name_separator: Literal["gap", "comma", "dot", "and", "amp"] = Field(
+        "gap", description="how names on one row are set apart: a wide gap, ', ' or ' · '; \"and\"/\"amp\": "
+        "', ' with ' and ' / ' & ' before the last (\"A, B and C\", \"A & B\")")
     name_gap_em: float = Field(1.6, ge=1.0, le=6.0, description="the wide gap between names, in ems")
+    role_side: Literal["left", "right"] = Field("left", description="two_column: the role column left of the "
+                                                "names (flush right) or right of them (flush left, names flush right)")
+    wrap_roles: bool = Field(False, description="heading layouts: a title with a space is set over two lines, "
+                             "broken at its last space (\"VFX\" / \"슈퍼바이저\")")
+    closing_lines: tuple[str, ...] = Field((), description="lines after the last credit that credit no one "
+                                           "(\"© 2024 ... All rights reserved.\", \"Presented by\"): drawn, "
+                                           "never in the truth")
     fade_s: float = Field(0.0, ge=0, description="cards fade in and out over this long")
     cut_after_s: float | None = Field(None, gt=0, description="the video ends here, mid-roll")
     name_colour: tuple[int, int, int] = (255, 255, 255)  # RGB

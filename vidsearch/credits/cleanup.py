@@ -16,7 +16,10 @@ _LEADER = re.compile(r"\s*(?:[.·•…_\-~]\s*){3,}\s*")  # a run of dots/dashe
 _LEADER_NOISE = re.compile(r"(?:(?<=\s)|^)(?:[.,·•°'`~+*_\-eocs]{1,2}\s+){2,}[.,·•°'`~+*_\-eocs]{1,2}(?=\s|$)")
 _BARE_SLASH = re.compile(rf"(?<=[{HANGUL}A-Za-z)])/(?=[{HANGUL}])|(?<=[{HANGUL}])/(?=[A-Za-z(])")
 _FIELD_SEPARATOR = re.compile(r"\s+[/|:：]\s+|\s*[|｜]\s*|\s*[:：]\s+|\s+/\s*|\s*/\s+")
-_NAME_SEPARATOR = re.compile(r"\s*[,，、;]\s*|\s+[·•・∙ㆍ]\s*|\s*[·•・∙ㆍ]\s+|\s+[/|]\s+")
+# ... and "and" / "&" set between two names on one line ("A, B and C", "A & B"; Tesseract may drop the space
+# before "&" or read it "8" between Hangul words); "E&A" inside a company, with no space, stays
+_NAME_SEPARATOR = re.compile(r"\s*[,，、;]\s*|\s+[·•・∙ㆍ]\s*|\s*[·•・∙ㆍ]\s+|\s+[/|]\s+|\s+and\s+|\s*&\s+|\s+&\s*"
+                             rf"|(?<=[{HANGUL}])\s+8\s+(?=[{HANGUL}])")
 _DECORATION = re.compile(r"^[\s.,·•:;|/\\\-_~'\"`#*<>\[\](){}]+|[\s.,·•:;|/\\\-_~'\"`#*<>\[\](){}]+$")
 _SPACES = re.compile(r"\s+")
 # a tight middle dot inside a Hangul name is often read as ":" or "-" ("윌리엄:로언"); Hangul names carry neither

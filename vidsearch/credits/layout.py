@@ -17,9 +17,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidsearch.credits.cleanup import clean_text, split_fields, split_names
-from vidsearch.credits.lexicon import clean_role, correct_korean_role, is_connective, name_score, role_score
+from vidsearch.credits.lexicon import (
+    clean_role,
+    correct_korean_role,
+    is_boilerplate,
+    is_connective,
+    is_known_title,
+    name_score,
+    repair_role,
+    role_score,
+)
 from vidsearch.credits.reader import ReadLine
-from vidsearch.credits.structure import block_openers, column_edges, headed_blocks, on_edges
+from vidsearch.credits.structure import block_openers, column_edges, headed_blocks, on_edges, roles_right
 
 
 _HANGUL_ONLY = re.compile(r"[\uac00-\ud7a3 ]+")
@@ -194,6 +203,21 @@ def _names_across(left: Sequence[ReadLine]) -> bool:
     return role_score(clean_role(text)) < 0.5 and name_score(text) >= 1.0
 
 
+def _wrapped_title(rows: Sequence[_Row], opens: Sequence[bool], i: int, kind: str, role: str,
+                   typical_height: float) -> bool:
+    """Row ``i``, right under its block's heading, is that title's second line ("Sound" / "Mixer", "VFX" /
+    "슈퍼바이저"): one piece in the same block, more rows of that block after it (the names), no separator between
+    names in it, and a title itself, or the two lines together a title the lexicon or the role taxonomy knows
+    ("라인" / "PD"), or set in the headings' smaller type and not shaped like names."""
+    row = rows[i]
+    if opens[i] or i + 1 >= len(rows) or opens[i + 1] or len(row.pieces) != 1:
+        return False
+    if len(split_names(row.text)) != 1 or is_connective(row.text):
+        return False  # "A and B", "A, B": names set apart; "together with": credits no one
+    return kind == "heading" or is_known_title(f"{role} {row.text}") or (
+        row.height <= 0.9 * typical_height and name_score(row.text) < 0.7)
+
+
 def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[CreditLine]:
     """One CreditLine per row that carries names, each with its own time: rows under one role share the role,
     never the moment. Names on a roll that states no role get the role "". A row in smaller type than the rest
@@ -203,7 +227,10 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
         return []
     gutter = find_gutter(rows, frame_width)
     edges = column_edges(rows, gutter, frame_width) if gutter is not None else None
-    headings, in_blocks = headed_blocks(rows, block_openers(rows)) if gutter is None else ([False] * len(rows), False)
+    # names flush right against the gutter and the role after them: the columns' meanings swap
+    flipped = gutter is not None and roles_right(rows, gutter)
+    opens = block_openers(rows)
+    headings, in_blocks = headed_blocks(rows, opens) if gutter is None else ([False] * len(rows), False)
     # set in blocks, one heading each (or none: names only): a row in smaller type than the rest inside a block is
     # a name (a Latin or Hangul-written foreign name's box is shorter) or a connective ("그리고"), never a heading
     small_heads = not in_blocks
@@ -219,7 +246,8 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
         if under is None and not all(_NAME_SHAPE.fullmatch(n) for n in names):
             return  # no role vouches for it: text not shaped like names (misread script, stray marks) is not a credit
         if names:
-            out.append(CreditLine(under or "", names, row.best_s(named), row.confidence, row.last_s, row.text,
+            # the layout set ``under`` as the role: undo a misread of it ("그럽텀" for 그립팀), never of a name
+            out.append(CreditLine(repair_role(under or ""), names, row.best_s(named), row.confidence, row.last_s, row.text,
                                   row.first_s))
 
     def settle(heading: bool) -> None:
@@ -241,14 +269,21 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
             settle(False)
             role, last, previous = None, row, ""  # an unreadable row may be the next role: names must not join
             continue
-        if gutter is not None and any(not p.readable and p.box.x1 <= gutter for p in row.pieces):
+        if is_boilerplate(row.text):
+            settle(False)
+            role, last, previous = None, row, ""  # "© 2024 ... All rights reserved": credits no one
+            continue
+        if gutter is not None and any(not p.readable and (p.box.x0 >= gutter if flipped else p.box.x1 <= gutter)
+                                      for p in row.pieces):
             settle(False)
             role = None  # the role column holds text that could not be read: a new role, not the one above
         row = _Row([p for p in row.pieces if p.readable], row.run, row.roll_y, row.height)
         last = row
         left = [p for p in row.pieces if gutter is not None and p.box.x1 <= gutter]
         right = [p for p in row.pieces if gutter is not None and p.box.x0 >= gutter]
-        if left and right and _names_across(left) and not on_edges(left, right, edges, frame_width):
+        if flipped:
+            left, right = right, left
+        if not flipped and left and right and _names_across(left) and not on_edges(left, right, edges, frame_width):
             settle(False)
             role, previous = None, "names"  # a centred row of names that no role heads straddles the gutter
             emit([n for p in left + right for n in split_names(p.text)], row, row.pieces, None)
@@ -269,6 +304,9 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
         settle(kind == "names")
         if kind == "small":
             pending, kind = (row, text_role or "", names, role), "heading"
+        elif previous == "heading" and role and _wrapped_title(rows, opens, i, kind, role, typical[_is_latin(row)]):
+            kind = "heading"
+            role = clean_role(f"{role} {row.text}")  # a title set over two lines in one block: one role
         elif kind in ("pair", "heading"):
             role = clean_role(text_role or "")
         elif kind == "names" and gutter is not None and any(p.box.x0 < gutter < p.box.x1 for p in row.pieces):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 
 from vidsearch.credits.cleanup import edit_distance, normalise, strip_decoration
 
@@ -235,3 +236,94 @@ def is_company(name: str) -> bool:
     if any(w.lower().strip(",") in _COMPANY_WORDS_EN for w in words):
         return True
     return bool(words) and all(_ACRONYM.fullmatch(w) for w in words)
+
+
+# --- repairing a title already laid out as a heading (never used to decide whether a line is one) ---
+
+_TITLES_FILE = Path(__file__).resolve().parent / "roles" / "data" / "ko_roles.tsv"
+_TRAILING_JUNK = re.compile(r"(?<=[\uac00-\ud7a3])[0-9\]\[)(}{|!'\"`.,:;_~^*]+$")
+_SHORT_CODES = ("VFX", "SFX", "CGI", "ADR", "DIT")  # role acronyms of three letters, as rolls print them
+
+
+@functools.cache
+def _title_vocabulary() -> frozenset[str]:
+    """Every Korean title the layout lexicon builds (job words, with ranks) and the role taxonomy lists (titles
+    and their variants, ``roles/data/ko_roles.tsv``), spaces removed: what a misread title is repaired toward."""
+    words = {w for ws in _korean_role_vocabulary().values() for w in ws}
+    with _TITLES_FILE.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#") or "\t" not in line:
+                continue
+            for title in line.rstrip("\n").split("\t", 1)[1].replace("\t", "|").split("|"):
+                compact = title.replace(" ", "")
+                if _HANGUL_RUN.fullmatch(compact):
+                    words.add(compact)
+    return frozenset(words)
+
+
+@functools.cache
+def _taxonomy_titles() -> frozenset[str]:
+    """Every title and variant the role taxonomy lists (Korean and English files), compacted: spaces removed,
+    lower case."""
+    titles = set()
+    for path in (_TITLES_FILE, _TITLES_FILE.with_name("en_roles.tsv")):
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("#") or "\t" not in line:
+                    continue
+                for title in line.rstrip("\n").split("\t", 1)[1].replace("\t", "|").split("|"):
+                    if title.strip():
+                        titles.add(title.replace(" ", "").lower())
+    return frozenset(titles)
+
+
+def is_known_title(text: str) -> bool:
+    """A title the layout lexicon reads as one, or one the role taxonomy lists ("라인 PD", "프로덕션 디자이너")."""
+    return role_score(text) >= 0.8 or text.replace(" ", "").lower() in _taxonomy_titles()
+
+
+def _jamo_close(read: str, title: str) -> bool:
+    """Same length (three syllables or more), every differing syllable one letter off, and either one syllable
+    differing or, in a three-syllable title, two that differ only in the vowel with the first syllable agreeing:
+    '그럽텀' for '그립팀' (OCR mixes up ㅣ/ㅓ/ㅏ beside a vertical stroke)."""
+    if len(read) != len(title) or len(read) < 3:
+        return False
+    differing = [(_jamo(x), _jamo(y)) for x, y in zip(read, title) if x != y]
+    if not differing or any(sum(p != q for p, q in zip(x, y)) != 1 for x, y in differing):
+        return False
+    if len(differing) == 1:
+        return True
+    return len(read) == 3 and len(differing) == 2 and read[0] == title[0] and all(x[1] != y[1] for x, y in differing)
+
+
+def _repair_token(token: str) -> str:
+    token = _TRAILING_JUNK.sub("", token)  # "슈퍼바이저2]": a stray mark read after the title
+    if _HANGUL_RUN.fullmatch(token):
+        vocabulary = _title_vocabulary()
+        if token in vocabulary or _segments_into_roles(token):
+            return token
+        near = {w for w in vocabulary if _jamo_close(token, w)}
+        return near.pop() if len(near) == 1 else token
+    if token.isupper() and len(token) == 3 and token not in _SHORT_CODES:
+        near = [c for c in _SHORT_CODES if edit_distance(token, c) == 1]
+        return near[0] if len(near) == 1 else token
+    return token
+
+
+def repair_role(title: str) -> str:
+    """A title the roll's layout already set as a role heading, with OCR's misreads undone where the reading is
+    close to one title only: stray marks after Hangul ("VEX 슈퍼바이저2]" → "VFX 슈퍼바이저"), a three-letter
+    acronym one letter off a role acronym, and Hangul one letter off per syllable of a title the lexicon or the
+    role taxonomy knows ("그럽텀" → "그립팀"). Only for text the layout calls a role: a name is never edited."""
+    return " ".join(_repair_token(t) for t in title.split())
+
+
+# what a roll prints after (or between) its credits that credits no one: copyright and presentation lines
+_BOILERPLATE = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all\s+rights\s+reserved|^presented\s+by$|저작권|"
+                          r"무단\s*(?:복제|전재)", re.IGNORECASE)
+
+
+def is_boilerplate(text: str) -> bool:
+    """"© 2024 Studio Dragon. All rights reserved.", "Presented by", "저작권은 ...에 있습니다": company
+    boilerplate, never a role or a name."""
+    return bool(_BOILERPLATE.search(" ".join(normalise(text).split())))

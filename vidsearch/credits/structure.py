@@ -19,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from vidsearch.credits.lexicon import KOREAN_ROLE_WORDS, clean_role, name_score, role_score
+from vidsearch.credits.lexicon import KOREAN_ROLE_WORDS, clean_role, is_boilerplate, name_score, role_score
 from vidsearch.credits.reader import ReadLine
 
 ALIGN_TOLERANCE = 0.012  # of the frame width: how far apart the edges of one column's pieces may be
@@ -43,6 +43,8 @@ def column_edges(rows: Sequence[RowLike], gutter: float, frame_width: int) -> tu
     None."""
     lefts, rights, across = [], [], 0
     for row in rows:
+        if is_boilerplate(" ".join(p.text for p in row.pieces)):
+            continue  # "© 2024 ... All rights reserved" centred under the columns is no column text
         left = [p for p in row.pieces if p.readable and p.box.x1 <= gutter]
         right = [p for p in row.pieces if p.readable and p.box.x0 >= gutter]
         if any(p.readable and p.box.x0 < gutter < p.box.x1 for p in row.pieces):
@@ -114,3 +116,21 @@ def headed_blocks(rows: Sequence[RowLike], opens: Sequence[bool]) -> tuple[list[
         return none, True
     chosen = set(single)
     return [i in chosen for i in range(len(rows))], True
+
+
+def roles_right(rows: Sequence[RowLike], gutter: float) -> bool:
+    """The role column stands right of the names (names flush right against the gutter, titles after them):
+    rows that continue a credit's names hold text on the names' side only, and the titles the lexicon knows stand
+    on their own side. Both votes counted; a tie (no continuation rows, no known titles) keeps roles left."""
+    vote = 0
+    for row in rows:
+        pieces = [p for p in row.pieces if p.readable]
+        if not pieces or any(p.box.x0 < gutter < p.box.x1 for p in pieces):
+            continue
+        left = " ".join(p.text for p in pieces if p.box.x1 <= gutter)
+        right = " ".join(p.text for p in pieces if p.box.x0 >= gutter)
+        if left and right:
+            vote += (role_score(clean_role(right)) >= 0.8) - (role_score(clean_role(left)) >= 0.8)
+        else:
+            vote += 1 if left else -1
+    return vote > 0

@@ -1,0 +1,39 @@
+"""Role titles read right: a heading the layout found but OCR misread ("VEX 슈퍼바이저2]" for VFX 슈퍼바이저,
+"그럽텀" for 그립팀) is repaired toward the one title the lexicon or the role taxonomy knows that it is close to,
+so its names pair with the title printed — on the dev rolls where real Tesseract misreads them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.credits_rolls import cases
+from testkit.credits.sample import FILM_CREW_ROLES, KOREAN_CREW_ROLES
+from testkit.credits.scoring import score_pairs
+from vidsearch.credits.lexicon import repair_role
+
+
+@pytest.mark.parametrize(("read", "printed"), [
+    ("VEX 슈퍼바이저2]", "VFX 슈퍼바이저"),  # stray marks after Hangul, an acronym one letter off
+    ("그럽텀", "그립팀"),  # two vowels misread in a three-syllable title
+    ("촬영강독", "촬영감독"),
+])
+def test_a_misread_title_is_repaired(read, printed):
+    assert repair_role(read) == printed
+
+
+def test_titles_as_printed_are_left_alone():
+    """Real titles (known or not) are never rewritten toward another one: 제작투자 is not 제작부장."""
+    titles = set(FILM_CREW_ROLES) | set(KOREAN_CREW_ROLES) | {"Art Director", "라인 PD", "B캠 촬영", "ABC"}
+    assert {t: repair_role(t) for t in titles if repair_role(t) != t} == {}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["film_tight", "film_columns2_light"])
+def test_dev_rolls_with_misread_titles_pair_every_name(kind, extractor, roll_factory):
+    """Tesseract reads film_tight's 'VFX 슈퍼바이저' as 'VEX 슈퍼바이저2]' and film_columns2_light's '그립팀' as
+    '그럽텀': without the repair those names pair with a title that was never printed."""
+    case = next(c for c in cases("dev") if c.kind == kind)
+    path, truth = roll_factory(case.name, case.spec, case.filler)
+    reading = extractor.extract(path)
+    score = score_pairs(truth, [(c.role_text, n, c.time) for c in reading.lines for n in c.names])
+    assert score.correct_pairs == score.true_pairs, score.errors
