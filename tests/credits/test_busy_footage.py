@@ -28,8 +28,7 @@ def test_a_roll_over_footage_busier_than_its_text_is_read_once_and_paired(busy_r
     from vidsearch.credits.pipeline import CreditExtractor
 
     path, truth = busy_roll
-    settings = Settings(data_dir=tmp_path, log_level="WARNING")
-    settings.credits = settings.credits.model_copy(update={"align_steady_speed": True})
+    settings = Settings(data_dir=tmp_path, log_level="WARNING")  # the steady-speed test is on by default
     extractor = CreditExtractor.from_settings(settings)
     section = extractor.reader.read(path, 0.0, truth.duration_s)  # the roll's whole span: the reader, not the scan
     for line in section.lines:

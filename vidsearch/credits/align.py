@@ -283,8 +283,11 @@ class OnlineAligner:
             busy = followed is not None and followed.sum() < self.followed_max_part * previous.sum()
             cut = recall[best] < self.min_recall or still
             kept = self._follow(followed, mask, max_shift) if busy and cut else None
-            steady = self.persistence.follow(mask, t, max_shift) if self.steady_speed and cut and kept is None \
-                else None
+            # a still card before (measured, not moving) is no roll: its lines stay put, and the next card's at the
+            # same heights would pass for text carried at a small steady speed
+            was_still = last.measured and abs(last.shift) < scale
+            steady = self.persistence.follow(mask, t, max_shift) \
+                if self.steady_speed and cut and kept is None and not was_still else None
             if kept is not None:  # busy footage around text that goes on moving with the roll
                 self._previous_shift = kept[0]
                 shift = (kept[0] + kept[1]) * scale

@@ -47,11 +47,11 @@ class CreditSettings(BaseModel):
 
     # Reading a section (vidsearch/credits/reader.py)
     align_fps: float = Field(4.0, gt=0, le=30, description="frames per second sampled to follow the roll")
-    align_steady_speed: bool = Field(False, description="before calling a cut over busy footage, test whether the "
+    align_steady_speed: bool = Field(True, description="before calling a cut over busy footage, test whether the "
                                      "edges that moved at one steady speed over the last frames go on (follows "
                                      "rolls over footage busier than the text), and with it drop footage text (not "
                                      "found again where the roll carried it) and short runs' reads where the main roll "
-                                     "showed that part of the roll (off: busy_video reads one name worse on dev)")
+                                     "showed that part of the roll (off: the aligner of CreditStage 3)")
     follow_roll_s: float = Field(30.0, ge=0, description="a roll still moving where its section ends is read on "
                                  "until it stops or cuts, up to this many seconds (the scan places the end roughly, "
                                  "and over busy footage its small detector misses a roll's last lines)")
