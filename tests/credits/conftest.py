@@ -15,6 +15,7 @@ from testkit.credits.render import CreditEntry, CreditRollSpec, render_credit_ro
 from vidsearch.credits.roles.sources import EBU_RELATIVE
 from vidsearch.credits.roles.taxonomy import DEFAULT_TITLE_FILES, load_taxonomy
 from testkit.credits.sample import CreditSources, load_sources, sample_entries
+from testkit.credits.scoring import RollScore, score_pairs
 from testkit.credits.truth import CreditRollTruth
 
 
@@ -57,6 +58,16 @@ def extractor(credit_settings):
     from vidsearch.credits.pipeline import CreditExtractor
 
     return CreditExtractor.from_settings(credit_settings)
+
+
+@pytest.fixture(scope="session")
+def pairs_read(extractor, roll_factory) -> Callable[[str, CreditRollSpec], RollScore]:
+    """Render the roll `name` from `spec` (once per session), read it, and score its (role, name) pairs."""
+    def read(name: str, spec: CreditRollSpec) -> RollScore:
+        path, truth = roll_factory(name, spec)
+        reading = extractor.extract(path)
+        return score_pairs(truth, [(c.role_text, n, c.time) for c in reading.lines for n in c.names])
+    return read
 
 
 DEPARTMENTS = ("6", "11", "15", "23")  # camera, editing, lighting, sound

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from testkit.credits.render import CreditEntry, CreditLayout, CreditRollSpec
-from testkit.credits.scoring import score_pairs
 from vidsearch.credits.cleanup import split_names
 from vidsearch.credits.lexicon import is_boilerplate
 
@@ -44,29 +43,23 @@ def test_boilerplate_is_told_from_credits():
     assert not any(is_boilerplate(t) for t in ("Presented", "김민수", "Copyrighter", "Production Designer"))
 
 
-def _score(extractor, roll_factory, name: str, spec: CreditRollSpec):
-    path, truth = roll_factory(name, spec)
-    reading = extractor.extract(path)
-    return score_pairs(truth, [(c.role_text, n, c.time) for c in reading.lines for n in c.names])
-
-
 @pytest.mark.slow
-def test_titles_over_two_lines_names_joined_by_and_and_boilerplate(extractor, roll_factory):
+def test_titles_over_two_lines_names_joined_by_and_and_boilerplate(pairs_read):
     """Each title's second line joins its first (not a name, not a second role); "A, B and C" are three names;
     the boilerplate after the roll is no credit (pair precision 1)."""
     spec = CreditRollSpec(entries=WRAPPED, layout=CreditLayout.HEADING_LIST, wrap_roles=True, names_per_line=3,
                           name_separator="and", closing_lines=BOILERPLATE, width=1280, height=720, fps=10,
                           scroll_speed=0.15)
-    score = _score(extractor, roll_factory, "wrapped-and", spec)
+    score = pairs_read("wrapped-and", spec)
     assert score.correct_pairs == score.true_pairs == score.found_pairs, score.errors
 
 
 @pytest.mark.slow
-def test_role_right_of_its_names_and_ampersand(extractor, roll_factory):
+def test_role_right_of_its_names_and_ampersand(pairs_read):
     """Names flush right against the gutter and the title after them: the columns' meanings swap; "A & B" beside
     the title are two names; boilerplate centred under the columns does not hide them."""
     spec = CreditRollSpec(entries=ROLE_RIGHT, layout=CreditLayout.TWO_COLUMN, role_side="right", names_per_line=2,
                           name_separator="amp", closing_lines=BOILERPLATE[:2], width=1280, height=720, fps=10,
                           scroll_speed=0.15)
-    score = _score(extractor, roll_factory, "role-right", spec)
+    score = pairs_read("role-right", spec)
     assert score.correct_pairs == score.true_pairs == score.found_pairs, score.errors

@@ -14,7 +14,6 @@ from testkit.credits.render import (
     CreditMotion,
     CreditRollSpec,
 )
-from testkit.credits.scoring import score_pairs
 from vidsearch.credits.lexicon import role_score
 
 # (title, names): most titles unknown to the lexicon, two known ones among them as real lists have; names of equal
@@ -45,17 +44,11 @@ def test_the_titles_are_unknown_to_the_lexicon():
     assert len(unknown) >= 6, unknown
 
 
-def _pairs(extractor, roll_factory, name: str, spec: CreditRollSpec):
-    path, truth = roll_factory(name, spec)
-    reading = extractor.extract(path)
-    return score_pairs(truth, [(c.role_text, n, c.time) for c in reading.lines for n in c.names])
-
-
 @pytest.mark.slow
-def test_two_column_cards_pair_unlisted_titles_by_their_flush_columns(extractor, roll_factory):
+def test_two_column_cards_pair_unlisted_titles_by_their_flush_columns(pairs_read):
     spec = CreditRollSpec(entries=FILM, layout=CreditLayout.TWO_COLUMN, motion=CreditMotion.CARDS,
                           entries_per_card=4, card_seconds=2.5, width=1280, height=720, fps=10)
-    score = _pairs(extractor, roll_factory, "film-two-column", spec)
+    score = pairs_read("film-two-column", spec)
     assert score.correct_pairs == score.true_pairs == score.found_pairs, score.errors
 
 
@@ -64,31 +57,31 @@ def test_two_column_cards_pair_unlisted_titles_by_their_flush_columns(extractor,
     (CreditLayout.HEADING_LIST, CreditMotion.SCROLL, CreditBackground.BLACK),
     (CreditLayout.COLUMNS, CreditMotion.CARDS, CreditBackground.MOVING_COLOUR),
 ])
-def test_a_block_opened_by_an_unlisted_title_is_headed_by_it(extractor, roll_factory, layout, motion, background):
+def test_a_block_opened_by_an_unlisted_title_is_headed_by_it(pairs_read, layout, motion, background):
     spec = CreditRollSpec(entries=FILM, layout=layout, motion=motion, background=background, names_per_line=2,
                           entries_per_card=2, card_seconds=2.5, fade_s=0.5 if motion is CreditMotion.CARDS else 0,
                           scroll_speed=0.15, width=1280, height=720, fps=10)
-    score = _pairs(extractor, roll_factory, f"film-{layout}-{motion}", spec)
+    score = pairs_read(f"film-{layout}-{motion}", spec)
     assert score.correct_pairs == score.true_pairs == score.found_pairs, score.errors
 
 
 @pytest.mark.slow
-def test_blocks_set_close_together_under_titles_the_lexicon_lacks(extractor, roll_factory):
+def test_blocks_set_close_together_under_titles_the_lexicon_lacks(pairs_read):
     """A quarter line between credits still opens a block (rows of one block sit within 7 % of their pitch), and
     titles holding a job word vote for headed blocks where the lexicon knows none of them whole."""
     assert all(role_score(e.role) < 0.8 for e in UNKNOWN_TIGHT)
     spec = CreditRollSpec(entries=UNKNOWN_TIGHT, layout=CreditLayout.HEADING_LIST, names_per_line=2, entry_gap=0.25,
                           scroll_speed=0.15, width=1280, height=720, fps=10)
-    score = _pairs(extractor, roll_factory, "film-unknown-tight", spec)
+    score = pairs_read("film-unknown-tight", spec)
     assert score.correct_pairs == score.true_pairs == score.found_pairs, score.errors
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("names_per_line", [1, 2])
-def test_a_names_only_roll_in_blocks_gets_no_headings_and_no_columns(extractor, roll_factory, names_per_line):
+def test_a_names_only_roll_in_blocks_gets_no_headings_and_no_columns(pairs_read, names_per_line):
     """Blocks opened by names (no title the lexicon knows) stay names under no role; centred pairs of names are
     not a role column beside a name column."""
     spec = CreditRollSpec(entries=NAMES_ONLY, layout=CreditLayout.HEADING_LIST, names_per_line=names_per_line,
                           scroll_speed=0.15, width=1280, height=720, fps=10)
-    score = _pairs(extractor, roll_factory, f"film-names-only-{names_per_line}", spec)
+    score = pairs_read(f"film-names-only-{names_per_line}", spec)
     assert score.correct_pairs == score.true_pairs == score.found_pairs, score.errors
