@@ -61,10 +61,11 @@ def extractor(credit_settings):
 
 
 @pytest.fixture(scope="session")
-def pairs_read(extractor, roll_factory) -> Callable[[str, CreditRollSpec], RollScore]:
-    """Render the roll `name` from `spec` (once per session), read it, and score its (role, name) pairs."""
-    def read(name: str, spec: CreditRollSpec) -> RollScore:
-        path, truth = roll_factory(name, spec)
+def pairs_read(extractor, roll_factory) -> Callable[..., RollScore]:
+    """Render the roll `name` from `spec` (and `filler` footage before it; once per session), read it, and score
+    its (role, name) pairs."""
+    def read(name: str, spec: CreditRollSpec, filler: FillerSpec | None = None) -> RollScore:
+        path, truth = roll_factory(name, spec, filler)
         reading = extractor.extract(path)
         return score_pairs(truth, [(c.role_text, n, c.time) for c in reading.lines for n in c.names])
     return read

@@ -8,7 +8,6 @@ import pytest
 
 from bench.credits_rolls import cases
 from testkit.credits.sample import FILM_CREW_ROLES, KOREAN_CREW_ROLES
-from testkit.credits.scoring import score_pairs
 from vidsearch.credits.lexicon import repair_role
 
 
@@ -29,11 +28,9 @@ def test_titles_as_printed_are_left_alone():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["film_tight", "film_columns2_light"])
-def test_dev_rolls_with_misread_titles_pair_every_name(kind, extractor, roll_factory):
+def test_dev_rolls_with_misread_titles_pair_every_name(kind, pairs_read):
     """Tesseract reads film_tight's 'VFX 슈퍼바이저' as 'VEX 슈퍼바이저2]' and film_columns2_light's '그립팀' as
     '그럽텀': without the repair those names pair with a title that was never printed."""
     case = next(c for c in cases("dev") if c.kind == kind)
-    path, truth = roll_factory(case.name, case.spec, case.filler)
-    reading = extractor.extract(path)
-    score = score_pairs(truth, [(c.role_text, n, c.time) for c in reading.lines for n in c.names])
+    score = pairs_read(case.name, case.spec, case.filler)
     assert score.correct_pairs == score.true_pairs, score.errors
