@@ -194,3 +194,39 @@ def test_an_unknown_latin_title_beside_a_name_stays_a_role():
     pieces = [piece("연출", 540, 610, 100), piece("이영희", 680, 780, 100),
               piece("Greens Master", 420, 610, 160), piece("안승훈", 680, 780, 160)]
     assert pairs(parse_credit_lines(pieces, W)) == [("연출", ["이영희"]), ("Greens Master", ["안승훈"])]
+
+
+def test_names_in_a_column_off_the_headings_axis_never_wrap_a_title():
+    """Role and name rows evenly spaced (no gap between credits), headings centred in larger type, each credit's
+    one name in the left column: a name set off the heading's centre is no second line of its title, and neither
+    is the next heading."""
+    pieces = []
+    credits = [("색보정", "코후코후 재거니스"), ("음악", "나한일"), ("연출", "앤손 세브리 몽주"), ("프로듀서", "강영아")]
+    y = 100
+    for role, name in credits:
+        pieces += [piece(role, 640 - 28 * len(role), 640 + 28 * len(role), y, y / 100, h=55),
+                   piece(name, 140, 140 + 28 * len(name), y + 60, y / 100 + 0.5, h=36)]
+        y += 120
+    assert pairs(parse_credit_lines(pieces, W)) == [(role, [name]) for role, name in credits]
+
+
+def test_a_title_goes_over_two_lines_at_most():
+    """"Visual Effects" / "Supervisor": one title; the small-type Hangul-written foreign name under it (not shaped
+    like a Korean name) is its name, not a third line of the title."""
+    pieces = [piece("Visual Effects", 560, 720, 100, h=27), piece("Supervisor", 580, 700, 140, h=27),
+              piece("코후코후 재거니스", 520, 760, 180, h=26), piece("이영희", 590, 690, 220),
+              piece("Gaffer", 600, 680, 320, h=27), piece("정우성", 590, 690, 360)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("Visual Effects Supervisor", ["코후코후 재거니스"]),
+                                                    ("Visual Effects Supervisor", ["이영희"]),
+                                                    ("Gaffer", ["정우성"])]
+
+
+def test_a_heading_read_with_stray_marks_stays_one_title():
+    """A block's opening line read "Colour· Timer·" (a shadow read as middle dots) is the block's title, not the
+    role "Colour" and a name "Timer"."""
+    pieces = [piece("Video Editor", 580, 700, 100, h=27), piece("신혜진", 595, 690, 148),
+              piece("Music Director", 570, 713, 218, h=27), piece("정우 · 천시 아르자마스", 500, 785, 266),
+              piece("Colour· Timer·", 576, 708, 336, h=27), piece("크리에이티브 미디어그룹", 482, 799, 384)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("Video Editor", ["신혜진"]),
+                                                    ("Music Director", ["정우", "천시 아르자마스"]),
+                                                    ("Colour Timer", ["크리에이티브 미디어그룹"])]

@@ -203,14 +203,28 @@ def _names_across(left: Sequence[ReadLine]) -> bool:
     return role_score(clean_role(text)) < 0.5 and name_score(text) >= 1.0
 
 
+ALIGN_SHARE = 0.02  # of the frame width: how far apart two lines set on one axis (centre, left or right) may be
+
+
+def _same_axis(a: Sequence[ReadLine], b: Sequence[ReadLine], frame_width: int) -> bool:
+    """Two lines set on one axis: centred on the same x, or flush on the same left or right edge."""
+    tolerance = ALIGN_SHARE * frame_width
+    a0, a1 = min(p.box.x0 for p in a), max(p.box.x1 for p in a)
+    b0, b1 = min(p.box.x0 for p in b), max(p.box.x1 for p in b)
+    return abs((a0 + a1) - (b0 + b1)) / 2 <= tolerance or abs(a0 - b0) <= tolerance or abs(a1 - b1) <= tolerance
+
+
 def _wrapped_title(rows: Sequence[_Row], opens: Sequence[bool], i: int, kind: str, role: str,
-                   typical_height: float) -> bool:
-    """Row ``i``, right under its block's heading, is that title's second line ("Sound" / "Mixer", "VFX" /
-    "슈퍼바이저"): one piece in the same block, more rows of that block after it (the names), no separator between
-    names in it, and a title itself, or the two lines together a title the lexicon or the role taxonomy knows
-    ("라인" / "PD"), or set in the headings' smaller type and not shaped like names."""
+                   typical_height: float, heading: Sequence[ReadLine], frame_width: int) -> bool:
+    """Row ``i``, right under its block's heading (``heading``: that line's pieces), is that title's second line
+    ("Sound" / "Mixer", "VFX" / "슈퍼바이저"): one piece in the same block, set on the heading's axis (a name set
+    in a column off the heading's centre is no part of it), more rows of that block after it (the names), no
+    separator between names in it, and a title itself, or the two lines together a title the lexicon or the role
+    taxonomy knows ("라인" / "PD"), or set in the headings' smaller type and not shaped like names."""
     row = rows[i]
     if opens[i] or i + 1 >= len(rows) or opens[i + 1] or len(row.pieces) != 1:
+        return False
+    if not heading or not _same_axis(heading, row.pieces, frame_width):
         return False
     if len(split_names(row.text)) != 1 or is_connective(row.text):
         return False  # "A and B", "A, B": names set apart; "together with": credits no one
@@ -239,6 +253,8 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
     role: str | None = None
     last: _Row | None = None
     previous = ""  # how the row above was classified
+    heading_pieces: Sequence[ReadLine] = ()  # the last heading's pieces, and whether its title went on a 2nd line
+    wrapped = False
     pending: tuple[_Row, str, list[str], str | None] | None = None  # a small-type row: (row, text, names, role)
 
     def emit(names: list[str], row: _Row, named: Sequence[ReadLine], under: str | None) -> None:
@@ -297,18 +313,24 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
             continue
         kind, text_role, names = _classify_single(row.text, row.height, typical[_is_latin(row)],
                                                   previous == "heading")
-        if headings[i] and kind in ("names", "small"):
-            kind, text_role = "heading", row.text  # opens a block set under a heading: its title, known or not
+        if headings[i] and (kind in ("names", "small") or kind == "pair" and len(row.pieces) == 1
+                            and len(split_fields(row.text)) == 1):
+            # opens a block set under a heading: its title, known or not; a title read with a stray mark inside
+            # ("Colour· Timer·") is one line of the heading's type, not a role and a name set a gap apart
+            kind, text_role = "heading", " ".join(split_names(row.text)) if kind == "pair" else row.text
         elif kind == "small" and not small_heads:
             kind = "names"
         settle(kind == "names")
         if kind == "small":
             pending, kind = (row, text_role or "", names, role), "heading"
-        elif previous == "heading" and role and _wrapped_title(rows, opens, i, kind, role, typical[_is_latin(row)]):
-            kind = "heading"
+            heading_pieces, wrapped = row.pieces, False
+        elif previous == "heading" and role and not wrapped \
+                and _wrapped_title(rows, opens, i, kind, role, typical[_is_latin(row)], heading_pieces, frame_width):
+            kind, wrapped = "heading", True  # a title is set over two lines at most: a third is its names
             role = clean_role(f"{role} {row.text}")  # a title set over two lines in one block: one role
         elif kind in ("pair", "heading"):
             role = clean_role(text_role or "")
+            heading_pieces, wrapped = row.pieces, False
         elif kind == "names" and gutter is not None and any(p.box.x0 < gutter < p.box.x1 for p in row.pieces):
             role = None  # names set across the gutter are centred, under no role: never a name column's row
         previous = kind
