@@ -230,3 +230,29 @@ def test_a_heading_read_with_stray_marks_stays_one_title():
     assert pairs(parse_credit_lines(pieces, W)) == [("Video Editor", ["신혜진"]),
                                                     ("Music Director", ["정우", "천시 아르자마스"]),
                                                     ("Colour Timer", ["크리에이티브 미디어그룹"])]
+
+
+def test_headings_set_in_their_own_type_head_their_names_with_no_gap_between_credits():
+    """No space between credits, titles the lexicon lacks (조감독 and 차량 even read like Korean names): the known
+    titles' type (smaller than the names', measured from width per character) marks the unknown ones too."""
+    credits = [("헤어실장", ["Chandragupta Lipps", "러브 아이반호"]), ("조감독", ["권순규", "최무성"]),
+               ("포커스풀러", ["이상아"]), ("차량", ["최낙천"]), ("분장팀", ["이지현", "조형기"]),
+               ("음악", ["한혜린", "동켈 제프리"])]
+    pieces, y = [], 100
+    for role, names in credits:
+        width = 27 * len(role) + 15  # 27 px type (the names: 38 px), and the box's margin
+        pieces.append(piece(role, 640 - width // 2, 640 + width // 2, y, y / 100, h=44))
+        widths = [round(38 * (len(n.replace(" ", "")) + 0.28 * n.count(" ")) * (0.6 if n.isascii() else 1)) + 18
+                  for n in names]
+        x = 640 - (sum(widths) + 60 * (len(names) - 1)) // 2
+        pieces += [piece(n, x + sum(widths[:k]) + 60 * k, x + sum(widths[:k + 1]) + 60 * k, y + 66, y / 100 + 0.5,
+                         h=52) for k, n in enumerate(names)]
+        y += 132
+    assert pairs(parse_credit_lines(pieces, W)) == [(role, names) for role, names in credits]
+
+
+def test_type_size_does_not_make_headings_where_roles_and_names_share_one_size():
+    pieces = [piece("Gaffer", 600, 700, 100), piece("김민수", 583, 697, 150), piece("이영희   박지성", 520, 760, 200),
+              piece("최민호", 583, 697, 250), piece("송혜교", 583, 697, 300)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("Gaffer", ["김민수"]), ("Gaffer", ["이영희", "박지성"]),
+                                                    ("Gaffer", ["최민호"]), ("Gaffer", ["송혜교"])]

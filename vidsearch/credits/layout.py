@@ -23,12 +23,20 @@ from vidsearch.credits.lexicon import (
     is_boilerplate,
     is_connective,
     is_known_title,
+    is_listed_title,
     name_score,
     repair_role,
     role_score,
 )
 from vidsearch.credits.reader import ReadLine
-from vidsearch.credits.structure import block_openers, column_edges, headed_blocks, on_edges, roles_right
+from vidsearch.credits.structure import (
+    block_openers,
+    column_edges,
+    headed_blocks,
+    on_edges,
+    roles_right,
+    styled_headings,
+)
 
 
 _HANGUL_ONLY = re.compile(r"[\uac00-\ud7a3 ]+")
@@ -228,8 +236,11 @@ def _wrapped_title(rows: Sequence[_Row], opens: Sequence[bool], i: int, kind: st
         return False
     if len(split_names(row.text)) != 1 or is_connective(row.text):
         return False  # "A and B", "A, B": names set apart; "together with": credits no one
-    return kind == "heading" or is_known_title(f"{role} {row.text}") or (
-        row.height <= 0.9 * typical_height and name_score(row.text) < 0.7)
+    # the two lines a title together, where the first alone is not one: one English role word makes any text a
+    # title to the lexicon ("Gaffer 김민수"), so a known first line proves nothing about the second
+    together = is_listed_title(f"{role} {row.text}") or (is_known_title(f"{role} {row.text}")
+                                                         and not is_known_title(role))
+    return kind == "heading" or together or (row.height <= 0.9 * typical_height and name_score(row.text) < 0.7)
 
 
 def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[CreditLine]:
@@ -245,6 +256,8 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
     flipped = gutter is not None and roles_right(rows, gutter)
     opens = block_openers(rows)
     headings, in_blocks = headed_blocks(rows, opens) if gutter is None else ([False] * len(rows), False)
+    if gutter is None:  # headings set in their own type, whether or not space between credits shows the blocks
+        headings = [a or b for a, b in zip(headings, styled_headings(rows))]
     # set in blocks, one heading each (or none: names only): a row in smaller type than the rest inside a block is
     # a name (a Latin or Hangul-written foreign name's box is shorter) or a connective ("그리고"), never a heading
     small_heads = not in_blocks
