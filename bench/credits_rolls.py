@@ -127,7 +127,7 @@ LAYOUTS: list[tuple[str, dict]] = [
                          role_colour=(255, 255, 255))),
     # ... and larger than the names, centred above a credit's names set in two columns
     ("film_no_gap_columns", dict(layout=CreditLayout.COLUMNS, columns=2, entry_gap=0.0, role_scale=1.15,
-                                 line_spacing=2.1, role_colour=(240, 210, 90))),
+                                 line_spacing=2.1)),
 ]
 FILM = ("film_role_above", "film_cards", "film_two_column", "film_columns2_light", "film_tight", "film_role_wrapped",
         "film_role_right", "film_and", "film_amp", "film_no_gap", "film_no_gap_columns")

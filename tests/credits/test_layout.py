@@ -256,3 +256,20 @@ def test_type_size_does_not_make_headings_where_roles_and_names_share_one_size()
               piece("최민호", 583, 697, 250), piece("송혜교", 583, 697, 300)]
     assert pairs(parse_credit_lines(pieces, W)) == [("Gaffer", ["김민수"]), ("Gaffer", ["이영희", "박지성"]),
                                                     ("Gaffer", ["최민호"]), ("Gaffer", ["송혜교"])]
+
+
+def test_a_connective_in_the_headings_type_is_no_heading():
+    """"in · association with" (a stray dot read into it) set in the headings' type credits no one and opens no
+    credit: the names under it stay with the title above."""
+    credits = [("헤어실장", "김민수   이영희"), ("조감독", "권순규   최무성"), ("미술감독", "정우성   박서준")]
+    pieces, y = [], 100
+    for k, (role, names) in enumerate(credits):
+        width = 27 * len(role) + 15
+        pieces.append(piece(role, 640 - width // 2, 640 + width // 2, y, y / 100, h=44))
+        if k == 1:
+            y += 66
+            pieces.append(piece("in · association with", 560, 720, y, y / 100, h=44))
+        pieces += [piece(names.split()[0], 450, 582, y + 66, y / 100 + 0.5, h=52),
+                   piece(names.split()[1], 700, 832, y + 66, y / 100 + 0.5, h=52)]
+        y += 132
+    assert pairs(parse_credit_lines(pieces, W)) == [(role, names.split()) for role, names in credits]

@@ -24,6 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
+from vidsearch.credits.cleanup import split_names
 from vidsearch.credits.lexicon import (
     KOREAN_ROLE_WORDS,
     clean_role,
@@ -195,8 +196,8 @@ def styled_headings(rows: Sequence[RowLike]) -> list[bool]:
         if len(pieces) != 1 or not sizes[0]:
             continue
         text = pieces[0].text
-        if is_boilerplate(text) or is_connective(text):
-            continue
+        if is_boilerplate(text) or all(is_connective(n) for n in split_names(text)):
+            continue  # "in · association with" (a dot read into it) credits no one, whatever its type
         singles.append((i, text, sizes[0]))
         title = _has_role_word(clean_role(text)) or is_known_title(clean_role(text))
         if title and name_score(text) < 1.0:
