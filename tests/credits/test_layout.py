@@ -273,3 +273,21 @@ def test_a_connective_in_the_headings_type_is_no_heading():
                    piece(names.split()[1], 700, 832, y + 66, y / 100 + 0.5, h=52)]
         y += 132
     assert pairs(parse_credit_lines(pieces, W)) == [(role, names.split()) for role, names in credits]
+
+
+def test_a_lone_line_on_the_headings_axis_over_names_filling_columns_from_the_left_is_a_heading():
+    """Titles in the names' type, no gap between credits, names in three columns filled from the left (one name:
+    the first column): a lone centred line is a heading, known words or not; a lone line in the first column is
+    a name, even one shaped like a title."""
+    credits = [("발전차", ["박정수", "Zond Copland"]), ("데이터매니저", ["커튼콜하우스"]), ("미술감독", ["박은빈"]),
+               ("스턴트", ["Monette Glass"]), ("조감독", ["김진숙", "박철", "최우식"]), ("현장음", ["백일섭"]),
+               ("캐스팅 디렉터", ["신국", "자주영"])]
+    centres = (256, 640, 1024)
+    pieces, y = [], 100
+    for role, names in credits:
+        half = 14 * len(role)
+        pieces.append(piece(role, 640 - half, 640 + half, y, y / 100))
+        y += 50
+        pieces += [piece(n, centres[k] - 14 * len(n), centres[k] + 14 * len(n), y, y / 100) for k, n in enumerate(names)]
+        y += 50
+    assert pairs(parse_credit_lines(pieces, W)) == [(role, names) for role, names in credits]

@@ -32,6 +32,7 @@ from vidsearch.credits.reader import ReadLine
 from vidsearch.credits.structure import (
     block_openers,
     column_edges,
+    column_headings,
     headed_blocks,
     on_edges,
     roles_right,
@@ -257,7 +258,7 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
     opens = block_openers(rows)
     headings, in_blocks = headed_blocks(rows, opens) if gutter is None else ([False] * len(rows), False)
     if gutter is None:  # headings set in their own type, whether or not space between credits shows the blocks
-        headings = [a or b for a, b in zip(headings, styled_headings(rows))]
+        headings = [a or b or c for a, b, c in zip(headings, styled_headings(rows), column_headings(rows, frame_width))]
     # set in blocks, one heading each (or none: names only): a row in smaller type than the rest inside a block is
     # a name (a Latin or Hangul-written foreign name's box is shorter) or a connective ("그리고"), never a heading
     small_heads = not in_blocks
