@@ -291,3 +291,12 @@ def test_a_lone_line_on_the_headings_axis_over_names_filling_columns_from_the_le
         pieces += [piece(n, centres[k] - 14 * len(n), centres[k] + 14 * len(n), y, y / 100) for k, n in enumerate(names)]
         y += 50
     assert pairs(parse_credit_lines(pieces, W)) == [(role, names) for role, names in credits]
+
+
+def test_a_title_ending_in_a_bracket_keeps_it():
+    """"Editor/Producer (News)" (EBU titles carry such notes): the closing bracket is the title's, not a mark around
+    it; marks around a title or name still go."""
+    pieces = [piece("Editor/Producer (News)", 520, 760, 100, h=27), piece("김민수", 590, 690, 140),
+              piece("- 편집 -", 600, 680, 220, h=27), piece("(주)초록뱀미디어", 560, 720, 260)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("Editor/Producer (News)", ["김민수"]),
+                                                    ("편집", ["(주)초록뱀미디어"])]
