@@ -27,7 +27,7 @@ from typing import Protocol
 
 import numpy as np
 
-from vidsearch.credits.cleanup import split_names
+from vidsearch.credits.cleanup import split_fields, split_names
 from vidsearch.credits.lexicon import (
     KOREAN_ROLE_WORDS,
     clean_role,
@@ -201,8 +201,8 @@ def styled_headings(rows: Sequence[RowLike]) -> list[bool]:
         if len(pieces) != 1 or not sizes[0]:
             continue
         text = pieces[0].text
-        if is_boilerplate(text) or all(is_connective(n) for n in split_names(text)):
-            continue  # "in · association with" (a dot read into it) credits no one, whatever its type
+        if is_boilerplate(text) or all(is_connective(n) for n in split_names(text)) or len(split_fields(text)) > 1:
+            continue  # "in · association with" (a dot read into it) credits no one; "연출 / 김민수" is a pair
         singles.append((i, text, sizes[0]))
         title = _has_role_word(clean_role(text)) or is_known_title(clean_role(text))
         if title and name_score(text) < 1.0:
@@ -239,8 +239,8 @@ def column_headings(rows: Sequence[RowLike], frame_width: int) -> list[bool]:
     tolerance = AXIS_TOLERANCE * frame_width
     # a lone line: one piece in all (a piece that could not be read still stands in a column: "스튜디오 605")
     singles = [(i, list(row.pieces)) for i, row in enumerate(rows)]
-    singles = [(i, pieces) for i, pieces in singles
-               if len(pieces) == 1 and pieces[0].readable and not is_boilerplate(pieces[0].text)]
+    singles = [(i, pieces) for i, pieces in singles if len(pieces) == 1 and pieces[0].readable
+               and not is_boilerplate(pieces[0].text) and len(split_fields(pieces[0].text)) == 1]
     heads = [_centre(pieces) for _, pieces in singles if _titled(pieces[0].text)]
     firsts = [_centre([min((p for p in row.pieces if p.readable), key=lambda q: q.box.x0)])
               for row in rows if len([p for p in row.pieces if p.readable]) >= 2]
