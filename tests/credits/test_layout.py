@@ -300,3 +300,18 @@ def test_a_title_ending_in_a_bracket_keeps_it():
               piece("- 편집 -", 600, 680, 220, h=27), piece("(주)초록뱀미디어", 560, 720, 260)]
     assert pairs(parse_credit_lines(pieces, W)) == [("Editor/Producer (News)", ["김민수"]),
                                                     ("편집", ["(주)초록뱀미디어"])]
+
+
+def test_a_short_box_in_the_names_type_is_no_second_title_line():
+    """Headings larger than the names, no gap, one name per credit: a Hangul-written foreign name whose box came
+    out short is in the names' type (width per syllable), so it is the heading's name, not its title's second
+    line."""
+    credits = [("믹싱", "버밍엄 시티"), ("조감독", "김진엽"), ("작곡", "헥스트 리버베일 넷플릭스"), ("음악", "하희라"),
+               ("제작자", "김채연"), ("케이터링", "최영인"), ("로케이션", "널라버 평원")]
+    pieces, y = [], 100
+    for role, name in credits:
+        rw, nw = 28 * len(role) + 16, round(23 * (len(name.replace(" ", "")) + 0.28 * name.count(" "))) + 14
+        pieces += [piece(role, 640 - rw // 2, 640 + rw // 2, y, y / 100, h=50),
+                   piece(name, 640 - nw // 2, 640 + nw // 2, y + 54, y / 100 + 0.5, h=38)]
+        y += 108
+    assert pairs(parse_credit_lines(pieces, W)) == [(role, [name]) for role, name in credits]

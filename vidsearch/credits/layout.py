@@ -37,6 +37,7 @@ from vidsearch.credits.structure import (
     on_edges,
     roles_right,
     styled_headings,
+    type_size,
 )
 
 
@@ -212,6 +213,7 @@ def _names_across(left: Sequence[ReadLine]) -> bool:
     return role_score(clean_role(text)) < 0.5 and name_score(text) >= 1.0
 
 
+SAME_TYPE = 0.08  # two lines whose type sizes differ by at most this share are set in one type
 ALIGN_SHARE = 0.02  # of the frame width: how far apart two lines set on one axis (centre, left or right) may be
 
 
@@ -241,7 +243,12 @@ def _wrapped_title(rows: Sequence[_Row], opens: Sequence[bool], i: int, kind: st
     # title to the lexicon ("Gaffer 김민수"), so a known first line proves nothing about the second
     together = is_listed_title(f"{role} {row.text}") or (is_known_title(f"{role} {row.text}")
                                                          and not is_known_title(role))
-    return kind == "heading" or together or (row.height <= 0.9 * typical_height and name_score(row.text) < 0.7)
+    # an unknown second line: in the heading's own type (a name's box is often shorter than a title's, so box
+    # height alone would make any short name a title's second line) and not shaped like names
+    sizes = [type_size(p) for p in (*heading, *row.pieces)]
+    same_type = all(sizes) and abs(type_size(row.pieces[0]) - np.median(sizes[:-1])) <= SAME_TYPE * max(sizes)
+    return kind == "heading" or together or (same_type and row.height <= 0.9 * typical_height
+                                             and name_score(row.text) < 0.7)
 
 
 def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[CreditLine]:
