@@ -121,9 +121,16 @@ LAYOUTS: list[tuple[str, dict]] = [
                       closing_lines=BOILERPLATE[2:])),
     # "A & B" beside the role
     ("film_amp", dict(layout=CreditLayout.TWO_COLUMN, names_per_line=2, name_separator="amp")),
+    # no space at all between credits, so no block shows where the next role starts: the headings (film titles the
+    # lexicon mostly lacks) set in smaller type than the names, in the names' own colour ...
+    ("film_no_gap", dict(layout=CreditLayout.HEADING_LIST, names_per_line=3, entry_gap=0.0, role_scale=0.7,
+                         role_colour=(255, 255, 255))),
+    # ... and larger than the names, centred above a credit's names set in two columns
+    ("film_no_gap_columns", dict(layout=CreditLayout.COLUMNS, columns=2, entry_gap=0.0, role_scale=1.15,
+                                 line_spacing=2.1)),
 ]
 FILM = ("film_role_above", "film_cards", "film_two_column", "film_columns2_light", "film_tight", "film_role_wrapped",
-        "film_role_right", "film_and", "film_amp")
+        "film_role_right", "film_and", "film_amp", "film_no_gap", "film_no_gap_columns")
 FILM_SHARES = {"korean": 0.7, "foreign_hangul": 0.15, "latin": 0.1, "company": 0.05}
 QUICK = ("two_column", "columns3", "cards_fade", "busy_video", "small_font", "fast_scroll")
 

@@ -194,3 +194,124 @@ def test_an_unknown_latin_title_beside_a_name_stays_a_role():
     pieces = [piece("연출", 540, 610, 100), piece("이영희", 680, 780, 100),
               piece("Greens Master", 420, 610, 160), piece("안승훈", 680, 780, 160)]
     assert pairs(parse_credit_lines(pieces, W)) == [("연출", ["이영희"]), ("Greens Master", ["안승훈"])]
+
+
+def test_names_in_a_column_off_the_headings_axis_never_wrap_a_title():
+    """Role and name rows evenly spaced (no gap between credits), headings centred in larger type, each credit's
+    one name in the left column: a name set off the heading's centre is no second line of its title, and neither
+    is the next heading."""
+    pieces = []
+    credits = [("색보정", "코후코후 재거니스"), ("음악", "나한일"), ("연출", "앤손 세브리 몽주"), ("프로듀서", "강영아")]
+    y = 100
+    for role, name in credits:
+        pieces += [piece(role, 640 - 28 * len(role), 640 + 28 * len(role), y, y / 100, h=55),
+                   piece(name, 140, 140 + 28 * len(name), y + 60, y / 100 + 0.5, h=36)]
+        y += 120
+    assert pairs(parse_credit_lines(pieces, W)) == [(role, [name]) for role, name in credits]
+
+
+def test_a_title_goes_over_two_lines_at_most():
+    """"Visual Effects" / "Supervisor": one title; the small-type Hangul-written foreign name under it (not shaped
+    like a Korean name) is its name, not a third line of the title."""
+    pieces = [piece("Visual Effects", 560, 720, 100, h=27), piece("Supervisor", 580, 700, 140, h=27),
+              piece("코후코후 재거니스", 520, 760, 180, h=26), piece("이영희", 590, 690, 220),
+              piece("Gaffer", 600, 680, 320, h=27), piece("정우성", 590, 690, 360)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("Visual Effects Supervisor", ["코후코후 재거니스"]),
+                                                    ("Visual Effects Supervisor", ["이영희"]),
+                                                    ("Gaffer", ["정우성"])]
+
+
+def test_a_heading_read_with_stray_marks_stays_one_title():
+    """A block's opening line read "Colour· Timer·" (a shadow read as middle dots) is the block's title, not the
+    role "Colour" and a name "Timer"."""
+    pieces = [piece("Video Editor", 580, 700, 100, h=27), piece("신혜진", 595, 690, 148),
+              piece("Music Director", 570, 713, 218, h=27), piece("정우 · 천시 아르자마스", 500, 785, 266),
+              piece("Colour· Timer·", 576, 708, 336, h=27), piece("크리에이티브 미디어그룹", 482, 799, 384)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("Video Editor", ["신혜진"]),
+                                                    ("Music Director", ["정우", "천시 아르자마스"]),
+                                                    ("Colour Timer", ["크리에이티브 미디어그룹"])]
+
+
+def test_headings_set_in_their_own_type_head_their_names_with_no_gap_between_credits():
+    """No space between credits, titles the lexicon lacks (조감독 and 차량 even read like Korean names): the known
+    titles' type (smaller than the names', measured from width per character) marks the unknown ones too."""
+    credits = [("헤어실장", ["Chandragupta Lipps", "러브 아이반호"]), ("조감독", ["권순규", "최무성"]),
+               ("포커스풀러", ["이상아"]), ("차량", ["최낙천"]), ("분장팀", ["이지현", "조형기"]),
+               ("음악", ["한혜린", "동켈 제프리"])]
+    pieces, y = [], 100
+    for role, names in credits:
+        width = 27 * len(role) + 15  # 27 px type (the names: 38 px), and the box's margin
+        pieces.append(piece(role, 640 - width // 2, 640 + width // 2, y, y / 100, h=44))
+        widths = [round(38 * (len(n.replace(" ", "")) + 0.28 * n.count(" ")) * (0.6 if n.isascii() else 1)) + 18
+                  for n in names]
+        x = 640 - (sum(widths) + 60 * (len(names) - 1)) // 2
+        pieces += [piece(n, x + sum(widths[:k]) + 60 * k, x + sum(widths[:k + 1]) + 60 * k, y + 66, y / 100 + 0.5,
+                         h=52) for k, n in enumerate(names)]
+        y += 132
+    assert pairs(parse_credit_lines(pieces, W)) == [(role, names) for role, names in credits]
+
+
+def test_type_size_does_not_make_headings_where_roles_and_names_share_one_size():
+    pieces = [piece("Gaffer", 600, 700, 100), piece("김민수", 583, 697, 150), piece("이영희   박지성", 520, 760, 200),
+              piece("최민호", 583, 697, 250), piece("송혜교", 583, 697, 300)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("Gaffer", ["김민수"]), ("Gaffer", ["이영희", "박지성"]),
+                                                    ("Gaffer", ["최민호"]), ("Gaffer", ["송혜교"])]
+
+
+def test_a_connective_in_the_headings_type_is_no_heading():
+    """"in · association with" (a stray dot read into it) set in the headings' type credits no one and opens no
+    credit: the names under it stay with the title above."""
+    credits = [("헤어실장", "김민수   이영희"), ("조감독", "권순규   최무성"), ("미술감독", "정우성   박서준")]
+    pieces, y = [], 100
+    for k, (role, names) in enumerate(credits):
+        width = 27 * len(role) + 15
+        pieces.append(piece(role, 640 - width // 2, 640 + width // 2, y, y / 100, h=44))
+        if k == 1:
+            y += 66
+            pieces.append(piece("in · association with", 560, 720, y, y / 100, h=44))
+        pieces += [piece(names.split()[0], 450, 582, y + 66, y / 100 + 0.5, h=52),
+                   piece(names.split()[1], 700, 832, y + 66, y / 100 + 0.5, h=52)]
+        y += 132
+    assert pairs(parse_credit_lines(pieces, W)) == [(role, names.split()) for role, names in credits]
+
+
+def test_a_lone_line_on_the_headings_axis_over_names_filling_columns_from_the_left_is_a_heading():
+    """Titles in the names' type, no gap between credits, names in three columns filled from the left (one name:
+    the first column): a lone centred line is a heading, known words or not; a lone line in the first column is
+    a name, even one shaped like a title."""
+    credits = [("발전차", ["박정수", "Zond Copland"]), ("데이터매니저", ["커튼콜하우스"]), ("미술감독", ["박은빈"]),
+               ("스턴트", ["Monette Glass"]), ("조감독", ["김진숙", "박철", "최우식"]), ("현장음", ["백일섭"]),
+               ("캐스팅 디렉터", ["신국", "자주영"])]
+    centres = (256, 640, 1024)
+    pieces, y = [], 100
+    for role, names in credits:
+        half = 14 * len(role)
+        pieces.append(piece(role, 640 - half, 640 + half, y, y / 100))
+        y += 50
+        pieces += [piece(n, centres[k] - 14 * len(n), centres[k] + 14 * len(n), y, y / 100) for k, n in enumerate(names)]
+        y += 50
+    assert pairs(parse_credit_lines(pieces, W)) == [(role, names) for role, names in credits]
+
+
+def test_a_title_ending_in_a_bracket_keeps_it():
+    """"Editor/Producer (News)" (EBU titles carry such notes): the closing bracket is the title's, not a mark around
+    it; marks around a title or name still go."""
+    pieces = [piece("Editor/Producer (News)", 520, 760, 100, h=27), piece("김민수", 590, 690, 140),
+              piece("- 편집 -", 600, 680, 220, h=27), piece("(주)초록뱀미디어", 560, 720, 260)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("Editor/Producer (News)", ["김민수"]),
+                                                    ("편집", ["(주)초록뱀미디어"])]
+
+
+def test_a_short_box_in_the_names_type_is_no_second_title_line():
+    """Headings larger than the names, no gap, one name per credit: a Hangul-written foreign name whose box came
+    out short is in the names' type (width per syllable), so it is the heading's name, not its title's second
+    line."""
+    credits = [("믹싱", "버밍엄 시티"), ("조감독", "김진엽"), ("작곡", "헥스트 리버베일 넷플릭스"), ("음악", "하희라"),
+               ("제작자", "김채연"), ("케이터링", "최영인"), ("로케이션", "널라버 평원")]
+    pieces, y = [], 100
+    for role, name in credits:
+        rw, nw = 28 * len(role) + 16, round(23 * (len(name.replace(" ", "")) + 0.28 * name.count(" "))) + 14
+        pieces += [piece(role, 640 - rw // 2, 640 + rw // 2, y, y / 100, h=50),
+                   piece(name, 640 - nw // 2, 640 + nw // 2, y + 54, y / 100 + 0.5, h=38)]
+        y += 108
+    assert pairs(parse_credit_lines(pieces, W)) == [(role, [name]) for role, name in credits]

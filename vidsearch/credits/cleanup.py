@@ -51,7 +51,16 @@ def normalise(text: str) -> str:
 
 
 def strip_decoration(text: str) -> str:
-    return _DECORATION.sub("", text).strip()
+    """Marks around the text gone; a bracket that closes (or opens) one inside it stays: "Editor (News)", "(주)미디어"."""
+    out = _DECORATION.sub("", text).strip()
+    if not out:
+        return out
+    start = text.find(out)
+    if out.count("(") > out.count(")") and ")" in text[start + len(out):]:
+        out += ")"
+    if out.count(")") > out.count("(") and "(" in text[:start]:
+        out = "(" + out
+    return out
 
 
 def split_fields(text: str) -> list[str]:

@@ -23,12 +23,22 @@ from vidsearch.credits.lexicon import (
     is_boilerplate,
     is_connective,
     is_known_title,
+    is_listed_title,
     name_score,
     repair_role,
     role_score,
 )
 from vidsearch.credits.reader import ReadLine
-from vidsearch.credits.structure import block_openers, column_edges, headed_blocks, on_edges, roles_right
+from vidsearch.credits.structure import (
+    block_openers,
+    column_edges,
+    column_headings,
+    headed_blocks,
+    on_edges,
+    roles_right,
+    styled_headings,
+    type_size,
+)
 
 
 _HANGUL_ONLY = re.compile(r"[\uac00-\ud7a3 ]+")
@@ -203,19 +213,42 @@ def _names_across(left: Sequence[ReadLine]) -> bool:
     return role_score(clean_role(text)) < 0.5 and name_score(text) >= 1.0
 
 
+SAME_TYPE = 0.08  # two lines whose type sizes differ by at most this share are set in one type
+ALIGN_SHARE = 0.02  # of the frame width: how far apart two lines set on one axis (centre, left or right) may be
+
+
+def _same_axis(a: Sequence[ReadLine], b: Sequence[ReadLine], frame_width: int) -> bool:
+    """Two lines set on one axis: centred on the same x, or flush on the same left or right edge."""
+    tolerance = ALIGN_SHARE * frame_width
+    a0, a1 = min(p.box.x0 for p in a), max(p.box.x1 for p in a)
+    b0, b1 = min(p.box.x0 for p in b), max(p.box.x1 for p in b)
+    return abs((a0 + a1) - (b0 + b1)) / 2 <= tolerance or abs(a0 - b0) <= tolerance or abs(a1 - b1) <= tolerance
+
+
 def _wrapped_title(rows: Sequence[_Row], opens: Sequence[bool], i: int, kind: str, role: str,
-                   typical_height: float) -> bool:
-    """Row ``i``, right under its block's heading, is that title's second line ("Sound" / "Mixer", "VFX" /
-    "슈퍼바이저"): one piece in the same block, more rows of that block after it (the names), no separator between
-    names in it, and a title itself, or the two lines together a title the lexicon or the role taxonomy knows
-    ("라인" / "PD"), or set in the headings' smaller type and not shaped like names."""
+                   typical_height: float, heading: Sequence[ReadLine], frame_width: int) -> bool:
+    """Row ``i``, right under its block's heading (``heading``: that line's pieces), is that title's second line
+    ("Sound" / "Mixer", "VFX" / "슈퍼바이저"): one piece in the same block, set on the heading's axis (a name set
+    in a column off the heading's centre is no part of it), more rows of that block after it (the names), no
+    separator between names in it, and a title itself, or the two lines together a title the lexicon or the role
+    taxonomy knows ("라인" / "PD"), or set in the headings' smaller type and not shaped like names."""
     row = rows[i]
     if opens[i] or i + 1 >= len(rows) or opens[i + 1] or len(row.pieces) != 1:
         return False
+    if not heading or not _same_axis(heading, row.pieces, frame_width):
+        return False
     if len(split_names(row.text)) != 1 or is_connective(row.text):
         return False  # "A and B", "A, B": names set apart; "together with": credits no one
-    return kind == "heading" or is_known_title(f"{role} {row.text}") or (
-        row.height <= 0.9 * typical_height and name_score(row.text) < 0.7)
+    # the two lines a title together, where the first alone is not one: one English role word makes any text a
+    # title to the lexicon ("Gaffer 김민수"), so a known first line proves nothing about the second
+    together = is_listed_title(f"{role} {row.text}") or (is_known_title(f"{role} {row.text}")
+                                                         and not is_known_title(role))
+    # an unknown second line: in the heading's own type (a name's box is often shorter than a title's, so box
+    # height alone would make any short name a title's second line) and not shaped like names
+    sizes = [type_size(p) for p in (*heading, *row.pieces)]
+    same_type = all(sizes) and abs(type_size(row.pieces[0]) - np.median(sizes[:-1])) <= SAME_TYPE * max(sizes)
+    return kind == "heading" or together or (same_type and row.height <= 0.9 * typical_height
+                                             and name_score(row.text) < 0.7)
 
 
 def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[CreditLine]:
@@ -231,6 +264,8 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
     flipped = gutter is not None and roles_right(rows, gutter)
     opens = block_openers(rows)
     headings, in_blocks = headed_blocks(rows, opens) if gutter is None else ([False] * len(rows), False)
+    if gutter is None:  # headings set in their own type, whether or not space between credits shows the blocks
+        headings = [a or b or c for a, b, c in zip(headings, styled_headings(rows), column_headings(rows, frame_width))]
     # set in blocks, one heading each (or none: names only): a row in smaller type than the rest inside a block is
     # a name (a Latin or Hangul-written foreign name's box is shorter) or a connective ("그리고"), never a heading
     small_heads = not in_blocks
@@ -239,6 +274,8 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
     role: str | None = None
     last: _Row | None = None
     previous = ""  # how the row above was classified
+    heading_pieces: Sequence[ReadLine] = ()  # the last heading's pieces, and whether its title went on a 2nd line
+    wrapped = False
     pending: tuple[_Row, str, list[str], str | None] | None = None  # a small-type row: (row, text, names, role)
 
     def emit(names: list[str], row: _Row, named: Sequence[ReadLine], under: str | None) -> None:
@@ -297,18 +334,24 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
             continue
         kind, text_role, names = _classify_single(row.text, row.height, typical[_is_latin(row)],
                                                   previous == "heading")
-        if headings[i] and kind in ("names", "small"):
-            kind, text_role = "heading", row.text  # opens a block set under a heading: its title, known or not
+        if headings[i] and (kind in ("names", "small") or kind == "pair" and len(row.pieces) == 1
+                            and len(split_fields(row.text)) == 1):
+            # opens a block set under a heading: its title, known or not; a title read with a stray mark inside
+            # ("Colour· Timer·") is one line of the heading's type, not a role and a name set a gap apart
+            kind, text_role = "heading", " ".join(split_names(row.text)) if kind == "pair" else row.text
         elif kind == "small" and not small_heads:
             kind = "names"
         settle(kind == "names")
         if kind == "small":
             pending, kind = (row, text_role or "", names, role), "heading"
-        elif previous == "heading" and role and _wrapped_title(rows, opens, i, kind, role, typical[_is_latin(row)]):
-            kind = "heading"
+            heading_pieces, wrapped = row.pieces, False
+        elif previous == "heading" and role and not wrapped \
+                and _wrapped_title(rows, opens, i, kind, role, typical[_is_latin(row)], heading_pieces, frame_width):
+            kind, wrapped = "heading", True  # a title is set over two lines at most: a third is its names
             role = clean_role(f"{role} {row.text}")  # a title set over two lines in one block: one role
         elif kind in ("pair", "heading"):
             role = clean_role(text_role or "")
+            heading_pieces, wrapped = row.pieces, False
         elif kind == "names" and gutter is not None and any(p.box.x0 < gutter < p.box.x1 for p in row.pieces):
             role = None  # names set across the gutter are centred, under no role: never a name column's row
         previous = kind

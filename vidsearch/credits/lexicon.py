@@ -277,9 +277,14 @@ def _taxonomy_titles() -> frozenset[str]:
     return frozenset(titles)
 
 
+def is_listed_title(text: str) -> bool:
+    """A title the role taxonomy lists as printed, spaces aside ("라인 PD", "프로덕션 디자이너")."""
+    return text.replace(" ", "").lower() in _taxonomy_titles()
+
+
 def is_known_title(text: str) -> bool:
     """A title the layout lexicon reads as one, or one the role taxonomy lists ("라인 PD", "프로덕션 디자이너")."""
-    return role_score(text) >= 0.8 or text.replace(" ", "").lower() in _taxonomy_titles()
+    return role_score(text) >= 0.8 or is_listed_title(text)
 
 
 def _jamo_close(read: str, title: str) -> bool:

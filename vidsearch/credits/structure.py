@@ -7,6 +7,13 @@ test (조감독, 제작팀, 조명팀). Where the text cannot tell a title from 
 - **Two columns**: the role column is set flush right against the gutter and the name column flush left from it,
   so the pieces left of the gutter end at one x and those right of it start at one x, while the titles' own
   starts vary with their length. Centred name columns end and start wherever each name's length puts them.
+- **Type**: a roll sets its role headings in one type and its names in another (smaller, larger). Where the
+  titles the lexicon knows share a type size clearly apart from the names', a single line in that size is a
+  heading too, known or not, even with no space between credits to show the blocks. The size is measured from
+  the line's width per character (a Hangul syllable is one em wide), far steadier than a detector box's height.
+- **Columns**: names set in columns under centred headings fill the columns from the left, so every row of names
+  holds a piece on the first column's axis; a single line on the headings' axis with that column empty is a
+  heading, whatever its words, type or spacing.
 - **Blocks**: credits are set in blocks, one role each, with more space between blocks than between the rows of
   one block (or a cut between cards). Where blocks open with a single line and a fair share of those lines are
   titles the lexicon knows, the opening line of every block is that block's role heading.
@@ -14,12 +21,22 @@ test (조감독, 제작팀, 조명팀). Where the text cannot tell a title from 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
 
-from vidsearch.credits.lexicon import KOREAN_ROLE_WORDS, clean_role, is_boilerplate, name_score, role_score
+from vidsearch.credits.cleanup import split_fields, split_names
+from vidsearch.credits.lexicon import (
+    KOREAN_ROLE_WORDS,
+    clean_role,
+    is_boilerplate,
+    is_connective,
+    is_known_title,
+    name_score,
+    role_score,
+)
 from vidsearch.credits.reader import ReadLine
 
 ALIGN_TOLERANCE = 0.012  # of the frame width: how far apart the edges of one column's pieces may be
@@ -28,6 +45,13 @@ MAX_ACROSS = 0.1  # share of rows whose text may cross a two-column gutter (a na
 BLOCK_GAP = 1.2  # a gap this many usual row pitches or more opens a new block (rows of one block: within 1.07)
 KNOWN_HEADINGS = 0.3  # share of block openers the lexicon must know for the section to be set in headed blocks
 PERSONAL_OPENERS = 0.5  # ... or it knows some, and at most this share read like personal names (a names-only roll)
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+BOX_PADDING = 0.35  # of a detector box's height: the margin its width adds around the text
+AXIS_TOLERANCE = 0.02  # of the frame width: how far apart the centres of lines set on one axis may be
+FIRST_COLUMN = 0.8  # share of the rows of several names that must start on the first column's axis
+STYLE_APART = 0.12  # headings and names whose type sizes differ by this share are set in two types
+STYLE_MARGIN = 0.6  # a line in the headings' type: this share of the way from the names' size to the headings'
+LATIN_MARGIN = 0.9  # ... for Latin-only text, whose letters' widths vary more than Hangul syllables' (one em each)
 
 
 class RowLike(Protocol):
@@ -134,3 +158,105 @@ def roles_right(rows: Sequence[RowLike], gutter: float) -> bool:
         else:
             vote += 1 if left else -1
     return vote > 0
+
+
+def _em_units(text: str) -> float:
+    """How many ems wide ``text`` is set: a Hangul syllable one, Latin letters and marks by their usual width."""
+    units = 0.0
+    for ch in text:
+        if "\uac00" <= ch <= "\ud7a3":
+            units += 1.0
+        elif ch.isspace():
+            units += 0.28
+        elif ch in "iljtfI.,·:;'!|":
+            units += 0.3
+        elif ch.isupper():
+            units += 0.68
+        elif ch.isalnum():
+            units += 0.53
+        else:
+            units += 0.4
+    return units
+
+
+def type_size(piece: ReadLine) -> float:
+    """The piece's type size in pixels (one em), from its width and its text."""
+    units = _em_units(piece.text.strip())
+    return max(0.0, piece.box.width - BOX_PADDING * piece.box.height) / units if units >= 1.0 else 0.0
+
+
+def styled_headings(rows: Sequence[RowLike]) -> list[bool]:
+    """Per row, whether it is a single line set in the type of the roll's role headings: the titles the lexicon
+    or the role taxonomy knows, or lines holding a job word (two or more, none shaped like a Korean name) share a type size clearly apart from the names' (rows of names set a gap apart, sure
+    Korean names; three or more), and the line's size is on the headings' side. All False where the roll sets
+    both in one size (then only the words and the blocks can tell)."""
+    singles: list[tuple[int, str, float]] = []
+    heads, names = [], []
+    for i, row in enumerate(rows):
+        pieces = [p for p in row.pieces if p.readable]
+        sizes = [type_size(p) for p in pieces]
+        if len(pieces) >= 2:
+            names += [s for s in sizes if s > 0]
+            continue
+        if len(pieces) != 1 or not sizes[0]:
+            continue
+        text = pieces[0].text
+        if is_boilerplate(text) or all(is_connective(n) for n in split_names(text)) or len(split_fields(text)) > 1:
+            continue  # "in · association with" (a dot read into it) credits no one; "연출 / 김민수" is a pair
+        singles.append((i, text, sizes[0]))
+        title = _has_role_word(clean_role(text)) or is_known_title(clean_role(text))
+        if title and name_score(text) < 1.0:
+            heads.append(sizes[0])
+        elif not title and name_score(text) >= 1.0:
+            names.append(sizes[0])
+    out = [False] * len(rows)
+    if len(heads) < 2 or len(names) < 3:
+        return out
+    head, name = float(np.median(heads)), float(np.median(names))
+    if abs(head - name) < STYLE_APART * name:
+        return out
+    for i, text, size in singles:
+        margin = STYLE_MARGIN if _HANGUL.search(text) else LATIN_MARGIN
+        out[i] = abs(size - name) >= margin * abs(head - name) and abs(size - head) < abs(size - name)
+    return out
+
+
+def _centre(pieces: Sequence[ReadLine]) -> float:
+    return (min(p.box.x0 for p in pieces) + max(p.box.x1 for p in pieces)) / 2
+
+
+def _titled(text: str) -> bool:
+    """A line the lexicon or the role taxonomy knows as a title, or holding a job word, and not a Korean name."""
+    role = clean_role(text)
+    return (_has_role_word(role) or is_known_title(role)) and name_score(text) < 1.0
+
+
+def column_headings(rows: Sequence[RowLike], frame_width: int) -> list[bool]:
+    """Per row, whether it is a single line on the headings' axis in a roll whose names fill columns from the
+    left: the titles known (two or more) share one axis, the rows of several names (two or more) nearly all start
+    on one first-column axis apart from it, and lone lines stand on that column too. All False otherwise (names
+    centred as a group under their heading start wherever their widths put them)."""
+    tolerance = AXIS_TOLERANCE * frame_width
+    # a lone line: one piece in all (a piece that could not be read still stands in a column: "스튜디오 605")
+    singles = [(i, list(row.pieces)) for i, row in enumerate(rows)]
+    singles = [(i, pieces) for i, pieces in singles if len(pieces) == 1 and pieces[0].readable
+               and not is_boilerplate(pieces[0].text) and len(split_fields(pieces[0].text)) == 1]
+    heads = [_centre(pieces) for _, pieces in singles if _titled(pieces[0].text)]
+    firsts = [_centre([min((p for p in row.pieces if p.readable), key=lambda q: q.box.x0)])
+              for row in rows if len([p for p in row.pieces if p.readable]) >= 2]
+    out = [False] * len(rows)
+    if len(heads) < 2 or len(firsts) < 2:
+        return out
+    axis = float(np.median(heads))
+    if sum(abs(c - axis) <= tolerance for c in heads) < 0.8 * len(heads):
+        return out
+    first = float(np.median(firsts))
+    if abs(first - axis) <= 3 * tolerance or sum(abs(c - first) <= tolerance for c in firsts) < FIRST_COLUMN * len(firsts):
+        return out
+    lone = [_centre(pieces) for _, pieces in singles if abs(_centre(pieces) - axis) > tolerance]
+    if not lone or sum(abs(c - first) <= tolerance for c in lone) < FIRST_COLUMN * len(lone):
+        return out
+    for i, pieces in singles:
+        text = pieces[0].text
+        out[i] = abs(_centre(pieces) - axis) <= tolerance and not all(is_connective(n) for n in split_names(text))
+    return out
