@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidsearch.ocr.engine import OcrEngine, OcrLine
+from vidsearch.ocr.glyphs import dotless_i
 from vidsearch.ocr.preprocess import binarize_for_ocr, grey_for_ocr
 
 WEAK_WORD = 0.6
@@ -35,11 +36,12 @@ def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: i
                second_look_below: float = 0.8, alternates: Sequence[np.ndarray | None] | None = None
                ) -> list[CropReading]:
     """One reading per crop (BGR or grey, as cut from the frame), in order."""
-    first = engine.read_lines([binarize_for_ocr(c, line_height_px) for c in crops])
+    binarised = [binarize_for_ocr(c, line_height_px) for c in crops]
+    first = engine.read_lines(binarised)
     out = [CropReading(line, 0) for line in first]
     looks: list[tuple[int, int, np.ndarray]] = []
     for i, line in enumerate(first):
-        if not is_weak(line, second_look_below):
+        if not is_weak(line, second_look_below) and not dotless_i(line, binarised[i]):
             continue
         looks.append((i, 1, grey_for_ocr(crops[i], line_height_px)))
         looks.append((i, 1, binarize_for_ocr(crops[i], int(line_height_px * 0.75))))
