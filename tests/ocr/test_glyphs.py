@@ -7,7 +7,7 @@ from testkit.credits.render import CreditFont
 from vidsearch.ocr.engine import OcrLine, OcrWord
 from vidsearch.ocr.glyphs import dotless_i
 from vidsearch.ocr.preprocess import binarize_for_ocr
-from vidsearch.ocr.reading import read_crops
+from vidsearch.ocr.reading import read_crops, read_sightings
 
 
 def test_a_broken_serif_m_read_as_im_is_read_again(tesseract):
@@ -34,3 +34,10 @@ def test_a_read_without_latin_i_is_not_checked():
                          image)
     assert dotless_i(OcrLine("김민지 Colima", 0.9, (OcrWord("김민지", 10, 100, 0.9), OcrWord("Colima", 120, 260, 0.9))),
                      image)
+
+
+def test_sightings_that_all_misread_the_same_way_do_not_outvote_the_second_look(tesseract):
+    crop = draw_line("Colma", font_px=28, font=CreditFont.MYEONGJO)
+    assert tesseract.read_lines([binarize_for_ocr(crop, 40)])[0].text == "Colima"
+    [(line, _)] = read_sightings(tesseract, [[crop, crop.copy(), crop.copy()]], 40)
+    assert line.text == "Colma"
