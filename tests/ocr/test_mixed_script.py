@@ -73,3 +73,4 @@ def test_spans_need_doubt_or_unread_ink_glued_to_sure_hangul():
     apart = _strip((10, 50), (80, 160))  # a 30 px gap (1.5 text heights) is a space, not glue
     assert find_spans([OcrWord("엔터", 80, 160, 0.9, 20)], apart, 0) == []
     assert find_spans([OcrWord("Colma", 10, 160, 0.7, 20)], image, 0) == []  # no Hangul: not this pass
+

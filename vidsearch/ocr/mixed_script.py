@@ -27,6 +27,7 @@ MAX_CUTS = 10
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _ALL_HANGUL = re.compile(r"[\uac00-\ud7a3]+")
 _LATIN = re.compile(r"[A-Za-z]")
+_LONE_STROKES = {"I", "l"}
 _NOT_HANGUL = re.compile(r"[^\uac00-\ud7a3\s]")
 _CLEAN_LATIN = re.compile(r"[A-Z][A-Za-z]*(?:[&.'+-][A-Za-z]+)*[.]?")
 
@@ -149,6 +150,8 @@ def read_mixed(lines: list[list[OcrWord]], images: Sequence[np.ndarray], read: R
         if left is not None and (not latin_words or not all(_CLEAN_LATIN.fullmatch(w.text) for w in latin_words)
                                  or min(w.confidence for w in latin_words) < MIN_LEFT):
             continue
+        if "".join(w.text for w in latin_words) in _LONE_STROKES:
+            continue  # one upright stroke before Hangul is as likely a speck of the picture as a letter
         if not hangul or not all(_ALL_HANGUL.fullmatch(w.text) for w in hangul):
             continue
         kept = [w for w in old_words[n] if w.x0 >= cut - 2]
