@@ -126,6 +126,10 @@ def _rows(spec: CreditRollSpec, fonts: _Fonts) -> list[_Row]:
         per_line = spec.columns if spec.layout is CreditLayout.COLUMNS else spec.names_per_line
         room = {CreditLayout.TWO_COLUMN: w * 0.47 - gap, CreditLayout.COLUMNS: w * 0.3 if spec.columns == 3 else w * 0.36,
                 }.get(spec.layout, w * 0.9)
+        if spec.layout is CreditLayout.DOT_LEADER and entry.role:
+            # names end at 0.8 w and the role starts at 0.2 w with at least " ..." after it: a longer row of names
+            # ran over the role (or off the frame's left edge), drawn unreadable; a broadcaster wraps it instead
+            room = w * 0.6 - fonts.role.getlength(entry.role + " ...") - fonts.name.getlength(" ")
         chunks = _chunks(spec, fonts, entry.names, per_line, room)
         if not entry.role:  # names only: centred rows
             for chunk in chunks:

@@ -110,3 +110,19 @@ def test_a_changed_renderer_never_reuses_a_rendered_roll(tmp_path):
     render = copy / "render.py"
     render.write_text(render.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
     assert renderer_version(copy) != before
+
+
+def test_a_dot_leader_row_of_long_names_wraps_instead_of_running_over_its_role():
+    """Three names of a large font right-aligned at 0.8 w ran back over the role (and past the frame's left edge)."""
+    from testkit.credits import render
+
+    names = ("Adamson Waynesboro", "Future City", "Ladeca Acres", "Mishawaka Hiawatha")
+    spec = CreditRollSpec(entries=[CreditEntry(role="편곡", names=names)], layout=CreditLayout.DOT_LEADER,
+                          text_size=0.055, role_scale=1.15, names_per_line=3, name_separator="comma")
+    fonts = render._Fonts(spec)
+    rows = render._rows(spec, fonts)
+    assert [n for row in rows for n in row.names] == list(names)  # every name still drawn, in order
+    role_end = spec.width * 0.2 + fonts.role.getlength("편곡 ...")
+    for row in rows:
+        [piece] = [p for p in row.pieces if p.text == ", ".join(row.names)]
+        assert piece.x - fonts.name.getlength(piece.text) >= role_end

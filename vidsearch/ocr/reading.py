@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidsearch.ocr.engine import OcrEngine, OcrLine
+from vidsearch.ocr.glyphs import dotless_i
 from vidsearch.ocr.preprocess import binarize_for_ocr, grey_for_ocr
 
 WEAK_WORD = 0.6
@@ -24,6 +25,7 @@ WEAK_WORD = 0.6
 class CropReading:
     line: OcrLine
     source: int  # 0: the crop binarised; 1: the same crop otherwise prepared (grey, smaller); 2: the alternate crop
+    dotless: bool = False  # the read names an i/j the picture it came from has no dot for (``dotless_i``)
 
 
 def is_weak(line: OcrLine, below: float) -> bool:
@@ -35,11 +37,12 @@ def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: i
                second_look_below: float = 0.8, alternates: Sequence[np.ndarray | None] | None = None
                ) -> list[CropReading]:
     """One reading per crop (BGR or grey, as cut from the frame), in order."""
-    first = engine.read_lines([binarize_for_ocr(c, line_height_px) for c in crops])
-    out = [CropReading(line, 0) for line in first]
+    binarised = [binarize_for_ocr(c, line_height_px) for c in crops]
+    first = engine.read_lines(binarised)
+    out = [CropReading(line, 0, dotless_i(line, binarised[i])) for i, line in enumerate(first)]
     looks: list[tuple[int, int, np.ndarray]] = []
     for i, line in enumerate(first):
-        if not is_weak(line, second_look_below):
+        if not is_weak(line, second_look_below) and not out[i].dotless:
             continue
         looks.append((i, 1, grey_for_ocr(crops[i], line_height_px)))
         looks.append((i, 1, binarize_for_ocr(crops[i], int(line_height_px * 0.75))))
@@ -48,8 +51,8 @@ def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: i
             looks.append((i, 2, binarize_for_ocr(alternate, line_height_px)))
     if looks:
         candidates: dict[int, list[CropReading]] = {}
-        for (i, source, _), line in zip(looks, engine.read_lines([image for _, _, image in looks])):
-            candidates.setdefault(i, [out[i]]).append(CropReading(line, source))
+        for (i, source, image), line in zip(looks, engine.read_lines([image for _, _, image in looks])):
+            candidates.setdefault(i, [out[i]]).append(CropReading(line, source, dotless_i(line, image)))
         for i, readings in candidates.items():
             out[i] = _vote(readings)
     return out
@@ -60,6 +63,8 @@ def _vote(readings: Sequence[CropReading]) -> CropReading:
     reading. Tesseract's confidence is no guide between two one-letter-apart reads (안흥진 0.85 against 안홍진),
     while the same misread seldom survives a change of binarisation and size."""
     groups: dict[str, list[CropReading]] = {}
+    if any(not r.dotless and r.line.text.strip() for r in readings):
+        readings = [r for r in readings if not r.dotless]
     for reading in readings:
         groups.setdefault(reading.line.text.replace(" ", ""), []).append(reading)
     best = max(groups.values(), key=lambda g: (len(g), max(r.line.confidence for r in g)))
@@ -76,12 +81,17 @@ def read_sightings(engine: OcrEngine, sightings: Sequence[Sequence[np.ndarray]],
     first = read_crops(engine, [s[0] for s in sightings], line_height_px, second_look_below,
                        [s[1] if len(s) > 1 else None for s in sightings])
     extra = [(i, k) for i, s in enumerate(sightings) if len(s) > 2 for k in range(1, len(s))]
-    lines = engine.read_lines([binarize_for_ocr(sightings[i][k], line_height_px) for i, k in extra]) if extra else []
+    images = [binarize_for_ocr(sightings[i][k], line_height_px) for i, k in extra]
+    lines = engine.read_lines(images) if extra else []
     ballots: list[list[tuple[OcrLine, int]]] = [
         [(r.line, 1 if r.source == 2 else 0)] for i, r in enumerate(first)]
-    for (i, k), line in zip(extra, lines):
+    dotless: list[list[bool]] = [[r.dotless] for r in first]
+    for (i, k), line, image in zip(extra, lines, images):
         if not (k == 1 and first[i].source == 2):  # that sighting already voted, through the second look
             ballots[i].append((line, k))
+            dotless[i].append(dotless_i(line, image))
+    # a read naming letters its picture lacks does not vote while another sighting's read does
+    ballots = [[b for b, d in zip(bs, ds) if not d] if not all(ds) else bs for bs, ds in zip(ballots, dotless)]
     return [vote_lines(b, plausible) if len(b) > 1 else b[0] for b in ballots]
 
 

@@ -20,6 +20,8 @@ class OcrSettings(BaseModel):
     tesseract_batch_size: int = Field(400, ge=1, description="line crops read per tesseract process")
     tesseract_timeout_s: float = Field(600.0, gt=0)
     tesseract_threads: int = Field(1, ge=1, description="OMP threads per tesseract process; 1 lets Ray own cores")
+    read_mixed_script: bool = Field(True, description="re-read Latin capitals glued to Hangul (ACC코리아, "
+                                    "JTBC스튜디오) by script segment: English-only left, Korean-only right")
     line_height_px: int = Field(40, ge=12, le=200, description="crops are rescaled so text lines are this tall")
     min_confidence: float = Field(0.55, ge=0, le=1, description="lines read below this are reported unreadable")
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from vidsearch.errors import MissingDependency, VidsearchError
 from vidsearch.ocr.engine import OcrLine, OcrWord, ink_gaps, join_words
+from vidsearch.ocr.mixed_script import read_mixed
 from vidsearch.ocr.korean_model import EXTENDED_LANGUAGE, SOURCE_LANGUAGE, ModelBuildRefused, extended_tessdata
 from vidsearch.ocr.separators import find_dropped_slashes, find_separator_dots, place_separator_dots
 from vidsearch.ocr.settings import OcrSettings
@@ -147,6 +148,16 @@ class TesseractEngine:
             out.extend(parse_tsv(self._run(source, workdir, languages), len(chunk)))
         return out
 
+    def _read_images(self, images: Sequence[np.ndarray], workdir: Path, languages: str, tag: str
+                     ) -> list[list[OcrWord]]:
+        paths = []
+        for n, image in enumerate(images):
+            path = workdir / f"{tag}-{languages}-{n:05d}.png"
+            if not cv2.imwrite(str(path), image):
+                raise TesseractFailed(f"could not write line image {path}")
+            paths.append(path)
+        return self._read_words(paths, workdir, languages)
+
     def read_lines(self, images: Sequence[np.ndarray]) -> list[OcrLine]:
         # a crop without ink holds no text (Tesseract would still "read" a syllable or two on a blank page)
         inked = [i for i, image in enumerate(images) if image.size and int(image.min()) < 128]
@@ -175,6 +186,9 @@ class TesseractEngine:
                 for k, alternative in zip(digits, again):
                     words[k] = _repair_digits(words[k], alternative)
             if latin is not None and latin != self.languages:
+                if self.settings.read_mixed_script and primary != latin:
+                    read_mixed(words, [images[i] for i in inked],
+                               lambda crops, lang: self._read_images(crops, workdir, lang, "mixed"), latin, primary)
                 self._reread_latin_ends(words, [images[i] for i in inked], workdir, latin)
             for index, line_words in zip(inked, words):
                 out[index] = _line(line_words, images[index])
@@ -288,14 +302,16 @@ def _repair(words: list[OcrWord], korean: list[OcrWord]) -> list[OcrWord]:
     """Replace each unsure Latin word by the Korean-only reading of the same span, when that reading is Hangul
     and surer. English words read confidently stay (the Korean-only model mangles them)."""
     out: list[OcrWord] = []
+    used: set[int] = set()  # a Korean word under two overlapping garbage boxes is taken once
     for word in words:
         if not _latin_garbage(word, words):
             out.append(word)
             continue
-        inside = [k for k in korean if word.x0 - 2 <= (k.x0 + k.x1) / 2 <= word.x1 + 2]
-        if inside and all(_HANGUL.search(k.text) for k in inside) \
-                and float(np.mean([k.confidence for k in inside])) > word.confidence:
-            out.extend(inside)
+        inside = [n for n, k in enumerate(korean) if word.x0 - 2 <= (k.x0 + k.x1) / 2 <= word.x1 + 2]
+        if inside and all(_HANGUL.search(korean[n].text) for n in inside) \
+                and float(np.mean([korean[n].confidence for n in inside])) > word.confidence:
+            out.extend(korean[n] for n in inside if n not in used)
+            used.update(inside)
         else:
             out.append(word)
     return out
@@ -309,11 +325,14 @@ def _digit_garbage(word: OcrWord, line: Sequence[OcrWord] = ()) -> bool:
 
 def _repair_digits(words: list[OcrWord], english: list[OcrWord]) -> list[OcrWord]:
     out: list[OcrWord] = []
+    used: set[int] = set()
     for word in words:
-        inside = [k for k in english if word.x0 - 2 <= (k.x0 + k.x1) / 2 <= word.x1 + 2]
+        inside = [k for n, k in enumerate(english) if word.x0 - 2 <= (k.x0 + k.x1) / 2 <= word.x1 + 2
+                  and n not in used]
         if _digit_garbage(word, words) and inside and all(_LATIN.search(k.text) and not _DIGIT.search(k.text)
                                                           for k in inside) \
                 and float(np.mean([k.confidence for k in inside])) >= 0.5:
+            used.update(n for n, k in enumerate(english) if any(k is i for i in inside))
             out.extend(inside)
         else:
             out.append(word)

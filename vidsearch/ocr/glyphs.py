@@ -1,0 +1,51 @@
+"""Checks of a read against the ink it came from: letters the picture cannot hold.
+
+A thin serif font binarised at one size breaks an "m" into strokes, and Tesseract reads them surely as "im" or
+"in" (Colma → Colima at 0.83). Such a read names an i (or j) where the picture has no dot above the letters; the
+line is then given the second look (other binarisations and sizes), whose reads outvote it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import cv2
+import numpy as np
+
+from vidsearch.ocr.engine import OcrLine
+
+_DOTTED = re.compile(r"[ij]")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'.-]*")
+
+
+def _dots(image: np.ndarray) -> tuple[list[float], float, float] | None:
+    """Centres (x) of the small blobs above the x-height, with the ink's top row and height; None without ink."""
+    gray = image if image.ndim == 2 else image.min(axis=2)
+    ink = (gray < 128).astype(np.uint8)
+    rows = np.flatnonzero(ink.any(axis=1))
+    if len(rows) == 0:
+        return None
+    top, height = float(rows[0]), float(rows[-1] - rows[0] + 1)
+    count, _, stats, centres = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    dots = []
+    for k in range(1, count):
+        x, y, w, h, _ = stats[k]
+        if w <= 0.3 * height and h <= 0.3 * height and y + h <= top + 0.45 * height:
+            dots.append(float(centres[k][0]))
+    return dots, top, height
+
+
+def dotless_i(line: OcrLine, image: np.ndarray) -> bool:
+    """A Latin word of the read holds more i/j than the picture has dots above its letters."""
+    words = [w for w in line.words if _LATIN_WORD.fullmatch(w.text) and _DOTTED.search(w.text)]
+    if not words:
+        return False
+    found = _dots(image)
+    if found is None:
+        return False
+    dots = found[0]
+    for word in words:
+        inside = sum(1 for x in dots if word.x0 - 2 <= x <= word.x1 + 2)
+        if inside < len(_DOTTED.findall(word.text)):
+            return True
+    return False
