@@ -63,11 +63,13 @@ def _edge_share(image: np.ndarray) -> float:
     return float(((np.abs(cv2.Sobel(gray, cv2.CV_32F, 1, 0)) + np.abs(cv2.Sobel(gray, cv2.CV_32F, 0, 1))) > 90).mean())
 
 
-def _look_at(looks: list[list], frame: av.VideoFrame, width: int) -> float:
+def _look_at(looks: list[list], frame: av.VideoFrame, width: int, frame_s: float) -> float:
     """Keep ``frame`` as its look's picture if it has more edges than the one kept so far; returns its time."""
     t = float(frame.pts * frame.time_base)
     look = next((x for x in reversed(looks) if x[0] - 1e-3 <= t <= x[1] + 1e-3), None)
-    if look is None:
+    # only the keyframe and the frame ending the look are converted and compared (frames between are decoded, as
+    # the last one needs them, but not scaled: that would cost as much as decoding)
+    if look is None or look[0] + 1e-3 < t < look[1] - frame_s + 1e-3:
         return t
     height = max(2, round(frame.height * width / frame.width) // 2 * 2)
     image = frame.to_ndarray(width=width, height=height, format="bgr24")
@@ -90,6 +92,7 @@ def keyframes(path: Path, min_interval_s: float, width: int, lookahead_s: float 
     try:
         stream = container.streams.video[0]
         stream.codec_context.skip_frame = "NONKEY"
+        frame_s = 1.0 / float(stream.average_rate) if stream.average_rate else 0.04
         next_t = -np.inf
         # per sampled keyframe: [its time, lookahead end, best (edge share, time, picture)]; a frame may come out
         # of the decoder a few packets late, so it goes to the look whose span holds its time
@@ -107,7 +110,7 @@ def keyframes(path: Path, min_interval_s: float, width: int, lookahead_s: float 
                 continue
             for frame in packet.decode():  # the decoder hands frames back some packets late; the last at flush
                 if frame.pts is not None:
-                    shown = _look_at(looks, frame, width)
+                    shown = _look_at(looks, frame, width, frame_s)
                     # frames come out in presentation order: a look whose span this one is past is complete
                     while looks and looks[0][1] < shown - 1e-3:
                         done = looks.pop(0)
