@@ -62,3 +62,27 @@ def test_a_short_clip_of_two_cut_cards_is_found(extractor, roll_factory):
     reading = extractor.extract(path)
     read = {name for line in reading.lines for name in line.names}
     assert len(read & set(NAMES[:8])) >= 6
+
+
+@pytest.mark.slow
+def test_the_next_cut_card_of_one_layout_is_a_new_card_not_the_last_one_moved(extractor, roll_factory):
+    """Two-column cards cut one after the other over a moving picture: the next card's rows, at the same pitch,
+    match most of the last card's edges a few rows off, and the aligner took the cut for the roll moving — both
+    cards became one run, rows of the second read as if shown before it, names under the first card's last role
+    (fuzz-cards-9). Every name read keeps its own role and its time falls while its card is on screen."""
+    others = ["박찬홍", "남명렬", "Barunson E&A", "최순식", "리언 레더먼", "조이현", "Valentine Abington", "권성덕"]
+    pairs = [(ROLES[k], (NAMES[k], others[k])) for k in range(8)]
+    spec = CreditRollSpec(entries=[CreditEntry(role=r, names=n) for r, n in pairs], layout=CreditLayout.TWO_COLUMN,
+                          motion=CreditMotion.CARDS, background=CreditBackground.MOVING_COLOUR,
+                          font=CreditFont.MYEONGJO_BOLD.path, line_spacing=2.1, entry_gap=1.2, names_per_line=3,
+                          name_separator="comma", card_seconds=1.8, entries_per_card=4, seed=9)
+    path, truth = roll_factory("cut-cards-one-layout", spec)
+    shown = {name: (line.first_s, line.last_s) for line in truth.lines for name in line.names}
+    role_of = {name: role for role, names in pairs for name in names}
+    reading = extractor.extract(path)
+    read = [(line, name) for line in reading.lines for name in line.names if name in role_of]
+    assert len(read) >= 12
+    for line, name in read:
+        assert line.role_text == role_of[name], (name, line.role_text)
+        first, last = shown[name]
+        assert first - 0.3 <= line.time <= last + 0.3, (name, line.time, first, last)

@@ -196,8 +196,8 @@ class CreditLocator:
             before = samples[first - 1].t if first > 0 else 0.0
             after = samples[last + 1].t if last + 1 < len(samples) else duration_s
             spacing = (after - before) / (last - first + 2)
-            if len(group) * spacing < s.min_section_s:
-                continue
+            if len(group) * spacing < s.min_section_s and last + 1 < len(samples):
+                continue  # short text; but a run of credit samples the video's end cuts short may go on past it
             if sections:  # never read the same stretch twice (groups are more than section_gap_s apart)
                 start = max(start, sections[-1].end_s)
             sections.append(CreditSection(round(start, 3), round(end, 3), len(group)))
