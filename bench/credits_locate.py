@@ -84,6 +84,8 @@ def main() -> None:
     for name, path in videos.items():
         duration = probe_video(path, with_hash=False).duration_s
         report = locator.scan(path, duration)
+        # the scan without its look past each keyframe (scan_lookahead_s = 0), side by side: what the look costs
+        bare = CreditLocator(settings.model_copy(update={"scan_lookahead_s": 0.0}), detector).scan(path, duration)
         naive_s, naive_flagged = decode_everything(path, settings, detector)
         rows[name] = {
             "video_seconds": round(duration, 1),
@@ -93,13 +95,16 @@ def main() -> None:
             "samples": len(report.samples), "keyframe_mode": report.keyframe_mode,
             "false_sections": len(report.sections),
             "credit_like_samples": sum(s.credit_like for s in report.samples),
+            "keyframes_alone_seconds_per_hour": round(bare.seconds * 3600 / duration, 1),
+            "lookahead_over_keyframes_alone": round(report.seconds / bare.seconds, 2),
             "decode_everything_seconds_per_hour": round(naive_s * 3600 / duration, 1),
             "decode_everything_over_keyframes": round(naive_s / report.seconds, 1),
             "decode_everything_credit_like": naive_flagged,
         }
         print(f"{name:24s} {rows[name]['seconds_per_hour']:7.1f} s per hour of video "
               f"(decode-everything {rows[name]['decode_everything_seconds_per_hour']:.0f} s/h, "
-              f"{rows[name]['decode_everything_over_keyframes']}x); {len(report.samples)} samples; "
+              f"{rows[name]['decode_everything_over_keyframes']}x; keyframes alone, no look past them "
+              f"{rows[name]['keyframes_alone_seconds_per_hour']:.1f} s/h); {len(report.samples)} samples; "
               f"false sections {len(report.sections)}", flush=True)
     result = {"minutes_per_video": args.minutes, "scan_interval_s": settings.scan_interval_s,
               "scan_width": settings.scan_width, "videos": rows,

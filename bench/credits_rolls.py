@@ -128,6 +128,13 @@ LAYOUTS: list[tuple[str, dict]] = [
     # ... and larger than the names, centred above a credit's names set in two columns
     ("film_no_gap_columns", dict(layout=CreditLayout.COLUMNS, columns=2, entry_gap=0.0, role_scale=1.15,
                                  line_spacing=2.1)),
+    # cards as broadcasters cut them (after the cases above): one credit per short faded card on a light picture
+    # (encoders put keyframes in the fades: the scan saw only those) ...
+    ("cards_short_light", dict(layout=CreditLayout.HEADING_LIST, motion=CreditMotion.CARDS, entries_per_card=1,
+                               card_seconds=1.8, fade_s=0.6, background=CreditBackground.LIGHT, role_scale=1.15)),
+    # ... and short cut cards of one layout, two credits each, role over names: titles at one place card after card
+    ("cards_headings", dict(layout=CreditLayout.HEADING_LIST, motion=CreditMotion.CARDS, entries_per_card=2,
+                            card_seconds=2.0, names_per_line=2, role_colour=(150, 150, 150))),
 ]
 FILM = ("film_role_above", "film_cards", "film_two_column", "film_columns2_light", "film_tight", "film_role_wrapped",
         "film_role_right", "film_and", "film_amp", "film_no_gap", "film_no_gap_columns")

@@ -269,10 +269,17 @@ def _cards(spec: CreditRollSpec, fonts: _Fonts, rows: list[_Row], background: _B
     """Page by page: each card holds ``entries_per_card`` entries for ``card_seconds``, cut or faded (``fade_s``
     in and out) into the next. A faded line counts as on screen while it is at least half opaque."""
     pitch = fonts.name_px * spec.line_spacing
+
+    def tall(members: list[_Row]) -> float:
+        return len(members) * pitch + pitch * spec.entry_gap * (len({r.entry for r in members}) - 1)
+
     cards: list[list[_Row]] = []
     for i, row in enumerate(rows):
-        if not cards or (row.entry != rows[i - 1].entry and row.entry % spec.entries_per_card == 0):
+        new_entry = i > 0 and row.entry != rows[i - 1].entry
+        if not cards or (new_entry and row.entry % spec.entries_per_card == 0):
             cards.append([])
+        elif new_entry and tall(cards[-1] + [r for r in rows if r.entry == row.entry]) > 0.9 * spec.height:
+            cards.append([])  # no programme sets a card taller than the picture: the entry opens the next card
         cards[-1].append(row)
     lead, per_card = int(round(spec.lead_in_s * spec.fps)), int(round(spec.card_seconds * spec.fps))
     tail = int(round(spec.tail_s * spec.fps))

@@ -55,3 +55,27 @@ def test_the_same_title_twice_in_a_roll_is_not_a_logo():
                 observations.append(sighting("조연출", t, frame_y))
     SectionReader._mark_static(observations)
     assert not any(o.static for o in observations)
+
+
+def card_sighting(text: str, card: int, frame_y: int = 400, x0: int = 540) -> _Observation:
+    """A piece of still card ``card`` (one run per card, detected once at t = card), its box fitted to the text."""
+    width = int(ImageFont.truetype(str(CreditFont.GOTHIC.path), 34).getlength(text)) + 16
+    picture = crop(text, width=width)
+    box = Box(x0, frame_y, x0 + picture.shape[1], frame_y + picture.shape[0])
+    return _Observation(float(card), card, 0.0, box, picture, FRAME_H)
+
+
+def test_alike_titles_at_one_place_on_different_cards_are_credits_and_a_logo_on_every_card_is_an_overlay():
+    """Cards of one layout put each card's role at the same place: "음악" (card 0) and "음향" (card 2) share a
+    syllable and pass the whole-picture check, as do "연출" (card 3) and "조연출" (card 4) — they were taken for a
+    logo and those roles were lost (fuzz-cards-7). A logo on every card, at one place, still is one."""
+    titles = ["음악", "프로듀서", "음향", "연출", "조연출"]
+    names = ["김민수", "Adairsville Schimel", "이서", "오난·게르만·먼즈", "박", "정애리", "Fort Deposit", "유미경"]
+    assert _same_picture(crop("음악"), crop("음향"))  # what made them look like a logo before
+    observations = [card_sighting(title, k) for k, title in enumerate(titles)]
+    for k in range(len(titles)):  # three names under each title, other names on each card
+        observations += [card_sighting(names[(k + j) % len(names)], k, frame_y=470 + 70 * j) for j in range(3)]
+    observations += [card_sighting("KBS 2", k, frame_y=20, x0=1000) for k in range(len(titles))]
+    SectionReader._mark_static(observations)
+    static = {(o.t, o.box.y0) for o in observations if o.static}
+    assert static == {(float(k), 20) for k in range(len(titles))}

@@ -278,14 +278,17 @@ class OnlineAligner:
             # Standing still must mean the same picture: a card against itself overlaps almost entirely, the
             # next card of the same layout (centred lines at the same heights) only in part
             still = shifts[best] == 0 and iou[best] < self.still_min_iou
-            # only where much of the previous picture did not follow the roll (footage moving its own way): on
-            # a still or plain background every edge follows, and a low recall is a real cut
-            busy = followed is not None and followed.sum() < self.followed_max_part * previous.sum()
-            cut = recall[best] < self.min_recall or still
-            kept = self._follow(followed, mask, max_shift) if busy and cut else None
             # a still card before (measured, not moving) is no roll: its lines stay put, and the next card's at the
             # same heights would pass for text carried at a small steady speed
             was_still = last.measured and abs(last.shift) < scale
+            # ... nor does it leap: from standing still, a move must show the same picture moved (the next card of
+            # one layout, rows at one pitch, finds most of the last card's edges again a few rows off: a cut)
+            leap = was_still and shifts[best] != 0 and iou[best] < self.still_min_iou
+            # only where much of the previous picture did not follow the roll (footage moving its own way): on
+            # a still or plain background every edge follows, and a low recall is a real cut
+            busy = followed is not None and followed.sum() < self.followed_max_part * previous.sum()
+            cut = recall[best] < self.min_recall or still or leap
+            kept = self._follow(followed, mask, max_shift) if busy and cut and not leap else None
             steady = self.persistence.follow(mask, t, max_shift) \
                 if self.steady_speed and cut and kept is None and not was_still else None
             if kept is not None:  # busy footage around text that goes on moving with the roll
@@ -296,7 +299,7 @@ class OnlineAligner:
                 self._previous_shift = int(round(steady[0]))
                 shift = steady[0] * scale
                 self._last = FrameAlignment(last.run, last.offset + shift, shift, steady[1])
-            elif recall[best] < self.min_recall or still:
+            elif cut:
                 self._previous_shift = 0
                 self._last = FrameAlignment(last.run + 1, 0.0, 0.0, float(recall[best]), measured=False)
             else:

@@ -110,6 +110,32 @@ def _same_picture(a: np.ndarray, b: np.ndarray, min_correlation: float = 0.7, sl
     return float(score.max()) >= min_correlation
 
 
+def _alike_throughout(a: _Observation, b: _Observation, parts: int = 3, min_correlation: float = 0.6) -> bool:
+    """Two pieces are one picture across their whole width, not only in part: boxes of one size, and each third of
+    one found again in the other near the same place. A logo seen twice is; "연출" and "조연출", or "음악" and "음향"
+    (a syllable shared, at one place on two cards), are not — the whole-picture correlation passes those."""
+    slack = max(4, round(0.08 * max(a.box.width, b.box.width)))
+    if abs(a.box.width - b.box.width) > slack or abs(a.box.height - b.box.height) > max(4, 0.15 * a.box.height):
+        return False
+    h, w = min(a.crop.shape[0], b.crop.shape[0]), min(a.crop.shape[1], b.crop.shape[1])
+    if w < 3 * parts:
+        return True
+    edges = np.linspace(0, w, parts + 1).astype(int)
+    for x0, x1 in zip(edges, edges[1:]):
+        strip = a.crop[:h, x0:x1]
+        near = cv2.copyMakeBorder(b.crop[:, max(0, x0 - slack):min(b.crop.shape[1], x1 + slack)], 4, 4, 0, 0,
+                                  cv2.BORDER_REPLICATE)  # detections of one logo differ by a few pixels
+        template = _strokes(strip)
+        if float(template.std()) < 1.0:
+            continue  # a blank strip (between words) says nothing
+        if near.shape[1] < strip.shape[1]:
+            return False
+        score = cv2.matchTemplate(_strokes(near), template, cv2.TM_CCOEFF_NORMED)
+        if float(score.max()) < min_correlation:
+            return False
+    return True
+
+
 @dataclass
 class ReadLine:
     """One line piece of a credit section, read once."""
@@ -254,6 +280,12 @@ class SectionReader:
                        and _same_picture(obs.crop, other.crop)
                        for t in times if t != obs.t for other in by_time[t])
 
+        def replaced(a: _Observation, b: _Observation) -> bool:
+            """A detection between the two shows something else at that frame place: the place held other text
+            in between (a logo stays; "음악" on one card and "음향" two cards later are two credits)."""
+            return any(_box_iou(o.box, a.box) >= 0.6 and not _same_picture(a.crop, o.crop)
+                       for t in times if a.t < t < b.t for o in by_time[t])
+
         candidates: list[tuple[_Observation, _Observation]] = []
         for i, earlier in enumerate(times):
             for later in times[i + 1:]:
@@ -262,7 +294,8 @@ class SectionReader:
                 for a in by_time[earlier]:
                     for b in by_time[later]:
                         apart = a.run != b.run or abs(b.offset - a.offset) > max(a.box.height, b.box.height)
-                        if apart and _box_iou(a.box, b.box) >= 0.6 and _same_picture(a.crop, b.crop):
+                        if apart and _box_iou(a.box, b.box) >= 0.6 and _same_picture(a.crop, b.crop) \
+                                and _alike_throughout(a, b) and not replaced(a, b):
                             candidates.append((a, b))
         moving: dict[int, bool] = {}
         for a, b in candidates:

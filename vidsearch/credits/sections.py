@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 from vidsearch.credits.settings import CreditSettings
@@ -56,8 +57,34 @@ class ScanReport:
     keyframe_mode: bool
 
 
-def keyframes(path: Path, min_interval_s: float, width: int) -> Iterator[tuple[float, np.ndarray]]:
-    """(time, small BGR picture) of keyframes at least ``min_interval_s`` apart; only those are decoded."""
+def _edge_share(image: np.ndarray) -> float:
+    """Share of a small picture in strong edges: text fading in has more of them the more opaque it is."""
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    return float(((np.abs(cv2.Sobel(gray, cv2.CV_32F, 1, 0)) + np.abs(cv2.Sobel(gray, cv2.CV_32F, 0, 1))) > 90).mean())
+
+
+def _look_at(looks: list[list], frame: av.VideoFrame, width: int, frame_s: float) -> float:
+    """Keep ``frame`` as its look's picture if it has more edges than the one kept so far; returns its time."""
+    t = float(frame.pts * frame.time_base)
+    look = next((x for x in reversed(looks) if x[0] - 1e-3 <= t <= x[1] + 1e-3), None)
+    # only the keyframe and the frame ending the look are converted and compared (frames between are decoded, as
+    # the last one needs them, but not scaled: that would cost as much as decoding)
+    if look is None or look[0] + 1e-3 < t < look[1] - frame_s + 1e-3:
+        return t
+    height = max(2, round(frame.height * width / frame.width) // 2 * 2)
+    image = frame.to_ndarray(width=width, height=height, format="bgr24")
+    share = _edge_share(image) if look[1] > look[0] else 0.0
+    if look[2] is None or share > look[2][0]:
+        look[2] = (share, t, image)
+    return t
+
+
+def keyframes(path: Path, min_interval_s: float, width: int, lookahead_s: float = 0.0
+              ) -> Iterator[tuple[float, np.ndarray]]:
+    """(time, small BGR picture) of keyframes at least ``min_interval_s`` apart; only those are decoded — and,
+    with ``lookahead_s``, the frames up to that long after each, of which the one with the most edges is kept.
+    Encoders place keyframes at scene changes, and a fade is one: a faded card's keyframe often shows its text
+    barely there (a fade's first frames, or the trough between two cards); a moment later it is readable."""
     try:
         container = av.open(str(path))
     except av.error.FFmpegError as exc:
@@ -65,20 +92,35 @@ def keyframes(path: Path, min_interval_s: float, width: int) -> Iterator[tuple[f
     try:
         stream = container.streams.video[0]
         stream.codec_context.skip_frame = "NONKEY"
+        frame_s = 1.0 / float(stream.average_rate) if stream.average_rate else 0.04
         next_t = -np.inf
+        # per sampled keyframe: [its time, lookahead end, best (edge share, time, picture)]; a frame may come out
+        # of the decoder a few packets late, so it goes to the look whose span holds its time
+        looks: list[list] = []
         for packet in container.demux(stream):
-            if packet.size and not packet.is_keyframe:
+            t = float(packet.pts * packet.time_base) if packet.size and packet.pts is not None else None
+            until = looks[-1][1] if looks else -np.inf
+            if packet.size and not packet.is_keyframe and (t is None or t > until):
                 continue
-            if packet.size and packet.pts is not None:
-                t = float(packet.pts * packet.time_base)
-                if t < next_t:
-                    continue
+            if packet.size and packet.is_keyframe and t is not None and t >= next_t:
                 next_t = t + min_interval_s
-            for frame in packet.decode():  # the decoder may hand a frame back one packet late; the last at flush
-                if frame.pts is None:
-                    continue
-                height = max(2, round(frame.height * width / frame.width) // 2 * 2)
-                yield float(frame.pts * frame.time_base), frame.to_ndarray(width=width, height=height, format="bgr24")
+                looks.append([t, t + lookahead_s, None])
+                stream.codec_context.skip_frame = "DEFAULT" if lookahead_s > 0 else "NONKEY"
+            elif packet.size and packet.is_keyframe and (t is None or t > until):
+                continue
+            for frame in packet.decode():  # the decoder hands frames back some packets late; the last at flush
+                if frame.pts is not None:
+                    shown = _look_at(looks, frame, width, frame_s)
+                    # frames come out in presentation order: a look whose span this one is past is complete
+                    while looks and looks[0][1] < shown - 1e-3:
+                        done = looks.pop(0)
+                        if done[2] is not None:
+                            yield done[2][1], done[2][2]
+            if looks and t is not None and t >= looks[-1][1]:
+                stream.codec_context.skip_frame = "NONKEY"
+        for look in looks:
+            if look[2] is not None:
+                yield look[2][1], look[2][2]
     except av.error.FFmpegError as exc:
         raise UnreadableVideo(path, f"decoding failed: {exc}") from None
     finally:
@@ -101,11 +143,14 @@ class CreditLocator:
 
     def _samples(self, path: Path, duration_s: float) -> tuple[list[tuple[float, np.ndarray]], bool]:
         s = self.settings
-        frames = list(keyframes(path, s.scan_interval_s, s.scan_width))
+        # a short video (a clip, a programme's last minute) is sampled at least ``scan_min_samples`` times: one
+        # sample per scan_interval_s would fall before and after a few seconds of cards and see none of them
+        interval = min(s.scan_interval_s, max(duration_s, 0.0) / s.scan_min_samples) or s.scan_interval_s
+        frames = list(keyframes(path, interval, s.scan_width, s.scan_lookahead_s))
         times = [0.0] + [t for t, _ in frames] + [duration_s]
         gaps = [(a, b) for a, b in zip(times, times[1:]) if b - a > s.scan_max_keyframe_gap_s]
         if gaps:  # sparse keyframes: sample the gaps by seeking (costlier, but only there)
-            wanted = [t for a, b in gaps for t in np.arange(a + s.scan_interval_s, b, s.scan_interval_s)]
+            wanted = [t for a, b in gaps for t in np.arange(a + interval, b, interval)]
             source = Cv2FrameSource(path)
             frames += [(f.t, resize_to_width(f.image, s.scan_width)) for f in source.frames_at(wanted)]
             frames.sort(key=lambda item: item[0])
@@ -151,8 +196,8 @@ class CreditLocator:
             before = samples[first - 1].t if first > 0 else 0.0
             after = samples[last + 1].t if last + 1 < len(samples) else duration_s
             spacing = (after - before) / (last - first + 2)
-            if len(group) * spacing < s.min_section_s:
-                continue
+            if len(group) * spacing < s.min_section_s and last + 1 < len(samples):
+                continue  # short text; but a run of credit samples the video's end cuts short may go on past it
             if sections:  # never read the same stretch twice (groups are more than section_gap_s apart)
                 start = max(start, sections[-1].end_s)
             sections.append(CreditSection(round(start, 3), round(end, 3), len(group)))

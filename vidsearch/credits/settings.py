@@ -34,6 +34,11 @@ class CreditSettings(BaseModel):
 
     # Finding credit sections: keyframes only, sparsely (see vidsearch/credits/sections.py)
     scan_interval_s: float = Field(4.0, gt=0, description="at most one keyframe per this many seconds is examined")
+    scan_min_samples: int = Field(12, ge=1, description="a video shorter than this many scan intervals is sampled "
+                                  "this many times (at every keyframe, if they are sparser)")
+    scan_lookahead_s: float = Field(0.5, ge=0, description="the frames up to this long after a sampled keyframe are "
+                                    "decoded too and the one with the most edges is examined (encoders put keyframes "
+                                    "at fades, where a card's text is barely there); 0: the keyframe alone")
     scan_width: int = Field(320, ge=160, description="detector input width while scanning")
     scan_max_keyframe_gap_s: float = Field(12.0, gt=0, description="sparser keyframes: fall back to decoding")
     scan_threshold: float = Field(0.3, gt=0, lt=1, description="heatmap probability counted as text")
