@@ -46,6 +46,20 @@ def test_sightings_vote_over_a_sure_misread_of_the_best_placed_one():
     assert vote_lines([(OcrLine("김민수", 0.5), 0), (OcrLine("김민주", 0.9), 1), (OcrLine("김민지", 0.8), 2)])[1] == 1
 
 
+def test_sightings_that_read_a_middle_dot_differently_still_agree():
+    """The three sightings of a composite role on the dev fast_scroll roll, as real Tesseract read them: two agree
+    on every letter but wrote the middle dot as ':' and 'ㆍ'; the third lost the first syllable and was the surest.
+    The two outvote it (before, no two agreed and '장·미용' took the names of '분장·미용')."""
+    from vidsearch.ocr.reading import ballot_key, vote_lines
+
+    ballots = [(OcrLine("분장:미용", 0.84), 0), (OcrLine("장·미용", 0.95), 1), (OcrLine("분장ㆍ미용", 0.87), 2)]
+    line, source = vote_lines(ballots)
+    assert (line.text, source) == ("분장ㆍ미용", 2)
+    assert ballot_key("편집 / CG") == "편집/CG"  # only a dot between Hangul words is folded
+    assert ballot_key("Dr.Kim:Lee") == "Dr.Kim:Lee"
+    assert ballot_key("분장 · 미용") == ballot_key("분장ㆍ미용") == "분장·미용"
+
+
 def test_read_sightings_with_real_tesseract_follows_the_majority_of_sightings(tesseract):
     """The best-placed sighting shows a different picture (as a shape crossing a letter makes Tesseract read
     another name); two later sightings show the line as it is: the line is read as they show it, from one of

@@ -9,6 +9,7 @@ seldom repeated by the others, while Tesseract is often sure of it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,9 @@ from vidsearch.ocr.glyphs import dotless_i
 from vidsearch.ocr.preprocess import binarize_for_ocr, grey_for_ocr
 
 WEAK_WORD = 0.6
+# a middle dot between two Hangul words comes back as any of these (분장·미용, 분장ㆍ미용, 분장:미용): the same read
+# for voting, so two sightings that agree on the letters outvote one sure read that lost a syllable
+_HANGUL_DOT = re.compile(r"(?<=[\uac00-\ud7a3])\s*[·ㆍ•∙・‧⋅:]\s*(?=[\uac00-\ud7a3])")
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,12 @@ class CropReading:
     line: OcrLine
     source: int  # 0: the crop binarised; 1: the same crop otherwise prepared (grey, smaller); 2: the alternate crop
     dotless: bool = False  # the read names an i/j the picture it came from has no dot for (``dotless_i``)
+
+
+def ballot_key(text: str) -> str:
+    """What two reads must share to count as one vote: the letters, spaces aside and a dot between Hangul words
+    written any way."""
+    return _HANGUL_DOT.sub("·", text).replace(" ", "")
 
 
 def is_weak(line: OcrLine, below: float) -> bool:
@@ -66,7 +76,7 @@ def _vote(readings: Sequence[CropReading]) -> CropReading:
     if any(not r.dotless and r.line.text.strip() for r in readings):
         readings = [r for r in readings if not r.dotless]
     for reading in readings:
-        groups.setdefault(reading.line.text.replace(" ", ""), []).append(reading)
+        groups.setdefault(ballot_key(reading.line.text), []).append(reading)
     best = max(groups.values(), key=lambda g: (len(g), max(r.line.confidence for r in g)))
     return max(best, key=lambda r: r.line.confidence)
 
@@ -97,7 +107,7 @@ def read_sightings(engine: OcrEngine, sightings: Sequence[Sequence[np.ndarray]],
 
 def vote_lines(ballots: Sequence[tuple[OcrLine, int]], plausible: Callable[[str], bool] | None = None,
                min_confidence: float = 0.5) -> tuple[OcrLine, int]:
-    """The text most sightings agree on (spaces aside), ties broken by the summed confidence; its surest reading.
+    """The text most sightings agree on (``ballot_key``: spaces and the way a middle dot came out aside), ties broken by the summed confidence; its surest reading.
     An empty read does not vote; nor, while others remain, does a guess (below ``min_confidence``: a small grey
     role read 'FAAS' at 0.3–0.4 from four sightings, 구성ㆍ연출 at 0.81 from one) or a reading the caller finds
     implausible (a credit line read as digits, 'Cutter' as 60009). With no two agreeing, the surest reading."""
@@ -107,7 +117,7 @@ def vote_lines(ballots: Sequence[tuple[OcrLine, int]], plausible: Callable[[str]
         if any(keep(b) for b in voting):
             voting = [b for b in voting if keep(b)]
     for ballot in voting:
-        groups.setdefault(ballot[0].text.replace(" ", ""), []).append(ballot)
+        groups.setdefault(ballot_key(ballot[0].text), []).append(ballot)
     if not groups:
         return ballots[0]
     best = max(groups.values(), key=lambda g: (len(g), sum(line.confidence for line, _ in g)))
