@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from tests.ocr.conftest import draw_line
 from testkit.credits.render import CreditFont
 from vidsearch.ocr.engine import OcrLine, OcrWord
@@ -41,3 +43,21 @@ def test_sightings_that_all_misread_the_same_way_do_not_outvote_the_second_look(
     assert tesseract.read_lines([binarize_for_ocr(crop, 40)])[0].text == "Colima"
     [(line, _)] = read_sightings(tesseract, [[crop, crop.copy(), crop.copy()]], 40)
     assert line.text == "Colma"
+
+
+def test_dots_cut_by_a_tight_crop_are_still_dots(tesseract):
+    """A detector box that ends at the top of the i's dots: the speck cleaner erases marks touching the crop's edge
+    (bits of a neighbouring line), the dots with them. The check looks at the picture with its marks kept, so a
+    right read is not sent to the second look, whose reads ran the words together (demo scene text:
+    'Seoul skyline at night' → 'Seoulskylineatnight', which no query for 'night' finds)."""
+    text = "Seoul skyline at night"
+    crop = draw_line(text, font_px=28)
+    rows = np.flatnonzero((crop.max(axis=2) > 128).any(axis=1))  # white text on black
+    tight = np.ascontiguousarray(crop[rows[0]:])  # the box starts at the ink's top: the dots touch its edge
+    cleaned = binarize_for_ocr(tight, 40)
+    line = tesseract.read_lines([cleaned])[0]
+    assert line.text == text
+    assert dotless_i(line, cleaned)  # the cleaned picture lost the dots: the old check fired here
+    assert not dotless_i(line, binarize_for_ocr(tight, 40, keep_marks=True))
+    reading = read_crops(tesseract, [tight], 40)[0]
+    assert (reading.line.text, reading.dotless) == (text, False)

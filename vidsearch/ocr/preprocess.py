@@ -239,9 +239,10 @@ def outlined_fill(crop: np.ndarray, ink: np.ndarray, near_px: int = 2, min_ringe
     return fill | grown
 
 
-def binarize_for_ocr(crop: np.ndarray, line_height_px: int = 40) -> np.ndarray:
+def binarize_for_ocr(crop: np.ndarray, line_height_px: int = 40, keep_marks: bool = False) -> np.ndarray:
     """Black text on white, scaled so the text is ``line_height_px`` tall, with a white margin; light text with a
-    dark outline over a light picture is given as its fill (``outlined_fill``)."""
+    dark outline over a light picture is given as its fill (``outlined_fill``). Specks and dot leaders are erased
+    unless ``keep_marks`` (the same picture with every small mark kept: an i's dot is a speck to the cleaner)."""
     channel, threshold, ink_height = _oriented_channel(crop)
     fill = outlined_fill(crop, channel <= threshold)
     if fill is not None:
@@ -249,7 +250,8 @@ def binarize_for_ocr(crop: np.ndarray, line_height_px: int = 40) -> np.ndarray:
         channel = np.where(fill, 0, 255).astype(np.uint8)
         threshold, ink_height = 127.0, int(rows[-1] - rows[0] + 1)
     _, out = cv2.threshold(_rescale(channel, ink_height, line_height_px), threshold, 255, cv2.THRESH_BINARY)
-    out = erase_dot_leaders(remove_specks(out))
+    if not keep_marks:
+        out = erase_dot_leaders(remove_specks(out))
     return cv2.copyMakeBorder(out, BORDER_PX, BORDER_PX, BORDER_PX, BORDER_PX, cv2.BORDER_CONSTANT, value=255)
 
 

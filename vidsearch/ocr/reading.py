@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidsearch.ocr.engine import OcrEngine, OcrLine
-from vidsearch.ocr.glyphs import dotless_i
+from vidsearch.ocr.glyphs import dotless_i, names_dotted_latin
 from vidsearch.ocr.preprocess import binarize_for_ocr, grey_for_ocr
 
 WEAK_WORD = 0.6
@@ -43,26 +43,35 @@ def is_weak(line: OcrLine, below: float) -> bool:
     return line.confidence < below or weakest < WEAK_WORD
 
 
+def _dotless(line: OcrLine, crop: np.ndarray, line_height_px: int) -> bool:
+    """``dotless_i`` against the crop binarised as it was read but with its small marks kept (the speck cleaner
+    takes an i's dot for noise: 'Seoul skyline at night' had no dots left and was read again, glued together)."""
+    return names_dotted_latin(line) and dotless_i(line, binarize_for_ocr(crop, line_height_px, keep_marks=True))
+
+
 def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: int = 40,
                second_look_below: float = 0.8, alternates: Sequence[np.ndarray | None] | None = None
                ) -> list[CropReading]:
     """One reading per crop (BGR or grey, as cut from the frame), in order."""
     binarised = [binarize_for_ocr(c, line_height_px) for c in crops]
     first = engine.read_lines(binarised)
-    out = [CropReading(line, 0, dotless_i(line, binarised[i])) for i, line in enumerate(first)]
-    looks: list[tuple[int, int, np.ndarray]] = []
+    out = [CropReading(line, 0, _dotless(line, crops[i], line_height_px)) for i, line in enumerate(first)]
+    looks: list[tuple[int, int, np.ndarray, Callable[[OcrLine], bool]]] = []
     for i, line in enumerate(first):
         if not is_weak(line, second_look_below) and not out[i].dotless:
             continue
-        looks.append((i, 1, grey_for_ocr(crops[i], line_height_px)))
-        looks.append((i, 1, binarize_for_ocr(crops[i], int(line_height_px * 0.75))))
+        grey, small = grey_for_ocr(crops[i], line_height_px), int(line_height_px * 0.75)
+        looks.append((i, 1, grey, lambda line, grey=grey: dotless_i(line, grey)))  # grey: nothing erased
+        looks.append((i, 1, binarize_for_ocr(crops[i], small),
+                      lambda line, crop=crops[i]: _dotless(line, crop, small)))
         alternate = alternates[i] if alternates is not None else None
         if alternate is not None:
-            looks.append((i, 2, binarize_for_ocr(alternate, line_height_px)))
+            looks.append((i, 2, binarize_for_ocr(alternate, line_height_px),
+                          lambda line, crop=alternate: _dotless(line, crop, line_height_px)))
     if looks:
         candidates: dict[int, list[CropReading]] = {}
-        for (i, source, image), line in zip(looks, engine.read_lines([image for _, _, image in looks])):
-            candidates.setdefault(i, [out[i]]).append(CropReading(line, source, dotless_i(line, image)))
+        for (i, source, _, check), line in zip(looks, engine.read_lines([look[2] for look in looks])):
+            candidates.setdefault(i, [out[i]]).append(CropReading(line, source, check(line)))
         for i, readings in candidates.items():
             out[i] = _vote(readings)
     return out
@@ -96,10 +105,10 @@ def read_sightings(engine: OcrEngine, sightings: Sequence[Sequence[np.ndarray]],
     ballots: list[list[tuple[OcrLine, int]]] = [
         [(r.line, 1 if r.source == 2 else 0)] for i, r in enumerate(first)]
     dotless: list[list[bool]] = [[r.dotless] for r in first]
-    for (i, k), line, image in zip(extra, lines, images):
+    for (i, k), line in zip(extra, lines):
         if not (k == 1 and first[i].source == 2):  # that sighting already voted, through the second look
             ballots[i].append((line, k))
-            dotless[i].append(dotless_i(line, image))
+            dotless[i].append(_dotless(line, sightings[i][k], line_height_px))
     # a read naming letters its picture lacks does not vote while another sighting's read does
     ballots = [[b for b, d in zip(bs, ds) if not d] if not all(ds) else bs for bs, ds in zip(ballots, dotless)]
     return [vote_lines(b, plausible) if len(b) > 1 else b[0] for b in ballots]
