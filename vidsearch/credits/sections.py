@@ -4,7 +4,8 @@ Decoding a whole programme to look for its credits would cost more than reading 
 own, so the scan demuxes the file (cheap), decodes at most one keyframe per ``scan_interval_s`` straight to a
 small picture, and runs the text detector at ``scan_width``. A frame is credit-like when it shows at least
 ``min_text_lines`` lines of text above the subtitle zone (a subtitle is one or two lines at the bottom; a credit
-card or roll fills the screen). Runs of credit-like samples, bridged across short gaps, become sections; their
+card or roll fills the screen); one centred line at one height sample after sample is a candidate too (cards of
+one credit each: ``card_rows.py``; the reading must show that line's text changing). Runs of credit-like samples, bridged across short gaps, become sections; their
 ends reach out to the neighbouring samples, and past a blank one (``section_reach_samples``: a card shown only
 between two samples is seen by neither), and the reader finds the exact moment text starts. Where keyframes
 are sparser than ``scan_max_keyframe_gap_s``, the gaps are sampled by seeking instead.
@@ -15,13 +16,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import av
 import cv2
 import numpy as np
 
+from vidsearch.credits.card_rows import CardRow, card_row, card_row_samples
 from vidsearch.credits.settings import CreditSettings
 from vidsearch.errors import UnreadableVideo
 from vidsearch.media.frames import Cv2FrameSource, resize_to_width
@@ -36,6 +38,7 @@ class CreditSection:
     start_s: float
     end_s: float
     samples: int  # credit-like samples inside it
+    lone_rows: bool = False  # found by cards' lone rows alone (credits/card_rows.py): the reading must confirm it
 
     @property
     def duration_s(self) -> float:
@@ -127,13 +130,23 @@ def keyframes(path: Path, min_interval_s: float, width: int, lookahead_s: float 
         container.close()
 
 
-def text_lines(heatmap: Heatmap, threshold: float, subtitle_zone: float) -> int:
-    """Text line bands whose centre lies above the subtitle zone."""
+def line_bands(heatmap: Heatmap, threshold: float, subtitle_zone: float) -> list[tuple[float, float, float, float]]:
+    """Text line bands whose centre lies above the subtitle zone: (y0, y1, x0, x1) as shares of the frame."""
     mask = heatmap.prob >= threshold
-    h = mask.shape[0]
+    h, w = mask.shape
     bands = runs(mask.sum(axis=1) >= 2, max_gap=0, min_length=max(2, h // 90))
     limit = h * (1.0 - subtitle_zone)
-    return sum(1 for y0, y1 in bands if (y0 + y1) / 2 < limit)
+    out = []
+    for y0, y1 in bands:
+        if (y0 + y1) / 2 < limit:
+            columns = np.flatnonzero(mask[y0:y1].any(axis=0))
+            out.append((y0 / h, y1 / h, columns[0] / w, (columns[-1] + 1) / w))
+    return out
+
+
+def text_lines(heatmap: Heatmap, threshold: float, subtitle_zone: float) -> int:
+    """Text line bands whose centre lies above the subtitle zone."""
+    return len(line_bands(heatmap, threshold, subtitle_zone))
 
 
 class CreditLocator:
@@ -162,12 +175,18 @@ class CreditLocator:
         started = time.perf_counter()
         frames, keyframe_mode = self._samples(path, duration_s)
         samples: list[ScanSample] = []
+        rows: list[CardRow | None] = []  # a sample's one line where a card would set it
         batch = 16
         for i in range(0, len(frames), batch):
             chunk = frames[i:i + batch]
             for (t, _), heatmap in zip(chunk, self.detector.heatmaps([image for _, image in chunk])):
-                lines = text_lines(heatmap, s.scan_threshold, s.subtitle_zone)
+                bands = line_bands(heatmap, s.scan_threshold, s.subtitle_zone)
+                lines = len(bands)
                 samples.append(ScanSample(t, lines, lines >= s.min_text_lines))
+                rows.append(card_row(bands[0]) if lines == 1 and s.card_row_min_samples else None)
+        if s.card_row_min_samples:  # cards of one row each: a run of lone centred rows at one height
+            cards = card_row_samples(rows, [x.lines for x in samples], s.min_text_lines, s.card_row_min_samples)
+            samples = [replace(x, credit_like=True) if i in cards else x for i, x in enumerate(samples)]
         sections = self._sections(samples, duration_s)
         return ScanReport(sections, samples, time.perf_counter() - started, keyframe_mode)
 
@@ -200,5 +219,6 @@ class CreditLocator:
                 continue  # short text; but a run of credit samples the video's end cuts short may go on past it
             if sections:  # never read the same stretch twice (groups are more than section_gap_s apart)
                 start = max(start, sections[-1].end_s)
-            sections.append(CreditSection(round(start, 3), round(end, 3), len(group)))
+            lone = all(samples[i].lines < s.min_text_lines for i in group)
+            sections.append(CreditSection(round(start, 3), round(end, 3), len(group), lone))
         return sections

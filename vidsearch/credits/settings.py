@@ -43,6 +43,10 @@ class CreditSettings(BaseModel):
     scan_max_keyframe_gap_s: float = Field(12.0, gt=0, description="sparser keyframes: fall back to decoding")
     scan_threshold: float = Field(0.3, gt=0, lt=1, description="heatmap probability counted as text")
     min_text_lines: int = Field(2, ge=1, description="text lines (above the subtitle zone) a credit frame shows")
+    card_row_min_samples: int = Field(3, ge=0, description="a sample showing one line alone, where a card sets a "
+                                      "row, is credit-like inside a run of this many such samples at one height "
+                                      "(cards of one credit each; kept if the reading shows the row's text changing; "
+                                      "see credits/card_rows.py); 0: one line is never credit-like")
     subtitle_zone: float = Field(0.2, ge=0, lt=0.5, description="bottom share of the frame where subtitles sit")
     min_section_s: float = Field(3.0, ge=0, description="shorter runs of text are not credits")
     section_gap_s: float = Field(10.0, ge=0, description="text runs closer than this form one section")
