@@ -108,3 +108,22 @@ def test_cards_of_one_role_name_row_each_are_found(extractor, roll_factory):
     right = [(c.role_text, n) for c in reading.lines for n in c.names
              if (c.role_text, n) in set(zip(ROLES[:8], NAMES[:8])) and shown[n][0] - 0.3 <= c.time <= shown[n][1] + 0.3]
     assert len(right) >= 7, [(c.role_text, c.names) for c in reading.lines]
+
+
+@pytest.mark.slow
+def test_small_type_over_busy_footage_is_seen_by_a_wider_look_near_the_credits(extractor, roll_factory):
+    """One-row cards over busy footage: at the 320-px scan width the first cards' type is lost in the footage's
+    texture (no line at all), later ones are seen. Busy samples near what looks like credits get a second look at
+    credits.scan_wide_width, and the section then starts before the first card."""
+    spec = CreditRollSpec(entries=_entries(8), layout=CreditLayout.TWO_COLUMN, motion=CreditMotion.CARDS,
+                          background=CreditBackground.BUSY, card_seconds=2.5, entries_per_card=1, fade_s=0.3, seed=9)
+    path, truth = roll_factory("one-row-cards-busy", spec)
+    first = min(truth.lines, key=lambda line: line.first_s)
+    narrow = CreditLocator(extractor.locator.settings.model_copy(update={"scan_wide_width": 0}),
+                           extractor.locator.detector)
+    [seen_small] = _scan(narrow, path).sections
+    assert seen_small.start_s > first.last_s  # the small look alone misses the first card
+    [section] = _scan(extractor.locator, path).sections
+    assert section.start_s <= first.first_s
+    read = {name for line in extractor.extract(path).lines for name in line.names}
+    assert len(read & set(NAMES[:8])) >= 7, read

@@ -46,9 +46,9 @@ class CreditReading:
 
 class CreditExtractor:
     def __init__(self, settings: Settings, scan_detector: TextDetector, read_detector: TextDetector,
-                 engine: OcrEngine) -> None:
+                 engine: OcrEngine, wide_scan_detector: TextDetector | None = None) -> None:
         self.settings = settings
-        self.locator = CreditLocator(settings.credits, scan_detector)
+        self.locator = CreditLocator(settings.credits, scan_detector, wide_scan_detector)
         self.reader = SectionReader(settings.credits, read_detector, engine, settings.ocr.line_height_px,
                                     settings.media.decode_threads)
 
@@ -56,7 +56,10 @@ class CreditExtractor:
     def from_settings(cls, settings: Settings) -> CreditExtractor:
         scan = settings.ocr.model_copy(update={"detector_max_side": settings.credits.scan_width})
         read = settings.ocr.model_copy(update={"detector_max_side": settings.credits.read_detector_side})
-        return cls(settings, build_detector(scan), build_detector(read), build_engine(settings.ocr))
+        wide = None
+        if settings.credits.scan_wide_width > settings.credits.scan_width:
+            wide = build_detector(settings.ocr.model_copy(update={"detector_max_side": settings.credits.scan_wide_width}))
+        return cls(settings, build_detector(scan), build_detector(read), build_engine(settings.ocr), wide)
 
     def _readable(self, line: ReadLine) -> str | None:
         """None if the line can be trusted, else why not."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -50,6 +50,13 @@ class ScanSample:
     t: float
     lines: int  # text lines above the subtitle zone
     credit_like: bool
+
+
+@dataclass(frozen=True)
+class _Look:
+    sample: ScanSample
+    row: CardRow | None  # its one line, where a card would set it
+    busy: bool  # edgy enough to hide small type (scan_wide_min_edges)
 
 
 @dataclass
@@ -150,45 +157,87 @@ def text_lines(heatmap: Heatmap, threshold: float, subtitle_zone: float) -> int:
 
 
 class CreditLocator:
-    def __init__(self, settings: CreditSettings, detector: TextDetector) -> None:
+    def __init__(self, settings: CreditSettings, detector: TextDetector, wide_detector: TextDetector | None = None
+                 ) -> None:
         self.settings = settings
         self.detector = detector
-
-    def _samples(self, path: Path, duration_s: float) -> tuple[list[tuple[float, np.ndarray]], bool]:
-        s = self.settings
-        # a short video (a clip, a programme's last minute) is sampled at least ``scan_min_samples`` times: one
-        # sample per scan_interval_s would fall before and after a few seconds of cards and see none of them
-        interval = min(s.scan_interval_s, max(duration_s, 0.0) / s.scan_min_samples) or s.scan_interval_s
-        frames = list(keyframes(path, interval, s.scan_width, s.scan_lookahead_s))
-        times = [0.0] + [t for t, _ in frames] + [duration_s]
-        gaps = [(a, b) for a, b in zip(times, times[1:]) if b - a > s.scan_max_keyframe_gap_s]
-        if gaps:  # sparse keyframes: sample the gaps by seeking (costlier, but only there)
-            wanted = [t for a, b in gaps for t in np.arange(a + interval, b, interval)]
-            source = Cv2FrameSource(path)
-            frames += [(f.t, resize_to_width(f.image, s.scan_width)) for f in source.frames_at(wanted)]
-            frames.sort(key=lambda item: item[0])
-        return frames, not gaps
+        self.wide_detector = wide_detector  # the second, wider look (None: none)
 
     def scan(self, path: Path | str, duration_s: float) -> ScanReport:
         s = self.settings
         path = Path(path)
         started = time.perf_counter()
-        frames, keyframe_mode = self._samples(path, duration_s)
-        samples: list[ScanSample] = []
-        rows: list[CardRow | None] = []  # a sample's one line where a card would set it
-        batch = 16
-        for i in range(0, len(frames), batch):
-            chunk = frames[i:i + batch]
-            for (t, _), heatmap in zip(chunk, self.detector.heatmaps([image for _, image in chunk])):
-                bands = line_bands(heatmap, s.scan_threshold, s.subtitle_zone)
-                lines = len(bands)
-                samples.append(ScanSample(t, lines, lines >= s.min_text_lines))
-                rows.append(card_row(bands[0]) if lines == 1 and s.card_row_min_samples else None)
+        # a short video (a clip, a programme's last minute) is sampled at least ``scan_min_samples`` times: one
+        # sample per scan_interval_s would fall before and after a few seconds of cards and see none of them
+        interval = min(s.scan_interval_s, max(duration_s, 0.0) / s.scan_min_samples) or s.scan_interval_s
+        looked: list[_Look] = []
+        self._look(keyframes(path, interval, s.scan_width, s.scan_lookahead_s), looked)
+        times = [0.0] + [look.sample.t for look in looked] + [duration_s]
+        gaps = [(a, b) for a, b in zip(times, times[1:]) if b - a > s.scan_max_keyframe_gap_s]
+        if gaps:  # sparse keyframes: sample the gaps by seeking (costlier, but only there)
+            wanted = [t for a, b in gaps for t in np.arange(a + interval, b, interval)]
+            source = Cv2FrameSource(path)
+            self._look(((f.t, resize_to_width(f.image, s.scan_width)) for f in source.frames_at(wanted)), looked)
+            looked.sort(key=lambda look: look.sample.t)
+        if self.wide_detector is not None and s.scan_wide_width > s.scan_width:
+            self._look_wider(path, looked)
+        samples = [look.sample for look in looked]
         if s.card_row_min_samples:  # cards of one row each: a run of lone centred rows at one height
-            cards = card_row_samples(rows, [x.lines for x in samples], s.min_text_lines, s.card_row_min_samples)
+            cards = card_row_samples([look.row for look in looked], [x.lines for x in samples], s.min_text_lines,
+                                     s.card_row_min_samples)
             samples = [replace(x, credit_like=True) if i in cards else x for i, x in enumerate(samples)]
         sections = self._sections(samples, duration_s)
-        return ScanReport(sections, samples, time.perf_counter() - started, keyframe_mode)
+        return ScanReport(sections, samples, time.perf_counter() - started, not gaps)
+
+    def _found(self, t: float, bands: list[tuple[float, float, float, float]], busy: bool) -> _Look:
+        s = self.settings
+        lines = len(bands)
+        row = card_row(bands[0]) if lines == 1 and s.card_row_min_samples else None
+        return _Look(ScanSample(t, lines, lines >= s.min_text_lines), row, busy)
+
+    def _look(self, pictures: Iterable[tuple[float, np.ndarray]], looked: list[_Look], batch: int = 16) -> None:
+        """Detect text on ``pictures`` in batches of ``batch``, appending what each shows to ``looked``."""
+        s = self.settings
+        chunk: list[tuple[float, np.ndarray]] = []
+
+        def detect() -> None:
+            for (t, image), heatmap in zip(chunk, self.detector.heatmaps([image for _, image in chunk])):
+                bands = line_bands(heatmap, s.scan_threshold, s.subtitle_zone)
+                looked.append(self._found(t, bands, _edge_share(image) >= s.scan_wide_min_edges))
+            chunk.clear()
+
+        for item in pictures:
+            chunk.append(item)
+            if len(chunk) == batch:
+                detect()
+        if chunk:
+            detect()
+
+    def _look_wider(self, path: Path, looked: list[_Look]) -> None:
+        """Look again, at ``scan_wide_width``, at the busy samples near what looks like credits (samples of
+        ``min_text_lines`` or a card's lone row), outwards while the wider look finds more: small type over busy
+        footage (0.035 of the frame's height: ~6 px at 320) is lost in the small picture's texture on some cards
+        and seen on others. Only there: looking wider everywhere finds footage text (signs, logos) that the small
+        look rightly passes over, and costs ~3x the scan on busy footage (bench/credits_locate.py)."""
+        s = self.settings
+        done: set[int] = set()
+        while True:
+            seeds = [look.sample.t for look in looked if look.sample.credit_like or look.row is not None]
+            wanted = [i for i, look in enumerate(looked) if i not in done and look.busy
+                      and look.sample.lines < s.min_text_lines
+                      and any(abs(look.sample.t - t) <= s.section_gap_s for t in seeds)]
+            if not wanted:
+                return
+            done.update(wanted)
+            frames = list(Cv2FrameSource(path).frames_at([looked[i].sample.t for i in wanted], s.scan_wide_width))
+            gained = False
+            for i, frame, heatmap in zip(wanted, frames, self.wide_detector.heatmaps([f.image for f in frames])):
+                bands = line_bands(heatmap, s.scan_threshold, s.subtitle_zone)
+                if len(bands) > looked[i].sample.lines:
+                    looked[i] = self._found(looked[i].sample.t, bands, True)
+                    gained = True
+            if not gained:
+                return
 
     def _sections(self, samples: list[ScanSample], duration_s: float) -> list[CreditSection]:
         s = self.settings

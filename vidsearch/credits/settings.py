@@ -40,6 +40,11 @@ class CreditSettings(BaseModel):
                                     "decoded too and the one with the most edges is examined (encoders put keyframes "
                                     "at fades, where a card's text is barely there); 0: the keyframe alone")
     scan_width: int = Field(320, ge=160, description="detector input width while scanning")
+    scan_wide_width: int = Field(640, ge=0, description="a busy picture showing fewer than min_text_lines lines at "
+                                 "scan_width is looked at again this wide (small type over busy footage is lost in "
+                                 "the small picture); 0 or <= scan_width: no second look")
+    scan_wide_min_edges: float = Field(0.03, ge=0, le=1, description="share of a scan picture in strong edges from "
+                                       "which it is busy enough to hide small type (a plain picture shows it small)")
     scan_max_keyframe_gap_s: float = Field(12.0, gt=0, description="sparser keyframes: fall back to decoding")
     scan_threshold: float = Field(0.3, gt=0, lt=1, description="heatmap probability counted as text")
     min_text_lines: int = Field(2, ge=1, description="text lines (above the subtitle zone) a credit frame shows")
