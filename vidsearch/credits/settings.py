@@ -66,6 +66,9 @@ class CreditSettings(BaseModel):
                                      "rolls over footage busier than the text), and with it drop footage text (not "
                                      "found again where the roll carried it) and short runs' reads where the main roll "
                                      "showed that part of the roll (off: the aligner of CreditStage 3)")
+    align_still_text: bool = Field(True, description="before calling a cut where nothing moved, test whether the "
+                                   "edges that stayed put over the last frames are still there (a still card over "
+                                   "moving footage: its text stays, the picture beneath changes); off: cut")
     follow_roll_s: float = Field(30.0, ge=0, description="a roll still moving where its section ends is read on "
                                  "until it stops or cuts, up to this many seconds (the scan places the end roughly, "
                                  "and over busy footage its small detector misses a roll's last lines)")
