@@ -198,13 +198,15 @@ class StillText:
             self.history = []
         self.history = (self.history + [mask])[-self.depth:]
 
-    def holds(self, mask: np.ndarray) -> float | None:
-        """Share of the still edges found again in ``mask`` if the card is still there; None otherwise."""
+    def holds(self, mask: np.ndarray, max_part: float) -> float | None:
+        """Share of the still edges found again in ``mask`` if the card is still there; None otherwise. Only over
+        moving footage: where the still edges are at least ``max_part`` of the last frame's, the whole picture
+        stood still (a card on a plain or still background), and a low overlap with it is a real cut."""
         if len(self.history) < self.depth or self.history[-1].shape != mask.shape:
             return None
         still = np.logical_and.reduce(self.history)
         count = int(still.sum())
-        if count < self.min_share * mask.size:
+        if count < self.min_share * mask.size or count >= max_part * self.history[-1].sum():
             return None
         found = int((still & mask).sum()) / count
         return found if found >= self.min_found else None
@@ -328,7 +330,7 @@ class OnlineAligner:
             # a still card over moving footage: the roll was not moving (a card, or a cut just before), and the
             # edges that stayed put over the last frames are found again where they were
             moving = last.measured and abs(last.shift) >= scale
-            stays = self.still.holds(mask) if self.still is not None and cut and kept is None and steady is None \
+            stays = self.still.holds(mask, self.followed_max_part) if self.still is not None and cut and kept is None and steady is None \
                 and not moving else None
             if stays is not None:
                 self._previous_shift = 0
