@@ -100,7 +100,7 @@ def test_cards_of_one_role_name_row_each_are_found(extractor, roll_factory):
                         extractor.locator.detector)
     assert _scan(off, path).sections == []  # one line per sample: never credit-like by its line count
     [section] = _scan(extractor.locator, path).sections
-    assert section.lone_rows
+    assert section.tentative
     assert section.start_s <= min(line.first_s for line in truth.lines)
     assert section.end_s >= max(line.last_s for line in truth.lines)
     reading = extractor.extract(path)

@@ -100,10 +100,10 @@ class CreditExtractor:
                     line.readable = False
                     unreadable.append(UnreadableText(line.first_s, line.text, line.confidence, reason))
             lines = parse_credit_lines(result.lines, frame_width)
-            if section.lone_rows and not cards_of_one_row(lines):
-                log.info("credits: %s: the lone line at %.1f-%.1f s is no card of credits", path.name,
+            if section.tentative and not cards_of_one_row(lines):
+                log.info("credits: %s: the text found at %.1f-%.1f s reads as no cards of credits", path.name,
                          section.start_s, section.end_s)
-                continue  # a title, caption or signs left mid-picture (card_rows.py)
+                continue  # a title, caption or signs (card_rows.py), or footage text the wider look saw
             reading.sections.append(section)
             reading.unreadable.extend(unreadable)
             reading.lines.extend(lines)

@@ -38,7 +38,8 @@ class CreditSection:
     start_s: float
     end_s: float
     samples: int  # credit-like samples inside it
-    lone_rows: bool = False  # found by cards' lone rows alone (credits/card_rows.py): the reading must confirm it
+    tentative: bool = False  # found only by cards' lone rows (card_rows.py) or the wider look: the reading must
+    # show cards of credits (rows changing, most a role and its name), or the section is dropped
 
     @property
     def duration_s(self) -> float:
@@ -50,6 +51,7 @@ class ScanSample:
     t: float
     lines: int  # text lines above the subtitle zone
     credit_like: bool
+    wide: bool = False  # its lines were seen by the wider look only (scan_wide_width)
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,8 @@ class CreditLocator:
             for i, frame, heatmap in zip(wanted, frames, self.wide_detector.heatmaps([f.image for f in frames])):
                 bands = line_bands(heatmap, s.scan_threshold, s.subtitle_zone)
                 if len(bands) > looked[i].sample.lines:
-                    looked[i] = self._found(looked[i].sample.t, bands, True)
+                    found = self._found(looked[i].sample.t, bands, True)
+                    looked[i] = replace(found, sample=replace(found.sample, wide=True))
                     gained = True
             if not gained:
                 return
@@ -268,6 +271,7 @@ class CreditLocator:
                 continue  # short text; but a run of credit samples the video's end cuts short may go on past it
             if sections:  # never read the same stretch twice (groups are more than section_gap_s apart)
                 start = max(start, sections[-1].end_s)
-            lone = all(samples[i].lines < s.min_text_lines for i in group)
-            sections.append(CreditSection(round(start, 3), round(end, 3), len(group), lone))
+            # footage text seen by the wider look (signs, shapes) or one line alone may be what made it credit-like
+            tentative = all(samples[i].lines < s.min_text_lines or samples[i].wide for i in group)
+            sections.append(CreditSection(round(start, 3), round(end, 3), len(group), tentative))
         return sections
