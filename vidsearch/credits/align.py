@@ -179,6 +179,39 @@ class RollPersistence:
         return best
 
 
+class StillText:
+    """A still card over moving footage: is the text layer of the last frames still there, unmoved?
+
+    The footage beneath a card changes every frame, so against the whole previous picture a card looks cut at
+    each frame; its text's own edges stay put. Edges found at the same place in each of the last ``depth`` frames
+    (and enough of them to be text, not chance) that the current frame shows again are the card, still on screen.
+    """
+
+    def __init__(self, depth: int = 3, min_found: float = 0.75, min_share: float = 0.002) -> None:
+        self.depth = depth
+        self.min_found = min_found
+        self.min_share = min_share
+        self.history: list[np.ndarray] = []
+
+    def push(self, mask: np.ndarray) -> None:
+        if self.history and self.history[-1].shape != mask.shape:
+            self.history = []
+        self.history = (self.history + [mask])[-self.depth:]
+
+    def holds(self, mask: np.ndarray, max_part: float) -> float | None:
+        """Share of the still edges found again in ``mask`` if the card is still there; None otherwise. Only over
+        moving footage: where the still edges are at least ``max_part`` of the last frame's, the whole picture
+        stood still (a card on a plain or still background), and a low overlap with it is a real cut."""
+        if len(self.history) < self.depth or self.history[-1].shape != mask.shape:
+            return None
+        still = np.logical_and.reduce(self.history)
+        count = int(still.sum())
+        if count < self.min_share * mask.size or count >= max_part * self.history[-1].sum():
+            return None
+        found = int((still & mask).sum()) / count
+        return found if found >= self.min_found else None
+
+
 @dataclass(frozen=True)
 class FrameAlignment:
     run: int  # frames of one run show one continuous picture of text (a roll, or one card)
@@ -193,7 +226,7 @@ class OnlineAligner:
 
     def __init__(self, max_shift_fraction: float = 0.35, min_recall: float = 0.8, still_min_iou: float = 0.85,
                  prior_weight: float = 0.15, followed_min_recall: float = 0.85, followed_min_share: float = 0.002,
-                 followed_max_part: float = 0.7, steady_speed: bool = False) -> None:
+                 followed_max_part: float = 0.7, steady_speed: bool = False, still_text: bool = False) -> None:
         self.max_shift_fraction = max_shift_fraction
         self.min_recall = min_recall
         self.still_min_iou = still_min_iou
@@ -210,6 +243,7 @@ class OnlineAligner:
         self._shifts: dict[int, list[float]] = {}
         self.persistence = RollPersistence()
         self.steady_speed = steady_speed  # the last resort above (RollPersistence) is tried before a cut
+        self.still = StillText() if still_text else None  # ... and, where nothing moved before, a still card
         self._frames = 0
 
     def speed(self, run: int) -> float:
@@ -250,6 +284,8 @@ class OnlineAligner:
             return self._add(mask, frame_height, t)
         finally:
             self.persistence.push(mask, t)
+            if self.still is not None:
+                self.still.push(mask)
 
     def _add(self, mask: np.ndarray, frame_height: int, t: float) -> FrameAlignment:
         previous, last, followed, pair = self._previous, self._last, self._followed, self._pair
@@ -291,7 +327,15 @@ class OnlineAligner:
             kept = self._follow(followed, mask, max_shift) if busy and cut and not leap else None
             steady = self.persistence.follow(mask, t, max_shift) \
                 if self.steady_speed and cut and kept is None and not was_still else None
-            if kept is not None:  # busy footage around text that goes on moving with the roll
+            # a still card over moving footage: the roll was not moving (a card, or a cut just before), and the
+            # edges that stayed put over the last frames are found again where they were
+            moving = last.measured and abs(last.shift) >= scale
+            stays = self.still.holds(mask, self.followed_max_part) if self.still is not None and cut and kept is None and steady is None \
+                and not moving else None
+            if stays is not None:
+                self._previous_shift = 0
+                self._last = FrameAlignment(last.run, last.offset, 0.0, stays)
+            elif kept is not None:  # busy footage around text that goes on moving with the roll
                 self._previous_shift = kept[0]
                 shift = (kept[0] + kept[1]) * scale
                 self._last = FrameAlignment(last.run, last.offset + shift, shift, kept[2])
@@ -309,14 +353,16 @@ class OnlineAligner:
             if self._last.measured and abs(self._last.shift) >= scale and len(self.persistence.times):
                 step = t - self.persistence.times[-1]
                 self.persistence.hint = self._last.shift / scale / step if step > 0 else None
-            moved = self._previous_shift if kept is not None or steady is not None else int(shifts[best])
+            moved = self._previous_shift if kept is not None or steady is not None or stays is not None \
+                else int(shifts[best])
             self._pair = self._kept(previous, mask, moved)
             self._followed = self._kept(pair, mask, moved) if pair is not None else None
         self._shifts.setdefault(self._last.run, []).append(self._last.shift)
         return self._last
 
 
-def align_frames(masks: list[np.ndarray], frame_height: int, steady_speed: bool = False) -> list[FrameAlignment]:
+def align_frames(masks: list[np.ndarray], frame_height: int, steady_speed: bool = False, still_text: bool = False
+                 ) -> list[FrameAlignment]:
     """Offsets and runs for frames in time order (masks from ``edge_mask``), evenly spaced in time."""
-    aligner = OnlineAligner(steady_speed=steady_speed)
+    aligner = OnlineAligner(steady_speed=steady_speed, still_text=still_text)
     return [aligner.add(mask, frame_height) for mask in masks]

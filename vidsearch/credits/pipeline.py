@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidsearch.config import Settings
+from vidsearch.credits.card_rows import cards_of_one_row
 from vidsearch.credits.cleanup import clean_text, letter_share
 from vidsearch.credits.layout import CreditLine, ReadText, parse_credit_lines, text_rows
 from vidsearch.credits.reader import ReadLine, SectionReader
@@ -45,9 +46,9 @@ class CreditReading:
 
 class CreditExtractor:
     def __init__(self, settings: Settings, scan_detector: TextDetector, read_detector: TextDetector,
-                 engine: OcrEngine) -> None:
+                 engine: OcrEngine, wide_scan_detector: TextDetector | None = None) -> None:
         self.settings = settings
-        self.locator = CreditLocator(settings.credits, scan_detector)
+        self.locator = CreditLocator(settings.credits, scan_detector, wide_scan_detector)
         self.reader = SectionReader(settings.credits, read_detector, engine, settings.ocr.line_height_px,
                                     settings.media.decode_threads)
 
@@ -55,7 +56,10 @@ class CreditExtractor:
     def from_settings(cls, settings: Settings) -> CreditExtractor:
         scan = settings.ocr.model_copy(update={"detector_max_side": settings.credits.scan_width})
         read = settings.ocr.model_copy(update={"detector_max_side": settings.credits.read_detector_side})
-        return cls(settings, build_detector(scan), build_detector(read), build_engine(settings.ocr))
+        wide = None
+        if settings.credits.scan_wide_width > settings.credits.scan_width:
+            wide = build_detector(settings.ocr.model_copy(update={"detector_max_side": settings.credits.scan_wide_width}))
+        return cls(settings, build_detector(scan), build_detector(read), build_engine(settings.ocr), wide)
 
     def _readable(self, line: ReadLine) -> str | None:
         """None if the line can be trusted, else why not."""
@@ -81,7 +85,7 @@ class CreditExtractor:
             report = self.locator.scan(path, duration_s)
             sections = report.sections
             seconds["locate"] = report.seconds
-        reading = CreditReading(str(path), duration_s, sections, [])
+        reading = CreditReading(str(path), duration_s, [], [])
         for k, section in enumerate(sections):
             until = min(sections[k + 1].start_s if k + 1 < len(sections) else duration_s,
                         section.end_s + self.settings.credits.follow_roll_s)
@@ -89,12 +93,20 @@ class CreditExtractor:
             for key, value in result.seconds.items():
                 seconds[key] = seconds.get(key, 0.0) + value
             started = time.perf_counter()
+            unreadable = []
             for line in result.lines:
                 reason = self._readable(line)
                 if reason is not None:
                     line.readable = False
-                    reading.unreadable.append(UnreadableText(line.first_s, line.text, line.confidence, reason))
-            reading.lines.extend(parse_credit_lines(result.lines, frame_width))
+                    unreadable.append(UnreadableText(line.first_s, line.text, line.confidence, reason))
+            lines = parse_credit_lines(result.lines, frame_width)
+            if section.tentative and not cards_of_one_row(lines):
+                log.info("credits: %s: the text found at %.1f-%.1f s reads as no cards of credits", path.name,
+                         section.start_s, section.end_s)
+                continue  # a title, caption or signs (card_rows.py), or footage text the wider look saw
+            reading.sections.append(section)
+            reading.unreadable.extend(unreadable)
+            reading.lines.extend(lines)
             reading.text.extend(text_rows(result.lines))
             reading.overlays.extend(o.text for o in result.overlays)
             seconds["layout"] = seconds.get("layout", 0.0) + time.perf_counter() - started

@@ -163,7 +163,7 @@ class SectionReader:
                 ) -> tuple[list[_Observation], list[tuple[float, FrameAlignment]], int, int]:
         """Past ``end_s`` (up to ``follow_until_s``) only while the roll moving at ``end_s`` goes on moving."""
         s = self.settings
-        aligner = OnlineAligner(steady_speed=s.align_steady_speed)
+        aligner = OnlineAligner(steady_speed=s.align_steady_speed, still_text=s.align_still_text)
         schedule = DetectionSchedule(s)
         timeline: list[tuple[float, FrameAlignment]] = []
         observations: list[_Observation] = []

@@ -4,7 +4,8 @@ Decoding a whole programme to look for its credits would cost more than reading 
 own, so the scan demuxes the file (cheap), decodes at most one keyframe per ``scan_interval_s`` straight to a
 small picture, and runs the text detector at ``scan_width``. A frame is credit-like when it shows at least
 ``min_text_lines`` lines of text above the subtitle zone (a subtitle is one or two lines at the bottom; a credit
-card or roll fills the screen). Runs of credit-like samples, bridged across short gaps, become sections; their
+card or roll fills the screen); one centred line at one height sample after sample is a candidate too (cards of
+one credit each: ``card_rows.py``; the reading must show that line's text changing). Runs of credit-like samples, bridged across short gaps, become sections; their
 ends reach out to the neighbouring samples, and past a blank one (``section_reach_samples``: a card shown only
 between two samples is seen by neither), and the reader finds the exact moment text starts. Where keyframes
 are sparser than ``scan_max_keyframe_gap_s``, the gaps are sampled by seeking instead.
@@ -14,14 +15,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import av
 import cv2
 import numpy as np
 
+from vidsearch.credits.card_rows import CardRow, card_row, card_row_samples
 from vidsearch.credits.settings import CreditSettings
 from vidsearch.errors import UnreadableVideo
 from vidsearch.media.frames import Cv2FrameSource, resize_to_width
@@ -36,6 +38,8 @@ class CreditSection:
     start_s: float
     end_s: float
     samples: int  # credit-like samples inside it
+    tentative: bool = False  # found only by cards' lone rows (card_rows.py) or the wider look: the reading must
+    # show cards of credits (rows changing, most a role and its name), or the section is dropped
 
     @property
     def duration_s(self) -> float:
@@ -47,6 +51,14 @@ class ScanSample:
     t: float
     lines: int  # text lines above the subtitle zone
     credit_like: bool
+    wide: bool = False  # its lines were seen by the wider look only (scan_wide_width)
+
+
+@dataclass(frozen=True)
+class _Look:
+    sample: ScanSample
+    row: CardRow | None  # its one line, where a card would set it
+    busy: bool  # edgy enough to hide small type (scan_wide_min_edges)
 
 
 @dataclass
@@ -127,49 +139,108 @@ def keyframes(path: Path, min_interval_s: float, width: int, lookahead_s: float 
         container.close()
 
 
-def text_lines(heatmap: Heatmap, threshold: float, subtitle_zone: float) -> int:
-    """Text line bands whose centre lies above the subtitle zone."""
+def line_bands(heatmap: Heatmap, threshold: float, subtitle_zone: float) -> list[tuple[float, float, float, float]]:
+    """Text line bands whose centre lies above the subtitle zone: (y0, y1, x0, x1) as shares of the frame."""
     mask = heatmap.prob >= threshold
-    h = mask.shape[0]
+    h, w = mask.shape
     bands = runs(mask.sum(axis=1) >= 2, max_gap=0, min_length=max(2, h // 90))
     limit = h * (1.0 - subtitle_zone)
-    return sum(1 for y0, y1 in bands if (y0 + y1) / 2 < limit)
+    out = []
+    for y0, y1 in bands:
+        if (y0 + y1) / 2 < limit:
+            columns = np.flatnonzero(mask[y0:y1].any(axis=0))
+            out.append((y0 / h, y1 / h, columns[0] / w, (columns[-1] + 1) / w))
+    return out
+
+
+def text_lines(heatmap: Heatmap, threshold: float, subtitle_zone: float) -> int:
+    """Text line bands whose centre lies above the subtitle zone."""
+    return len(line_bands(heatmap, threshold, subtitle_zone))
 
 
 class CreditLocator:
-    def __init__(self, settings: CreditSettings, detector: TextDetector) -> None:
+    def __init__(self, settings: CreditSettings, detector: TextDetector, wide_detector: TextDetector | None = None
+                 ) -> None:
         self.settings = settings
         self.detector = detector
-
-    def _samples(self, path: Path, duration_s: float) -> tuple[list[tuple[float, np.ndarray]], bool]:
-        s = self.settings
-        # a short video (a clip, a programme's last minute) is sampled at least ``scan_min_samples`` times: one
-        # sample per scan_interval_s would fall before and after a few seconds of cards and see none of them
-        interval = min(s.scan_interval_s, max(duration_s, 0.0) / s.scan_min_samples) or s.scan_interval_s
-        frames = list(keyframes(path, interval, s.scan_width, s.scan_lookahead_s))
-        times = [0.0] + [t for t, _ in frames] + [duration_s]
-        gaps = [(a, b) for a, b in zip(times, times[1:]) if b - a > s.scan_max_keyframe_gap_s]
-        if gaps:  # sparse keyframes: sample the gaps by seeking (costlier, but only there)
-            wanted = [t for a, b in gaps for t in np.arange(a + interval, b, interval)]
-            source = Cv2FrameSource(path)
-            frames += [(f.t, resize_to_width(f.image, s.scan_width)) for f in source.frames_at(wanted)]
-            frames.sort(key=lambda item: item[0])
-        return frames, not gaps
+        self.wide_detector = wide_detector  # the second, wider look (None: none)
 
     def scan(self, path: Path | str, duration_s: float) -> ScanReport:
         s = self.settings
         path = Path(path)
         started = time.perf_counter()
-        frames, keyframe_mode = self._samples(path, duration_s)
-        samples: list[ScanSample] = []
-        batch = 16
-        for i in range(0, len(frames), batch):
-            chunk = frames[i:i + batch]
-            for (t, _), heatmap in zip(chunk, self.detector.heatmaps([image for _, image in chunk])):
-                lines = text_lines(heatmap, s.scan_threshold, s.subtitle_zone)
-                samples.append(ScanSample(t, lines, lines >= s.min_text_lines))
+        # a short video (a clip, a programme's last minute) is sampled at least ``scan_min_samples`` times: one
+        # sample per scan_interval_s would fall before and after a few seconds of cards and see none of them
+        interval = min(s.scan_interval_s, max(duration_s, 0.0) / s.scan_min_samples) or s.scan_interval_s
+        looked: list[_Look] = []
+        self._look(keyframes(path, interval, s.scan_width, s.scan_lookahead_s), looked)
+        times = [0.0] + [look.sample.t for look in looked] + [duration_s]
+        gaps = [(a, b) for a, b in zip(times, times[1:]) if b - a > s.scan_max_keyframe_gap_s]
+        if gaps:  # sparse keyframes: sample the gaps by seeking (costlier, but only there)
+            wanted = [t for a, b in gaps for t in np.arange(a + interval, b, interval)]
+            source = Cv2FrameSource(path)
+            self._look(((f.t, resize_to_width(f.image, s.scan_width)) for f in source.frames_at(wanted)), looked)
+            looked.sort(key=lambda look: look.sample.t)
+        if self.wide_detector is not None and s.scan_wide_width > s.scan_width:
+            self._look_wider(path, looked)
+        samples = [look.sample for look in looked]
+        if s.card_row_min_samples:  # cards of one row each: a run of lone centred rows at one height
+            cards = card_row_samples([look.row for look in looked], [x.lines for x in samples], s.min_text_lines,
+                                     s.card_row_min_samples)
+            samples = [replace(x, credit_like=True) if i in cards else x for i, x in enumerate(samples)]
         sections = self._sections(samples, duration_s)
-        return ScanReport(sections, samples, time.perf_counter() - started, keyframe_mode)
+        return ScanReport(sections, samples, time.perf_counter() - started, not gaps)
+
+    def _found(self, t: float, bands: list[tuple[float, float, float, float]], busy: bool) -> _Look:
+        s = self.settings
+        lines = len(bands)
+        row = card_row(bands[0]) if lines == 1 and s.card_row_min_samples else None
+        return _Look(ScanSample(t, lines, lines >= s.min_text_lines), row, busy)
+
+    def _look(self, pictures: Iterable[tuple[float, np.ndarray]], looked: list[_Look], batch: int = 16) -> None:
+        """Detect text on ``pictures`` in batches of ``batch``, appending what each shows to ``looked``."""
+        s = self.settings
+        chunk: list[tuple[float, np.ndarray]] = []
+
+        def detect() -> None:
+            for (t, image), heatmap in zip(chunk, self.detector.heatmaps([image for _, image in chunk])):
+                bands = line_bands(heatmap, s.scan_threshold, s.subtitle_zone)
+                looked.append(self._found(t, bands, _edge_share(image) >= s.scan_wide_min_edges))
+            chunk.clear()
+
+        for item in pictures:
+            chunk.append(item)
+            if len(chunk) == batch:
+                detect()
+        if chunk:
+            detect()
+
+    def _look_wider(self, path: Path, looked: list[_Look]) -> None:
+        """Look again, at ``scan_wide_width``, at the busy samples near what looks like credits (samples of
+        ``min_text_lines`` or a card's lone row), outwards while the wider look finds more: small type over busy
+        footage (0.035 of the frame's height: ~6 px at 320) is lost in the small picture's texture on some cards
+        and seen on others. Only there: looking wider everywhere finds footage text (signs, logos) that the small
+        look rightly passes over, and costs ~3x the scan on busy footage (bench/credits_locate.py)."""
+        s = self.settings
+        done: set[int] = set()
+        while True:
+            seeds = [look.sample.t for look in looked if look.sample.credit_like or look.row is not None]
+            wanted = [i for i, look in enumerate(looked) if i not in done and look.busy
+                      and look.sample.lines < s.min_text_lines
+                      and any(abs(look.sample.t - t) <= s.section_gap_s for t in seeds)]
+            if not wanted:
+                return
+            done.update(wanted)
+            frames = list(Cv2FrameSource(path).frames_at([looked[i].sample.t for i in wanted], s.scan_wide_width))
+            gained = False
+            for i, frame, heatmap in zip(wanted, frames, self.wide_detector.heatmaps([f.image for f in frames])):
+                bands = line_bands(heatmap, s.scan_threshold, s.subtitle_zone)
+                if len(bands) > looked[i].sample.lines:
+                    found = self._found(looked[i].sample.t, bands, True)
+                    looked[i] = replace(found, sample=replace(found.sample, wide=True))
+                    gained = True
+            if not gained:
+                return
 
     def _sections(self, samples: list[ScanSample], duration_s: float) -> list[CreditSection]:
         s = self.settings
@@ -200,5 +271,7 @@ class CreditLocator:
                 continue  # short text; but a run of credit samples the video's end cuts short may go on past it
             if sections:  # never read the same stretch twice (groups are more than section_gap_s apart)
                 start = max(start, sections[-1].end_s)
-            sections.append(CreditSection(round(start, 3), round(end, 3), len(group)))
+            # footage text seen by the wider look (signs, shapes) or one line alone may be what made it credit-like
+            tentative = all(samples[i].lines < s.min_text_lines or samples[i].wide for i in group)
+            sections.append(CreditSection(round(start, 3), round(end, 3), len(group), tentative))
         return sections

@@ -40,9 +40,18 @@ class CreditSettings(BaseModel):
                                     "decoded too and the one with the most edges is examined (encoders put keyframes "
                                     "at fades, where a card's text is barely there); 0: the keyframe alone")
     scan_width: int = Field(320, ge=160, description="detector input width while scanning")
+    scan_wide_width: int = Field(640, ge=0, description="a busy picture showing fewer than min_text_lines lines at "
+                                 "scan_width is looked at again this wide (small type over busy footage is lost in "
+                                 "the small picture); 0 or <= scan_width: no second look")
+    scan_wide_min_edges: float = Field(0.03, ge=0, le=1, description="share of a scan picture in strong edges from "
+                                       "which it is busy enough to hide small type (a plain picture shows it small)")
     scan_max_keyframe_gap_s: float = Field(12.0, gt=0, description="sparser keyframes: fall back to decoding")
     scan_threshold: float = Field(0.3, gt=0, lt=1, description="heatmap probability counted as text")
     min_text_lines: int = Field(2, ge=1, description="text lines (above the subtitle zone) a credit frame shows")
+    card_row_min_samples: int = Field(3, ge=0, description="a sample showing one line alone, where a card sets a "
+                                      "row, is credit-like inside a run of this many such samples at one height "
+                                      "(cards of one credit each; kept if the reading shows the row's text changing; "
+                                      "see credits/card_rows.py); 0: one line is never credit-like")
     subtitle_zone: float = Field(0.2, ge=0, lt=0.5, description="bottom share of the frame where subtitles sit")
     min_section_s: float = Field(3.0, ge=0, description="shorter runs of text are not credits")
     section_gap_s: float = Field(10.0, ge=0, description="text runs closer than this form one section")
@@ -57,6 +66,9 @@ class CreditSettings(BaseModel):
                                      "rolls over footage busier than the text), and with it drop footage text (not "
                                      "found again where the roll carried it) and short runs' reads where the main roll "
                                      "showed that part of the roll (off: the aligner of CreditStage 3)")
+    align_still_text: bool = Field(True, description="before calling a cut where nothing moved, test whether the "
+                                   "edges that stayed put over the last frames are still there (a still card over "
+                                   "moving footage: its text stays, the picture beneath changes); off: cut")
     follow_roll_s: float = Field(30.0, ge=0, description="a roll still moving where its section ends is read on "
                                  "until it stops or cuts, up to this many seconds (the scan places the end roughly, "
                                  "and over busy footage its small detector misses a roll's last lines)")
