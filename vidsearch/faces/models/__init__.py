@@ -113,6 +113,7 @@ def thresholds(settings: FaceSettings, model: FaceModel | None = None) -> Thresh
     configured = {name: getattr(settings, name) for name in names}
     return Thresholds(
         **{name: getattr(calibration, name) if value is None else value for name, value in configured.items()},
-        split_distance=calibration.split_distance,
+        split_distance=(settings.track_split_distance if settings.track_split_distance is not None
+                        else calibration.split_distance),
         recheck_distance=calibration.recheck_distance if settings.recheck_jitters else None,
     )
