@@ -191,3 +191,36 @@ def test_the_single_view_allowance_meets_both_calibrated_levels():
     assert reach[0, 0] > reach[0, 1] > reach[1, 1] > reach[1, 2] > reach[2, 2] == reach[3, 3] == reach[2, 3]
     assert not allowance(np.array([1, 1]), 0.34, None).any()
     assert not allowance(np.array([1, 1]), 0.34, 0.30).any()  # never tighter than the identity distance
+
+
+def test_the_ingest_link_keeps_two_persons_of_one_video_apart_beyond_the_identity_distance(tmp_path):
+    """The video's clustering kept them apart with evidence (a shared frame, a re-check): two one-track persons
+    of one video 0.356 apart (an interview's look-alikes under pose spread) stay two identities, though two
+    one-track persons of different videos as far apart are one; with the cluster distance (0.39) as the
+    same-video limit, as before, the first pair became one identity."""
+    from vidsearch.faces.linking import link_after_ingest
+    from vidsearch.faces.models import thresholds
+
+    rng = np.random.default_rng(11)
+    base = rng.normal(size=128)
+    base /= np.linalg.norm(base)
+    near = _at(base, 0.356, rng)
+    settings = face_settings(tmp_path)
+    limits = thresholds(settings.faces)
+    assert limits.identity_distance < 0.356 < limits.cluster_distance
+    one_video = [_person("v", base, 1, "a"), _person("v", near, 1, "b").model_copy(
+        update={"id": person_id("v", 1), "cluster": 1})]
+    two_videos = [_person("v1", base, 1, "a"), _person("v2", near, 1, "a")]
+    for persons, expected in ((one_video, 2), (two_videos, 1)):
+        store = EmbeddedStore(tmp_path / f"store-{expected}")
+        try:
+            store.ensure_indices({"face": {"id": "test", "dims": 128}})
+            store.upsert(IndexName.PERSONS, [(p.id, p.to_doc()) for p in persons])
+            store.refresh()
+            link_after_ingest(settings, store)
+            assert len({b["identity_id"] for _, b in store.scan(IndexName.PERSONS)}) == expected
+            if expected == 2:  # the old limit joined them
+                link_identities(store, limits.identity_distance, limits.cluster_distance, limits.split_distance)
+                assert len({b["identity_id"] for _, b in store.scan(IndexName.PERSONS)}) == 1
+        finally:
+            store.close()
