@@ -32,6 +32,14 @@ the shots stage's boundaries), commits each video as ingest does, links identiti
   reverse order, in two jobs (two workers finishing in either order), gives identical identities;
 * faces stage CPU-seconds per video-minute (process time of ``analyse``; the box is shared: compare ratios).
 
+Where the shipped settings break (stop 17): the dev portraits are few per person and face the camera, so a
+dev run that passes says little about people with ten varied photos each (held-out split them). ``--pose``
+poses every entrance (mirrored, tilted, turned; ``Capture.posed``) and ``--min-photos 4`` casts only people with
+several photos; ``--fold i/k --thresholds FILE`` measures one fold of dev people at thresholds chosen on the
+others (``faces_calibrate.py --exclude-fold i/k --out FILE``; ``bench/faces_folds.py``). Held-out-like dev run:
+``--conditions same_background,varied --videos 2 --duration 30 --cast 4 --roster 6 --capture 1 --pose 1.5
+--min-photos 4``.
+
 ``--split heldout`` composes from LFW's ten people instead (acceptance only; never tune on it). Writes
 bench/results/faces_broadcast[_heldout].json.
 """
