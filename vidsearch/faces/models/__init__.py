@@ -92,7 +92,8 @@ class Thresholds:
     cluster_distance: float
     identity_distance: float
     min_det_score: float
-    split_distance: float | None = None  # the backend's; FaceSettings.track_split_distance overrides it
+    split_distance: float | None = None  # the backend's (FaceSettings.track_split_distance overrides it in
+    # the tracker only: the single-sample join, the search band and one-track identities keep the backend's)
     recheck_distance: float | None = None  # the backend's jittered re-check of uncertain track pairs
 
 
@@ -113,7 +114,6 @@ def thresholds(settings: FaceSettings, model: FaceModel | None = None) -> Thresh
     configured = {name: getattr(settings, name) for name in names}
     return Thresholds(
         **{name: getattr(calibration, name) if value is None else value for name, value in configured.items()},
-        split_distance=(settings.track_split_distance if settings.track_split_distance is not None
-                        else calibration.split_distance),
+        split_distance=calibration.split_distance,
         recheck_distance=calibration.recheck_distance if settings.recheck_jitters else None,
     )
