@@ -148,18 +148,10 @@ def relink_strays(groups: list[list[FaceTrack]], strays: Sequence[FaceTrack],
             group.clear()
     groups = [g for g in groups if g]
     for track in strays:
-        target = _nearest(track.stray_vector, groups, [track], distance, apart_ids,
-                          margin=STRAY_MARGIN) if groups else None
+        target = _nearest(track.stray_vector, groups, [track], distance, apart_ids) if groups else None
         if target is not None:
             target.append(track)
     return groups
-
-
-# A refused face's embedding (small, soft, turned) is noisy: it joins the nearest person only when no other
-# person lies within this much of that distance. Under pose spread a refused track of Jolie's lay nearer her
-# look-alike Perry's person than her own and mixed them (bench/faces_broadcast.py --pose 1.5 --min-photos 4
-# --seed 11, varied); an ambiguous stray stays on its own (a person when seen long enough: stray_persons).
-STRAY_MARGIN = 0.05
 
 
 def stray_persons(strays: Sequence[FaceTrack], distance: float, min_sightings: int = 3) -> list[list[FaceTrack]]:
@@ -178,21 +170,12 @@ def stray_persons(strays: Sequence[FaceTrack], distance: float, min_sightings: i
 
 
 def _nearest(vector: np.ndarray, groups: Sequence[list[FaceTrack]], tracks: Sequence[FaceTrack],
-             distance: float, apart_ids: Collection[tuple[int, int]] = (),
-             margin: float = 0.0) -> list[FaceTrack] | None:
-    """The group whose centroid lies nearest ``vector`` within ``distance`` (never one kept apart from
-    ``tracks``); None as well when another group lies within ``margin`` of the nearest one's distance."""
-    best, best_d, second_d = None, float("inf"), float("inf")
+             distance: float, apart_ids: Collection[tuple[int, int]] = ()) -> list[FaceTrack] | None:
+    best, best_d = None, distance
     for group in groups:
-        if _kept_apart(group, tracks, apart_ids):
-            continue
         d = float(distance_of(float(_centroid(group) @ vector)))
-        if d <= best_d:  # a tie goes to the later group, as it always did
-            best, best_d, second_d = group, d, best_d
-        elif d < second_d:
-            second_d = d
-    if best is None or best_d > distance or second_d - best_d < margin:
-        return None
+        if d <= best_d and not _kept_apart(group, tracks, apart_ids):
+            best, best_d = group, d
     return best
 
 

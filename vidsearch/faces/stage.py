@@ -34,8 +34,7 @@ class FaceStage(Stage):
     # changes end tracks (refused faces too), soft-only persons, dev-chosen thresholds and sharpness floor;
     # 4: hard cannot-links, jittered re-check of uncertain track pairs, one-frame persons dropped;
     # 5: one-sample tracks join a person only within the split distance (no clustering); 6: the re-check keeps
-    # two tracks apart only beyond the face-level split distance (dlib 0.37, was 0.36); a refused track joins
-    # the nearest person only when no other lies within 0.05 of it
+    # two tracks apart only beyond the face-level split distance (dlib 0.37, was 0.36)
     requires = ("shots",)  # segments must exist to receive person_ids
     owns = frozenset({IndexName.PERSONS})
     writes = frozenset({"persons", "person_ids"})
