@@ -1,6 +1,7 @@
 """Face thresholds chosen from dev distance distributions at the level each one is used, not by hand.
 
     python bench/faces_calibrate.py [--captures 4] [--seed 5] [--merge-rate 0.005] [--no-mirror]
+                                    [--exclude-fold i/k --out FILE.json]
 
 Every dev identity's photos (``../shared/eval/dev/faces``, never heldout) are cropped as the composer shows
 them (140 px, the face about half of it) and recorded ``--captures`` times each with a random lighting and
@@ -43,6 +44,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from testkit.faces.composer import Capture, CropCache  # noqa: E402
+from bench.faces_folds import out_of_fold  # noqa: E402
 from testkit.faces.devdata import photos_by_identity  # noqa: E402
 from vidsearch.faces.models import distance_of, load_face_model, normalised, thresholds  # noqa: E402
 from vidsearch.faces.quality import sharpness  # noqa: E402
@@ -192,14 +194,23 @@ def main() -> None:
                         help="most a single pair of different people may merge in its samples")
     parser.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=FaceSettings().mirror_best_face,
                         help="group levels use faces averaged with their mirror image, as track vectors do")
+    parser.add_argument("--exclude-fold", default="",
+                        help="leave-people-out: 'i/k' chooses thresholds without dev fold i of k "
+                             "(bench/faces_folds.py); measure them on that fold with faces_broadcast.py --fold")
+    parser.add_argument("--out", default="", help="also write the chosen thresholds to this JSON file "
+                        "(faces_broadcast.py --thresholds)")
     args = parser.parse_args()
     settings = FaceSettings(mirror_best_face=args.mirror)
+    people = photos_by_identity()
+    if args.exclude_fold:
+        people = out_of_fold(people, args.exclude_fold)
+    print(f"people: {', '.join(sorted(people))}")
     model = load_face_model(settings)
     shipped = thresholds(settings)
     started = time.perf_counter()
     faces: list = []
     mirrored: dict | None = {} if settings.mirror_best_face else None
-    found = embed_captures(model, photos_by_identity(), args.captures, args.seed, faces, mirrored)
+    found = embed_captures(model, people, args.captures, args.seed, faces, mirrored)
     pair_of: dict[str, list[tuple[str, str]]] = {}
     levels = level_pairs(found, random.Random(args.seed), args.samples, pair_of, mirrored)
     uses = {"face": "track_split_distance", "query": "match_distance", "linkage": "cluster_distance",
@@ -232,13 +243,23 @@ def main() -> None:
               f"{'/'.join(pair)}]")
         print(f"{'':>9} closest pairs ({args.pair_share:.0%} quantile): "
               + ", ".join(f"{a}/{b} {d:.3f}" for d, a, b in row["closest_pairs"]))
+    if args.out:  # query: the overall rule (as shipped: search trades no unseen person's recall for one pair)
+        levels_out = result["levels"]
+        chosen = {"match_distance": levels_out["query"]["overall_rule"],
+                  "cluster_distance": levels_out["linkage"]["chosen"]["threshold"],
+                  "identity_distance": levels_out["centroid"]["chosen"]["threshold"],
+                  "split_distance": levels_out["face"]["chosen"]["threshold"],
+                  "chosen_on": sorted(people), "left_out": args.exclude_fold}
+        Path(args.out).write_text(json.dumps(chosen, indent=2))
+        print("chosen:", {k: v for k, v in chosen.items() if k != "chosen_on"})
     result["by_sharpness"] = by_sharpness(found, faces)
     print("sharpness band | faces | own-identity distance p50 p95 | nearest other p5 | closer to another")
     for row in result["by_sharpness"]:
         print(f"{str(row['sharpness']):>14} | {row['faces']:5d} | {row['own_p50']:.3f} {row['own_p95']:.3f} | "
               f"{row['nearest_other_p5']:.3f} | {row['closer_to_other']:.3f}")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "faces_calibrate.json").write_text(json.dumps(result, indent=2))
+    if not args.exclude_fold:  # the shipped calibration's record is all dev people's
+        (RESULTS / "faces_calibrate.json").write_text(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

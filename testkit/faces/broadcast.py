@@ -20,7 +20,9 @@ from the rest, so one person's tracks come from different pictures (pose, lighti
 ``capture_strength`` > 0 each entrance is also lit and recorded differently (``Capture``: brightness, gamma,
 colour cast, side light, lost resolution, JPEG): the dev photos alone vary one person far less than real
 footage does. ``lookalikes`` casts, in every video, one pair of different people the face model finds closest
-among the dev photos (``LOOKALIKES``), so a threshold that merges look-alikes shows up.
+among the dev photos (``LOOKALIKES``), so a threshold that merges look-alikes shows up. With ``pose`` > 0 each
+entrance is also posed (mirrored, tilted, turned; ``Capture.posed``): most dev people have one to four portraits
+facing the camera, so without it one person's entrances are nearly the same picture.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 
-from testkit.faces.composer import Capture, ComposedShot, ComposedVideo, plan_videos
+from testkit.faces.composer import ComposedShot, ComposedVideo, entrance_capture, plan_videos
 from testkit.faces.composer import Placement as _Placement
 from testkit.faces.devdata import LabelledPhoto
 
@@ -49,7 +51,8 @@ LOOKALIKES = (("deepface-img29", "deepface-img34"), ("Marissa", "Scarlett"), ("S
 def plan_condition(people: Mapping[str, Sequence[LabelledPhoto]], condition: str, count: int,
                    duration_s: float = 40.0, cast: int = 4, seed: int = 11,
                    roster: int | None = None, capture_strength: float = 0.0,
-                   lookalikes: bool = False, capture_resolution: float | None = None) -> list[ComposedVideo]:
+                   lookalikes: bool = False, capture_resolution: float | None = None,
+                   pose: float = 0.0) -> list[ComposedVideo]:
     """``count`` seeded videos of ``condition`` (one of ``CONDITIONS``), each casting ``cast`` people from a
     ``roster`` of regulars (default: everyone eligible) — a small roster makes people recur across videos."""
     if condition not in CONDITIONS:
@@ -60,11 +63,13 @@ def plan_condition(people: Mapping[str, Sequence[LabelledPhoto]], condition: str
                 sorted(n for n, p in people.items() if len(p) >= 2), roster))
             people = {name: people[name] for name in regulars}
         videos = plan_videos(people, count, duration_s, cast=cast, seed=seed, capture_strength=capture_strength,
-                             lookalikes=LOOKALIKES if lookalikes else (), capture_resolution=capture_resolution)
+                             lookalikes=LOOKALIKES if lookalikes else (), capture_resolution=capture_resolution,
+                             pose=pose)
         for video in videos:
             video.name = f"varied-{video.name}"
         return videos
     rng = random.Random(f"{condition}/{seed}")
+    pose_rng = random.Random(f"pose/{condition}/{seed}")  # its own draws: seeds without pose are unchanged
     eligible = sorted(name for name, photos in people.items() if len(photos) >= 2)
     if roster is not None:
         eligible = sorted(rng.sample(eligible, min(roster, len(eligible))))
@@ -81,7 +86,8 @@ def plan_condition(people: Mapping[str, Sequence[LabelledPhoto]], condition: str
         t, previous = 0.0, ()
         while t < duration_s - 1e-6:
             length = min(rng.choice([3.0, 4.0, 5.0, 6.0]), duration_s - t)
-            faces = _faces(condition, rng, chosen, pools, previous, capture_strength, capture_resolution)
+            faces = _faces(condition, rng, chosen, pools, previous, capture_strength, capture_resolution,
+                           pose_rng, pose)
             fade = 0.8 if condition == "crossfade" and shots else 0.0
             shots.append(ComposedShot(round(t, 3), round(t + length, 3), studio, faces, fade))
             previous = tuple(p.photo.identity for p in faces)
@@ -114,14 +120,15 @@ def cast_apart(rng: random.Random, eligible: list[str], cast: int, pairs: Sequen
 
 def _faces(condition: str, rng: random.Random, chosen: list[str], pools: Mapping[str, list[LabelledPhoto]],
            previous: tuple[str, ...], capture_strength: float = 0.0,
-           capture_resolution: float | None = None) -> tuple[_Placement, ...]:
+           capture_resolution: float | None = None, pose_rng: random.Random | None = None,
+           pose: float = 0.0) -> tuple[_Placement, ...]:
     """One shot's faces. Single-face shots never repeat the previous shot's person: every cut is a change of
     person at the same place, the case that must not be tracked across."""
     def photo(name: str) -> LabelledPhoto:
         return rng.choice(pools[name])
 
     def Placement(*args, **kwargs) -> _Placement:  # noqa: N802 — every entrance gets its own capture
-        capture = Capture.random(rng, capture_strength, capture_resolution) if capture_strength else None
+        capture = entrance_capture(rng, pose_rng or rng, capture_strength, capture_resolution, pose)
         return _Placement(*args, **kwargs, capture=capture)
 
     others = [n for n in chosen if n not in previous] or chosen

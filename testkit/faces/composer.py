@@ -13,7 +13,7 @@ import random
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -38,6 +38,10 @@ class Capture:
     side_light: float = 0.0  # -1..1: one half of the face darker (key light from the other side)
     resolution: float = 1.0  # the face was recorded at this fraction of its size, then scaled back (soft)
     jpeg: int = 0  # re-encoded at this JPEG quality (0: not)
+    # pose of this entrance (``posed``): the same photo is not the same picture twice in a programme
+    mirrored: bool = False  # seen from the other side (a head turned the other way, a flipped camera)
+    roll: float = 0.0  # head tilt, degrees
+    turn: float = 0.0  # head turn, -1..1 (``turned``'s perspective warp), on top of the placement's yaw
 
     @staticmethod
     def random(rng: random.Random, strength: float = 1.0, resolution_strength: float | None = None) -> Capture:
@@ -55,11 +59,36 @@ class Capture:
                        resolution=1.0 - rng.uniform(0.0, 0.65) * lost,
                        jpeg=rng.choice([0, 0, 60, 35]) if strength else 0)
 
+    def posed(self, rng: random.Random, strength: float) -> Capture:
+        """This capture with a seeded pose drawn on top: mirrored half the time, tilted up to ±10° and turned
+        up to ±0.3 times ``strength`` — a programme shows one photo's person from either side and at angles no
+        portrait has (a public face set's photos vary this way; the dev portraits mostly face the camera).
+        Drawn from its own draws, so seeds without pose keep their pictures."""
+        return replace(self, mirrored=rng.random() < 0.5 * min(1.0, strength),
+                       roll=rng.uniform(-10.0, 10.0) * strength, turn=rng.uniform(-0.3, 0.3) * strength)
+
+
+def entrance_capture(rng: random.Random, pose_rng: random.Random, strength: float,
+                     resolution: float | None = None, pose: float = 0.0) -> Capture | None:
+    """One entrance's capture: lighting/recording from ``rng`` (only when ``strength``), pose from ``pose_rng``
+    (only when ``pose``); None when neither."""
+    capture = Capture.random(rng, strength, resolution) if strength else None
+    if pose:
+        capture = (capture or Capture()).posed(pose_rng, pose)
+    return capture
+
 
 def captured(crop: np.ndarray, capture: Capture) -> np.ndarray:
     """``crop`` as ``capture`` records it."""
-    out = crop.astype(np.float32) / 255.0
     size = crop.shape[0]
+    if capture.turn:
+        crop = turned(crop, capture.turn)
+    if capture.roll:
+        matrix = cv2.getRotationMatrix2D((size / 2, size / 2), capture.roll, 1.0)
+        crop = cv2.warpAffine(crop, matrix, (size, size), borderMode=cv2.BORDER_REPLICATE)
+    if capture.mirrored:
+        crop = np.ascontiguousarray(crop[:, ::-1])
+    out = crop.astype(np.float32) / 255.0
     if capture.side_light:
         ramp = np.linspace(-1.0, 1.0, crop.shape[1], dtype=np.float32)[None, :, None]
         out *= 1.0 - 0.45 * np.clip(ramp * capture.side_light, 0.0, 1.0)
@@ -267,13 +296,15 @@ _SLOTS = [(0.22, 0.45), (0.5, 0.5), (0.78, 0.45)]
 def plan_videos(people: Mapping[str, Sequence[LabelledPhoto]], count: int, duration_s: float = 60.0,
                 cast: int = 5, seed: int = 7, capture_strength: float = 0.0,
                 lookalikes: Sequence[tuple[str, str]] = (),
-                capture_resolution: float | None = None) -> list[ComposedVideo]:
+                capture_resolution: float | None = None, pose: float = 0.0) -> list[ComposedVideo]:
     """Seeded videos: each casts ``cast`` of the people (at least two photos each), shows one to three of them
     per shot (sometimes nobody) with a random photo on each entrance, never a person's first photo (kept out
     of every video to serve as that person's query). ``capture_strength``: each entrance lit and recorded
     differently (``Capture.random``; ``capture_resolution``: its lost-resolution strength); ``lookalikes``:
-    video v also casts pair v (cycling) when both are eligible."""
+    video v also casts pair v (cycling) when both are eligible; ``pose``: each entrance also posed
+    (``Capture.posed``, its own seeded draws)."""
     rng = random.Random(seed)
+    pose_rng = random.Random(f"pose/{seed}")
     eligible = sorted(name for name, photos in people.items() if len(photos) >= 2)
     pools = {name: list(people[name][1:]) for name in eligible}
     pairs = [p for p in lookalikes if all(n in pools for n in p)]
@@ -291,8 +322,7 @@ def plan_videos(people: Mapping[str, Sequence[LabelledPhoto]], count: int, durat
             faces = tuple(
                 Placement(rng.choice(pools[name]), x, y, rng.choice([110, 130, 150]),
                           (rng.uniform(-12, 12), rng.uniform(-6, 6)),
-                          capture=Capture.random(rng, capture_strength, capture_resolution)
-                          if capture_strength else None)
+                          capture=entrance_capture(rng, pose_rng, capture_strength, capture_resolution, pose))
                 for name, (x, y) in zip(shown, slots, strict=True))
             previous = shots[-1].background if shots else None
             colour = rng.choice([c for c in _COLOURS if c != previous])  # a cut changes the picture

@@ -138,3 +138,89 @@ def test_one_worker_two_workers_and_reverse_order_give_identical_identities(tmp_
     assert len(identities) < len(results[0])  # people recur across the programmes and were linked
     pairs = [(identity, video) for identity, video in results[0].values()]
     assert len(pairs) == len(set(pairs))  # never two persons of one video in one identity
+
+
+def _at(base: np.ndarray, distance: float, rng: np.random.Generator) -> np.ndarray:
+    """A unit vector exactly ``distance`` (chord) from unit ``base``."""
+    other = rng.normal(size=base.shape)
+    other -= (other @ base) * base
+    other /= np.linalg.norm(other)
+    cos = 1.0 - distance * distance / 2.0
+    return cos * base + np.sqrt(1.0 - cos * cos) * other
+
+
+def _person(video: str, vec: np.ndarray, tracks: int, who: str) -> Person:
+    return Person(id=person_id(video, 0), video_id=video, cluster=0, face_count=4 * tracks, track_count=tracks,
+                  appearances=[Appearance(start_s=0.0, end_s=1.0)], face_vec=vec.tolist(), thumbnails=[who])
+
+
+def test_a_person_of_one_track_may_lie_farther_than_a_person_of_many(tmp_path):
+    """One track is one view: its centroid is noisier than a centroid of three tracks, so two one-track
+    persons 0.36 apart (beyond the identity distance 0.34, within the single-view distance 0.37) are one
+    identity, while two three-track persons as far apart stay two (one and three tracks: allowed 0.355) — and without the single-view distance
+    everything is judged as three-view centroids (the old rule)."""
+    rng = np.random.default_rng(7)
+    base = rng.normal(size=128)
+    base /= np.linalg.norm(base)
+    far, nearer = _at(base, 0.36, rng), _at(base, 0.35, rng)
+    cases = {"single": [_person("a", base, 1, "x"), _person("b", far, 1, "x")],
+             "many": [_person("c", base, 3, "y"), _person("d", far, 3, "y")],
+             # one view against three: allowed 0.355
+             "mixed": [_person("e", base, 1, "z"), _person("f", nearer, 3, "z")],
+             "mixed_far": [_person("g", base, 1, "w"), _person("h", far, 3, "w")]}
+    for rule, expected in ((0.37, {"single": 1, "many": 2, "mixed": 1, "mixed_far": 2}),
+                           (None, {"single": 2, "many": 2, "mixed": 2, "mixed_far": 2})):
+        for case, persons in cases.items():
+            store = EmbeddedStore(tmp_path / f"{case}-{rule}")
+            try:
+                store.ensure_indices({"face": {"id": "test", "dims": 128}})
+                store.upsert(IndexName.PERSONS, [(p.id, p.to_doc()) for p in persons])
+                store.refresh()
+                link_identities(store, 0.34, 0.39, rule)
+                identities = {body["identity_id"] for _, body in store.scan(IndexName.PERSONS)}
+            finally:
+                store.close()
+            assert len(identities) == expected[case], (rule, case)
+
+
+def test_the_single_view_allowance_meets_both_calibrated_levels():
+    from vidsearch.faces.linking import allowance
+
+    reach = allowance(np.array([1, 2, 3, 9]), 0.34, 0.37) + 0.34
+    assert abs(reach[0, 0] - 0.37) < 1e-9 and abs(reach[2, 2] - 0.34) < 1e-9
+    assert reach[0, 0] > reach[0, 1] > reach[1, 1] > reach[1, 2] > reach[2, 2] == reach[3, 3] == reach[2, 3]
+    assert not allowance(np.array([1, 1]), 0.34, None).any()
+    assert not allowance(np.array([1, 1]), 0.34, 0.30).any()  # never tighter than the identity distance
+
+
+def test_the_ingest_link_keeps_two_persons_of_one_video_apart_beyond_the_identity_distance(tmp_path):
+    """The video's clustering kept them apart with evidence (a shared frame, a re-check): two one-track persons
+    of one video 0.356 apart (an interview's look-alikes under pose spread) stay two identities, though two
+    one-track persons of different videos as far apart are one; with the cluster distance (0.39) as the
+    same-video limit, as before, the first pair became one identity."""
+    from vidsearch.faces.linking import link_after_ingest
+    from vidsearch.faces.models import thresholds
+
+    rng = np.random.default_rng(11)
+    base = rng.normal(size=128)
+    base /= np.linalg.norm(base)
+    near = _at(base, 0.356, rng)
+    settings = face_settings(tmp_path)
+    limits = thresholds(settings.faces)
+    assert limits.identity_distance < 0.356 < limits.cluster_distance
+    one_video = [_person("v", base, 1, "a"), _person("v", near, 1, "b").model_copy(
+        update={"id": person_id("v", 1), "cluster": 1})]
+    two_videos = [_person("v1", base, 1, "a"), _person("v2", near, 1, "a")]
+    for persons, expected in ((one_video, 2), (two_videos, 1)):
+        store = EmbeddedStore(tmp_path / f"store-{expected}")
+        try:
+            store.ensure_indices({"face": {"id": "test", "dims": 128}})
+            store.upsert(IndexName.PERSONS, [(p.id, p.to_doc()) for p in persons])
+            store.refresh()
+            link_after_ingest(settings, store)
+            assert len({b["identity_id"] for _, b in store.scan(IndexName.PERSONS)}) == expected
+            if expected == 2:  # the old limit joined them
+                link_identities(store, limits.identity_distance, limits.cluster_distance, limits.split_distance)
+                assert len({b["identity_id"] for _, b in store.scan(IndexName.PERSONS)}) == 1
+        finally:
+            store.close()

@@ -31,7 +31,8 @@ def _book(config: Path | None, data_dir: Path | None):
     model = load_face_model(settings.faces, settings.models.local_files_only)
     store = open_store(settings)
     limits = thresholds(settings.faces, model)
-    return IdentityBook(store, model.identity, limits.identity_distance, limits.cluster_distance), settings
+    return IdentityBook(store, model.identity, limits.identity_distance, limits.identity_distance,
+                        limits.split_distance), settings
 
 
 def _done(event) -> None:

@@ -11,9 +11,21 @@ the whole archive's persons after the ingest's commits and derives identities fr
 2. **Everyone else is clustered afresh**, in person-id order, by average linkage over centroid distances
    (``identity_distance``): a cluster joins another while the mean distance between their persons is within it.
    Two persons of one video stay apart (they were clustered apart in their video) unless their own centroids
-   are within ``same_video_distance`` — the re-check that they are in fact the same person.
+   are within ``same_video_distance`` — the re-check that they are in fact the same person. The ingest job
+   passes the identity distance: the video's own clustering kept them apart with evidence (a shared frame, a
+   jittered re-check), so joining them needs at least what joins persons of two videos (at the cluster
+   distance, look-alikes of a two-person interview, 0.356 apart, became one identity under pose spread).
 3. Each unpinned cluster's id is ``id-<its smallest person id>`` (``id-<…>-<hash>`` if a pinned identity holds
    that id), so the result depends only on the set of persons and the user's events.
+
+**A person seen in few tracks is allowed farther.** A person's centroid averages the faces of its tracks; a
+person of one track is one view, and noise inflates the distance between two single views (for one person as
+for two): on dev, one face against another lies up to 0.370 apart before two different people meet (the split
+distance), three-view centroids only 0.34 (``identity_distance``). Treating every person as a three-view
+centroid split one-track persons of one person across videos. So the distance two persons may lie apart grows
+with the noise of both centroids: ``t(a, b)² = t∞² + σ² (1/a + 1/b)`` for persons of ``a`` and ``b`` tracks
+(at most three each), with ``t∞`` and ``σ²`` fixed by ``t(3, 3) = identity_distance`` and
+``t(1, 1) = single_view_distance``; average linkage runs on distances less each pair's allowance.
 
 Only persons whose identity or name changed are written, in one upsert — one transaction on the embedded store;
 on Elasticsearch a crash between bulk items leaves persons that the next run (it is idempotent) puts right.
@@ -57,6 +69,7 @@ class _Member:
     pinned: str | None  # identity a user event put it in
     name: str | None
     body: dict
+    views: int = 3  # tracks its centroid averages (capped at 3: the identity distance's calibration level)
 
 
 def pinned_persons(store: IndexBackend) -> dict[str, str]:
@@ -79,14 +92,17 @@ def link_after_ingest(settings, store: IndexBackend) -> LinkReport | None:
         return None
     limits = thresholds(settings.faces)
     store.refresh()  # the commits came from the write tasks' own connections
-    report = link_identities(store, limits.identity_distance, limits.cluster_distance)
+    report = link_identities(store, limits.identity_distance, limits.identity_distance, limits.split_distance)
     log.info("identities: %d persons in %d identities, %d reassigned, %d held by user edits",
              report.persons, report.identities, report.changed, report.pinned)
     return report
 
 
-def link_identities(store: IndexBackend, identity_distance: float, same_video_distance: float) -> LinkReport:
-    """Recompute every unpinned person's identity (see the module docstring); returns what it did."""
+def link_identities(store: IndexBackend, identity_distance: float, same_video_distance: float,
+                    single_view_distance: float | None = None) -> LinkReport:
+    """Recompute every unpinned person's identity (see the module docstring); returns what it did.
+    ``single_view_distance``: how far two one-track persons may lie (None: every person is judged as a
+    three-view centroid, at ``identity_distance``)."""
     pins = pinned_persons(store)
     members = []
     for pid, body in store.scan(IndexName.PERSONS, with_vectors=True):
@@ -95,12 +111,13 @@ def link_identities(store: IndexBackend, identity_distance: float, same_video_di
         vector = np.asarray(body["face_vec"], np.float32)
         vector /= max(float(np.linalg.norm(vector)), 1e-12)
         pinned = pins.get(pid) if pins.get(pid) == body.get("identity_id") else None
-        members.append(_Member(pid, body["video_id"], vector, pinned, body.get("name") if pinned else None, body))
+        members.append(_Member(pid, body["video_id"], vector, pinned, body.get("name") if pinned else None, body,
+                               views_of(body)))
     members.sort(key=lambda m: m.person_id)
     report = LinkReport(persons=len(members), pinned=sum(1 for m in members if m.pinned))
     if not members:
         return report
-    assignment = assign_identities(members, identity_distance, same_video_distance)
+    assignment = assign_identities(members, identity_distance, same_video_distance, single_view_distance)
     changed = {}
     for member in members:
         identity, name = assignment[member.person_id]
@@ -121,13 +138,38 @@ def link_identities(store: IndexBackend, identity_distance: float, same_video_di
     return report
 
 
-def assign_identities(members: Sequence[_Member], identity_distance: float,
-                      same_video_distance: float) -> dict[str, tuple[str, str | None]]:
+def views_of(body: dict) -> int:
+    """How many views a person document's centroid averages: its tracks, 1 to 3."""
+    return max(1, min(_FULL_VIEWS, int(body.get("track_count") or _FULL_VIEWS)))
+
+
+_FULL_VIEWS = 3  # the centroid level identity_distance was calibrated at (3 faces each)
+
+
+def allowance(views: np.ndarray, identity_distance: float, single_view_distance: float | None) -> np.ndarray:
+    """How much farther than ``identity_distance`` each pair of persons (``views``: tracks of each) may lie:
+    ``t(a, b) - identity_distance`` with ``t(a, b)² = t∞² + σ² (1/a + 1/b)`` fixed by t(3, 3) = identity
+    distance and t(1, 1) = ``single_view_distance`` (zero where that is None or not above it)."""
+    views = np.asarray(views, np.float64)
+    if single_view_distance is None or single_view_distance <= identity_distance:
+        return np.zeros((len(views), len(views)))
+    full = 2.0 / _FULL_VIEWS
+    sigma2 = (single_view_distance ** 2 - identity_distance ** 2) / (2.0 - full)
+    floor2 = identity_distance ** 2 - sigma2 * full
+    inverse = 1.0 / np.clip(views, 1, _FULL_VIEWS)
+    return np.sqrt(floor2 + sigma2 * (inverse[:, None] + inverse[None, :])) - identity_distance
+
+
+def assign_identities(members: Sequence[_Member], identity_distance: float, same_video_distance: float,
+                      single_view_distance: float | None = None) -> dict[str, tuple[str, str | None]]:
     """Person id → (identity id, name) for persons sorted by id."""
     vectors = np.stack([m.vector for m in members])
+    views = np.array([m.views for m in members])
+    reach = max(identity_distance, single_view_distance or 0.0)
     clusters: list[list[int]] = []
-    for component in _components(vectors, identity_distance):
-        clusters += _cluster(component, members, vectors, identity_distance, same_video_distance)
+    for component in _components(vectors, reach):
+        clusters += _cluster(component, members, vectors, identity_distance, same_video_distance,
+                             allowance(views[component], identity_distance, single_view_distance))
     # pinned identities whose members all lie in far-apart components still come out as one identity
     taken = {m.pinned for m in members if m.pinned}
     result: dict[str, tuple[str, str | None]] = {}
@@ -174,8 +216,9 @@ def _components(vectors: np.ndarray, distance: float) -> list[list[int]]:
 
 
 def _cluster(indices: list[int], members: Sequence[_Member], vectors: np.ndarray, distance: float,
-             same_video_distance: float) -> list[list[int]]:
-    """Constrained average linkage inside one component; pinned identities start as one cluster each."""
+             same_video_distance: float, extra: np.ndarray | None = None) -> list[list[int]]:
+    """Constrained average linkage inside one component; pinned identities start as one cluster each.
+    ``extra``: per pair of the component, how much farther than ``distance`` it may lie."""
     start: dict[str, list[int]] = {}
     clusters: list[list[int]] = []
     for i in indices:
@@ -195,7 +238,8 @@ def _cluster(indices: list[int], members: Sequence[_Member], vectors: np.ndarray
         for b in range(a + 1, m):
             blocked[a, b] = blocked[b, a] = _apart(clusters[a], clusters[b], members, pair, local,
                                                    same_video_distance)
-    merged = average_linkage([[local[i] for i in c] for c in clusters], pair, blocked, distance)
+    judged = pair - extra if extra is not None else pair
+    merged = average_linkage([[local[i] for i in c] for c in clusters], judged, blocked, distance)
     return [sorted(indices[k] for k in c) for c in merged]
 
 

@@ -92,7 +92,8 @@ class Thresholds:
     cluster_distance: float
     identity_distance: float
     min_det_score: float
-    split_distance: float | None = None  # the backend's; FaceSettings.track_split_distance overrides it
+    split_distance: float | None = None  # the backend's (FaceSettings.track_split_distance overrides it in
+    # the tracker only: the single-sample join, the search band and one-track identities keep the backend's)
     recheck_distance: float | None = None  # the backend's jittered re-check of uncertain track pairs
 
 
