@@ -104,13 +104,13 @@ def _text_is_light(binary: np.ndarray) -> bool:
     return _border_share(binary > 0) < 0.5
 
 
-def erase_dot_leaders(binary: np.ndarray, min_run: int = 4) -> np.ndarray:
-    """White out runs of small, evenly set dots (a "Role ...... Name" leader) in a black-on-white line image.
-    Tesseract reads a leader as noise ("e+e eee"); erased, it is a wide gap, which is what it means."""
+def leader_runs(binary: np.ndarray, min_run: int = 4) -> list[list[tuple[int, int, int, int]]]:
+    """Runs of small, evenly set dots on one height (a "Role ...... Name" leader) in a black-on-white line image:
+    each run as its dots' (x, y, w, h) boxes, left to right."""
     ink = (binary == 0).astype(np.uint8)
     rows = np.flatnonzero(ink.any(axis=1))
     if len(rows) == 0:
-        return binary
+        return []
     line = float(rows[-1] - rows[0] + 1)
     count, _, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
     small = [i for i in range(1, count)
@@ -123,13 +123,43 @@ def erase_dot_leaders(binary: np.ndarray, min_run: int = 4) -> np.ndarray:
             runs_[-1].append(i)
         else:
             runs_.append([i])
+    return [[tuple(int(v) for v in stats[i, :4]) for i in run] for run in runs_ if len(run) >= min_run]
+
+
+def erase_dot_leaders(binary: np.ndarray, min_run: int = 4) -> np.ndarray:
+    """White out runs of small, evenly set dots (a "Role ...... Name" leader) in a black-on-white line image.
+    Tesseract reads a leader as noise ("e+e eee"); erased, it is a wide gap, which is what it means."""
+    runs_ = leader_runs(binary, min_run)
+    if not runs_:
+        return binary
+    ink = binary == 0
     out = binary.copy()
     for run in runs_:
-        if len(run) >= min_run:
-            for i in run:
-                x, y, w, h = stats[i, :4]
-                out[y:y + h, x:x + w][ink[y:y + h, x:x + w] > 0] = 255
+        for x, y, w, h in run:
+            out[y:y + h, x:x + w][ink[y:y + h, x:x + w]] = 255
     return out
+
+
+def leader_place(crop: np.ndarray, line_height_px: int = 40) -> str:
+    """Where a dot leader stands in a line crop, relative to its text: "end" (text, then the leader: a role whose
+    names were cut into another piece), "start" (names after it), "inside" (role, leader, names), "alone", or ""
+    (no leader). The leader is erased before reading, so the read text alone cannot say which side is the role."""
+    binary = remove_specks(binarize_for_ocr(crop, line_height_px, keep_marks=True))
+    runs_ = leader_runs(binary)
+    if not runs_:
+        return ""
+    run = max(runs_, key=len)
+    x0, x1 = min(x for x, *_ in run), max(x + w for x, _, w, _ in run)
+    ink = binary == 0
+    for x, y, w, h in (box for r in runs_ for box in r):
+        ink[y:y + h, x:x + w] = False
+    rows = np.flatnonzero(ink.any(axis=1))
+    if len(rows) == 0:
+        return "alone"
+    glyph = 0.5 * (rows[-1] - rows[0] + 1)  # text this wide on a side is a word, not a stray mark
+    columns = ink.sum(axis=0) > 0
+    before, after = int(columns[:x0].sum()) >= glyph, int(columns[x1:].sum()) >= glyph
+    return {(True, True): "inside", (True, False): "end", (False, True): "start"}.get((before, after), "alone")
 
 
 def _middle_dot(binary: np.ndarray, labels: np.ndarray, stats: np.ndarray, label: int) -> bool:
