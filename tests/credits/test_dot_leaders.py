@@ -35,3 +35,23 @@ def test_unlisted_titles_with_wrapped_names_keep_their_role(pairs_read):
     # columns were read from geometry, 편곡's and 투자's seven names were credited under no role
     assert score.correct_pairs >= score.true_pairs - 2, score.errors
     assert not any("('', " in error for error in score.errors), score.errors
+
+
+def test_fragments_of_a_broken_word_are_no_leader():
+    """A yellow title binarised into fragments (the colour channel's threshold inside its strokes) leaves small
+    blobs of many sizes at uneven pitches along the line: no leader ("Question Setter" was taken for a role
+    ending in one)."""
+    import numpy as np
+    crop = draw_line("김민수", font_px=30)
+    x = crop.shape[1]
+    canvas = np.zeros((crop.shape[0], x + 200, 3), np.uint8)
+    canvas[:, :x] = crop
+    y = int(crop.shape[0] * 0.7)
+    for left, (w, h) in zip((x + 10, x + 22, x + 30, x + 48, x + 56), ((3, 3), (6, 4), (2, 2), (5, 5), (3, 4))):
+        canvas[y - h:y, left:left + w] = 255
+    assert leader_place(canvas, 40) == ""
+    even = canvas.copy()
+    even[:, x:] = 0
+    for k in range(8):
+        even[y - 5:y, x + 10 + 18 * k:x + 15 + 18 * k] = 255
+    assert leader_place(even, 40) == "end"

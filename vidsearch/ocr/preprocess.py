@@ -8,6 +8,7 @@ Otsu: the per-pixel minimum of B, G, R (white text stays bright, saturated backg
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -140,12 +141,22 @@ def erase_dot_leaders(binary: np.ndarray, min_run: int = 4) -> np.ndarray:
     return out
 
 
+def _even(run: Sequence[tuple[int, int, int, int]]) -> bool:
+    """Dots of one size set at one pitch: a leader, not the fragments of a badly binarised word."""
+    sizes = np.array([(w, h) for _, _, w, h in run], np.float64)
+    middle = np.median(sizes, axis=0)
+    if ((sizes < 0.6 * middle) | (sizes > 1.6 * middle)).any():
+        return False
+    pitch = np.diff([x + w / 2 for x, _, w, _ in run])
+    return bool(pitch.min() > 0 and pitch.std() <= 0.2 * pitch.mean())
+
+
 def leader_place(crop: np.ndarray, line_height_px: int = 40) -> str:
     """Where a dot leader stands in a line crop, relative to its text: "end" (text, then the leader: a role whose
     names were cut into another piece), "start" (names after it), "inside" (role, leader, names), "alone", or ""
     (no leader). The leader is erased before reading, so the read text alone cannot say which side is the role."""
     binary = remove_specks(binarize_for_ocr(crop, line_height_px, keep_marks=True))
-    runs_ = leader_runs(binary)
+    runs_ = [run for run in leader_runs(binary) if _even(run)]
     if not runs_:
         return ""
     run = max(runs_, key=len)
