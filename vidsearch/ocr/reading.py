@@ -39,6 +39,23 @@ class CropReading:
         return self.dotless or self.lost_ink
 
 
+_LATIN_SPACE = re.compile(r"(?<=[A-Za-z.,]) (?=[A-Za-z])")
+_LATIN_RUN = re.compile(r"[A-Za-z.,]+(?: [A-Za-z.,]+)*")
+GLUED_RUN = 12  # letters: a Latin run this long with no space is words glued together, not one long word
+
+
+def latin_spaces(text: str) -> int:
+    """Spaces between Latin words that a glued read would surely have lost: before a capital ("CJ ENM",
+    "Michael Beugg") or inside a run too long for one word ('Seoul skyline at night'). Reads of one line that
+    agree but for spaces are one vote; between them the one with more such spaces wins (Tesseract glues words
+    surely), while a lower-case split of a short word ("Col ma") and Hangul spacing are left to the confidence."""
+    count = 0
+    for run in _LATIN_RUN.finditer(text):
+        long = len(run.group().replace(" ", "")) >= GLUED_RUN
+        count += sum(1 for m in _LATIN_SPACE.finditer(run.group()) if long or run.group()[m.end()].isupper())
+    return count
+
+
 def ballot_key(text: str) -> str:
     """What two reads must share to count as one vote: the letters, spaces aside and a dot between Hangul words
     written any way."""
@@ -95,7 +112,7 @@ def _vote(readings: Sequence[CropReading]) -> CropReading:
     for reading in readings:
         groups.setdefault(ballot_key(reading.line.text), []).append(reading)
     best = max(groups.values(), key=lambda g: (len(g), max(r.line.confidence for r in g)))
-    return max(best, key=lambda r: r.line.confidence)
+    return max(best, key=lambda r: (latin_spaces(r.line.text), r.line.confidence))
 
 
 def read_sightings(engine: OcrEngine, sightings: Sequence[Sequence[np.ndarray]], line_height_px: int = 40,
@@ -141,4 +158,4 @@ def vote_lines(ballots: Sequence[tuple[OcrLine, int]], plausible: Callable[[str]
     best = max(groups.values(), key=lambda g: (len(g), sum(line.confidence for line, _ in g)))
     if len(best) < 2:
         return max((g[0] for g in groups.values()), key=lambda b: b[0].confidence)
-    return max(best, key=lambda b: b[0].confidence)
+    return max(best, key=lambda b: (latin_spaces(b[0].text), b[0].confidence))
