@@ -317,10 +317,20 @@ def _repair(words: list[OcrWord], korean: list[OcrWord]) -> list[OcrWord]:
     return out
 
 
+_BRACKETED = re.compile(r"[A-Z<(\[]*[A-Z<][A-Z)\]>]*")
+
+
+def _unbalanced(text: str) -> bool:
+    return any(text.count(a) != text.count(b) for a, b in ("()", "[]", "<>"))
+
+
 def _digit_garbage(word: OcrWord, line: Sequence[OcrWord] = ()) -> bool:
-    """Digits where a Latin word stood: kor+eng reads "Beugg" as "86499" and "SBS" as "505". Credits print few
-    numbers, and the word is only replaced when the English-only reading of its span is letters."""
-    return bool(_DIGIT.search(word.text)) and not _HANGUL.search(word.text) and len(word.text) >= 2
+    """Digits where a Latin word stood: kor+eng reads "Beugg" as "86499" and "SBS" as "505"; or capitals with a
+    bracket that closes nothing, its J or C: "CJ ENM" as "C) ENM", "C] ENM", "<) ENM". Credits print few numbers
+    and fewer lone brackets, and the word is only replaced when the English-only reading of its span is letters."""
+    if _HANGUL.search(word.text) or len(word.text) < 2:
+        return False
+    return bool(_DIGIT.search(word.text)) or (bool(_BRACKETED.fullmatch(word.text)) and _unbalanced(word.text))
 
 
 def _repair_digits(words: list[OcrWord], english: list[OcrWord]) -> list[OcrWord]:
