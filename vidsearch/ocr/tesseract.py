@@ -26,7 +26,12 @@ from vidsearch.errors import MissingDependency, VidsearchError
 from vidsearch.ocr.engine import OcrLine, OcrWord, ink_gaps, join_words
 from vidsearch.ocr.mixed_script import read_mixed
 from vidsearch.ocr.korean_model import EXTENDED_LANGUAGE, SOURCE_LANGUAGE, ModelBuildRefused, extended_tessdata
-from vidsearch.ocr.separators import find_dropped_slashes, find_separator_dots, place_separator_dots
+from vidsearch.ocr.separators import (
+    find_dropped_commas,
+    find_dropped_slashes,
+    find_separator_dots,
+    place_separator_dots,
+)
 from vidsearch.ocr.settings import OcrSettings
 
 log = logging.getLogger(__name__)
@@ -356,6 +361,7 @@ def _line(words: list[OcrWord], image: np.ndarray | None = None) -> OcrLine:
     if image is not None:
         words = place_separator_dots(words, find_separator_dots(image))
         words = sorted(words + find_dropped_slashes(image, words), key=lambda w: w.x0)
+        words = find_dropped_commas(image, words)
     text_height = max(8.0, float(np.median([w.height for w in words])))
     weights = np.array([max(1, len(w.text)) for w in words], np.float32)
     confidence = float(np.average([w.confidence for w in words], weights=weights))
