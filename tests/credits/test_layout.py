@@ -353,3 +353,13 @@ def test_a_dot_leader_inside_a_piece_names_the_role_side():
     whole = piece("발전차   Baron Rudd", 250, 1030, 160)
     whole.leader = "inside"
     assert pairs(parse_credit_lines([whole], W)) == [("발전차", ["Baron Rudd"])]
+
+
+def test_one_line_boxed_with_and_without_its_leader_dots_is_read_once():
+    """"투자 ......" boxed with its dots in one detection (read 투자) and without them in another (read 루가): one
+    line; the surer read stays. Titles at one place on two cards never on screen together stay two."""
+    from vidsearch.credits.places import boxed_twice
+    with_dots, without = piece("투자", 249, 536, 100, t=3.0), piece("루가", 247, 362, 101, t=3.5, confidence=0.85)
+    assert boxed_twice(with_dots, without)
+    assert not boxed_twice(piece("음악", 249, 330, 100, t=0.0), piece("음향", 249, 330, 100, t=9.0))
+    assert not boxed_twice(piece("편곡", 252, 356, 100), piece("편곡   Adamson Waynesboro", 252, 1026, 100))

@@ -37,6 +37,8 @@ def boxed_twice(a: ReadLine, b: ReadLine) -> bool:
     tracking kept the two apart. A row read whole and one of its pieces differ in length (``covers``)."""
     if a.run != b.run or a.overlay != b.overlay or abs(a.roll_y - b.roll_y) > 0.5 * max(a.height, b.height):
         return False
+    if min(a.last_s, b.last_s) < max(a.first_s, b.first_s):
+        return False  # never on screen together: two cards' titles at one place ("음악", then "음향")
     long_a, long_b = len(a.text.replace(" ", "")), len(b.text.replace(" ", ""))
     return (abs(a.box.x0 - b.box.x0) <= 0.5 * max(a.height, b.height)
             and a.box.x_overlap(b.box) >= 0.85 * max(1, min(a.box.width, b.box.width))
