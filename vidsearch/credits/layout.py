@@ -28,8 +28,8 @@ from vidsearch.credits.lexicon import (
     repair_role,
     role_score,
 )
+from vidsearch.credits.leaders import leader_pair, outer_pair
 from vidsearch.credits.reader import ReadLine
-from vidsearch.ocr.engine import WIDE_GAP
 from vidsearch.credits.structure import (
     block_openers,
     column_edges,
@@ -254,41 +254,6 @@ def _wrapped_title(rows: Sequence[_Row], opens: Sequence[bool], i: int, kind: st
                                              and name_score(row.text) < 0.7)
 
 
-def _leader_pair(row: _Row) -> tuple[str, list[str]] | None:
-    """(role, names) of a row with a dot leader between them: the dots say which side is the role, whatever its
-    words ("편곡 ........ Adamson Waynesboro": 편곡 reads like a personal name, 투자 is in no lexicon). The leader is
-    erased before reading; where it stood inside one piece, the read has a wide gap there."""
-    pieces = row.pieces
-    for k, piece in enumerate(pieces):
-        before, after = [p.text for p in pieces[:k]], [p.text for p in pieces[k + 1:]]
-        if piece.leader == "end" and after:
-            role, names = " ".join(before + [piece.text]), after
-        elif piece.leader == "start" and before:
-            role, names = " ".join(before), [piece.text] + after
-        elif piece.leader == "inside" and WIDE_GAP in piece.text.strip():
-            head, tail = piece.text.strip().split(WIDE_GAP, 1)
-            role, names = " ".join(before + [head]), [tail] + after
-        else:
-            continue
-        names = [n for text in names for n in split_names(text)]
-        return (role, names) if role.strip() and names else None
-    return None
-
-
-def _outer_pair(row: _Row) -> tuple[str, list[str]] | None:
-    """(role, names) of a row standing on a leader roll's outer edges: its first piece is the title (one piece
-    for the whole row: the text before its first wide gap, where the leader was)."""
-    if len(row.pieces) >= 2:
-        role, names = row.pieces[0].text, [p.text for p in row.pieces[1:]]
-    elif WIDE_GAP in row.pieces[0].text.strip():
-        role, tail = row.pieces[0].text.strip().split(WIDE_GAP, 1)
-        names = [tail]
-    else:
-        return None
-    names = [n for text in names for n in split_names(text)]
-    return (role, names) if role.strip() and names else None
-
-
 def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[CreditLine]:
     """One CreditLine per row that carries names, each with its own time: rows under one role share the role,
     never the moment. Names on a roll that states no role get the role "". A row in smaller type than the rest
@@ -356,9 +321,9 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
             role = None  # the role column holds text that could not be read: a new role, not the one above
         row = _Row([p for p in row.pieces if p.readable], row.run, row.roll_y, row.height)
         last = row
-        leader = _leader_pair(row)
+        leader = leader_pair(row.pieces)
         if leader is None and outer is not None and on_outer_edges(row.pieces, outer, frame_width):
-            leader = _outer_pair(row)
+            leader = outer_pair(row.pieces)
         if leader is not None:
             settle(False)
             role, previous = clean_role(leader[0]), "pair"
