@@ -135,9 +135,17 @@ LAYOUTS: list[tuple[str, dict]] = [
     # ... and short cut cards of one layout, two credits each, role over names: titles at one place card after card
     ("cards_headings", dict(layout=CreditLayout.HEADING_LIST, motion=CreditMotion.CARDS, entries_per_card=2,
                             card_seconds=2.0, names_per_line=2, role_colour=(150, 150, 150))),
+    # a dot leader between film titles the lexicon mostly lacks (some read like a name: 편곡) and their names,
+    # joined by commas and wrapped onto rows set flush right under the first: the leader's dots are too thin to be
+    # a piece of their own, so only the columns say which side is the role
+    ("film_dot_leader", dict(layout=CreditLayout.DOT_LEADER, names_per_line=3, name_separator="comma",
+                             background=CreditBackground.MOVING_COLOUR)),
+    # headings in broadcast yellow on a plain dark ground, a little smaller than the names
+    ("yellow_headings", dict(layout=CreditLayout.HEADING_LIST, names_per_line=2, role_colour=(240, 210, 90),
+                             role_scale=0.85)),
 ]
 FILM = ("film_role_above", "film_cards", "film_two_column", "film_columns2_light", "film_tight", "film_role_wrapped",
-        "film_role_right", "film_and", "film_amp", "film_no_gap", "film_no_gap_columns")
+        "film_role_right", "film_and", "film_amp", "film_no_gap", "film_no_gap_columns", "film_dot_leader")
 FILM_SHARES = {"korean": 0.7, "foreign_hangul": 0.15, "latin": 0.1, "company": 0.05}
 QUICK = ("two_column", "columns3", "cards_fade", "busy_video", "small_font", "fast_scroll")
 

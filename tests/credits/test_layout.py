@@ -315,3 +315,51 @@ def test_a_short_box_in_the_names_type_is_no_second_title_line():
                    piece(name, 640 - nw // 2, 640 + nw // 2, y + 54, y / 100 + 0.5, h=38)]
         y += 108
     assert pairs(parse_credit_lines(pieces, W)) == [(role, [name]) for role, name in credits]
+
+
+def test_titles_flush_left_and_names_flush_right_pair_whatever_the_titles_words():
+    """A dot-leader roll whose leader dots were too thin to be pieces: 편곡 reads like a personal name and 투자,
+    발전차 are in no lexicon, but every split row starts on one x and ends on one x while the titles' ends vary;
+    wrapped name rows (flush right, one starting near the middle) stay under their title."""
+    pieces = [
+        piece("편곡", 252, 356, 100), piece("Adamson Waynesboro", 628, 1026, 100),
+        piece("Future City, Ladeca Acres", 566, 1029, 145),
+        piece("투자", 249, 330, 230), piece("권성덕, Valentine Abington", 547, 1029, 230),
+        piece("마운트 피스가, Poplar Coquelin", 476, 1025, 275),
+        piece("동시녹음기사", 255, 470, 360), piece("이경희", 904, 1032, 360),
+        piece("발전차", 254, 380, 445), piece("Baron Rudd, 헤인즈 매킨더", 539, 1025, 445),
+    ]
+    assert pairs(parse_credit_lines(pieces, W)) == [
+        ("편곡", ["Adamson Waynesboro"]), ("편곡", ["Future City", "Ladeca Acres"]),
+        ("투자", ["권성덕", "Valentine Abington"]), ("투자", ["마운트 피스가", "Poplar Coquelin"]),
+        ("동시녹음기사", ["이경희"]), ("발전차", ["Baron Rudd", "헤인즈 매킨더"])]
+
+
+def test_centred_pairs_of_names_are_no_flush_columns():
+    """Rows of two names centred under a heading start and end wherever their widths put them: no outer edges."""
+    from vidsearch.credits.structure import outer_edges
+    rows = group_rows([piece("김민수", 480, 580, 100), piece("이영희", 700, 800, 100),
+                       piece("쥬세페 토르나토레", 400, 620, 140), piece("박지성", 700, 800, 140),
+                       piece("Michael Beugg", 420, 610, 180), piece("Jane Porter", 690, 860, 180)])
+    assert outer_edges(rows, W) is None
+
+
+def test_a_dot_leader_inside_a_piece_names_the_role_side():
+    """The leader is erased before reading; where the reader saw it ("end": the role's piece took in the dots)
+    the piece before it is the title, even a title no lexicon knows and a row of one name and one title."""
+    role = piece("루가투자", 250, 540, 100)
+    role.leader = "end"
+    assert pairs(parse_credit_lines([role, piece("권성덕", 900, 1030, 100)], W)) == [("루가투자", ["권성덕"])]
+    whole = piece("발전차   Baron Rudd", 250, 1030, 160)
+    whole.leader = "inside"
+    assert pairs(parse_credit_lines([whole], W)) == [("발전차", ["Baron Rudd"])]
+
+
+def test_one_line_boxed_with_and_without_its_leader_dots_is_read_once():
+    """"투자 ......" boxed with its dots in one detection (read 투자) and without them in another (read 루가): one
+    line; the surer read stays. Titles at one place on two cards never on screen together stay two."""
+    from vidsearch.credits.places import boxed_twice
+    with_dots, without = piece("투자", 249, 536, 100, t=3.0), piece("루가", 247, 362, 101, t=3.5, confidence=0.85)
+    assert boxed_twice(with_dots, without)
+    assert not boxed_twice(piece("음악", 249, 330, 100, t=0.0), piece("음향", 249, 330, 100, t=9.0))
+    assert not boxed_twice(piece("편곡", 252, 356, 100), piece("편곡   Adamson Waynesboro", 252, 1026, 100))

@@ -7,9 +7,9 @@ import numpy as np
 from tests.ocr.conftest import draw_line
 from testkit.credits.render import CreditFont
 from vidsearch.ocr.engine import OcrLine, OcrWord
-from vidsearch.ocr.glyphs import dotless_i
+from vidsearch.ocr.glyphs import dotless_i, unread_ink
 from vidsearch.ocr.preprocess import binarize_for_ocr
-from vidsearch.ocr.reading import read_crops, read_sightings
+from vidsearch.ocr.reading import CropReading, _vote, read_crops, read_sightings
 
 
 def test_a_broken_serif_m_read_as_im_is_read_again(tesseract):
@@ -61,3 +61,36 @@ def test_dots_cut_by_a_tight_crop_are_still_dots(tesseract):
     assert not dotless_i(line, binarize_for_ocr(tight, 40, keep_marks=True))
     reading = read_crops(tesseract, [tight], 40)[0]
     assert (reading.line.text, reading.dotless) == (text, False)
+
+
+def test_a_read_that_leaves_a_glyph_of_ink_unread_is_doubted(tesseract):
+    """Tesseract read a cleanly binarised heading 분장·미용 as 장·미용 at 0.95 (dev cards_headings): its first word
+    boxed where 장 starts, 분's ink left of every box. The same read with a word missing from either end (or the
+    middle) leaves that word's ink unread; the whole read covers its ink, in every font and size."""
+    for font in CreditFont:
+        for px in (24, 32):
+            image = binarize_for_ocr(draw_line("분장·미용 김민수", font_px=px, font=font), 40)
+            whole = tesseract.read_lines([image])[0]
+            assert whole.text.replace(" ", "").startswith("분장"), (font, px, whole.text)
+            assert not unread_ink(whole, image), (font, px)
+            words = sorted(whole.words, key=lambda w: w.x0)
+            for lost in (words[0], words[-1]):
+                kept = tuple(w for w in words if w is not lost)
+                assert unread_ink(OcrLine("".join(w.text for w in kept), whole.confidence, kept), image), lost.text
+
+
+def test_right_reads_of_names_leave_no_ink_unread(tesseract):
+    names = ["쥬세페 토르나토레", "Michael Beugg", "CJ ENM", "김민수   박지영", "Seoul skyline at night", "조명 감독",
+             "색보정", "ACC코리아", "워새치·마다와스카"]
+    for font in CreditFont:
+        images = [binarize_for_ocr(draw_line(n, font_px=28, font=font), 40) for n in names]
+        for name, image, line in zip(names, images, tesseract.read_lines(images)):
+            if line.text.replace(" ", "") == name.replace(" ", ""):
+                assert not unread_ink(line, image), (font, name)
+
+
+def test_a_read_that_left_letters_out_does_not_vote():
+    lost = CropReading(OcrLine("장·미용", 0.95), 1, lost_ink=True)
+    kept = _vote([CropReading(OcrLine("장·Os", 0.67), 0, lost_ink=True), lost, CropReading(OcrLine("분장-미용", 0.91), 1)])
+    assert kept.line.text == "분장-미용"
+    assert _vote([lost]).line.text == "장·미용"  # with nothing else, the doubted read is still a read

@@ -93,3 +93,15 @@ def test_guesses_do_not_outvote_a_sure_reading():
     ballots = [(OcrLine("구성ㆍ연출", 0.81), 0)] + [(OcrLine("FAAS", c), k) for k, c in enumerate((.38, .37, .29, .29), 1)]
     assert vote_lines(ballots)[0].text == "구성ㆍ연출"
     assert vote_lines(ballots[1:])[0].text == "FAAS"  # guesses alone still give a reading
+
+
+def test_between_reads_agreeing_but_for_spaces_the_one_spacing_latin_words_wins():
+    """The vote groups reads spaces aside; a glued Latin read, however sure, loses to the spaced one (Tesseract
+    glues words, it does not split them), while Hangul spacing is still left to the confidence."""
+    from vidsearch.ocr.reading import vote_lines
+    kept = _vote([reading("Seoulskylineatnight", 0.93), reading("Seoul skyline at night", 0.81, 1),
+                  reading("Seoul skylineat night", 0.85, 1)])
+    assert kept.line.text == "Seoul skyline at night"
+    line, _ = vote_lines([(OcrLine("CJENM", 0.9), 0), (OcrLine("CJ ENM", 0.8), 1)])
+    assert line.text == "CJ ENM"
+    assert _vote([reading("김 민수", 0.7), reading("김민수", 0.9, 1)]).line.text == "김민수"

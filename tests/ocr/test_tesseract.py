@@ -118,3 +118,37 @@ def test_a_latin_start_boxed_across_the_whole_line_is_cut_at_the_hangul_after_it
     drawn = [(CreditFont.GOTHIC, 32, 40), (CreditFont.GOTHIC_BOLD, 32, 40), (CreditFont.GOTHIC_BOLD, 26, 48)]
     images = [binarize_for_ocr(draw_line("JTBC스튜디오", px, font=font), height) for font, px, height in drawn]
     assert [line.text for line in tesseract.read_lines(images)] == ["JTBC스튜디오"] * len(drawn)
+
+
+def test_capitals_with_a_bracket_that_closes_nothing_are_read_again_in_english(tesseract):
+    """kor+eng reads the J of "CJ ENM" as ")" or "]" (C) ENM, C] ENM, <) ENM): the word's span is read again
+    English-only. Before: 2 of 8 renders right; balanced brackets and Hangul words are left alone."""
+    from tests.ocr.conftest import draw_line
+    from testkit.credits.render import CreditFont
+    from vidsearch.ocr.engine import OcrWord
+    from vidsearch.ocr.tesseract import _digit_garbage
+
+    assert _digit_garbage(OcrWord("C)", 0, 1, 0.9)) and _digit_garbage(OcrWord("<)", 0, 1, 0.9))
+    assert not any(_digit_garbage(OcrWord(t, 0, 1, 0.9)) for t in ("(KR)", "CJ", "(주)", "I", "ENM"))
+    from vidsearch.ocr.reading import read_crops
+
+    crops = [draw_line("CJ ENM", font_px=px, font=font) for font in CreditFont for px in (26, 36)]
+    reads = [r.line.text for r in read_crops(tesseract, crops, 40)]  # first read and second look, as credits do
+    assert sum(text == "CJ ENM" for text in reads) >= 7, reads
+
+
+def test_a_comma_the_engine_dropped_between_names_is_put_back(tesseract):
+    """kor+eng read "권성덕, Valentine Abington" (Nanum Gothic Bold, 26 px) without its comma, running two names
+    together; the comma is the last blob of 권성덕's box, set off from its ink. No comma appears where none is."""
+    from tests.ocr.conftest import draw_line
+    from testkit.credits.render import CreditFont
+    from vidsearch.ocr.separators import find_dropped_commas
+
+    image = binarize_for_ocr(draw_line("권성덕, Valentine Abington", font_px=26, font=CreditFont.GOTHIC_BOLD), 40)
+    assert tesseract.read_lines([image])[0].text == "권성덕, Valentine Abington"
+    names = ["김민수 박지영", "쥬세페 토르나토레", "Jane Porter", "조명 감독 정우성", "Michael Beugg", "CJ ENM"]
+    for font in CreditFont:
+        images = [binarize_for_ocr(draw_line(n, font_px=30, font=font), 40) for n in names]
+        for image, line in zip(images, tesseract.read_lines(images)):
+            assert "," not in line.text
+            assert [w.text for w in find_dropped_commas(image, line.words)] == [w.text for w in line.words]

@@ -28,6 +28,7 @@ from vidsearch.credits.lexicon import (
     repair_role,
     role_score,
 )
+from vidsearch.credits.leaders import leader_pair, outer_pair
 from vidsearch.credits.reader import ReadLine
 from vidsearch.credits.structure import (
     block_openers,
@@ -35,6 +36,8 @@ from vidsearch.credits.structure import (
     column_headings,
     headed_blocks,
     on_edges,
+    on_outer_edges,
+    outer_edges,
     roles_right,
     styled_headings,
     type_size,
@@ -258,7 +261,9 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
     rows = group_rows(pieces)
     if not rows:
         return []
-    gutter = find_gutter(rows, frame_width)
+    # titles flush left and names flush right, a leader between: the columns say which is which, not the words
+    outer = outer_edges(rows, frame_width)
+    gutter = find_gutter(rows, frame_width) if outer is None else None
     edges = column_edges(rows, gutter, frame_width) if gutter is not None else None
     # names flush right against the gutter and the role after them: the columns' meanings swap
     flipped = gutter is not None and roles_right(rows, gutter)
@@ -316,6 +321,15 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
             role = None  # the role column holds text that could not be read: a new role, not the one above
         row = _Row([p for p in row.pieces if p.readable], row.run, row.roll_y, row.height)
         last = row
+        leader = leader_pair(row.pieces)
+        if leader is None and outer is not None and on_outer_edges(row.pieces, outer, frame_width):
+            leader = outer_pair(row.pieces)
+        if leader is not None:
+            settle(False)
+            role, previous = clean_role(leader[0]), "pair"
+            heading_pieces, wrapped = (), False
+            emit(leader[1], row, row.pieces, role)
+            continue
         left = [p for p in row.pieces if gutter is not None and p.box.x1 <= gutter]
         right = [p for p in row.pieces if gutter is not None and p.box.x0 >= gutter]
         if flipped:

@@ -24,7 +24,7 @@ from vidsearch.credits.align import FrameAlignment, OnlineAligner, edge_mask
 from vidsearch.credits.cleanup import clean_text, letter_share
 from vidsearch.credits.footage import covered_by_main_roll, main_roll, off_the_roll
 from vidsearch.credits.pictures import _alike_throughout, _box_iou, _same_picture
-from vidsearch.credits.places import covers, same_place
+from vidsearch.credits.places import boxed_twice, covers, same_place
 from vidsearch.credits.schedule import DetectionSchedule
 from vidsearch.credits.settings import CreditSettings
 from vidsearch.media.frames import Cv2FrameSource, Frame
@@ -32,6 +32,7 @@ from vidsearch.ocr.cropper import CropMethod, CropperParams, HeatmapCropper
 from vidsearch.ocr.engine import OcrEngine, OcrLine, OcrWord
 from vidsearch.ocr.geometry import Box
 from vidsearch.ocr.heatmap import TextDetector
+from vidsearch.ocr.preprocess import leader_place
 from vidsearch.ocr.reading import read_sightings
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class ReadLine:
     best_s: float = -1.0  # when it is most readable: nearest the frame's centre (a card: mid-way); in [first, last]
     overlay: bool = False  # stayed put while the roll moved: a logo or caption, not a credit
     readable: bool = True  # False: the text read cannot be trusted (low confidence, not Hangul/Latin)
+    leader: str = ""  # where a dot leader stood in the piece (``leader_place``): it is erased before reading
 
     @property
     def height(self) -> int:
@@ -311,7 +313,7 @@ class SectionReader:
     def _same_line(self, a: ReadLine, b: ReadLine) -> bool:
         if a.overlay != b.overlay:
             return False
-        if not a.overlay and same_place(a, b):  # one place on the roll holds one line, however it was read
+        if not a.overlay and (same_place(a, b) or boxed_twice(a, b)):  # one place holds one line, however read
             return True
         if _similar(a.text, b.text) < self.settings.dedupe_similarity:
             return False
@@ -329,6 +331,7 @@ class SectionReader:
             else:
                 duplicate.first_s = min(duplicate.first_s, line.first_s)
                 duplicate.last_s = max(duplicate.last_s, line.last_s)
+                duplicate.leader = duplicate.leader or line.leader  # the box that took in the dots saw them
         # one detection cut "박희권   최유정" as one piece, another as two: keep the whole, drop the parts
         parts = [b for b in kept if any(a is not b and covers(a, b) for a in kept)]
         for part in parts:
@@ -364,7 +367,7 @@ class SectionReader:
         for line, obs in results:
             first, last, best = self._span(owner[id(obs)], obs, timeline, detections)
             read = ReadLine(line.text.strip(), line.confidence, line.words, obs.box, obs.run, obs.roll_y, first, last,
-                            best, overlay=obs.static)
+                            best, overlay=obs.static, leader=leader_place(obs.crop, self.line_height_px))
             (overlays if obs.static else lines).append(read)
         log.debug("credits: read %d pieces from %d tracks (%d frames sampled, %d detected) in %.1f-%.1f s",
                   len(lines), len(tracks), sampled, detected, start_s, end_s)

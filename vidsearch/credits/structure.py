@@ -100,6 +100,32 @@ def on_edges(left: Sequence[ReadLine], right: Sequence[ReadLine], edges: tuple[f
         and abs(min(p.box.x0 for p in right) - edges[1]) <= tolerance
 
 
+def outer_edges(rows: Sequence[RowLike], frame_width: int) -> tuple[float, float] | None:
+    """(role column's left edge, name column's right edge) when the rows of several pieces start at one x and end
+    at one x while the end of their first piece moves with the title's length: titles set flush left, names flush
+    right, a dot leader or tab between ("편곡 ........ Adamson Waynesboro"; the leader's thin dots are no piece).
+    Centred rows of names start and end wherever their widths put them."""
+    split = [[p for p in row.pieces if p.readable] for row in rows]
+    split = [pieces for pieces in split if len(pieces) >= 2]
+    if len(split) < 3:
+        return None
+    tolerance = ALIGN_TOLERANCE * frame_width
+    start = float(np.median([pieces[0].box.x0 for pieces in split]))
+    end = float(np.median([pieces[-1].box.x1 for pieces in split]))
+    flush = [pieces for pieces in split
+             if abs(pieces[0].box.x0 - start) <= tolerance and abs(pieces[-1].box.x1 - end) <= tolerance]
+    if len(flush) < 3 or len(flush) < 0.8 * len(split) or np.ptp([p[0].box.x1 for p in flush]) <= tolerance:
+        return None
+    return start, end
+
+
+def on_outer_edges(pieces: Sequence[ReadLine], edges: tuple[float, float], frame_width: int) -> bool:
+    """The row starts on the titles' left edge and ends on the names' right edge (``outer_edges``)."""
+    tolerance = ALIGN_TOLERANCE * frame_width
+    return bool(pieces) and abs(pieces[0].box.x0 - edges[0]) <= tolerance \
+        and abs(max(p.box.x1 for p in pieces) - edges[1]) <= tolerance
+
+
 def block_openers(rows: Sequence[RowLike]) -> list[bool]:
     """Per row: it opens a block (first of its run, or after a gap wider than the usual row pitch)."""
     gaps = [b.roll_y - a.roll_y for a, b in zip(rows, rows[1:]) if a.run == b.run]

@@ -8,12 +8,14 @@ Otsu: the per-pixel minimum of B, G, R (white text stays bright, saturated backg
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 BORDER_PX = 20  # Tesseract misreads lines set tight against the image edge
+CLEAN_BORDER = 0.01  # share of a crop's border two text masks may differ by and still keep off it alike
 
 
 @dataclass(frozen=True)
@@ -85,18 +87,20 @@ def _border_share(mask: np.ndarray) -> float:
 
 def _colour_text_channel(image: np.ndarray) -> tuple[np.ndarray, int]:
     """For a colour crop: (channel where text is bright, threshold above which a pixel is text). Light text
-    is brightest in the per-pixel minimum of B, G, R; dark text in 255 minus the maximum. The top class of a
-    three-class Otsu is the text; the candidate whose text keeps off the crop border wins."""
-    best: tuple[float, np.ndarray, int] | None = None
+    is brightest in the per-pixel minimum of B, G, R; dark text in 255 minus the maximum. The text is above one
+    Otsu threshold, or over a picture with a drop shadow the top class of a three-class Otsu; the candidate whose
+    text keeps off the crop border wins, one threshold first where both do."""
+    candidates: list[tuple[float, np.ndarray, int]] = []
     for channel in (image.min(axis=2), 255 - image.max(axis=2)):
-        _, upper = otsu_three_class(channel)
-        text = channel > upper
-        ink = float(text.mean())
-        score = _border_share(text) + (0.0 if 0.02 <= ink <= 0.5 else 1.0)
-        if best is None or score < best[0]:
-            best = (score, channel, upper)
-    assert best is not None
-    return best[1], best[2]
+        # one threshold first: with nothing but text and a plain ground, three classes split the text itself (a
+        # yellow title's min channel is ~100 with chroma noise; its upper class kept fragments: "Sore Cogivees")
+        for threshold in (int(_separability(channel)[0]), otsu_three_class(channel)[1]):
+            text = channel > threshold
+            ink = float(text.mean())
+            candidates.append((_border_share(text) + (0.0 if 0.02 <= ink <= 0.5 else 1.0), channel, threshold))
+    least = min(score for score, _, _ in candidates)
+    _, channel, threshold = next(c for c in candidates if c[0] <= least + CLEAN_BORDER)
+    return channel, threshold
 
 
 def _text_is_light(binary: np.ndarray) -> bool:
@@ -104,13 +108,13 @@ def _text_is_light(binary: np.ndarray) -> bool:
     return _border_share(binary > 0) < 0.5
 
 
-def erase_dot_leaders(binary: np.ndarray, min_run: int = 4) -> np.ndarray:
-    """White out runs of small, evenly set dots (a "Role ...... Name" leader) in a black-on-white line image.
-    Tesseract reads a leader as noise ("e+e eee"); erased, it is a wide gap, which is what it means."""
+def leader_runs(binary: np.ndarray, min_run: int = 4) -> list[list[tuple[int, int, int, int]]]:
+    """Runs of small, evenly set dots on one height (a "Role ...... Name" leader) in a black-on-white line image:
+    each run as its dots' (x, y, w, h) boxes, left to right."""
     ink = (binary == 0).astype(np.uint8)
     rows = np.flatnonzero(ink.any(axis=1))
     if len(rows) == 0:
-        return binary
+        return []
     line = float(rows[-1] - rows[0] + 1)
     count, _, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
     small = [i for i in range(1, count)
@@ -123,13 +127,53 @@ def erase_dot_leaders(binary: np.ndarray, min_run: int = 4) -> np.ndarray:
             runs_[-1].append(i)
         else:
             runs_.append([i])
+    return [[tuple(int(v) for v in stats[i, :4]) for i in run] for run in runs_ if len(run) >= min_run]
+
+
+def erase_dot_leaders(binary: np.ndarray, min_run: int = 4) -> np.ndarray:
+    """White out runs of small, evenly set dots (a "Role ...... Name" leader) in a black-on-white line image.
+    Tesseract reads a leader as noise ("e+e eee"); erased, it is a wide gap, which is what it means."""
+    runs_ = leader_runs(binary, min_run)
+    if not runs_:
+        return binary
+    ink = binary == 0
     out = binary.copy()
     for run in runs_:
-        if len(run) >= min_run:
-            for i in run:
-                x, y, w, h = stats[i, :4]
-                out[y:y + h, x:x + w][ink[y:y + h, x:x + w] > 0] = 255
+        for x, y, w, h in run:
+            out[y:y + h, x:x + w][ink[y:y + h, x:x + w]] = 255
     return out
+
+
+def _even(run: Sequence[tuple[int, int, int, int]]) -> bool:
+    """Dots of one size set at one pitch: a leader, not the fragments of a badly binarised word."""
+    sizes = np.array([(w, h) for _, _, w, h in run], np.float64)
+    middle = np.median(sizes, axis=0)
+    if ((sizes < 0.6 * middle) | (sizes > 1.6 * middle)).any():
+        return False
+    pitch = np.diff([x + w / 2 for x, _, w, _ in run])
+    return bool(pitch.min() > 0 and pitch.std() <= 0.2 * pitch.mean())
+
+
+def leader_place(crop: np.ndarray, line_height_px: int = 40) -> str:
+    """Where a dot leader stands in a line crop, relative to its text: "end" (text, then the leader: a role whose
+    names were cut into another piece), "start" (names after it), "inside" (role, leader, names), "alone", or ""
+    (no leader). The leader is erased before reading, so the read text alone cannot say which side is the role."""
+    binary = remove_specks(binarize_for_ocr(crop, line_height_px, keep_marks=True))
+    runs_ = [run for run in leader_runs(binary) if _even(run)]
+    if not runs_:
+        return ""
+    run = max(runs_, key=len)
+    x0, x1 = min(x for x, *_ in run), max(x + w for x, _, w, _ in run)
+    ink = binary == 0
+    for x, y, w, h in (box for r in runs_ for box in r):
+        ink[y:y + h, x:x + w] = False
+    rows = np.flatnonzero(ink.any(axis=1))
+    if len(rows) == 0:
+        return "alone"
+    glyph = 0.5 * (rows[-1] - rows[0] + 1)  # text this wide on a side is a word, not a stray mark
+    columns = ink.sum(axis=0) > 0
+    before, after = int(columns[:x0].sum()) >= glyph, int(columns[x1:].sum()) >= glyph
+    return {(True, True): "inside", (True, False): "end", (False, True): "start"}.get((before, after), "alone")
 
 
 def _middle_dot(binary: np.ndarray, labels: np.ndarray, stats: np.ndarray, label: int) -> bool:

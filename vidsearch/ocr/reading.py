@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidsearch.ocr.engine import OcrEngine, OcrLine
-from vidsearch.ocr.glyphs import dotless_i, names_dotted_latin
+from vidsearch.ocr.glyphs import dotless_i, names_dotted_latin, unread_ink
 from vidsearch.ocr.preprocess import binarize_for_ocr, grey_for_ocr
 
 WEAK_WORD = 0.6
@@ -30,6 +30,30 @@ class CropReading:
     line: OcrLine
     source: int  # 0: the crop binarised; 1: the same crop otherwise prepared (grey, smaller); 2: the alternate crop
     dotless: bool = False  # the read names an i/j the picture it came from has no dot for (``dotless_i``)
+    lost_ink: bool = False  # the read's words leave a glyph's worth of the picture's ink out (``unread_ink``)
+
+    @property
+    def doubtful(self) -> bool:
+        """The picture contradicts the read: it gets the second look and does not vote while a read it does not
+        contradict remains."""
+        return self.dotless or self.lost_ink
+
+
+_LATIN_SPACE = re.compile(r"(?<=[A-Za-z.,]) (?=[A-Za-z])")
+_LATIN_RUN = re.compile(r"[A-Za-z.,]+(?: [A-Za-z.,]+)*")
+GLUED_RUN = 12  # letters: a Latin run this long with no space is words glued together, not one long word
+
+
+def latin_spaces(text: str) -> int:
+    """Spaces between Latin words that a glued read would surely have lost: before a capital ("CJ ENM",
+    "Michael Beugg") or inside a run too long for one word ('Seoul skyline at night'). Reads of one line that
+    agree but for spaces are one vote; between them the one with more such spaces wins (Tesseract glues words
+    surely), while a lower-case split of a short word ("Col ma") and Hangul spacing are left to the confidence."""
+    count = 0
+    for run in _LATIN_RUN.finditer(text):
+        long = len(run.group().replace(" ", "")) >= GLUED_RUN
+        count += sum(1 for m in _LATIN_SPACE.finditer(run.group()) if long or run.group()[m.end()].isupper())
+    return count
 
 
 def ballot_key(text: str) -> str:
@@ -55,10 +79,11 @@ def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: i
     """One reading per crop (BGR or grey, as cut from the frame), in order."""
     binarised = [binarize_for_ocr(c, line_height_px) for c in crops]
     first = engine.read_lines(binarised)
-    out = [CropReading(line, 0, _dotless(line, crops[i], line_height_px)) for i, line in enumerate(first)]
+    out = [CropReading(line, 0, _dotless(line, crops[i], line_height_px), unread_ink(line, binarised[i]))
+           for i, line in enumerate(first)]
     looks: list[tuple[int, int, np.ndarray, Callable[[OcrLine], bool]]] = []
     for i, line in enumerate(first):
-        if not is_weak(line, second_look_below) and not out[i].dotless:
+        if not is_weak(line, second_look_below) and not out[i].doubtful:
             continue
         grey, small = grey_for_ocr(crops[i], line_height_px), int(line_height_px * 0.75)
         looks.append((i, 1, grey, lambda line, grey=grey: dotless_i(line, grey)))  # grey: nothing erased
@@ -70,8 +95,8 @@ def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: i
                           lambda line, crop=alternate: _dotless(line, crop, line_height_px)))
     if looks:
         candidates: dict[int, list[CropReading]] = {}
-        for (i, source, _, check), line in zip(looks, engine.read_lines([look[2] for look in looks])):
-            candidates.setdefault(i, [out[i]]).append(CropReading(line, source, check(line)))
+        for (i, source, image, check), line in zip(looks, engine.read_lines([look[2] for look in looks])):
+            candidates.setdefault(i, [out[i]]).append(CropReading(line, source, check(line), unread_ink(line, image)))
         for i, readings in candidates.items():
             out[i] = _vote(readings)
     return out
@@ -82,12 +107,12 @@ def _vote(readings: Sequence[CropReading]) -> CropReading:
     reading. Tesseract's confidence is no guide between two one-letter-apart reads (안흥진 0.85 against 안홍진),
     while the same misread seldom survives a change of binarisation and size."""
     groups: dict[str, list[CropReading]] = {}
-    if any(not r.dotless and r.line.text.strip() for r in readings):
-        readings = [r for r in readings if not r.dotless]
+    if any(not r.doubtful and r.line.text.strip() for r in readings):
+        readings = [r for r in readings if not r.doubtful]
     for reading in readings:
         groups.setdefault(ballot_key(reading.line.text), []).append(reading)
     best = max(groups.values(), key=lambda g: (len(g), max(r.line.confidence for r in g)))
-    return max(best, key=lambda r: r.line.confidence)
+    return max(best, key=lambda r: (latin_spaces(r.line.text), r.line.confidence))
 
 
 def read_sightings(engine: OcrEngine, sightings: Sequence[Sequence[np.ndarray]], line_height_px: int = 40,
@@ -104,12 +129,13 @@ def read_sightings(engine: OcrEngine, sightings: Sequence[Sequence[np.ndarray]],
     lines = engine.read_lines(images) if extra else []
     ballots: list[list[tuple[OcrLine, int]]] = [
         [(r.line, 1 if r.source == 2 else 0)] for i, r in enumerate(first)]
-    dotless: list[list[bool]] = [[r.dotless] for r in first]
-    for (i, k), line in zip(extra, lines):
+    dotless: list[list[bool]] = [[r.doubtful] for r in first]
+    for (i, k), line, image in zip(extra, lines, images):
         if not (k == 1 and first[i].source == 2):  # that sighting already voted, through the second look
             ballots[i].append((line, k))
-            dotless[i].append(_dotless(line, sightings[i][k], line_height_px))
-    # a read naming letters its picture lacks does not vote while another sighting's read does
+            dotless[i].append(_dotless(line, sightings[i][k], line_height_px) or unread_ink(line, image))
+    # a read naming letters its picture lacks, or leaving letters of it unread, does not vote while another
+    # sighting's read does
     ballots = [[b for b, d in zip(bs, ds) if not d] if not all(ds) else bs for bs, ds in zip(ballots, dotless)]
     return [vote_lines(b, plausible) if len(b) > 1 else b[0] for b in ballots]
 
@@ -132,4 +158,4 @@ def vote_lines(ballots: Sequence[tuple[OcrLine, int]], plausible: Callable[[str]
     best = max(groups.values(), key=lambda g: (len(g), sum(line.confidence for line, _ in g)))
     if len(best) < 2:
         return max((g[0] for g in groups.values()), key=lambda b: b[0].confidence)
-    return max(best, key=lambda b: b[0].confidence)
+    return max(best, key=lambda b: (latin_spaces(b[0].text), b[0].confidence))

@@ -11,6 +11,7 @@ the engine left out altogether.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -165,3 +166,39 @@ def _cut(word: OcrWord, dot: SeparatorDot) -> list[OcrWord]:
     k = min(marks, key=lambda m: abs(m - where))
     left, right = word.text[:k].rstrip(_DOT_READS), word.text[k + 1:].lstrip(_DOT_READS)
     return [replace(word, text=left, x1=float(dot.x0 - 1)), replace(word, text=right, x0=float(dot.x1 + 1))]
+
+
+_ENDS_IN_MARK = re.compile(r"[^\w\uac00-\ud7a3]$")
+
+
+def find_dropped_commas(image: np.ndarray, words: Sequence[OcrWord]) -> list[OcrWord]:
+    """Words that end in a comma the engine left out ("권성덕, Valentine Abington" read "권성덕 Valentine
+    Abington": two names run together), with the comma put back. The comma is the word's last blob: small, in the
+    lower half of the line, taller than wide (its tail), and set off from the word's other ink by blank columns,
+    with another word after it."""
+    gray = image if image.ndim == 2 else image.min(axis=2)
+    ink = (gray < 128).astype(np.uint8)
+    band = _ink_band(ink)
+    if band is None or len(words) < 2:
+        return list(words)
+    top, bottom = band
+    ink_height = max(4, bottom - top)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    ordered = sorted(words, key=lambda w: w.x0)
+    out = []
+    for word, after in zip(ordered, ordered[1:] + [None]):
+        out.append(word)
+        if after is None or not word.text or _ENDS_IN_MARK.search(word.text):
+            continue
+        x0, x1 = int(word.x0), int(np.ceil(word.x1))
+        inside = [k for k in range(1, count) if x0 <= stats[k, 0] and stats[k, 0] + stats[k, 2] <= x1 + 2]
+        if len(inside) < 2:
+            continue
+        last = max(inside, key=lambda k: stats[k, 0] + stats[k, 2])
+        x, y, w, h = (int(v) for v in stats[last, :4])
+        rest = max(int(stats[k, 0] + stats[k, 2]) for k in inside if k != last)
+        comma = (w <= 0.25 * ink_height and 0.15 * ink_height <= h <= 0.5 * ink_height and h >= 1.2 * w
+                 and y >= top + 0.5 * ink_height and x > rest and after.x0 > x + w)
+        if comma:
+            out[-1] = replace(word, text=word.text + ",")
+    return out

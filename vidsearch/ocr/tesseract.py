@@ -26,7 +26,12 @@ from vidsearch.errors import MissingDependency, VidsearchError
 from vidsearch.ocr.engine import OcrLine, OcrWord, ink_gaps, join_words
 from vidsearch.ocr.mixed_script import read_mixed
 from vidsearch.ocr.korean_model import EXTENDED_LANGUAGE, SOURCE_LANGUAGE, ModelBuildRefused, extended_tessdata
-from vidsearch.ocr.separators import find_dropped_slashes, find_separator_dots, place_separator_dots
+from vidsearch.ocr.separators import (
+    find_dropped_commas,
+    find_dropped_slashes,
+    find_separator_dots,
+    place_separator_dots,
+)
 from vidsearch.ocr.settings import OcrSettings
 
 log = logging.getLogger(__name__)
@@ -317,10 +322,20 @@ def _repair(words: list[OcrWord], korean: list[OcrWord]) -> list[OcrWord]:
     return out
 
 
+_BRACKETED = re.compile(r"[A-Z<(\[]*[A-Z<][A-Z)\]>]*")
+
+
+def _unbalanced(text: str) -> bool:
+    return any(text.count(a) != text.count(b) for a, b in ("()", "[]", "<>"))
+
+
 def _digit_garbage(word: OcrWord, line: Sequence[OcrWord] = ()) -> bool:
-    """Digits where a Latin word stood: kor+eng reads "Beugg" as "86499" and "SBS" as "505". Credits print few
-    numbers, and the word is only replaced when the English-only reading of its span is letters."""
-    return bool(_DIGIT.search(word.text)) and not _HANGUL.search(word.text) and len(word.text) >= 2
+    """Digits where a Latin word stood: kor+eng reads "Beugg" as "86499" and "SBS" as "505"; or capitals with a
+    bracket that closes nothing, its J or C: "CJ ENM" as "C) ENM", "C] ENM", "<) ENM". Credits print few numbers
+    and fewer lone brackets, and the word is only replaced when the English-only reading of its span is letters."""
+    if _HANGUL.search(word.text) or len(word.text) < 2:
+        return False
+    return bool(_DIGIT.search(word.text)) or (bool(_BRACKETED.fullmatch(word.text)) and _unbalanced(word.text))
 
 
 def _repair_digits(words: list[OcrWord], english: list[OcrWord]) -> list[OcrWord]:
@@ -346,6 +361,7 @@ def _line(words: list[OcrWord], image: np.ndarray | None = None) -> OcrLine:
     if image is not None:
         words = place_separator_dots(words, find_separator_dots(image))
         words = sorted(words + find_dropped_slashes(image, words), key=lambda w: w.x0)
+        words = find_dropped_commas(image, words)
     text_height = max(8.0, float(np.median([w.height for w in words])))
     weights = np.array([max(1, len(w.text)) for w in words], np.float32)
     confidence = float(np.average([w.confidence for w in words], weights=weights))
