@@ -57,7 +57,7 @@ def segment_at(segments: Sequence[Segment], t: float) -> Segment | None:
 
 class CreditStage(Stage):
     name = "credits"
-    version = "5"
+    version = "6"
     requires = ("shots",)
     owns: ClassVar[frozenset[IndexName]] = frozenset({IndexName.CREDITS})
     # credit documents carry the programme's metadata
