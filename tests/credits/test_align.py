@@ -175,3 +175,25 @@ def test_a_still_card_over_moving_footage_is_one_card_and_the_next_card_a_cut():
     first, second = still[3:10], still[13:20]  # once the last frames show what stays put
     assert len(set(first)) == 1 and len(set(second)) == 1 and first[0] != second[0]
     assert all(a.offset == 0.0 for a in alignments)
+
+
+
+def test_a_roll_under_a_still_channel_bug_is_no_still_card():
+    """A roll scrolling on a plain ground under a channel bug, after footage: only the bug's edges stayed put over
+    the last frames and are found again, and the still-card test held the roll still for seconds (dev
+    yellow_headings lost four roles). What moves beside the still edges moves as one piece: a roll, not footage
+    under a card; footage moving its own way under a still card stays a card."""
+    bug = np.zeros((360, 320), bool)
+    bug[10:70, 230:310] = True
+    aligner = OnlineAligner(steady_speed=True, still_text=True)
+    assert aligner.still is not None
+    rng = np.random.default_rng(15)
+    for _ in range(3):  # footage before the roll, changing every frame: only the bug stays put
+        aligner.still.push((rng.random(bug.shape) < 0.1) | bug)
+    roll = _roll(height=800, seed=3)
+    previous, current = roll[:360] | bug, roll[17:377] | bug
+    assert aligner.still.holds(current, aligner.followed_max_part) is not None  # the bug is found again
+    assert aligner._rolls_beside(previous, current, max_shift=120)  # ... but the rest moved 17 rows as one piece
+    card = _roll(seed=1)[:360]
+    footage = _busier_footage(np.random.default_rng(14), 2)
+    assert not aligner._rolls_beside(card | footage[0], card | footage[1], max_shift=120)

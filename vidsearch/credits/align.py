@@ -211,6 +211,9 @@ class StillText:
         found = int((still & mask).sum()) / count
         return found if found >= self.min_found else None
 
+    def still_edges(self) -> np.ndarray:
+        return np.logical_and.reduce(self.history)
+
 
 @dataclass(frozen=True)
 class FrameAlignment:
@@ -250,6 +253,20 @@ class OnlineAligner:
         """Median |shift| per sampled frame of a run so far, in frame pixels (0 for a still card)."""
         shifts = self._shifts.get(run)
         return float(np.median(np.abs(shifts))) if shifts else 0.0
+
+    def _rolls_beside(self, previous: np.ndarray, mask: np.ndarray, max_shift: int) -> bool:
+        """Whether the picture beside the still edges moved as one piece: a roll scrolling under a still logo, not
+        footage moving its own way under a still card (a roll on a plain ground, held by a channel bug's edges,
+        stood still for seconds and lost its rows)."""
+        assert self.still is not None
+        still = self.still.still_edges()
+        rest_before, rest = previous & ~still, mask & ~still
+        if not rest_before.any() or not rest.any():
+            return False
+        shifts = np.arange(-max_shift, max_shift + 1)
+        iou, recall = shift_scores(rest_before, rest, shifts)
+        best = int(np.argmax(iou))
+        return shifts[best] != 0 and recall[best] >= self.min_recall
 
     def _follow(self, followed: np.ndarray | None, mask: np.ndarray, max_shift: int) -> tuple[int, float, float] | None:
         """(shift index offset, shift, recall) of the edges that followed the roll, if they are found again in
@@ -328,10 +345,15 @@ class OnlineAligner:
             steady = self.persistence.follow(mask, t, max_shift) \
                 if self.steady_speed and cut and kept is None and not was_still else None
             # a still card over moving footage: the roll was not moving (a card, or a cut just before), and the
-            # edges that stayed put over the last frames are found again where they were
+            # edges that stayed put over the last frames are found again where they were. Never inside a run that
+            # has moved: a roll is not a card (a scrolling roll on a plain ground kept still a frame lost its rows)
             moving = last.measured and abs(last.shift) >= scale
-            stays = self.still.holds(mask, self.followed_max_part) if self.still is not None and cut and kept is None and steady is None \
-                and not moving else None
+            rolled = any(abs(s) >= scale for s in self._shifts.get(last.run, ()))
+            stays = self.still.holds(mask, self.followed_max_part) \
+                if self.still is not None and cut and kept is None and steady is None and not moving and not rolled \
+                else None
+            if stays is not None and self._rolls_beside(previous, mask, max_shift):
+                stays = None
             if stays is not None:
                 self._previous_shift = 0
                 self._last = FrameAlignment(last.run, last.offset, 0.0, stays)
