@@ -345,13 +345,10 @@ class OnlineAligner:
             steady = self.persistence.follow(mask, t, max_shift) \
                 if self.steady_speed and cut and kept is None and not was_still else None
             # a still card over moving footage: the roll was not moving (a card, or a cut just before), and the
-            # edges that stayed put over the last frames are found again where they were. Never inside a run that
-            # has moved: a roll is not a card (a scrolling roll on a plain ground kept still a frame lost its rows)
+            # edges that stayed put over the last frames are found again where they were
             moving = last.measured and abs(last.shift) >= scale
-            rolled = any(abs(s) >= scale for s in self._shifts.get(last.run, ()))
             stays = self.still.holds(mask, self.followed_max_part) \
-                if self.still is not None and cut and kept is None and steady is None and not moving and not rolled \
-                else None
+                if self.still is not None and cut and kept is None and steady is None and not moving else None
             if stays is not None and self._rolls_beside(previous, mask, max_shift):
                 stays = None
             if stays is not None:

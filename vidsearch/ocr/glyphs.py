@@ -35,15 +35,19 @@ def _dots(image: np.ndarray) -> tuple[list[float], float, float] | None:
     return dots, top, height
 
 
+def _dotted_latin_words(line: OcrLine) -> list:
+    return [w for w in line.words if _LATIN_WORD.fullmatch(w.text) and _DOTTED.search(w.text)]
+
+
 def names_dotted_latin(line: OcrLine) -> bool:
     """The read has a Latin word with an i or j (only such reads are checked against their picture)."""
-    return any(_LATIN_WORD.fullmatch(w.text) and _DOTTED.search(w.text) for w in line.words)
+    return bool(_dotted_latin_words(line))
 
 
 def dotless_i(line: OcrLine, image: np.ndarray) -> bool:
     """A Latin word of the read holds more i/j than the picture has dots above its letters. ``image``: the picture
     as read, with its small marks kept (``binarize_for_ocr(..., keep_marks=True)``, or a grey look)."""
-    words = [w for w in line.words if _LATIN_WORD.fullmatch(w.text) and _DOTTED.search(w.text)]
+    words = _dotted_latin_words(line)
     if not words:
         return False
     found = _dots(image)
