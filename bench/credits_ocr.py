@@ -129,10 +129,19 @@ def write(args: argparse.Namespace, rows: list[dict], by_case: dict[str, NameSco
               "by_origin": {k: name_row(v) for k, v in sorted(by_origin.items())}, "roles_on_rolls": roles,
               "cases": rows, "machine": {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
                                          "python": platform.python_version()}}
-    out = args.out or REPO / "bench" / "results" / f"credits_ocr{'_heldout' if args.split == 'heldout' else ''}.json"
+    out = args.out or default_out(args)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return out
+
+
+def default_out(args: argparse.Namespace) -> Path:
+    """Where the figures go without ``--out``: a run of every layout is the recorded result under bench/results;
+    a partial run (``--only``, ``--quick``) goes under ``--work``, so it never overwrites the recorded full run."""
+    name = f"credits_ocr{'_heldout' if args.split == 'heldout' else ''}.json"
+    if args.only or args.quick:
+        return args.work / name
+    return REPO / "bench" / "results" / name
 
 
 def main() -> None:
@@ -142,7 +151,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", nargs="*", default=None, help="case names (e.g. two_column busy_video)")
     parser.add_argument("--roles", action="store_true", help="also map the role titles read (loads the mapper)")
-    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=None,
+                        help="results JSON (default: bench/results/ for a full run, --work for --only/--quick)")
     parser.add_argument("--errors", action="store_true", help="print every misread name and wrong pair")
     parser.add_argument("--plain-kor", action="store_true",
                         help="read with Debian's kor as shipped, not the extended korx (ocr.extend_korean=false)")
