@@ -8,7 +8,7 @@ a person's spans closer than ``merge_gap_s`` merge into one appearance (a look a
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +66,7 @@ def group_persons(
     exemplars: int = 3,
     apart_ids: Collection[tuple[int, int]] = (),
     single_distance: float | None = None,
+    steady: Mapping[tuple[int, int], float] | None = None,
 ) -> list[PersonCluster]:
     """Cluster the tracks that have vectors, then re-link strays; persons numbered by first appearance.
     ``apart_ids``: pairs of track ids that must not share a person (besides tracks seen in one frame).
@@ -73,13 +74,15 @@ def group_persons(
     blend of two people — does not cluster; it joins the nearest person within this distance of its face, else
     stays alone (and is dropped below ``min_faces``). Under lighting spread such a blend clustered at 0.385 into
     another person of a crossfade (a mixed person). None: it clusters like any track. A track none of whose
-    faces passed the gate is one face too, so it joins a person only within this distance as well."""
+    faces passed the gate is one face too, so it joins a person only within this distance as well.
+    ``steady``: pairs of track ids → their re-checked (jittered) distance, used by the clustering instead of the
+    single pass."""
     usable = [t for t in tracks if t.vector is not None]
     singles: list[FaceTrack] = []
     if single_distance is not None and single_distance < cluster_distance:
         singles = [t for t in usable if len(t.sightings) == 1]
         usable = [t for t in usable if len(t.sightings) > 1]
-    labels = cluster_tracks(usable, cluster_distance, apart_ids)
+    labels = cluster_tracks(usable, cluster_distance, apart_ids, steady)
     members: dict[int, list[FaceTrack]] = {}
     for track, label in zip(usable, labels, strict=True):
         members.setdefault(int(label), []).append(track)
