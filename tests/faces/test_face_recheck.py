@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from testkit.faces.composer import Capture, ComposedShot, ComposedVideo, Placement, render
-from tests.faces.synthetic_tracks import at_angle, track_of, unit_pair
+from tests.faces.synthetic_tracks import at_angle, at_distance, track_of, unit_pair
 from vidsearch.faces.analysis import analyse_frames
 from vidsearch.faces.persons import group_persons
 from vidsearch.faces.recheck import jittered, recheck, uncertain_pairs
@@ -101,3 +101,16 @@ def test_a_vanished_face_brings_a_full_pass_at_once(close_up_then_wide, face_mod
                 first_seen[who] = min(first_seen.get(who, 1e9), sighting.t)
     for name in ("Mark", "Jeff", "Scarlett", "Marissa"):
         assert first_seen.get(name, 1e9) <= 4.0 + 1e-6, (name, first_seen)
+
+
+def test_the_rechecked_distance_decides_a_pair_the_single_pass_put_just_beyond_the_cluster_distance():
+    """One person's blurry and sharp tracks lay 0.395 apart single pass and stayed two persons (held-out-like dev
+    same_background); their jittered re-check put them 0.351 apart. The clustering uses the re-checked distance
+    for the pair — and a pair the re-check puts farther stays apart."""
+    a, side = unit_pair(7, 32)
+    tracks = [track_of(0, [0, 1, 2], a), track_of(1, [10, 11, 12], at_distance(0.395, a, side))]
+    assert len(group_persons(tracks, 0.39, 0.5, 2.0)) == 2
+    assert len(group_persons(tracks, 0.39, 0.5, 2.0, steady={(0, 1): 0.351})) == 1
+    near = [track_of(0, [0, 1, 2], a), track_of(1, [10, 11, 12], at_distance(0.385, a, side))]
+    assert len(group_persons(near, 0.39, 0.5, 2.0)) == 1
+    assert len(group_persons(near, 0.39, 0.5, 2.0, steady={(1, 0): 0.40})) == 2

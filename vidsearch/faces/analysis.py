@@ -33,11 +33,11 @@ def analyse_frames(frames: Iterable[Frame], model: FaceModel, settings: FaceSett
     for frame in frames:
         tracker.add(frame)
     tracks = tracker.finish()
-    apart = recheck_tracks(tracks, model, settings, limits, tracker.stats)
+    apart, steady = recheck_tracks(tracks, model, settings, limits, tracker.stats)
     # a one-sample track against a person's centroid is a face against a centroid, like a query: the split
     # distance (dlib 0.37, below the query level's worst look-alike pair, 0.371) keeps dissolve blends out
     single = min(limits.cluster_distance, limits.split_distance or limits.cluster_distance)
     persons = group_persons(tracks, limits.cluster_distance, 1.0 / settings.sample_fps, settings.merge_gap_s,
                             duration_s, settings.min_person_faces, settings.thumbnails_per_person, apart,
-                            single_distance=single)
+                            single_distance=single, steady=steady)
     return VideoFaces(tracks, persons, tracker.stats, time.perf_counter() - started)

@@ -8,7 +8,7 @@ outvoted once a cluster held enough close members, and look-alikes sharing a fra
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
@@ -17,9 +17,11 @@ from scipy.spatial.distance import squareform
 from vidsearch.faces.tracks import FaceTrack
 
 def cluster_vectors(
-    vectors: np.ndarray, distance: float, apart: Sequence[tuple[int, int]] = ()
+    vectors: np.ndarray, distance: float, apart: Sequence[tuple[int, int]] = (),
+    measured: Mapping[tuple[int, int], float] | None = None,
 ) -> np.ndarray:
-    """Cluster labels 0..k-1 (numbered by first member), merging while the average distance ≤ ``distance``."""
+    """Cluster labels 0..k-1 (numbered by first member), merging while the average distance ≤ ``distance``.
+    ``measured``: pairs (i, j) whose distance was measured better than their vectors' (a re-check)."""
     n = len(vectors)
     if n == 0:
         return np.zeros(0, np.int64)
@@ -29,6 +31,8 @@ def cluster_vectors(
     dots = np.clip(vectors @ vectors.T, -1.0, 1.0)
     square = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * dots))
     np.fill_diagonal(square, 0.0)
+    for (i, j), d in (measured or {}).items():
+        square[i, j] = square[j, i] = d
     if not apart:
         tree = linkage(squareform(square, checks=False), method="average")
         raw = fcluster(tree, t=distance, criterion="distance")
@@ -97,12 +101,15 @@ def co_occurring(tracks: Sequence[FaceTrack]) -> list[tuple[int, int]]:
 
 
 def cluster_tracks(tracks: Sequence[FaceTrack], distance: float,
-                   apart_ids: Collection[tuple[int, int]] = ()) -> np.ndarray:
+                   apart_ids: Collection[tuple[int, int]] = (),
+                   steady: Mapping[tuple[int, int], float] | None = None) -> np.ndarray:
     """Person label per track (tracks must all have vectors). Tracks seen in one frame never share a person,
-    nor do the pairs of track ids in ``apart_ids`` (kept apart by a re-check)."""
+    nor do the pairs of track ids in ``apart_ids`` (kept apart by a re-check); a pair of track ids in ``steady``
+    is as far apart as the re-check measured."""
     if not tracks:
         return np.zeros(0, np.int64)
     index = {t.id: k for k, t in enumerate(tracks)}
     apart = set(co_occurring(tracks))
     apart |= {tuple(sorted((index[a], index[b]))) for a, b in apart_ids if a in index and b in index}
-    return cluster_vectors(np.stack([t.vector for t in tracks]), distance, sorted(apart))
+    measured = {(index[a], index[b]): d for (a, b), d in (steady or {}).items() if a in index and b in index}
+    return cluster_vectors(np.stack([t.vector for t in tracks]), distance, sorted(apart), measured)

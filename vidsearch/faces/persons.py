@@ -8,7 +8,7 @@ a person's spans closer than ``merge_gap_s`` merge into one appearance (a look a
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,24 +66,28 @@ def group_persons(
     exemplars: int = 3,
     apart_ids: Collection[tuple[int, int]] = (),
     single_distance: float | None = None,
+    steady: Mapping[tuple[int, int], float] | None = None,
 ) -> list[PersonCluster]:
     """Cluster the tracks that have vectors, then re-link strays; persons numbered by first appearance.
     ``apart_ids``: pairs of track ids that must not share a person (besides tracks seen in one frame).
     ``single_distance`` (below ``cluster_distance``): a track seen in one sample only — in a dissolve, the
     blend of two people — does not cluster; it joins the nearest person within this distance of its face, else
     stays alone (and is dropped below ``min_faces``). Under lighting spread such a blend clustered at 0.385 into
-    another person of a crossfade (a mixed person). None: it clusters like any track."""
+    another person of a crossfade (a mixed person). None: it clusters like any track. A track none of whose
+    faces passed the gate is one face too, so it joins a person only within this distance as well.
+    ``steady``: pairs of track ids → their re-checked (jittered) distance, used by the clustering instead of the
+    single pass."""
     usable = [t for t in tracks if t.vector is not None]
     singles: list[FaceTrack] = []
     if single_distance is not None and single_distance < cluster_distance:
         singles = [t for t in usable if len(t.sightings) == 1]
         usable = [t for t in usable if len(t.sightings) > 1]
-    labels = cluster_tracks(usable, cluster_distance, apart_ids)
+    labels = cluster_tracks(usable, cluster_distance, apart_ids, steady)
     members: dict[int, list[FaceTrack]] = {}
     for track, label in zip(usable, labels, strict=True):
         members.setdefault(int(label), []).append(track)
     groups = relink_strays(list(members.values()), [t for t in tracks if t.stray_vector is not None],
-                           cluster_distance, apart_ids)
+                           cluster_distance, apart_ids, face_distance=single_distance)
     for track in singles:
         target = _nearest(track.vector, groups, [track], single_distance, apart_ids) if groups else None
         if target is not None:
@@ -128,11 +132,15 @@ def _kept_apart(a: Sequence[FaceTrack], b: Sequence[FaceTrack], apart_ids: Colle
 
 
 def relink_strays(groups: list[list[FaceTrack]], strays: Sequence[FaceTrack],
-                  distance: float, apart_ids: Collection[tuple[int, int]] = ()) -> list[list[FaceTrack]]:
+                  distance: float, apart_ids: Collection[tuple[int, int]] = (),
+                  face_distance: float | None = None) -> list[list[FaceTrack]]:
     """Fold what clustering left stranded into the nearest person when the distance allows: a person of one
     track with at most two embedded faces (a glimpse whose average linkage fell just short) joins the nearest
     established person within ``distance`` of its centroid, and a track none of whose faces passed the quality gate
-    joins the person nearest its best face within ``distance`` — never a person seen in the same frame."""
+    joins the person nearest its best face within ``face_distance`` (default ``distance``) — never a person seen in
+    the same frame. That best face is one refused face against a centroid, the search level, where dev's
+    look-alikes lie from 0.365 (dlib): at the cluster distance 0.39 a blurry track of someone else (0.382) joined
+    a look-alike's person (held-out-like varied run, stop 17)."""
     groups = [list(g) for g in groups]
 
     def glimpse(group: list[FaceTrack]) -> bool:
@@ -147,8 +155,9 @@ def relink_strays(groups: list[list[FaceTrack]], strays: Sequence[FaceTrack],
             target.extend(group)
             group.clear()
     groups = [g for g in groups if g]
+    face_distance = distance if face_distance is None else min(distance, face_distance)
     for track in strays:
-        target = _nearest(track.stray_vector, groups, [track], distance, apart_ids) if groups else None
+        target = _nearest(track.stray_vector, groups, [track], face_distance, apart_ids) if groups else None
         if target is not None:
             target.append(track)
     return groups
