@@ -30,11 +30,12 @@ def shot_boundaries(segments: Sequence[Segment]) -> list[float]:
 
 class FaceStage(Stage):
     name = "faces"
-    version = "6"  # 2: tracks end at shot boundaries and split where the embedding jumps; 3: appearance
+    version = "7"  # 2: tracks end at shot boundaries and split where the embedding jumps; 3: appearance
     # changes end tracks (refused faces too), soft-only persons, dev-chosen thresholds and sharpness floor;
     # 4: hard cannot-links, jittered re-check of uncertain track pairs, one-frame persons dropped;
     # 5: one-sample tracks join a person only within the split distance (no clustering); 6: the re-check keeps
-    # two tracks apart only beyond the face-level split distance (dlib 0.37, was 0.36)
+    # two tracks apart only beyond the face-level split distance (dlib 0.37, was 0.36); 7: re-checked pairs link
+    # at their jittered distance, tracks of refused faces only join within the split distance
     requires = ("shots",)  # segments must exist to receive person_ids
     owns = frozenset({IndexName.PERSONS})
     writes = frozenset({"persons", "person_ids"})
