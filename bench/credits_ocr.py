@@ -209,7 +209,7 @@ def main() -> None:
         seconds_on_screen = roll_seconds(truth)
         cpu_total += cpu
         roll_total += seconds_on_screen
-        row = {"case": case.name, **case.tags(), **name_row(scores["all"]),
+        row = {"case": case.name, **case.tags(), "lead_in_s": lead_in, **name_row(scores["all"]),
                "by_origin": {o: name_row(s) for o, s in scores.items() if o != "all"},
                "line_cer": round(lines.cer, 4), "seconds": round(elapsed, 2), "cpu_s": round(cpu, 2),
                "roll_s": round(seconds_on_screen, 2), "cpu_per_roll_s": round(cpu / seconds_on_screen, 3),
