@@ -21,6 +21,7 @@ import resource
 import sys
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 
@@ -28,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.corpus import shared_eval  # noqa: E402
-from bench.credits_rolls import QUICK, cases, ensure_rendered  # noqa: E402
+from bench.credits_rolls import QUICK, RollCase, cases, ensure_rendered  # noqa: E402
 from testkit.credits.namescore import NameScore, ReadCredit, score_names  # noqa: E402
 from vidsearch.config import Settings  # noqa: E402
 from vidsearch.credits.pipeline import CreditExtractor  # noqa: E402
@@ -113,6 +114,29 @@ def role_outcomes(settings: Settings, roles: list[str], gold: dict[str, tuple[st
             "coverage": round(mapped / len(labelled), 4) if labelled else None}
 
 
+def shifted(case: RollCase, lead_in_s: float) -> RollCase:
+    """The same roll with ``lead_in_s`` more seconds of plain lead before it: the roll itself is unchanged, only
+    when it starts relative to the video's keyframes and the scan's samples moves. 0: the case as it is (the same
+    rendered file)."""
+    if not lead_in_s:
+        return case
+    spec = case.spec.model_copy(update={"lead_in_s": case.spec.lead_in_s + lead_in_s})
+    return replace(case, name=f"{case.name}+{lead_in_s:g}s", spec=spec)
+
+
+def spread(by_phase: dict[str, dict[float, NameScore]]) -> dict[str, dict]:
+    """Per layout, min / mean / max of names exact and pairs right over the lead-in phases."""
+    out = {}
+    for kind, phases in by_phase.items():
+        row = {"phases": {f"{k:g}": name_row(v) for k, v in phases.items()}}
+        for measure, count in (("exact", "exact"), ("pairs", "pairs_right")):
+            values = [s.ratio(count, "names") or 0.0 for s in phases.values()]
+            row[measure] = {"min": round(min(values), 4), "mean": round(sum(values) / len(values), 4),
+                            "max": round(max(values), 4)}
+        out[kind] = row
+    return out
+
+
 def total(by_case: dict[str, NameScore]) -> NameScore:
     overall = NameScore()
     for score in by_case.values():
@@ -121,12 +145,14 @@ def total(by_case: dict[str, NameScore]) -> NameScore:
 
 
 def write(args: argparse.Namespace, rows: list[dict], by_case: dict[str, NameScore], by_origin: dict[str, NameScore],
-          lines_total: RollScore, cpu_total: float, roll_total: float, roles: dict | None) -> Path:
+          lines_total: RollScore, cpu_total: float, roll_total: float, roles: dict | None,
+          by_phase: dict[str, dict[float, NameScore]]) -> Path:
     result = {"split": args.split, "ocr_model": "kor" if args.plain_kor else "korx (extended, if it builds)",
               "rolls": len(rows), "targets": TARGETS, "overall": name_row(total(by_case)),
               "line_cer": round(lines_total.cer, 4), "cpu_per_roll_s": round(cpu_total / max(roll_total, 1e-9), 3),
               "by_case": {k: name_row(v) for k, v in by_case.items()},
               "by_origin": {k: name_row(v) for k, v in sorted(by_origin.items())}, "roles_on_rolls": roles,
+              "lead_in_s": args.lead_in, "phase_spread": spread(by_phase) if len(args.lead_in) > 1 else None,
               "cases": rows, "machine": {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
                                          "python": platform.python_version()}}
     out = args.out or default_out(args)
@@ -154,6 +180,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="results JSON (default: bench/results/ for a full run, --work for --only/--quick)")
     parser.add_argument("--errors", action="store_true", help="print every misread name and wrong pair")
+    parser.add_argument("--lead-in", type=float, nargs="+", default=[0.0], metavar="S",
+                        help="read each roll again after S more seconds of plain lead (the roll unchanged, sampled at "
+                        "other moments): per layout, the spread over these phases (e.g. 0 0.6 1.3 2.9)")
     parser.add_argument("--plain-kor", action="store_true",
                         help="read with Debian's kor as shipped, not the extended korx (ocr.extend_korean=false)")
     args = parser.parse_args()
@@ -170,7 +199,8 @@ def main() -> None:
     cpu_total = roll_total = 0.0
     todo = [c for c in cases(args.split, args.quick) if not args.only or c.kind in args.only]
     todo.sort(key=lambda c: c.kind not in QUICK)  # the quick subset first: a cut-short run still covers it
-    for case in todo:
+    by_phase: dict[str, dict[float, NameScore]] = defaultdict(dict)
+    for case, lead_in in ((shifted(c, s), s) for c in todo for s in args.lead_in):
         video, truth = ensure_rendered(case, args.work)
         cpu_before, started = cpu_seconds(), time.perf_counter()
         reading = extractor.extract(video)
@@ -181,14 +211,15 @@ def main() -> None:
         scores = score_names(truth, read)
         lines = score_lines(truth, reading.text)
         lines_total.add(lines)
-        by_case[case.kind] = scores["all"]
+        by_case.setdefault(case.kind, NameScore()).add(scores["all"])  # every phase counts
+        by_phase[case.kind][lead_in] = scores["all"]
         for origin, score in scores.items():
             if origin != "all":
                 by_origin[origin].add(score)
         seconds_on_screen = roll_seconds(truth)
         cpu_total += cpu
         roll_total += seconds_on_screen
-        row = {"case": case.name, **case.tags(), **name_row(scores["all"]),
+        row = {"case": case.name, **case.tags(), "lead_in_s": lead_in, **name_row(scores["all"]),
                "by_origin": {o: name_row(s) for o, s in scores.items() if o != "all"},
                "line_cer": round(lines.cer, 4), "seconds": round(elapsed, 2), "cpu_s": round(cpu, 2),
                "roll_s": round(seconds_on_screen, 2), "cpu_per_roll_s": round(cpu / seconds_on_screen, 3),
@@ -200,10 +231,10 @@ def main() -> None:
         if args.errors:
             for error in scores["all"].errors + [e for o, s in scores.items() if o != "all" for e in s.errors]:
                 print("    ", error)
-        write(args, rows, by_case, by_origin, lines_total, cpu_total, roll_total, None)  # partial, case by case
+        write(args, rows, by_case, by_origin, lines_total, cpu_total, roll_total, None, by_phase)  # partial
     overall = total(by_case)
     roles = role_outcomes(settings, roles_read, gold_codes(shared_eval())) if args.roles else None
-    out = write(args, rows, by_case, by_origin, lines_total, cpu_total, roll_total, roles)
+    out = write(args, rows, by_case, by_origin, lines_total, cpu_total, roll_total, roles, by_phase)
     t = TARGETS
     print(f"\n{'group':22s} {'names':>5s}  {'exact':>7s} {'CER':>7s} {'pairs':>7s} {'timed':>7s}")
     print(f"{'target':22s} {'':5s}  >={t['exact']:<5} <={t['cer']:<5} >={t['pairs']:<5} >={t['timed']:<5}")
@@ -219,6 +250,12 @@ def main() -> None:
         print(f"role titles read off the rolls with a known code: {roles['titles']}; mapped {roles['mapped']} "
               f"(coverage {roles['coverage']}), selective accuracy {roles['selective_accuracy']} "
               f"(target >= {t['role_accuracy']})")
+    if len(args.lead_in) > 1:
+        print(f"\nspread over lead-in phases {' '.join(f'{x:g}' for x in args.lead_in)} s (min / mean / max)")
+        for kind, row in spread(by_phase).items():
+            e, p = row["exact"], row["pairs"]
+            print(f"{kind:22s} exact {e['min']:.3f} / {e['mean']:.3f} / {e['max']:.3f}   "
+                  f"pairs {p['min']:.3f} / {p['mean']:.3f} / {p['max']:.3f}")
     print("('!' marks a measure that misses its target)")
     print(f"wrote {out}")
 

@@ -15,6 +15,10 @@ from vidsearch.credits.lexicon import repair_role
     ("VEX 슈퍼바이저2]", "VFX 슈퍼바이저"),  # stray marks after Hangul, an acronym one letter off
     ("그럽텀", "그립팀"),  # two vowels misread in a three-syllable title
     ("촬영강독", "촬영감독"),
+    # the same misread with a space in it (read spacing follows ink gaps: which sighting won decided it, and
+    # dev film_no_gap's 그립팀 names paired with '그립 텀' at one sampling phase of four)
+    ("그립 텀", "그립팀"),
+    ("그럽 텀", "그립팀"),
 ])
 def test_a_misread_title_is_repaired(read, printed):
     assert repair_role(read) == printed

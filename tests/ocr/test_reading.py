@@ -105,3 +105,12 @@ def test_between_reads_agreeing_but_for_spaces_the_one_spacing_latin_words_wins(
     line, _ = vote_lines([(OcrLine("CJENM", 0.9), 0), (OcrLine("CJ ENM", 0.8), 1)])
     assert line.text == "CJ ENM"
     assert _vote([reading("김 민수", 0.7), reading("김민수", 0.9, 1)]).line.text == "김민수"
+
+
+def test_empty_looks_do_not_outvote_the_look_that_read_the_line():
+    """Tesseract reads nothing at all off some clean crops at one size (dev film_no_gap's 최종환, at one moment of
+    its passage) and the same crop smaller right: the two empty looks were one group and outvoted that read, and
+    the line went to a lone sighting's misread '치종환'."""
+    kept = _vote([reading("", 0.0), reading("", 0.0, 1), reading("최종환", 0.84, 1)])
+    assert kept.line.text == "최종환"
+    assert _vote([reading("", 0.0), reading("", 0.0, 1)]).line.text == ""

@@ -319,8 +319,21 @@ def repair_role(title: str) -> str:
     """A title the roll's layout already set as a role heading, with OCR's misreads undone where the reading is
     close to one title only: stray marks after Hangul ("VEX 슈퍼바이저2]" → "VFX 슈퍼바이저"), a three-letter
     acronym one letter off a role acronym, and Hangul one letter off per syllable of a title the lexicon or the
-    role taxonomy knows ("그럽텀" → "그립팀"). Only for text the layout calls a role: a name is never edited."""
-    return " ".join(_repair_token(t) for t in title.split())
+    role taxonomy knows ("그럽텀" → "그립팀"). Only for text the layout calls a role: a name is never edited.
+    A Hangul title whose read spacing cut it into parts that are no title ("그립 텀": OCR's spaces come from ink
+    gaps, and which sighting of a small title wins the vote decides them) is repaired as one word."""
+    tokens = title.split()
+    repaired = [_repair_token(t) for t in tokens]
+    joined = "".join(tokens)
+    if len(tokens) > 1 and _HANGUL_RUN.fullmatch(joined) and not all(_known_token(t) for t in repaired):
+        whole = _repair_token(joined)
+        if whole != joined and _known_token(whole):  # a title as printed keeps its spaces ("프로덕션 디자이너")
+            return whole
+    return " ".join(repaired)
+
+
+def _known_token(token: str) -> bool:
+    return token in _title_vocabulary() or _segments_into_roles(token)
 
 
 # what a roll prints after (or between) its credits that credits no one: copyright and presentation lines

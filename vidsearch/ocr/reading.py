@@ -105,9 +105,13 @@ def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: i
 def _vote(readings: Sequence[CropReading]) -> CropReading:
     """The text most of the looks agree on (spaces aside), its surest reading; with no agreement the surest
     reading. Tesseract's confidence is no guide between two one-letter-apart reads (안흥진 0.85 against 안홍진),
-    while the same misread seldom survives a change of binarisation and size."""
+    while the same misread seldom survives a change of binarisation and size. An empty read does not vote while a
+    look read something: Tesseract reads nothing at all off some clean crops at one size (a dev roll's 최종환, at
+    one moment of its passage) and the same crop smaller right, and two empty looks outvoted that read."""
     groups: dict[str, list[CropReading]] = {}
-    if any(not r.doubtful and r.line.text.strip() for r in readings):
+    if any(r.line.text.strip() for r in readings):
+        readings = [r for r in readings if r.line.text.strip()]
+    if any(not r.doubtful for r in readings):
         readings = [r for r in readings if not r.doubtful]
     for reading in readings:
         groups.setdefault(ballot_key(reading.line.text), []).append(reading)
