@@ -15,9 +15,19 @@ from vidsearch.credits.lexicon import repair_role
     ("VEX 슈퍼바이저2]", "VFX 슈퍼바이저"),  # stray marks after Hangul, an acronym one letter off
     ("그럽텀", "그립팀"),  # two vowels misread in a three-syllable title
     ("촬영강독", "촬영감독"),
+    ("촬영·주명", "촬영·조명"),  # one part of a composite title one letter off (fuzz 1301: four names lost)
+    ("조연출·펀집", "조연출·편집"),
+    ("음향·믹셍", "음향·믹싱"),
 ])
 def test_a_misread_title_is_repaired(read, printed):
     assert repair_role(read) == printed
+
+
+def test_a_composite_whose_other_part_is_no_title_is_left_alone():
+    """Only beside parts that are titles as printed is a two-syllable part a title: names set with a middle dot
+    ("김민수·이영희", "주명·조명희") and two odd parts stay as read."""
+    for text in ("김민수·이영희", "주명·조명희", "주명·편짐", "Hair/Makeup"):
+        assert repair_role(text) == text
 
 
 def test_titles_as_printed_are_left_alone():
