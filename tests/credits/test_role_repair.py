@@ -15,6 +15,7 @@ from vidsearch.credits.lexicon import repair_role
     ("VEX 슈퍼바이저2]", "VFX 슈퍼바이저"),  # stray marks after Hangul, an acronym one letter off
     ("그럽텀", "그립팀"),  # two vowels misread in a three-syllable title
     ("촬영강독", "촬영감독"),
+    ("편칩", "편집"),  # a two-syllable title the slash set as the role, one letter off (fuzz side 908: 4 names)
     ("촬영·주명", "촬영·조명"),  # one part of a composite title one letter off (fuzz 1301: four names lost)
     ("조연출·펀집", "조연출·편집"),
     ("음향·믹셍", "음향·믹싱"),

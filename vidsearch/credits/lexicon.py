@@ -307,7 +307,8 @@ def _repair_token(token: str) -> str:
         vocabulary = _title_vocabulary()
         if token in vocabulary or _segments_into_roles(token):
             return token
-        near = {w for w in vocabulary if _jamo_close(token, w)}
+        # two syllables: one letter off one title ("편칩" for 편집) — here the layout, not the word, made it a role
+        near = {w for w in vocabulary if _jamo_close(token, w) or len(token) == 2 and _one_jamo_apart(token, w)}
         return near.pop() if len(near) == 1 else token
     if token.isupper() and len(token) == 3 and token not in _SHORT_CODES:
         near = [c for c in _SHORT_CODES if edit_distance(token, c) == 1]
