@@ -159,9 +159,20 @@ def _rows(spec: CreditRollSpec, fonts: _Fonts) -> list[_Row]:
                 rows.append(_Row(pieces, " ".join(([role] if role else []) + list(chunk)), role, tuple(chunk),
                                  "pair" if role else "names", e, fonts.name_px))
         elif spec.layout is CreditLayout.SLASH:
-            names = " · ".join(entry.names)
-            rows.append(_Row([_Piece(f"{entry.role} / {names}", w / 2, "ms", False)],
-                             " ".join([entry.role, *entry.names]), entry.role, entry.names, "pair", e, fonts.name_px))
+            # one centred line "role / A · B · C"; names that do not fit the frame go on to centred lines below
+            # (drawn whole, a long row ran off both edges: "...Rental Technician" read "ney")
+            lines: list[list[str]] = []
+            for name in entry.names:
+                prefix = f"{entry.role} / " if len(lines) == 1 else ""
+                if lines and fonts.name.getlength(prefix + " · ".join([*lines[-1], name])) <= w * 0.92:
+                    lines[-1].append(name)
+                else:
+                    lines.append([name])
+            for c, chunk in enumerate(lines):
+                role = entry.role if c == 0 else None
+                text = (f"{entry.role} / " if c == 0 else "") + " · ".join(chunk)
+                rows.append(_Row([_Piece(text, w / 2, "ms", False)], " ".join(([role] if role else []) + chunk),
+                                 role, tuple(chunk), "pair" if role else "names", e, fonts.name_px))
         elif spec.layout is CreditLayout.COLUMNS:
             rows += _headings(spec, entry, e, w, fonts)
             rows += _connective(entry, e, w, fonts)

@@ -363,3 +363,14 @@ def test_one_line_boxed_with_and_without_its_leader_dots_is_read_once():
     assert boxed_twice(with_dots, without)
     assert not boxed_twice(piece("음악", 249, 330, 100, t=0.0), piece("음향", 249, 330, 100, t=9.0))
     assert not boxed_twice(piece("편곡", 252, 356, 100), piece("편곡   Adamson Waynesboro", 252, 1026, 100))
+
+
+def test_a_company_named_under_a_heading_is_its_name_not_a_second_title():
+    """"이김 프로덕션" under 제작투자 on a card of headings: the company pattern needs the space as printed, and the
+    heading test judged the text with its spaces taken out ("이김프로덕션" ends in a role word) — the company
+    became the title's second line and both were lost (fuzz-cards-1304)."""
+    pieces = [piece("조명", 594, 686, 159, h=40), piece("Valle Crucis", 552, 729, 217, h=26),
+              piece("제작투자", 563, 719, 306, h=40), piece("이김 프로덕션", 543, 739, 364, h=32),
+              piece("편집", 594, 686, 452, h=40), piece("Lange Stark", 550, 733, 510, h=28)]
+    assert pairs(parse_credit_lines(pieces, W)) == [("조명", ["Valle Crucis"]), ("제작투자", ["이김 프로덕션"]),
+                                                    ("편집", ["Lange Stark"])]

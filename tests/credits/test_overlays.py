@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from testkit.credits.spec import CreditFont
+from vidsearch.credits.pictures import _alike_throughout, _box_iou
 from vidsearch.credits.reader import SectionReader, _Observation, _same_picture
 from vidsearch.ocr.geometry import Box
 
@@ -79,3 +81,48 @@ def test_alike_titles_at_one_place_on_different_cards_are_credits_and_a_logo_on_
     SectionReader._mark_static(observations)
     static = {(o.t, o.box.y0) for o in observations if o.static}
     assert static == {(float(k), 20) for k in range(len(titles))}
+
+
+def test_a_title_whose_glyphs_are_found_in_another_only_one_way_is_no_logo():
+    """"편집" (card 0) and "편곡" (card 1) at one place: each third of 편집 is found in 편곡 (집's strokes inside
+    곡's), not each third of 편곡 in 편집. Checked one way only they were one logo and both roles were lost
+    (fuzz-cards-1303, names credited under no role)."""
+    font = ImageFont.truetype(str(CreditFont.MYEONGJO_BOLD.path), 30)
+
+    def card_piece(text: str, card: int, x0: int = 540, y0: int = 240) -> _Observation:
+        width = int(font.getlength(text)) + 16
+        image = Image.new("RGB", (width, 55), (0, 0, 0))
+        ImageDraw.Draw(image).text((width // 2, 27), text, font=font, fill=(255, 255, 255), anchor="mm")
+        picture = np.asarray(image)[:, :, ::-1].copy()
+        return _Observation(float(card), card, 0.0, Box(x0, y0, x0 + width, y0 + 55), picture, FRAME_H)
+
+    titled = [card_piece("편집", 0), card_piece("편곡", 1)]
+    assert _same_picture(titled[0].crop, titled[1].crop)  # what made them look like one logo
+    names = [card_piece("김인문", 0, x0=680), card_piece("Sammy Simpsonville", 1, x0=680),
+             card_piece("그뢰즈·칭골라", 0, x0=680, y0=320), card_piece("황윤미", 1, x0=680, y0=320)]
+    observations = titled + names
+    SectionReader._mark_static(observations)
+    assert not any(o.static for o in observations)
+
+
+def test_alike_titles_two_cards_apart_are_no_logo_when_the_card_between_does_not_show_it():
+    """"편집" (card 0) and "편곡" (card 2) at one place, a softened picture that passes every stroke check; card 1
+    sets a wider title over that place ("미술·소품" — it covers the place only in part, so it did not count as
+    the place holding other text). A logo shows on every card between: one that card 1 lacks is no logo
+    (fuzz-cards-1310: 소품 and 조명 lost, their names credited under no role)."""
+    font = ImageFont.truetype(str(CreditFont.GOTHIC.path), 30)
+
+    def card_piece(text: str, card: int, x0: int, y0: int = 240) -> _Observation:
+        width = int(font.getlength(text)) + 16
+        image = Image.new("RGB", (width, 55), (0, 0, 0))
+        ImageDraw.Draw(image).text((width // 2, 27), text, font=font, fill=(255, 255, 255), anchor="mm")
+        picture = cv2.GaussianBlur(np.asarray(image)[:, :, ::-1].copy(), (0, 0), 1.0)
+        return _Observation(float(card), card, 0.0, Box(x0, y0, x0 + width, y0 + 55), picture, FRAME_H)
+
+    first, wider, last = card_piece("편집", 0, 540), card_piece("미술·소품", 1, 496), card_piece("편곡", 2, 540)
+    assert _same_picture(first.crop, last.crop) and _alike_throughout(first, last)  # what made them one logo
+    assert _box_iou(first.box, wider.box) < 0.6
+    names = [card_piece(name, card, 680) for card, name in enumerate(["김인문", "황윤미", "Sammy Simpsonville"])]
+    observations = [first, wider, last, *names]
+    SectionReader._mark_static(observations)
+    assert not any(o.static for o in observations)

@@ -126,3 +126,22 @@ def test_a_dot_leader_row_of_long_names_wraps_instead_of_running_over_its_role()
     for row in rows:
         [piece] = [p for p in row.pieces if p.text == ", ".join(row.names)]
         assert piece.x - fonts.name.getlength(piece.text) >= role_end
+
+
+def test_a_slash_row_too_wide_for_the_frame_goes_on_to_a_second_line():
+    """"Video Rental Technician / Lucas County · 퀘스트 로이터 · Dresser Council Medway" in large type was drawn as
+    one centred line wider than the frame: its ends were off screen ("...ney /", "Tusk...") yet in the truth
+    (fuzz side 903, 908). The names that do not fit go on to a centred line below; a row that fits is one line."""
+    from testkit.credits import render
+
+    names = ("Lucas County", "퀘스트 로이터", "Dresser Council Medway", "Tuskegee Bardsdale")
+    spec = CreditRollSpec(entries=[CreditEntry(role="Video Rental Technician", names=names),
+                                   CreditEntry(role="편집", names=("김민수", "이영희"))],
+                          layout=CreditLayout.SLASH, text_size=0.055)
+    fonts = render._Fonts(spec)
+    rows = render._rows(spec, fonts)
+    assert [n for row in rows for n in row.names] == [*names, "김민수", "이영희"]  # every name drawn, in order
+    assert [row.role for row in rows] == ["Video Rental Technician"] + [None] * (len(rows) - 2) + ["편집"]
+    assert len(rows) >= 3 and rows[-1].pieces[0].text == "편집 / 김민수 · 이영희"
+    for row in rows:
+        assert fonts.name.getlength(row.pieces[0].text) <= spec.width  # on screen, end to end

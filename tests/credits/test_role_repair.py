@@ -19,9 +19,20 @@ from vidsearch.credits.lexicon import repair_role
     # dev film_no_gap's 그립팀 names paired with '그립 텀' at one sampling phase of four)
     ("그립 텀", "그립팀"),
     ("그럽 텀", "그립팀"),
+    ("편칩", "편집"),  # a two-syllable title the slash set as the role, one letter off (fuzz side 908: 4 names)
+    ("촬영·주명", "촬영·조명"),  # one part of a composite title one letter off (fuzz 1301: four names lost)
+    ("조연출·펀집", "조연출·편집"),
+    ("음향·믹셍", "음향·믹싱"),
 ])
 def test_a_misread_title_is_repaired(read, printed):
     assert repair_role(read) == printed
+
+
+def test_a_composite_whose_other_part_is_no_title_is_left_alone():
+    """Only beside parts that are titles as printed is a two-syllable part a title: names set with a middle dot
+    ("김민수·이영희", "주명·조명희") and two odd parts stay as read."""
+    for text in ("김민수·이영희", "주명·조명희", "주명·편짐", "Hair/Makeup"):
+        assert repair_role(text) == text
 
 
 def test_titles_as_printed_are_left_alone():

@@ -187,7 +187,7 @@ class StillText:
     (and enough of them to be text, not chance) that the current frame shows again are the card, still on screen.
     """
 
-    def __init__(self, depth: int = 3, min_found: float = 0.75, min_share: float = 0.002) -> None:
+    def __init__(self, depth: int = 3, min_found: float = 0.8, min_share: float = 0.002) -> None:
         self.depth = depth
         self.min_found = min_found
         self.min_share = min_share

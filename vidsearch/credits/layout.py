@@ -180,6 +180,8 @@ def _classify_single(text: str, height: float, typical_height: float, after_head
     if len(names) >= 2 and role_score(names[0]) >= 0.8 and role_score(" ".join(names[1:])) < 0.5:
         return "pair", names[0], names[1:]  # "연출   김민수": role and name set apart by a wide gap
     corrected = correct_korean_role(fields[0].replace(" ", "")) if _HANGUL_ONLY.fullmatch(fields[0]) else fields[0]
+    if corrected == fields[0].replace(" ", ""):
+        corrected = fields[0]  # nothing corrected: judged as printed ("이김 프로덕션" is a company, "이김프로덕션" a title)
     role, name = role_score(corrected), max((name_score(n) for n in names), default=0.0)
     if role >= 0.8 and (role > name or corrected != fields[0]):  # "백보정" is 색보정 misread, not a name
         return "heading", corrected, []

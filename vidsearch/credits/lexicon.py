@@ -307,7 +307,8 @@ def _repair_token(token: str) -> str:
         vocabulary = _title_vocabulary()
         if token in vocabulary or _segments_into_roles(token):
             return token
-        near = {w for w in vocabulary if _jamo_close(token, w)}
+        # two syllables: one letter off one title ("편칩" for 편집) — here the layout, not the word, made it a role
+        near = {w for w in vocabulary if _jamo_close(token, w) or len(token) == 2 and _one_jamo_apart(token, w)}
         return near.pop() if len(near) == 1 else token
     if token.isupper() and len(token) == 3 and token not in _SHORT_CODES:
         near = [c for c in _SHORT_CODES if edit_distance(token, c) == 1]
@@ -315,15 +316,37 @@ def _repair_token(token: str) -> str:
     return token
 
 
+_PART_SEPARATOR = re.compile(r"([·•・∙ㆍ/])")
+
+
+def _repair_composite(token: str) -> str:
+    """A composite title ("촬영·조명") read with one part off: the other parts are titles as printed, so the odd
+    one is a title too, and one letter off exactly one title of its length is that title ("촬영·주명" → "촬영·조명";
+    a two-syllable part alone is never edited — "주명" may be a name — but beside 촬영 it is no name)."""
+    parts = _PART_SEPARATOR.split(token)
+    words = parts[::2]
+    vocabulary = _title_vocabulary()
+    odd = [k for k, w in enumerate(words) if w not in vocabulary]
+    if len(words) < 2 or len(odd) != 1 or not _HANGUL_RUN.fullmatch(words[odd[0]]) or len(words[odd[0]]) < 2:
+        return token
+    word = words[odd[0]]
+    near = {w for w in vocabulary if _one_jamo_apart(word, w)}
+    if len(near) == 1:
+        parts[2 * odd[0]] = near.pop()
+    return "".join(parts)
+
+
 def repair_role(title: str) -> str:
     """A title the roll's layout already set as a role heading, with OCR's misreads undone where the reading is
     close to one title only: stray marks after Hangul ("VEX 슈퍼바이저2]" → "VFX 슈퍼바이저"), a three-letter
-    acronym one letter off a role acronym, and Hangul one letter off per syllable of a title the lexicon or the
-    role taxonomy knows ("그럽텀" → "그립팀"). Only for text the layout calls a role: a name is never edited.
+    acronym one letter off a role acronym, Hangul one letter off per syllable of a title the lexicon or the
+    role taxonomy knows ("그럽텀" → "그립팀"), and one part of a composite title one letter off a title ("촬영·주명"
+    → "촬영·조명"). Only for text the layout calls a role: a name is never edited.
     A Hangul title whose read spacing cut it into parts that are no title ("그립 텀": OCR's spaces come from ink
     gaps, and which sighting of a small title wins the vote decides them) is repaired as one word."""
     tokens = title.split()
-    repaired = [_repair_token(t) for t in tokens]
+    repaired = [_repair_composite(_repair_token(t)) if _PART_SEPARATOR.search(t) else _repair_token(t)
+                for t in tokens]
     joined = "".join(tokens)
     if len(tokens) > 1 and _HANGUL_RUN.fullmatch(joined) and not all(_known_token(t) for t in repaired):
         whole = _repair_token(joined)

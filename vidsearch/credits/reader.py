@@ -231,10 +231,13 @@ class SectionReader:
                        for t in times if t != obs.t for other in by_time[t])
 
         def replaced(a: _Observation, b: _Observation) -> bool:
-            """A detection between the two shows something else at that frame place: the place held other text
-            in between (a logo stays; "음악" on one card and "음향" two cards later are two credits)."""
-            return any(_box_iou(o.box, a.box) >= 0.6 and not _same_picture(a.crop, o.crop)
-                       for t in times if a.t < t < b.t for o in by_time[t])
+            """A detection between the two shows something else at that frame place, or does not show this picture
+            there: the place held other text, or none, in between (a logo stays; "음악" on one card and "음향" two
+            cards later are two credits — and so are "소품" and "조명" with a card between whose title, set wider,
+            covers the place only in part)."""
+            return any(any(_box_iou(o.box, a.box) >= 0.6 and not _same_picture(a.crop, o.crop) for o in by_time[t])
+                       or not any(_box_iou(o.box, a.box) >= 0.6 and _same_picture(a.crop, o.crop) for o in by_time[t])
+                       for t in times if a.t < t < b.t)
 
         candidates: list[tuple[_Observation, _Observation]] = []
         for i, earlier in enumerate(times):
