@@ -57,7 +57,7 @@ def segment_at(segments: Sequence[Segment], t: float) -> Segment | None:
 
 class CreditStage(Stage):
     name = "credits"
-    version = "7"  # 7: empty looks do not vote, repaired spaced and composite titles, logo and still-card fixes
+    version = "7"  # 7: empty looks do not vote; spaced and composite titles repaired; logo, still-card fixes
     requires = ("shots",)
     owns: ClassVar[frozenset[IndexName]] = frozenset({IndexName.CREDITS})
     # credit documents carry the programme's metadata
