@@ -284,7 +284,7 @@ def main() -> None:
     parser.add_argument("--lookalikes", action=argparse.BooleanOptionalAction, default=True,
                         help="cast one look-alike pair per video (dev only)")
     parser.add_argument("--split", choices=("dev", "heldout"), default="dev")
-    parser.add_argument("--out", default="", help="results file name under bench/results/")
+    parser.add_argument("--out", default="", help="results file: a bare name goes under bench/results/")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="faces-broadcast-"))
     settings = Settings(data_dir=work / "data", log_level="WARNING")
@@ -324,17 +324,18 @@ def main() -> None:
                      for _, key, w in columns))
     for row in results:
         print(" | ".join(f"{str(row[key]):>{w}}" for _, key, w in columns))
-    RESULTS.mkdir(parents=True, exist_ok=True)
     name = args.out or ("faces_broadcast.json" if args.split == "dev" else "faces_broadcast_heldout.json")
-    (RESULTS / name).write_text(json.dumps({"split": args.split, "videos": args.videos, "cast": args.cast,
-                                            "roster": args.roster, "capture": args.capture,
-                                            "capture_resolution": args.capture_resolution,
-                                            "lookalikes": args.lookalikes, "pose": args.pose,
-                                            "min_photos": args.min_photos, "fold": args.fold,
-                                            "thresholds": args.thresholds, "seed": args.seed,
-                                            "people": sorted(people),
-                                            "duration_s": args.duration, "targets": TARGETS,
-                                            "conditions": results}, indent=2))
+    out = Path(name) if "/" in name else RESULTS / name  # a bare name goes under bench/results/, a path as given
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"split": args.split, "videos": args.videos, "cast": args.cast,
+                               "roster": args.roster, "capture": args.capture,
+                               "capture_resolution": args.capture_resolution,
+                               "lookalikes": args.lookalikes, "pose": args.pose,
+                               "min_photos": args.min_photos, "fold": args.fold,
+                               "thresholds": args.thresholds, "seed": args.seed,
+                               "people": sorted(people),
+                               "duration_s": args.duration, "targets": TARGETS,
+                               "conditions": results}, indent=2))
 
 
 if __name__ == "__main__":
