@@ -301,14 +301,17 @@ def _jamo_close(read: str, title: str) -> bool:
     return len(read) == 3 and len(differing) == 2 and read[0] == title[0] and all(x[1] != y[1] for x, y in differing)
 
 
-def _repair_token(token: str) -> str:
+def _repair_token(token: str, alone: bool = True) -> str:
+    """One word of a title. ``alone``: the word is the whole title, so a two-syllable word one letter off one
+    title is that title ("편칩" for 편집 — here the layout, not the word, made it a role). Never a word of a longer
+    title: "촬영 기사" printed with its space would become 촬영 기자 (기사 is a rank, one letter from 기자)."""
     token = _TRAILING_JUNK.sub("", token)  # "슈퍼바이저2]": a stray mark read after the title
     if _HANGUL_RUN.fullmatch(token):
         vocabulary = _title_vocabulary()
         if token in vocabulary or _segments_into_roles(token):
             return token
-        # two syllables: one letter off one title ("편칩" for 편집) — here the layout, not the word, made it a role
-        near = {w for w in vocabulary if _jamo_close(token, w) or len(token) == 2 and _one_jamo_apart(token, w)}
+        near = {w for w in vocabulary
+                if _jamo_close(token, w) or alone and len(token) == 2 and _one_jamo_apart(token, w)}
         return near.pop() if len(near) == 1 else token
     if token.isupper() and len(token) == 3 and token not in _SHORT_CODES:
         near = [c for c in _SHORT_CODES if edit_distance(token, c) == 1]
@@ -345,7 +348,8 @@ def repair_role(title: str) -> str:
     A Hangul title whose read spacing cut it into parts that are no title ("그립 텀": OCR's spaces come from ink
     gaps, and which sighting of a small title wins the vote decides them) is repaired as one word."""
     tokens = title.split()
-    repaired = [_repair_composite(_repair_token(t)) if _PART_SEPARATOR.search(t) else _repair_token(t)
+    alone = len(tokens) == 1
+    repaired = [_repair_composite(_repair_token(t, alone)) if _PART_SEPARATOR.search(t) else _repair_token(t, alone)
                 for t in tokens]
     joined = "".join(tokens)
     if len(tokens) > 1 and _HANGUL_RUN.fullmatch(joined) and not all(_known_token(t) for t in repaired):
@@ -356,7 +360,8 @@ def repair_role(title: str) -> str:
 
 
 def _known_token(token: str) -> bool:
-    return token in _title_vocabulary() or _segments_into_roles(token)
+    """A word a printed title is made of: a title, job words, or a rank ("기사", "실장" in "각본 기사")."""
+    return token in _title_vocabulary() or _segments_into_roles(token) or token in _RANKS
 
 
 # what a roll prints after (or between) its credits that credits no one: copyright and presentation lines
