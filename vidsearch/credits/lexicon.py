@@ -319,7 +319,7 @@ def _repair_token(token: str, alone: bool = True) -> str:
     return token
 
 
-_PART_SEPARATOR = re.compile(r"([·•・∙ㆍ/])")
+_PART_SEPARATOR = re.compile(f"({_COMPOSITE.pattern})")  # split keeps the separators
 
 
 def _repair_composite(token: str) -> str:
@@ -349,8 +349,7 @@ def repair_role(title: str) -> str:
     gaps, and which sighting of a small title wins the vote decides them) is repaired as one word."""
     tokens = title.split()
     alone = len(tokens) == 1
-    repaired = [_repair_composite(_repair_token(t, alone)) if _PART_SEPARATOR.search(t) else _repair_token(t, alone)
-                for t in tokens]
+    repaired = [_repair_composite(_repair_token(t, alone)) for t in tokens]  # a word of one part stays as it is
     joined = "".join(tokens)
     if len(tokens) > 1 and _HANGUL_RUN.fullmatch(joined) and not all(_known_token(t) for t in repaired):
         whole = _repair_token(joined)
