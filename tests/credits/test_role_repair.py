@@ -96,6 +96,13 @@ def test_a_misread_title_with_evidence_is_repaired(read, confidence, readings, p
     assert first_role(read, confidence, readings) == printed
 
 
+def test_a_latin_acronym_read_surely_one_letter_off_a_role_acronym_is_still_repaired():
+    """dev film_no_gap_columns: every sighting read VFX surely as 'VEX' (no title is 'VEX'): the Latin fix stays
+    (pairs 1.000 → 0.950 when the evidence rule held it back)."""
+    assert first_role("VEX 슈퍼바이저", 0.93, ("VEX 슈퍼바이저",) * 3) == "VFX 슈퍼바이저"
+    assert first_role("작사", 0.93, ("작사",) * 3) == "작사"  # beside it, a Hangul title read surely stays
+
+
 def test_sightings_that_disagree_elsewhere_are_no_evidence_for_a_rewrite():
     """One garbled sighting of a sure 무술슈퍼바이저 (real Tesseract, bench/credits_role_repair.py --ocr) reads no
     letter nearer 미술슈퍼바이저: the vocabulary lacking the title is no reason to rewrite it."""

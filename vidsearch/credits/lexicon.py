@@ -199,11 +199,12 @@ def correct_english_role(text: str) -> str:
     return _LATIN_WORD.sub(fix, text)
 
 
-def clean_role(text: str, correct: bool = True) -> str:
+def clean_role(text: str, correct_korean: bool = True) -> str:
     """A role as printed, without decoration, and with OCR's stray spaces inside Korean compounds removed
-    ("촬 영 감독" → "촬영감독") when the joined word is made of role words. ``correct``: words one letter off a
-    role word are made that word (``correct_korean_role``, ``correct_english_role``); off where the read is sure
-    (``TitleEvidence``): a title read surely is the title printed."""
+    ("촬 영 감독" → "촬영감독") when the joined word is made of role words; Latin words one letter off a role
+    word made that word (``correct_english_role``). ``correct_korean``: Hangul words one letter off a role word
+    too (``correct_korean_role``) — off where the read is sure (``TitleEvidence``): a real roll prints Hangul
+    titles one letter from another (작사/작가), a title read surely is the title printed."""
     # a middle dot between two Korean jobs ("조연출·편집") is often read as a hyphen or colon
     tokens = _HANGUL_DOT.sub("·", strip_decoration(normalise(text))).split()
     out: list[str] = []
@@ -216,9 +217,7 @@ def clean_role(text: str, correct: bool = True) -> str:
     # "촬 영감독": the first fragment alone is not a role word, so try joining the whole Hangul run
     if len(out) > 1 and all(_HANGUL_RUN.fullmatch(t) for t in out) and _segments_into_roles("".join(out)):
         return "".join(out)
-    if not correct:
-        return " ".join(out)
-    return correct_english_role(" ".join(correct_korean_role(t) for t in out))
+    return correct_english_role(" ".join(correct_korean_role(t) if correct_korean else t for t in out))
 
 
 # words that make a credited name a company or group, not a person (a cue for the credit's kind, never an edit)
@@ -387,13 +386,16 @@ def repair_role(title: str, evidence: TitleEvidence | None = None) -> str:
     → "촬영·조명"). Only for text the layout calls a role: a name is never edited.
     A Hangul title whose read spacing cut it into parts that are no title ("그립 텀": OCR's spaces come from ink
     gaps, and which sighting of a small title wins the vote decides them) is repaired as one word.
-    Only a rewrite the recogniser's ``evidence`` supports is made (none given: every one): a real roll prints
-    titles no vocabulary lists, one letter from one it does (각본가/극본가, 기술팀/미술팀), and a title read surely
-    with no look or sighting nearer another title is the title printed, whatever the vocabulary holds."""
+    A Hangul word is rewritten only where the recogniser's ``evidence`` supports it (none given: always): a real
+    roll prints titles no vocabulary lists, one letter from one it does (각본가/극본가, 기술팀/미술팀), and a title
+    read surely with no look or sighting nearer another title is the title printed, whatever the vocabulary
+    holds."""
     repaired = _repair_title(title)
     if evidence is None or repaired == title or evidence.supports(title, repaired):
         return repaired
-    return " ".join(_TRAILING_JUNK.sub("", t) for t in title.split())  # stray marks go, read sure or not
+    # read surely: its Hangul words stay as printed; stray marks still go, and a Latin acronym one letter off a
+    # role acronym is still that acronym (Tesseract reads VFX 'VEX' surely on every sighting; no title is 'VEX')
+    return " ".join(_TRAILING_JUNK.sub("", t) if _HANGUL_RUN.search(t) else _repair_token(t) for t in title.split())
 
 
 def _repair_title(title: str) -> str:
