@@ -116,7 +116,7 @@ def measure_reads(rows: list[dict], thresholds: tuple[float, ...] = ()) -> dict:
         if evidence_type is None:
             return lexicon.repair_role(lexicon.clean_role(text))
         said = evidence_type(row["confidence"], (tuple(row["readings"]),) if row["readings"] else ())
-        printed, corrected = lexicon.clean_role(text, correct_korean=False), lexicon.clean_role(text)
+        printed, corrected = lexicon.clean_role(text, correct=False), lexicon.clean_role(text)
         return lexicon.repair_role(corrected if said.supports(printed, corrected) else printed, said)
 
     def compact(text: str) -> str:

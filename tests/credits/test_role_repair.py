@@ -103,6 +103,14 @@ def test_a_latin_acronym_read_surely_one_letter_off_a_role_acronym_is_still_repa
     assert first_role("작사", 0.93, ("작사",) * 3) == "작사"  # beside it, a Hangul title read surely stays
 
 
+def test_an_english_title_read_surely_is_not_corrected_into_a_neighbouring_role_word():
+    """Fuzz heading 1600-1611: 'News Reader' and '3D Modeler', printed so and read right, became 'News Render' and
+    '3D Modeller' (one letter from a role word the lexicon lists), taking their names with them."""
+    assert first_role("News Reader", 0.93, ("News Reader",) * 3) == "News Reader"
+    assert first_role("3D Modeler", 0.93, ("3D Modeler",) * 3) == "3D Modeler"
+    assert first_role("Rigging Gatfer", 0.62) == "Rigging Gaffer"  # read unsure: the misread is repaired
+
+
 def test_sightings_that_disagree_elsewhere_are_no_evidence_for_a_rewrite():
     """One garbled sighting of a sure 무술슈퍼바이저 (real Tesseract, bench/credits_role_repair.py --ocr) reads no
     letter nearer 미술슈퍼바이저: the vocabulary lacking the title is no reason to rewrite it."""

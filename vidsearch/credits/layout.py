@@ -301,7 +301,7 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
     def heads(text: str, source: Sequence[ReadLine]) -> str:
         """``text`` (a title as read) becomes the role, read from ``source``: corrected toward a role word only
         where the recogniser was in doubt (``lexicon.TitleEvidence``)."""
-        said, printed = _evidence(source, text), clean_role(text, correct_korean=False)
+        said, printed = _evidence(source, text), clean_role(text, correct=False)
         corrected = clean_role(text)
         title = corrected if said.supports(printed, corrected) else printed
         evidence[title] = said

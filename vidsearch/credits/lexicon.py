@@ -199,12 +199,12 @@ def correct_english_role(text: str) -> str:
     return _LATIN_WORD.sub(fix, text)
 
 
-def clean_role(text: str, correct_korean: bool = True) -> str:
+def clean_role(text: str, correct: bool = True) -> str:
     """A role as printed, without decoration, and with OCR's stray spaces inside Korean compounds removed
-    ("촬 영 감독" → "촬영감독") when the joined word is made of role words; Latin words one letter off a role
-    word made that word (``correct_english_role``). ``correct_korean``: Hangul words one letter off a role word
-    too (``correct_korean_role``) — off where the read is sure (``TitleEvidence``): a real roll prints Hangul
-    titles one letter from another (작사/작가), a title read surely is the title printed."""
+    ("촬 영 감독" → "촬영감독") when the joined word is made of role words. ``correct``: words one letter off a
+    role word made that word (``correct_korean_role``, ``correct_english_role``) — off where the read is sure
+    (``TitleEvidence``): real rolls print titles one letter from another (작사/작가, News Reader/Render,
+    Modeler/Modeller), and a title read surely is the title printed."""
     # a middle dot between two Korean jobs ("조연출·편집") is often read as a hyphen or colon
     tokens = _HANGUL_DOT.sub("·", strip_decoration(normalise(text))).split()
     out: list[str] = []
@@ -217,7 +217,9 @@ def clean_role(text: str, correct_korean: bool = True) -> str:
     # "촬 영감독": the first fragment alone is not a role word, so try joining the whole Hangul run
     if len(out) > 1 and all(_HANGUL_RUN.fullmatch(t) for t in out) and _segments_into_roles("".join(out)):
         return "".join(out)
-    return correct_english_role(" ".join(correct_korean_role(t) if correct_korean else t for t in out))
+    if not correct:
+        return " ".join(out)
+    return correct_english_role(" ".join(correct_korean_role(t) for t in out))
 
 
 # words that make a credited name a company or group, not a person (a cue for the credit's kind, never an edit)
