@@ -314,7 +314,8 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
         if names:
             # the layout set ``under`` as the role: undo a misread of it ("그럽텀" for 그립팀), never of a name
             title = repair_role(under or "", evidence.get(under or ""))
-            out.append(CreditLine(title, names, row.best_s(named), row.confidence, row.last_s, row.text, row.first_s))
+            out.append(CreditLine(title, names, row.best_s(named), row.confidence, row.last_s, row.text,
+                                  row.first_s))
 
     def settle(heading: bool) -> None:
         """The small-type row above turned out a heading (names follow) or names (anything else follows)."""

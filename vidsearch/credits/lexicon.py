@@ -356,7 +356,8 @@ def _nearest(reading: str, target: str) -> int:
     n = len(target)
     if len(reading) <= n + 1:
         return edit_distance(reading, target)
-    return min(edit_distance(reading[i:i + m], target) for m in (n - 1, n, n + 1) for i in range(len(reading) - m + 1))
+    return min(edit_distance(reading[i:i + m], target)
+               for m in (n - 1, n, n + 1) for i in range(len(reading) - m + 1))
 
 
 @dataclass(frozen=True)
@@ -377,7 +378,8 @@ class TitleEvidence:
         if not target or read == repaired:
             return False
         distance = edit_distance(ballot_key(read), target)
-        return any(_nearest(ballot_key(t), target) < distance for texts in self.readings for t in texts if t.strip())
+        return any(_nearest(ballot_key(t), target) < distance
+                   for texts in self.readings for t in texts if t.strip())
 
 
 def repair_role(title: str, evidence: TitleEvidence | None = None) -> str:
@@ -397,7 +399,8 @@ def repair_role(title: str, evidence: TitleEvidence | None = None) -> str:
         return repaired
     # read surely: its Hangul words stay as printed; stray marks still go, and a Latin acronym one letter off a
     # role acronym is still that acronym (Tesseract reads VFX 'VEX' surely on every sighting; no title is 'VEX')
-    return " ".join(_TRAILING_JUNK.sub("", t) if _HANGUL_RUN.search(t) else _repair_token(t) for t in title.split())
+    return " ".join(_TRAILING_JUNK.sub("", t) if _HANGUL_RUN.search(t) else _repair_token(t)
+                    for t in title.split())
 
 
 def _repair_title(title: str) -> str:
