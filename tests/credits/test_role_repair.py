@@ -8,7 +8,11 @@ import pytest
 
 from bench.credits_rolls import cases
 from testkit.credits.sample import FILM_CREW_ROLES, KOREAN_CREW_ROLES
-from vidsearch.credits.lexicon import repair_role
+from vidsearch.credits.layout import parse_credit_lines
+from vidsearch.credits.lexicon import TitleEvidence, repair_role
+from vidsearch.credits.reader import ReadLine
+from vidsearch.ocr.engine import OcrWord
+from vidsearch.ocr.geometry import Box
 
 
 @pytest.mark.parametrize(("read", "printed"), [
@@ -57,3 +61,63 @@ def test_dev_rolls_with_misread_titles_pair_every_name(kind, pairs_read):
     case = next(c for c in cases("dev") if c.kind == kind)
     score = pairs_read(case.name, case.spec, case.filler)
     assert score.correct_pairs == score.true_pairs, score.errors
+
+
+# real titles the vocabulary lacks or that the layout lexicon did not know, one letter from a title it knows: the
+# repair made 연출보 연출부, 운전 안전, and the layout's own correction made a lyricist (작사, 작사가) and a composer
+# (작곡가) writers (작가) — read surely, alike on every sighting, all their names credited to another role
+UNLISTED_OR_NEAR = ("연출보", "운전", "작사", "작사가", "작곡가")
+
+
+def first_role(title: str, confidence: float, readings: tuple[str, ...] = ()) -> str:
+    """The role a slash row "TITLE / 김민수" (the separator, not the words, makes TITLE the role) is laid out
+    under, the title's word read with ``confidence`` and the line's looks and sightings read as ``readings``."""
+    words = (OcrWord(title, 0, 100, confidence), OcrWord("/", 110, 120, 0.95), OcrWord("김민수", 130, 230, 0.95))
+    row = ReadLine(f"{title} / 김민수", min(confidence, 0.95), words, Box(500, 84, 780, 116), 0, 100, 0.0, 5.0, 2.0,
+                   readings=tuple(f"{r} / 김민수" for r in readings))
+    return parse_credit_lines([row], 1280)[0].role_text
+
+
+@pytest.mark.parametrize("title", UNLISTED_OR_NEAR)
+def test_a_title_read_surely_and_alike_on_every_sighting_is_the_title_printed(title):
+    """No evidence of a misread, no rewrite: the heading and the credit keep the title as read."""
+    sure = TitleEvidence(0.93, ((title, title, title),))
+    assert repair_role(title, sure) == title
+    assert first_role(title, 0.93, (title, title, title)) == title
+
+
+@pytest.mark.parametrize(("read", "confidence", "readings", "printed"), [
+    ("그럽텀", 0.93, ("그럽텀", "그립 텀", "그럽 텀"), "그립팀"),  # sure, but another sighting read 그립: nearer 그립팀
+    ("편칩", 0.62, ("편칩",), "편집"),  # read once, unsure
+    ("촬영·주명", 0.70, (), "촬영·조명"),
+    ("굴연", 0.70, (), "출연"),  # the layout's own correction of an unsure heading
+])
+def test_a_misread_title_with_evidence_is_repaired(read, confidence, readings, printed):
+    assert first_role(read, confidence, readings) == printed
+
+
+def test_a_latin_acronym_read_surely_one_letter_off_a_role_acronym_is_still_repaired():
+    """dev film_no_gap_columns: every sighting read VFX surely as 'VEX' (no title is 'VEX'): the Latin fix stays
+    (pairs 1.000 → 0.950 when the evidence rule held it back)."""
+    assert first_role("VEX 슈퍼바이저", 0.93, ("VEX 슈퍼바이저",) * 3) == "VFX 슈퍼바이저"
+    assert first_role("작사", 0.93, ("작사",) * 3) == "작사"  # beside it, a Hangul title read surely stays
+
+
+def test_an_english_title_read_surely_is_not_corrected_into_a_neighbouring_role_word():
+    """Fuzz heading 1600-1611: 'News Reader' and '3D Modeler', printed so and read right, became 'News Render' and
+    '3D Modeller' (one letter from a role word the lexicon lists), taking their names with them."""
+    assert first_role("News Reader", 0.93, ("News Reader",) * 3) == "News Reader"
+    assert first_role("3D Modeler", 0.93, ("3D Modeler",) * 3) == "3D Modeler"
+    assert first_role("Rigging Gatfer", 0.62) == "Rigging Gaffer"  # read unsure: the misread is repaired
+
+
+def test_sightings_that_disagree_elsewhere_are_no_evidence_for_a_rewrite():
+    """One garbled sighting of a sure 무술슈퍼바이저 (real Tesseract, bench/credits_role_repair.py --ocr) reads no
+    letter nearer 미술슈퍼바이저: the vocabulary lacking the title is no reason to rewrite it."""
+    from vidsearch.credits import lexicon
+
+    title = "촬영·무술슈퍼바이저"
+    said = TitleEvidence(lexicon.SURE_TITLE + 0.05, ((title, "함영·우술슈피바이저", title),))
+    assert not said.supports(title, "촬영·미술슈퍼바이저")
+    assert said.supports("촬영·무술슈퍼바이저", "촬영·무술슈퍼바이저") is False  # nothing to rewrite
+    assert TitleEvidence(lexicon.SURE_TITLE - 0.01).supports(title, "촬영·미술슈퍼바이저")  # read unsure

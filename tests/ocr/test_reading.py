@@ -114,3 +114,14 @@ def test_empty_looks_do_not_outvote_the_look_that_read_the_line():
     kept = _vote([reading("", 0.0), reading("", 0.0, 1), reading("최종환", 0.84, 1)])
     assert kept.line.text == "최종환"
     assert _vote([reading("", 0.0), reading("", 0.0, 1)]).line.text == ""
+
+
+def test_every_look_and_sighting_read_is_kept_on_the_winner(tesseract):
+    """The role-title repair asks whether a line's looks and sightings agreed (``OcrLine.readings``): with real
+    Tesseract, three sightings of one line give the winner three readings, a line read once none beyond itself."""
+    from vidsearch.ocr.reading import read_sightings
+
+    crop = draw_line("촬영감독", font_px=32)
+    [(many, _), (once, _)] = read_sightings(tesseract, [[crop, crop, crop], [crop]], 40, second_look_below=0.0)
+    assert many.readings == ("촬영감독",) * 3
+    assert once.readings == ("촬영감독",)

@@ -18,6 +18,7 @@ import numpy as np
 
 from vidsearch.credits.cleanup import clean_text, split_fields, split_names
 from vidsearch.credits.lexicon import (
+    TitleEvidence,
     clean_role,
     correct_korean_role,
     is_boilerplate,
@@ -30,6 +31,7 @@ from vidsearch.credits.lexicon import (
 )
 from vidsearch.credits.leaders import leader_pair, outer_pair
 from vidsearch.credits.reader import ReadLine
+from vidsearch.ocr.reading import ballot_key
 from vidsearch.credits.structure import (
     block_openers,
     column_edges,
@@ -256,6 +258,16 @@ def _wrapped_title(rows: Sequence[_Row], opens: Sequence[bool], i: int, kind: st
                                              and name_score(row.text) < 0.7)
 
 
+def _evidence(pieces: Sequence[ReadLine], title: str) -> TitleEvidence:
+    """What the recogniser said of the pieces ``title`` was read from (``lexicon.repair_role`` asks it): the
+    confidence of the words of the title (a piece may hold names too), and every reading of the pieces."""
+    key = ballot_key(title)
+    words = [w for p in pieces for w in p.words]
+    confidences = [w.confidence for w in words if ballot_key(w.text) and ballot_key(w.text) in key] \
+        or [w.confidence for w in words] or [p.confidence for p in pieces]
+    return TitleEvidence(min(confidences, default=0.0), tuple(p.readings for p in pieces))
+
+
 def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[CreditLine]:
     """One CreditLine per row that carries names, each with its own time: rows under one role share the role,
     never the moment. Names on a roll that states no role get the role "". A row in smaller type than the rest
@@ -284,6 +296,16 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
     heading_pieces: Sequence[ReadLine] = ()  # the last heading's pieces, and whether its title went on a 2nd line
     wrapped = False
     pending: tuple[_Row, str, list[str], str | None] | None = None  # a small-type row: (row, text, names, role)
+    evidence: dict[str, TitleEvidence] = {}  # each role as laid out: what the recogniser said of its pieces
+
+    def heads(text: str, source: Sequence[ReadLine]) -> str:
+        """``text`` (a title as read) becomes the role, read from ``source``: corrected toward a role word only
+        where the recogniser was in doubt (``lexicon.TitleEvidence``)."""
+        said, printed = _evidence(source, text), clean_role(text, correct=False)
+        corrected = clean_role(text)
+        title = corrected if said.supports(printed, corrected) else printed
+        evidence[title] = said
+        return title
 
     def emit(names: list[str], row: _Row, named: Sequence[ReadLine], under: str | None) -> None:
         names = [n for n in names if n and not is_connective(n)]  # "in association with" credits no one
@@ -291,7 +313,8 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
             return  # no role vouches for it: text not shaped like names (misread script, stray marks) is not a credit
         if names:
             # the layout set ``under`` as the role: undo a misread of it ("그럽텀" for 그립팀), never of a name
-            out.append(CreditLine(repair_role(under or ""), names, row.best_s(named), row.confidence, row.last_s, row.text,
+            title = repair_role(under or "", evidence.get(under or ""))
+            out.append(CreditLine(title, names, row.best_s(named), row.confidence, row.last_s, row.text,
                                   row.first_s))
 
     def settle(heading: bool) -> None:
@@ -300,7 +323,7 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
         if pending is not None:
             small, text, names, under = pending
             if heading:
-                role = clean_role(text)
+                role = heads(text, small.pieces)
             else:
                 emit(names, small, small.pieces, under)
         pending = None
@@ -328,7 +351,7 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
             leader = outer_pair(row.pieces)
         if leader is not None:
             settle(False)
-            role, previous = clean_role(leader[0]), "pair"
+            role, previous = heads(leader[0], row.pieces), "pair"
             heading_pieces, wrapped = (), False
             emit(leader[1], row, row.pieces, role)
             continue
@@ -344,17 +367,20 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
         if gutter is not None and len(left) + len(right) == len(row.pieces) and (left or right):
             settle(not left)
             if left:
-                role = clean_role(" ".join(p.text for p in left))
+                role = heads(" ".join(p.text for p in left), left)
             previous = "pair"
             emit([n for p in right for n in split_names(p.text)], row, right, role)
             continue
         kind, text_role, names = _classify_single(row.text, row.height, typical[_is_latin(row)],
                                                   previous == "heading")
+        # a heading's title as read, not as corrected to judge it (the correction waits for the evidence)
+        printed = split_fields(row.text)[0] if kind == "heading" else text_role
         if headings[i] and (kind in ("names", "small") or kind == "pair" and len(row.pieces) == 1
                             and len(split_fields(row.text)) == 1):
             # opens a block set under a heading: its title, known or not; a title read with a stray mark inside
             # ("Colour· Timer·") is one line of the heading's type, not a role and a name set a gap apart
             kind, text_role = "heading", " ".join(split_names(row.text)) if kind == "pair" else row.text
+            printed = text_role
         elif kind == "small" and not small_heads:
             kind = "names"
         settle(kind == "names")
@@ -364,9 +390,10 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
         elif previous == "heading" and role and not wrapped \
                 and _wrapped_title(rows, opens, i, kind, role, typical[_is_latin(row)], heading_pieces, frame_width):
             kind, wrapped = "heading", True  # a title is set over two lines at most: a third is its names
-            role = clean_role(f"{role} {row.text}")  # a title set over two lines in one block: one role
+            # a title set over two lines in one block: one role
+            role = heads(f"{role} {row.text}", [*heading_pieces, *row.pieces])
         elif kind in ("pair", "heading"):
-            role = clean_role(text_role or "")
+            role = heads(printed or "", row.pieces)
             heading_pieces, wrapped = row.pieces, False
         elif kind == "names" and gutter is not None and any(p.box.x0 < gutter < p.box.x1 for p in row.pieces):
             role = None  # names set across the gutter are centred, under no role: never a name column's row

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from vidsearch.credits.cleanup import edit_distance, normalise, strip_decoration
+from vidsearch.ocr.reading import ballot_key
 
 # Korean broadcast job-title stems (longest first so "조연출" is found before "연출")
 KOREAN_ROLE_WORDS = sorted({
@@ -197,9 +199,12 @@ def correct_english_role(text: str) -> str:
     return _LATIN_WORD.sub(fix, text)
 
 
-def clean_role(text: str) -> str:
+def clean_role(text: str, correct: bool = True) -> str:
     """A role as printed, without decoration, and with OCR's stray spaces inside Korean compounds removed
-    ("촬 영 감독" → "촬영감독") when the joined word is made of role words."""
+    ("촬 영 감독" → "촬영감독") when the joined word is made of role words. ``correct``: words one letter off a
+    role word made that word (``correct_korean_role``, ``correct_english_role``) — off where the read is sure
+    (``TitleEvidence``): real rolls print titles one letter from another (작사/작가, News Reader/Render,
+    Modeler/Modeller), and a title read surely is the title printed."""
     # a middle dot between two Korean jobs ("조연출·편집") is often read as a hyphen or colon
     tokens = _HANGUL_DOT.sub("·", strip_decoration(normalise(text))).split()
     out: list[str] = []
@@ -212,6 +217,8 @@ def clean_role(text: str) -> str:
     # "촬 영감독": the first fragment alone is not a role word, so try joining the whole Hangul run
     if len(out) > 1 and all(_HANGUL_RUN.fullmatch(t) for t in out) and _segments_into_roles("".join(out)):
         return "".join(out)
+    if not correct:
+        return " ".join(out)
     return correct_english_role(" ".join(correct_korean_role(t) for t in out))
 
 
@@ -339,14 +346,64 @@ def _repair_composite(token: str) -> str:
     return "".join(parts)
 
 
-def repair_role(title: str) -> str:
+# a title read surer than this (its least sure word) is repaired only where another look or sighting of it read
+# letters of the repair: chosen on rendered titles read by real Tesseract (``bench/credits_role_repair.py --ocr``)
+SURE_TITLE = 0.85
+
+
+def _nearest(reading: str, target: str) -> int:
+    """Edit distance from ``target`` to the closest stretch of ``reading`` (a line may hold more than the title)."""
+    n = len(target)
+    if len(reading) <= n + 1:
+        return edit_distance(reading, target)
+    return min(edit_distance(reading[i:i + m], target)
+               for m in (n - 1, n, n + 1) for i in range(len(reading) - m + 1))
+
+
+@dataclass(frozen=True)
+class TitleEvidence:
+    """What the recogniser said of the line(s) a title was read from: the least confidence of the title's words,
+    and every text each line was read as (its looks and sightings; empty when it was read once)."""
+
+    confidence: float
+    readings: tuple[tuple[str, ...], ...] = ()
+
+    def supports(self, read: str, repaired: str) -> bool:
+        """Rewriting the title read as ``read`` into ``repaired`` has evidence: a word of it was read unsure, or a
+        look or sighting read it nearer ``repaired`` than the winning read ('그립 텀' beside a winning '그럽텀' for
+        그립팀). Sightings that disagree elsewhere prove nothing (one garbled sighting of a sure 무술 is no 미술)."""
+        if self.confidence < SURE_TITLE:
+            return True
+        target = ballot_key(repaired)
+        if not target or read == repaired:
+            return False
+        distance = edit_distance(ballot_key(read), target)
+        return any(_nearest(ballot_key(t), target) < distance
+                   for texts in self.readings for t in texts if t.strip())
+
+
+def repair_role(title: str, evidence: TitleEvidence | None = None) -> str:
     """A title the roll's layout already set as a role heading, with OCR's misreads undone where the reading is
     close to one title only: stray marks after Hangul ("VEX 슈퍼바이저2]" → "VFX 슈퍼바이저"), a three-letter
     acronym one letter off a role acronym, Hangul one letter off per syllable of a title the lexicon or the
     role taxonomy knows ("그럽텀" → "그립팀"), and one part of a composite title one letter off a title ("촬영·주명"
     → "촬영·조명"). Only for text the layout calls a role: a name is never edited.
     A Hangul title whose read spacing cut it into parts that are no title ("그립 텀": OCR's spaces come from ink
-    gaps, and which sighting of a small title wins the vote decides them) is repaired as one word."""
+    gaps, and which sighting of a small title wins the vote decides them) is repaired as one word.
+    A Hangul word is rewritten only where the recogniser's ``evidence`` supports it (none given: always): a real
+    roll prints titles no vocabulary lists, one letter from one it does (각본가/극본가, 기술팀/미술팀), and a title
+    read surely with no look or sighting nearer another title is the title printed, whatever the vocabulary
+    holds."""
+    repaired = _repair_title(title)
+    if evidence is None or repaired == title or evidence.supports(title, repaired):
+        return repaired
+    # read surely: its Hangul words stay as printed; stray marks still go, and a Latin acronym one letter off a
+    # role acronym is still that acronym (Tesseract reads VFX 'VEX' surely on every sighting; no title is 'VEX')
+    return " ".join(_TRAILING_JUNK.sub("", t) if _HANGUL_RUN.search(t) else _repair_token(t)
+                    for t in title.split())
+
+
+def _repair_title(title: str) -> str:
     tokens = title.split()
     alone = len(tokens) == 1
     repaired = [_repair_composite(_repair_token(t, alone)) for t in tokens]  # a word of one part stays as it is

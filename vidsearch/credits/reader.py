@@ -101,6 +101,7 @@ class ReadLine:
     overlay: bool = False  # stayed put while the roll moved: a logo or caption, not a credit
     readable: bool = True  # False: the text read cannot be trusted (low confidence, not Hangul/Latin)
     leader: str = ""  # where a dot leader stood in the piece (``leader_place``): it is erased before reading
+    readings: tuple[str, ...] = ()  # every text its looks and sightings were read as (``OcrLine.readings``)
 
     @property
     def height(self) -> int:
@@ -370,7 +371,8 @@ class SectionReader:
         for line, obs in results:
             first, last, best = self._span(owner[id(obs)], obs, timeline, detections)
             read = ReadLine(line.text.strip(), line.confidence, line.words, obs.box, obs.run, obs.roll_y, first, last,
-                            best, overlay=obs.static, leader=leader_place(obs.crop, self.line_height_px))
+                            best, overlay=obs.static, leader=leader_place(obs.crop, self.line_height_px),
+                            readings=line.readings)
             (overlays if obs.static else lines).append(read)
         log.debug("credits: read %d pieces from %d tracks (%d frames sampled, %d detected) in %.1f-%.1f s",
                   len(lines), len(tracks), sampled, detected, start_s, end_s)

@@ -33,6 +33,9 @@ class OcrLine:
     text: str
     confidence: float  # 0..1; 0 when nothing was read
     words: tuple[OcrWord, ...] = field(default=())
+    # every text the line was read as (each look and sighting, this one included) when it was read more than once:
+    # whether they agreed is what a later repair of the text asks
+    readings: tuple[str, ...] = field(default=())
 
     @property
     def empty(self) -> bool:

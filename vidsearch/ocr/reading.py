@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -98,7 +98,8 @@ def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: i
         for (i, source, image, check), line in zip(looks, engine.read_lines([look[2] for look in looks])):
             candidates.setdefault(i, [out[i]]).append(CropReading(line, source, check(line), unread_ink(line, image)))
         for i, readings in candidates.items():
-            out[i] = _vote(readings)
+            kept = _vote(readings)
+            out[i] = replace(kept, line=replace(kept.line, readings=tuple(r.line.text for r in readings)))
     return out
 
 
@@ -140,8 +141,13 @@ def read_sightings(engine: OcrEngine, sightings: Sequence[Sequence[np.ndarray]],
             dotless[i].append(_dotless(line, sightings[i][k], line_height_px) or unread_ink(line, image))
     # a read naming letters its picture lacks, or leaving letters of it unread, does not vote while another
     # sighting's read does
+    # every look and sighting read is kept on the winner (``OcrLine.readings``), voting or not: a later repair
+    # asks whether they agreed
+    seen = [(first[i].line.readings or (first[i].line.text,)) + tuple(line.text for line, k in bs[1:])
+            for i, bs in enumerate(ballots)]
     ballots = [[b for b, d in zip(bs, ds) if not d] if not all(ds) else bs for bs, ds in zip(ballots, dotless)]
-    return [vote_lines(b, plausible) if len(b) > 1 else b[0] for b in ballots]
+    voted = [vote_lines(b, plausible) if len(b) > 1 else b[0] for b in ballots]
+    return [(replace(line, readings=texts), k) for (line, k), texts in zip(voted, seen)]
 
 
 def vote_lines(ballots: Sequence[tuple[OcrLine, int]], plausible: Callable[[str], bool] | None = None,
