@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from pathlib import Path
 
 from vidsearch.credits.cleanup import edit_distance, normalise, strip_decoration
@@ -197,11 +198,21 @@ def correct_english_role(text: str) -> str:
     return _LATIN_WORD.sub(fix, text)
 
 
+_ENCLOSED_CJK = re.compile(r"[\u3200-\u33ff]")  # ㈜ and its kin: part of a company's name
+
+
+def _without_symbols(text: str) -> str:
+    """The text without currency signs and other symbols (€, ®, ©, ™): no title prints one, while over busy
+    footage a shape against a title's first letter is read as one glued to it ('€casting Director',
+    'Video Playback ®operator'), and the title matches nothing. ㈜ and its kin stay (a company's name)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Sc", "So") or _ENCLOSED_CJK.fullmatch(ch))
+
+
 def clean_role(text: str) -> str:
     """A role as printed, without decoration, and with OCR's stray spaces inside Korean compounds removed
     ("촬 영 감독" → "촬영감독") when the joined word is made of role words."""
     # a middle dot between two Korean jobs ("조연출·편집") is often read as a hyphen or colon
-    tokens = _HANGUL_DOT.sub("·", strip_decoration(normalise(text))).split()
+    tokens = _HANGUL_DOT.sub("·", strip_decoration(_without_symbols(normalise(text)))).split()
     out: list[str] = []
     for token in tokens:
         if out and _HANGUL_RUN.fullmatch(token) and _HANGUL_RUN.fullmatch(out[-1]) \
