@@ -64,7 +64,9 @@ _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z.'\-]*")
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
 _COMPOSITE = re.compile(r"[·•・∙ㆍ/]")
 _KOREAN_COMPANY = re.compile(r"\S\s+(?:프로덕션|미디어|스튜디오|필름)$|엔터테인먼트|미디어$|픽[쳐처]스|\(주\)|㈜")
-_HANGUL_DOT = re.compile(r"(?<=[\uac00-\ud7a3])\s*[-:~]\s*(?=[\uac00-\ud7a3])")
+# the middle dot of a composite title read as another small mark: a hyphen, a colon, a tilde, or an apostrophe
+# when it sits a little high (light fuzz cards 1709: four names credited to "음향'믹싱")
+_HANGUL_DOT = re.compile(r"(?<=[\uac00-\ud7a3])\s*[-:~'’‘`´]\s*(?=[\uac00-\ud7a3])")
 
 
 _KOREAN_ROLE_SET = frozenset(KOREAN_ROLE_WORDS)
