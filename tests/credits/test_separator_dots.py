@@ -80,3 +80,23 @@ def test_a_blob_inside_a_word_read_without_punctuation_is_not_a_dot():
     (dot,) = find_separator_dots(image)
     whole = [OcrWord("Charlottetown", dot.x0 - 80, dot.x1 + 40, 0.96)]
     assert [w.text for w in place_separator_dots(whole, [dot])] == ["Charlottetown"]
+
+
+def test_a_letters_part_a_pixel_off_its_stem_is_no_dot():
+    """Small serif titles over busy footage (fuzz side 1706): the threshold cut the ball of each r off its stem,
+    one pixel away, a compact blob at mid-height, and titles were read 'Computer· Programmer', 'Plaster· Foreman'
+    (seven names under titles no one prints). A dot has blank beside it on both sides; a tight one 0.1 of the
+    text's height or more."""
+    line = _line("Coal North", CreditFont.GOTHIC, 40)
+    inked = np.flatnonzero((line < 128).any(axis=0))
+    k = int(np.argmax(np.diff(inked)))  # the widest blank between inked columns: the space between the words
+    end, after = int(inked[k]), int(inked[k + 1])  # the last column of Coal's l, the first of North's N
+    rows = np.flatnonzero((line < 128).any(axis=1))
+    middle, size = int((rows[0] + rows[-1]) / 2), max(3, int(0.1 * (rows[-1] - rows[0])))
+    cut_off = line.copy()
+    cut_off[middle - size // 2: middle - size // 2 + size, end + 2: end + 2 + size] = 0
+    assert find_separator_dots(cut_off) == []
+    tight = line.copy()  # the same blob midway between the words: a dot
+    at = (end + after - size) // 2
+    tight[middle - size // 2: middle - size // 2 + size, at: at + size] = 0
+    assert len(find_separator_dots(tight)) == 1

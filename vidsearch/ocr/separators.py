@@ -25,6 +25,10 @@ _DOT_READS = "-:·ㆍ.•∙・‧⋅~_'`,;=*°"
 # blank on each side of a spaced dot, in ink heights (measured on Nanum Gothic/Myeongjo: spaced dots 0.39-0.61,
 # tight 0.10-0.25); the same as a space between words, so ``join_words`` spaces exactly the spaced dots
 SPACED_DOT_GAP = INK_SPACE
+# a dot with less blank than this beside it (in ink heights; tight dots measured 0.10 and up) is part of the letter
+# there: small serif type over busy footage binarised the ball of each r apart from its stem, and titles were
+# read 'Computer· Programmer', 'Plaster· Foreman' (fuzz side 1706: 0.03 blank on the letter's side)
+GLYPH_PART_GAP = 0.06
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,8 @@ def find_separator_dots(image: np.ndarray) -> list[SeparatorDot]:
         if ((column != i) & (column > 0)).any():
             continue  # other ink above or below: a colon, an "i", part of a syllable
         left, right = _blank_run(inked_columns, x - 1, -1), _blank_run(inked_columns, x + w, 1)
-        if left == 0 or right == 0:
-            continue
+        if min(left, right) < GLYPH_PART_GAP * ink_height:
+            continue  # a letter's own part cut off by the threshold: a serif r's ear, a pixel off its stem
         spaced = min(left, right) >= SPACED_DOT_GAP * ink_height
         dots.append(SeparatorDot(x, x + w, spaced))
     return sorted(dots, key=lambda d: d.x0)
