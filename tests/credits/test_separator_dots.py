@@ -80,3 +80,15 @@ def test_a_blob_inside_a_word_read_without_punctuation_is_not_a_dot():
     (dot,) = find_separator_dots(image)
     whole = [OcrWord("Charlottetown", dot.x0 - 80, dot.x1 + 40, 0.96)]
     assert [w.text for w in place_separator_dots(whole, [dot])] == ["Charlottetown"]
+
+
+
+def test_a_letters_part_a_pixel_off_its_stem_is_no_dot():
+    """Small serif titles (fuzz side 1706, over busy footage): the threshold cuts the ball of each r a pixel off
+    its stem, a compact blob at mid-height of the line, and titles were read 'Computer· Programmer',
+    'Plaster· Foreman' (seven names under titles no one prints). A tight dot in small bold type is a pixel off
+    its letters too, but level with their middle: it stays (fuzz side 1700's 음향·믹싱)."""
+    assert find_separator_dots(_line("Computer Programmer", CreditFont.MYEONGJO, 18)) == []
+    assert find_separator_dots(_line("Plaster Foreman", CreditFont.MYEONGJO, 18)) == []
+    assert [d.spaced for d in find_separator_dots(_line("음향·믹싱", CreditFont.GOTHIC_BOLD, 22))] == [False]
+    assert [d.spaced for d in find_separator_dots(_line("조연출·편집", CreditFont.GOTHIC_BOLD, 20))] == [False]

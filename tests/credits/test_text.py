@@ -125,3 +125,20 @@ def test_kpj_in_myeongjo_read_by_tesseract_keeps_its_j():
     image = binarize_for_ocr(draw_line("KPJ", font_px=32, font=CreditFont.MYEONGJO))
     (line,) = TesseractEngine().read_lines([image])
     assert split_names(line.text) == ["KPJ"], line.text
+
+
+def test_a_symbol_read_against_a_title_is_no_part_of_it():
+    """Over busy footage (fuzz cards 1705) a shape against a title's first letter was read as a symbol glued to
+    it: its names were credited to '€casting Director' and 'Video Playback ®operator', titles no one searches
+    for. No title prints a currency sign or a registered mark; ㈜ stays (a company's name), as do separators."""
+    assert clean_role("€casting Director").casefold() == "casting director"
+    assert clean_role("Video Playback ®operator").casefold() == "video playback operator"
+    assert clean_role("㈜초록뱀미디어") == "㈜초록뱀미디어"
+    assert clean_role("조연출·편집") == "조연출·편집" and clean_role("Hair/Makeup") == "Hair/Makeup"
+
+
+def test_a_composite_titles_dot_read_as_an_apostrophe_is_its_dot():
+    """Light fuzz cards 1709: the middle dot of 음향·믹싱, a little high in its type, was read as an apostrophe on
+    every sighting, and four names were credited to "음향'믹싱" (a title no one searches and no code maps)."""
+    assert clean_role("음향'믹싱") == clean_role("음향’믹싱") == "음향·믹싱"
+    assert clean_role("조연출-편집") == "조연출·편집"

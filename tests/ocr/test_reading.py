@@ -125,3 +125,22 @@ def test_every_look_and_sighting_read_is_kept_on_the_winner(tesseract):
     [(many, _), (once, _)] = read_sightings(tesseract, [[crop, crop, crop], [crop]], 40, second_look_below=0.0)
     assert many.readings == ("촬영감독",) * 3
     assert once.readings == ("촬영감독",)
+
+
+def test_a_comma_between_names_that_one_look_dropped_is_kept():
+    """dev film_dot_leader, as real Tesseract read one row's looks and sightings: one look and two sightings read
+    '고몽 Almeria' (the comma against 몽 dropped), one look '고몽, Almeria'. Agreeing but for the comma they are one
+    vote, and the read keeping it wins; before, the two comma-less sightings won and two names read as one."""
+    from vidsearch.ocr.reading import ballot_key, vote_lines
+
+    kept = _vote([reading("벨타운 툼스톤 7, Almeria Goodale Alta", 0.88),
+                  reading("벨타운 툼스톤 고몽, Almeria Goodale Alta", 0.95, 1),
+                  reading("벨타운 툼스톤 We, Almeria Goodale Alta", 0.90, 1),
+                  reading("벨타운 툼스톤 고몽 Almeria Goodale Alta", 0.96, 2)])
+    assert kept.line.text == "벨타운 툼스톤 고몽, Almeria Goodale Alta"
+    line, _ = vote_lines([(OcrLine("벨타운 툼스톤 고몽 Almeria Goodale Alta", 0.96), 0),
+                          (OcrLine("벨타운 툼스톤 고몽, Almeria Goodale Alta", 0.95), 1),
+                          (OcrLine("벨타운 툼스톤 고몽 Almeria Goodale Alta", 0.95), 2),
+                          (OcrLine("벨타운 EAE is, Almeria Goodale Alta", 0.92), 3)])
+    assert line.text == "벨타운 툼스톤 고몽, Almeria Goodale Alta"
+    assert ballot_key("김민수,이영희") != ballot_key("김민수이영희")  # a comma with no gap after it is a letter's

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +66,9 @@ _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z.'\-]*")
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
 _COMPOSITE = re.compile(r"[·•・∙ㆍ/]")
 _KOREAN_COMPANY = re.compile(r"\S\s+(?:프로덕션|미디어|스튜디오|필름)$|엔터테인먼트|미디어$|픽[쳐처]스|\(주\)|㈜")
-_HANGUL_DOT = re.compile(r"(?<=[\uac00-\ud7a3])\s*[-:~]\s*(?=[\uac00-\ud7a3])")
+# the middle dot of a composite title read as another small mark: a hyphen, a colon, a tilde, or an apostrophe
+# when it sits a little high (light fuzz cards 1709: four names credited to "음향'믹싱")
+_HANGUL_DOT = re.compile(r"(?<=[\uac00-\ud7a3])\s*[-:~'’‘`´]\s*(?=[\uac00-\ud7a3])")
 
 
 _KOREAN_ROLE_SET = frozenset(KOREAN_ROLE_WORDS)
@@ -199,6 +202,16 @@ def correct_english_role(text: str) -> str:
     return _LATIN_WORD.sub(fix, text)
 
 
+_ENCLOSED_CJK = re.compile(r"[\u3200-\u33ff]")  # ㈜ and its kin: part of a company's name
+
+
+def _without_symbols(text: str) -> str:
+    """The text without currency signs and other symbols (€, ®, ©, ™): no title prints one, while over busy
+    footage a shape against a title's first letter is read as one glued to it ('€casting Director',
+    'Video Playback ®operator'), and the title matches nothing. ㈜ and its kin stay (a company's name)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Sc", "So") or _ENCLOSED_CJK.fullmatch(ch))
+
+
 def clean_role(text: str, correct: bool = True) -> str:
     """A role as printed, without decoration, and with OCR's stray spaces inside Korean compounds removed
     ("촬 영 감독" → "촬영감독") when the joined word is made of role words. ``correct``: words one letter off a
@@ -206,7 +219,7 @@ def clean_role(text: str, correct: bool = True) -> str:
     (``TitleEvidence``): real rolls print titles one letter from another (작사/작가, News Reader/Render,
     Modeler/Modeller), and a title read surely is the title printed."""
     # a middle dot between two Korean jobs ("조연출·편집") is often read as a hyphen or colon
-    tokens = _HANGUL_DOT.sub("·", strip_decoration(normalise(text))).split()
+    tokens = _HANGUL_DOT.sub("·", strip_decoration(_without_symbols(normalise(text)))).split()
     out: list[str] = []
     for token in tokens:
         if out and _HANGUL_RUN.fullmatch(token) and _HANGUL_RUN.fullmatch(out[-1]) \

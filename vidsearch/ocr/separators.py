@@ -25,6 +25,12 @@ _DOT_READS = "-:·ㆍ.•∙・‧⋅~_'`,;=*°"
 # blank on each side of a spaced dot, in ink heights (measured on Nanum Gothic/Myeongjo: spaced dots 0.39-0.61,
 # tight 0.10-0.25); the same as a space between words, so ``join_words`` spaces exactly the spaced dots
 SPACED_DOT_GAP = INK_SPACE
+# a dot a single blank pixel column off a letter, level with that letter's top, is part of it: small serif type
+# over busy footage binarised the ball of each r a pixel apart from its stem, and titles were read
+# 'Computer· Programmer', 'Plaster· Foreman' (fuzz side 1706). A tight dot in small bold type is a pixel off its
+# letters too (음향·믹싱), but level with their middle
+GLYPH_PART_GAP_PX = 2
+GLYPH_PART_TOP = 0.3  # the blob's centre in this top share of the letter beside it
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,19 @@ def is_dot_blob(width: int, height: int, centre_y: float, top: int, ink_height: 
     return small and compact and middle
 
 
+def _letter_part(ink: np.ndarray, x: int, w: int, centre_y: float, left: int, right: int, ink_height: int) -> bool:
+    """The blob is a part of the letter a pixel beside it that the threshold cut off (``GLYPH_PART_GAP_PX``)."""
+    gap = min(left, right)
+    if gap >= GLYPH_PART_GAP_PX:
+        return False
+    reach = max(2, int(0.3 * ink_height))  # the letter: the ink up to this far past the gap
+    near = ink[:, max(0, x - gap - reach): x - gap] if left <= right else ink[:, x + w + gap: x + w + gap + reach]
+    rows = np.flatnonzero(near.any(axis=1))
+    if len(rows) == 0:
+        return False
+    return centre_y - rows[0] < GLYPH_PART_TOP * (rows[-1] - rows[0] + 1)
+
+
 def find_separator_dots(image: np.ndarray) -> list[SeparatorDot]:
     """Middle dots on a dark-on-white line image, left to right."""
     gray = image if image.ndim == 2 else image.min(axis=2)
@@ -77,7 +96,7 @@ def find_separator_dots(image: np.ndarray) -> list[SeparatorDot]:
         if ((column != i) & (column > 0)).any():
             continue  # other ink above or below: a colon, an "i", part of a syllable
         left, right = _blank_run(inked_columns, x - 1, -1), _blank_run(inked_columns, x + w, 1)
-        if left == 0 or right == 0:
+        if left == 0 or right == 0 or _letter_part(ink, x, w, float(centroids[i][1]), left, right, ink_height):
             continue
         spaced = min(left, right) >= SPACED_DOT_GAP * ink_height
         dots.append(SeparatorDot(x, x + w, spaced))
