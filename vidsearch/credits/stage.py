@@ -57,7 +57,7 @@ def segment_at(segments: Sequence[Segment], t: float) -> Segment | None:
 
 class CreditStage(Stage):
     name = "credits"
-    version = "7"  # 7: empty looks do not vote; spaced and composite titles repaired; logo, still-card fixes
+    version = "8"  # 8: role titles rewritten only on the recogniser's doubt; comma votes, letter-part dots, symbols in titles
     requires = ("shots",)
     owns: ClassVar[frozenset[IndexName]] = frozenset({IndexName.CREDITS})
     # credit documents carry the programme's metadata
