@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from testkit.faces.composer import ComposedShot, ComposedVideo, Placement, render
+from testkit.faces.composer import Capture, ComposedShot, ComposedVideo, Placement, render
 from testkit.faces.evaluation import majority_identity, pairwise_scores, sighting_labels
 from vidsearch.faces.analysis import analyse_frames
 from vidsearch.faces.persons import relink_strays
@@ -79,6 +79,23 @@ def test_staged_detection_finds_what_full_detection_finds(alike, face_model, fac
     full = _analyse(alike, face_model, face_limits, coarse_detect_width=None)
     assert staged.stats.passes["coarse"] > 0 and full.stats.passes["coarse"] == 0
     assert staged.stats.faces_detected >= 0.95 * full.stats.faces_detected
+
+
+def test_a_dim_turned_face_stays_one_track_however_the_detector_frames_it(tmp_path, people, crops, face_model,
+                                                                          face_limits):
+    """A dim, soft, turned face that the gate refuses (never embedded): the full detection pass finds it 53 px
+    wide, the coarse pass 74 px, and the two aligned faces differ though the picture did not change. It stays
+    one track; it used to break at every full pass into pieces of three samples and one-sample pieces that were
+    dropped (a shorter entrance left no piece long enough to form a person)."""
+    photo = next(p for p in people["deepface-img38"] if p.path.name == "img40.jpg")
+    dim = Capture(gain=0.31, gamma=0.45, cast=(0.84, 1.0, 0.77), side_light=-0.25, resolution=0.48)
+    video = ComposedVideo("dim", [ComposedShot(0.0, 8.0, (40, 70, 110),
+                                               (Placement(photo, 0.5, 0.45, 140, yaw=0.54, capture=dim),))])
+    render(video, tmp_path / "dim.mp4", crops)
+    found = _analyse(video, face_model, face_limits)
+    assert found.stats.faces_passed == 0 and found.stats.passes["full"] >= 3
+    assert [len(t.sightings) for t in found.tracks] == [16]
+    assert len(found.persons) == 1 and found.persons[0].screen_time_s >= 7.5
 
 
 def _track(ident: int, frames: list[int], vector: np.ndarray | None, faces: int = 3) -> FaceTrack:
