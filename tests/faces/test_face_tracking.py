@@ -98,6 +98,21 @@ def test_a_dim_turned_face_stays_one_track_however_the_detector_frames_it(tmp_pa
     assert len(found.persons) == 1 and found.persons[0].screen_time_s >= 7.5
 
 
+def test_a_dissolve_between_refused_faces_framed_alike_still_ends_the_track(tmp_path, people, crops, face_model,
+                                                                            face_limits):
+    """Refused faces, no checkpoints: in a dissolve the boxes stay put while the face changes, so the picture
+    at that place changes gradually; the aligned faces alone must end the track (a place that looked unchanged
+    from one sample to the next carried tracks across crossfades)."""
+    video = _alike(people, [("Jennifer", 1), ("Angelina", 2), ("Jennifer", 2)], fade=0.8)
+    render(video, tmp_path / "fade.mp4", crops)
+    found = _analyse(video, face_model, face_limits, track_check_s=1000.0, min_sharpness=1e9)
+    fades = [(s.start_s, s.start_s + s.fade_in_s) for s in video.shots[1:]]
+    for track in found.tracks:
+        shown = {video.identity_at(s.t, s.box) for s in track.sightings
+                 if not any(a <= s.t <= b for a, b in fades)} - {None}
+        assert len(shown) <= 1, (track.first_t, track.last_t, shown)
+
+
 def _track(ident: int, frames: list[int], vector: np.ndarray | None, faces: int = 3) -> FaceTrack:
     track = FaceTrack(ident, [Sighting(f * 0.5, f, np.zeros(4, np.float32), None) for f in frames])
     if vector is not None:
