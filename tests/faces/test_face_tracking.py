@@ -113,6 +113,27 @@ def test_a_dissolve_between_refused_faces_framed_alike_still_ends_the_track(tmp_
         assert len(shown) <= 1, (track.first_t, track.last_t, shown)
 
 
+def test_a_dissolve_into_a_dim_face_framed_anew_still_ends_the_track(tmp_path, people, crops, face_model,
+                                                                     face_limits):
+    """Doubled lighting: Scarlett, dark, dissolves into a darker, softer face the gate refuses, which the next full
+    pass frames 90 px wide where her box was 74 px. The picture at her place changed only gradually (0.81 from
+    one sample to the next), and her track used to run on through the other person's whole entrance."""
+    def photo(name, file):
+        return next(p for p in people[name] if p.path.name == file)
+
+    first = Capture(gain=0.48, gamma=1.12, cast=(1.04, 1.0, 0.83), side_light=-0.46, resolution=0.97, jpeg=60)
+    second = Capture(gain=0.49, gamma=2.17, cast=(1.02, 1.0, 0.86), side_light=-0.19, resolution=0.83, jpeg=60)
+    video = ComposedVideo("dim-fade", [
+        ComposedShot(0.0, 3.0, _STUDIO, (Placement(photo("Scarlett", "img49.jpg"), 0.5, 0.45, 140, capture=first),)),
+        ComposedShot(3.0, 7.0, _STUDIO, (Placement(photo("deepface-img26", "img42.jpg"), 0.5, 0.45, 140,
+                                                   capture=second),), 0.8)])
+    render(video, tmp_path / "dim-fade.mp4", crops)
+    found = _analyse(video, face_model, face_limits)
+    for track in found.tracks:
+        shown = {video.identity_at(s.t, s.box) for s in track.sightings if not 3.0 <= s.t <= 3.8} - {None}
+        assert len(shown) <= 1, (track.first_t, track.last_t, shown)
+
+
 def _track(ident: int, frames: list[int], vector: np.ndarray | None, faces: int = 3) -> FaceTrack:
     track = FaceTrack(ident, [Sighting(f * 0.5, f, np.zeros(4, np.float32), None) for f in frames])
     if vector is not None:

@@ -18,8 +18,8 @@ STEADY_LOOK = 0.9
 # say: a cut between people framed alike that the shots stage missed. This check needs no embedding, so it
 # also guards the faces the quality gate refuses (blurry, turned), which are never embedded and would otherwise
 # carry a track across a cut unchecked. A false split costs one embedding and a track that clustering rejoins.
-# Unless the frame inside the track's last box correlates this well with the previous frame there
-# (``place_appearance``): then only the detector framed the face differently (a full and a coarse pass).
+# Unless the detector placed the box anew and the frame inside the track's last box is unchanged
+# (``place_appearance``, ``tracking._same_place``): then only the face was framed differently.
 CHANGED_LOOK = 0.8
 
 

@@ -45,6 +45,10 @@ _STRAY_MIN_PX = 24  # refused faces smaller than this are not worth an embedding
 # dissolve (IoU ≥ 0.9 between people framed alike): letting the place vouch there carried tracks across
 # crossfades (doubled-lighting crossfade F1 0.878 → 0.738).
 _REFRAMED_IOU = 0.7
+# The picture inside that box is unchanged when its appearance correlates this well with the previous sample's:
+# a still face framed anew correlates 1.000; a dissolve from one person to another, whose next face the
+# detector framed anew, correlated 0.813 from one sample to the next.
+_UNCHANGED_PLACE = 0.95
 
 
 class FaceTracker:
@@ -199,7 +203,7 @@ class FaceTracker:
         if track.recent_place is None:
             return False
         now = place_appearance(frame.image, track.last_box)
-        return now is not None and float(track.recent_place @ now) >= CHANGED_LOOK
+        return now is not None and float(track.recent_place @ now) >= _UNCHANGED_PLACE
 
     @staticmethod
     def _distance(a: np.ndarray, b: np.ndarray) -> float:
