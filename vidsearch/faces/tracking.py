@@ -39,15 +39,10 @@ from vidsearch.media.frames import Frame
 from vidsearch.media.shots import cut_score, frame_signature
 
 _STRAY_MIN_PX = 24  # refused faces smaller than this are not worth an embedding even to re-link a track
-# A face box overlapping the track's last box less than this was framed anew by the detector (a full pass found
-# a dim turned face 53 px wide where the coarse pass found it 74 px: IoU 0.51); only then may an unchanged
-# picture at that place explain a changed aligned face. Boxes that stay put while the face changes are a
-# dissolve (IoU ≥ 0.9 between people framed alike): letting the place vouch there carried tracks across
-# crossfades (doubled-lighting crossfade F1 0.878 → 0.738).
-_REFRAMED_IOU = 0.7
-# The picture inside that box is unchanged when its appearance correlates this well with the previous sample's:
-# a still face framed anew correlates 1.000; a dissolve from one person to another, whose next face the
-# detector framed anew, correlated 0.813 from one sample to the next.
+# The picture inside a track's last box is unchanged when its appearance correlates this well with the previous
+# sample's there: a still face framed anew by the detector correlated 0.997–1.000, cuts between people framed
+# alike ≤ 0.22, and a dissolve into a dim face framed anew 0.813 (at the aligned faces' 0.8 it carried a track
+# through the other person's entrance: doubled-lighting crossfade F1 0.878 → 0.738).
 _UNCHANGED_PLACE = 0.95
 
 
@@ -154,7 +149,7 @@ class FaceTracker:
                 continue
             previous = tracks[ti].recent_look
             if (previous is not None and looks[fi] is not None and float(previous @ looks[fi]) < CHANGED_LOOK
-                    and not (overlaps[ti, fi] < _REFRAMED_IOU and self._same_place(tracks[ti], frame))):
+                    and not self._same_place(tracks[ti], frame)):
                 changed.add(ti)
                 continue
             if overlaps[ti, fi] < s.track_iou_sure and not self._same_face(
@@ -196,8 +191,8 @@ class FaceTracker:
 
     @staticmethod
     def _same_place(track: FaceTrack, frame: Frame) -> bool:
-        """Whether the picture inside the track's last box is what it was: then a face that looks changed in a
-        box the detector placed differently was only framed differently. A dim, turned face is found 53 px wide by the full pass and
+        """Whether the picture inside the track's last box is what it was: then a face that looks changed was
+        only framed differently by the detector. A dim, turned face is found 53 px wide by the full pass and
         74 px by the coarse one; its two aligned faces correlated 0.70, and the track broke at every full pass
         into pieces too short to form a person (or into one-sample tracks, dropped)."""
         if track.recent_place is None:
