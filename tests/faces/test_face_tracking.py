@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from testkit.faces.composer import ComposedShot, ComposedVideo, Placement, render
+from testkit.faces.composer import Capture, ComposedShot, ComposedVideo, Placement, render
 from testkit.faces.evaluation import majority_identity, pairwise_scores, sighting_labels
 from vidsearch.faces.analysis import analyse_frames
 from vidsearch.faces.persons import relink_strays
@@ -79,6 +79,59 @@ def test_staged_detection_finds_what_full_detection_finds(alike, face_model, fac
     full = _analyse(alike, face_model, face_limits, coarse_detect_width=None)
     assert staged.stats.passes["coarse"] > 0 and full.stats.passes["coarse"] == 0
     assert staged.stats.faces_detected >= 0.95 * full.stats.faces_detected
+
+
+def test_a_dim_turned_face_stays_one_track_however_the_detector_frames_it(tmp_path, people, crops, face_model,
+                                                                          face_limits):
+    """A dim, soft, turned face that the gate refuses (never embedded): the full detection pass finds it 53 px
+    wide, the coarse pass 74 px, and the two aligned faces differ though the picture did not change. It stays
+    one track; it used to break at every full pass into pieces of three samples and one-sample pieces that were
+    dropped (a shorter entrance left no piece long enough to form a person)."""
+    photo = next(p for p in people["deepface-img38"] if p.path.name == "img40.jpg")
+    dim = Capture(gain=0.31, gamma=0.45, cast=(0.84, 1.0, 0.77), side_light=-0.25, resolution=0.48)
+    video = ComposedVideo("dim", [ComposedShot(0.0, 8.0, (40, 70, 110),
+                                               (Placement(photo, 0.5, 0.45, 140, yaw=0.54, capture=dim),))])
+    render(video, tmp_path / "dim.mp4", crops)
+    found = _analyse(video, face_model, face_limits)
+    assert found.stats.faces_passed == 0 and found.stats.passes["full"] >= 3
+    assert [len(t.sightings) for t in found.tracks] == [16]
+    assert len(found.persons) == 1 and found.persons[0].screen_time_s >= 7.5
+
+
+def test_a_dissolve_between_refused_faces_framed_alike_still_ends_the_track(tmp_path, people, crops, face_model,
+                                                                            face_limits):
+    """Refused faces, no checkpoints: in a dissolve the boxes stay put while the face changes, so the picture
+    at that place changes gradually; the aligned faces alone must end the track (a place that looked unchanged
+    from one sample to the next carried tracks across crossfades)."""
+    video = _alike(people, [("Jennifer", 1), ("Angelina", 2), ("Jennifer", 2)], fade=0.8)
+    render(video, tmp_path / "fade.mp4", crops)
+    found = _analyse(video, face_model, face_limits, track_check_s=1000.0, min_sharpness=1e9)
+    fades = [(s.start_s, s.start_s + s.fade_in_s) for s in video.shots[1:]]
+    for track in found.tracks:
+        shown = {video.identity_at(s.t, s.box) for s in track.sightings
+                 if not any(a <= s.t <= b for a, b in fades)} - {None}
+        assert len(shown) <= 1, (track.first_t, track.last_t, shown)
+
+
+def test_a_dissolve_into_a_dim_face_framed_anew_still_ends_the_track(tmp_path, people, crops, face_model,
+                                                                     face_limits):
+    """Doubled lighting: Scarlett, dark, dissolves into a darker, softer face the gate refuses, which the next full
+    pass frames 90 px wide where her box was 74 px. The picture at her place changed only gradually (0.81 from
+    one sample to the next), and her track used to run on through the other person's whole entrance."""
+    def photo(name, file):
+        return next(p for p in people[name] if p.path.name == file)
+
+    first = Capture(gain=0.48, gamma=1.12, cast=(1.04, 1.0, 0.83), side_light=-0.46, resolution=0.97, jpeg=60)
+    second = Capture(gain=0.49, gamma=2.17, cast=(1.02, 1.0, 0.86), side_light=-0.19, resolution=0.83, jpeg=60)
+    video = ComposedVideo("dim-fade", [
+        ComposedShot(0.0, 3.0, _STUDIO, (Placement(photo("Scarlett", "img49.jpg"), 0.5, 0.45, 140, capture=first),)),
+        ComposedShot(3.0, 7.0, _STUDIO, (Placement(photo("deepface-img26", "img42.jpg"), 0.5, 0.45, 140,
+                                                   capture=second),), 0.8)])
+    render(video, tmp_path / "dim-fade.mp4", crops)
+    found = _analyse(video, face_model, face_limits)
+    for track in found.tracks:
+        shown = {video.identity_at(s.t, s.box) for s in track.sightings if not 3.0 <= s.t <= 3.8} - {None}
+        assert len(shown) <= 1, (track.first_t, track.last_t, shown)
 
 
 def _track(ident: int, frames: list[int], vector: np.ndarray | None, faces: int = 3) -> FaceTrack:

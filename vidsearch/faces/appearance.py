@@ -18,15 +18,32 @@ STEADY_LOOK = 0.9
 # say: a cut between people framed alike that the shots stage missed. This check needs no embedding, so it
 # also guards the faces the quality gate refuses (blurry, turned), which are never embedded and would otherwise
 # carry a track across a cut unchecked. A false split costs one embedding and a track that clustering rejoins.
+# Unless the detector placed the box anew and the frame inside the track's last box is unchanged
+# (``place_appearance``, ``tracking._same_place``): then only the face was framed differently.
 CHANGED_LOOK = 0.8
 
 
 def appearance(chip: np.ndarray) -> np.ndarray:
     """Zero-mean unit vector of the aligned face's centre in grey, ``_LOOK_PX`` square: cheap to compare."""
-    grey = cv2.cvtColor(chip, cv2.COLOR_BGR2GRAY) if chip.ndim == 3 else chip
-    h, w = grey.shape
-    grey = cv2.resize(grey[h // 6: h - h // 6, w // 6: w - w // 6], (_LOOK_PX, _LOOK_PX),
-                      interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
+    h, w = chip.shape[:2]
+    return _look(chip[h // 6: h - h // 6, w // 6: w - w // 6])
+
+
+def place_appearance(image: np.ndarray, box: np.ndarray) -> np.ndarray | None:
+    """The appearance of the frame inside ``box`` (x1, y1, x2, y2), whatever face the detector found there: two
+    frames compared at one box show whether the picture changed at that place, while two aligned faces also
+    differ when only the detector framed the face differently (None: the box lies outside the frame)."""
+    h, w = image.shape[:2]
+    x1, y1 = max(0, int(round(box[0]))), max(0, int(round(box[1])))
+    x2, y2 = min(w, int(round(box[2]))), min(h, int(round(box[3])))
+    if x2 - x1 < 2 or y2 - y1 < 2:
+        return None
+    return _look(image[y1:y2, x1:x2])
+
+
+def _look(region: np.ndarray) -> np.ndarray:
+    grey = cv2.cvtColor(region, cv2.COLOR_BGR2GRAY) if region.ndim == 3 else region
+    grey = cv2.resize(grey, (_LOOK_PX, _LOOK_PX), interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
     grey -= grey.mean()
     return grey / max(float(np.linalg.norm(grey)), 1e-6)
 

@@ -49,6 +49,7 @@ class FaceTrack:
     # sharper face of theirs exists in the video
     stray_face: FaceCandidate | None = None
     recent_look: np.ndarray | None = None  # appearance of its latest sighting (refused faces too), while open
+    recent_place: np.ndarray | None = None  # appearance of that frame inside the latest box, while open
 
     @property
     def first_t(self) -> float:
