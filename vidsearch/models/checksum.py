@@ -28,8 +28,13 @@ def _files(path: Path, exclude: frozenset[str] = frozenset()) -> list[Path]:
 
 
 def _signature(path: Path, files: list[Path]) -> str:
-    rows = [(str(f.relative_to(path)) if f != path else f.name, f.stat().st_size, f.stat().st_mtime_ns)
-            for f in files]
+    rows = []
+    for file in files:
+        try:
+            stat = file.stat()
+        except FileNotFoundError:  # removed since it was listed (a lock or temp file): not part of the model
+            continue
+        rows.append((str(file.relative_to(path)) if file != path else file.name, stat.st_size, stat.st_mtime_ns))
     return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
 
 
@@ -85,7 +90,10 @@ def path_checksum(path: Path, cache_dir: Path | None = None, exclude: frozenset[
 
 def path_signature(source: str) -> str:
     """Cheap stand-in for a checksum (file names, sizes, mtimes) of a local model path, or "" for a hub id: the
-    loader cache keys on it, so a model replaced under the same path is loaded afresh."""
+    loader cache keys on it, so a model replaced under the same path is loaded afresh. No path ("": a built-in or
+    hub model) is "" too — ``Path("")`` would be the working directory, walked whole on every load."""
+    if not source:
+        return ""
     path = Path(source).expanduser()
     if not path.exists():
         return ""
