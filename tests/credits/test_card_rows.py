@@ -23,6 +23,17 @@ def test_a_card_sets_its_lone_row_in_the_middle_clear_of_the_sides():
     assert card_row((0.73, 0.76, 0.02, 0.98)) is None  # a ticker: off the sides
     assert card_row((0.10, 0.13, 0.40, 0.60)) is None  # near the top
     assert card_row((0.45, 0.48, 0.05, 0.25)) is None  # a sign well left of centre
+    assert card_row((0.45, 0.48, 0.70, 0.92)) is None  # ... or right of it
+
+
+def test_one_column_of_a_two_column_card_is_a_card_row():
+    """Two-column cards, titles flush right and names flush left against a centred gutter: where the small
+    picture sees only the names (small grey titles over moving colour; fuzz cards 1707 lost its first three cards
+    so), the row starts just right of the centre line; the titles alone end just left of it."""
+    assert card_row((0.484, 0.526, 0.55, 0.928)) == CardRow(pytest.approx(0.505), pytest.approx(0.042))
+    assert card_row((0.484, 0.526, 0.21, 0.46)) == CardRow(pytest.approx(0.505), pytest.approx(0.042))
+    assert card_row((0.484, 0.526, 0.62, 0.928)) is None  # well off the centre line: a sign's place
+    assert card_row((0.484, 0.526, 0.55, 0.99)) is None  # running off the side
 
 
 def test_a_run_of_lone_rows_at_one_height_is_a_candidate_and_blanks_do_not_break_it():

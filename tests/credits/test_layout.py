@@ -252,6 +252,23 @@ def test_headings_set_in_their_own_type_head_their_names_with_no_gap_between_cre
     assert pairs(parse_credit_lines(pieces, W)) == [(role, names) for role, names in credits]
 
 
+def test_a_name_read_with_a_stray_space_is_no_heading_in_the_headings_smaller_type():
+    """Headings in a smaller type than the names, one credit after another with no gap: 오정세 (set a little
+    narrower than the other names) read '오정 세' counted the stray space an em-quarter wide and measured as the
+    headings' type; it became a heading and took its own title 음향·믹싱 with it. Its width without the read's
+    spaces is a name's."""
+    credits = [("촬영", "이선희", 30), ("출연", "박솔미", 30), ("미술감독", "민지은", 30), ("음향·믹싱", "오정 세", 28.5),
+               ("진행", "김민자", 30), ("조명", "최낙천", 30)]
+    pieces, y = [], 100
+    for role, name, size in credits:
+        width = round(24 * len(role) + 16)  # 24 px type, and the box's margin (0.35 of its height)
+        pieces.append(piece(role, 640 - width // 2, 640 + width // 2, y, y / 100, h=44))
+        width = round(size * len(name.replace(" ", "")) + 17)
+        pieces.append(piece(name, 640 - width // 2, 640 + width // 2, y + 66, y / 100 + 0.5, h=48))
+        y += 132
+    assert pairs(parse_credit_lines(pieces, W)) == [(role, [name]) for role, name, _ in credits]
+
+
 def test_type_size_does_not_make_headings_where_roles_and_names_share_one_size():
     pieces = [piece("Gaffer", 600, 700, 100), piece("김민수", 583, 697, 150), piece("이영희   박지성", 520, 760, 200),
               piece("최민호", 583, 697, 250), piece("송혜교", 583, 697, 300)]

@@ -3,7 +3,8 @@
 A scan sample counts as credit-like when it shows ``min_text_lines`` lines — a card or a roll fills the screen,
 footage text rarely does. A broadcaster cutting single credits shows one line per card, as footage does (a lower
 third, a caption, a sign, a ticker). What one line alone does not tell, the samples around it do: cards set their
-lone row where a page sets its text — in the middle of the picture, about centred, clear of the frame's sides — and
+lone row where a page sets its text — in the middle of the picture, about centred (or one column of two, against
+the centre line), clear of the frame's sides — and
 at the same height card after card. Footage text mostly does not: a lower third or a subtitle sits low, a ticker
 runs across the whole width, a sign goes where the camera puts it and goes with the shot. So a sample showing one
 such row is a candidate only inside a run of them at one height (blank samples — a fade's trough, the black between
@@ -28,6 +29,10 @@ from vidsearch.credits.layout import CreditLine
 ROW_TOP, ROW_BOTTOM = 0.25, 0.75
 ROW_CENTRE_SLACK = 0.2
 ROW_SIDE_MARGIN = 0.03
+# ... or one edge on the frame's centre line, the row on one side of it: a card set in two columns, titles flush
+# right and names flush left against a centred gutter, where the small picture sees one column only (small grey
+# titles over moving colour go unseen, the names' row starts just right of the centre)
+ROW_GUTTER = 0.08
 
 
 @dataclass(frozen=True)
@@ -43,10 +48,11 @@ class CardRow:
 
 def card_row(band: tuple[float, float, float, float]) -> CardRow | None:
     """The sample's one line ``band`` (y0, y1, x0, x1 as shares of the frame) as a card row, or None where no
-    card sets a lone row (low, high, off-centre, or touching the frame's sides)."""
+    card sets a lone row (low, high, off-centre and off the centre line, or touching the frame's sides)."""
     y0, y1, x0, x1 = band
     cy = (y0 + y1) / 2
-    if not ROW_TOP <= cy <= ROW_BOTTOM or abs((x0 + x1) / 2 - 0.5) > ROW_CENTRE_SLACK:
+    on_gutter = 0.5 <= x0 <= 0.5 + ROW_GUTTER or 0.5 - ROW_GUTTER <= x1 <= 0.5
+    if not ROW_TOP <= cy <= ROW_BOTTOM or (abs((x0 + x1) / 2 - 0.5) > ROW_CENTRE_SLACK and not on_gutter):
         return None
     if x0 < ROW_SIDE_MARGIN or x1 > 1 - ROW_SIDE_MARGIN:
         return None

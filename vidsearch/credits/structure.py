@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
 import numpy as np
@@ -211,6 +212,16 @@ def type_size(piece: ReadLine) -> float:
     return max(0.0, piece.box.width - BOX_PADDING * piece.box.height) / units if units >= 1.0 else 0.0
 
 
+def _name_size(piece: ReadLine) -> float:
+    """The type size of a line that is no title, measured without the spaces read inside a Korean name: the
+    recogniser's Hangul spacing is not the print's (오정세 read '오정 세' counted an em-quarter too many and
+    measured as the smaller type of the headings above it, and took its role with it as a heading)."""
+    compact = piece.text.replace(" ", "")
+    if compact == piece.text or not _HANGUL.search(compact) or name_score(compact) < 1.0:
+        return type_size(piece)
+    return type_size(replace(piece, text=compact))
+
+
 def styled_headings(rows: Sequence[RowLike]) -> list[bool]:
     """Per row, whether it is a single line set in the type of the roll's role headings: the titles the lexicon
     or the role taxonomy knows, or lines holding a job word (two or more, none shaped like a Korean name) share a type size clearly apart from the names' (rows of names set a gap apart, sure
@@ -229,12 +240,13 @@ def styled_headings(rows: Sequence[RowLike]) -> list[bool]:
         text = pieces[0].text
         if is_boilerplate(text) or all(is_connective(n) for n in split_names(text)) or len(split_fields(text)) > 1:
             continue  # "in · association with" (a dot read into it) credits no one; "연출 / 김민수" is a pair
-        singles.append((i, text, sizes[0]))
         title = _has_role_word(clean_role(text)) or is_known_title(clean_role(text))
+        size = sizes[0] if title else _name_size(pieces[0])
+        singles.append((i, text, size))
         if title and name_score(text) < 1.0:
-            heads.append(sizes[0])
-        elif not title and name_score(text) >= 1.0:
-            names.append(sizes[0])
+            heads.append(size)
+        elif not title and name_score(text.replace(" ", "")) >= 1.0:
+            names.append(size)
     out = [False] * len(rows)
     if len(heads) < 2 or len(names) < 3:
         return out
