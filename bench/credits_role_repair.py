@@ -21,7 +21,9 @@ each sighting scaled, shifted and noised on its own), reads them with this check
 recogniser said of it (word confidences; whether looks and sightings agreed): titles read right and rewritten
 (leave-one-out, as above), misreads repaired back to the print and misreads rewritten into another title (whole
 vocabulary). The readings are cached in ``--work`` and shared by both checkouts; this checkout also prints the
-measure for other confidence thresholds (``lexicon.SURE_TITLE``).
+measure for other confidence thresholds (``lexicon.SURE_TITLE``). ``--latin N`` (with ``--ocr``) also reads N
+English titles the taxonomy lists, drawn with their own seed (the Hangul draws stay as they were), and reports them
+apart (``ocr_latin_*``); leave-one-out there takes out the title's words the layout lexicon lacks.
 """
 
 from __future__ import annotations
@@ -101,6 +103,41 @@ def read_titles(count: int, work: Path) -> list[dict]:
     return rows
 
 
+def _latin_titles() -> list[str]:
+    """Every English title the role taxonomy lists (EBU labels, ``en_roles.tsv`` titles and variants), as printed."""
+    from vidsearch.credits import lexicon
+
+    data = lexicon._TITLES_FILE.parent
+    with (data / "ebu_RoleCodeCS.tsv").open(encoding="utf-8") as fh:
+        titles = {line.rstrip("\n").split("\t")[-1] for line in fh if line[:1].isdigit()}
+    with (data / "en_roles.tsv").open(encoding="utf-8") as fh:
+        titles |= {t for line in fh if not line.startswith("#") and "\t" in line
+                   for t in line.rstrip("\n").split("\t", 1)[1].replace("\t", "|").split("|")}
+    return sorted(t for t in titles if t and t == t.strip() and not t.isupper() and re.fullmatch(r"[A-Za-z .&'-]+", t))
+
+
+def read_latin_titles(count: int, work: Path) -> list[dict]:
+    """``count`` English titles the taxonomy lists, each read off three rendered sightings alone (cached); drawn
+    with their own seed, so the Hangul draws of ``read_titles`` stay as they were."""
+    from vidsearch.ocr.reading import read_sightings
+    from vidsearch.ocr.tesseract import TesseractEngine
+
+    titles = _latin_titles()
+    rng = random.Random(20)
+    drawn = rng.sample(titles, min(count, len(titles)))
+    cache = work / f"role_repair_latin_reads_{len(drawn)}_{len(titles)}.json"
+    if cache.exists():
+        return json.loads(cache.read_text(encoding="utf-8"))
+    items = [(title, _LOOKS[rng.randrange(len(_LOOKS))]) for title in drawn]
+    reads = read_sightings(TesseractEngine(), [_sightings(title, look, rng) for title, look in items])
+    rows = [{"title": title, "printed": title, "look": list(look), "read": line.text, "latin": True,
+             "confidence": min((w.confidence for w in line.words), default=line.confidence),
+             "readings": list(line.readings)} for (title, look), (line, _) in zip(items, reads)]
+    work.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    return rows
+
+
 def measure_reads(rows: list[dict], thresholds: tuple[float, ...] = ()) -> dict:
     """Real readings through this process's ``repair_role``, with what the recogniser said where it listens."""
     from vidsearch.credits import lexicon
@@ -108,6 +145,7 @@ def measure_reads(rows: list[dict], thresholds: tuple[float, ...] = ()) -> dict:
 
     full, words = lexicon._title_vocabulary(), lexicon._korean_role_vocabulary()
     real = lexicon._title_vocabulary, lexicon._korean_role_vocabulary
+    english = getattr(lexicon, "_english_vocabulary", None)  # Latin repair toward listed titles' words (stop 19)
     evidence_type = getattr(lexicon, "TitleEvidence", None)
 
     def repair(row: dict) -> str:
@@ -125,23 +163,32 @@ def measure_reads(rows: list[dict], thresholds: tuple[float, ...] = ()) -> dict:
     def as_read(row: dict) -> str:
         return compact(" ".join(strip_decoration(normalise(row["read"])).split()))
 
-    def figures() -> dict:
-        right = [r for r in rows if as_read(r) == r["printed"]]
-        wrong = [r for r in rows if as_read(r) != r["printed"] and r["read"].strip()]
+    def figures(rows: list[dict]) -> dict:
+        right = [r for r in rows if as_read(r) == compact(r["printed"])]
+        wrong = [r for r in rows if as_read(r) != compact(r["printed"]) and r["read"].strip()]
         false = []
         try:
             for row in right:  # the title is one the vocabulary lacks (and so is it as a layout role word)
-                lexicon._title_vocabulary = lambda t=row["title"]: full - {t}
-                lexicon._korean_role_vocabulary = lambda t=row["title"]: {
-                    n: tuple(w for w in ws if w != t) for n, ws in words.items()}
-                if compact(out := repair(row)) != row["printed"]:
+                if row.get("latin"):  # its words the layout lexicon lacks are words no listed title has
+                    unlisted = {w.lower() for w in re.findall(r"[A-Za-z]+", row["title"])} - lexicon.ENGLISH_ROLE_WORDS
+                    lexicon._english_vocabulary = lambda u=frozenset(unlisted): english() - u
+                else:
+                    lexicon._title_vocabulary = lambda t=row["title"]: full - {t}
+                    lexicon._korean_role_vocabulary = lambda t=row["title"]: {
+                        n: tuple(w for w in ws if w != t) for n, ws in words.items()}
+                if compact(out := repair(row)) != compact(row["printed"]):
                     false.append((row["printed"], out))
+                lexicon._title_vocabulary, lexicon._korean_role_vocabulary = real
+                if english is not None:
+                    lexicon._english_vocabulary = english
         finally:
             lexicon._title_vocabulary, lexicon._korean_role_vocabulary = real
+            if english is not None:
+                lexicon._english_vocabulary = english
         outs = [(row, repair(row)) for row in wrong]
-        back = [(r["read"], o) for r, o in outs if compact(o) == r["printed"]]
+        back = [(r["read"], o) for r, o in outs if compact(o) == compact(r["printed"])]
         elsewhere = [(r["printed"], r["read"], o) for r, o in outs
-                     if compact(o) != r["printed"] and compact(o) != as_read(r)]
+                     if compact(o) != compact(r["printed"]) and compact(o) != as_read(r)]
         return {"read_right": len(right), "read_wrong": len(wrong),
                 "false_rewrites": {"rewritten": len(false), "titles": len(right),
                                    "rate": round(len(false) / max(len(right), 1), 4), "examples": false[:12]},
@@ -151,13 +198,16 @@ def measure_reads(rows: list[dict], thresholds: tuple[float, ...] = ()) -> dict:
                                                  "rate": round(len(elsewhere) / max(len(wrong), 1), 4),
                                                  "examples": elsewhere[:12]}}
 
-    result = {"ocr": figures()}
+    hangul, latin = [r for r in rows if not r.get("latin")], [r for r in rows if r.get("latin")]
+    result = {"ocr": figures(hangul)}
+    if latin:
+        result["ocr_latin"] = figures(latin)
     if evidence_type is not None and thresholds:
         chosen = lexicon.SURE_TITLE
         try:
             for threshold in thresholds:
                 lexicon.SURE_TITLE = threshold
-                row = figures()
+                row = figures(hangul)
                 result[f"sure_{threshold:.2f}"] = {k: row[k]["rate"] for k in
                                                    ("false_rewrites", "misreads_repaired",
                                                     "misreads_rewritten_elsewhere")}
@@ -208,6 +258,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--ocr", type=int, default=0, metavar="N",
                         help="also read N drawn titles off rendered sightings with Tesseract (cached in --work)")
+    parser.add_argument("--latin", type=int, default=0, metavar="N",
+                        help="with --ocr: also read N English titles the taxonomy lists (figures apart: ocr_latin_*)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/vidsearch-role-repair"))
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # the --ref subprocess
     parser.add_argument("--reads", type=Path, default=None, help=argparse.SUPPRESS)  # readings for --ref
@@ -215,7 +267,7 @@ def main() -> None:
     here = measure()
     reads_file = args.reads
     if args.ocr and reads_file is None:
-        rows = read_titles(args.ocr, args.work)
+        rows = read_titles(args.ocr, args.work) + (read_latin_titles(args.latin, args.work) if args.latin else [])
         reads_file = args.work / "role_repair_reads_current.json"
         reads_file.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
     if reads_file is not None:
@@ -235,7 +287,8 @@ def main() -> None:
 
     def rows_of(run: dict) -> dict:
         flat = {k: v for k, v in run.items() if k.startswith(("false_", "true_"))}
-        flat.update({f"ocr_{k}": v for k, v in run.get("ocr", {}).items() if isinstance(v, dict)})
+        for part in ("ocr", "ocr_latin"):
+            flat.update({f"{part}_{k}": v for k, v in run.get(part, {}).items() if isinstance(v, dict)})
         return flat
 
     for key in rows_of(here):
@@ -253,7 +306,7 @@ def main() -> None:
                 print(f"  this checkout, {key}: " + ", ".join(f"{k} {v:.3f}" for k, v in row.items()))
     for name, run in runs.items():
         for key, row in rows_of(run).items():
-            if (key.startswith(("false_", "ocr_false", "ocr_misreads_rewritten"))) and row["examples"]:
+            if (key.startswith(("false_", "ocr_false", "ocr_misreads", "ocr_latin"))) and row["examples"]:
                 print(f"  {name[-26:]} {key}: " + ", ".join("→".join(x) for x in row["examples"][:8]))
     if args.out:
         args.out.write_text(json.dumps(runs, ensure_ascii=False, indent=1), encoding="utf-8")

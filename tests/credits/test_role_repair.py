@@ -121,3 +121,26 @@ def test_sightings_that_disagree_elsewhere_are_no_evidence_for_a_rewrite():
     assert not said.supports(title, "촬영·미술슈퍼바이저")
     assert said.supports("촬영·무술슈퍼바이저", "촬영·무술슈퍼바이저") is False  # nothing to rewrite
     assert TitleEvidence(lexicon.SURE_TITLE - 0.01).supports(title, "촬영·미술슈퍼바이저")  # read unsure
+
+
+@pytest.mark.parametrize(("read", "printed"), [
+    ("Scheduling Diréeror", "Scheduling Director"),  # two letters off, one of them read with an accent
+    ("Computer Progammer", "Computer Programmer"),  # a letter dropped: Programmer is a listed title's word
+    ("Music Programuner", "Music Programmer"),  # the second m read 'un'
+    ("Music Prograrnmer", "Music Programmer"),  # m read 'rn': Programmer before Programme
+])
+def test_an_unsure_english_title_misread_by_more_than_one_letter_is_repaired(read, printed):
+    """Fuzz heading (stop 19): English titles misread two letters off, or off a word only the taxonomy's titles
+    hold, stayed unmatched and their names lost their role. Read unsure, they are the title printed; read surely
+    and alike on every sighting, they stay as read."""
+    assert first_role(read, 0.62) == printed
+    assert first_role(read, 0.93, (read,) * 3) == read
+
+
+def test_an_unsure_english_word_as_near_two_role_words_stays_as_read():
+    """'Directer' is one letter from both Director and Directed: no word to choose, so the title stays as read;
+    a listed word is never edited, however unsure."""
+    unsure = TitleEvidence(0.5)
+    assert repair_role("Assistant Directer", unsure) == "Assistant Directer"
+    assert repair_role("Boom Operator", unsure) == "Boom Operator"
+    assert repair_role("Assistant Diréeror") == "Assistant Diréeror"  # no word of what the recogniser said: as read

@@ -395,6 +395,60 @@ class TitleEvidence:
                    for texts in self.readings for t in texts if t.strip())
 
 
+_ACCENTED_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")  # an accent read on a plain letter ('Diréeror') splits no word
+
+
+@functools.cache
+def _english_vocabulary() -> frozenset[str]:
+    """Every Latin word of a role title: the layout lexicon's role words and the words of every English title the
+    taxonomy lists (EBU labels, ``en_roles.tsv``): what an unsure Latin misread is repaired toward."""
+    titles = list(ENGLISH_ROLE_WORDS)
+    with _TITLES_FILE.with_name("ebu_RoleCodeCS.tsv").open(encoding="utf-8") as fh:
+        titles += [line.rstrip("\n").split("\t")[-1] for line in fh if line[:1].isdigit()]
+    with _TITLES_FILE.with_name("en_roles.tsv").open(encoding="utf-8") as fh:
+        titles += [t for line in fh if not line.startswith("#") and "\t" in line
+                   for t in line.rstrip("\n").split("\t", 1)[1].replace("\t", "|").split("|")]
+    # split as a read title is ('Non-linear': Non, linear), so no part of a listed word is taken for a misread
+    return frozenset(w.lower() for t in titles for w in _ACCENTED_WORD.findall(t) if len(w) >= 3)
+
+
+# letters Tesseract reads as one another over small or blurred type: a word is also compared with these folded
+_LOOKALIKES = (("rn", "m"), ("cl", "d"), ("li", "h"), ("vv", "w"))
+
+
+def _folded(word: str) -> str:
+    for pair, single in _LOOKALIKES:
+        word = word.replace(pair, single)
+    return word
+
+
+def _repair_latin_word(word: str) -> str:
+    """An unsure Latin word nearest one role word: within one edit (five letters or more) or two (seven or more),
+    counting a look-alike pair (rn/m, cl/d, li/h) as one letter and an accent as none ('Diréeror' → Director,
+    'Progammer', 'Programuner' → Programmer). Several as near: as read."""
+    plain = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
+    vocabulary = _english_vocabulary()
+    if len(plain) < 5 or not plain.isalpha() or plain in vocabulary:
+        return word
+    limit = 2 if len(plain) >= 7 else 1
+    distances: dict[float, list[str]] = {}
+    for known in vocabulary:
+        # two letters more or fewer is another form of a word, not a misread (Broadcast/Broadcaster, Labor/Laborer)
+        if abs(len(known) - len(plain)) <= 1:
+            # a look-alike pair costs half a letter: 'Prograrnmer' is Programmer before it is Programme
+            distance = min(edit_distance(plain, known), edit_distance(_folded(plain), _folded(known)) + 0.5)
+            if distance <= limit:
+                distances.setdefault(distance, []).append(known)
+    near = distances[min(distances)] if distances else []
+    if len(near) != 1:
+        return word
+    return near[0].capitalize() if word[0].isupper() else near[0]
+
+
+def _repair_latin(title: str) -> str:
+    return _ACCENTED_WORD.sub(lambda match: _repair_latin_word(match.group()), title)
+
+
 def repair_role(title: str, evidence: TitleEvidence | None = None) -> str:
     """A title the roll's layout already set as a role heading, with OCR's misreads undone where the reading is
     close to one title only: stray marks after Hangul ("VEX 슈퍼바이저2]" → "VFX 슈퍼바이저"), a three-letter
@@ -408,6 +462,10 @@ def repair_role(title: str, evidence: TitleEvidence | None = None) -> str:
     read surely with no look or sighting nearer another title is the title printed, whatever the vocabulary
     holds."""
     repaired = _repair_title(title)
+    if evidence is not None:  # an unsure Latin word is repaired wider than one letter: the read is in doubt
+        widened = _repair_latin(repaired)
+        if widened != repaired and evidence.supports(title, widened):
+            repaired = widened
     if evidence is None or repaired == title or evidence.supports(title, repaired):
         return repaired
     # read surely: its Hangul words stay as printed; stray marks still go, and a Latin acronym one letter off a
