@@ -57,7 +57,9 @@ def segment_at(segments: Sequence[Segment], t: float) -> Segment | None:
 
 class CreditStage(Stage):
     name = "credits"
-    version = "8"  # 8: role titles rewritten only on the recogniser's doubt (unsure English words up to two edits); comma votes, letter-part dots, symbols in titles; a spaced name is no heading; one column of a two-column card is a card row
+    version = "8"  # 8: role titles rewritten only on the recogniser's doubt (unsure English words up to
+    # two edits); comma votes, letter-part dots, symbols in titles; a spaced name is no heading; one column of a
+    # two-column card is a card row
     requires = ("shots",)
     owns: ClassVar[frozenset[IndexName]] = frozenset({IndexName.CREDITS})
     # credit documents carry the programme's metadata
