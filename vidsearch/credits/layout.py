@@ -31,7 +31,6 @@ from vidsearch.credits.lexicon import (
 )
 from vidsearch.credits.leaders import leader_pair, outer_pair
 from vidsearch.credits.reader import ReadLine
-from vidsearch.ocr.reading import ballot_key
 from vidsearch.credits.structure import (
     block_openers,
     column_edges,
@@ -44,6 +43,7 @@ from vidsearch.credits.structure import (
     styled_headings,
     type_size,
 )
+from vidsearch.ocr.reading import ballot_key
 
 
 _HANGUL_ONLY = re.compile(r"[\uac00-\ud7a3 ]+")
