@@ -4,9 +4,9 @@ A scan sample counts as credit-like when it shows ``min_text_lines`` lines — a
 footage text rarely does. A broadcaster cutting single credits shows one line per card, as footage does (a lower
 third, a caption, a sign, a ticker). What one line alone does not tell, the samples around it do: cards set their
 lone row where a page sets its text — in the middle of the picture, about centred (or one column of two, against
-the centre line), clear of the frame's sides — and
-at the same height card after card. Footage text mostly does not: a lower third or a subtitle sits low, a ticker
-runs across the whole width, a sign goes where the camera puts it and goes with the shot. So a sample showing one
+the centre line), clear of the frame's sides — and at the same height card after card. Footage text mostly does
+not: a lower third or a subtitle sits low, a ticker runs across the whole width, a sign goes where the camera puts
+it and goes with the shot. So a sample showing one
 such row is a candidate only inside a run of them at one height (blank samples — a fade's trough, the black between
 cards — do not break it; samples already credit-like count as members) of ``card_row_min_samples`` members.
 
