@@ -402,12 +402,12 @@ _ACCENTED_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")  # an accent read on a pl
 def _english_vocabulary() -> frozenset[str]:
     """Every Latin word of a role title: the layout lexicon's role words and the words of every English title the
     taxonomy lists (EBU labels, ``en_roles.tsv``): what an unsure Latin misread is repaired toward."""
-    titles = list(ENGLISH_ROLE_WORDS)
-    with _TITLES_FILE.with_name("ebu_RoleCodeCS.tsv").open(encoding="utf-8") as fh:
-        titles += [line.rstrip("\n").split("\t")[-1] for line in fh if line[:1].isdigit()]
-    with _TITLES_FILE.with_name("en_roles.tsv").open(encoding="utf-8") as fh:
-        titles += [t for line in fh if not line.startswith("#") and "\t" in line
-                   for t in line.rstrip("\n").split("\t", 1)[1].replace("\t", "|").split("|")]
+    # here, not at the top: the roles package loads its mapper and encoders, and only this cached call needs it
+    from vidsearch.credits.roles.sources import SHIPPED_EBU
+    from vidsearch.credits.roles.taxonomy import ENGLISH_TITLES, read_corrections, read_ebu_roles, read_titles
+
+    titles = [*ENGLISH_ROLE_WORDS, *(role.label for role in read_ebu_roles(SHIPPED_EBU, read_corrections())),
+              *(title.text for title in read_titles(ENGLISH_TITLES))]
     # split as a read title is ('Non-linear': Non, linear), so no part of a listed word is taken for a misread
     return frozenset(w.lower() for t in titles for w in _ACCENTED_WORD.findall(t) if len(w) >= 3)
 
