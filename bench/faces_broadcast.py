@@ -246,7 +246,8 @@ def _relink_in_other_orders(store: EmbeddedStore, settings: Settings, expected: 
                             for pid, b in sorted(bodies.items()) if b["video_id"] == video]
                     other.upsert(IndexName.PERSONS, docs)
                 other.refresh()
-                link_identities(other, limits.identity_distance, limits.identity_distance, limits.split_distance)
+                link_identities(other, limits.identity_distance, limits.identity_distance, limits.split_distance,
+                                limits.cluster_distance)
             got = {pid: b["identity_id"] for pid, b in other.scan(IndexName.PERSONS)}
             other.close()
         if got != expected:

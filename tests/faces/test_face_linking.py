@@ -224,3 +224,79 @@ def test_the_ingest_link_keeps_two_persons_of_one_video_apart_beyond_the_identit
                 assert len({b["identity_id"] for _, b in store.scan(IndexName.PERSONS)}) == 1
         finally:
             store.close()
+
+
+def _photo_vector(people, model, who: str, file: str) -> np.ndarray:
+    from vidsearch.config import Settings
+    from vidsearch.faces.search import encode_photo
+    from vidsearch.faces.settings import FaceSettings
+
+    photo = next(p for p in people[who] if p.path.name == file)
+    return encode_photo(photo.path, Settings(faces=FaceSettings(query_jitters=0)), model=model).vector
+
+
+def _entrance(video: str, k: int, vector: np.ndarray, who: str, start_s: float) -> Person:
+    """A one-track person of ``video``: one entrance of ``who``, on screen from ``start_s`` for 5 s."""
+    return Person(id=person_id(video, k), video_id=video, cluster=k, face_count=8, track_count=1,
+                  appearances=[Appearance(start_s=start_s, end_s=start_s + 5.0)], face_vec=vector.tolist(),
+                  thumbnails=[who])
+
+
+def _identities_after_ingest(tmp_path, name: str, persons: list[Person], **link) -> dict[str, str]:
+    from vidsearch.faces.linking import link_after_ingest
+
+    store = EmbeddedStore(tmp_path / name)
+    try:
+        store.ensure_indices({"face": {"id": "test", "dims": 128}})
+        store.upsert(IndexName.PERSONS, [(p.id, p.to_doc()) for p in persons])
+        store.refresh()
+        if link:
+            link_identities(store, **link)
+        else:
+            link_after_ingest(face_settings(tmp_path / f"{name}-data"), store)
+        return {pid: body["identity_id"] for pid, body in store.scan(IndexName.PERSONS)}
+    finally:
+        store.close()
+
+
+def test_a_person_split_in_one_video_is_one_identity_when_another_video_vouches_for_both(tmp_path, people,
+                                                                                       face_model, face_limits):
+    """Real dev faces (dlib, one pass): Jennifer's photos img12 and img55 lie 0.370 apart — beyond what two
+    persons of one video may share an identity at (0.34), as a video's clustering leaves a split person —
+    and img54, her person in another video, lies 0.298 and 0.321 from them. That other video is the evidence
+    the first lacked: one identity (before, the split in one video was a split across the archive). Seen on
+    screen together, the same two persons are two people whatever another video says."""
+    vectors = {f: _photo_vector(people, face_model, "Jennifer", f) for f in ("img12.jpg", "img55.jpg", "img54.jpg")}
+    apart = float(np.linalg.norm(vectors["img12.jpg"] - vectors["img55.jpg"]))
+    assert face_limits.identity_distance < apart < face_limits.cluster_distance
+    split = [_entrance("v1", 0, vectors["img12.jpg"], "Jennifer", 0.0),
+             _entrance("v1", 1, vectors["img55.jpg"], "Jennifer", 12.0),
+             _entrance("v2", 0, vectors["img54.jpg"], "Jennifer", 3.0)]
+    assert len(set(_identities_after_ingest(tmp_path, "split", split).values())) == 1
+    before = _identities_after_ingest(tmp_path, "before", split, identity_distance=face_limits.identity_distance,
+                                      same_video_distance=face_limits.identity_distance,
+                                      single_view_distance=face_limits.split_distance)
+    assert len(set(before.values())) == 2
+    together = [split[0], split[1].model_copy(update={"appearances": [Appearance(start_s=2.0, end_s=7.0)]}),
+                split[2]]
+    assert len(set(_identities_after_ingest(tmp_path, "together", together).values())) == 2
+
+
+def test_look_alikes_of_one_video_stay_apart_when_another_video_vouches_for_only_one(tmp_path, people,
+                                                                                   face_model, face_limits):
+    """Real dev look-alikes: img29's img30 and img34's img35 lie 0.364 apart in one video (within the cluster
+    distance, beyond the identity distance); img29's img29 in a second video lies 0.259 from img30 but 0.400
+    from img35, img34's img34 in a third 0.271 from img35 but 0.419 from img30. No video vouches for both, so
+    they stay two identities, each joined by its own person."""
+    look = {("deepface-img29", f): _photo_vector(people, face_model, "deepface-img29", f)
+            for f in ("img30.jpg", "img29.jpg")}
+    look |= {("deepface-img34", f): _photo_vector(people, face_model, "deepface-img34", f)
+             for f in ("img35.jpg", "img34.jpg")}
+    persons = [_entrance("v1", 0, look["deepface-img29", "img30.jpg"], "deepface-img29", 0.0),
+               _entrance("v1", 1, look["deepface-img34", "img35.jpg"], "deepface-img34", 12.0),
+               _entrance("v2", 0, look["deepface-img29", "img29.jpg"], "deepface-img29", 0.0),
+               _entrance("v3", 0, look["deepface-img34", "img34.jpg"], "deepface-img34", 0.0)]
+    identities = _identities_after_ingest(tmp_path, "look-alikes", persons)
+    assert identities[persons[0].id] == identities[persons[2].id]
+    assert identities[persons[1].id] == identities[persons[3].id]
+    assert identities[persons[0].id] != identities[persons[1].id]

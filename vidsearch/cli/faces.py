@@ -32,7 +32,7 @@ def _book(config: Path | None, data_dir: Path | None):
     store = open_store(settings)
     limits = thresholds(settings.faces, model)
     return IdentityBook(store, model.identity, limits.identity_distance, limits.identity_distance,
-                        limits.split_distance), settings
+                        limits.split_distance, limits.cluster_distance), settings
 
 
 def _done(event) -> None:

@@ -44,7 +44,8 @@ class IdentitySummary(BaseModel):
 
 class IdentityBook:
     def __init__(self, store: IndexBackend, encoder: str, identity_distance: float,
-                 same_video_distance: float | None = None, single_view_distance: float | None = None) -> None:
+                 same_video_distance: float | None = None, single_view_distance: float | None = None,
+                 bridge_distance: float | None = None) -> None:
         self.store = store
         self.encoder = encoder
         self.distance = identity_distance
@@ -53,6 +54,8 @@ class IdentityBook:
         self.single_view_distance = single_view_distance
         # two persons of one video share an identity only this close (default: the identity distance)
         self.same_video_distance = identity_distance if same_video_distance is None else same_video_distance
+        # two persons of one video a person of another video vouches for may lie this far (None: no vouching)
+        self.bridge_distance = bridge_distance
 
     # -- linking ------------------------------------------------------------------------------------------
     def carry_over(self, persons: Sequence[Person]) -> int:
@@ -71,7 +74,8 @@ class IdentityBook:
     def link(self) -> LinkReport:
         """Link every person of the archive into identities (idempotent, order-independent; see
         ``vidsearch.faces.linking``)."""
-        return link_identities(self.store, self.distance, self.same_video_distance, self.single_view_distance)
+        return link_identities(self.store, self.distance, self.same_video_distance, self.single_view_distance,
+                               self.bridge_distance)
 
     # -- reading --------------------------------------------------------------------------------------------
     def members(self, identity_id: str) -> dict[str, dict]:

@@ -27,6 +27,16 @@ with the noise of both centroids: ``t(a, b)² = t∞² + σ² (1/a + 1/b)`` for 
 (at most three each), with ``t∞`` and ``σ²`` fixed by ``t(3, 3) = identity_distance`` and
 ``t(1, 1) = single_view_distance``; average linkage runs on distances less each pair's allowance.
 
+**Another video can vouch for two persons of one video.** A person a video's clustering split in two (a blurry
+entrance refused by the quality gate that lay 0.38–0.39 from its own person, just beyond the 0.37 a refused face may
+join at; two one-track entrances a jittered re-check parted at 0.377) stays two persons there, and the same-video
+rule above kept them two identities for good: every such split was a person split across the archive too. Two
+persons of one video further apart than ``same_video_distance`` may still share an identity when a person of
+another video lies within the allowance of both (the evidence the video lacked), their own centroids lie within
+``bridge_distance`` (the ingest job passes the cluster distance: farther, the video's clustering would have parted
+them without any cannot-link) and they were never on screen at the same time (their appearances do not overlap).
+Average linkage still decides by the mean distance, so the third person must in fact join them.
+
 Only persons whose identity or name changed are written, in one upsert — one transaction on the embedded store;
 on Elasticsearch a crash between bulk items leaves persons that the next run (it is idempotent) puts right.
 Work grows with the square of the persons that lie near each other: the distance graph is split into connected
@@ -70,6 +80,7 @@ class _Member:
     name: str | None
     body: dict
     views: int = 3  # tracks its centroid averages (capped at 3: the identity distance's calibration level)
+    spans: tuple[tuple[float, float], ...] = ()  # its appearances in its video
 
 
 def pinned_persons(store: IndexBackend) -> dict[str, str]:
@@ -92,17 +103,19 @@ def link_after_ingest(settings, store: IndexBackend) -> LinkReport | None:
         return None
     limits = thresholds(settings.faces)
     store.refresh()  # the commits came from the write tasks' own connections
-    report = link_identities(store, limits.identity_distance, limits.identity_distance, limits.split_distance)
+    report = link_identities(store, limits.identity_distance, limits.identity_distance, limits.split_distance,
+                             limits.cluster_distance)
     log.info("identities: %d persons in %d identities, %d reassigned, %d held by user edits",
              report.persons, report.identities, report.changed, report.pinned)
     return report
 
 
 def link_identities(store: IndexBackend, identity_distance: float, same_video_distance: float,
-                    single_view_distance: float | None = None) -> LinkReport:
+                    single_view_distance: float | None = None, bridge_distance: float | None = None) -> LinkReport:
     """Recompute every unpinned person's identity (see the module docstring); returns what it did.
     ``single_view_distance``: how far two one-track persons may lie (None: every person is judged as a
-    three-view centroid, at ``identity_distance``)."""
+    three-view centroid, at ``identity_distance``). ``bridge_distance``: how far two persons of one video may lie
+    when a person of another video vouches for both (None: never beyond ``same_video_distance``)."""
     pins = pinned_persons(store)
     members = []
     for pid, body in store.scan(IndexName.PERSONS, with_vectors=True):
@@ -112,12 +125,13 @@ def link_identities(store: IndexBackend, identity_distance: float, same_video_di
         vector /= max(float(np.linalg.norm(vector)), 1e-12)
         pinned = pins.get(pid) if pins.get(pid) == body.get("identity_id") else None
         members.append(_Member(pid, body["video_id"], vector, pinned, body.get("name") if pinned else None, body,
-                               views_of(body)))
+                               views_of(body), spans_of(body)))
     members.sort(key=lambda m: m.person_id)
     report = LinkReport(persons=len(members), pinned=sum(1 for m in members if m.pinned))
     if not members:
         return report
-    assignment = assign_identities(members, identity_distance, same_video_distance, single_view_distance)
+    assignment = assign_identities(members, identity_distance, same_video_distance, single_view_distance,
+                                   bridge_distance)
     changed = {}
     for member in members:
         identity, name = assignment[member.person_id]
@@ -146,6 +160,14 @@ def views_of(body: dict) -> int:
 _FULL_VIEWS = 3  # the centroid level identity_distance was calibrated at (3 faces each)
 
 
+def spans_of(body: dict) -> tuple[tuple[float, float], ...]:
+    return tuple((float(a["start_s"]), float(a["end_s"])) for a in body.get("appearances") or [])
+
+
+def _on_screen_together(a: _Member, b: _Member) -> bool:
+    return any(s < f and t < e for s, e in a.spans for t, f in b.spans)
+
+
 def allowance(views: np.ndarray, identity_distance: float, single_view_distance: float | None) -> np.ndarray:
     """How much farther than ``identity_distance`` each pair of persons (``views``: tracks of each) may lie:
     ``t(a, b) - identity_distance`` with ``t(a, b)² = t∞² + σ² (1/a + 1/b)`` fixed by t(3, 3) = identity
@@ -161,7 +183,8 @@ def allowance(views: np.ndarray, identity_distance: float, single_view_distance:
 
 
 def assign_identities(members: Sequence[_Member], identity_distance: float, same_video_distance: float,
-                      single_view_distance: float | None = None) -> dict[str, tuple[str, str | None]]:
+                      single_view_distance: float | None = None,
+                      bridge_distance: float | None = None) -> dict[str, tuple[str, str | None]]:
     """Person id → (identity id, name) for persons sorted by id."""
     vectors = np.stack([m.vector for m in members])
     views = np.array([m.views for m in members])
@@ -169,7 +192,7 @@ def assign_identities(members: Sequence[_Member], identity_distance: float, same
     clusters: list[list[int]] = []
     for component in _components(vectors, reach):
         clusters += _cluster(component, members, vectors, identity_distance, same_video_distance,
-                             allowance(views[component], identity_distance, single_view_distance))
+                             allowance(views[component], identity_distance, single_view_distance), bridge_distance)
     # pinned identities whose members all lie in far-apart components still come out as one identity
     taken = {m.pinned for m in members if m.pinned}
     result: dict[str, tuple[str, str | None]] = {}
@@ -216,7 +239,8 @@ def _components(vectors: np.ndarray, distance: float) -> list[list[int]]:
 
 
 def _cluster(indices: list[int], members: Sequence[_Member], vectors: np.ndarray, distance: float,
-             same_video_distance: float, extra: np.ndarray | None = None) -> list[list[int]]:
+             same_video_distance: float, extra: np.ndarray | None = None,
+             bridge_distance: float | None = None) -> list[list[int]]:
     """Constrained average linkage inside one component; pinned identities start as one cluster each.
     ``extra``: per pair of the component, how much farther than ``distance`` it may lie."""
     start: dict[str, list[int]] = {}
@@ -232,25 +256,46 @@ def _cluster(indices: list[int], members: Sequence[_Member], vectors: np.ndarray
     sub = vectors[indices]
     pair = np.asarray(distance_of(np.clip(sub @ sub.T, -1.0, 1.0)), np.float64)
     local = {i: k for k, i in enumerate(indices)}
+    judged = pair - extra if extra is not None else pair
+    vouched = _vouched(indices, members, pair, judged, distance, bridge_distance)
     m = len(clusters)
     blocked = np.zeros((m, m), bool)
     for a in range(m):
         for b in range(a + 1, m):
             blocked[a, b] = blocked[b, a] = _apart(clusters[a], clusters[b], members, pair, local,
-                                                   same_video_distance)
-    judged = pair - extra if extra is not None else pair
+                                                   same_video_distance, vouched)
     merged = average_linkage([[local[i] for i in c] for c in clusters], judged, blocked, distance)
     return [sorted(indices[k] for k in c) for c in merged]
 
 
+def _vouched(indices: list[int], members: Sequence[_Member], pair: np.ndarray, judged: np.ndarray,
+             distance: float, bridge_distance: float | None) -> set[tuple[int, int]]:
+    """Pairs (local indices) of persons of one video within ``bridge_distance``, never on screen together,
+    that a person of another video lies within the allowance of (``judged`` ≤ ``distance``) for both."""
+    if bridge_distance is None:
+        return set()
+    near = judged <= distance
+    vouched = set()
+    for x in range(len(indices)):
+        for y in range(x + 1, len(indices)):
+            a, b = members[indices[x]], members[indices[y]]
+            if a.video_id != b.video_id or pair[x, y] > bridge_distance or _on_screen_together(a, b):
+                continue
+            if any(members[indices[k]].video_id != a.video_id for k in np.flatnonzero(near[x] & near[y])):
+                vouched.add((x, y))
+    return vouched
+
+
 def _apart(a: list[int], b: list[int], members: Sequence[_Member], pair: np.ndarray, local: dict[int, int],
-           same_video_distance: float) -> bool:
+           same_video_distance: float, vouched: set[tuple[int, int]] = frozenset()) -> bool:
     """May these two clusters never join? Two pinned identities, or two persons of one video not re-checked
-    as the same person."""
+    as the same person and not vouched for by a person of another video."""
     if members[a[0]].pinned and members[b[0]].pinned:
         return True
     for i in a:
         for j in b:
-            if members[i].video_id == members[j].video_id and pair[local[i], local[j]] > same_video_distance:
+            x, y = sorted((local[i], local[j]))
+            if (members[i].video_id == members[j].video_id and pair[x, y] > same_video_distance
+                    and (x, y) not in vouched):
                 return True
     return False
