@@ -23,7 +23,10 @@ recogniser said of it (word confidences; whether looks and sightings agreed): ti
 vocabulary). The readings are cached in ``--work`` and shared by both checkouts; this checkout also prints the
 measure for other confidence thresholds (``lexicon.SURE_TITLE``). ``--latin N`` (with ``--ocr``) also reads N
 English titles the taxonomy lists, drawn with their own seed (the Hangul draws stay as they were), and reports them
-apart (``ocr_latin_*``); leave-one-out there takes out the title's words the layout lexicon lacks.
+apart (``ocr_latin_*``); leave-one-out there takes out the title's words the layout lexicon lacks. Each title's
+crop (the sighting its reading came from) is also read again by this checkout's ``reading.reread`` (real
+Tesseract, cached as ``*_rereads.json``): what the pipeline asks before rewriting a sure read; a checkout
+without re-reads ignores them.
 """
 
 from __future__ import annotations
