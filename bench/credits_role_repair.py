@@ -23,7 +23,10 @@ recogniser said of it (word confidences; whether looks and sightings agreed): ti
 vocabulary). The readings are cached in ``--work`` and shared by both checkouts; this checkout also prints the
 measure for other confidence thresholds (``lexicon.SURE_TITLE``). ``--latin N`` (with ``--ocr``) also reads N
 English titles the taxonomy lists, drawn with their own seed (the Hangul draws stay as they were), and reports them
-apart (``ocr_latin_*``); leave-one-out there takes out the title's words the layout lexicon lacks.
+apart (``ocr_latin_*``); leave-one-out there takes out the title's words the layout lexicon lacks. Each title's
+crop (the sighting its reading came from) is also read again by this checkout's ``reading.reread`` (real
+Tesseract, cached as ``*_rereads.json``): what the pipeline asks before rewriting a sure read; a checkout
+without re-reads ignores them.
 """
 
 from __future__ import annotations
@@ -89,18 +92,37 @@ def read_titles(count: int, work: Path) -> list[dict]:
     rng = random.Random(19)
     drawn = rng.sample(titles, min(count, len(titles)))
     cache = work / f"role_repair_reads_{len(drawn)}_{len(titles)}.json"
-    if cache.exists():
-        return json.loads(cache.read_text(encoding="utf-8"))
     items = [(title, printed, _LOOKS[rng.randrange(len(_LOOKS))])
              for title in drawn for printed in (title, f"촬영·{title}")]
     sightings = [_sightings(printed, look, rng) for _, printed, look in items]
-    reads = read_sightings(TesseractEngine(), sightings)
-    rows = [{"title": title, "printed": printed, "look": list(look), "read": line.text,
-             "confidence": min((w.confidence for w in line.words), default=line.confidence),
-             "readings": list(line.readings)} for (title, printed, look), (line, _) in zip(items, reads)]
-    work.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-    return rows
+    if cache.exists():
+        rows = json.loads(cache.read_text(encoding="utf-8"))
+    else:
+        reads = read_sightings(TesseractEngine(), sightings)
+        rows = [{"title": title, "printed": printed, "look": list(look), "read": line.text, "sighting": k,
+                 "confidence": min((w.confidence for w in line.words), default=line.confidence),
+                 "readings": list(line.readings)} for (title, printed, look), (line, k) in zip(items, reads)]
+        work.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    return _with_rereads(rows, sightings, cache.with_name(cache.stem + "_rereads.json"))
+
+
+def _with_rereads(rows: list[dict], sightings: list[list], cache: Path) -> list[dict]:
+    """Each row with ``rereads``: the crop its reading came from (the first sighting in caches made before the
+    sighting was kept) read again by this checkout's ``reading.reread`` — real Tesseract on the rendered crop,
+    what the pipeline asks for a sure read a repair would change (cached; older checkouts have none)."""
+    try:
+        from vidsearch.ocr.reading import reread
+    except ImportError:  # a checkout from before re-reads: its rows are read without them
+        return rows
+    from vidsearch.ocr.tesseract import TesseractEngine
+
+    if cache.exists():
+        texts = json.loads(cache.read_text(encoding="utf-8"))
+    else:
+        texts = [list(t) for t in reread(TesseractEngine(), [s[r.get("sighting", 0)] for r, s in zip(rows, sightings)])]
+        cache.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+    return [{**row, "rereads": again} for row, again in zip(rows, texts)]
 
 
 def _latin_titles() -> list[str]:
@@ -126,16 +148,18 @@ def read_latin_titles(count: int, work: Path) -> list[dict]:
     rng = random.Random(20)
     drawn = rng.sample(titles, min(count, len(titles)))
     cache = work / f"role_repair_latin_reads_{len(drawn)}_{len(titles)}.json"
-    if cache.exists():
-        return json.loads(cache.read_text(encoding="utf-8"))
     items = [(title, _LOOKS[rng.randrange(len(_LOOKS))]) for title in drawn]
-    reads = read_sightings(TesseractEngine(), [_sightings(title, look, rng) for title, look in items])
-    rows = [{"title": title, "printed": title, "look": list(look), "read": line.text, "latin": True,
-             "confidence": min((w.confidence for w in line.words), default=line.confidence),
-             "readings": list(line.readings)} for (title, look), (line, _) in zip(items, reads)]
-    work.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-    return rows
+    sightings = [_sightings(title, look, rng) for title, look in items]
+    if cache.exists():
+        rows = json.loads(cache.read_text(encoding="utf-8"))
+    else:
+        reads = read_sightings(TesseractEngine(), sightings)
+        rows = [{"title": title, "printed": title, "look": list(look), "read": line.text, "latin": True,
+                 "sighting": k, "confidence": min((w.confidence for w in line.words), default=line.confidence),
+                 "readings": list(line.readings)} for (title, look), (line, k) in zip(items, reads)]
+        work.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    return _with_rereads(rows, sightings, cache.with_name(cache.stem + "_rereads.json"))
 
 
 def measure_reads(rows: list[dict], thresholds: tuple[float, ...] = ()) -> dict:
@@ -154,6 +178,8 @@ def measure_reads(rows: list[dict], thresholds: tuple[float, ...] = ()) -> dict:
         if evidence_type is None:
             return lexicon.repair_role(lexicon.clean_role(text))
         said = evidence_type(row["confidence"], (tuple(row["readings"]),) if row["readings"] else ())
+        if "rereads" in row and hasattr(said, "rereads"):  # the crop read again, asked only where the read is sure
+            said = evidence_type(said.confidence, said.readings, (lambda texts=tuple(row["rereads"]): texts,))
         printed, corrected = lexicon.clean_role(text, correct=False), lexicon.clean_role(text)
         return lexicon.repair_role(corrected if said.supports(printed, corrected) else printed, said)
 

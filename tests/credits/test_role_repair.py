@@ -4,15 +4,21 @@ so its names pair with the title printed — on the dev rolls where real Tessera
 
 from __future__ import annotations
 
+import cv2
+import numpy as np
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 from bench.credits_rolls import cases
 from testkit.credits.sample import FILM_CREW_ROLES, KOREAN_CREW_ROLES
+from testkit.credits.spec import NANUM_DIR
 from vidsearch.credits.layout import parse_credit_lines
-from vidsearch.credits.lexicon import TitleEvidence, repair_role
+from vidsearch.credits.lexicon import SURE_TITLE, TitleEvidence, agrees_with_change, clean_role, repair_role
 from vidsearch.credits.reader import ReadLine
 from vidsearch.ocr.engine import OcrWord
 from vidsearch.ocr.geometry import Box
+from vidsearch.ocr.reading import LazyReread, read_sightings
+from vidsearch.ocr.tesseract import TesseractEngine
 
 
 @pytest.mark.parametrize(("read", "printed"), [
@@ -144,3 +150,74 @@ def test_an_unsure_english_word_as_near_two_role_words_stays_as_read():
     assert repair_role("Assistant Directer", unsure) == "Assistant Directer"
     assert repair_role("Boom Operator", unsure) == "Boom Operator"
     assert repair_role("Assistant Diréeror") == "Assistant Diréeror"  # no word of what the recogniser said: as read
+
+
+# --- a sure read a repair would change is read again from its crop (still cards are seen once) ---
+
+
+def _card_title(text: str, face: str, size_px: int, blur: float) -> np.ndarray:
+    """A title as a still card shows it, cut from the frame: white type drawn at 32 px, brought down to
+    ``size_px``, blurred and noised (seeded)."""
+    font = ImageFont.truetype(str(NANUM_DIR / face), 32)
+    image = Image.new("RGB", (int(font.getlength(text)) + 40, 58), (0, 0, 0))
+    ImageDraw.Draw(image).text((20, 43), text, font=font, fill=(255, 255, 255), anchor="ls")
+    drawn = np.asarray(image)[:, :, ::-1]
+    scale = size_px / 32
+    small = cv2.resize(drawn, (int(drawn.shape[1] * scale), int(drawn.shape[0] * scale)),
+                       interpolation=cv2.INTER_AREA).astype(np.float32)
+    small = cv2.GaussianBlur(small, (3, 3), blur) + np.random.default_rng(7).normal(0, 8, small.shape)
+    return np.clip(small, 0, 255).astype(np.uint8)
+
+
+def _heading_read_once(crop: np.ndarray, engine: TesseractEngine, again: bool) -> tuple[str, float, str]:
+    """(the title as read from one sighting, its least word confidence, the role it is laid out as): the crop read
+    as the reader reads a line, set as the role of a slash row "TITLE / 김민수" (``first_role``); ``again``: the
+    reader's re-read of the crop is there for the repair to ask."""
+    (line, _), = read_sightings(engine, [[crop]])
+    confidence = min(w.confidence for w in line.words)
+    words = (*line.words, OcrWord("/", 110, 120, 0.95), OcrWord("김민수", 130, 230, 0.95))
+    row = ReadLine(f"{line.text} / 김민수", min(line.confidence, 0.95), words, Box(500, 84, 780, 116), 0, 100, 0.0,
+                   5.0, 2.0, readings=tuple(f"{r} / 김민수" for r in line.readings),
+                   reread=LazyReread(engine, crop) if again else None)
+    return line.text, confidence, parse_credit_lines([row], 1280)[0].role_text
+
+
+@pytest.fixture(scope="module")
+def tesseract_engine() -> TesseractEngine:
+    return TesseractEngine()
+
+
+def test_a_title_read_surely_but_wrong_on_a_card_is_repaired_through_its_re_read(tesseract_engine):
+    """Fuzz cards 1903/1904 (stop 19): a still card is read from one sighting, and Tesseract reads its title wrong
+    surely ('Special Eftects', 촬영텀); no second look disagreed, so the repair had no evidence. Rendered
+    포커스풀러 is read '포커스플러' surely by real Tesseract; the crop left grey reads 풀러: the re-read vouches
+    for the repair, and without it the title stays as read."""
+    crop = _card_title("포커스풀러", "NanumGothic.ttf", 14, 0.8)
+    read, confidence, role = _heading_read_once(crop, tesseract_engine, again=True)
+    assert read == "포커스플러" and confidence >= SURE_TITLE  # sure, one letter off, no look disagreeing
+    assert role == "포커스풀러"
+    assert _heading_read_once(crop, tesseract_engine, again=False)[2] == "포커스플러"
+
+
+@pytest.mark.parametrize("title", ["작곡가", "작사", "연출보"])
+def test_a_title_printed_right_and_read_surely_stays_when_its_re_reads_repeat_it(title, tesseract_engine):
+    """Real titles one letter from a listed one (작곡가/작가, 작사/작가, 연출보/연출부), rendered and read right
+    surely: every re-read of the crop reads them as printed, so nothing vouches for a rewrite."""
+    crop = _card_title(title, "NanumGothic.ttf", 14, 0.8)
+    read, confidence, role = _heading_read_once(crop, tesseract_engine, again=True)
+    assert read == title and confidence >= SURE_TITLE
+    assert repair_role(title) != title or clean_role(title) != title  # a rewrite is on the table
+    assert role == title
+
+
+def test_a_re_read_vouches_only_for_the_letters_it_reads_as_the_repair_has_them():
+    """A re-read misreading the title elsewhere still counts; one misreading the changed letters another way,
+    or repeating the read, does not (real re-reads, bench/credits_role_repair.py --ocr)."""
+    assert agrees_with_change("찰영·수중카메라", "촬영·수증카메라", "촬영·수중카메라")
+    assert agrees_with_change("활영·촬영감득팅", "촬영·촬영강독팀", "촬영·촬영감독팀")
+    assert not agrees_with_change("카메라심장", "카메라실장", "카메라팀장")
+    assert not agrees_with_change("스크립트럼", "스크립트팀", "스크립터팀")
+    assert not agrees_with_change("그립텀", "그립텀", "그립팀")
+    sure = SURE_TITLE + 0.05
+    assert TitleEvidence(sure, (), (lambda: ("포   커 ·   스   풀러",),)).supports("포커스플러", "포커스풀러")
+    assert not TitleEvidence(sure, (), (lambda: ("포커스플러", "포커스플러"),)).supports("포커스플러", "포커스풀러")

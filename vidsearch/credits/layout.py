@@ -260,12 +260,14 @@ def _wrapped_title(rows: Sequence[_Row], opens: Sequence[bool], i: int, kind: st
 
 def _evidence(pieces: Sequence[ReadLine], title: str) -> TitleEvidence:
     """What the recogniser said of the pieces ``title`` was read from (``lexicon.repair_role`` asks it): the
-    confidence of the words of the title (a piece may hold names too), and every reading of the pieces."""
+    confidence of the words of the title (a piece may hold names too), every reading of the pieces, and how to
+    read each piece's crop again (asked only where the read is sure and a rewrite is on the table)."""
     key = ballot_key(title)
     words = [w for p in pieces for w in p.words]
     confidences = [w.confidence for w in words if ballot_key(w.text) and ballot_key(w.text) in key] \
         or [w.confidence for w in words] or [p.confidence for p in pieces]
-    return TitleEvidence(min(confidences, default=0.0), tuple(p.readings for p in pieces))
+    return TitleEvidence(min(confidences, default=0.0), tuple(p.readings for p in pieces),
+                         tuple(p.reread for p in pieces if p.reread is not None))
 
 
 def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[CreditLine]:

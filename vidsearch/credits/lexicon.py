@@ -11,7 +11,9 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+import difflib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidsearch.credits.cleanup import edit_distance, normalise, strip_decoration
@@ -373,26 +375,44 @@ def _nearest(reading: str, target: str) -> int:
                for m in (n - 1, n, n + 1) for i in range(len(reading) - m + 1))
 
 
+def agrees_with_change(text: str, read: str, repaired: str) -> bool:
+    """``text`` (another read of the line) reads what the rewrite of ``read`` into ``repaired`` changes as
+    ``repaired`` has it: at every stretch where the two differ, taken with a letter either side, ``text`` holds a
+    stretch nearer the repaired one than the read one. A re-read that misreads the title elsewhere still counts
+    ('찰영·수중카메라' for 수증카메라 → 수중카메라), one that misreads the changed letters another way does not
+    ('카메라심장' is no evidence for 카메라실장 → 카메라팀장)."""
+    key, old, new = ballot_key(text), ballot_key(read), ballot_key(repaired)
+    changes = [op for op in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes() if op[0] != "equal"]
+    return bool(key) and bool(changes) and all(
+        _nearest(key, new[max(j1 - 1, 0):j2 + 1]) < _nearest(key, old[max(i1 - 1, 0):i2 + 1])
+        for _, i1, i2, j1, j2 in changes)
+
+
 @dataclass(frozen=True)
 class TitleEvidence:
     """What the recogniser said of the line(s) a title was read from: the least confidence of the title's words,
-    and every text each line was read as (its looks and sightings; empty when it was read once)."""
+    every text each line was read as (its looks and sightings; empty when it was read once), and ``rereads``: for
+    each line, a call reading its crop again in other looks (``reading.LazyReread``), asked only where the read is
+    sure and nothing above vouches for a rewrite (a still card is read from one sighting)."""
 
     confidence: float
     readings: tuple[tuple[str, ...], ...] = ()
+    rereads: tuple[Callable[[], Sequence[str]], ...] = field(default=(), compare=False)
 
     def supports(self, read: str, repaired: str) -> bool:
         """Rewriting the title read as ``read`` into ``repaired`` has evidence: a word of it was read unsure, or a
         look or sighting read it nearer ``repaired`` than the winning read ('그립 텀' beside a winning '그럽텀' for
-        그립팀). Sightings that disagree elsewhere prove nothing (one garbled sighting of a sure 무술 is no 미술)."""
+        그립팀), or a re-read of the crop reads the changed letters as ``repaired`` has them (``agrees_with_change``).
+        Sightings that disagree elsewhere prove nothing (one garbled sighting of a sure 무술 is no 미술)."""
         if self.confidence < SURE_TITLE:
             return True
         target = ballot_key(repaired)
         if not target or read == repaired:
             return False
         distance = edit_distance(ballot_key(read), target)
-        return any(_nearest(ballot_key(t), target) < distance
-                   for texts in self.readings for t in texts if t.strip())
+        if any(_nearest(ballot_key(t), target) < distance for texts in self.readings for t in texts if t.strip()):
+            return True
+        return any(agrees_with_change(t, read, repaired) for again in self.rereads for t in again())
 
 
 _ACCENTED_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")  # an accent read on a plain letter ('Diréeror') splits no word

@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +33,7 @@ from vidsearch.ocr.engine import OcrEngine, OcrLine, OcrWord
 from vidsearch.ocr.geometry import Box
 from vidsearch.ocr.heatmap import TextDetector
 from vidsearch.ocr.preprocess import leader_place
-from vidsearch.ocr.reading import read_sightings
+from vidsearch.ocr.reading import LazyReread, read_sightings
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,8 @@ class ReadLine:
     readable: bool = True  # False: the text read cannot be trusted (low confidence, not Hangul/Latin)
     leader: str = ""  # where a dot leader stood in the piece (``leader_place``): it is erased before reading
     readings: tuple[str, ...] = ()  # every text its looks and sightings were read as (``OcrLine.readings``)
+    # its crop read again in other looks, on demand (``reading.LazyReread``): what a repair of a sure read asks
+    reread: Callable[[], tuple[str, ...]] | None = field(default=None, compare=False, repr=False)
 
     @property
     def height(self) -> int:
@@ -372,7 +374,7 @@ class SectionReader:
             first, last, best = self._span(owner[id(obs)], obs, timeline, detections)
             read = ReadLine(line.text.strip(), line.confidence, line.words, obs.box, obs.run, obs.roll_y, first, last,
                             best, overlay=obs.static, leader=leader_place(obs.crop, self.line_height_px),
-                            readings=line.readings)
+                            readings=line.readings, reread=LazyReread(self.engine, obs.crop, self.line_height_px))
             (overlays if obs.static else lines).append(read)
         log.debug("credits: read %d pieces from %d tracks (%d frames sampled, %d detected) in %.1f-%.1f s",
                   len(lines), len(tracks), sampled, detected, start_s, end_s)

@@ -185,3 +185,33 @@ def vote_lines(ballots: Sequence[tuple[OcrLine, int]], plausible: Callable[[str]
     if len(best) < 2:
         return max((g[0] for g in groups.values()), key=lambda b: b[0].confidence)
     return max(best, key=lambda b: (*_spelled_apart(b[0].text), b[0].confidence))
+
+
+# a crop read again only where a repair of its text is on the table and its read was sure (``reread``): the second
+# look above never ran on it. Each look is one the first read did not use: Tesseract's sure misreads of one letter
+# (촬영강독팀, 수증카메라) seldom survive a change of size, while the rendered titles read right kept their letters
+# in these looks (``bench/credits_role_repair.py --ocr``)
+_REREAD_LOOKS = ((binarize_for_ocr, 2.0), (binarize_for_ocr, 0.75), (grey_for_ocr, 1.0))
+
+
+def reread(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: int = 40) -> list[tuple[str, ...]]:
+    """Every crop read again in other looks (upscaled ×2 and binarised, binarised at ¾ size, left grey), one
+    batch; per crop the texts read, in look order."""
+    images = [prepare(crop, int(line_height_px * scale)) for crop in crops for prepare, scale in _REREAD_LOOKS]
+    lines = engine.read_lines(images) if images else []
+    n = len(_REREAD_LOOKS)
+    return [tuple(line.text for line in lines[k * n:(k + 1) * n]) for k in range(len(crops))]
+
+
+class LazyReread:
+    """The texts of ``reread`` for one crop, read on the first call and kept: a repair asks only for the few lines
+    whose sure read it would change, and every such line costs one more engine batch."""
+
+    def __init__(self, engine: OcrEngine, crop: np.ndarray, line_height_px: int = 40) -> None:
+        self._engine, self._crop, self._line_height_px = engine, crop, line_height_px
+        self._texts: tuple[str, ...] | None = None
+
+    def __call__(self) -> tuple[str, ...]:
+        if self._texts is None:
+            self._texts = reread(self._engine, [self._crop], self._line_height_px)[0]
+        return self._texts
