@@ -19,6 +19,9 @@ from vidsearch.ocr.geometry import Box
 
 KEPT_PER_PIECE = 4  # crops kept per detected piece (the highest contrast)
 PEAK_SHARE = 0.8  # a crop below this share of its line's peak contrast is a frame of the fade: it does not vote
+# mean grey difference below which two crops are one picture (a card over black: frame after frame the same pixels,
+# the same misread; such a copy is no second sighting and would outvote the crop's own second looks)
+SAME_PIXELS = 1.5
 
 
 class Piece(Protocol):
@@ -65,15 +68,24 @@ class StillFrames:
             del piece.peers[KEPT_PER_PIECE:]
 
 
+def _same_pixels(a: np.ndarray, b: np.ndarray) -> bool:
+    if a.shape != b.shape:
+        return False
+    return float(np.abs(a.astype(np.float32) - b.astype(np.float32)).mean()) < SAME_PIXELS
+
+
 def peak_sightings(pieces: list[P], limit: int) -> list[P]:
     """Up to ``limit`` sightings of one still line from its detected pieces and their later crops: the crop of
-    the highest contrast first, then those near the peak (``PEAK_SHARE``), each the farthest in time from those
-    taken (the picture behind a card changes; the card does not)."""
+    the highest contrast first, then those near the peak (``PEAK_SHARE``) that show other pixels (a fade, a
+    moving picture behind), each the farthest in time from those taken."""
     pool = [(crop_contrast(p.crop), p) for p in pieces] + [peer for p in pieces for peer in p.peers]
     peak = max(c for c, _ in pool)
     near = [p for c, p in sorted(pool, key=lambda cp: -cp[0]) if c >= PEAK_SHARE * peak]
     taken, others = near[:1], near[1:]
-    while others and len(taken) < limit:
+    while len(taken) < limit:
+        others = [o for o in others if not any(_same_pixels(o.crop, x.crop) for x in taken)]
+        if not others:
+            break
         far = max(others, key=lambda o: min(abs(o.t - x.t) for x in taken))
         taken.append(far)
         others.remove(far)
