@@ -194,9 +194,8 @@ class SectionReader:
                 break
             timeline.append((frame.t, alignment))
             crossing = frame.image.shape[0] / (speed * s.align_fps) if moving else np.inf
-            settled = not moving and alignment.measured
             if not schedule.due(frame.t, alignment, mask, moving, crossing):
-                still.offer(frame.t, alignment.run, alignment.offset, frame.image, settled)
+                still.offer(frame.t, alignment.run, alignment.offset, frame.image, not moving and alignment.measured)
                 continue
             detected += 1
             started = time.perf_counter()
@@ -204,7 +203,7 @@ class SectionReader:
                 pending.append((frame, alignment))
             else:
                 found = self._observe([(frame, alignment)])
-                still.watch(alignment.run, found, settled)
+                still.watch(alignment.run, found, not moving)  # a run's first frame is still, not yet measured
                 observations.extend(found)
             timings["detect"] = timings.get("detect", 0.0) + time.perf_counter() - started
         if pending:
