@@ -39,11 +39,18 @@ from vidsearch.credits.stage import credit_pairs  # noqa: E402
 FAMILIES = {
     "cards": [(CreditLayout.COLUMNS, CreditMotion.CARDS), (CreditLayout.TWO_COLUMN, CreditMotion.CARDS),
               (CreditLayout.HEADING_LIST, CreditMotion.CARDS)],
+    # cards as real rolls fade them: short holds, long fades, dimmer peak contrast, foreign names with rare syllables
+    "fade": [(CreditLayout.COLUMNS, CreditMotion.CARDS), (CreditLayout.TWO_COLUMN, CreditMotion.CARDS),
+             (CreditLayout.HEADING_LIST, CreditMotion.CARDS)],
     "heading": [(CreditLayout.HEADING_LIST, CreditMotion.SCROLL), (CreditLayout.COLUMNS, CreditMotion.SCROLL)],
     "side": [(CreditLayout.TWO_COLUMN, CreditMotion.SCROLL), (CreditLayout.DOT_LEADER, CreditMotion.SCROLL),
              (CreditLayout.SLASH, CreditMotion.SCROLL)],
 }
 ROLE_COLOURS = {"grey": (200, 200, 200), "white": (255, 255, 255), "yellow": (240, 210, 90), "dim": (150, 150, 150)}
+# the fade family's names at their peak: full white, or a grey a fade never brightens past
+NAME_PEAKS = {"white": (255, 255, 255), "grey": (200, 200, 200), "dim": (160, 160, 160)}
+# the fade family's name origins: the real credit lists the held-out rolls come from are mostly foreign names
+FOREIGN_SHARES = {"korean": 0.2, "foreign_hangul": 0.45, "latin": 0.3, "company": 0.05}
 
 
 def random_case(family: str, seed: int, src, names) -> tuple[RollCase, dict[str, str]]:
@@ -75,14 +82,25 @@ def random_case(family: str, seed: int, src, names) -> tuple[RollCase, dict[str,
                      entries_per_card=int(rng.integers(1, 5)))
     else:
         knobs.update(scroll_speed=float(rng.choice([0.06, 0.1, 0.15, 0.22])))
+    name_peak, shares = "white", None
+    if family == "fade":  # drawn after every other knob, so the other families' rolls stay as they were
+        background = [CreditBackground.BLACK, CreditBackground.MOVING_COLOUR, CreditBackground.LIGHT,
+                      CreditBackground.BUSY][int(rng.choice(4, p=[0.15, 0.45, 0.3, 0.1]))]
+        name_peak = "white" if background is CreditBackground.LIGHT else list(NAME_PEAKS)[int(rng.integers(3))]
+        role_colour = "grey" if background is CreditBackground.LIGHT else role_colour
+        knobs.update(background=background.value, role_colour=role_colour, name_peak=name_peak,
+                     fade_s=float(rng.choice([0.5, 0.8, 1.2])), card_seconds=float(rng.choice([1.5, 2.0, 2.5])),
+                     text_size=float(rng.choice([0.03, 0.035, 0.04, 0.045])))
+        shares = FOREIGN_SHARES
     role_pool = FILM_CREW_ROLES if pool == "film" else None
     entries = sample_mixed_entries(src, names, seed, n_entries=int(rng.integers(8, 13)), max_names=knobs["max_names"],
                                    english_share=0.9 if pool == "english" else 0.0, role_pool=role_pool,
-                                   connective_share=0.1 if pool == "film" else 0.0)
+                                   connective_share=0.1 if pool == "film" else 0.0, shares=shares)
     spec_knobs = {k: v for k, v in knobs.items() if k not in ("layout", "motion", "font", "role_font", "background",
-                                                              "role_colour", "roles", "max_names")}
+                                                              "role_colour", "roles", "max_names", "name_peak")}
     spec = CreditRollSpec(entries=entries, layout=layout, motion=motion, background=background, font=font.path,
-                          role_font=role_font.path, role_colour=ROLE_COLOURS[role_colour], seed=seed, **spec_knobs)
+                          role_font=role_font.path, role_colour=ROLE_COLOURS[role_colour],
+                          name_colour=NAME_PEAKS[name_peak], seed=seed, **spec_knobs)
     return RollCase(f"fuzz-{family}-{seed}", spec, None, family), {k: str(v) for k, v in knobs.items()}
 
 

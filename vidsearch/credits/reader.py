@@ -15,7 +15,7 @@ import difflib
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,7 @@ from vidsearch.credits.pictures import _alike_throughout, _box_iou, _same_pictur
 from vidsearch.credits.places import boxed_twice, covers, same_place
 from vidsearch.credits.schedule import DetectionSchedule
 from vidsearch.credits.settings import CreditSettings
+from vidsearch.credits.still_frames import StillFrames, peak_sightings
 from vidsearch.media.frames import Cv2FrameSource, Frame
 from vidsearch.ocr.cropper import CropMethod, CropperParams, HeatmapCropper
 from vidsearch.ocr.engine import OcrEngine, OcrLine, OcrWord
@@ -47,6 +48,9 @@ class _Observation:
     crop: np.ndarray
     frame_height: int
     static: bool = False
+    # a still card's piece: (contrast, the same box cut from a later frame of its run), highest first
+    peers: list[tuple[float, _Observation]] = field(default_factory=list)
+    of: _Observation | None = None  # a peer: the detected piece it was cut for
 
     @property
     def roll_y(self) -> float:
@@ -177,6 +181,7 @@ class SectionReader:
         source = Cv2FrameSource(path, self.decode_threads)
         clock = time.perf_counter()
         rolling: int | None = None  # the run moving at end_s, followed past it
+        still = StillFrames(lambda piece, t, crop: replace(piece, t=t, crop=crop, peers=[], of=piece))
         for frame in source.sample(s.align_fps, start_s, max(end_s, follow_until_s or end_s)):
             sampled += 1
             started = time.perf_counter()
@@ -192,13 +197,16 @@ class SectionReader:
             timeline.append((frame.t, alignment))
             crossing = frame.image.shape[0] / (speed * s.align_fps) if moving else np.inf
             if not schedule.due(frame.t, alignment, mask, moving, crossing):
+                still.offer(frame.t, alignment.run, alignment.offset, frame.image, not moving and alignment.measured)
                 continue
             detected += 1
             started = time.perf_counter()
             if self.cropper.params.method is CropMethod.GAP:
                 pending.append((frame, alignment))
             else:
-                observations.extend(self._observe([(frame, alignment)]))
+                found = self._observe([(frame, alignment)])
+                still.watch(alignment.run, found, not moving)  # a run's first frame is still, not yet measured
+                observations.extend(found)
             timings["detect"] = timings.get("detect", 0.0) + time.perf_counter() - started
         if pending:
             started = time.perf_counter()
@@ -276,8 +284,11 @@ class SectionReader:
         already taken (different footage behind them), up to ``vote_sightings`` (at least two: the second is the
         alternate for a second look)."""
         ranked = track.ranked()
+        limit = max(2, self.settings.vote_sightings)
+        if len(ranked) < 3 and any(o.peers for o in ranked):  # a still card, detected once or twice
+            return peak_sightings(ranked, limit)
         taken, others = [ranked[0]], [o for o in ranked[1:] if o.fully_visible()]
-        while others and len(taken) < max(2, self.settings.vote_sightings):
+        while others and len(taken) < limit:
             far = max(others, key=lambda o: min(abs(o.t - x.t) for x in taken))
             taken.append(far)
             others.remove(far)
@@ -288,7 +299,7 @@ class SectionReader:
         sightings = [self._sightings(t) for t in tracks]
         readings = read_sightings(self.engine, [[o.crop for o in s] for s in sightings], self.line_height_px,
                                   self.settings.second_look_below, plausible=_letters)
-        return [(line, sightings[i][k]) for i, (line, k) in enumerate(readings)]
+        return [(line, sightings[i][k].of or sightings[i][k]) for i, (line, k) in enumerate(readings)]
 
     @staticmethod
     def _span(track: _Track, obs: _Observation, timeline: list[tuple[float, FrameAlignment]],
