@@ -57,9 +57,10 @@ def segment_at(segments: Sequence[Segment], t: float) -> Segment | None:
 
 class CreditStage(Stage):
     name = "credits"
-    version = "8"  # 8: role titles rewritten only on the recogniser's doubt (unsure English words up to
+    version = "9"  # 8: role titles rewritten only on the recogniser's doubt (unsure English words up to
     # two edits); comma votes, letter-part dots, symbols in titles; a spaced name is no heading; one column of a
-    # two-column card is a card row
+    # two-column card is a card row; 9: a sure title read a repair would change is read again from its crop; a
+    # still card's lines are read from its frames at peak contrast
     requires = ("shots",)
     owns: ClassVar[frozenset[IndexName]] = frozenset({IndexName.CREDITS})
     # credit documents carry the programme's metadata
