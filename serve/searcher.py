@@ -250,7 +250,8 @@ class SearchService:
     async def persons(self, video_id: str) -> list[Person]:
         def persons_of() -> list[Person]:
             self._video_doc(video_id)
-            return sorted(self._of_video(IndexName.PERSONS, Person, video_id), key=lambda p: p.cluster)
+            persons = self._of_video(IndexName.PERSONS, Person, video_id)  # track vectors are linking's, not the API's
+            return sorted((p.model_copy(update={"track_vecs": None}) for p in persons), key=lambda p: p.cluster)
 
         return await self._in_pool(persons_of)
 
