@@ -346,3 +346,23 @@ def test_track_distance_is_the_symmetric_mean_nearest_track_distance():
     got = track_distances(members, centroid)
     assert abs(got[0, 1] - 0.25) < 1e-4 and abs(got[1, 0] - 0.25) < 1e-4
     assert got[0, 2] == got[2, 1] == 0.9 and got[0, 0] == 0.0
+
+
+def test_persons_whose_tracks_match_are_linked_however_far_their_centroids_lie(tmp_path):
+    """A person seen mostly in one view in one video and mostly in another view in a second: centroids 0.9 apart
+    (far beyond any allowance, so not even in one distance component by centroids), each track within 0.1 of
+    one of the other's. Track by track it is one identity — the components step must link persons through
+    their tracks too; by centroids (documents without track vectors) two."""
+    rng = np.random.default_rng(17)
+    front = rng.normal(size=128)
+    front /= np.linalg.norm(front)
+    turned = _at(front, 0.9, rng)
+    first = [front, turned]
+    second = [_at(front, 0.1, rng), _at(turned, 0.1, rng)]
+    persons = [_tracked("v1", first, "x").model_copy(update={"face_vec": _at(front, 0.05, rng).tolist()}),
+               _tracked("v2", second, "x").model_copy(update={"face_vec": _at(turned, 0.05, rng).tolist()})]
+    assert np.linalg.norm(np.asarray(persons[0].face_vec) - np.asarray(persons[1].face_vec)) > 0.8
+    limits = {"identity_distance": 0.34, "same_video_distance": 0.34, "single_view_distance": 0.37}
+    assert len(set(_identities_after_ingest(tmp_path, "tracks", persons, **limits).values())) == 1
+    older = [p.model_copy(update={"track_vecs": None}) for p in persons]
+    assert len(set(_identities_after_ingest(tmp_path, "older", older, **limits).values())) == 2

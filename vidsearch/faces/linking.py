@@ -8,7 +8,7 @@ the whole archive's persons after the ingest's commits and derives identities fr
 1. **User decisions are kept.** A person whose latest identity event (name, merge, split, undo) put it where it
    is now is *pinned* there. Each pinned identity is one starting cluster; two pinned identities never merge
    automatically (the user has seen them), and their names stay theirs.
-2. **Everyone else is clustered afresh**, in person-id order, by average linkage over centroid distances
+2. **Everyone else is clustered afresh**, in person-id order, by average linkage over person distances
    (``identity_distance``): a cluster joins another while the mean distance between their persons is within it.
    Two persons of one video stay apart (they were clustered apart in their video) unless their own centroids
    are within ``same_video_distance`` — the re-check that they are in fact the same person. The ingest job
@@ -36,6 +36,14 @@ another video lies within the allowance of both (the evidence the video lacked),
 ``bridge_distance`` (the ingest job passes the cluster distance: farther, the video's clustering would have parted
 them without any cannot-link) and they were never on screen at the same time (their appearances do not overlap).
 Average linkage still decides by the mean distance, so the third person must in fact join them.
+
+**Persons are compared track by track.** A centroid averages a person's views unevenly (a long frontal track and
+a short turned one), so one person's persons in two videos lay up to 0.369 apart by centroids and look-alikes from
+0.333. Where both documents carry their tracks' vectors (``track_vecs``), the distance between two persons is the
+mean over each one's tracks of the distance to the other's nearest track, averaged both ways
+(``track_distances``), judged with the same allowance; documents written before track vectors were stored are
+compared by their centroids. The same-video limit and the vouching cap stay centroid distances (the video's own
+clustering judged those).
 
 Only persons whose identity or name changed are written, in one upsert — one transaction on the embedded store;
 on Elasticsearch a crash between bulk items leaves persons that the next run (it is idempotent) puts right.
