@@ -232,6 +232,8 @@ class SearchService:
 
     def _of_video(self, index: IndexName, model: type[T], video_id: str) -> list[T]:
         docs = [_document(model, i, b) for i, b in self.store.scan(index, SearchFilters(video_ids=[video_id]))]
+        if model is Person:  # track vectors are for archive linking, not for readers
+            docs = [d.model_copy(update={"track_vecs": None}) for d in docs]
         return docs
 
     def _video_view(self, video_id: str) -> VideoView:
@@ -250,8 +252,7 @@ class SearchService:
     async def persons(self, video_id: str) -> list[Person]:
         def persons_of() -> list[Person]:
             self._video_doc(video_id)
-            persons = self._of_video(IndexName.PERSONS, Person, video_id)  # track vectors are linking's, not the API's
-            return sorted((p.model_copy(update={"track_vecs": None}) for p in persons), key=lambda p: p.cluster)
+            return sorted(self._of_video(IndexName.PERSONS, Person, video_id), key=lambda p: p.cluster)
 
         return await self._in_pool(persons_of)
 
