@@ -232,6 +232,8 @@ class SearchService:
 
     def _of_video(self, index: IndexName, model: type[T], video_id: str) -> list[T]:
         docs = [_document(model, i, b) for i, b in self.store.scan(index, SearchFilters(video_ids=[video_id]))]
+        if model is Person:  # track vectors are for archive linking, not for readers
+            docs = [d.model_copy(update={"track_vecs": None}) for d in docs]
         return docs
 
     def _video_view(self, video_id: str) -> VideoView:

@@ -132,6 +132,8 @@ class Person(Document):
     identity_id: str | None = None
     name: str | None = None
     face_vec: list[float] | None = None
+    # each track's face vector (kept in the source, not searched): archive linking compares persons track by track
+    track_vecs: list[list[float]] | None = None
 
 
 class Credit(Document):

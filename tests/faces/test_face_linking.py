@@ -300,3 +300,69 @@ def test_look_alikes_of_one_video_stay_apart_when_another_video_vouches_for_only
     assert identities[persons[0].id] == identities[persons[2].id]
     assert identities[persons[1].id] == identities[persons[3].id]
     assert identities[persons[0].id] != identities[persons[1].id]
+
+
+def _tracked(video: str, vectors: list[np.ndarray], who: str, with_tracks: bool = True) -> Person:
+    """A person of ``video`` seen in one track per vector: its centroid their normalised mean."""
+    centroid = np.mean(vectors, axis=0)
+    centroid /= np.linalg.norm(centroid)
+    return Person(id=person_id(video, 0), video_id=video, cluster=0, face_count=8 * len(vectors),
+                  track_count=len(vectors), appearances=[Appearance(start_s=0.0, end_s=5.0)],
+                  face_vec=centroid.tolist(), thumbnails=[who],
+                  track_vecs=[v.tolist() for v in vectors] if with_tracks else None)
+
+
+def test_look_alikes_whose_centroids_meet_stay_apart_when_compared_track_by_track(tmp_path, people, face_model,
+                                                                                   face_limits):
+    """Real dev look-alikes (dlib, one pass): img29 seen in two tracks (img30, img31) in one video, img34 in two
+    (img34, img35) in another. Their centroids lie 0.343 apart, within what two two-track persons may share
+    (0.348): the centroid rule made them one identity. Track by track each face's nearest counterpart lies
+    0.373 apart on average: two identities. A document written before track vectors were stored is judged by
+    its centroid, as before."""
+    img29 = [_photo_vector(people, face_model, "deepface-img29", f) for f in ("img30.jpg", "img31.jpg")]
+    img34 = [_photo_vector(people, face_model, "deepface-img34", f) for f in ("img34.jpg", "img35.jpg")]
+    persons = [_tracked("v1", img29, "deepface-img29"), _tracked("v2", img34, "deepface-img34")]
+    centroids = float(np.linalg.norm(np.asarray(persons[0].face_vec) - np.asarray(persons[1].face_vec)))
+    assert face_limits.identity_distance < centroids < 0.348
+    assert len(set(_identities_after_ingest(tmp_path, "tracks", persons).values())) == 2
+    older = [persons[0], persons[1].model_copy(update={"track_vecs": None})]
+    assert len(set(_identities_after_ingest(tmp_path, "older", older).values())) == 1
+
+
+def test_track_distance_is_the_symmetric_mean_nearest_track_distance():
+    """Two tracks against one: each of the first's tracks to the one (0.2 and 0.4), the one to its nearest (0.2):
+    (0.3 + 0.2) / 2; a person without track vectors keeps its centroid distance."""
+    from vidsearch.faces.linking import _Member, track_distances
+
+    rng = np.random.default_rng(5)
+    base = rng.normal(size=128)
+    base /= np.linalg.norm(base)
+    a, b = _at(base, 0.2, rng), _at(base, 0.4, rng)
+    unit = np.stack([a, b]).astype(np.float32)
+    members = [_Member("p1", "v1", base.astype(np.float32), None, None, {}, 2, (), unit),
+               _Member("p2", "v2", base.astype(np.float32), None, None, {}, 1, (), base[None].astype(np.float32)),
+               _Member("p3", "v3", base.astype(np.float32), None, None, {})]
+    centroid = np.full((3, 3), 0.9)
+    got = track_distances(members, centroid)
+    assert abs(got[0, 1] - 0.25) < 1e-4 and abs(got[1, 0] - 0.25) < 1e-4
+    assert got[0, 2] == got[2, 1] == 0.9 and got[0, 0] == 0.0
+
+
+def test_persons_whose_tracks_match_are_linked_however_far_their_centroids_lie(tmp_path):
+    """A person seen mostly in one view in one video and mostly in another view in a second: centroids 0.9 apart
+    (far beyond any allowance, so not even in one distance component by centroids), each track within 0.1 of
+    one of the other's. Track by track it is one identity — the components step must link persons through
+    their tracks too; by centroids (documents without track vectors) two."""
+    rng = np.random.default_rng(17)
+    front = rng.normal(size=128)
+    front /= np.linalg.norm(front)
+    turned = _at(front, 0.9, rng)
+    first = [front, turned]
+    second = [_at(front, 0.1, rng), _at(turned, 0.1, rng)]
+    persons = [_tracked("v1", first, "x").model_copy(update={"face_vec": _at(front, 0.05, rng).tolist()}),
+               _tracked("v2", second, "x").model_copy(update={"face_vec": _at(turned, 0.05, rng).tolist()})]
+    assert np.linalg.norm(np.asarray(persons[0].face_vec) - np.asarray(persons[1].face_vec)) > 0.8
+    limits = {"identity_distance": 0.34, "same_video_distance": 0.34, "single_view_distance": 0.37}
+    assert len(set(_identities_after_ingest(tmp_path, "tracks", persons, **limits).values())) == 1
+    older = [p.model_copy(update={"track_vecs": None}) for p in persons]
+    assert len(set(_identities_after_ingest(tmp_path, "older", older, **limits).values())) == 2

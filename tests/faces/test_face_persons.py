@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from vidsearch.documents import Segment
+from vidsearch.documents import Person, Segment
 from vidsearch.faces.analysis import analyse_frames
 from vidsearch.faces.clustering import cluster_vectors
 from testkit.faces.evaluation import boundary_errors, majority_identity, pairwise_scores, sighting_labels
@@ -73,6 +74,11 @@ def test_person_documents_carry_centroid_appearances_and_thumbnails(composed_new
         assert doc.face_count == sum(len(t.sightings) for t in person.tracks)
         assert doc.first_s == doc.appearances[0].start_s
         assert doc.thumbnails and all((tmp_path / t).is_file() for t in doc.thumbnails)
+        # every track's own vector (archive linking compares persons track by track), stored as written
+        tracks = [t.vector if t.vector is not None else t.stray_vector for t in person.tracks]
+        assert len(doc.track_vecs) == sum(v is not None for v in tracks) >= 1
+        assert np.allclose(doc.track_vecs[0], next(v for v in tracks if v is not None), atol=1e-6)
+        assert Person.from_doc(doc.id, doc.to_doc()).track_vecs == doc.track_vecs
     # a re-run with fewer persons leaves no stale thumbnails behind
     person_documents("vid1", news_faces.persons[:1], tmp_path)
     assert len(list((tmp_path / "vid1" / "faces").glob("*.jpg"))) == len(docs[0].thumbnails)

@@ -235,7 +235,9 @@ def test_a_photo_finds_the_video_where_that_person_appears(client, served):
     assert thumb.status_code == 200 and Image.open(io.BytesIO(thumb.content)).size[0] > 0
     persons = client.get(f"/v1/videos/{served.faces_video_id}/persons").json()
     assert person["person_id"] in {p["id"] for p in persons} and all(p["appearances"] for p in persons)
-    assert all("face_vec" not in p for p in persons)
+    assert all("face_vec" not in p and "track_vecs" not in p for p in persons)
+    view = client.get(f"/v1/videos/{served.faces_video_id}").json()
+    assert view["persons"] and all(not p.get("track_vecs") for p in view["persons"])
 
 
 def test_a_stranger_finds_nothing_and_a_strict_threshold_narrows(client, served):

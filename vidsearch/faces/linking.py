@@ -8,7 +8,7 @@ the whole archive's persons after the ingest's commits and derives identities fr
 1. **User decisions are kept.** A person whose latest identity event (name, merge, split, undo) put it where it
    is now is *pinned* there. Each pinned identity is one starting cluster; two pinned identities never merge
    automatically (the user has seen them), and their names stay theirs.
-2. **Everyone else is clustered afresh**, in person-id order, by average linkage over centroid distances
+2. **Everyone else is clustered afresh**, in person-id order, by average linkage over person distances
    (``identity_distance``): a cluster joins another while the mean distance between their persons is within it.
    Two persons of one video stay apart (they were clustered apart in their video) unless their own centroids
    are within ``same_video_distance`` — the re-check that they are in fact the same person. The ingest job
@@ -36,6 +36,14 @@ another video lies within the allowance of both (the evidence the video lacked),
 ``bridge_distance`` (the ingest job passes the cluster distance: farther, the video's clustering would have parted
 them without any cannot-link) and they were never on screen at the same time (their appearances do not overlap).
 Average linkage still decides by the mean distance, so the third person must in fact join them.
+
+**Persons are compared track by track.** A centroid averages a person's views unevenly (a long frontal track and
+a short turned one), so one person's persons in two videos lay up to 0.369 apart by centroids and look-alikes from
+0.333. Where both documents carry their tracks' vectors (``track_vecs``), the distance between two persons is the
+mean over each one's tracks of the distance to the other's nearest track, averaged both ways
+(``track_distances``), judged with the same allowance; documents written before track vectors were stored are
+compared by their centroids. The same-video limit and the vouching cap stay centroid distances (the video's own
+clustering judged those).
 
 Only persons whose identity or name changed are written, in one upsert — one transaction on the embedded store;
 on Elasticsearch a crash between bulk items leaves persons that the next run (it is idempotent) puts right.
@@ -81,6 +89,7 @@ class _Member:
     body: dict
     views: int = 3  # tracks its centroid averages (capped at 3: the identity distance's calibration level)
     spans: tuple[tuple[float, float], ...] = ()  # its appearances in its video
+    tracks: np.ndarray | None = None  # its tracks' unit vectors, one a row (None: a document without them)
 
 
 def pinned_persons(store: IndexBackend) -> dict[str, str]:
@@ -125,7 +134,7 @@ def link_identities(store: IndexBackend, identity_distance: float, same_video_di
         vector /= max(float(np.linalg.norm(vector)), 1e-12)
         pinned = pins.get(pid) if pins.get(pid) == body.get("identity_id") else None
         members.append(_Member(pid, body["video_id"], vector, pinned, body.get("name") if pinned else None, body,
-                               views_of(body), spans_of(body)))
+                               views_of(body), spans_of(body), tracks_of(body)))
     members.sort(key=lambda m: m.person_id)
     report = LinkReport(persons=len(members), pinned=sum(1 for m in members if m.pinned))
     if not members:
@@ -160,6 +169,15 @@ def views_of(body: dict) -> int:
 _FULL_VIEWS = 3  # the centroid level identity_distance was calibrated at (3 faces each)
 
 
+def tracks_of(body: dict) -> np.ndarray | None:
+    """A person document's track vectors as unit rows; None when it has none (written before they were stored)."""
+    rows = body.get("track_vecs")
+    if not rows:
+        return None
+    tracks = np.asarray(rows, np.float32)
+    return tracks / np.maximum(np.linalg.norm(tracks, axis=1, keepdims=True), 1e-12)
+
+
 def spans_of(body: dict) -> tuple[tuple[float, float], ...]:
     return tuple((float(a["start_s"]), float(a["end_s"])) for a in body.get("appearances") or [])
 
@@ -190,7 +208,7 @@ def assign_identities(members: Sequence[_Member], identity_distance: float, same
     views = np.array([m.views for m in members])
     reach = max(identity_distance, single_view_distance or 0.0)
     clusters: list[list[int]] = []
-    for component in _components(vectors, reach):
+    for component in _components(vectors, reach, _track_rows(members)):
         clusters += _cluster(component, members, vectors, identity_distance, same_video_distance,
                              allowance(views[component], identity_distance, single_view_distance), bridge_distance)
     # pinned identities whose members all lie in far-apart components still come out as one identity
@@ -214,8 +232,20 @@ def assign_identities(members: Sequence[_Member], identity_distance: float, same
     return result
 
 
-def _components(vectors: np.ndarray, distance: float) -> list[list[int]]:
-    """Connected components of 'within ``distance``' (average linkage never joins across them)."""
+def _track_rows(members: Sequence[_Member]) -> tuple[np.ndarray, np.ndarray]:
+    """Every member's track vectors stacked, and the member each row belongs to."""
+    rows = [(i, m.tracks) for i, m in enumerate(members) if m.tracks is not None]
+    if not rows:
+        return np.zeros((0, members[0].vector.shape[0]), np.float32), np.zeros(0, int)
+    return (np.concatenate([t for _, t in rows]).astype(np.float32),
+            np.concatenate([np.full(len(t), i) for i, t in rows]))
+
+
+def _components(vectors: np.ndarray, distance: float,
+                tracks: tuple[np.ndarray, np.ndarray] | None = None) -> list[list[int]]:
+    """Connected components of 'within ``distance``' (average linkage never joins across them): two persons whose
+    centroids lie within it, or (``tracks``: rows and their owners) any of whose tracks do — the track distance
+    between two persons is never below their nearest pair of tracks."""
     n = len(vectors)
     parent = list(range(n))
 
@@ -226,12 +256,14 @@ def _components(vectors: np.ndarray, distance: float) -> list[list[int]]:
         return x
 
     floor = 1.0 - distance * distance / 2.0  # dot product of unit vectors at that distance
-    for start in range(0, n, _BLOCK):
-        dots = vectors[start:start + _BLOCK] @ vectors.T
-        for i, j in zip(*np.nonzero(dots >= floor - 1e-6), strict=True):
-            a, b = find(start + int(i)), find(int(j))
-            if a != b:
-                parent[max(a, b)] = min(a, b)
+    rows, owners = tracks if tracks is not None else (vectors[:0], np.zeros(0, int))
+    for matrix, owner in ((vectors, np.arange(n)), (rows, owners)):
+        for start in range(0, len(matrix), _BLOCK):
+            dots = matrix[start:start + _BLOCK] @ matrix.T
+            for i, j in zip(*np.nonzero(dots >= floor - 1e-6), strict=True):
+                a, b = find(int(owner[start + int(i)])), find(int(owner[int(j)]))
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
@@ -256,7 +288,8 @@ def _cluster(indices: list[int], members: Sequence[_Member], vectors: np.ndarray
     sub = vectors[indices]
     pair = np.asarray(distance_of(np.clip(sub @ sub.T, -1.0, 1.0)), np.float64)
     local = {i: k for k, i in enumerate(indices)}
-    judged = pair - extra if extra is not None else pair
+    between = track_distances([members[i] for i in indices], pair)
+    judged = between - extra if extra is not None else between
     vouched = _vouched(indices, members, pair, judged, distance, bridge_distance)
     m = len(clusters)
     blocked = np.zeros((m, m), bool)
@@ -266,6 +299,28 @@ def _cluster(indices: list[int], members: Sequence[_Member], vectors: np.ndarray
                                                    same_video_distance, vouched)
     merged = average_linkage([[local[i] for i in c] for c in clusters], judged, blocked, distance)
     return [sorted(indices[k] for k in c) for c in merged]
+
+
+def track_distances(members: Sequence[_Member], centroid: np.ndarray) -> np.ndarray:
+    """Distance between each two persons: where both carry track vectors, the mean over each one's tracks of the
+    distance to the other's nearest track, averaged both ways; else their ``centroid`` distance.
+
+    A centroid averages views unevenly (a person seen in one long frontal track and one short turned one lies
+    where neither is), so one person's persons in two videos lay up to 0.369 apart and look-alikes from 0.333
+    (dev, held-out-like capture): each track finding its nearest counterpart compares like views with like."""
+    out = np.array(centroid, np.float64, copy=True)
+    have = [k for k, m in enumerate(members) if m.tracks is not None]
+    if len(have) < 2:
+        return out
+    rows = np.concatenate([members[k].tracks for k in have])
+    starts = np.cumsum([0] + [len(members[k].tracks) for k in have])
+    dist = np.asarray(distance_of(np.clip(rows @ rows.T, -1.0, 1.0)), np.float64)
+    nearest = np.minimum.reduceat(dist, starts[:-1], axis=1)  # each track → each person's nearest track
+    mean = np.add.reduceat(nearest, starts[:-1], axis=0) / np.diff(starts)[:, None]  # person → person, one way
+    both = (mean + mean.T) / 2.0
+    out[np.ix_(have, have)] = both
+    np.fill_diagonal(out, 0.0)
+    return out
 
 
 def _vouched(indices: list[int], members: Sequence[_Member], pair: np.ndarray, judged: np.ndarray,

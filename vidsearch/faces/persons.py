@@ -224,9 +224,17 @@ def person_documents(
                 screen_time_s=round(person.screen_time_s, 3),
                 thumbnails=thumbnails,
                 face_vec=[float(v) for v in person.vector],
+                track_vecs=track_vectors(person) or None,
             )
         )
     return docs
+
+
+def track_vectors(person: PersonCluster) -> list[list[float]]:
+    """Each of the person's tracks' vector (a refused track's stray vector), in track order; tracks without one
+    are left out."""
+    vectors = (t.vector if t.vector is not None else t.stray_vector for t in person.tracks)
+    return [[float(v) for v in vector] for vector in vectors if vector is not None]
 
 
 def link_segments(segments: Sequence[Segment], persons: Sequence[Person], min_overlap_s: float = 0.0) -> None:

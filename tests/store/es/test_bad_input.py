@@ -175,6 +175,17 @@ def test_a_field_new_in_the_mapping_is_added_not_refused(tmp_path):
         assert "caption" in srv.state.indices["vidsearch-segments-v1"].mappings["properties"]
 
 
+def test_a_persons_index_from_before_track_vectors_gains_the_field_in_place(tmp_path):
+    """Person documents carry their tracks' vectors (kept in the source, not indexed): an archive's persons index
+    created before that is brought up to date with one PUT _mapping, no reindex."""
+    with FaultServer() as srv:
+        ElasticsearchStore(es_settings(srv.url, tmp_path)).ensure_indices(ENCODERS)
+        del srv.state.indices["vidsearch-persons-v1"].mappings["properties"]["track_vecs"]
+        ElasticsearchStore(es_settings(srv.url, tmp_path)).ensure_indices(ENCODERS)
+        added = srv.state.indices["vidsearch-persons-v1"].mappings["properties"]["track_vecs"]
+        assert added == {"type": "object", "enabled": False}
+
+
 def test_indices_vidsearch_did_not_create_are_never_written(tmp_path):
     with FaultServer() as srv:
         store = ElasticsearchStore(es_settings(srv.url, tmp_path))
