@@ -172,3 +172,23 @@ def test_iou():
     assert overlaps[0, 0] == pytest.approx(1.0)
     assert overlaps[0, 1] == pytest.approx(50 / 150)
     assert overlaps[0, 2] == 0.0
+
+
+def test_a_person_of_many_tracks_keeps_the_spread_of_its_looks_within_the_document_limit():
+    from vidsearch.faces.persons import MAX_TRACK_VECTORS, PersonCluster, track_vectors
+    from vidsearch.faces.tracks import FaceTrack
+
+    rng = np.random.default_rng(3)
+    centre = rng.normal(size=128)
+    looks = [centre + rng.normal(scale=0.05, size=128) for _ in range(40)]  # a host framed alike all programme
+    profile = centre + rng.normal(scale=0.6, size=128)  # one shot seen from the side
+    tracks = [FaceTrack(id=k, vector=v) for k, v in enumerate(looks)]
+    tracks.insert(25, FaceTrack(id=99, vector=profile))
+    tracks.append(FaceTrack(id=100))  # a track without a vector
+    person = PersonCluster(0, tracks, centre, [(0.0, 1.0)], 41, [])
+    kept = np.asarray(track_vectors(person))
+    assert len(kept) == MAX_TRACK_VECTORS
+    assert any(np.allclose(row, profile) for row in kept)  # the odd look is what linking needs most
+    assert all(any(np.allclose(row, v) for v in looks + [profile]) for row in kept)
+    few = PersonCluster(0, tracks[:3], centre, [(0.0, 1.0)], 3, [])
+    assert np.allclose(track_vectors(few), [t.vector for t in tracks[:3]])  # under the limit: every track, in order

@@ -230,11 +230,29 @@ def person_documents(
     return docs
 
 
-def track_vectors(person: PersonCluster) -> list[list[float]]:
+MAX_TRACK_VECTORS = 16  # per person document: a host on screen all programme has hundreds of tracks
+
+
+def track_vectors(person: PersonCluster, limit: int = MAX_TRACK_VECTORS) -> list[list[float]]:
     """Each of the person's tracks' vector (a refused track's stray vector), in track order; tracks without one
-    are left out."""
-    vectors = (t.vector if t.vector is not None else t.stray_vector for t in person.tracks)
-    return [[float(v) for v in vector] for vector in vectors if vector is not None]
+    are left out. Beyond ``limit`` tracks, the ``limit`` that spread widest are kept (farthest-point order from the
+    track nearest the centroid), so the document stays small and the looks linking compares by stay covered."""
+    vectors = [t.vector if t.vector is not None else t.stray_vector for t in person.tracks]
+    rows = [np.asarray(v, np.float64) for v in vectors if v is not None]
+    if len(rows) > limit:
+        rows = [rows[k] for k in sorted(_spread(np.stack(rows), np.asarray(person.vector, np.float64), limit))]
+    return [[float(v) for v in row] for row in rows]
+
+
+def _spread(rows: np.ndarray, centre: np.ndarray, limit: int) -> list[int]:
+    """Indices of ``limit`` rows: the one nearest ``centre``, then each time the row farthest from those chosen."""
+    chosen = [int(np.argmin(np.linalg.norm(rows - centre, axis=1)))]
+    nearest = np.linalg.norm(rows - rows[chosen[0]], axis=1)
+    while len(chosen) < limit:
+        far = int(np.argmax(nearest))
+        chosen.append(far)
+        nearest = np.minimum(nearest, np.linalg.norm(rows - rows[far], axis=1))
+    return chosen
 
 
 def link_segments(segments: Sequence[Segment], persons: Sequence[Person], min_overlap_s: float = 0.0) -> None:

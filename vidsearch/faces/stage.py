@@ -30,13 +30,14 @@ def shot_boundaries(segments: Sequence[Segment]) -> list[float]:
 
 class FaceStage(Stage):
     name = "faces"
-    version = "8"  # 2: tracks end at shot boundaries and split where the embedding jumps; 3: appearance
+    version = "9"  # 2: tracks end at shot boundaries and split where the embedding jumps; 3: appearance
     # changes end tracks (refused faces too), soft-only persons, dev-chosen thresholds and sharpness floor;
     # 4: hard cannot-links, jittered re-check of uncertain track pairs, one-frame persons dropped;
     # 5: one-sample tracks join a person only within the split distance (no clustering); 6: the re-check keeps
     # two tracks apart only beyond the face-level split distance (dlib 0.37, was 0.36); 7: re-checked pairs link
     # at their jittered distance, tracks of refused faces only join within the split distance; 8: a face whose
-    # aligned look changed keeps its track where the picture at its place did not (a detector reframing it)
+    # aligned look changed keeps its track where the picture at its place did not (a detector reframing it);
+    # 9: person documents carry their tracks' vectors (archive linking compares persons track by track)
     requires = ("shots",)  # segments must exist to receive person_ids
     owns = frozenset({IndexName.PERSONS})
     writes = frozenset({"persons", "person_ids"})
