@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from testkit.credits.render import CreditEntry, CreditLayout, CreditRollSpec
+from testkit.credits.spec import CreditFont
 
 # film titles, most unknown to the role lexicon (조감독, 차량, 편곡 even read like Korean names to a surname test)
 NO_GAP = [
@@ -26,6 +27,18 @@ COLUMNS = [
     CreditEntry(role="연출", names=("앤손 세브리 몽주",)),
     CreditEntry(role="프로듀서", names=("강영아",)),
     CreditEntry(role="조연출", names=("서영명",)),
+]
+# one name a line, headings in the names' own type: a company or a foreign name under its title, and a title right
+# under a Latin name (whose box is short enough to look like small type)
+SAME_TYPE = [
+    CreditEntry(role="기획", names=("최종원",)),
+    CreditEntry(role="세트", names=("리더스콘텐츠컴패니", "Green Seferis")),
+    CreditEntry(role="조명감독", names=("Stuckey Burke",)),
+    CreditEntry(role="음악감독", names=("에몬스 카운티", "김두삼")),
+    CreditEntry(role="자막", names=("Ashland County", "팬턴 알타이르")),
+    CreditEntry(role="책임프로듀서", names=("사우스 오그던",)),
+    CreditEntry(role="출연", names=("성지루", "Metamora Universal")),
+    CreditEntry(role="음악", names=("이유영",)),
 ]
 
 
@@ -47,4 +60,18 @@ def test_larger_headings_over_one_name_columns_with_no_gap(pairs_read):
     spec = CreditRollSpec(entries=COLUMNS, layout=CreditLayout.COLUMNS, columns=2, entry_gap=0.0, role_scale=1.15,
                           line_spacing=2.1, text_size=0.04, width=1280, height=720, fps=10, scroll_speed=0.15)
     score = pairs_read("no-gap-column-headings", spec)
+    assert score.correct_pairs == score.true_pairs == score.found_pairs, score.errors
+
+
+@pytest.mark.slow
+def test_headings_in_the_names_type_with_one_name_a_line_and_no_gap(pairs_read):
+    """Headings the size and colour of their names, one name a line, no gap, wide spacing: a company or a foreign
+    name right under its title is a name, not the title's second line (it was "세트 리더스콘텐츠컴패니", "음악감독
+    에몬스 카운티"), and a title under a name whose box read as small type opens its own credit (it was glued to
+    the title above the name: "자막책임프로듀서", "출연음악")."""
+    spec = CreditRollSpec(entries=SAME_TYPE, layout=CreditLayout.HEADING_LIST, names_per_line=1, entry_gap=0.0,
+                          role_scale=1.0, role_colour=(255, 255, 255), line_spacing=2.1, text_size=0.04,
+                          font=CreditFont.MYEONGJO_BOLD.path, role_font=CreditFont.MYEONGJO_BOLD.path, width=1280,
+                          height=720, fps=10, scroll_speed=0.15)
+    score = pairs_read("same-type-headings-one-name", spec)
     assert score.correct_pairs == score.true_pairs == score.found_pairs, score.errors

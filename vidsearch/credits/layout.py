@@ -36,12 +36,14 @@ from vidsearch.credits.structure import (
     column_edges,
     column_headings,
     headed_blocks,
+    heading_types,
     on_edges,
     on_outer_edges,
     outer_edges,
     roles_right,
     styled_headings,
     type_size,
+    types_apart,
 )
 from vidsearch.ocr.reading import ballot_key
 
@@ -233,12 +235,15 @@ def _same_axis(a: Sequence[ReadLine], b: Sequence[ReadLine], frame_width: int) -
 
 
 def _wrapped_title(rows: Sequence[_Row], opens: Sequence[bool], i: int, kind: str, role: str,
-                   typical_height: float, heading: Sequence[ReadLine], frame_width: int) -> bool:
+                   typical_height: float, heading: Sequence[ReadLine], frame_width: int,
+                   apart: bool | None = None) -> bool:
     """Row ``i``, right under its block's heading (``heading``: that line's pieces), is that title's second line
     ("Sound" / "Mixer", "VFX" / "슈퍼바이저"): one piece in the same block, set on the heading's axis (a name set
     in a column off the heading's centre is no part of it), more rows of that block after it (the names), no
     separator between names in it, and a title itself, or the two lines together a title the lexicon or the role
-    taxonomy knows ("라인" / "PD"), or set in the headings' smaller type and not shaped like names."""
+    taxonomy knows ("라인" / "PD"), or set in the headings' smaller type and not shaped like names — only where
+    the roll's headings are not set in the names' own type (``apart`` False, ``structure.types_apart``): there
+    the heading's type is every name's, and a foreign name or a company under its title is no part of it."""
     row = rows[i]
     if opens[i] or i + 1 >= len(rows) or opens[i + 1] or len(row.pieces) != 1:
         return False
@@ -254,8 +259,8 @@ def _wrapped_title(rows: Sequence[_Row], opens: Sequence[bool], i: int, kind: st
     # height alone would make any short name a title's second line) and not shaped like names
     sizes = [type_size(p) for p in (*heading, *row.pieces)]
     same_type = all(sizes) and abs(type_size(row.pieces[0]) - np.median(sizes[:-1])) <= SAME_TYPE * max(sizes)
-    return kind == "heading" or together or (same_type and row.height <= 0.9 * typical_height
-                                             and name_score(row.text) < 0.7)
+    return kind == "heading" or together or (same_type and apart is not False
+                                             and row.height <= 0.9 * typical_height and name_score(row.text) < 0.7)
 
 
 def _evidence(pieces: Sequence[ReadLine], title: str) -> TitleEvidence:
@@ -291,6 +296,7 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
     # a name (a Latin or Hangul-written foreign name's box is shorter) or a connective ("그리고"), never a heading
     small_heads = not in_blocks
     typical = _typical_heights(rows)
+    apart = types_apart(heading_types(rows))  # headings in a type of their own (None: the roll cannot tell)
     out: list[CreditLine] = []
     role: str | None = None
     last: _Row | None = None
@@ -319,16 +325,20 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
             out.append(CreditLine(title, names, row.best_s(named), row.confidence, row.last_s, row.text,
                                   row.first_s))
 
-    def settle(heading: bool) -> None:
-        """The small-type row above turned out a heading (names follow) or names (anything else follows)."""
+    def settle(heading: bool) -> bool:
+        """The small-type row above turned out a heading (names follow) or names (anything else follows); True
+        where it turned out names (the row above was then no heading: nothing below continues its title)."""
         nonlocal pending, role
+        named = False
         if pending is not None:
             small, text, names, under = pending
             if heading:
                 role = heads(text, small.pieces)
             else:
                 emit(names, small, small.pieces, under)
+                named = True
         pending = None
+        return named
 
     for i, row in enumerate(rows):
         if last is not None and (row.run != last.run or row.roll_y - last.roll_y > 3.5 * max(row.height, last.height)):
@@ -385,12 +395,16 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
             printed = text_role
         elif kind == "small" and not small_heads:
             kind = "names"
-        settle(kind == "names")
+        if settle(kind == "names"):
+            # the small row above was a name: the next heading opens a credit of its own, never the second line
+            # of the title above that name ("자막" / names / "책임프로듀서" is two credits, not "자막 책임프로듀서")
+            previous, heading_pieces = "names", ()
         if kind == "small":
             pending, kind = (row, text_role or "", names, role), "heading"
             heading_pieces, wrapped = row.pieces, False
         elif previous == "heading" and role and not wrapped \
-                and _wrapped_title(rows, opens, i, kind, role, typical[_is_latin(row)], heading_pieces, frame_width):
+                and _wrapped_title(rows, opens, i, kind, role, typical[_is_latin(row)], heading_pieces, frame_width,
+                                   apart):
             kind, wrapped = "heading", True  # a title is set over two lines at most: a third is its names
             # a title set over two lines in one block: one role
             role = heads(f"{role} {row.text}", [*heading_pieces, *row.pieces])

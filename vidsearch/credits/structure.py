@@ -222,11 +222,14 @@ def _name_size(piece: ReadLine) -> float:
     return type_size(replace(piece, text=compact))
 
 
-def styled_headings(rows: Sequence[RowLike]) -> list[bool]:
-    """Per row, whether it is a single line set in the type of the roll's role headings: the titles the lexicon
-    or the role taxonomy knows, or lines holding a job word (two or more, none shaped like a Korean name) share a type size clearly apart from the names' (rows of names set a gap apart, sure
-    Korean names; three or more), and the line's size is on the headings' side. All False where the roll sets
-    both in one size (then only the words and the blocks can tell)."""
+def heading_types(rows: Sequence[RowLike]) -> tuple[float, float] | None:
+    """The type sizes of the roll's role headings and of its names (medians), where the roll shows both (two or
+    more titles, three or more names; see ``styled_headings``); None where it does not."""
+    return _heading_types(rows)[0]
+
+
+def _heading_types(rows: Sequence[RowLike]) -> tuple[tuple[float, float] | None, list[tuple[int, str, float]]]:
+    """(heading size, name size) or None (as ``heading_types``), and each single line's (row, text, size)."""
     singles: list[tuple[int, str, float]] = []
     heads, names = [], []
     for i, row in enumerate(rows):
@@ -247,12 +250,26 @@ def styled_headings(rows: Sequence[RowLike]) -> list[bool]:
             heads.append(size)
         elif not title and name_score(text.replace(" ", "")) >= 1.0:
             names.append(size)
-    out = [False] * len(rows)
     if len(heads) < 2 or len(names) < 3:
+        return None, singles
+    return (float(np.median(heads)), float(np.median(names))), singles
+
+
+def types_apart(types: tuple[float, float] | None) -> bool | None:
+    """Whether a roll sets its headings in a type of their own (``heading_types``); None where it cannot tell."""
+    return None if types is None else abs(types[0] - types[1]) >= STYLE_APART * types[1]
+
+
+def styled_headings(rows: Sequence[RowLike]) -> list[bool]:
+    """Per row, whether it is a single line set in the type of the roll's role headings: the titles the lexicon
+    or the role taxonomy knows, or lines holding a job word (two or more, none shaped like a Korean name) share a type size clearly apart from the names' (rows of names set a gap apart, sure
+    Korean names; three or more), and the line's size is on the headings' side. All False where the roll sets
+    both in one size (then only the words and the blocks can tell)."""
+    types, singles = _heading_types(rows)
+    out = [False] * len(rows)
+    if not types_apart(types):
         return out
-    head, name = float(np.median(heads)), float(np.median(names))
-    if abs(head - name) < STYLE_APART * name:
-        return out
+    head, name = types
     for i, text, size in singles:
         margin = STYLE_MARGIN if _HANGUL.search(text) else LATIN_MARGIN
         out[i] = abs(size - name) >= margin * abs(head - name) and abs(size - head) < abs(size - name)
