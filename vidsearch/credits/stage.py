@@ -60,7 +60,8 @@ class CreditStage(Stage):
     version = "9"  # 8: role titles rewritten only on the recogniser's doubt (unsure English words up to
     # two edits); comma votes, letter-part dots, symbols in titles; a spaced name is no heading; one column of a
     # two-column card is a card row; 9: a sure title read a repair would change is read again from its crop; a
-    # still card's lines are read from its frames at peak contrast
+    # still card's lines are read from its frames at peak contrast; a heading never joins the heading or name
+    # beside it as a wrapped title where headings share the names' type; a crop read as nothing is read at ×2
     requires = ("shots",)
     owns: ClassVar[frozenset[IndexName]] = frozenset({IndexName.CREDITS})
     # credit documents carry the programme's metadata
