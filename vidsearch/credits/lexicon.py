@@ -8,10 +8,10 @@ The role taxonomy and its mapping to EBU codes live in ``vidsearch.credits.roles
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import unicodedata
-import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
