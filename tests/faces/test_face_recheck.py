@@ -13,9 +13,8 @@ from testkit.faces.composer import Capture, ComposedShot, ComposedVideo, Placeme
 from tests.faces.synthetic_tracks import at_angle, at_distance, track_of, unit_pair
 from vidsearch.faces.analysis import analyse_frames
 from vidsearch.faces.persons import group_persons
-from vidsearch.faces.recheck import jittered, recheck, recheck_tracks, uncertain_pairs
+from vidsearch.faces.recheck import jittered, recheck, uncertain_pairs
 from vidsearch.faces.settings import FaceSettings
-from vidsearch.faces.tracks import FaceCandidate, FaceTrack, Sighting, TrackingStats
 from vidsearch.media.frames import Cv2FrameSource
 
 
@@ -115,36 +114,3 @@ def test_the_rechecked_distance_decides_a_pair_the_single_pass_put_just_beyond_t
     near = [track_of(0, [0, 1, 2], a), track_of(1, [10, 11, 12], at_distance(0.385, a, side))]
     assert len(group_persons(near, 0.39, 0.5, 2.0)) == 1
     assert len(group_persons(near, 0.39, 0.5, 2.0, steady={(1, 0): 0.40})) == 2
-
-
-def _entrance(ident: int, face_model, crops, photo, seed: int | None) -> FaceTrack:
-    """A two-sample track of one dev photo, as it is or as a programme shows it (seeded capture and pose),
-    embedded by dlib; its chip kept for the re-check as the tracker keeps a track's best face."""
-    capture = None if seed is None else Capture.random(random.Random(seed), 1.0).posed(random.Random(seed + 50), 1.5)
-    chip = _chip(face_model, crops, photo, capture)
-    vector = face_model.embed([chip])[0]
-    track = FaceTrack(ident, [Sighting(10.0 * ident + k * 0.5, 20 * ident + k, np.zeros(4, np.float32), None)
-                              for k in range(2)])
-    track.candidates = [FaceCandidate(10.0 * ident, 1.0, chip, b"", vector, side=100.0)]
-    track.vector = vector
-    return track
-
-
-@pytest.mark.slow
-def test_a_recheck_of_a_pair_already_beyond_the_cluster_distance_does_not_part_its_person(
-        face_model, face_limits, people, crops):
-    """Three entrances of one dev person (img38), posed and recorded as a programme shows them: two lie 0.399
-    apart single pass, beyond the cluster distance, and the re-check puts them 0.383 apart — beyond its 0.37 —
-    while the third lies 0.29–0.30 from both. As a hard cannot-link that re-check kept the first apart from the
-    person of the other two (a posed entrance of one person stayed a person of its own: held-out-like dev varied,
-    seed 70, F1 0.869); the pair's re-checked distance counts in the average instead, and the three are one."""
-    settings = FaceSettings()
-    photos = people["deepface-img38"]
-    tracks = [_entrance(0, face_model, crops, photos[1], None), _entrance(1, face_model, crops, photos[2], 201),
-              _entrance(2, face_model, crops, photos[2], None)]
-    apart, steady = recheck_tracks(tracks, face_model, settings, face_limits, TrackingStats())
-    assert apart == {(0, 1)}, (apart, steady)  # the re-check parts the far pair ...
-    single = float(np.linalg.norm(tracks[0].vector - tracks[1].vector))
-    assert single > face_limits.cluster_distance  # ... which the single pass had already put beyond a join
-    persons = group_persons(tracks, face_limits.cluster_distance, 0.5, 2.0, apart_ids=apart, steady=steady)
-    assert [sorted(t.id for t in p.tracks) for p in persons] == [[0, 1, 2]]

@@ -78,7 +78,6 @@ def group_persons(
     ``steady``: pairs of track ids → their re-checked (jittered) distance, used by the clustering instead of the
     single pass."""
     usable = [t for t in tracks if t.vector is not None]
-    apart_ids, steady = overturned_joins(usable, apart_ids, steady, cluster_distance)
     singles: list[FaceTrack] = []
     if single_distance is not None and single_distance < cluster_distance:
         singles = [t for t in usable if len(t.sightings) == 1]
@@ -118,30 +117,6 @@ def group_persons(
                 break
         persons.append(PersonCluster(len(persons), group, vector, spans, face_count, chosen))
     return persons
-
-
-def overturned_joins(tracks: Sequence[FaceTrack], apart_ids: Collection[tuple[int, int]],
-                     steady: Mapping[tuple[int, int], float] | None, distance: float,
-                     ) -> tuple[set[tuple[int, int]], dict[tuple[int, int], float]]:
-    """The re-check's pairs that stay hard cannot-links — those whose single-pass distance lay within
-    ``distance`` (the re-check overturned a join) — and the re-checked distances, where every other parted pair
-    counts at the larger of its two distances. A pair already beyond ``distance`` was never going to join
-    directly (nor does it now: it counts at its single-pass distance or farther), but as a cannot-link it kept whole persons
-    apart: a posed entrance of one person, 0.397 single pass (0.407 re-checked) from one of her tracks and
-    0.363–0.366 from her three others, stayed a person of its own (held-out-like dev varied, seed 70: F1 0.869).
-    Pairs naming tracks outside ``tracks`` are kept as they are."""
-    vectors = {t.id: t.vector for t in tracks if t.vector is not None}
-    steady = dict(steady or {})
-    kept = set()
-    for a, b in apart_ids:
-        if a in vectors and b in vectors:
-            single = float(distance_of(float(vectors[a] @ vectors[b])))
-            if single > distance:
-                key = (a, b) if (a, b) in steady else (b, a)
-                steady[key] = max(single, steady.get(key, single))
-                continue
-        kept.add((a, b))
-    return kept, steady
 
 
 def _centroid(group: Sequence[FaceTrack]) -> np.ndarray:
