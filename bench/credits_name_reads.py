@@ -2,10 +2,10 @@
 as single roll lines by the testkit renderer and read by the pipeline's own path (looks, Tesseract, votes).
 
 Every remaining dev name error is one syllable misread, mostly a lost stroke (홍요섭 → 옹요섭,
-처치랜드 → 저치랜드, 섀드웰 → 새드웰, Symington → Svinington). This bench draws names of each origin (native Korean from the drama list,
-Hangul-written foreign and Latin from the dev transliteration pairs, companies) from the part of the dev name data
-held out of any name model (``held_out``: a stable hash of the name, one in four), renders each line with the
-testkit's fonts, backgrounds (black, light, moving colour) and text sizes down to 0.022 of a 720-line frame, takes
+처치랜드 → 저치랜드, 섀드웰 → 새드웰, Symington → Svinington). This bench draws names of each origin (native Korean
+from the drama list, Hangul-written foreign and Latin from the dev transliteration pairs, companies) from the
+part of the dev name data held out of any name model (``held_out``: a stable hash of the name, one in four),
+renders each line with the testkit's fonts, backgrounds (black, light, moving colour) and text sizes down to 0.022 of a 720-line frame, takes
 ``--sightings`` crops of it as a roll's passage would (the picture moved on, the line shifted by a fraction of a
 pixel, softened and JPEG-compressed each on its own, as a decoded broadcast frame is), and reads them with
 ``reading.read_sightings`` (second looks, votes).

@@ -144,3 +144,26 @@ def test_a_comma_between_names_that_one_look_dropped_is_kept():
                           (OcrLine("벨타운 EAE is, Almeria Goodale Alta", 0.92), 3)])
     assert line.text == "벨타운 툼스톤 고몽, Almeria Goodale Alta"
     assert ballot_key("김민수,이영희") != ballot_key("김민수이영희")  # a comma with no gap after it is a letter's
+
+
+# still-card lines as bench/credits_name_reads.py renders them (testkit fonts and backgrounds, softened, JPEG): one
+# crop each, read surely with one stroke or letter wrong when binarised at 40 px (키든, 판타지오이미저, Skrvabin)
+_ONE_CROP_MISREADS = (("키튼 캐니언", "foreign_hangul", "MYEONGJO_BOLD", 0.03, "moving_colour", 0.636, 74, 133),
+                      ("판타지오이미지", "company", "MYEONGJO_BOLD", 0.026, "moving_colour", 0.503, 55, 221),
+                      ("Jaspers Skryabin Wagner", "latin", "MYEONGJO", 0.022, "black", 0.429, 40, 192))
+
+
+@pytest.mark.parametrize("drawn", _ONE_CROP_MISREADS, ids=lambda d: d[0])
+def test_a_line_read_from_one_crop_gets_the_second_look_however_sure(tesseract, drawn):
+    """A still card over black gives its line one crop: no sightings to outvote a sure one-stroke misread. The
+    looks (grey, smaller) read it as printed and outvote it; read alone at 40 px it stays misread."""
+    from bench.credits_name_reads import Case, sightings, same
+    from vidsearch.ocr.preprocess import binarize_for_ocr
+    from vidsearch.ocr.reading import read_sightings
+
+    *fields, seed = drawn
+    crop = sightings(Case(*fields), 1, seed)[0]
+    alone = tesseract.read_lines([binarize_for_ocr(crop, 40)])[0]
+    assert not same(alone.text, drawn[0]) and alone.confidence >= 0.8  # the sure misread the looks must undo
+    (line, _), = read_sightings(tesseract, [[crop]])
+    assert same(line.text, drawn[0]), line.readings

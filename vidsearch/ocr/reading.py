@@ -90,16 +90,17 @@ def _dotless(line: OcrLine, crop: np.ndarray, line_height_px: int) -> bool:
 
 
 def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: int = 40,
-               second_look_below: float = 0.8, alternates: Sequence[np.ndarray | None] | None = None
-               ) -> list[CropReading]:
-    """One reading per crop (BGR or grey, as cut from the frame), in order."""
+               second_look_below: float = 0.8, alternates: Sequence[np.ndarray | None] | None = None,
+               always: Sequence[bool] | None = None) -> list[CropReading]:
+    """One reading per crop (BGR or grey, as cut from the frame), in order. A crop flagged in ``always`` gets the
+    second look however sure its first read was."""
     binarised = [binarize_for_ocr(c, line_height_px) for c in crops]
     first = engine.read_lines(binarised)
     out = [CropReading(line, 0, _dotless(line, crops[i], line_height_px), unread_ink(line, binarised[i]))
            for i, line in enumerate(first)]
     looks: list[tuple[int, int, np.ndarray, Callable[[OcrLine], bool]]] = []
     for i, line in enumerate(first):
-        if not is_weak(line, second_look_below) and not out[i].doubtful:
+        if not is_weak(line, second_look_below) and not out[i].doubtful and not (always is not None and always[i]):
             continue
         grey, small = grey_for_ocr(crops[i], line_height_px), int(line_height_px * 0.75)
         looks.append((i, 1, grey, lambda line, grey=grey: dotless_i(line, grey)))  # grey: nothing erased
@@ -153,9 +154,11 @@ def read_sightings(engine: OcrEngine, sightings: Sequence[Sequence[np.ndarray]],
     """One reading per line from its sightings (best first; each a crop), with the index of the sighting the
     reading came from. The first sighting is read with a second look (the second sighting as its alternate); a
     line with three or more sightings has the others read once too, and the readings vote (``vote_lines``;
-    ``plausible`` as there). All reads go out in two batches."""
+    ``plausible`` as there). A line with fewer than three sightings (a still card over black is one) has no
+    sightings to outvote a sure misread of one stroke (홍요섭 read 옹요섭, 처치랜드 저치랜드): its first sighting gets
+    the second look however sure the read was, and the looks vote. All reads go out in two batches."""
     first = read_crops(engine, [s[0] for s in sightings], line_height_px, second_look_below,
-                       [s[1] if len(s) > 1 else None for s in sightings])
+                       [s[1] if len(s) > 1 else None for s in sightings], [len(s) < 3 for s in sightings])
     extra = [(i, k) for i, s in enumerate(sightings) if len(s) > 2 for k in range(1, len(s))]
     images = [binarize_for_ocr(sightings[i][k], line_height_px) for i, k in extra]
     lines = engine.read_lines(images) if extra else []
