@@ -118,13 +118,14 @@ def test_empty_looks_do_not_outvote_the_look_that_read_the_line():
 
 def test_every_look_and_sighting_read_is_kept_on_the_winner(tesseract):
     """The role-title repair asks whether a line's looks and sightings agreed (``OcrLine.readings``): with real
-    Tesseract, three sightings of one line give the winner three readings, a line read once none beyond itself."""
+    Tesseract, three sightings of one line give the winner three readings, a line read from one crop its own and
+    those of the looks it got (a word below ``LONE_WEAK_WORD``: Tesseract gives a Hangul syllable ~0.93 at best)."""
     from vidsearch.ocr.reading import read_sightings
 
     crop = draw_line("촬영감독", font_px=32)
     [(many, _), (once, _)] = read_sightings(tesseract, [[crop, crop, crop], [crop]], 40, second_look_below=0.0)
     assert many.readings == ("촬영감독",) * 3
-    assert once.readings == ("촬영감독",)
+    assert once.readings and set(once.readings) == {"촬영감독"}
 
 
 def test_a_comma_between_names_that_one_look_dropped_is_kept():
@@ -154,9 +155,10 @@ _ONE_CROP_MISREADS = (("키튼 캐니언", "foreign_hangul", "MYEONGJO_BOLD", 0.
 
 
 @pytest.mark.parametrize("drawn", _ONE_CROP_MISREADS, ids=lambda d: d[0])
-def test_a_line_read_from_one_crop_gets_the_second_look_however_sure(tesseract, drawn):
-    """A still card over black gives its line one crop: no sightings to outvote a sure one-stroke misread. The
-    looks (grey, smaller) read it as printed and outvote it; read alone at 40 px it stays misread."""
+def test_a_line_read_from_one_crop_gets_the_second_look_below_a_sure_word(tesseract, drawn):
+    """A still card over black gives its line one crop: no sightings to outvote a sure one-stroke misread (line
+    confidence above the second look's 0.8, the misread syllable or word at 0.88-0.91). The looks (grey, smaller)
+    read it as printed and outvote it; read alone at 40 px it stays misread."""
     from bench.credits_name_reads import Case, sightings, same
     from vidsearch.ocr.preprocess import binarize_for_ocr
     from vidsearch.ocr.reading import read_sightings
