@@ -103,10 +103,12 @@ def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: i
     out = [CropReading(line, 0, _dotless(line, crops[i], line_height_px), unread_ink(line, binarised[i]))
            for i, line in enumerate(first)]
     looks: list[tuple[int, int, np.ndarray, Callable[[OcrLine], bool]]] = []
+    sure = set()  # read surely by the usual measure, looked at only because nothing else votes on the line
     for i, line in enumerate(first):
-        weak = is_weak(line, second_look_below, LONE_WEAK_WORD if lone is not None and lone[i] else WEAK_WORD)
-        if not weak and not out[i].doubtful:
-            continue
+        if not is_weak(line, second_look_below) and not out[i].doubtful:
+            if not (lone is not None and lone[i] and is_weak(line, second_look_below, LONE_WEAK_WORD)):
+                continue
+            sure.add(i)
         grey, small = grey_for_ocr(crops[i], line_height_px), int(line_height_px * 0.75)
         looks.append((i, 1, grey, lambda line, grey=grey: dotless_i(line, grey)))  # grey: nothing erased
         looks.append((i, 1, binarize_for_ocr(crops[i], small),
@@ -121,6 +123,8 @@ def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: i
             candidates.setdefault(i, [out[i]]).append(CropReading(line, source, check(line), unread_ink(line, image)))
         for i, readings in candidates.items():
             kept = _vote(readings)
+            if i in sure and not _outvoted(readings[0], kept, readings):
+                kept = readings[0]
             out[i] = replace(kept, line=replace(kept.line, readings=tuple(r.line.text for r in readings)))
     # every look read nothing: Tesseract reads no text at all off some clean crops of a short Hangul title at 40 and
     # 30 px and left grey (진행, 0.7 of the names' size over a coloured picture) and reads it at twice the size
@@ -134,6 +138,14 @@ def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: i
                 out[i] = CropReading(replace(line, readings=(*seen, line.text)), 1,
                                      _dotless(line, crops[i], large), unread_ink(line, image))
     return out
+
+
+def _outvoted(first: CropReading, kept: CropReading, readings: Sequence[CropReading]) -> bool:
+    """A sure first read is changed only by two looks agreeing on other letters: with no agreement the surest look
+    is no better a guess than the sure read (얼반웍스미디어 read right, then 얼반원스미디어 by a look alone), and a
+    look's spacing or commas alone (the grey look sets '신병, 철' where the others read 신병철) change no sure read."""
+    key = ballot_key(kept.line.text)
+    return key != ballot_key(first.line.text) and sum(ballot_key(r.line.text) == key for r in readings) >= 2
 
 
 def _vote(readings: Sequence[CropReading]) -> CropReading:
