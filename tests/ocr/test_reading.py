@@ -169,3 +169,18 @@ def test_a_line_read_from_one_crop_gets_the_second_look_below_a_sure_word(tesser
     assert not same(alone.text, drawn[0]) and alone.confidence >= 0.8  # the sure misread the looks must undo
     (line, _), = read_sightings(tesseract, [[crop]])
     assert same(line.text, drawn[0]), line.readings
+
+
+@pytest.mark.parametrize("drawn", [("얼반웍스미디어", "company", "MYEONGJO", 0.026, "light", 0.485, 48, 218),
+                                   ("신병철", "company", "GOTHIC", 0.022, "light", 0.547, 48, 257)],
+                         ids=lambda d: d[0])
+def test_a_sure_lone_read_is_changed_only_by_two_looks_agreeing(tesseract, drawn):
+    """The looks a lone line gets are no better guesses than its sure read: 얼반웍스미디어 read right, then each look
+    reads it another way (the surest 얼반원스미디어); 신병철 read right, the grey look '신병, 철' (commas win between
+    reads that agree on the letters). Neither changes the sure read."""
+    from bench.credits_name_reads import Case, sightings
+    from vidsearch.ocr.reading import read_sightings
+
+    *fields, seed = drawn
+    (line, _), = read_sightings(tesseract, [sightings(Case(*fields), 1, seed)])
+    assert line.text == drawn[0] and len(line.readings) == 3 and set(line.readings) != {drawn[0]}, line.readings
