@@ -20,6 +20,10 @@ from vidsearch.ocr.glyphs import dotless_i, names_dotted_latin, unread_ink
 from vidsearch.ocr.preprocess import binarize_for_ocr, grey_for_ocr
 
 WEAK_WORD = 0.6
+# a line read from one crop (no sightings to vote) is looked at again below this word confidence: 39 of 45 sure
+# one-stroke misreads of 480 rendered names had a word below it, and a third of the names read right
+# (``bench/credits_name_reads.py``)
+LONE_WEAK_WORD = 0.92
 # a middle dot between two Hangul words comes back as any of these (분장·미용, 분장ㆍ미용, 분장:미용): the same read
 # for voting, so two sightings that agree on the letters outvote one sure read that lost a syllable
 _HANGUL_DOT = re.compile(r"(?<=[\uac00-\ud7a3])\s*[·ㆍ•∙・‧⋅:]\s*(?=[\uac00-\ud7a3])")
@@ -78,9 +82,9 @@ def _spelled_apart(text: str) -> tuple[int, int]:
     return latin_spaces(text), word_commas(text)
 
 
-def is_weak(line: OcrLine, below: float) -> bool:
+def is_weak(line: OcrLine, below: float, word_below: float = WEAK_WORD) -> bool:
     weakest = min((w.confidence for w in line.words), default=0.0)
-    return line.confidence < below or weakest < WEAK_WORD
+    return line.confidence < below or weakest < word_below
 
 
 def _dotless(line: OcrLine, crop: np.ndarray, line_height_px: int) -> bool:
@@ -90,17 +94,21 @@ def _dotless(line: OcrLine, crop: np.ndarray, line_height_px: int) -> bool:
 
 
 def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: int = 40,
-               second_look_below: float = 0.8, alternates: Sequence[np.ndarray | None] | None = None
-               ) -> list[CropReading]:
-    """One reading per crop (BGR or grey, as cut from the frame), in order."""
+               second_look_below: float = 0.8, alternates: Sequence[np.ndarray | None] | None = None,
+               lone: Sequence[bool] | None = None) -> list[CropReading]:
+    """One reading per crop (BGR or grey, as cut from the frame), in order. A crop flagged in ``lone`` (nothing
+    else will vote on its line) gets the second look where a word is below ``LONE_WEAK_WORD``."""
     binarised = [binarize_for_ocr(c, line_height_px) for c in crops]
     first = engine.read_lines(binarised)
     out = [CropReading(line, 0, _dotless(line, crops[i], line_height_px), unread_ink(line, binarised[i]))
            for i, line in enumerate(first)]
     looks: list[tuple[int, int, np.ndarray, Callable[[OcrLine], bool]]] = []
+    sure = set()  # read surely by the usual measure, looked at only because nothing else votes on the line
     for i, line in enumerate(first):
         if not is_weak(line, second_look_below) and not out[i].doubtful:
-            continue
+            if not (lone is not None and lone[i] and is_weak(line, second_look_below, LONE_WEAK_WORD)):
+                continue
+            sure.add(i)
         grey, small = grey_for_ocr(crops[i], line_height_px), int(line_height_px * 0.75)
         looks.append((i, 1, grey, lambda line, grey=grey: dotless_i(line, grey)))  # grey: nothing erased
         looks.append((i, 1, binarize_for_ocr(crops[i], small),
@@ -115,6 +123,8 @@ def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: i
             candidates.setdefault(i, [out[i]]).append(CropReading(line, source, check(line), unread_ink(line, image)))
         for i, readings in candidates.items():
             kept = _vote(readings)
+            if i in sure and not _outvoted(readings[0], kept, readings):
+                kept = readings[0]
             out[i] = replace(kept, line=replace(kept.line, readings=tuple(r.line.text for r in readings)))
     # every look read nothing: Tesseract reads no text at all off some clean crops of a short Hangul title at 40 and
     # 30 px and left grey (진행, 0.7 of the names' size over a coloured picture) and reads it at twice the size
@@ -128,6 +138,14 @@ def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: i
                 out[i] = CropReading(replace(line, readings=(*seen, line.text)), 1,
                                      _dotless(line, crops[i], large), unread_ink(line, image))
     return out
+
+
+def _outvoted(first: CropReading, kept: CropReading, readings: Sequence[CropReading]) -> bool:
+    """A sure first read is changed only by two looks agreeing on other letters: with no agreement the surest look
+    is no better a guess than the sure read (얼반웍스미디어 read right, then 얼반원스미디어 by a look alone), and a
+    look's spacing or commas alone (the grey look sets '신병, 철' where the others read 신병철) change no sure read."""
+    key = ballot_key(kept.line.text)
+    return key != ballot_key(first.line.text) and sum(ballot_key(r.line.text) == key for r in readings) >= 2
 
 
 def _vote(readings: Sequence[CropReading]) -> CropReading:
@@ -153,9 +171,11 @@ def read_sightings(engine: OcrEngine, sightings: Sequence[Sequence[np.ndarray]],
     """One reading per line from its sightings (best first; each a crop), with the index of the sighting the
     reading came from. The first sighting is read with a second look (the second sighting as its alternate); a
     line with three or more sightings has the others read once too, and the readings vote (``vote_lines``;
-    ``plausible`` as there). All reads go out in two batches."""
+    ``plausible`` as there). A line with fewer than three sightings (a still card over black is one) has no
+    sightings to outvote a sure misread of one stroke (홍요섭 read 옹요섭, 처치랜드 저치랜드): its first sighting gets
+    the second look unless every word was read surely (``LONE_WEAK_WORD``), and the looks vote. All reads go out in two batches."""
     first = read_crops(engine, [s[0] for s in sightings], line_height_px, second_look_below,
-                       [s[1] if len(s) > 1 else None for s in sightings])
+                       [s[1] if len(s) > 1 else None for s in sightings], [len(s) < 3 for s in sightings])
     extra = [(i, k) for i, s in enumerate(sightings) if len(s) > 2 for k in range(1, len(s))]
     images = [binarize_for_ocr(sightings[i][k], line_height_px) for i, k in extra]
     lines = engine.read_lines(images) if extra else []
