@@ -56,15 +56,14 @@ def _posed_frames(crops: list[np.ndarray], mirrored: bool) -> list[Frame]:
 
 
 @pytest.mark.parametrize("name", ["Mark", "Angelina"])
-def test_every_face_a_track_vector_is_made_of_counts_with_its_mirror_image_by_default(people, face_model,
-                                                                                      face_limits, name):
-    """A person turned left in one entrance and right in another (a posed programme) is one person: by default
-    each of the faces averaged into a track's vector is mirrored too, not only the best one. Measured on dev
-    held-out-like runs (bench/faces_track_vectors.py, 16 runs): per-video F1 min 0.769 → 0.883."""
+def test_every_face_a_track_vector_is_made_of_counts_with_its_mirror_image(people, face_model, face_limits, name):
+    """A person turned left in one entrance and right in another (a posed programme) is one person: with
+    ``mirror_best_face`` each of the faces averaged into a track's vector is mirrored too, not only the best one.
+    Measured on dev held-out-like runs (bench/faces_track_vectors.py, 16 runs): per-video F1 min 0.769 → 0.883
+    (the best face alone: 0.769)."""
     crop = CropCache(face_model).get(people[name][0].path, 160)
     crops = [turned(crop, yaw) for yaw in (0.35, 0.25, 0.45)]
-    settings = FaceSettings(track_check_s=0.5)  # every pose a checkpoint: three faces make the vector
-    assert settings.mirror_best_face
+    settings = FaceSettings(track_check_s=0.5, mirror_best_face=True)  # every pose a checkpoint: three faces
     vectors, counts = [], []
     for mirrored in (False, True):
         found = analyse_frames(_posed_frames(crops, mirrored), face_model, settings, face_limits, 3.0)

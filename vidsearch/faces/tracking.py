@@ -16,7 +16,7 @@ few embeddings instead of one per frame — without ever following one face into
   at most ``track_check_s`` later, and only new faces, checkpoints and uncertain ones are embedded.
 
 A track's vector is the normalised mean of its best ``faces_per_track`` checkpoint embeddings and, where
-``mirror_best_face`` is on (the default), of those faces' mirror images: dlib is not mirror-symmetric, so one
+``mirror_best_face`` is on (off by default: 25-40 % more CPU), of those faces' mirror images: dlib is not mirror-symmetric, so one
 person turned left and turned right lay apart by the side more than by the face. With tracking off
 every face that passes the quality gate is its own track and is embedded: the baseline the benchmark compares
 against.
