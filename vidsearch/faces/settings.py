@@ -58,11 +58,13 @@ class FaceSettings(BaseModel):
         "else the match distance)")
     faces_per_track: int = Field(3, ge=1, description="best checkpoint faces averaged into a track's vector")
     mirror_best_face: bool = Field(
-        False, description="a track's best face counts as the mean of its embedding and its mirror image's (one "
-        "embedding more per track): one person turned left and turned right lie closer, strangers no closer "
-        "(bench/faces_calibrate.py --mirror: one person's farthest centroids 0.342 → 0.311 on dev, strangers' "
-        "nearest 0.330 → 0.328). Off: no dev or held-out bench measure moved and it costs 15-19 % more CPU (the "
-        "real Hamilton clip 4.4x → 3.2x real time); with it on, identity_distance 0.35 is the calibrated value")
+        False, description="a track's vector also averages the mirror images of the faces it is made of (up to "
+        "faces_per_track embeddings more per track): dlib is not mirror-symmetric, and under pose spread one "
+        "person's entrances turned either way were parted (held-out-like dev, bench/faces_track_vectors.py, 16 "
+        "runs: one person's farthest track 0.409 -> 0.386 from its own, per-video F1 min 0.769 -> 0.883, split "
+        "people 2 -> 1; strangers' nearest 0.340 -> 0.341). Off: it costs 25-40 % more faces-stage CPU "
+        "(bench/faces_stage_speed.py: 11.0 -> 14.7 CPU-s per video-minute, the real Hamilton clip 4.1x -> 3.0x "
+        "real time). Until stop 21 only the best face was mirrored")
     recheck_jitters: int = Field(
         4, ge=0, le=8, description="two tracks whose distance lies within recheck_band of the cluster "
         "distance are embedded again as the mean of this many jittered copies of their best face; beyond the "

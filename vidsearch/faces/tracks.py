@@ -73,7 +73,7 @@ class FaceTrack:
     @property
     def best_face(self) -> FaceCandidate | None:
         """The best embedded face, whose aligned chip is kept from close until persons are formed (a re-check)."""
-        return next((c for c in self.candidates if c.chip is not None), None)
+        return max((c for c in self.candidates if c.chip is not None), key=lambda c: c.rank, default=None)
 
     @property
     def last_checkpoint(self) -> FaceCandidate | None:
@@ -89,7 +89,7 @@ class TrackingStats:
     cuts: int = 0
     splits: int = 0  # tracks split where the embedding jumped
     rechecked: int = 0  # embeddings of jittered copies to re-check uncertain track pairs
-    mirrored: int = 0  # embeddings of tracks' best faces mirrored (at most one per track; mirror_best_face)
+    mirrored: int = 0  # embeddings of tracks' vector faces mirrored (≤ faces_per_track per track; mirror_best_face)
     cannot_links: int = 0  # track pairs the re-check kept apart
     detect_s: float = 0.0
     align_s: float = 0.0
