@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 
 from vidsearch.ocr.engine import OcrEngine, OcrLine
@@ -117,16 +118,24 @@ def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: i
             kept = _vote(readings)
             out[i] = replace(kept, line=replace(kept.line, readings=tuple(r.line.text for r in readings)))
     # every look read nothing: Tesseract reads no text at all off some clean crops of a short Hangul title at 40 and
-    # 30 px and left grey (진행, 0.7 of the names' size over a coloured picture) and reads it at twice the size
+    # 30 px and left grey (진행, 0.7 of the names' size over a coloured picture) and reads it at twice the size; a
+    # yellow title with a drop shadow over mauve (조연출, 회계) has its text channel (the per-pixel minimum: yellow's
+    # blue is low) split at the shadow's edges, hollow glyphs at every size, and is read from its brightness
     blank = [i for i, r in enumerate(out) if not r.line.text.strip()]
     if blank:
         large = int(line_height_px * 2)
-        images = [binarize_for_ocr(crops[i], large) for i in blank]
-        for i, line, image in zip(blank, engine.read_lines(images), images):
-            if line.text.strip():
+        blank_looks = [(i, binarize_for_ocr(crops[i], large), large, crops[i]) for i in blank]
+        blank_looks += [(i, binarize_for_ocr(luma, line_height_px), line_height_px, luma)
+                        for i in blank if crops[i].ndim == 3
+                        for luma in [cv2.cvtColor(crops[i], cv2.COLOR_BGR2GRAY)]]
+        found: dict[int, CropReading] = {}
+        for (i, image, size, crop), line in zip(blank_looks, engine.read_lines([look[1] for look in blank_looks])):
+            if line.text.strip() and (i not in found or line.confidence > found[i].line.confidence):
                 seen = out[i].line.readings or (out[i].line.text,)
-                out[i] = CropReading(replace(line, readings=(*seen, line.text)), 1,
-                                     _dotless(line, crops[i], large), unread_ink(line, image))
+                found[i] = CropReading(replace(line, readings=(*seen, line.text)), 1,
+                                       _dotless(line, crop, size), unread_ink(line, image))
+        for i, reading in found.items():
+            out[i] = reading
     return out
 
 
