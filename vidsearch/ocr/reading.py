@@ -183,7 +183,33 @@ def read_sightings(engine: OcrEngine, sightings: Sequence[Sequence[np.ndarray]],
             for i, bs in enumerate(ballots)]
     ballots = [[b for b, d in zip(bs, ds) if not d] if not all(ds) else bs for bs, ds in zip(ballots, dotless)]
     voted = [vote_lines(b, plausible) if len(b) > 1 else b[0] for b in ballots]
-    return [(replace(line, readings=texts), k) for (line, k), texts in zip(voted, seen)]
+    return [(replace(complete_cut(line, texts), readings=texts), k) for (line, k), texts in zip(voted, seen)]
+
+
+# separators a composite title or a name is joined with ('편집/CG', '조연출·편집'); a read ending in one was cut
+CUT_AT = "/·ㆍ&+"
+
+
+def complete_cut(line: OcrLine, readings: Sequence[str]) -> OcrLine:
+    """``line`` with the text the other readings show past the separator it ends in, where it ends in one: the
+    looks and sightings of a composite title disagree by halves ('편집/<' and '편집/' from the binarised looks,
+    'WA/CG' twice from the grey ones: fuzz cards 2305's 편집/CG), the vote keeps one half and the cut title lost
+    what it names. The words most readings show after that separator (letters and digits only) are added."""
+    text = line.text.rstrip()
+    if not text or text[-1] not in CUT_AT or not line.words:
+        return line
+    cut = text[-1]
+    tails: dict[str, int] = {}
+    for reading in readings:
+        head, sep, tail = reading.rpartition(cut)
+        tail = tail.strip()
+        if sep and head.strip() and tail and all(ch.isalnum() or ch == " " for ch in tail):
+            tails[tail] = tails.get(tail, 0) + 1
+    if not tails:
+        return line
+    tail = max(tails, key=lambda t: (tails[t], -len(t)))
+    last = line.words[-1]
+    return replace(line, text=text + tail, words=(*line.words[:-1], replace(last, text=last.text.rstrip() + tail)))
 
 
 def vote_lines(ballots: Sequence[tuple[OcrLine, int]], plausible: Callable[[str], bool] | None = None,
