@@ -160,3 +160,26 @@ def test_cards_fading_in_for_a_second_are_found_although_every_look_ends_mid_fad
     reading = extractor.extract(path)
     read = {name for line in reading.lines for name in line.names}
     assert len(read & {name for _, names in rows for name in names}) >= 20
+
+
+@pytest.mark.slow
+def test_a_composite_title_on_a_card_keeps_both_its_titles(pairs_read):
+    """One credit a card over moving colour, titles in Myeongjo 1.15 of the names' size (fuzz-cards-2305): the
+    looks of 편집/CG read '편집/<', '편집/' and 'WA/CG', the vote kept '편집/', and its names were credited under
+    편집; read whole, a slash between two titles split 편집 from 'CG' as a role and its name."""
+    rows = [("의상", ("포트 앤", "슬러터 우즈")), ("CG", ("Brasher Larsen Spock", "베로니카 블라이", "오유나", "배그린")),
+            ("조명", ("베이·하버·아일랜즈", "나이지리아 멜바 위드로", "전인화", "조달환")), ("분장·미용", ("한주완", "볼리버 뉴커크")),
+            ("출연", ("우드빌 플로리", "엄마 문화사업단")), ("편집/CG", ("볼타 데즈먼드", "이아람")),
+            ("진행", ("김해인", "카라치 포럼", "유소정")), ("분장", ("사이먼·차일드", "Somalia Kilmore", "서갑숙", "김지은")),
+            ("프로듀서", ("정경순", "이엘", "손호준", "Juniata County")), ("극본", ("김윤서", "피네로 알마티")),
+            ("스크립터", ("강혜정", "크리스탈·리버", "Shady Spartanburg", "블랜차드 차마")),
+            ("소품", ("예지원", "박미령", "에이미 에이커프", "엘리스빌·홈우드"))]
+    spec = CreditRollSpec(entries=[CreditEntry(role=r, names=n) for r, n in rows], layout=CreditLayout.COLUMNS,
+                          motion=CreditMotion.CARDS, background=CreditBackground.MOVING_COLOUR,
+                          font=CreditFont.GOTHIC.path, role_font=CreditFont.MYEONGJO.path, role_colour=(255, 255, 255),
+                          name_colour=(255, 255, 255), text_size=0.04,
+                          role_scale=1.15, line_spacing=1.4, entry_gap=0.6, names_per_line=1, name_separator="gap",
+                          fade_s=0.6, card_seconds=3.5, entries_per_card=1, seed=2305)
+    score = pairs_read("composite-title-cards", spec)
+    missed = [e for e in score.errors if "편집" in e or "데즈먼드" in e or "이아람" in e]
+    assert not missed, score.errors
