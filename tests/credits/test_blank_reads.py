@@ -34,3 +34,27 @@ def test_a_small_title_read_as_nothing_still_heads_its_names(pairs_read):
     score = pairs_read("blank-small-title", spec)
     missed = [e for e in score.errors if "진행" in e]
     assert not missed, score.errors
+
+
+SHADOWED = [("믹싱", ("펜·얀", "제롬 데이비드")), ("색보정", ("서버 헤링턴",)), ("촬영·조명", ("손지창",)), ("소품", ("조진웅",)),
+            ("자막", ("Camp Grove", "손여은", "최진원")), ("작가", ("스테버니지 오티스",)),
+            ("촬영·조명", ("유인나", "유승호", "브레킨리지 퀸런")), ("스크립터", ("명지연", "박웅", "조민기")),
+            ("음향·믹싱", ("맨빌 프림 파치노", "이재순")), ("조연출", ("Volunteer Mannville", "남주희")),
+            ("촬영", ("C-STORY",)), ("분장·미용", ("Yellowstone Edmondson", "권오중", "남규리"))]
+
+
+@pytest.mark.slow
+def test_a_shadowed_yellow_title_over_mauve_read_as_nothing_still_heads_its_names(pairs_read):
+    """Cards of three credits over moving colour, yellow titles with the renderer's drop shadow (fuzz-cards-2303):
+    over mauve, the text channel (per-pixel minimum: yellow's blue is low) splits at the shadow's edges, every look
+    at every size reads hollow glyphs as nothing, and 조연출's names were credited under no role. A blank crop is
+    read from its brightness too."""
+    spec = CreditRollSpec(entries=[CreditEntry(role=r, names=n) for r, n in SHADOWED], layout=CreditLayout.COLUMNS,
+                          motion=CreditMotion.CARDS, background=CreditBackground.MOVING_COLOUR,
+                          font=CreditFont.GOTHIC_BOLD.path, role_font=CreditFont.GOTHIC_BOLD.path,
+                          role_colour=(240, 210, 90), text_size=0.045, role_scale=1.0, line_spacing=1.6,
+                          entry_gap=1.2, names_per_line=1, name_separator="gap", fade_s=0.0, card_seconds=1.8,
+                          entries_per_card=3, seed=2303)
+    score = pairs_read("blank-shadowed-yellow-title", spec)
+    missed = [e for e in score.errors if "조연출" in e or "남주희" in e or "Mannville" in e]
+    assert not missed, score.errors

@@ -169,13 +169,23 @@ def find_gutter(rows: Sequence[_Row], frame_width: int) -> float | None:
     return None
 
 
+def _fields(text: str) -> list[str]:
+    """``split_fields``, except that titles joined by a slash are one composite title ("편집/CG", "의상/분장"), not a
+    role and a name: a slash touching Hangul splits a role from its name ("극본/송창의"), and 편집/CG read right was
+    credited as 편집 naming 'CG' (fuzz cards 2305)."""
+    fields = split_fields(text)
+    if len(fields) >= 2 and "/" in text and all(role_score(f) >= 0.8 for f in fields):
+        return ["/".join(fields)]
+    return fields
+
+
 def _classify_single(text: str, height: float, typical_height: float, after_heading: bool = False
                      ) -> tuple[str, str | None, list[str]]:
     """One row of text with no column structure → ("pair", role, names) | ("heading", role, []) |
     ("names", None, names) | ("unknown", None, []) | ("small", text, names): smaller type than the rows around,
     a heading only if names follow it (``parse_credit_lines`` decides). ``after_heading``: the row above was a role heading, so small
     type here is a name set under it (a Latin name's box is shorter than a Hangul one's), not another heading."""
-    fields = split_fields(text)
+    fields = _fields(text)
     if len(fields) >= 2:
         return "pair", fields[0], split_names(" · ".join(fields[1:]))
     if not fields:
@@ -386,9 +396,9 @@ def parse_credit_lines(pieces: Sequence[ReadLine], frame_width: int) -> list[Cre
         kind, text_role, names = _classify_single(row.text, row.height, typical[_is_latin(row)],
                                                   previous == "heading")
         # a heading's title as read, not as corrected to judge it (the correction waits for the evidence)
-        printed = split_fields(row.text)[0] if kind == "heading" else text_role
+        printed = _fields(row.text)[0] if kind == "heading" else text_role
         if headings[i] and (kind in ("names", "small") or kind == "pair" and len(row.pieces) == 1
-                            and len(split_fields(row.text)) == 1):
+                            and len(_fields(row.text)) == 1):
             # opens a block set under a heading: its title, known or not; a title read with a stray mark inside
             # ("Colour· Timer·") is one line of the heading's type, not a role and a name set a gap apart
             kind, text_role = "heading", " ".join(split_names(row.text)) if kind == "pair" else row.text

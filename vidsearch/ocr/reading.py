@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 
 from vidsearch.ocr.engine import OcrEngine, OcrLine
@@ -127,16 +128,24 @@ def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray], line_height_px: i
                 kept = readings[0]
             out[i] = replace(kept, line=replace(kept.line, readings=tuple(r.line.text for r in readings)))
     # every look read nothing: Tesseract reads no text at all off some clean crops of a short Hangul title at 40 and
-    # 30 px and left grey (진행, 0.7 of the names' size over a coloured picture) and reads it at twice the size
+    # 30 px and left grey (진행, 0.7 of the names' size over a coloured picture) and reads it at twice the size; a
+    # yellow title with a drop shadow over mauve (조연출, 회계) has its text channel (the per-pixel minimum: yellow's
+    # blue is low) split at the shadow's edges, hollow glyphs at every size, and is read from its brightness
     blank = [i for i, r in enumerate(out) if not r.line.text.strip()]
     if blank:
         large = int(line_height_px * 2)
-        images = [binarize_for_ocr(crops[i], large) for i in blank]
-        for i, line, image in zip(blank, engine.read_lines(images), images):
-            if line.text.strip():
+        blank_looks = [(i, binarize_for_ocr(crops[i], large), large, crops[i]) for i in blank]
+        blank_looks += [(i, binarize_for_ocr(luma, line_height_px), line_height_px, luma)
+                        for i in blank if crops[i].ndim == 3
+                        for luma in [cv2.cvtColor(crops[i], cv2.COLOR_BGR2GRAY)]]
+        found: dict[int, CropReading] = {}
+        for (i, image, size, crop), line in zip(blank_looks, engine.read_lines([look[1] for look in blank_looks])):
+            if line.text.strip() and (i not in found or line.confidence > found[i].line.confidence):
                 seen = out[i].line.readings or (out[i].line.text,)
-                out[i] = CropReading(replace(line, readings=(*seen, line.text)), 1,
-                                     _dotless(line, crops[i], large), unread_ink(line, image))
+                found[i] = CropReading(replace(line, readings=(*seen, line.text)), 1,
+                                       _dotless(line, crop, size), unread_ink(line, image))
+        for i, reading in found.items():
+            out[i] = reading
     return out
 
 
@@ -194,7 +203,33 @@ def read_sightings(engine: OcrEngine, sightings: Sequence[Sequence[np.ndarray]],
             for i, bs in enumerate(ballots)]
     ballots = [[b for b, d in zip(bs, ds) if not d] if not all(ds) else bs for bs, ds in zip(ballots, dotless)]
     voted = [vote_lines(b, plausible) if len(b) > 1 else b[0] for b in ballots]
-    return [(replace(line, readings=texts), k) for (line, k), texts in zip(voted, seen)]
+    return [(replace(complete_cut(line, texts), readings=texts), k) for (line, k), texts in zip(voted, seen)]
+
+
+# separators a composite title or a name is joined with ('편집/CG', '조연출·편집'); a read ending in one was cut
+CUT_AT = "/·ㆍ&+"
+
+
+def complete_cut(line: OcrLine, readings: Sequence[str]) -> OcrLine:
+    """``line`` with the text the other readings show past the separator it ends in, where it ends in one: the
+    looks and sightings of a composite title disagree by halves ('편집/<' and '편집/' from the binarised looks,
+    'WA/CG' twice from the grey ones: fuzz cards 2305's 편집/CG), the vote keeps one half and the cut title lost
+    what it names. The words most readings show after that separator (letters and digits only) are added."""
+    text = line.text.rstrip()
+    if not text or text[-1] not in CUT_AT or not line.words:
+        return line
+    cut = text[-1]
+    tails: dict[str, int] = {}
+    for reading in readings:
+        head, sep, tail = reading.rpartition(cut)
+        tail = tail.strip()
+        if sep and head.strip() and tail and all(ch.isalnum() or ch == " " for ch in tail):
+            tails[tail] = tails.get(tail, 0) + 1
+    if not tails:
+        return line
+    tail = max(tails, key=lambda t: (tails[t], -len(t)))
+    last = line.words[-1]
+    return replace(line, text=text + tail, words=(*line.words[:-1], replace(last, text=last.text.rstrip() + tail)))
 
 
 def vote_lines(ballots: Sequence[tuple[OcrLine, int]], plausible: Callable[[str], bool] | None = None,
