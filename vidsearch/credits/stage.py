@@ -57,11 +57,14 @@ def segment_at(segments: Sequence[Segment], t: float) -> Segment | None:
 
 class CreditStage(Stage):
     name = "credits"
-    version = "9"  # 8: role titles rewritten only on the recogniser's doubt (unsure English words up to
+    version = "10"  # 8: role titles rewritten only on the recogniser's doubt (unsure English words up to
     # two edits); comma votes, letter-part dots, symbols in titles; a spaced name is no heading; one column of a
     # two-column card is a card row; 9: a sure title read a repair would change is read again from its crop; a
     # still card's lines are read from its frames at peak contrast; a heading never joins the heading or name
-    # beside it as a wrapped title where headings share the names' type; a crop read as nothing is read at ×2
+    # beside it as a wrapped title where headings share the names' type; a crop read as nothing is read at ×2;
+    # 10: cards fading in past the scan's look are located; a blank crop is read from its brightness; composite
+    # titles stay whole; a line read from one crop gets a second look below a sure word; footage text drawn in no
+    # colour of the roll is no credit
     requires = ("shots",)
     owns: ClassVar[frozenset[IndexName]] = frozenset({IndexName.CREDITS})
     # credit documents carry the programme's metadata
