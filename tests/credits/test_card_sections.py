@@ -51,28 +51,6 @@ def test_faded_short_cards_are_found_although_keyframes_fall_in_their_fades(extr
 
 
 @pytest.mark.slow
-def test_a_look_rising_in_the_videos_last_moment_looks_on_past_its_end_without_failing(extractor, faded_light_cards):
-    """A look whose text is fading in when the video ends (a roll cut off mid-way) asks for pictures past the end,
-    where the decoder gives none: the look stays as it was (a held-out roll crashed the scan with an empty max)."""
-    from vidsearch.credits.sections import ScanSample, _Look
-
-    path, _ = faded_light_cards
-    duration = probe_video(path, with_hash=False).duration_s
-    locator = extractor.locator
-    last = _Look(ScanSample(duration + 0.05, 0, False), None, False)
-    looked = [last]
-    locator._look_later(path, looked, {last.sample.t})
-    assert looked == [last]
-    # beside a look mid-roll, the one past the end leaves the other's look-on as it would be alone
-    t = duration / 2
-    alone = [_Look(ScanSample(t, 0, False), None, False)]
-    locator._look_later(path, alone, {t})
-    both = [_Look(ScanSample(t, 0, False), None, False), last]
-    locator._look_later(path, both, {t, last.sample.t})
-    assert both == alone + [last]
-
-
-@pytest.mark.slow
 def test_a_short_clip_of_two_cut_cards_is_found(extractor, roll_factory):
     spec = CreditRollSpec(entries=_entries(8), layout=CreditLayout.HEADING_LIST, motion=CreditMotion.CARDS,
                           font=CreditFont.MYEONGJO_BOLD.path, text_size=0.04, card_seconds=1.8, entries_per_card=4,

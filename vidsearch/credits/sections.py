@@ -239,16 +239,14 @@ class CreditLocator:
                   and look.sample.lines < s.min_text_lines]
         if not wanted:
             return
-        # frames_at answers the requested times in ascending order and stops early where the video does (a look
-        # in a programme's last half second asks past its end): pair each frame with its look by the sorted order
-        requests = sorted((looked[i].sample.t + step, i) for i in wanted for step in steps)
-        frames = Cv2FrameSource(path).frames_at([t for t, _ in requests], s.scan_width)
-        best: dict[int, tuple[float, float, np.ndarray]] = {}
-        for (_, i), frame in zip(requests, frames):
-            share = _edge_share(frame.image)
-            if share > 0 and share > best.get(i, (0.0,))[0]:
-                best[i] = (share, frame.t, frame.image)
-        later = [(i, t, image) for i, (_, t, image) in sorted(best.items())]
+        times = [looked[i].sample.t + step for i in wanted for step in steps]
+        frames = list(Cv2FrameSource(path).frames_at(times, s.scan_width))
+        later: list[tuple[int, float, np.ndarray]] = []
+        for k, i in enumerate(wanted):
+            shares = [(_edge_share(f.image), f.t, f.image) for f in frames[k * len(steps):(k + 1) * len(steps)]]
+            share, t, image = max(shares, key=lambda x: x[0])
+            if share > 0:
+                later.append((i, t, image))
         for (i, t, image), heatmap in zip(later, self.detector.heatmaps([image for _, _, image in later])):
             bands = line_bands(heatmap, s.scan_threshold, s.subtitle_zone)
             if len(bands) > looked[i].sample.lines:
