@@ -130,39 +130,6 @@ def test_small_type_over_busy_footage_is_seen_by_a_wider_look_near_the_credits(e
 
 
 @pytest.mark.slow
-def test_cards_fading_in_for_a_second_are_found_although_every_look_ends_mid_fade(extractor, roll_factory):
-    """One credit a card, title and names on one row, fading in for 1 s and held ~0.5 s over moving colour, titles
-    in a dim grey (fuzz-cards-2308): keyframes fall on the fades, a look half a second past each still shows its
-    row fading in, too faint for the small picture — not one sample showed a row, no credits were found. A look
-    ending on more edges than it began with looks on."""
-    rows = [("출연", ("강찬희", "권은아")), ("캐스팅", ("태원 엔터테인먼트", "이현")), ("제작", ("매기 투싼", "이은성")),
-            ("조연출·편집", ("Fra Angelico", "유열", "Delong Tison")),
-            ("음향", ("그래그·칼버러", "Bergman Canajoharie", "패러슈트 홉슨")),
-            ("특수효과", ("김성희", "임주환", "파울러턴 윈텔 티치아노")), ("세트", ("황주하", "정재순")),
-            ("기획", ("Martinez Bridges Stromboli", "Melrose Park", "파크프로덕션")), ("작가", ("손여은", "㈜이야기 365")),
-            ("편집/CG", ("Fukuda Paducah", "모븐 벨빌")), ("무술감독", ("Red Manasse",)),
-            ("미술감독", ("알폰소 가르시아 로블레스", "민지은"))]
-    spec = CreditRollSpec(entries=[CreditEntry(role=r, names=n) for r, n in rows], layout=CreditLayout.TWO_COLUMN,
-                          motion=CreditMotion.CARDS, background=CreditBackground.MOVING_COLOUR,
-                          font=CreditFont.MYEONGJO_BOLD.path, role_font=CreditFont.MYEONGJO_BOLD.path,
-                          role_colour=(150, 150, 150), text_size=0.035, role_scale=1.0, line_spacing=1.6,
-                          entry_gap=0.6, names_per_line=2, name_separator="comma", fade_s=1.0, card_seconds=2.5,
-                          entries_per_card=1, seed=2308)
-    path, truth = roll_factory("slow-fade-one-row-cards", spec)
-    locator = extractor.locator
-
-    def located(**update):
-        return _scan(CreditLocator(locator.settings.model_copy(update=update), locator.detector), path).sections
-    assert located(scan_fade_s=0.0) == []  # every look ends mid-fade
-    [section] = located()
-    assert section.start_s <= min(line.first_s for line in truth.lines)
-    assert section.end_s >= max(line.last_s for line in truth.lines) - 2.5  # the last card: the reader follows on
-    reading = extractor.extract(path)
-    read = {name for line in reading.lines for name in line.names}
-    assert len(read & {name for _, names in rows for name in names}) >= 20
-
-
-@pytest.mark.slow
 def test_a_composite_title_on_a_card_keeps_both_its_titles(pairs_read):
     """One credit a card over moving colour, titles in Myeongjo 1.15 of the names' size (fuzz-cards-2305): the
     looks of 편집/CG read '편집/<', '편집/' and 'WA/CG', the vote kept '편집/', and its names were credited under

@@ -76,8 +76,7 @@ def _edge_share(image: np.ndarray) -> float:
 
 
 def _look_at(looks: list[list], frame: av.VideoFrame, width: int, frame_s: float) -> float:
-    """Keep ``frame`` as its look's picture if it has more edges than the one kept so far (a look's last frame
-    kept over its keyframe marks the look rising, ``look[3]``); returns its time."""
+    """Keep ``frame`` as its look's picture if it has more edges than the one kept so far; returns its time."""
     t = float(frame.pts * frame.time_base)
     look = next((x for x in reversed(looks) if x[0] - 1e-3 <= t <= x[1] + 1e-3), None)
     # only the keyframe and the frame ending the look are converted and compared (frames between are decoded, as
@@ -88,19 +87,16 @@ def _look_at(looks: list[list], frame: av.VideoFrame, width: int, frame_s: float
     image = frame.to_ndarray(width=width, height=height, format="bgr24")
     share = _edge_share(image) if look[1] > look[0] else 0.0
     if look[2] is None or share > look[2][0]:
-        look[3] = look[2] is not None and look[2][0] < share
         look[2] = (share, t, image)
     return t
 
 
-def keyframes(path: Path, min_interval_s: float, width: int, lookahead_s: float = 0.0,
-              rising: set[float] | None = None) -> Iterator[tuple[float, np.ndarray]]:
+def keyframes(path: Path, min_interval_s: float, width: int, lookahead_s: float = 0.0
+              ) -> Iterator[tuple[float, np.ndarray]]:
     """(time, small BGR picture) of keyframes at least ``min_interval_s`` apart; only those are decoded — and,
     with ``lookahead_s``, the frames up to that long after each, of which the one with the most edges is kept.
     Encoders place keyframes at scene changes, and a fade is one: a faded card's keyframe often shows its text
-    barely there (a fade's first frames, or the trough between two cards); a moment later it is readable. The
-    times of pictures that had more edges than their keyframe (text fading in, maybe not yet readable) are added
-    to ``rising``."""
+    barely there (a fade's first frames, or the trough between two cards); a moment later it is readable."""
     try:
         container = av.open(str(path))
     except av.error.FFmpegError as exc:
@@ -120,7 +116,7 @@ def keyframes(path: Path, min_interval_s: float, width: int, lookahead_s: float 
                 continue
             if packet.size and packet.is_keyframe and t is not None and t >= next_t:
                 next_t = t + min_interval_s
-                looks.append([t, t + lookahead_s, None, False])
+                looks.append([t, t + lookahead_s, None])
                 stream.codec_context.skip_frame = "DEFAULT" if lookahead_s > 0 else "NONKEY"
             elif packet.size and packet.is_keyframe and (t is None or t > until):
                 continue
@@ -131,15 +127,11 @@ def keyframes(path: Path, min_interval_s: float, width: int, lookahead_s: float 
                     while looks and looks[0][1] < shown - 1e-3:
                         done = looks.pop(0)
                         if done[2] is not None:
-                            if done[3] and rising is not None:
-                                rising.add(done[2][1])
                             yield done[2][1], done[2][2]
             if looks and t is not None and t >= looks[-1][1]:
                 stream.codec_context.skip_frame = "NONKEY"
         for look in looks:
             if look[2] is not None:
-                if look[3] and rising is not None:
-                    rising.add(look[2][1])
                 yield look[2][1], look[2][2]
     except av.error.FFmpegError as exc:
         raise UnreadableVideo(path, f"decoding failed: {exc}") from None
@@ -181,9 +173,7 @@ class CreditLocator:
         # sample per scan_interval_s would fall before and after a few seconds of cards and see none of them
         interval = min(s.scan_interval_s, max(duration_s, 0.0) / s.scan_min_samples) or s.scan_interval_s
         looked: list[_Look] = []
-        rising: set[float] = set()
-        self._look(keyframes(path, interval, s.scan_width, s.scan_lookahead_s, rising), looked)
-        self._look_later(path, looked, rising)
+        self._look(keyframes(path, interval, s.scan_width, s.scan_lookahead_s), looked)
         times = [0.0] + [look.sample.t for look in looked] + [duration_s]
         gaps = [(a, b) for a, b in zip(times, times[1:]) if b - a > s.scan_max_keyframe_gap_s]
         if gaps:  # sparse keyframes: sample the gaps by seeking (costlier, but only there)
@@ -224,33 +214,6 @@ class CreditLocator:
                 detect()
         if chunk:
             detect()
-
-    def _look_later(self, path: Path, looked: list[_Look], rising: set[float]) -> None:
-        """Look on past a look that ended with its text fading in and showed fewer than ``min_text_lines`` lines:
-        at steps of ``scan_lookahead_s`` up to ``scan_fade_s`` past its picture, the picture with the most edges.
-        A card fading in for a second and held half of one is caught, by keyframes at its fades, mid-fade only
-        (fuzz cards 2308: 27 names, one row a card, not one sample showing a readable row). Only such looks: on
-        footage, a look ending on more edges than it began with is rare, and text seen already needs no other."""
-        s = self.settings
-        if not rising or s.scan_lookahead_s <= 0 or s.scan_fade_s <= s.scan_lookahead_s:
-            return
-        steps = np.arange(s.scan_lookahead_s, s.scan_fade_s - s.scan_lookahead_s + 1e-3, s.scan_lookahead_s)
-        wanted = [i for i, look in enumerate(looked) if look.sample.t in rising
-                  and look.sample.lines < s.min_text_lines]
-        if not wanted:
-            return
-        times = [looked[i].sample.t + step for i in wanted for step in steps]
-        frames = list(Cv2FrameSource(path).frames_at(times, s.scan_width))
-        later: list[tuple[int, float, np.ndarray]] = []
-        for k, i in enumerate(wanted):
-            shares = [(_edge_share(f.image), f.t, f.image) for f in frames[k * len(steps):(k + 1) * len(steps)]]
-            share, t, image = max(shares, key=lambda x: x[0])
-            if share > 0:
-                later.append((i, t, image))
-        for (i, t, image), heatmap in zip(later, self.detector.heatmaps([image for _, _, image in later])):
-            bands = line_bands(heatmap, s.scan_threshold, s.subtitle_zone)
-            if len(bands) > looked[i].sample.lines:
-                looked[i] = self._found(t, bands, _edge_share(image) >= s.scan_wide_min_edges)
 
     def _look_wider(self, path: Path, looked: list[_Look]) -> None:
         """Look again, at ``scan_wide_width``, at the busy samples near what looks like credits (samples of

@@ -39,9 +39,6 @@ class CreditSettings(BaseModel):
     scan_lookahead_s: float = Field(0.5, ge=0, description="the frames up to this long after a sampled keyframe are "
                                     "decoded too and the one with the most edges is examined (encoders put keyframes "
                                     "at fades, where a card's text is barely there); 0: the keyframe alone")
-    scan_fade_s: float = Field(1.5, ge=0, description="a look whose last frame showed more edges than its keyframe "
-                               "(text fading in) and fewer than min_text_lines lines looks on, at steps of "
-                               "scan_lookahead_s, up to this long past its picture; <= scan_lookahead_s: never")
     scan_width: int = Field(320, ge=160, description="detector input width while scanning")
     scan_wide_width: int = Field(640, ge=0, description="a busy picture showing fewer than min_text_lines lines at "
                                  "scan_width is looked at again this wide (small type over busy footage is lost in "
