@@ -84,19 +84,3 @@ def covered_by_main_roll(track: _Track, main: tuple[int, float, float],
     covered = sum(1 for t, a in timeline if t in detections and a.run == run and a.measured
                   and top - a.offset > margin and bottom - a.offset < ref.frame_height - margin)
     return covered >= min_covered
-
-
-def off_colour(colours: Sequence[tuple[float, float, float] | None], texts: Sequence[str], near: float = 60.0,
-               min_texts: int = 3, min_lines: int = 6) -> list[bool]:
-    """Per line, True if it is drawn in a colour none of the roll's colours comes near: footage text (a sign's
-    green letters on yellow). A roll's colour is one that lines of at least ``min_texts`` different texts are drawn
-    in (within ``near``, BGR distance): names in white, titles in grey or yellow, or the dark drop shadow a
-    threshold takes over a light picture. One sign read at several moments is one text, however many tracks.
-    A section of fewer than ``min_lines`` texts in colour decides nothing."""
-    keyed = [(np.array(c), t.replace(" ", "")) for c, t in zip(colours, texts) if c is not None and t.strip()]
-    if len({t for _, t in keyed}) < min_lines:
-        return [False] * len(colours)
-    roll = [c for c, _ in keyed
-            if len({t for other, t in keyed if np.linalg.norm(other - c) <= near}) >= min_texts]
-    return [c is not None and bool(t.strip()) and all(np.linalg.norm(np.array(c) - r) > near for r in roll)
-            for c, t in zip(colours, texts)]

@@ -22,7 +22,7 @@ import numpy as np
 
 from vidsearch.credits.align import FrameAlignment, OnlineAligner, edge_mask
 from vidsearch.credits.cleanup import clean_text, letter_share
-from vidsearch.credits.footage import covered_by_main_roll, main_roll, off_colour, off_the_roll
+from vidsearch.credits.footage import covered_by_main_roll, main_roll, off_the_roll
 from vidsearch.credits.pictures import _alike_throughout, _box_iou, _same_picture
 from vidsearch.credits.places import boxed_twice, covers, same_place
 from vidsearch.credits.schedule import DetectionSchedule
@@ -33,7 +33,7 @@ from vidsearch.ocr.cropper import CropMethod, CropperParams, HeatmapCropper
 from vidsearch.ocr.engine import OcrEngine, OcrLine, OcrWord
 from vidsearch.ocr.geometry import Box
 from vidsearch.ocr.heatmap import TextDetector
-from vidsearch.ocr.preprocess import leader_place, text_colour
+from vidsearch.ocr.preprocess import leader_place
 from vidsearch.ocr.reading import LazyReread, read_sightings
 
 log = logging.getLogger(__name__)
@@ -380,15 +380,8 @@ class SectionReader:
         timings["ocr"] = time.perf_counter() - started
         detections = sorted({o.t for o in observations})
         owner = {id(o): track for track in tracks for o in track.observations}
-        # footage text read like a line (a sign crossing the picture before the roll comes up) is drawn in a
-        # colour of its own
-        footage = off_colour([None if obs.static else text_colour(obs.crop) for _, obs in results],
-                             [line.text for line, _ in results])
         lines, overlays = [], []
-        for (line, obs), off in zip(results, footage):
-            if off:
-                log.debug("credits: %r at %.1f s is drawn in no colour of the roll: footage", line.text, obs.t)
-                continue
+        for line, obs in results:
             first, last, best = self._span(owner[id(obs)], obs, timeline, detections)
             read = ReadLine(line.text.strip(), line.confidence, line.words, obs.box, obs.run, obs.roll_y, first, last,
                             best, overlay=obs.static, leader=leader_place(obs.crop, self.line_height_px),
