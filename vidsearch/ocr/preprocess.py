@@ -305,16 +305,3 @@ def grey_for_ocr(crop: np.ndarray, line_height_px: int = 40) -> np.ndarray:
     channel, _, ink_height = _oriented_channel(crop)
     out = _rescale(channel, ink_height, 1.5 * line_height_px)
     return cv2.copyMakeBorder(out, BORDER_PX, BORDER_PX, BORDER_PX, BORDER_PX, cv2.BORDER_REPLICATE)
-
-
-def text_colour(crop: np.ndarray) -> tuple[float, float, float] | None:
-    """The colour a line is drawn in (BGR; the median of the pixels its text channel takes for ink), None for a
-    grey crop or one without ink. A roll draws its lines in one or two colours; footage text has its own."""
-    if crop.ndim != 3 or crop.size == 0:
-        return None
-    channel, threshold, _ = _oriented_channel(crop)
-    ink = channel <= threshold
-    if not ink.any():
-        return None
-    b, g, r = np.median(crop[ink], axis=0)
-    return float(b), float(g), float(r)
