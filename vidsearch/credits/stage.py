@@ -63,7 +63,7 @@ class CreditStage(Stage):
     # still card's lines are read from its frames at peak contrast; a heading never joins the heading or name
     # beside it as a wrapped title where headings share the names' type; a crop read as nothing is read at ×2;
     # 10: a blank crop is read from its brightness; composite titles stay whole; a line read from one crop gets a
-    # second look below a sure word; footage text drawn in no colour of the roll is no credit
+    # second look below a sure word
     requires = ("shots",)
     owns: ClassVar[frozenset[IndexName]] = frozenset({IndexName.CREDITS})
     # credit documents carry the programme's metadata
