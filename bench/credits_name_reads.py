@@ -122,14 +122,10 @@ def sightings(case: Case, count: int, seed: int) -> list[np.ndarray]:
 def cer(read: str, truth: str) -> tuple[int, int]:
     from testkit.credits.namescore import name_form
 
+    from vidsearch.credits.cleanup import edit_distance
+
     a, b = name_form(read).replace(" ", ""), name_form(truth).replace(" ", "")
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1], len(b)
+    return edit_distance(a, b), len(b)
 
 
 def same(read: str, truth: str) -> bool:
